@@ -1,0 +1,308 @@
+/**
+ * One error hierarchy for the whole SDK. Every error carries a stable `code` (see
+ * {@link ERROR_CODES}, documented in docs/guide/errors.md), a prefixed, actionable
+ * message and, where something underneath failed, the original `cause`.
+ *
+ * Use the `is*` guards rather than `instanceof`: they also work when a host has loaded
+ * both the ESM and the CJS copy of the package.
+ *
+ * @module
+ */
+
+/** Every error code the SDK raises, with a one-line meaning. */
+export const ERROR_CODES = {
+  INVALID_OPTIONS: 'Options passed to a factory or method are invalid.',
+  INVALID_INTERACTION: 'An interaction does not match the canonical schema.',
+  INVALID_PAYLOAD: 'A webhook or API payload could not be parsed.',
+  PAYLOAD_TOO_LARGE: 'A webhook body exceeds the configured size limit.',
+  UNSUPPORTED_MEDIA_TYPE: 'A webhook body has a content type the adapter does not accept.',
+  WEBHOOK_VERIFICATION_FAILED: 'A webhook signature or verification token is missing or wrong.',
+  UNKNOWN_ADAPTER: 'No registered adapter has the requested id.',
+  DUPLICATE_ADAPTER: 'Two adapters with the same id were registered.',
+  UNSUPPORTED_ADAPTER_VERSION: 'An adapter implements a specification version this SDK does not know.',
+  CAPABILITY_MISMATCH: 'An adapter declares capabilities that do not match its methods.',
+  UNSUPPORTED_CAPABILITY: 'The adapter cannot do what was asked.',
+  CHANNEL_API_ERROR: "A network's API answered with an error or could not be reached.",
+  RATE_LIMITED: "A network's rate limit is exhausted; retry after the reset.",
+  REPLY_NOT_ALLOWED: 'A platform rule or the customer forbids this reply (messaging window, opt-out).',
+  LEDGER_ERROR: 'The storage port failed.',
+  MISSING_LEDGER_METHODS: 'The storage port lacks methods a feature needs.',
+  NOT_FOUND: 'The requested record does not exist.',
+  IDENTITY_CONFLICT: 'An identity command conflicts with the current state (already merged, not merged, strong identifiers differ).',
+  CLASSIFIER_ERROR: 'The classifier failed.',
+  QUEUE_ERROR: 'The work queue failed.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+const MARKER = Symbol.for('social-crm.error');
+
+export interface SocialCrmErrorOptions {
+  cause?: unknown;
+}
+
+/** Base class of every error the SDK throws. */
+export class SocialCrmError extends Error {
+  readonly [MARKER] = true;
+  override name = 'SocialCrmError';
+  /** Stable code; see docs/guide/errors.md#<code in lower-kebab-case>. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options: SocialCrmErrorOptions = {}) {
+    super(message.startsWith('[social-crm]') ? message : `[social-crm] ${message}`, { cause: options.cause });
+    this.code = code;
+  }
+}
+
+/** One problem found while validating input. */
+export interface ValidationIssue {
+  /** Dotted path to the offending field, e.g. `author.nativeId`; empty for the whole value. */
+  path: string;
+  message: string;
+}
+
+/** A factory or method got options that are missing or malformed. */
+export class InvalidOptionsError extends SocialCrmError {
+  override name = 'InvalidOptionsError';
+  readonly issues: ValidationIssue[];
+  constructor(message: string, issues: ValidationIssue[] = [], options?: SocialCrmErrorOptions) {
+    super('INVALID_OPTIONS', message, options);
+    this.issues = issues;
+  }
+}
+
+/** An interaction does not match the canonical schema; `issues` lists each path. */
+export class InvalidInteractionError extends SocialCrmError {
+  override name = 'InvalidInteractionError';
+  readonly issues: ValidationIssue[];
+  constructor(message: string, issues: ValidationIssue[] = [], options?: SocialCrmErrorOptions) {
+    super('INVALID_INTERACTION', message, options);
+    this.issues = issues;
+  }
+}
+
+/** A webhook or API payload could not be parsed. `status` is the HTTP status to answer with. */
+export class InvalidPayloadError extends SocialCrmError {
+  override name = 'InvalidPayloadError';
+  readonly status: number;
+  readonly issues: ValidationIssue[];
+  constructor(message: string, options: SocialCrmErrorOptions & { status?: number; issues?: ValidationIssue[] } = {}) {
+    super('INVALID_PAYLOAD', message, options);
+    this.status = options.status ?? 400;
+    this.issues = options.issues ?? [];
+  }
+}
+
+/** The body exceeds the size limit (HTTP 413). */
+export class PayloadTooLargeError extends SocialCrmError {
+  override name = 'PayloadTooLargeError';
+  readonly limitBytes: number;
+  constructor(limitBytes: number, options?: SocialCrmErrorOptions) {
+    super('PAYLOAD_TOO_LARGE', `Request body exceeds ${limitBytes} bytes. Raise \`maxBodyBytes\` if the network really sends larger payloads.`, options);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** The body has a content type the adapter does not accept (HTTP 415). */
+export class UnsupportedMediaTypeError extends SocialCrmError {
+  override name = 'UnsupportedMediaTypeError';
+  constructor(message: string, options?: SocialCrmErrorOptions) {
+    super('UNSUPPORTED_MEDIA_TYPE', message, options);
+  }
+}
+
+/** A signature or verify token is missing, wrong or replayed (HTTP 401/403). */
+export class WebhookVerificationError extends SocialCrmError {
+  override name = 'WebhookVerificationError';
+  readonly reason: 'missing-signature' | 'invalid-signature' | 'replayed' | 'stale' | 'invalid-token';
+  constructor(reason: WebhookVerificationError['reason'], message: string, options?: SocialCrmErrorOptions) {
+    super('WEBHOOK_VERIFICATION_FAILED', message, options);
+    this.reason = reason;
+  }
+}
+
+/** No adapter is registered under the requested id (HTTP 404). */
+export class UnknownAdapterError extends SocialCrmError {
+  override name = 'UnknownAdapterError';
+  readonly adapterId: string;
+  constructor(adapterId: string, known: string[]) {
+    super(
+      'UNKNOWN_ADAPTER',
+      `No adapter is registered with id \`${adapterId}\`. Registered: ${known.length ? known.map((id) => `\`${id}\``).join(', ') : 'none'}.`,
+    );
+    this.adapterId = adapterId;
+  }
+}
+
+/** The adapter's `specificationVersion` is not one this SDK implements. */
+export class UnsupportedAdapterVersionError extends SocialCrmError {
+  override name = 'UnsupportedAdapterVersionError';
+  readonly version: unknown;
+  constructor(adapterId: string, version: unknown) {
+    super(
+      'UNSUPPORTED_ADAPTER_VERSION',
+      `[${adapterId}] implements adapter specification ${JSON.stringify(version)}, but this version of social-crm supports only "v1". Upgrade social-crm or use an adapter built for v1.`,
+    );
+    this.version = version;
+  }
+}
+
+/** The adapter cannot do what was asked and it cannot be dropped. */
+export class UnsupportedCapabilityError extends SocialCrmError {
+  override name = 'UnsupportedCapabilityError';
+  readonly capability: string;
+  constructor(adapterId: string, capability: string, detail = '') {
+    super('UNSUPPORTED_CAPABILITY', `[${adapterId}] does not support \`${capability}\`.${detail ? ` ${detail}` : ''}`);
+    this.capability = capability;
+  }
+}
+
+export interface ChannelApiErrorOptions extends SocialCrmErrorOptions {
+  adapterId: string;
+  method?: string;
+  url?: string;
+  status?: number;
+  /** Whether sending the same request again later may succeed. */
+  isRetryable: boolean;
+  /** The network's own error code, e.g. Graph `code` 368 or WhatsApp 131047. */
+  platformCode?: string | number;
+  responseBody?: string;
+  /** Milliseconds to wait before retrying, when the network says. */
+  retryAfterMs?: number;
+}
+
+/** A network's API answered with an error, or could not be reached. */
+export class ChannelApiError extends SocialCrmError {
+  override name = 'ChannelApiError';
+  readonly adapterId: string;
+  readonly method?: string;
+  readonly url?: string;
+  readonly status?: number;
+  readonly isRetryable: boolean;
+  readonly platformCode?: string | number;
+  readonly responseBody?: string;
+  readonly retryAfterMs?: number;
+  constructor(message: string, options: ChannelApiErrorOptions, code: ErrorCode = 'CHANNEL_API_ERROR') {
+    const where = options.method && options.url ? ` (${options.method.toUpperCase()} ${options.url}${options.status ? ` → ${options.status}` : ''})` : '';
+    super(code, `[${options.adapterId}] ${message}${where}`, options);
+    this.adapterId = options.adapterId;
+    this.method = options.method;
+    this.url = options.url;
+    this.status = options.status;
+    this.isRetryable = options.isRetryable;
+    this.platformCode = options.platformCode;
+    this.responseBody = options.responseBody;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The network's rate limit is exhausted. Always retryable; `retryAfterMs` says when. */
+export class RateLimitError extends ChannelApiError {
+  override name = 'RateLimitError';
+  constructor(message: string, options: Omit<ChannelApiErrorOptions, 'isRetryable'>) {
+    super(message, { ...options, isRetryable: true }, 'RATE_LIMITED');
+  }
+}
+
+/** A platform rule or the customer forbids the reply. Not retryable as it stands. */
+export class ReplyNotAllowedError extends SocialCrmError {
+  override name = 'ReplyNotAllowedError';
+  readonly reason: 'messaging-window-closed' | 'opted-out' | 'not-replyable' | 'deleted';
+  constructor(reason: ReplyNotAllowedError['reason'], message: string, options?: SocialCrmErrorOptions) {
+    super('REPLY_NOT_ALLOWED', message, options);
+    this.reason = reason;
+  }
+}
+
+/** A storage-port method failed. `method` names it; `cause` is what the host threw. */
+export class LedgerError extends SocialCrmError {
+  override name = 'LedgerError';
+  readonly method: string;
+  constructor(method: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super('LEDGER_ERROR', `Ledger method \`${method}\` failed: ${detail}`, { cause });
+    this.method = method;
+  }
+}
+
+/** The ledger lacks methods a configured feature needs. */
+export class MissingLedgerMethodsError extends SocialCrmError {
+  override name = 'MissingLedgerMethodsError';
+  readonly missing: string[];
+  constructor(missing: string[]) {
+    super('MISSING_LEDGER_METHODS', `The ledger is missing required methods: ${missing.map((name) => `\`${name}\``).join(', ')}. Implement them (see docs/authoring/custom-ledger.md) and check with describeLedger() from social-crm/testing.`);
+    this.missing = missing;
+  }
+}
+
+/** The record does not exist (for commands; lookups return `null` instead). */
+export class NotFoundError extends SocialCrmError {
+  override name = 'NotFoundError';
+  constructor(what: string, id: string) {
+    super('NOT_FOUND', `${what} \`${id}\` does not exist.`);
+  }
+}
+
+/** An identity command conflicts with the current state. State is left unchanged. */
+export class IdentityConflictError extends SocialCrmError {
+  override name = 'IdentityConflictError';
+  constructor(message: string, options?: SocialCrmErrorOptions) {
+    super('IDENTITY_CONFLICT', message, options);
+  }
+}
+
+/** The classifier failed (a host's remote model, usually). */
+export class ClassifierError extends SocialCrmError {
+  override name = 'ClassifierError';
+  constructor(message: string, options?: SocialCrmErrorOptions) {
+    super('CLASSIFIER_ERROR', message, options);
+  }
+}
+
+/** The work queue failed. */
+export class QueueError extends SocialCrmError {
+  override name = 'QueueError';
+  constructor(message: string, options?: SocialCrmErrorOptions) {
+    super('QUEUE_ERROR', message, options);
+  }
+}
+
+/**
+ * True for any error thrown by social-crm (any copy of it), optionally of one code.
+ * @example if (isSocialCrmError(error, 'RATE_LIMITED')) scheduleRetry(error.retryAfterMs)
+ */
+export function isSocialCrmError(error: unknown, code?: ErrorCode): error is SocialCrmError {
+  const marked =
+    typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+  return marked && (code === undefined || (error as SocialCrmError).code === code);
+}
+
+/** True for {@link ChannelApiError} and {@link RateLimitError}. */
+export function isChannelApiError(error: unknown): error is ChannelApiError {
+  return isSocialCrmError(error, 'CHANNEL_API_ERROR') || isSocialCrmError(error, 'RATE_LIMITED');
+}
+
+/** True for {@link RateLimitError}. */
+export function isRateLimitError(error: unknown): error is RateLimitError {
+  return isSocialCrmError(error, 'RATE_LIMITED');
+}
+
+/** True for {@link WebhookVerificationError}. */
+export function isWebhookVerificationError(error: unknown): error is WebhookVerificationError {
+  return isSocialCrmError(error, 'WEBHOOK_VERIFICATION_FAILED');
+}
+
+/** True for {@link ReplyNotAllowedError}. */
+export function isReplyNotAllowedError(error: unknown): error is ReplyNotAllowedError {
+  return isSocialCrmError(error, 'REPLY_NOT_ALLOWED');
+}
+
+/** @internal Turns zod issues into our flat issue list. */
+export function toValidationIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): ValidationIssue[] {
+  return issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+/** @internal One line per issue, for messages. */
+export function formatIssues(issues: ValidationIssue[]): string {
+  return issues.map((issue) => `- ${issue.path || '(root)'}: ${issue.message}`).join('\n');
+}

@@ -1,0 +1,81 @@
+/**
+ * The identity-resolution port. The pipeline asks an {@link IdentityResolver} which customer
+ * each interaction's author belongs to. The default merger lives in `social-crm/identity`;
+ * {@link channelIdentityResolver} is the minimal one (one customer per channel identity).
+ *
+ * @module
+ */
+import type { ChannelIdentity, Customer } from './interaction.js';
+import { identityKey } from './interaction.js';
+import type { InteractionLedger, IdentityRecord, MergeRecord } from './ledger.js';
+
+/** What the resolver may use. */
+export interface IdentityResolverContext {
+  ledger: InteractionLedger;
+  now(): Date;
+  generateId(): string;
+}
+
+/** Result of resolving one identity. */
+export interface ResolveResult {
+  customerId: string;
+  /** True when a new customer was created for this identity. */
+  created: boolean;
+  /** Merges performed as a consequence (auto-merge band). */
+  merges: MergeRecord[];
+  /** Candidate customers worth an agent's review (suggest band), with their score. */
+  suggestions: Array<{ customerId: string; score: number; evidence: unknown }>;
+}
+
+/** Attributes channel identities to customers. */
+export interface IdentityResolver {
+  readonly id: string;
+  resolve(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult>;
+}
+
+/**
+ * The minimal resolver: a known channel identity keeps its customer, an unknown one gets a
+ * new customer. It never links identities across networks.
+ */
+export function channelIdentityResolver(): IdentityResolver {
+  return {
+    id: 'channel-identity',
+    async resolve(identity, context) {
+      const key = identityKey(identity);
+      const now = context.now().toISOString();
+      const existing = await context.ledger.getIdentity(key);
+      if (existing) {
+        await context.ledger.saveIdentity(refreshIdentity(existing, identity, now));
+        return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
+      }
+      const customer: Customer = {
+        id: context.generateId(),
+        displayName: identity.displayName ?? identity.handle,
+        identityKeys: [key],
+        attributes: {},
+        createdAt: now,
+        updatedAt: now,
+      };
+      await context.ledger.saveCustomer(customer);
+      await context.ledger.saveIdentity({
+        key,
+        identity,
+        customerId: customer.id,
+        blockingKeys: [],
+        attested: false,
+        firstSeenAt: now,
+        lastSeenAt: now,
+      });
+      return { customerId: customer.id, created: true, merges: [], suggestions: [] };
+    },
+  };
+}
+
+/** @internal Keep the newest profile fields the network gave, without losing older ones. */
+export function refreshIdentity(record: IdentityRecord, identity: ChannelIdentity, now: string): IdentityRecord {
+  const merged: ChannelIdentity = { ...record.identity };
+  for (const [field, value] of Object.entries(identity) as Array<[keyof ChannelIdentity, unknown]>) {
+    if (value !== undefined) (merged as Record<string, unknown>)[field] = value;
+  }
+  return { ...record, identity: merged, lastSeenAt: now };
+}

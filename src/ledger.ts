@@ -1,0 +1,261 @@
+/**
+ * The storage port. A host implements {@link InteractionLedger} over its own CRM storage,
+ * or uses `memoryLedger()` (tests, demos; not durable) or the PostgreSQL ledger.
+ *
+ * ## Rules every implementation follows
+ * - Lookups return `null` when a record is absent and throw only on real failures.
+ * - `appendInteraction` is idempotent on `interaction.id` (derived from channel + native id)
+ *   and says whether it inserted: a redelivered webhook must not create a second row.
+ * - Pages are ordered by `(createdAt, id)` and resumed with the opaque `nextCursor`.
+ * - The core wraps every call: failures reach the host as `LedgerError { method, cause }`.
+ *
+ * ## Testing
+ * Run `describeLedger()` from `social-crm/testing` against your implementation
+ * (see docs/authoring/custom-ledger.md).
+ *
+ * @module
+ */
+import type { ChannelIdentity, Customer, Interaction, InteractionDirection } from './interaction.js';
+
+/** One page of results. `nextCursor` is `null` on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Filters for {@link InteractionLedger.queryInteractions}. All given filters must match. */
+export interface InteractionQuery {
+  customerId?: string;
+  conversationId?: string;
+  channel?: string;
+  /** Identity key of the author (`<channel>:<nativeId>`). */
+  authorKey?: string;
+  direction?: InteractionDirection;
+  /** Inclusive lower bound on `createdAt` (ISO-8601). */
+  since?: string;
+  /** Exclusive upper bound on `createdAt` (ISO-8601). */
+  until?: string;
+  /** Include tombstoned (deleted) interactions. @default false */
+  includeDeleted?: boolean;
+  /** @default 'asc' */
+  order?: 'asc' | 'desc';
+  /** Page size, 1 to 1000. @default 100 */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Result of {@link InteractionLedger.appendInteraction}. */
+export interface AppendResult {
+  /** True when this call stored a new row; false when the id already existed. */
+  inserted: boolean;
+  /** The stored row: the new one, or the one that was already there. */
+  interaction: Interaction;
+}
+
+/** Fields the core may change on a stored interaction. */
+export type InteractionPatch = Partial<
+  Pick<
+    Interaction,
+    | 'text'
+    | 'state'
+    | 'editedAt'
+    | 'deletedAt'
+    | 'deliveryStatus'
+    | 'customerId'
+    | 'classification'
+    | 'metrics'
+    | 'attachments'
+    | 'channelMetadata'
+    | 'raw'
+    | 'direction'
+  >
+>;
+
+/** A channel identity as the CRM knows it, attached to one customer. */
+export interface IdentityRecord {
+  /** `<channel>:<nativeId>`. */
+  key: string;
+  identity: ChannelIdentity;
+  customerId: string;
+  /** Normalised keys the identity merger looks candidates up by (email, phone, name prefix ...). */
+  blockingKeys: string[];
+  /** True when the link was attested by the platform or the host CRM, not inferred. */
+  attested: boolean;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+/** Who or what decided a merge. */
+export interface MergeDecision {
+  type: 'rule' | 'model' | 'agent' | 'crm';
+  /** Rule name, model id, agent id or CRM name. */
+  name: string;
+}
+
+/** One merge of customers, kept so that it can be explained and undone exactly. */
+export interface MergeRecord {
+  id: string;
+  /** The customer that remains. */
+  survivorId: string;
+  /** Customers folded into the survivor. */
+  absorbedIds: string[];
+  decidedBy: MergeDecision;
+  /** Match score, for model decisions. */
+  score?: number;
+  /** Why: the comparisons, their weights and outcomes (JSON). */
+  evidence: unknown;
+  /** State before the merge, to restore it on unmerge. */
+  snapshot: {
+    customers: Customer[];
+    identities: Array<{ key: string; customerId: string }>;
+  };
+  createdAt: string;
+  /** Set when the merge was undone. */
+  undoneAt?: string;
+}
+
+/** Where a step of the pipeline failed; the input is kept for replay. */
+export type DeadLetterStage = 'webhook' | 'poll' | 'ingest' | 'validate' | 'identity' | 'classify' | 'ledger' | 'events';
+
+/** An input the pipeline could not process, kept with its error for `retryDeadLetters()`. */
+export interface DeadLetter {
+  id: string;
+  stage: DeadLetterStage;
+  adapterId?: string;
+  /** The raw input: a webhook body (string), a native item, or an interaction input. */
+  payload: unknown;
+  error: { name: string; code?: string; message: string };
+  attempts: number;
+  createdAt: string;
+  lastAttemptAt: string;
+}
+
+/** A customer's consent for messages on one identity. */
+export interface ConsentRecord {
+  identityKey: string;
+  status: 'opted-in' | 'opted-out';
+  /** Where it came from: `whatsapp:STOP`, `crm`, `agent:42` ... */
+  source: string;
+  updatedAt: string;
+}
+
+/** Everything the ledger holds about one customer (GDPR access/portability). */
+export interface CustomerExport {
+  customer: Customer;
+  identities: IdentityRecord[];
+  interactions: Interaction[];
+  merges: MergeRecord[];
+  consents: ConsentRecord[];
+}
+
+/** What an erase removed. Counts stay; personal data goes. */
+export interface EraseResult {
+  customerId: string;
+  interactionsErased: number;
+  identitiesErased: number;
+  mergesErased: number;
+}
+
+/** Interactions: the core always needs these. */
+export interface InteractionStore {
+  /**
+   * Store an interaction unless one with the same `id` exists. Must be atomic: N concurrent
+   * calls with one id store one row, and exactly one of them reports `inserted: true`.
+   */
+  appendInteraction(interaction: Interaction): Promise<AppendResult>;
+  /** Apply a patch; returns the updated row, or `null` when `id` is unknown. */
+  updateInteraction(id: string, patch: InteractionPatch): Promise<Interaction | null>;
+  /** The interaction, or `null`. Returns tombstones too. */
+  getInteraction(id: string): Promise<Interaction | null>;
+  /** Filtered, cursor-paginated list ordered by `(createdAt, id)`. */
+  queryInteractions(query: InteractionQuery): Promise<Page<Interaction>>;
+  /** Set `customerId` on every interaction whose author is one of `authorKeys`. Returns the count. */
+  assignInteractions(authorKeys: string[], customerId: string): Promise<number>;
+}
+
+/** Customers, identities and merge history: needed for attribution and identity merging. */
+export interface CustomerStore {
+  getCustomer(id: string): Promise<Customer | null>;
+  /** Insert or replace by `id`. */
+  saveCustomer(customer: Customer): Promise<void>;
+  /** Customers ordered by `(createdAt, id)`; merged-away customers are excluded unless asked. */
+  listCustomers(query?: { limit?: number; cursor?: string; includeMerged?: boolean }): Promise<Page<Customer>>;
+  getIdentity(key: string): Promise<IdentityRecord | null>;
+  /** Insert or replace by `key`. */
+  saveIdentity(record: IdentityRecord): Promise<void>;
+  listIdentities(customerId: string): Promise<IdentityRecord[]>;
+  /** Identities that share at least one of the blocking keys. */
+  findIdentitiesByBlockingKeys(keys: string[], limit?: number): Promise<IdentityRecord[]>;
+  /** Insert or replace by `id`. */
+  saveMerge(record: MergeRecord): Promise<void>;
+  getMerge(id: string): Promise<MergeRecord | null>;
+  /** Merges in which the customer took part (as survivor or absorbed), newest first. */
+  listMerges(customerId: string): Promise<MergeRecord[]>;
+}
+
+/** Polling cursors, dead letters and consent. */
+export interface OperationsStore {
+  /** The saved cursor of an adapter's poll stream, or `null`. */
+  getCursor(adapterId: string, stream: string): Promise<string | null>;
+  setCursor(adapterId: string, stream: string, cursor: string): Promise<void>;
+  /** Store a failed input. Returns the stored entry with its id. */
+  addDeadLetter(entry: Omit<DeadLetter, 'id'> & { id?: string }): Promise<DeadLetter>;
+  /** Oldest first. */
+  listDeadLetters(query?: { limit?: number; cursor?: string }): Promise<Page<DeadLetter>>;
+  /** Replace an entry (after a failed retry). */
+  updateDeadLetter(entry: DeadLetter): Promise<void>;
+  /** Remove an entry (after a successful retry). Returns whether it existed. */
+  removeDeadLetter(id: string): Promise<boolean>;
+  getConsent(identityKey: string): Promise<ConsentRecord | null>;
+  setConsent(record: ConsentRecord): Promise<void>;
+}
+
+/** GDPR access and erasure for one customer. */
+export interface PrivacyStore {
+  /** Everything about the customer, or `null` when unknown. */
+  exportCustomer(customerId: string): Promise<CustomerExport | null>;
+  /**
+   * Remove the customer's personal data: interaction text, raw payloads and author details
+   * are blanked, identities and consents deleted, merge snapshots dropped; rows stay so that
+   * aggregate counts remain. Throws nothing for an unknown id (returns zero counts).
+   */
+  eraseCustomer(customerId: string): Promise<EraseResult>;
+}
+
+/**
+ * The whole storage port. Implement every method; `close` is optional.
+ * @see docs/authoring/custom-ledger.md
+ */
+export interface InteractionLedger extends InteractionStore, CustomerStore, OperationsStore, PrivacyStore {
+  /** Release connections. Called by `crm.close()`. */
+  close?(): Promise<void>;
+}
+
+/** The method groups, for runtime checks and the conformance suite. @internal */
+export const LEDGER_METHOD_GROUPS = {
+  interactions: ['appendInteraction', 'updateInteraction', 'getInteraction', 'queryInteractions', 'assignInteractions'],
+  customers: [
+    'getCustomer',
+    'saveCustomer',
+    'listCustomers',
+    'getIdentity',
+    'saveIdentity',
+    'listIdentities',
+    'findIdentitiesByBlockingKeys',
+    'saveMerge',
+    'getMerge',
+    'listMerges',
+  ],
+  operations: [
+    'getCursor',
+    'setCursor',
+    'addDeadLetter',
+    'listDeadLetters',
+    'updateDeadLetter',
+    'removeDeadLetter',
+    'getConsent',
+    'setConsent',
+  ],
+  privacy: ['exportCustomer', 'eraseCustomer'],
+} as const satisfies Record<string, ReadonlyArray<keyof InteractionLedger>>;
