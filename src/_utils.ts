@@ -1,0 +1,42 @@
+/** Internal helpers shared by the core. Not exported from any entry. */
+
+/** Opaque cursor over `(createdAt, id)` pairs. */
+export function encodeCursor(position: { at: string; id: string }): string {
+  return Buffer.from(JSON.stringify([position.at, position.id]), 'utf8').toString('base64url');
+}
+
+/** Decodes {@link encodeCursor}; `null` for anything malformed. */
+export function decodeCursor(cursor: string | undefined): { at: string; id: string } | null {
+  if (!cursor) return null;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return { at: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through: an unreadable cursor is treated as absent by callers that allow it
+  }
+  return null;
+}
+
+/** Compare two `(at, id)` positions. */
+export function comparePositions(a: { at: string; id: string }, b: { at: string; id: string }): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  return a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
+}
+
+/** Clamp a page size to [1, 1000]. */
+export function pageSize(limit: number | undefined, fallback = 100): number {
+  if (limit === undefined || !Number.isFinite(limit)) return fallback;
+  return Math.max(1, Math.min(1000, Math.floor(limit)));
+}
+
+/** Deep copy through structuredClone, so stored records never alias caller objects. */
+export function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+/** Random id with a prefix, e.g. `cus_1f3a...`. */
+export function randomId(prefix: string): string {
+  return `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
+}

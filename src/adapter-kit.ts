@@ -1,0 +1,43 @@
+/**
+ * Everything a plugin author needs to write a channel adapter: the v1 contract types and
+ * helpers for webhooks (raw body, signatures, replay windows, JSON), HTTP errors and option
+ * validation. Built-in adapters import only from here and from `social-crm`, exactly as
+ * third-party adapters do.
+ *
+ * @see docs/authoring/custom-adapter.md
+ * @module
+ */
+export type {
+  AdapterContext,
+  AdapterWarning,
+  ChannelAdapter,
+  ChannelAdapterFactory,
+  ChannelCapabilities,
+  ChannelEvent,
+  Logger,
+  PollRequest,
+  PollResult,
+  RateLimitState,
+  RejectedItem,
+  SendResult,
+  WebhookResult,
+} from './adapter.js';
+export { capabilityMismatches } from './adapter.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  assertContentType,
+  assertFreshTimestamp,
+  createReplayGuard,
+  decodeUtf8,
+  hmac,
+  parseJson,
+  readRawBody,
+  timingSafeEqual,
+  toBase64,
+  toHex,
+  verifyHmacSignature,
+} from './webhook.js';
+export type { HmacAlgorithm, VerifyHmacOptions } from './webhook.js';
+export { backoffDelay, retryAfterMs, toChannelApiError } from './http.js';
+export type { PlatformErrorInfo } from './http.js';
+export { parseAdapterOptions, parseChannelOptions } from './adapter-options.js';

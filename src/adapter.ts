@@ -1,0 +1,208 @@
+/**
+ * The channel-adapter contract, version 1. An adapter is a plain object made by a factory
+ * (`whatsappAdapter(options)`); the core calls its `do*` methods. Users never call them
+ * directly: going through `crm.handleWebhook()`, `crm.poll()` and `crm.reply()` is what
+ * stores interactions, resolves customers and emits events.
+ *
+ * A method exists if and only if its capability is declared; `createSocialCrm()` checks
+ * this at registration and `describeChannelAdapter()` checks it in tests.
+ *
+ * @module
+ */
+import type { KyInstance } from 'ky';
+import type {
+  ChannelIdentity,
+  DeliveryStatus,
+  InteractionInput,
+  OutboundReply,
+} from './interaction.js';
+
+/** What an adapter can do. Each flag must agree with the methods present. */
+export interface ChannelCapabilities {
+  /** Receives pushes: requires `doHandleWebhook`. */
+  webhook: boolean;
+  /** Fetches on demand with a cursor: requires `doPoll`. */
+  poll: boolean;
+  /** Can answer in a public thread: requires `doSendReply`. */
+  reply: boolean;
+  /** Can send private messages: requires `doSendReply`. */
+  directMessage: boolean;
+  /** Reports edits of earlier items. */
+  edits: boolean;
+  /** Reports deletions of earlier items. */
+  deletes: boolean;
+  /** Reports reactions (likes, emoji). */
+  reactions: boolean;
+  /** Has native threads (the core builds threads from `parentId` otherwise). */
+  threads: boolean;
+  /** Reports delivery/read receipts of outbound messages. */
+  deliveryReceipts: boolean;
+}
+
+/** Something the adapter could not do fully but could drop without failing. */
+export interface AdapterWarning {
+  type: 'unsupported' | 'ignored' | 'malformed' | 'rate-limit' | 'other';
+  message: string;
+  /** Extra facts: the field ignored, the event type unknown, the usage percentage ... */
+  details?: Record<string, unknown>;
+}
+
+/** A structured logger. The default writes nothing below `warn`. */
+export interface Logger {
+  debug(message: string, details?: Record<string, unknown>): void;
+  info(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+/** What the core gives an adapter on every call. */
+export interface AdapterContext {
+  /** HTTP client for this adapter: timeouts, retries with backoff + jitter, `Retry-After` honoured, rate-limit gate. */
+  http: KyInstance;
+  logger: Logger;
+  /** The clock; use it instead of `Date.now()` so tests can move time. */
+  now(): Date;
+  generateId(): string;
+  /** Aborted when the host shuts down or the caller gives up. */
+  signal?: AbortSignal;
+}
+
+/** Something a network told us, turned canonical. */
+export type ChannelEvent =
+  /** A new item, or an edit of a known one (`state: 'edited'`). */
+  | { type: 'interaction'; interaction: InteractionInput }
+  /** An item was deleted on the network: the core tombstones it and drops its text. */
+  | { type: 'deletion'; channel: string; nativeId: string; deletedAt: string }
+  /** Delivery state of an outbound message changed. */
+  | {
+      type: 'delivery-status';
+      channel: string;
+      nativeId: string;
+      status: DeliveryStatus;
+      at: string;
+      /** Recipient, where the network names it. */
+      recipient?: ChannelIdentity;
+      error?: { code?: string | number; message: string };
+    }
+  /** The customer opted out of (or back into) messages on this identity. */
+  | { type: 'consent'; identity: ChannelIdentity; status: 'opted-in' | 'opted-out'; source: string; at: string };
+
+/** An item of a batch that could not be understood; the core dead-letters it. */
+export interface RejectedItem {
+  /** The native item (or the raw body) as received. */
+  payload: unknown;
+  error: Error;
+}
+
+/** What `doHandleWebhook` returns. */
+export interface WebhookResult {
+  /** The HTTP response for the network. Omit for a plain `200 OK` acknowledgement. */
+  response?: Response;
+  events: ChannelEvent[];
+  /** Items the adapter could not parse: acknowledged, dead-lettered, announced as warnings. */
+  rejected?: RejectedItem[];
+  warnings?: AdapterWarning[];
+}
+
+/** What `doPoll` returns. */
+export interface PollResult {
+  events: ChannelEvent[];
+  /** Resume point for the next call; persisted by the core only after the events are stored. */
+  cursor: string | undefined;
+  /** True when more pages are available right now. */
+  hasMore: boolean;
+  rejected?: RejectedItem[];
+  warnings?: AdapterWarning[];
+}
+
+/** What `doSendReply` returns. */
+export interface SendResult {
+  /** The network's id of the sent item. */
+  nativeId: string;
+  /** When the network accepted it (ISO-8601); defaults to now. */
+  createdAt?: string;
+  /** The thread it landed in (defaults to the parent's conversation). */
+  conversationId?: string;
+  url?: string;
+  /** Network-only fields to keep under `channelMetadata[adapterId]`. */
+  channelMetadata?: Record<string, unknown>;
+  warnings?: AdapterWarning[];
+}
+
+/** Options for one poll call. */
+export interface PollRequest {
+  /** The cursor returned by the previous poll, or `undefined` for a first run. */
+  cursor: string | undefined;
+  /** Upper bound on items per page the core wants. */
+  limit?: number;
+}
+
+/**
+ * Rules the adapter knows about when a reply is allowed. The core checks consent itself;
+ * adapters throw `ReplyNotAllowedError` from `doSendReply` for platform windows.
+ */
+export interface ChannelAdapter {
+  readonly specificationVersion: 'v1';
+  /** Unique id, lower-kebab-case; also the webhook path segment and the `channel` of its interactions. */
+  readonly id: string;
+  /** Human name, e.g. `WhatsApp Cloud API`. */
+  readonly displayName?: string;
+  readonly capabilities: ChannelCapabilities;
+  /** Largest webhook body accepted. @default 1_048_576 */
+  readonly maxBodyBytes?: number;
+  /**
+   * Reads how much rate-limit budget remains from a response. The core's HTTP client uses it to
+   * wait for (or fail fast before) the reset instead of hammering the network.
+   */
+  rateLimitFromResponse?(response: Response): RateLimitState | undefined;
+  doHandleWebhook?(request: Request, context: AdapterContext): Promise<WebhookResult>;
+  doPoll?(request: PollRequest, context: AdapterContext): Promise<PollResult>;
+  doSendReply?(reply: OutboundReply, context: AdapterContext): Promise<SendResult>;
+}
+
+/** Remaining budget and its reset, read from a network's response headers. */
+export interface RateLimitState {
+  /** Calls (or percent) left; `0` closes the gate until `resetAt`. */
+  remaining: number;
+  /** When the budget refills (ISO-8601 or epoch ms). */
+  resetAt?: number;
+}
+
+/** A factory that makes an adapter from validated options. */
+export type ChannelAdapterFactory<Options> = (options: Options) => ChannelAdapter;
+
+/** The capability flags every adapter must declare, for runtime checks. @internal */
+export const CAPABILITY_KEYS = [
+  'webhook',
+  'poll',
+  'reply',
+  'directMessage',
+  'edits',
+  'deletes',
+  'reactions',
+  'threads',
+  'deliveryReceipts',
+] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
+
+/**
+ * Lists the ways an adapter's declared capabilities and methods disagree; empty when they agree.
+ * @internal Used at registration and by the conformance kit.
+ */
+export function capabilityMismatches(adapter: ChannelAdapter): string[] {
+  const problems: string[] = [];
+  const capabilities = adapter.capabilities ?? ({} as ChannelCapabilities);
+  for (const key of CAPABILITY_KEYS) {
+    if (typeof capabilities[key] !== 'boolean') problems.push(`capabilities.${key} must be a boolean`);
+  }
+  const pairs: Array<[boolean, string, boolean]> = [
+    [capabilities.webhook, 'doHandleWebhook', typeof adapter.doHandleWebhook === 'function'],
+    [capabilities.poll, 'doPoll', typeof adapter.doPoll === 'function'],
+    [capabilities.reply || capabilities.directMessage, 'doSendReply', typeof adapter.doSendReply === 'function'],
+  ];
+  for (const [declared, method, present] of pairs) {
+    if (declared && !present) problems.push(`declares the capability but has no ${method}()`);
+    if (!declared && present) problems.push(`has ${method}() but does not declare its capability`);
+  }
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(adapter.id ?? '')) problems.push('id must be lower-kebab-case');
+  return problems;
+}

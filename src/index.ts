@@ -1,0 +1,113 @@
+/**
+ * social-crm: bring social networks into the CRM you already run.
+ *
+ * The root entry holds the pipeline (`createSocialCrm`), the canonical model, the storage port
+ * with its in-memory reference, the errors and their guards. Adapters live under
+ * `social-crm/adapters/<network>`, the classifier under `social-crm/classifier`, the identity
+ * merger under `social-crm/identity`, and the conformance kits under `social-crm/testing`.
+ *
+ * @module
+ */
+export { createSocialCrm, VERSION } from './crm.js';
+export type {
+  AfterReceiveHook,
+  BeforeSendHook,
+  DeadLetterPayload,
+  IngestResult,
+  PollSummary,
+  ReplyContent,
+  RetryResult,
+  SocialCrm,
+  SocialCrmOptions,
+} from './crm.js';
+export type { Alert, InteractionSource, SocialCrmEventListener, SocialCrmEventName, SocialCrmEvents } from './events.js';
+export {
+  attachmentSchema,
+  channelIdentitySchema,
+  classificationSchema,
+  customerSchema,
+  engagementSchema,
+  identityKey,
+  interactionId,
+  interactionSchema,
+  outboundReplySchema,
+  DELIVERY_STATUSES,
+  DEPARTMENTS,
+  INTENT_LABELS,
+  INTERACTION_DIRECTIONS,
+  INTERACTION_KINDS,
+  INTERACTION_STATES,
+  SENTIMENT_LABELS,
+} from './interaction.js';
+export type {
+  Attachment,
+  ChannelIdentity,
+  ChannelIdentityInput,
+  Classification,
+  Customer,
+  DeliveryStatus,
+  Department,
+  Engagement,
+  IntentLabel,
+  Interaction,
+  InteractionDirection,
+  InteractionInput,
+  InteractionKind,
+  InteractionState,
+  JSONObject,
+  JSONValue,
+  OutboundReply,
+  SentimentLabel,
+} from './interaction.js';
+export type {
+  AppendResult,
+  ConsentRecord,
+  CustomerExport,
+  CustomerStore,
+  DeadLetter,
+  DeadLetterStage,
+  EraseResult,
+  IdentityRecord,
+  InteractionLedger,
+  InteractionPatch,
+  InteractionQuery,
+  InteractionStore,
+  MergeDecision,
+  MergeRecord,
+  OperationsStore,
+  Page,
+  PrivacyStore,
+} from './ledger.js';
+export { memoryLedger } from './memory-ledger.js';
+export type { Classifier, ClassifierInput } from './classifier-port.js';
+export { channelIdentityResolver } from './identity-resolver.js';
+export type { IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';
+export type { ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
+export {
+  ERROR_CODES,
+  ChannelApiError,
+  ClassifierError,
+  IdentityConflictError,
+  InvalidInteractionError,
+  InvalidOptionsError,
+  InvalidPayloadError,
+  LedgerError,
+  MissingLedgerMethodsError,
+  NotFoundError,
+  PayloadTooLargeError,
+  QueueError,
+  RateLimitError,
+  ReplyNotAllowedError,
+  SocialCrmError,
+  UnknownAdapterError,
+  UnsupportedAdapterVersionError,
+  UnsupportedCapabilityError,
+  UnsupportedMediaTypeError,
+  WebhookVerificationError,
+  isChannelApiError,
+  isRateLimitError,
+  isReplyNotAllowedError,
+  isSocialCrmError,
+  isWebhookVerificationError,
+} from './errors.js';
+export type { ChannelApiErrorOptions, ErrorCode, ValidationIssue } from './errors.js';

@@ -1,0 +1,178 @@
+import { InvalidPayloadError, PayloadTooLargeError, UnsupportedMediaTypeError, WebhookVerificationError } from './errors.js';
+
+/** @default 1 MiB */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
+/**
+ * Reads a request body as bytes without trusting `Content-Length`, stopping as soon as the
+ * limit is passed. Signatures must be checked over these exact bytes, never over re-serialised JSON.
+ * @throws PayloadTooLargeError past `maxBytes`.
+ */
+export async function readRawBody(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new PayloadTooLargeError(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** Decodes UTF-8 bytes strictly. @throws InvalidPayloadError for invalid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new InvalidPayloadError('The body is not valid UTF-8.', { cause: error });
+  }
+}
+
+/** Parses JSON text. @throws InvalidPayloadError (HTTP 400) with the parser's message. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidPayloadError(`The body is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Checks the request's media type against the accepted ones (parameters like `charset` ignored).
+ * @throws UnsupportedMediaTypeError (HTTP 415).
+ */
+export function assertContentType(request: Request, accepted: string[]): void {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!accepted.includes(type)) {
+    throw new UnsupportedMediaTypeError(
+      `Expected content type ${accepted.map((value) => `\`${value}\``).join(' or ')}, got \`${type || 'none'}\`.`,
+    );
+  }
+}
+
+export type HmacAlgorithm = 'SHA-256' | 'SHA-1' | 'SHA-512';
+
+const encoder = new TextEncoder();
+
+function toBytes(value: string | Uint8Array): Uint8Array {
+  return typeof value === 'string' ? encoder.encode(value) : value;
+}
+
+/** HMAC of `payload` with `secret`, as raw bytes (Web Crypto; works in Node, Deno, Bun, workers). */
+export async function hmac(algorithm: HmacAlgorithm, secret: string | Uint8Array, payload: string | Uint8Array): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', toBytes(secret) as BufferSource, { name: 'HMAC', hash: algorithm }, false, ['sign']);
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, toBytes(payload) as BufferSource));
+}
+
+/** Hex encoding, lower case. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
+
+/** Base64 encoding. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Compares two strings in time that depends only on their length. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  let difference = left.length ^ right.length;
+  for (let index = 0; index < left.length; index++) difference |= left[index]! ^ (right[index % Math.max(1, right.length)] ?? 0);
+  return difference === 0;
+}
+
+/** Options of {@link verifyHmacSignature}. */
+export interface VerifyHmacOptions {
+  algorithm: HmacAlgorithm;
+  secret: string | Uint8Array;
+  /** The exact bytes that were signed (the raw body, or timestamp + body ...). */
+  payload: string | Uint8Array;
+  /** The signature header's value; `null`/`undefined` when the header was absent. */
+  signature: string | null | undefined;
+  /** @default 'hex' */
+  encoding?: 'hex' | 'base64';
+  /** Prefix the network puts before the digest, e.g. `sha256=`. Stripped before comparing. */
+  prefix?: string;
+  /** Used in messages, e.g. `X-Hub-Signature-256`. */
+  headerName?: string;
+}
+
+/**
+ * Verifies an HMAC signature in constant time.
+ * @throws WebhookVerificationError `missing-signature` or `invalid-signature`.
+ */
+export async function verifyHmacSignature(options: VerifyHmacOptions): Promise<void> {
+  const header = options.headerName ?? 'signature header';
+  if (!options.signature) {
+    throw new WebhookVerificationError('missing-signature', `The ${header} is missing; the request was not stored.`);
+  }
+  let given = options.signature.trim();
+  if (options.prefix) {
+    if (!given.toLowerCase().startsWith(options.prefix.toLowerCase())) {
+      throw new WebhookVerificationError('invalid-signature', `The ${header} does not start with \`${options.prefix}\`.`);
+    }
+    given = given.slice(options.prefix.length);
+  }
+  const digest = await hmac(options.algorithm, options.secret, options.payload);
+  const expected = (options.encoding ?? 'hex') === 'hex' ? toHex(digest) : toBase64(digest);
+  const comparable = (options.encoding ?? 'hex') === 'hex' ? given.toLowerCase() : given;
+  if (!timingSafeEqual(comparable, expected)) {
+    throw new WebhookVerificationError('invalid-signature', `The ${header} does not match the body; check the app secret.`);
+  }
+}
+
+/**
+ * Rejects timestamps outside `toleranceSeconds` of now (replay protection for networks that
+ * sign a timestamp).
+ * @throws WebhookVerificationError `stale`.
+ */
+export function assertFreshTimestamp(timestamp: number | string | Date, now: Date, toleranceSeconds = 300): void {
+  const at = timestamp instanceof Date ? timestamp.getTime() : typeof timestamp === 'number' ? (timestamp < 1e12 ? timestamp * 1000 : timestamp) : Date.parse(timestamp);
+  if (!Number.isFinite(at) || Math.abs(now.getTime() - at) > toleranceSeconds * 1000) {
+    throw new WebhookVerificationError('stale', `The signed timestamp is more than ${toleranceSeconds} s away from now; the request may be a replay.`);
+  }
+}
+
+/**
+ * Remembers recently seen signatures or delivery ids and rejects a second use within `ttlMs`.
+ * Memory is bounded by `maxEntries` (oldest dropped first).
+ */
+export function createReplayGuard(options: { ttlMs?: number; maxEntries?: number } = {}) {
+  const ttl = options.ttlMs ?? 10 * 60_000;
+  const max = options.maxEntries ?? 100_000;
+  const seen = new Map<string, number>();
+  return {
+    /** @throws WebhookVerificationError `replayed` when `id` was seen within the window. */
+    check(id: string, now: Date): void {
+      const at = now.getTime();
+      const previous = seen.get(id);
+      if (previous !== undefined && at - previous < ttl) {
+        throw new WebhookVerificationError('replayed', 'This signed delivery was already received; the replay was not stored.');
+      }
+      seen.delete(id);
+      seen.set(id, at);
+      if (seen.size > max) seen.delete(seen.keys().next().value as string);
+    },
+  };
+}

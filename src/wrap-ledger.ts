@@ -1,0 +1,35 @@
+import type { Logger } from './adapter.js';
+import { LedgerError, MissingLedgerMethodsError, isSocialCrmError } from './errors.js';
+import { LEDGER_METHOD_GROUPS, type InteractionLedger } from './ledger.js';
+
+/** Names of required methods the object lacks, across every group. @internal */
+export function missingLedgerMethods(ledger: object): string[] {
+  return Object.values(LEDGER_METHOD_GROUPS)
+    .flat()
+    .filter((method) => typeof (ledger as Record<string, unknown>)[method] !== 'function');
+}
+
+/**
+ * Checks a host's ledger once and wraps every method: debug-logs `ledger_<method>` and rethrows
+ * failures as `LedgerError { method, cause }` (our own typed errors pass through unchanged).
+ * @internal
+ */
+export function wrapLedger(ledger: InteractionLedger, logger: Logger): InteractionLedger {
+  const missing = missingLedgerMethods(ledger);
+  if (missing.length) throw new MissingLedgerMethodsError(missing);
+  const wrapped: Record<string, unknown> = {};
+  for (const method of Object.values(LEDGER_METHOD_GROUPS).flat()) {
+    const original = (ledger as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!;
+    wrapped[method] = async (...args: unknown[]) => {
+      logger.debug(`ledger_${method}`, { args: args.length === 1 && typeof args[0] === 'string' ? args : args.length });
+      try {
+        return await original.apply(ledger, args);
+      } catch (error) {
+        if (isSocialCrmError(error)) throw error;
+        throw new LedgerError(method, error);
+      }
+    };
+  }
+  if (ledger.close) wrapped.close = () => ledger.close!();
+  return wrapped as unknown as InteractionLedger;
+}

@@ -1,0 +1,4 @@
+import { memoryLedger } from 'social-crm';
+import { describeLedger } from 'social-crm/testing';
+
+describeLedger('memoryLedger()', { create: () => memoryLedger() });
