@@ -1,6 +1,4 @@
-import type { Customer, Interaction } from '../interaction.js';
-import { interactionId } from '../interaction.js';
-import type { IdentityRecord } from '../ledger.js';
+import { interactionId, type Customer, type IdentityRecord, type Interaction } from 'social-crm';
 
 let counter = 0;
 

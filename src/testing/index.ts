@@ -1,9 +1,18 @@
 /**
- * Conformance kits and test helpers for hosts and plugin authors. Needs `vitest` (and `msw`
- * for the channel kit) as dev dependencies of your project.
+ * Conformance kits and test helpers for hosts and plugin authors. Needs `vitest` and `msw`
+ * as dev dependencies of your project.
+ *
+ * - `describeLedger()` checks a storage-port implementation.
+ * - `describeChannelAdapter()` checks a channel adapter: options, capabilities, signatures,
+ *   parsing, idempotency, malformed input, edits, deletes, threading, rate limits, polling.
+ * - `createChannelTestServer()` mocks a network at the HTTP boundary and records every call.
  *
  * @module
  */
 export { describeLedger } from './ledger-suite.js';
 export type { DescribeLedgerOptions, LedgerSuiteGroup } from './ledger-suite.js';
+export { describeChannelAdapter } from './channel-suite.js';
+export type { ChannelSuiteGroup, DescribeChannelAdapterOptions, WebhookBody, WebhookFixture } from './channel-suite.js';
+export { createChannelTestServer } from './test-server.js';
+export type { ChannelTestServer, RecordedCall, RouteContext } from './test-server.js';
 export { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { InteractionLedger, MergeRecord } from '../ledger.js';
+import type { InteractionLedger, MergeRecord } from 'social-crm';
 import { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
 
 /** Named groups of the ledger suite; skip any with `skip`. */

@@ -1,0 +1,370 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+// Runtime imports go through the public entries so that the built kit shares one copy of the
+// core (and its error classes) with the host and the adapters under test.
+import { createSocialCrm, interactionSchema, isSocialCrmError, memoryLedger } from 'social-crm';
+import type { InteractionInput, InteractionKind, InteractionLedger, SocialCrm, SocialCrmError, SocialCrmEvents } from 'social-crm';
+import { capabilityMismatches, type ChannelAdapter } from 'social-crm/adapter-kit';
+import { createChannelTestServer, type ChannelTestServer, type RecordedCall } from './test-server.js';
+
+/** Named groups of the channel suite; skip any with `skip`. Groups also skip by capability. */
+export type ChannelSuiteGroup =
+  | 'options'
+  | 'capabilities'
+  | 'signatures'
+  | 'parsing'
+  | 'idempotency'
+  | 'malformed'
+  | 'edits'
+  | 'deletes'
+  | 'threading'
+  | 'rate-limit'
+  | 'polling';
+
+/** A webhook body: a string is sent as is, anything else as JSON. */
+export type WebhookBody = string | object;
+
+/** A documented payload the adapter must turn into interactions. */
+export interface WebhookFixture {
+  name: string;
+  body: WebhookBody;
+  /** How many new interactions it holds. */
+  interactions: number;
+  /** Kinds expected among them (any order). */
+  kinds?: InteractionKind[];
+}
+
+/** Options of {@link describeChannelAdapter}. */
+export interface DescribeChannelAdapterOptions<Options> {
+  /** The adapter factory, e.g. `whatsappAdapter`. */
+  factory: (options: Options) => ChannelAdapter;
+  /** Valid options for tests (fake secrets are fine). */
+  options: Options;
+  /** Options that must be rejected with `InvalidOptionsError`. */
+  invalidOptions?: unknown[];
+  /** Required when the adapter declares `webhook`. */
+  webhook?: {
+    /** Path the webhook is mounted at. @default `/webhooks/<adapter id>` */
+    path?: string;
+    /** @default 'application/json' */
+    contentType?: string;
+    /** Headers that make `body` authentic (signature, timestamp ...). */
+    sign(body: string): Record<string, string> | Promise<Record<string, string>>;
+    /** Headers carrying a signature that is stale or replayed (for schemes with a timestamp). */
+    stale?(body: string): Record<string, string> | Promise<Record<string, string>>;
+    /** A verification handshake, for networks that have one. */
+    handshake?: {
+      request(): Request;
+      expectStatus?: number;
+      expectBody?: string | RegExp;
+      /** The same handshake with a wrong token; must not succeed. */
+      invalid?(): Request;
+    };
+    fixtures: WebhookFixture[];
+    /** A valid, signed payload of an event kind the adapter does not handle: acknowledged, nothing stored. */
+    unknownEvent?: WebhookBody;
+    /** Status the adapter answers for a signed body that is not JSON. @default 400 */
+    malformedStatus?: number;
+    edit?: { original: WebhookBody; edited: WebhookBody; id: string; text: string };
+    deletion?: { original: WebhookBody; deletion: WebhookBody; id: string };
+  };
+  /** Required when the adapter declares `reply` or `directMessage`. */
+  reply?: {
+    /** A webhook body, or an interaction to ingest, that creates the interaction to answer. */
+    target: { body: WebhookBody } | { interaction: InteractionInput };
+    /** Interaction id of the target (`<channel>:<nativeId>`). */
+    targetId: string;
+    /** @default 'Thank you, we are on it.' */
+    text?: string;
+    /** Install the network's send endpoint(s). */
+    routes(server: ChannelTestServer): void;
+    /** Assert the recorded send request has the network's documented shape. */
+    expectRequest(call: RecordedCall): void;
+    /** Install a send endpoint that answers 429 with a reset `seconds` ahead, then succeeds. */
+    rateLimited?(server: ChannelTestServer, seconds: number): void;
+  };
+  /** Required when the adapter declares `poll`. */
+  poll?: {
+    /** Install the network's endpoints: at least two pages, honouring the adapter's cursors. */
+    routes(server: ChannelTestServer): void;
+    /** Distinct interactions the pages hold in all. */
+    totalInteractions: number;
+  };
+  /** Groups to skip (say why in your test file). */
+  skip?: ChannelSuiteGroup[];
+  /** Use your own mocked network (one per test file). @default a new one */
+  server?: ChannelTestServer;
+}
+
+function bodyText(body: WebhookBody): string {
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+/**
+ * The channel-adapter conformance kit. Every adapter, built in or third party, runs it with
+ * vitest + msw from the public entry:
+ *
+ * @example
+ * import { describeChannelAdapter } from 'social-crm/testing';
+ * describeChannelAdapter('complaint site', { factory: complaintSiteAdapter, options: {...}, webhook: {...}, reply: {...} });
+ */
+export function describeChannelAdapter<Options>(name: string, options: DescribeChannelAdapterOptions<Options>): void {
+  const skip = new Set(options.skip ?? []);
+  const server = options.server ?? createChannelTestServer();
+  const ownServer = !options.server;
+  const probe = options.factory(options.options);
+  const capabilities = probe.capabilities;
+  const webhookPath = options.webhook?.path ?? `/webhooks/${probe.id}`;
+
+  describe(`channel adapter conformance: ${name}`, () => {
+    let ledger: InteractionLedger;
+    let crm: SocialCrm;
+    let warnings: Array<SocialCrmEvents['warning']>;
+
+    if (ownServer) {
+      beforeAll(() => server.listen());
+      afterAll(() => server.close());
+    }
+    beforeEach(() => {
+      ledger = memoryLedger();
+      crm = createSocialCrm({
+        ledger,
+        adapters: [options.factory(options.options)],
+        classifier: false,
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        http: { retries: 2, maxRateLimitWaitMs: 5_000, backoffBaseMs: 10 },
+      });
+      warnings = [];
+      crm.on('warning', (warning) => warnings.push(warning));
+    });
+    afterEach(() => server.reset());
+
+    async function deliver(body: WebhookBody, headers?: Record<string, string>): Promise<Response> {
+      const text = bodyText(body);
+      const signed = headers ?? (await options.webhook!.sign(text));
+      return crm.handleWebhook(
+        new Request(`https://crm.example.test${webhookPath}`, {
+          method: 'POST',
+          headers: { 'content-type': options.webhook?.contentType ?? 'application/json', ...signed },
+          body: text,
+        }),
+      );
+    }
+
+    async function stored() {
+      return (await ledger.queryInteractions({ channel: probe.id, includeDeleted: true, limit: 1000 })).items;
+    }
+
+    async function createTarget() {
+      const target = options.reply!.target;
+      if ('body' in target) {
+        expect((await deliver(target.body)).status).toBe(200);
+      } else {
+        await crm.ingest(target.interaction);
+      }
+      const found = await ledger.getInteraction(options.reply!.targetId);
+      expect(found, `the reply target ${options.reply!.targetId} was not stored`).not.toBeNull();
+      return found!;
+    }
+
+    describe.skipIf(skip.has('options'))('options', () => {
+      it('accepts the valid options without touching the network', () => {
+        const adapter = options.factory(options.options);
+        expect(adapter.specificationVersion).toBe('v1');
+        expect(server.calls).toHaveLength(0);
+      });
+      it.each((options.invalidOptions ?? []).map((invalid, index) => [index, invalid] as const))('rejects invalid options #%i with InvalidOptionsError', (_index, invalid) => {
+        let thrown: unknown;
+        try {
+          options.factory(invalid as Options);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(isSocialCrmError(thrown, 'INVALID_OPTIONS')).toBe(true);
+        expect((thrown as Error).message).toMatch(/\[social-crm\]/);
+      });
+    });
+
+    describe.skipIf(skip.has('capabilities'))('capabilities', () => {
+      it('declares exactly the capabilities its methods implement', () => {
+        expect(capabilityMismatches(probe)).toEqual([]);
+      });
+      it('comes with the test data each declared capability needs', () => {
+        if (capabilities.webhook) expect(options.webhook, 'webhook fixtures are required for a webhook adapter').toBeDefined();
+        if (capabilities.reply || capabilities.directMessage) expect(options.reply, 'reply fixtures are required').toBeDefined();
+        if (capabilities.poll) expect(options.poll, 'poll routes are required').toBeDefined();
+        if (capabilities.edits && capabilities.webhook) expect(options.webhook?.edit, 'an edit fixture is required').toBeDefined();
+        if (capabilities.deletes && capabilities.webhook) expect(options.webhook?.deletion, 'a deletion fixture is required').toBeDefined();
+      });
+    });
+
+    const hasWebhook = capabilities.webhook && options.webhook !== undefined;
+
+    describe.skipIf(!hasWebhook || skip.has('signatures'))('signatures', () => {
+      it('accepts a correctly signed delivery', async () => {
+        const response = await deliver(options.webhook!.fixtures[0]!.body);
+        expect(response.status).toBe(200);
+      });
+      it('rejects a delivery without signature with 401 and stores nothing', async () => {
+        const response = await deliver(options.webhook!.fixtures[0]!.body, {});
+        expect(response.status).toBe(401);
+        expect(await stored()).toHaveLength(0);
+      });
+      it('rejects a signature that does not match the body with 401 and stores nothing', async () => {
+        const original = bodyText(options.webhook!.fixtures[0]!.body);
+        const headers = await options.webhook!.sign(original);
+        const tampered = original.replace(/"(\w+)"\s*:\s*"([^"]*)"/, (_match, key: string, value: string) => `"${key}":"${value}x"`);
+        expect(tampered).not.toBe(original);
+        const response = await deliver(tampered, headers);
+        expect(response.status).toBe(401);
+        expect(await stored()).toHaveLength(0);
+      });
+      it.skipIf(!options.webhook?.stale)('rejects a stale or replayed signature with 401', async () => {
+        const body = bodyText(options.webhook!.fixtures[0]!.body);
+        const response = await deliver(body, await options.webhook!.stale!(body));
+        expect(response.status).toBe(401);
+        expect(await stored()).toHaveLength(0);
+      });
+      it.skipIf(!options.webhook?.handshake)('answers the verification handshake', async () => {
+        const handshake = options.webhook!.handshake!;
+        const response = await crm.handleWebhook(handshake.request(), { adapterId: probe.id });
+        expect(response.status).toBe(handshake.expectStatus ?? 200);
+        if (handshake.expectBody !== undefined) expect(await response.text()).toMatch(handshake.expectBody);
+        if (handshake.invalid) {
+          const refused = await crm.handleWebhook(handshake.invalid(), { adapterId: probe.id });
+          expect([401, 403]).toContain(refused.status);
+        }
+      });
+    });
+
+    describe.skipIf(!hasWebhook || skip.has('parsing'))('parsing', () => {
+      it.each((options.webhook?.fixtures ?? []).map((fixture) => [fixture.name, fixture] as const))('turns %s into schema-valid interactions', async (_name, fixture) => {
+        const response = await deliver(fixture.body);
+        expect(response.status).toBe(200);
+        const rows = await stored();
+        expect(rows).toHaveLength(fixture.interactions);
+        for (const row of rows) {
+          expect(() => interactionSchema.parse(row)).not.toThrow();
+          expect(row.channel).toBe(probe.id);
+          expect(row.createdAt).toMatch(/Z$/);
+          if (!row.author.isBrand) expect(row.customerId).toBeTruthy();
+        }
+        if (fixture.kinds) expect(new Set(rows.map((row) => row.kind))).toEqual(new Set(fixture.kinds));
+      });
+    });
+
+    describe.skipIf(!hasWebhook || skip.has('idempotency'))('idempotency', () => {
+      it('stores a redelivered webhook once', async () => {
+        const fixture = options.webhook!.fixtures[0]!;
+        await deliver(fixture.body);
+        const once = (await stored()).length;
+        const again = await deliver(fixture.body);
+        expect(again.status).toBe(200);
+        expect((await stored()).length).toBe(once);
+        expect(once).toBe(fixture.interactions);
+      });
+    });
+
+    describe.skipIf(!hasWebhook || skip.has('malformed'))('malformed input', () => {
+      it('acknowledges a signed body that is not JSON as the network expects, stores nothing and keeps the body', async () => {
+        const response = await deliver('{"this is": not json');
+        expect(response.status).toBe(options.webhook?.malformedStatus ?? 400);
+        expect((await stored()).filter((row) => row.state !== 'deleted')).toHaveLength(0);
+        if (response.status === 200) {
+          expect((await ledger.listDeadLetters()).items.length).toBeGreaterThan(0);
+        }
+      });
+      it.skipIf(!options.webhook?.unknownEvent)('acknowledges an unknown event kind with a warning and stores nothing', async () => {
+        const response = await deliver(options.webhook!.unknownEvent!);
+        expect(response.status).toBe(200);
+        expect(await stored()).toHaveLength(0);
+        expect(warnings.length).toBeGreaterThan(0);
+      });
+    });
+
+    describe.skipIf(!hasWebhook || !capabilities.edits || !options.webhook?.edit || skip.has('edits'))('edits', () => {
+      it('updates the stored interaction in place', async () => {
+        const edit = options.webhook!.edit!;
+        await deliver(edit.original);
+        const before = (await stored()).length;
+        await deliver(edit.edited);
+        expect((await stored()).length).toBe(before);
+        const row = await ledger.getInteraction(edit.id);
+        expect(row?.state).toBe('edited');
+        expect(row?.text).toBe(edit.text);
+      });
+    });
+
+    describe.skipIf(!hasWebhook || !capabilities.deletes || !options.webhook?.deletion || skip.has('deletes'))('deletes', () => {
+      it('tombstones the interaction and drops its text', async () => {
+        const deletion = options.webhook!.deletion!;
+        await deliver(deletion.original);
+        await deliver(deletion.deletion);
+        const row = await ledger.getInteraction(deletion.id);
+        expect(row?.state).toBe('deleted');
+        expect(row?.text).toBe('');
+        expect(row?.raw).toBeUndefined();
+      });
+    });
+
+    const canReply = (capabilities.reply || capabilities.directMessage) && options.reply !== undefined;
+
+    describe.skipIf(!canReply || skip.has('threading'))('threading', () => {
+      it('sends the documented request and records the reply in the same conversation', async () => {
+        const target = await createTarget();
+        options.reply!.routes(server);
+        const before = server.calls.length;
+        const sent = await crm.reply(target.id, options.reply!.text ?? 'Thank you, we are on it.');
+        const call = server.calls.at(-1);
+        expect(server.calls.length).toBeGreaterThan(before);
+        options.reply!.expectRequest(call!);
+        expect(sent.direction).toBe('outbound');
+        expect(sent.conversationId).toBe(target.conversationId);
+        expect(sent.parentId).toBe(target.nativeId);
+        expect(sent.customerId).toBe(target.customerId);
+        expect(await ledger.getInteraction(sent.id)).not.toBeNull();
+      });
+    });
+
+    describe.skipIf(!canReply || !options.reply?.rateLimited || skip.has('rate-limit'))('rate limits', () => {
+      it('retries a 429 after the reset the network names, not before', async () => {
+        const target = await createTarget();
+        options.reply!.rateLimited!(server, 1);
+        const before = server.calls.length;
+        await crm.reply(target.id, 'After the reset');
+        const attempts = server.calls.slice(before);
+        expect(attempts.length).toBeGreaterThanOrEqual(2);
+        expect(attempts.at(-1)!.at - attempts[0]!.at).toBeGreaterThanOrEqual(900);
+      });
+      it('fails fast with a retryable RateLimitError when the reset is too far away', async () => {
+        const target = await createTarget();
+        options.reply!.rateLimited!(server, 3600);
+        let thrown: unknown;
+        try {
+          await crm.reply(target.id, 'Too soon');
+        } catch (error) {
+          thrown = error;
+        }
+        expect(isSocialCrmError(thrown, 'RATE_LIMITED')).toBe(true);
+        expect((thrown as SocialCrmError & { isRetryable: boolean }).isRetryable).toBe(true);
+      });
+    });
+
+    describe.skipIf(!capabilities.poll || !options.poll || skip.has('polling'))('polling', () => {
+      it('resumes from the saved cursor without gaps or duplicates', async () => {
+        options.poll!.routes(server);
+        const [first] = await crm.poll({ maxPages: 1 });
+        expect(first?.error).toBeUndefined();
+        expect(first?.stored).toBeGreaterThan(0);
+        expect(first!.stored).toBeLessThan(options.poll!.totalInteractions);
+        const [second] = await crm.poll({ maxPages: 50 });
+        expect(second?.error).toBeUndefined();
+        const [third] = await crm.poll({ maxPages: 50 });
+        expect(third?.stored).toBe(0);
+        const rows = await stored();
+        expect(new Set(rows.map((row) => row.id)).size).toBe(rows.length);
+        expect(rows.length).toBe(options.poll!.totalInteractions);
+        expect(first!.stored + second!.stored).toBe(options.poll!.totalInteractions);
+      });
+    });
+  });
+}
