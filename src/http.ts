@@ -83,6 +83,11 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
 
   const gatedFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const original = input instanceof Request ? input : new Request(input, init);
+    // Buffer the body once: a retried attempt needs a fresh Request, and teeing a stream per
+    // attempt stalls some fetch interceptors.
+    const body = original.body ? await original.arrayBuffer() : undefined;
+    const attemptRequest = () =>
+      new Request(original.url, { method: original.method, headers: original.headers, signal: original.signal, ...(body ? { body } : {}) });
     for (let attempt = 0; ; attempt++) {
       const now = options.now().getTime();
       if (budget && budget.remaining <= 0 && budget.resetAt !== undefined && budget.resetAt > now) {
@@ -98,7 +103,7 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
         options.logger.info(`[${adapterId}] rate-limit budget spent; waiting ${wait} ms for the reset`);
         await sleep(wait, original.signal);
       }
-      const response = await baseFetch(original.clone());
+      const response = await baseFetch(attemptRequest());
       const state = options.adapter.rateLimitFromResponse?.(response);
       if (state) budget = state;
       if (response.status !== 429 || attempt >= retries) return response;
@@ -106,7 +111,8 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
         (state?.resetAt !== undefined ? Math.max(0, state.resetAt - options.now().getTime()) : backoffDelay(attempt + 1, backoffBase));
       if (wait > maxWait) return response;
       options.logger.info(`[${adapterId}] 429 from ${original.method} ${original.url}; retrying in ${wait} ms`);
-      await response.body?.cancel();
+      // Not awaited: some fetch implementations never settle cancel() on mocked bodies.
+      void response.body?.cancel().catch(() => undefined);
       await sleep(wait, original.signal);
     }
   };
