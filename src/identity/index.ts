@@ -1,0 +1,26 @@
+/**
+ * `social-crm/identity`: the customer-identity merger (the pipeline's default
+ * {@link IdentityResolver}) and the pure batch linker behind it.
+ *
+ * @module
+ */
+export { linkRecords } from './link-records.js';
+export type { LinkRecord, LinkRecordsOptions, LinkRecordsResult, ScoredPair } from './link-records.js';
+export type { ComparisonSpec } from './comparisons.js';
+export type { BlockingRule, BlockingKeyPart } from './blocking.js';
+export { estimateByEm, weightToProbability } from './fellegi-sunter.js';
+export type { ComparisonParameters, EmOptions, EmResult, FellegiSunterModel } from './fellegi-sunter.js';
+export {
+  foldCase,
+  foldToAscii,
+  normalizeDomain,
+  normalizeEmail,
+  normalizeHandle,
+  normalizeName,
+  normalizePhone,
+  normalizeUrl,
+  soundex,
+} from './normalize.js';
+export type { NormalizedName, NormalizedValue } from './normalize.js';
+export { jaro, jaroWinkler, levenshtein, tokenSetSimilarity } from './similarity.js';
+export { defaultIdentityModel, identityBlockingKeys, identityBlockingRules, identityComparisons, identityToRecord } from './identity-model.js';

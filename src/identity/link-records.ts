@@ -1,0 +1,441 @@
+/**
+ * Batch record linkage, pure and synchronous: normalise, block, compare, estimate a
+ * Fellegi–Sunter model by EM (no labels), score, and cluster with union-find.
+ *
+ * @module
+ */
+import { compileBlockingRule, forEachBlock, hashKey, type BlockingRule } from './blocking.js';
+import { compileComparison, type CompiledComparison, type ComparisonSpec } from './comparisons.js';
+import {
+  estimateByEm,
+  initialM,
+  levelWeights,
+  priorWeight,
+  weightToProbability,
+  type EmOptions,
+  type FellegiSunterModel,
+} from './fellegi-sunter.js';
+import { UnionFind } from './union-find.js';
+import { linkRecordsOptionsSchema, parseOptions } from './_schemas.js';
+import { InvalidOptionsError } from '../errors.js';
+
+/** One record to link. */
+export interface LinkRecord {
+  /** Unique within the batch. */
+  id: string;
+  /** Field values by name; missing, `undefined` or blank values count as missing. */
+  fields: Record<string, string | undefined>;
+  /** Which data set the record comes from; used by `linkType: 'link'`. */
+  source?: string;
+}
+
+/** Options of {@link linkRecords}. */
+export interface LinkRecordsOptions {
+  /** How fields are compared; each becomes one factor of the model. */
+  comparisons: ComparisonSpec[];
+  /** Candidate pairs share all parts of at least one rule, e.g. `[['email'], ['surname:soundex', 'dob:year']]`. */
+  blocking: BlockingRule[];
+  /**
+   * `dedupe` compares every record with every other; `link` only records of different
+   * `source`s; `auto` links when the records carry two or more sources. @default 'auto'
+   */
+  linkType?: 'auto' | 'dedupe' | 'link';
+  /** In link mode, let each record match at most one record of another source (best first). @default false */
+  oneToOne?: boolean;
+  /** Match probability from which a pair is linked (the auto-merge band). @default 0.9 */
+  matchThreshold?: number;
+  /** Match probability from which a pair is reported for review. @default 0.5 */
+  reviewThreshold?: number;
+  /** Use these parameters instead of estimating them (EM is then skipped). */
+  model?: FellegiSunterModel;
+  /** Expectation–maximisation settings, plus the random sample that seeds u. */
+  em?: EmOptions & {
+    /** Random record pairs drawn to estimate the u probabilities. @default 200000 */
+    sampleSize?: number;
+    /** Seed of the sampler, for repeatable runs. @default 1 */
+    seed?: number;
+  };
+  /** Blocks larger than this are compared within a sliding window of this size only. @default 1000 */
+  maxBlockSize?: number;
+  /** Scale of the term-frequency adjustment (0 = off, 1 = full). @default 1 */
+  termFrequencyWeight?: number;
+}
+
+/** A scored candidate pair. */
+export interface ScoredPair {
+  a: string;
+  b: string;
+  /** Total match weight in bits (prior included). */
+  weight: number;
+  /** Match probability. */
+  probability: number;
+}
+
+/** Result of {@link linkRecords}. */
+export interface LinkRecordsResult {
+  /** Pairs at or above `matchThreshold` (after the one-to-one constraint). */
+  matches: ScoredPair[];
+  /** Pairs between `reviewThreshold` and `matchThreshold`. */
+  reviews: ScoredPair[];
+  /** Connected components of the matches, as record ids (only groups of two or more). */
+  clusters: string[][];
+  /** The model used: estimated, or the one supplied. */
+  model: FellegiSunterModel;
+  stats: {
+    records: number;
+    /** Candidate pairs compared after blocking. */
+    pairsCompared: number;
+    /** Distinct comparison patterns seen. */
+    patterns: number;
+    /** Blocks compared only within a window because they exceeded `maxBlockSize`. */
+    oversizedBlocks: number;
+    emIterations: number;
+    emConverged: boolean;
+    seconds: number;
+  };
+}
+
+/** Growable typed array of 32-bit unsigned integers. */
+class UintList {
+  data = new Uint32Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). @internal */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Record values prepared once per comparison, plus term frequencies. @internal */
+export interface PreparedColumns {
+  columns: Array<Array<string | undefined>>;
+  frequencies: Array<Map<string, number> | null>;
+  /** `Σ p(v)²` per term-frequency comparison: chance that two random records agree. */
+  averageAgreement: number[];
+}
+
+/** Normalises every comparison's field over all records. @internal */
+export function prepareColumns(records: ReadonlyArray<LinkRecord>, comparisons: CompiledComparison[]): PreparedColumns {
+  const columns = comparisons.map((comparison) => {
+    const cache = new Map<string, string | undefined>();
+    return records.map((record) => {
+      const raw = record.fields[comparison.field];
+      if (raw === undefined || raw === null) return undefined;
+      const text = String(raw);
+      if (cache.has(text)) return cache.get(text);
+      const prepared = comparison.prepare(text);
+      if (cache.size < 200_000) cache.set(text, prepared);
+      return prepared;
+    });
+  });
+  const frequencies = comparisons.map((comparison, index) => {
+    if (!comparison.termFrequency) return null;
+    const counts = new Map<string, number>();
+    let present = 0;
+    for (const value of columns[index] as Array<string | undefined>) {
+      if (value === undefined) continue;
+      counts.set(value, (counts.get(value) ?? 0) + 1);
+      present++;
+    }
+    for (const [value, count] of counts) counts.set(value, count / Math.max(present, 1));
+    return counts;
+  });
+  const averageAgreement = frequencies.map((counts) => {
+    if (!counts) return 0;
+    let sum = 0;
+    for (const share of counts.values()) sum += share * share;
+    return sum;
+  });
+  return { columns, frequencies, averageAgreement };
+}
+
+/** Levels of one pair (`-1` for missing), written into `levels`. @internal */
+export function compareColumns(
+  comparisons: CompiledComparison[],
+  columns: Array<Array<string | undefined>>,
+  a: number,
+  b: number,
+  levels: Int8Array,
+): void {
+  for (let index = 0; index < comparisons.length; index++) {
+    const column = columns[index] as Array<string | undefined>;
+    const valueA = column[a];
+    const valueB = column[b];
+    levels[index] = valueA === undefined || valueB === undefined ? -1 : (comparisons[index] as CompiledComparison).compare(valueA, valueB);
+  }
+}
+
+/** Starting parameters: m by a geometric prior, u from random pairs. @internal */
+export function startingModel(
+  comparisons: CompiledComparison[],
+  columns: Array<Array<string | undefined>>,
+  sources: Int32Array | null,
+  sampleSize: number,
+  seed: number,
+): FellegiSunterModel {
+  const count = columns[0]?.length ?? 0;
+  const uCounts = comparisons.map((comparison) => new Float64Array(comparison.levelCount).fill(1));
+  const random = seededRandom(seed);
+  const levels = new Int8Array(comparisons.length);
+  const tries = sampleSize * 4;
+  let drawn = 0;
+  for (let attempt = 0; attempt < tries && drawn < sampleSize && count > 1; attempt++) {
+    const a = Math.floor(random() * count);
+    const b = Math.floor(random() * count);
+    if (a === b || (sources && sources[a] === sources[b])) continue;
+    drawn++;
+    compareColumns(comparisons, columns, a, b, levels);
+    for (let index = 0; index < comparisons.length; index++) {
+      const level = levels[index] as number;
+      if (level >= 0) (uCounts[index] as Float64Array)[level] = ((uCounts[index] as Float64Array)[level] as number) + 1;
+    }
+  }
+  return {
+    lambda: 0.1,
+    comparisons: comparisons.map((comparison, index) => {
+      const countsOfLevels = uCounts[index] as Float64Array;
+      const total = countsOfLevels.reduce((sum, value) => sum + value, 0);
+      return { name: comparison.name, m: initialM(comparison.levelCount), u: [...countsOfLevels].map((value) => value / total) };
+    }),
+  };
+}
+
+/**
+ * Links records without labels: blocking, comparison levels, Fellegi–Sunter weights
+ * estimated by EM, thresholds, and connected components.
+ *
+ * @example
+ * const result = linkRecords(records, {
+ *   comparisons: [{ type: 'name', field: 'name', termFrequency: true }, { type: 'email', field: 'email' }],
+ *   blocking: [['email:email'], ['name:soundex']],
+ * })
+ * @throws InvalidOptionsError for malformed options or an unknown blocking transform.
+ */
+export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRecordsOptions): LinkRecordsResult {
+  const started = performance.now();
+  const parsed = parseOptions(linkRecordsOptionsSchema, options, 'linkRecords options') as LinkRecordsOptions;
+  const comparisons = parsed.comparisons.map(compileComparison);
+  const rules = parsed.blocking.map((rule) => {
+    const compiled = compileBlockingRule(rule);
+    if (typeof compiled === 'string') {
+      throw new InvalidOptionsError(`[identity] Unknown blocking transform in \`${compiled}\`. Use exact, soundex, prefixN, suffixN, digits, year, first-token, last-token, sorted-tokens, email, phone or handle.`, [
+        { path: 'blocking', message: `unknown transform in ${compiled}` },
+      ]);
+    }
+    return compiled;
+  });
+  if (parsed.model && parsed.model.comparisons.length !== comparisons.length) {
+    throw new InvalidOptionsError('[identity] `model` must have one entry per comparison.', [{ path: 'model.comparisons', message: 'length differs from comparisons' }]);
+  }
+  const count = records.length;
+  const matchThreshold = parsed.matchThreshold ?? 0.9;
+  const reviewThreshold = parsed.reviewThreshold ?? Math.min(0.5, matchThreshold);
+  const maxBlockSize = parsed.maxBlockSize ?? 1000;
+  const termFrequencyWeight = parsed.termFrequencyWeight ?? 1;
+
+  const sourceNames = new Map<string, number>();
+  const sourceIndex = new Int32Array(count);
+  records.forEach((record, index) => {
+    const name = record.source ?? '';
+    let value = sourceNames.get(name);
+    if (value === undefined) sourceNames.set(name, (value = sourceNames.size));
+    sourceIndex[index] = value;
+  });
+  const linkType = parsed.linkType ?? 'auto';
+  const linkOnly = linkType === 'link' || (linkType === 'auto' && sourceNames.size > 1);
+  const sources = linkOnly ? sourceIndex : null;
+
+  const { columns, frequencies, averageAgreement } = prepareColumns(records, comparisons);
+
+  const ruleHashes = rules.map((rule) => {
+    const hashes = new Uint32Array(count);
+    for (let index = 0; index < count; index++) {
+      const key = rule.key((records[index] as LinkRecord).fields);
+      hashes[index] = key === undefined ? 0 : hashKey(key);
+    }
+    return hashes;
+  });
+
+  // Candidate pairs and the distinct patterns they show.
+  const pairA = new UintList();
+  const pairB = new UintList();
+  const pairPattern = new UintList();
+  const patternIndex = new Map<number, number>();
+  const strides: number[] = [];
+  let stride = 1;
+  for (const comparison of comparisons) {
+    strides.push(stride);
+    stride *= comparison.levelCount + 1;
+  }
+  if (stride * rules.length > Number.MAX_SAFE_INTEGER) {
+    throw new InvalidOptionsError('[identity] Too many comparison levels to encode; use fewer comparisons or levels.', [{ path: 'comparisons', message: 'too many levels' }]);
+  }
+  const patternLevels: number[] = [];
+  const patternCounts: number[] = [];
+  const patternRule: number[] = [];
+  const levels = new Int8Array(comparisons.length);
+  let oversizedBlocks = 0;
+  // On the pairs a rule finds, the comparisons of the fields it pins are forced to agree:
+  // they are left out of that rule's pattern so EM does not mistake the rule for a match.
+  const pinned = rules.map((rule) => comparisons.map((comparison) => rule.pinnedFields.includes(comparison.field)));
+
+  const consider = (first: number, second: number, ruleNumber: number) => {
+    const a = first < second ? first : second;
+    const b = first < second ? second : first;
+    if (sources && sources[a] === sources[b]) return;
+    for (let earlier = 0; earlier < ruleNumber; earlier++) {
+      const hashes = ruleHashes[earlier] as Uint32Array;
+      if (hashes[a] !== 0 && hashes[a] === hashes[b]) return;
+    }
+    compareColumns(comparisons, columns, a, b, levels);
+    const pinnedByRule = pinned[ruleNumber] as boolean[];
+    let signature = ruleNumber * stride;
+    for (let index = 0; index < levels.length; index++) {
+      if (pinnedByRule[index]) levels[index] = -1;
+      signature += ((levels[index] as number) + 1) * (strides[index] as number);
+    }
+    let pattern = patternIndex.get(signature);
+    if (pattern === undefined) {
+      pattern = patternCounts.length;
+      patternIndex.set(signature, pattern);
+      patternCounts.push(0);
+      patternRule.push(ruleNumber);
+      for (const level of levels) patternLevels.push(level);
+    }
+    patternCounts[pattern] = (patternCounts[pattern] as number) + 1;
+    pairA.push(a);
+    pairB.push(b);
+    pairPattern.push(pattern);
+  };
+
+  ruleHashes.forEach((hashes, ruleNumber) => {
+    forEachBlock(hashes, (members, length) => {
+      const window = length > maxBlockSize ? maxBlockSize : length;
+      if (length > maxBlockSize) oversizedBlocks++;
+      for (let i = 0; i < length; i++) {
+        const end = Math.min(length, i + window);
+        for (let j = i + 1; j < end; j++) consider(members[i] as number, members[j] as number, ruleNumber);
+      }
+    });
+  });
+
+  let model: FellegiSunterModel;
+  let emIterations = 0;
+  let emConverged = true;
+  if (parsed.model) {
+    model = parsed.model;
+  } else {
+    const possiblePairs = (count * (count - 1)) / 2;
+    const sampleSize = Math.max(1, Math.min(parsed.em?.sampleSize ?? 200_000, Math.ceil(possiblePairs)));
+    const start = startingModel(comparisons, columns, sources, sampleSize, parsed.em?.seed ?? 1);
+    const estimate = estimateByEm(Int8Array.from(patternLevels), Float64Array.from(patternCounts), start, parsed.em, {
+      ruleOfPattern: Uint16Array.from(patternRule),
+      ruleCount: rules.length,
+      involved: rules.map((rule, ruleNumber) =>
+        comparisons.map((comparison, index) => rule.fields.includes(comparison.field) && !(pinned[ruleNumber] as boolean[])[index]),
+      ),
+    });
+    model = estimate.model;
+    emIterations = estimate.iterations;
+    emConverged = estimate.converged;
+  }
+
+  const ruleWeights = rules.map((_, rule) => levelWeights(model, rule));
+  const priors = rules.map((_, rule) => priorWeight(model, rule));
+  const patternWeight = new Float64Array(patternCounts.length);
+  for (let pattern = 0; pattern < patternCounts.length; pattern++) {
+    const weights = ruleWeights[patternRule[pattern] as number] as number[][];
+    let weight = priors[patternRule[pattern] as number] as number;
+    for (let index = 0; index < comparisons.length; index++) {
+      const level = patternLevels[pattern * comparisons.length + index] as number;
+      if (level >= 0) weight += (weights[index] as number[])[level] as number;
+    }
+    patternWeight[pattern] = weight;
+  }
+
+  const termFrequencyComparisons = comparisons.flatMap((comparison, index) => (frequencies[index] ? [index] : []));
+  const pairTotal = pairA.length;
+  const candidates: Array<{ a: number; b: number; weight: number }> = [];
+  for (let pair = 0; pair < pairTotal; pair++) {
+    const pattern = pairPattern.data[pair] as number;
+    let weight = patternWeight[pattern] as number;
+    const a = pairA.data[pair] as number;
+    const b = pairB.data[pair] as number;
+    if (termFrequencyWeight > 0) {
+      for (const index of termFrequencyComparisons) {
+        if (patternLevels[pattern * comparisons.length + index] !== 0) continue;
+        const share = (frequencies[index] as Map<string, number>).get((columns[index] as Array<string | undefined>)[a] as string) ?? 0;
+        if (share > 0) weight += termFrequencyWeight * Math.log2((averageAgreement[index] as number) / share);
+      }
+    }
+    if (weightToProbability(weight) >= reviewThreshold) candidates.push({ a, b, weight });
+  }
+
+  let accepted = candidates;
+  if (parsed.oneToOne && linkOnly) {
+    candidates.sort((first, second) => second.weight - first.weight);
+    const taken = new Uint8Array(count);
+    accepted = [];
+    for (const candidate of candidates) {
+      if (weightToProbability(candidate.weight) < matchThreshold) {
+        accepted.push(candidate);
+        continue;
+      }
+      if (taken[candidate.a] || taken[candidate.b]) continue;
+      taken[candidate.a] = 1;
+      taken[candidate.b] = 1;
+      accepted.push(candidate);
+    }
+  }
+
+  const unionFind = new UnionFind(count);
+  const matches: ScoredPair[] = [];
+  const reviews: ScoredPair[] = [];
+  for (const candidate of accepted) {
+    const probability = weightToProbability(candidate.weight);
+    const pair: ScoredPair = {
+      a: (records[candidate.a] as LinkRecord).id,
+      b: (records[candidate.b] as LinkRecord).id,
+      weight: candidate.weight,
+      probability,
+    };
+    if (probability >= matchThreshold) {
+      matches.push(pair);
+      unionFind.union(candidate.a, candidate.b);
+    } else {
+      reviews.push(pair);
+    }
+  }
+  const clusters = unionFind.groups(2).map((members) => members.map((index) => (records[index] as LinkRecord).id));
+
+  return {
+    matches,
+    reviews,
+    clusters,
+    model,
+    stats: {
+      records: count,
+      pairsCompared: pairTotal,
+      patterns: patternCounts.length,
+      oversizedBlocks,
+      emIterations,
+      emConverged,
+      seconds: (performance.now() - started) / 1000,
+    },
+  };
+}
