@@ -1,0 +1,40 @@
+/**
+ * `npm run demo`: replays a week of English and Turkish social traffic through the real webhook
+ * code path (signed requests → adapters → pipeline → ledger) and prints what a social CRM
+ * team would look at. No server and no keys: everything runs in process on memoryLedger().
+ */
+import { createSocialCrm, memoryLedger } from 'social-crm';
+import { buildDemoReport, formatDemoReport } from './report.js';
+import { demoStream } from './stream.js';
+import { demoTransports } from './transports.js';
+
+export async function runDemo(options: { quiet?: boolean } = {}) {
+  const scenes = demoStream();
+  const transports = demoTransports([...new Set(scenes.map((scene) => scene.network))]);
+  const ledger = memoryLedger();
+  let clock = new Date(scenes[0]!.createdAt);
+  const crm = createSocialCrm({
+    ledger,
+    adapters: [...transports.values()].map((transport) => transport.adapter),
+    now: () => clock,
+  });
+  const statuses: Record<number, number> = {};
+  const started = performance.now();
+  for (const scene of scenes) {
+    clock = new Date(scene.createdAt);
+    const response = await crm.handleWebhook(await transports.get(scene.network)!.request(scene, clock));
+    statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const report = await buildDemoReport(ledger);
+  const text = formatDemoReport(report, [
+    '',
+    `Replayed ${scenes.length} webhooks in ${seconds.toFixed(2)} s; HTTP statuses: ${Object.entries(statuses).map(([status, value]) => `${status}×${value}`).join(', ')}`,
+  ]);
+  if (!options.quiet) console.log(text);
+  return { report, scenes, statuses, crm, ledger };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runDemo();
+}

@@ -1,0 +1,26 @@
+/**
+ * Mounting social-crm in an Express app. Express speaks Node's req/res, the SDK speaks the Web
+ * standard Request/Response, so the glue turns one into the other, keeping the raw body bytes
+ * (signatures are computed over them).
+ */
+import express, { type Express } from 'express';
+import type { SocialCrm } from 'social-crm';
+
+export function createExpressApp(crm: SocialCrm): Express {
+  const app = express();
+  // Raw bytes, not parsed JSON: re-serialised JSON would break every signature check.
+  app.all('/webhooks/:adapter', express.raw({ type: () => true, limit: '2mb' }), async (request, response) => {
+    const url = new URL(request.originalUrl, `${request.protocol}://${request.get('host')}`);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+      else if (Array.isArray(value)) headers.set(name, value.join(', '));
+    }
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && Buffer.isBuffer(request.body);
+    const answer = await crm.handleWebhook(new Request(url, { method: request.method, headers, ...(hasBody ? { body: request.body as Buffer } : {}) }));
+    response.status(answer.status);
+    answer.headers.forEach((value, name) => response.setHeader(name, value));
+    response.send(Buffer.from(await answer.arrayBuffer()));
+  });
+  return app;
+}

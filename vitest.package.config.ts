@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+/** Checks on the built package in dist/ (run after `npm run build`). No source aliases here. */
+export default defineConfig({
+  test: {
+    include: ['test/package/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});
