@@ -1,0 +1,157 @@
+/**
+ * Versioned schema migrations of the PostgreSQL ledger. Each version is a list of single
+ * statements, applied in one transaction under an advisory lock, so that N workers starting
+ * together migrate once. Never edit a released version: add the next one.
+ *
+ * @internal
+ */
+import type { SqlDriver } from './driver.js';
+
+/** One schema version. `{schema}` in a statement is replaced by the quoted schema name. */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    statements: [
+      `CREATE TABLE {schema}.interactions (
+        id text COLLATE "C" PRIMARY KEY,
+        channel text NOT NULL,
+        native_id text NOT NULL,
+        kind text NOT NULL,
+        direction text NOT NULL,
+        visibility text NOT NULL,
+        state text NOT NULL,
+        author_key text COLLATE "C" NOT NULL,
+        conversation_id text COLLATE "C" NOT NULL,
+        parent_id text,
+        customer_id text COLLATE "C",
+        text text NOT NULL,
+        created_at timestamptz NOT NULL,
+        received_at timestamptz NOT NULL,
+        edited_at timestamptz,
+        deleted_at timestamptz,
+        details jsonb NOT NULL,
+        stored_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX interactions_position_idx ON {schema}.interactions (created_at, id)`,
+      `CREATE INDEX interactions_customer_idx ON {schema}.interactions (customer_id, created_at, id)`,
+      `CREATE INDEX interactions_conversation_idx ON {schema}.interactions (conversation_id, created_at, id)`,
+      `CREATE INDEX interactions_channel_idx ON {schema}.interactions (channel, created_at, id)`,
+      `CREATE INDEX interactions_author_idx ON {schema}.interactions (author_key, created_at, id)`,
+      `CREATE TABLE {schema}.customers (
+        id text COLLATE "C" PRIMARY KEY,
+        display_name text,
+        crm_contact_id text,
+        identity_keys text[] NOT NULL DEFAULT '{}',
+        attributes jsonb NOT NULL DEFAULT '{}',
+        merged_into text COLLATE "C",
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        details jsonb NOT NULL DEFAULT '{}'
+      )`,
+      `CREATE INDEX customers_position_idx ON {schema}.customers (created_at, id)`,
+      `CREATE INDEX customers_merged_into_idx ON {schema}.customers (merged_into) WHERE merged_into IS NOT NULL`,
+      `CREATE TABLE {schema}.identities (
+        key text COLLATE "C" PRIMARY KEY,
+        customer_id text COLLATE "C" NOT NULL,
+        identity jsonb NOT NULL,
+        blocking_keys text[] NOT NULL DEFAULT '{}',
+        attested boolean NOT NULL DEFAULT false,
+        first_seen_at timestamptz NOT NULL,
+        last_seen_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX identities_customer_idx ON {schema}.identities (customer_id)`,
+      `CREATE INDEX identities_blocking_keys_idx ON {schema}.identities USING gin (blocking_keys)`,
+      `CREATE TABLE {schema}.merges (
+        id text COLLATE "C" PRIMARY KEY,
+        survivor_id text COLLATE "C" NOT NULL,
+        absorbed_ids text[] NOT NULL,
+        decided_by jsonb NOT NULL,
+        score double precision,
+        evidence jsonb,
+        snapshot jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        undone_at timestamptz
+      )`,
+      `CREATE INDEX merges_survivor_idx ON {schema}.merges (survivor_id)`,
+      `CREATE INDEX merges_absorbed_idx ON {schema}.merges USING gin (absorbed_ids)`,
+      `CREATE TABLE {schema}.poll_cursors (
+        adapter_id text NOT NULL,
+        stream text NOT NULL,
+        cursor text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (adapter_id, stream)
+      )`,
+      `CREATE TABLE {schema}.dead_letters (
+        id text COLLATE "C" PRIMARY KEY,
+        stage text NOT NULL,
+        adapter_id text,
+        payload jsonb,
+        error jsonb NOT NULL,
+        attempts integer NOT NULL,
+        created_at timestamptz NOT NULL,
+        last_attempt_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX dead_letters_position_idx ON {schema}.dead_letters (created_at, id)`,
+      `CREATE TABLE {schema}.consents (
+        identity_key text COLLATE "C" PRIMARY KEY,
+        status text NOT NULL CHECK (status IN ('opted-in', 'opted-out')),
+        source text NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`,
+    ],
+  },
+];
+
+/** The newest schema version this build of the ledger needs. */
+export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
+
+/** Double-quotes a validated schema name. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Result of {@link applyMigrations}. */
+export interface MigrationResult {
+  /** Versions applied by this call, oldest first. */
+  applied: number[];
+  /** The schema version now in place. */
+  version: number;
+}
+
+/**
+ * Brings `schema` to {@link LATEST_VERSION}. Takes a transaction-scoped advisory lock on the
+ * schema name first, so concurrent callers wait and then find nothing left to do.
+ */
+export async function applyMigrations(driver: SqlDriver, schema: string): Promise<MigrationResult> {
+  const quoted = quoteIdentifier(schema);
+  return driver.transaction(async (executor) => {
+    await executor.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`social-crm:migrate:${schema}`]);
+    await executor.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    await executor.query(
+      `CREATE TABLE IF NOT EXISTS ${quoted}.migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const rows = await executor.query<{ version: number }>(`SELECT version FROM ${quoted}.migrations`);
+    const done = new Set(rows.map((row) => Number(row.version)));
+    const applied: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.statements) await executor.query(statement.replaceAll('{schema}', quoted));
+      await executor.query(`INSERT INTO ${quoted}.migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    const version = Math.max(0, ...done, ...applied);
+    if (version > LATEST_VERSION) {
+      throw new Error(
+        `[social-crm] Schema ${quoted} is at version ${version}, newer than this build of social-crm knows (${LATEST_VERSION}). Upgrade social-crm.`,
+      );
+    }
+    return { applied, version };
+  });
+}

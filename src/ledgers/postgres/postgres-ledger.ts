@@ -1,0 +1,556 @@
+import { z } from 'zod';
+import { InvalidOptionsError, formatIssues, toValidationIssues } from '../../errors.js';
+import type { Interaction } from '../../interaction.js';
+import type { DeadLetter, EraseResult, InteractionLedger, InteractionQuery, Page } from '../../ledger.js';
+import { eraseInteraction, erasedCustomer } from '../../memory-ledger.js';
+import { decodeCursor, encodeCursor, pageSize, randomId } from '../../_utils.js';
+import { openDriver, type DriverSource, type PGliteDatabase, type PostgresPool, type RetryPolicy, type SqlDriver, type SqlExecutor, type SqlRow } from './driver.js';
+import { applyMigrations, quoteIdentifier, type MigrationResult } from './migrations.js';
+import {
+  CONSENT_SELECT,
+  CUSTOMER_SELECT,
+  DEAD_LETTER_SELECT,
+  IDENTITY_SELECT,
+  INTERACTION_COLUMNS,
+  INTERACTION_SELECT,
+  MERGE_SELECT,
+  customerParams,
+  interactionParams,
+  INTERACTION_PLACEHOLDERS,
+  castOf,
+  json,
+  rowToConsent,
+  rowToCustomer,
+  rowToDeadLetter,
+  rowToIdentity,
+  rowToInteraction,
+  rowToMerge,
+} from './rows.js';
+
+/**
+ * Options of {@link postgresLedger} and {@link migratePostgresLedger}. Give exactly one of
+ * `connectionString`, `pool` or `pglite`.
+ */
+export interface PostgresLedgerOptions {
+  /** A PostgreSQL URL, e.g. `postgres://crm@db:5432/crm`. The ledger opens (and closes) its own `pg` Pool. */
+  connectionString?: string;
+  /**
+   * Your own `pg` Pool (or anything with the same `query`/`connect`). The ledger never ends it.
+   * Attach a `pool.on('error', ...)` listener yourself: idle connections error when the server restarts.
+   */
+  pool?: PostgresPool;
+  /**
+   * PGlite (Postgres in WebAssembly, in process): a data directory (`./data/crm`), `memory://`
+   * for a throw-away database, or your own `PGlite` instance (which the ledger never closes).
+   */
+  pglite?: string | PGliteDatabase;
+  /** PostgreSQL schema that holds the tables; created when missing. Lower-case letters, digits, `_`. @default 'social_crm' */
+  schema?: string;
+  /** Apply pending migrations on first use. Turn off when your own tooling runs {@link migratePostgresLedger}. @default true */
+  migrate?: boolean;
+  /** Pool size when the ledger opens its own `pg` Pool. @default 10 (pg's default) */
+  maxConnections?: number;
+  /** Retries of transient failures: dropped connections, server restarts, serialisation conflicts. */
+  retry?: { attempts?: number; baseDelayMs?: number };
+}
+
+/** An {@link InteractionLedger} on PostgreSQL, with a few extras for hosts that scale out. */
+export interface PostgresLedger extends InteractionLedger {
+  /** The PostgreSQL schema the tables live in. */
+  readonly schema: string;
+  /** Apply pending migrations now instead of on first use. */
+  migrate(): Promise<MigrationResult>;
+  /**
+   * Run `task` in one transaction that holds a lock per customer id (`pg_advisory_xact_lock`),
+   * so that workers in other processes touching the same customers wait for it. `task` gets a
+   * ledger bound to that transaction: use it for every read and write inside, and everything
+   * commits or rolls back together. Locks are taken in sorted order, so two tasks that lock
+   * overlapping sets cannot deadlock. On a transient failure the whole task runs again.
+   *
+   * @example
+   * await ledger.withCustomerLock([survivorId, absorbedId], async (locked) => {
+   *   const survivor = await locked.getCustomer(survivorId);
+   *   ...
+   *   await locked.saveMerge(record);
+   * });
+   */
+  withCustomerLock<T>(customerIds: string | string[], task: (ledger: InteractionLedger) => Promise<T>): Promise<T>;
+  /** Close the pool or PGlite the ledger opened itself. */
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const optionsSchema = z
+  .object({
+    connectionString: z.string().min(1).optional(),
+    pool: z
+      .custom<PostgresPool>(
+        (value) => typeof value === 'object' && value !== null && typeof (value as PostgresPool).query === 'function' && typeof (value as PostgresPool).connect === 'function',
+        'Pass a `pg` Pool (an object with `query` and `connect`).',
+      )
+      .optional(),
+    pglite: z
+      .union([
+        z.string().min(1),
+        z.custom<PGliteDatabase>(
+          (value) => typeof value === 'object' && value !== null && typeof (value as PGliteDatabase).query === 'function' && typeof (value as PGliteDatabase).transaction === 'function',
+          'Pass a PGlite instance or a data directory.',
+        ),
+      ])
+      .optional(),
+    schema: z.string().regex(SCHEMA_NAME, 'Use lower-case letters, digits and `_`, starting with a letter or `_` (at most 63 characters).').default('social_crm'),
+    migrate: z.boolean().default(true),
+    maxConnections: z.number().int().positive().optional(),
+    retry: z
+      .object({ attempts: z.number().int().min(1).max(20).optional(), baseDelayMs: z.number().min(0).max(60_000).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((value, context) => {
+    const given = [value.connectionString, value.pool, value.pglite].filter((source) => source !== undefined).length;
+    if (given !== 1) {
+      context.addIssue({ code: 'custom', path: [], message: `Give exactly one of \`connectionString\`, \`pool\` or \`pglite\` (got ${given}).` });
+    }
+  });
+
+type ParsedOptions = z.output<typeof optionsSchema>;
+
+function parseOptions(options: PostgresLedgerOptions, caller: string): ParsedOptions {
+  const parsed = optionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issues = toValidationIssues(parsed.error.issues);
+    throw new InvalidOptionsError(`${caller}() options are invalid:\n${formatIssues(issues)}`, issues);
+  }
+  return parsed.data;
+}
+
+function sourceOf(options: ParsedOptions): DriverSource {
+  if (options.connectionString !== undefined) {
+    return { type: 'connection-string', connectionString: options.connectionString, ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}) };
+  }
+  if (options.pool !== undefined) return { type: 'pool', pool: options.pool };
+  if (typeof options.pglite === 'string') return { type: 'pglite-directory', dataDirectory: options.pglite };
+  return { type: 'pglite', database: options.pglite! };
+}
+
+function retryOf(options: ParsedOptions): RetryPolicy {
+  return { attempts: options.retry?.attempts ?? 6, baseDelayMs: options.retry?.baseDelayMs ?? 50 };
+}
+
+/**
+ * Applies the ledger's migrations and returns. For hosts whose own migration tooling runs
+ * before the application starts (then pass `migrate: false` to {@link postgresLedger}).
+ *
+ * @example
+ * await migratePostgresLedger({ connectionString: process.env.DATABASE_URL, schema: 'social_crm' });
+ */
+export async function migratePostgresLedger(options: PostgresLedgerOptions): Promise<MigrationResult> {
+  const parsed = parseOptions(options, 'migratePostgresLedger');
+  const driver = await openDriver(sourceOf(parsed), retryOf(parsed));
+  try {
+    return await applyMigrations(driver, parsed.schema);
+  } finally {
+    await driver.close();
+  }
+}
+
+/**
+ * The storage port on PostgreSQL: a server through `pg`, or PGlite in process (a data
+ * directory, `memory://`, or your instance). Nothing connects here; the driver is imported
+ * and opened, and migrations applied, on the first call.
+ *
+ * Appends are idempotent under concurrency (`INSERT ... ON CONFLICT DO NOTHING`), pages use
+ * keyset pagination over `(created_at, id)`, and transient failures are retried.
+ *
+ * @example
+ * import { postgresLedger } from 'social-crm/ledgers/postgres';
+ * const crm = createSocialCrm({ ledger: postgresLedger({ connectionString: process.env.DATABASE_URL }) });
+ * // or, embedded: postgresLedger({ pglite: './data/crm' })
+ */
+export function postgresLedger(options: PostgresLedgerOptions): PostgresLedger {
+  const parsed = parseOptions(options, 'postgresLedger');
+  const schema = parsed.schema;
+  const retry = retryOf(parsed);
+  let driverPromise: Promise<SqlDriver> | undefined;
+  let readyPromise: Promise<SqlDriver> | undefined;
+  let closed = false;
+
+  function driver(): Promise<SqlDriver> {
+    driverPromise ??= openDriver(sourceOf(parsed), retry).catch((error: unknown) => {
+      driverPromise = undefined;
+      throw error;
+    });
+    return driverPromise;
+  }
+
+  function ready(): Promise<SqlDriver> {
+    if (closed) return Promise.reject(new Error('[social-crm] This PostgreSQL ledger was closed.'));
+    readyPromise ??= driver()
+      .then(async (opened) => {
+        if (parsed.migrate) await applyMigrations(opened, schema);
+        return opened;
+      })
+      .catch((error: unknown) => {
+        readyPromise = undefined;
+        throw error;
+      });
+    return readyPromise;
+  }
+
+  const executor: SqlExecutor = {
+    async query(sql, params) {
+      return (await ready()).query(sql, params);
+    },
+  };
+  const transaction = async <T>(task: (executor: SqlExecutor) => Promise<T>): Promise<T> => (await ready()).transaction(task);
+
+  const ledger = createOperations(quoteIdentifier(schema), executor, transaction);
+
+  return {
+    ...ledger,
+    schema,
+    async migrate() {
+      return applyMigrations(await driver(), schema);
+    },
+    async withCustomerLock(customerIds, task) {
+      const ids = [...new Set(Array.isArray(customerIds) ? customerIds : [customerIds])].sort();
+      return transaction(async (locked) => {
+        for (const id of ids) {
+          await locked.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`social-crm:customer:${schema}:${id}`]);
+        }
+        return task(createOperations(quoteIdentifier(schema), locked, (inner) => inner(locked)));
+      });
+    },
+    async close() {
+      closed = true;
+      const opened = driverPromise;
+      driverPromise = undefined;
+      readyPromise = undefined;
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
+  };
+}
+
+/**
+ * Every ledger method, over one executor. `transaction` runs a block atomically; inside
+ * {@link PostgresLedger.withCustomerLock} it reuses the open transaction.
+ */
+function createOperations(
+  schema: string,
+  executor: SqlExecutor,
+  transaction: <T>(task: (executor: SqlExecutor) => Promise<T>) => Promise<T>,
+): InteractionLedger {
+  const table = (name: string) => `${schema}.${name}`;
+  const one = async <Row>(rows: Promise<SqlRow[]>, map: (row: SqlRow) => Row): Promise<Row | null> => {
+    const [row] = await rows;
+    return row ? map(row) : null;
+  };
+
+  /** Keyset page over `(created_at, id)`; `where` and `params` hold the filters. */
+  async function page<Row>(
+    select: string,
+    from: string,
+    where: string[],
+    params: unknown[],
+    map: (row: SqlRow) => Row,
+    positionOf: (row: Row) => { at: string; id: string },
+    query: { limit?: number; cursor?: string; order?: 'asc' | 'desc' },
+  ): Promise<Page<Row>> {
+    const order = query.order === 'desc' ? 'DESC' : 'ASC';
+    const conditions = [...where];
+    const values = [...params];
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      if (!after) throw new InvalidOptionsError(`Cursor \`${query.cursor}\` is not a cursor this ledger issued.`);
+      values.push(after.at, after.id);
+      conditions.push(`(created_at, id) ${order === 'ASC' ? '>' : '<'} ($${values.length - 1}::timestamptz, $${values.length})`);
+    }
+    const size = pageSize(query.limit);
+    values.push(size + 1);
+    const rows = await executor.query(
+      `SELECT ${select} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY created_at ${order}, id ${order} LIMIT $${values.length}`,
+      values,
+    );
+    const items = rows.slice(0, size).map(map);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > size && last ? encodeCursor(positionOf(last)) : null };
+  }
+
+  function validTimestamp(value: string, name: string): string {
+    if (Number.isNaN(Date.parse(value))) throw new InvalidOptionsError(`\`${name}\` must be an ISO-8601 date-time; got \`${value}\`.`);
+    return value;
+  }
+
+  async function writeInteraction(run: SqlExecutor, interaction: Interaction): Promise<void> {
+    const assignments = INTERACTION_COLUMNS.slice(1).map((column, index) => `${column} = $${index + 2}${castOf(column)}`);
+    await run.query(`UPDATE ${table('interactions')} SET ${assignments.join(', ')} WHERE id = $1`, interactionParams(interaction));
+  }
+
+  const operations: InteractionLedger = {
+    async appendInteraction(interaction) {
+      const inserted = await executor.query(
+        `INSERT INTO ${table('interactions')} (${INTERACTION_COLUMNS.join(', ')}) VALUES (${INTERACTION_PLACEHOLDERS}) ON CONFLICT (id) DO NOTHING RETURNING ${INTERACTION_SELECT}`,
+        interactionParams(interaction),
+      );
+      if (inserted[0]) return { inserted: true, interaction: rowToInteraction(inserted[0]) };
+      // ON CONFLICT waited for the winner to commit, so its row is visible to this new statement.
+      const existing = await operations.getInteraction(interaction.id);
+      if (!existing) throw new Error(`[social-crm] Interaction \`${interaction.id}\` conflicted on insert but cannot be read back.`);
+      return { inserted: false, interaction: existing };
+    },
+
+    async updateInteraction(id, patch) {
+      return transaction(async (run) => {
+        const [row] = await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE id = $1 FOR UPDATE`, [id]);
+        if (!row) return null;
+        const updated = { ...rowToInteraction(row), ...structuredClone(patch) } as Interaction;
+        for (const [field, value] of Object.entries(patch)) {
+          if (value === undefined) delete (updated as Record<string, unknown>)[field];
+        }
+        await writeInteraction(run, updated);
+        return updated;
+      });
+    },
+
+    async getInteraction(id) {
+      return one(executor.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE id = $1`, [id]), rowToInteraction);
+    },
+
+    async queryInteractions(query: InteractionQuery) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const add = (condition: (placeholder: string) => string, value: unknown) => {
+        params.push(value);
+        where.push(condition(`$${params.length}`));
+      };
+      if (!query.includeDeleted) where.push(`state <> 'deleted'`);
+      if (query.customerId !== undefined) add((p) => `customer_id = ${p}`, query.customerId);
+      if (query.conversationId !== undefined) add((p) => `conversation_id = ${p}`, query.conversationId);
+      if (query.channel !== undefined) add((p) => `channel = ${p}`, query.channel);
+      if (query.authorKey !== undefined) add((p) => `author_key = ${p}`, query.authorKey);
+      if (query.direction !== undefined) add((p) => `direction = ${p}`, query.direction);
+      if (query.since !== undefined) add((p) => `created_at >= ${p}::timestamptz`, validTimestamp(query.since, 'since'));
+      if (query.until !== undefined) add((p) => `created_at < ${p}::timestamptz`, validTimestamp(query.until, 'until'));
+      return page(INTERACTION_SELECT, table('interactions'), where, params, rowToInteraction, (row) => ({ at: row.createdAt, id: row.id }), query);
+    },
+
+    async assignInteractions(authorKeys, customerId) {
+      if (authorKeys.length === 0) return 0;
+      const [row] = await executor.query<{ count: number }>(
+        `WITH changed AS (UPDATE ${table('interactions')} SET customer_id = $1 WHERE author_key = ANY($2::text[]) RETURNING 1) SELECT count(*)::int AS count FROM changed`,
+        [customerId, authorKeys],
+      );
+      return Number(row?.count ?? 0);
+    },
+
+    async getCustomer(id) {
+      return one(executor.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = $1`, [id]), rowToCustomer);
+    },
+
+    async saveCustomer(customer) {
+      await executor.query(
+        `INSERT INTO ${table('customers')} (id, display_name, crm_contact_id, identity_keys, attributes, merged_into, created_at, updated_at, details)
+         VALUES ($1, $2, $3, $4::text[], $5::jsonb, $6, $7::timestamptz, $8::timestamptz, $9::jsonb)
+         ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, crm_contact_id = EXCLUDED.crm_contact_id,
+           identity_keys = EXCLUDED.identity_keys, attributes = EXCLUDED.attributes, merged_into = EXCLUDED.merged_into,
+           created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, details = EXCLUDED.details`,
+        customerParams(customer),
+      );
+    },
+
+    async listCustomers(query = {}) {
+      return page(
+        CUSTOMER_SELECT,
+        table('customers'),
+        query.includeMerged ? [] : ['merged_into IS NULL'],
+        [],
+        rowToCustomer,
+        (customer) => ({ at: customer.createdAt, id: customer.id }),
+        query,
+      );
+    },
+
+    async getIdentity(key) {
+      return one(executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE key = $1`, [key]), rowToIdentity);
+    },
+
+    async saveIdentity(record) {
+      await executor.query(
+        `INSERT INTO ${table('identities')} (key, customer_id, identity, blocking_keys, attested, first_seen_at, last_seen_at)
+         VALUES ($1, $2, $3::jsonb, $4::text[], $5, $6::timestamptz, $7::timestamptz)
+         ON CONFLICT (key) DO UPDATE SET customer_id = EXCLUDED.customer_id, identity = EXCLUDED.identity, blocking_keys = EXCLUDED.blocking_keys,
+           attested = EXCLUDED.attested, first_seen_at = EXCLUDED.first_seen_at, last_seen_at = EXCLUDED.last_seen_at`,
+        [record.key, record.customerId, json(record.identity), [...new Set(record.blockingKeys)], record.attested, record.firstSeenAt, record.lastSeenAt],
+      );
+    },
+
+    async listIdentities(customerId) {
+      return (await executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE customer_id = $1 ORDER BY key`, [customerId])).map(rowToIdentity);
+    },
+
+    async findIdentitiesByBlockingKeys(keys, limit = 1000) {
+      if (keys.length === 0) return [];
+      const rows = await executor.query(
+        `SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE blocking_keys && $1::text[] ORDER BY key LIMIT $2`,
+        [[...new Set(keys)], Math.max(1, Math.floor(limit))],
+      );
+      return rows.map(rowToIdentity);
+    },
+
+    async saveMerge(record) {
+      await executor.query(
+        `INSERT INTO ${table('merges')} (id, survivor_id, absorbed_ids, decided_by, score, evidence, snapshot, created_at, undone_at)
+         VALUES ($1, $2, $3::text[], $4::jsonb, $5, $6::jsonb, $7::jsonb, $8::timestamptz, $9::timestamptz)
+         ON CONFLICT (id) DO UPDATE SET survivor_id = EXCLUDED.survivor_id, absorbed_ids = EXCLUDED.absorbed_ids, decided_by = EXCLUDED.decided_by,
+           score = EXCLUDED.score, evidence = EXCLUDED.evidence, snapshot = EXCLUDED.snapshot, created_at = EXCLUDED.created_at, undone_at = EXCLUDED.undone_at`,
+        [
+          record.id,
+          record.survivorId,
+          record.absorbedIds,
+          json(record.decidedBy),
+          record.score ?? null,
+          json(record.evidence),
+          json(record.snapshot),
+          record.createdAt,
+          record.undoneAt ?? null,
+        ],
+      );
+    },
+
+    async getMerge(id) {
+      return one(executor.query(`SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE id = $1`, [id]), rowToMerge);
+    },
+
+    async listMerges(customerId) {
+      const rows = await executor.query(
+        `SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE survivor_id = $1 OR absorbed_ids @> ARRAY[$1]::text[] ORDER BY created_at DESC, id DESC`,
+        [customerId],
+      );
+      return rows.map(rowToMerge);
+    },
+
+    async getCursor(adapterId, stream) {
+      const [row] = await executor.query<{ cursor: string }>(`SELECT cursor FROM ${table('poll_cursors')} WHERE adapter_id = $1 AND stream = $2`, [adapterId, stream]);
+      return row ? String(row.cursor) : null;
+    },
+
+    async setCursor(adapterId, stream, cursor) {
+      await executor.query(
+        `INSERT INTO ${table('poll_cursors')} (adapter_id, stream, cursor) VALUES ($1, $2, $3)
+         ON CONFLICT (adapter_id, stream) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()`,
+        [adapterId, stream, cursor],
+      );
+    },
+
+    async addDeadLetter(entry) {
+      const stored: DeadLetter = { ...structuredClone(entry), id: entry.id ?? randomId('dl') };
+      const [row] = await executor.query(
+        `INSERT INTO ${table('dead_letters')} (id, stage, adapter_id, payload, error, attempts, created_at, last_attempt_at)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7::timestamptz, $8::timestamptz)
+         ON CONFLICT (id) DO UPDATE SET stage = EXCLUDED.stage, adapter_id = EXCLUDED.adapter_id, payload = EXCLUDED.payload, error = EXCLUDED.error,
+           attempts = EXCLUDED.attempts, created_at = EXCLUDED.created_at, last_attempt_at = EXCLUDED.last_attempt_at
+         RETURNING ${DEAD_LETTER_SELECT}`,
+        deadLetterParams(stored),
+      );
+      return row ? rowToDeadLetter(row) : stored;
+    },
+
+    async listDeadLetters(query = {}) {
+      return page(DEAD_LETTER_SELECT, table('dead_letters'), [], [], rowToDeadLetter, (entry) => ({ at: entry.createdAt, id: entry.id }), query);
+    },
+
+    async updateDeadLetter(entry) {
+      await executor.query(
+        `UPDATE ${table('dead_letters')} SET stage = $2, adapter_id = $3, payload = $4::jsonb, error = $5::jsonb, attempts = $6,
+           created_at = $7::timestamptz, last_attempt_at = $8::timestamptz WHERE id = $1`,
+        deadLetterParams(entry),
+      );
+    },
+
+    async removeDeadLetter(id) {
+      return (await executor.query(`DELETE FROM ${table('dead_letters')} WHERE id = $1 RETURNING id`, [id])).length > 0;
+    },
+
+    async getConsent(identityKey) {
+      return one(executor.query(`SELECT ${CONSENT_SELECT} FROM ${table('consents')} WHERE identity_key = $1`, [identityKey]), rowToConsent);
+    },
+
+    async setConsent(record) {
+      await executor.query(
+        `INSERT INTO ${table('consents')} (identity_key, status, source, updated_at) VALUES ($1, $2, $3, $4::timestamptz)
+         ON CONFLICT (identity_key) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at`,
+        [record.identityKey, record.status, record.source, record.updatedAt],
+      );
+    },
+
+    async exportCustomer(customerId) {
+      return transaction(async (run) => {
+        const [customerRow] = await run.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = $1`, [customerId]);
+        if (!customerRow) return null;
+        const identities = (await run.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE customer_id = $1 ORDER BY key`, [customerId])).map(rowToIdentity);
+        const interactions = (
+          await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE customer_id = $1 ORDER BY created_at, id`, [customerId])
+        ).map(rowToInteraction);
+        const merges = (
+          await run.query(
+            `SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE survivor_id = $1 OR absorbed_ids @> ARRAY[$1]::text[] ORDER BY created_at, id`,
+            [customerId],
+          )
+        ).map(rowToMerge);
+        const consents = identities.length
+          ? (
+              await run.query(`SELECT ${CONSENT_SELECT} FROM ${table('consents')} WHERE identity_key = ANY($1::text[]) ORDER BY identity_key`, [
+                identities.map((record) => record.key),
+              ])
+            ).map(rowToConsent)
+          : [];
+        return { customer: rowToCustomer(customerRow), identities, interactions, merges, consents };
+      });
+    },
+
+    async eraseCustomer(customerId) {
+      return transaction(async (run) => {
+        const result: EraseResult = { customerId, interactionsErased: 0, identitiesErased: 0, mergesErased: 0 };
+        const mergedIn = await run.query<{ id: string }>(`SELECT id FROM ${table('customers')} WHERE merged_into = $1`, [customerId]);
+        const related = [customerId, ...mergedIn.map((row) => String(row.id))];
+
+        const interactions = await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE customer_id = ANY($1::text[]) FOR UPDATE`, [related]);
+        for (const row of interactions) {
+          await writeInteraction(run, eraseInteraction(rowToInteraction(row)));
+          result.interactionsErased++;
+        }
+
+        const identities = await run.query<{ key: string }>(`DELETE FROM ${table('identities')} WHERE customer_id = ANY($1::text[]) RETURNING key`, [related]);
+        result.identitiesErased = identities.length;
+        if (identities.length) {
+          await run.query(`DELETE FROM ${table('consents')} WHERE identity_key = ANY($1::text[])`, [identities.map((row) => String(row.key))]);
+        }
+
+        const merges = await run.query(
+          `UPDATE ${table('merges')} SET evidence = 'null'::jsonb, snapshot = '{"customers":[],"identities":[]}'::jsonb
+           WHERE survivor_id = ANY($1::text[]) OR absorbed_ids && $1::text[] RETURNING id`,
+          [related],
+        );
+        result.mergesErased = merges.length;
+
+        const customers = await run.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = ANY($1::text[]) FOR UPDATE`, [related]);
+        for (const row of customers) {
+          const erased = erasedCustomer(rowToCustomer(row));
+          await run.query(
+            `UPDATE ${table('customers')} SET display_name = $2, crm_contact_id = $3, identity_keys = $4::text[], attributes = $5::jsonb, merged_into = $6,
+               created_at = $7::timestamptz, updated_at = $8::timestamptz, details = $9::jsonb WHERE id = $1`,
+            customerParams(erased),
+          );
+        }
+        return result;
+      });
+    },
+  };
+  return operations;
+}
+
+function deadLetterParams(entry: DeadLetter): unknown[] {
+  return [entry.id, entry.stage, entry.adapterId ?? null, json(entry.payload), json(entry.error), entry.attempts, entry.createdAt, entry.lastAttemptAt];
+}

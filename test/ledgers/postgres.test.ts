@@ -1,0 +1,238 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSocialCrmError, type InteractionLedger } from 'social-crm';
+import { describeLedger, makeCustomer, makeIdentityRecord, makeInteraction } from 'social-crm/testing';
+import { migratePostgresLedger, postgresLedger, type PostgresLedger } from '../../src/ledgers/postgres/index.js';
+
+const SERVER_URL = process.env.SOCIAL_CRM_TEST_POSTGRES_URL;
+if (!SERVER_URL) {
+  console.info('[postgres ledger] SOCIAL_CRM_TEST_POSTGRES_URL is not set: the PostgreSQL server tests are skipped; PGlite tests still run.');
+}
+
+const RUN = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+let schemaCounter = 0;
+const nextSchema = () => `scrm_${RUN}_${++schemaCounter}`;
+
+/** One PGlite for the whole file (startup takes seconds); each test gets its own schema. */
+let pglite: PGlite;
+beforeAll(async () => {
+  pglite = new PGlite();
+  await pglite.waitReady;
+});
+afterAll(async () => {
+  await pglite?.close();
+});
+
+function oracleFor(query: (sql: string, params: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>, schema: () => string) {
+  return {
+    async readInteraction(id: string) {
+      const { rows } = await query(`SELECT text, state, customer_id FROM "${schema()}".interactions WHERE id = $1`, [id]);
+      const row = rows[0];
+      return row ? { text: String(row.text), state: String(row.state), customerId: (row.customer_id as string | null) ?? null } : null;
+    },
+  };
+}
+
+describe('postgresLedger options', () => {
+  it('rejects missing, doubled and malformed options with InvalidOptionsError', () => {
+    for (const options of [{}, { connectionString: 'postgres://x', pglite: 'memory://' }, { pglite: 'memory://', schema: 'Bad-Name' }, { pglite: 'memory://', extra: 1 }]) {
+      let caught: unknown;
+      try {
+        postgresLedger(options as never);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isSocialCrmError(caught, 'INVALID_OPTIONS')).toBe(true);
+    }
+  });
+
+  it('does no I/O at construction', async () => {
+    const ledger = postgresLedger({ connectionString: 'postgres://nobody@127.0.0.1:1/none', retry: { attempts: 1 } });
+    await ledger.close();
+  });
+});
+
+describe('PGlite', () => {
+  let current = '';
+  describeLedger('postgres (PGlite)', {
+    create: () => postgresLedger({ pglite, schema: (current = nextSchema()) }),
+    destroy: async (ledger) => {
+      await ledger.close?.();
+      await pglite.query(`DROP SCHEMA IF EXISTS "${(ledger as PostgresLedger).schema}" CASCADE`);
+    },
+    oracle: oracleFor((sql, params) => pglite.query(sql, params), () => current),
+  });
+
+  it('keeps data in a data directory across restarts', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const directory = await mkdtemp(join(tmpdir(), 'social-crm-pglite-'));
+    try {
+      const interaction = makeInteraction({ text: 'durable' });
+      const first = postgresLedger({ pglite: directory });
+      await first.appendInteraction(interaction);
+      await first.close();
+      const second = postgresLedger({ pglite: directory });
+      expect(await second.getInteraction(interaction.id)).toEqual(interaction);
+      expect((await second.migrate()).applied).toEqual([]);
+      await second.close();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  reliabilityTests('PGlite', () => postgresLedger({ pglite, schema: nextSchema() }), async (ledger) => {
+    await ledger.close();
+    await pglite.query(`DROP SCHEMA IF EXISTS "${ledger.schema}" CASCADE`);
+  });
+});
+
+describe.skipIf(!SERVER_URL)('PostgreSQL server', () => {
+  let pool: pg.Pool;
+  const created: string[] = [];
+  let current = '';
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: SERVER_URL, max: 10 });
+    pool.on('error', () => undefined);
+  });
+  afterAll(async () => {
+    for (const schema of created) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  });
+  const schema = () => {
+    current = nextSchema();
+    created.push(current);
+    return current;
+  };
+
+  describeLedger('postgres (server)', {
+    create: () => postgresLedger({ pool, schema: schema() }),
+    destroy: async (ledger) => {
+      await ledger.close?.();
+      await pool.query(`DROP SCHEMA IF EXISTS "${(ledger as PostgresLedger).schema}" CASCADE`);
+    },
+    oracle: oracleFor((sql, params) => pool.query(sql, params), () => current),
+  });
+
+  it('migrates once when many processes start together', async () => {
+    const name = schema();
+    const results = await Promise.all(Array.from({ length: 5 }, () => migratePostgresLedger({ connectionString: SERVER_URL!, schema: name })));
+    expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
+    const { rows } = await pool.query(`SELECT version FROM "${name}".migrations`);
+    expect(rows.map((row) => row.version)).toEqual([1]);
+  });
+
+  it('reconnects after the server drops every connection and loses nothing', async () => {
+    const applicationName = `social_crm_${RUN}`;
+    const url = new URL(SERVER_URL!);
+    url.searchParams.set('application_name', applicationName);
+    const ledger = postgresLedger({ connectionString: url.toString(), schema: schema(), maxConnections: 4, retry: { attempts: 8, baseDelayMs: 20 } });
+    const rows = Array.from({ length: 400 }, (_, index) => makeInteraction({ channel: 'restart', nativeId: `r${index}` }));
+    let terminated = 0;
+    let next = 0;
+    const results: Array<Awaited<ReturnType<PostgresLedger['appendInteraction']>>> = [];
+    // Eight writers in flight; after 150 and 300 rows the server kills every ledger connection.
+    const writer = async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        results.push(await ledger.appendInteraction(row));
+        if (results.length === 150 || results.length === 300) {
+          const { rows: killed } = await pool.query(
+            `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`,
+            [applicationName],
+          );
+          terminated += killed.length;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, writer));
+    expect(terminated).toBeGreaterThan(0);
+    expect(results.every((result) => result.interaction.channel === 'restart')).toBe(true);
+    const { rows: count } = await pool.query(`SELECT count(*)::int AS count FROM "${ledger.schema}".interactions`);
+    expect(count[0].count).toBe(400);
+    // and the ledger still works on fresh connections
+    expect(await ledger.getInteraction(rows[399]!.id)).toEqual(rows[399]);
+    await ledger.close();
+  });
+
+  reliabilityTests('server', () => postgresLedger({ connectionString: SERVER_URL!, schema: schema(), maxConnections: 8 }), async (ledger) => {
+    await ledger.close();
+  });
+});
+
+/** Concurrency guarantees that go beyond the conformance suite. */
+function reliabilityTests(name: string, create: () => PostgresLedger, destroy: (ledger: PostgresLedger) => Promise<void>) {
+  describe(`reliability (${name})`, () => {
+    it('stores one row when the same interaction is appended 1,000 times concurrently', async () => {
+      const ledger = create();
+      try {
+        const interaction = makeInteraction({ text: 'redelivered' });
+        const results = await Promise.all(Array.from({ length: 1000 }, () => ledger.appendInteraction(interaction)));
+        expect(results.filter((result) => result.inserted)).toHaveLength(1);
+        expect(results.every((result) => result.interaction.text === 'redelivered')).toBe(true);
+        const page = await ledger.queryInteractions({ channel: interaction.channel, includeDeleted: true, limit: 1000 });
+        expect(page.items.filter((item) => item.id === interaction.id)).toHaveLength(1);
+      } finally {
+        await destroy(ledger);
+      }
+    });
+
+    it('stores NUL characters as U+FFFD instead of failing', async () => {
+      const ledger = create();
+      try {
+        const interaction = makeInteraction({ text: 'a\u0000b', raw: { body: 'x\u0000y', path: 'C:\\u0000' } });
+        await ledger.appendInteraction(interaction);
+        const stored = await ledger.getInteraction(interaction.id);
+        expect(stored?.text).toBe('a\ufffdb');
+        expect(stored?.raw).toEqual({ body: 'x\ufffdy', path: 'C:\\u0000' });
+      } finally {
+        await destroy(ledger);
+      }
+    });
+
+    it('keeps the identity graph whole when concurrent merges touch one customer', async () => {
+      const ledger = create();
+      try {
+        const survivor = makeCustomer({ id: 'cus_survivor' });
+        await ledger.saveCustomer(survivor);
+        const absorbed = Array.from({ length: 12 }, (_, index) => makeCustomer({ id: `cus_absorbed_${index}`, identityKeys: [`test:a${index}`] }));
+        for (const customer of absorbed) {
+          await ledger.saveCustomer(customer);
+          await ledger.saveIdentity(makeIdentityRecord({ customerId: customer.id, identity: { channel: 'test', nativeId: `a${customer.id.split('_').at(-1)}` } }));
+        }
+        await Promise.all(absorbed.map((customer, index) => mergeInto(ledger, survivor.id, customer.id, `merge_${index}`)));
+        const merged = await ledger.getCustomer(survivor.id);
+        expect([...(merged?.identityKeys ?? [])].sort()).toEqual(absorbed.map((customer) => customer.identityKeys[0]).sort());
+        expect((await ledger.listIdentities(survivor.id)).length).toBe(12);
+        for (const customer of absorbed) expect((await ledger.getCustomer(customer.id))?.mergedInto).toBe(survivor.id);
+        expect(await ledger.listMerges(survivor.id)).toHaveLength(12);
+      } finally {
+        await destroy(ledger);
+      }
+    });
+  });
+}
+
+/** A merge as an identity merger does it: read both, move identities, record history, atomically. */
+async function mergeInto(ledger: PostgresLedger, survivorId: string, absorbedId: string, mergeId: string): Promise<void> {
+  await ledger.withCustomerLock([absorbedId, survivorId], async (locked: InteractionLedger) => {
+    const survivor = (await locked.getCustomer(survivorId))!;
+    const absorbed = (await locked.getCustomer(absorbedId))!;
+    // Yield so that, without the lock, other merges would interleave here and lose updates.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    for (const identity of await locked.listIdentities(absorbedId)) await locked.saveIdentity({ ...identity, customerId: survivorId });
+    await locked.saveCustomer({ ...survivor, identityKeys: [...survivor.identityKeys, ...absorbed.identityKeys] });
+    await locked.saveCustomer({ ...absorbed, mergedInto: survivorId });
+    await locked.saveMerge({
+      id: mergeId,
+      survivorId,
+      absorbedIds: [absorbedId],
+      decidedBy: { type: 'rule', name: 'test' },
+      evidence: {},
+      snapshot: { customers: [absorbed], identities: [] },
+      createdAt: new Date().toISOString(),
+    });
+  });
+}
