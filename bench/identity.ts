@@ -62,7 +62,7 @@ const SCHEMAS: Record<string, { fields: string[]; options: Omit<LinkRecordsOptio
         { type: 'name', field: 'fname_c2' },
         { type: 'name', field: 'lname_c1', termFrequency: true },
         { type: 'name', field: 'lname_c2' },
-        { type: 'exact', field: 'by' },
+        { type: 'string', field: 'by', method: 'levenshtein', thresholds: [1] },
         { type: 'exact', field: 'bm' },
         { type: 'exact', field: 'bd' },
       ],

@@ -33,7 +33,7 @@ export const defaultIdentityModel: FellegiSunterModel = {
     // name: equal, ≥ 0.92, ≥ 0.8, different
     { name: 'name', m: [0.7, 0.18, 0.07, 0.05], u: [0.002, 0.01, 0.05, 0.938] },
     // handle: equal, equal without separators, similar, different
-    { name: 'handle', m: [0.45, 0.2, 0.1, 0.25], u: [0.00001, 0.00002, 0.001, 0.99897] },
+    { name: 'handle', m: [0.45, 0.2, 0.1, 0.25], u: [0.0005, 0.001, 0.005, 0.9935] },
     // email: same address, similar user name, different
     { name: 'email', m: [0.85, 0.05, 0.1], u: [0.000001, 0.0005, 0.999499] },
     // phone: same number, same last seven digits, different

@@ -24,3 +24,18 @@ export {
 export type { NormalizedName, NormalizedValue } from './normalize.js';
 export { jaro, jaroWinkler, levenshtein, tokenSetSimilarity } from './similarity.js';
 export { defaultIdentityModel, identityBlockingKeys, identityBlockingRules, identityComparisons, identityToRecord } from './identity-model.js';
+export { createIdentityMerger } from './identity-merger.js';
+export type {
+  CustomerExplanation,
+  EvidenceLevel,
+  IdentityCommandContext,
+  IdentityMerger,
+  IdentityMergerOptions,
+  ManualMergeOptions,
+  MergeEvidence,
+  MergeSuggestion,
+  PairExplanation,
+  UnmergeResult,
+} from './identity-merger.js';
+export { createPairScorer, describeComparisons } from './score-pair.js';
+export type { ComparisonOutcome, PairScore, PairScorer } from './score-pair.js';

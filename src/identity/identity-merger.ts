@@ -1,0 +1,771 @@
+/**
+ * The customer-identity merger: the pipeline's default {@link IdentityResolver}. It finds
+ * candidate identities through the ledger's blocking index, decides with deterministic
+ * rules and a Fellegi–Sunter model, merges (never across conflicting verified emails or
+ * phones), records every merge with its evidence and a snapshot, and undoes merges exactly.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import type { ChannelIdentity, Customer } from '../interaction.js';
+import { identityKey } from '../interaction.js';
+import type { IdentityRecord, InteractionLedger, MergeDecision, MergeRecord } from '../ledger.js';
+import type { IdentityResolver, IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
+import { refreshIdentity } from '../identity-resolver.js';
+import { IdentityConflictError, InvalidOptionsError, NotFoundError } from '../errors.js';
+import type { ComparisonSpec } from './comparisons.js';
+import type { FellegiSunterModel } from './fellegi-sunter.js';
+import { defaultIdentityModel, identityBlockingKeys, identityComparisons, identityToRecord } from './identity-model.js';
+import { normalizeEmail, normalizePhone } from './normalize.js';
+import { createPairScorer, describeComparisons, type ComparisonOutcome } from './score-pair.js';
+import { comparisonSpecSchema, modelSchema, parseOptions } from './_schemas.js';
+
+/**
+ * Which evidence may link two channel identities to one customer:
+ * - `attested-only`: only links someone attested: the host CRM ({@link IdentityMerger.link}),
+ *   the platform ({@link IdentityMerger.attest}) or an agent. Nothing is inferred across networks.
+ * - `deterministic`: also equal verified emails or phones.
+ * - `probabilistic`: also the Fellegi–Sunter model (auto-merge and review bands).
+ */
+export type EvidenceLevel = 'attested-only' | 'deterministic' | 'probabilistic';
+
+/** Options of {@link createIdentityMerger}. */
+export interface IdentityMergerOptions {
+  /** Resolver id reported to the pipeline. @default 'identity-merger' */
+  id?: string;
+  /** The strongest kind of evidence allowed to link identities. @default 'probabilistic' */
+  evidence?: EvidenceLevel;
+  /** Channels whose profile email the platform has verified. @default ['email', 'facebook', 'google', 'apple', 'linkedin'] */
+  verifiedEmailChannels?: string[];
+  /** Channels whose profile phone the platform has verified. @default ['whatsapp', 'sms', 'telegram', 'signal', 'viber', 'line'] */
+  verifiedPhoneChannels?: string[];
+  /** Region for phone numbers written without a country code (ISO 3166 alpha-2, e.g. `TR`). */
+  defaultRegion?: string;
+  /** Match-probability bands of the model. */
+  bands?: {
+    /** Merge automatically from this probability. @default 0.99 */
+    autoMerge?: number;
+    /** Suggest for review from this probability. @default 0.8 */
+    review?: number;
+  };
+  /** Comparisons of the model. @default identityComparisons (name, handle, email, phone) */
+  comparisons?: ComparisonSpec[];
+  /** Model parameters, e.g. estimated by `linkRecords` on your own identities. @default defaultIdentityModel */
+  model?: FellegiSunterModel;
+  /** Most candidate identities fetched per resolution. @default 200 */
+  maxCandidates?: number;
+  /** Ledger for the agent commands (`merge`, `unmerge` ...) when they get no context. */
+  ledger?: InteractionLedger;
+  /** Clock for the agent commands. @default () => new Date() */
+  now?: () => Date;
+  /** Id generator for the agent commands. @default random `cus_…` ids */
+  generateId?: () => string;
+}
+
+/** Evidence stored in {@link MergeRecord.evidence} by this merger. */
+export interface MergeEvidence {
+  /** What linked the customers. */
+  kind: 'same-verified-email' | 'same-verified-phone' | 'crm-link' | 'platform-attested' | 'probabilistic' | 'agent';
+  /** The identity keys that were compared or linked. */
+  identities: string[];
+  /** One line per reason, strongest first. */
+  reasons: string[];
+  /** Comparisons with their weights (probabilistic decisions). */
+  comparisons?: ComparisonOutcome[];
+  /** Total weight in bits and match probability (probabilistic decisions). */
+  weight?: number;
+  probability?: number;
+}
+
+/** A pair of customers waiting for an agent's decision. */
+export interface MergeSuggestion {
+  id: string;
+  /** The customer the new identity was attributed to. */
+  customerId: string;
+  /** The existing customer it may be the same person as. */
+  candidateCustomerId: string;
+  /** Match probability. */
+  score: number;
+  /** Why it was not merged automatically: the score band, a conflict, or an earlier unmerge or split. */
+  reason: 'review-band' | 'conflict' | 'previously-separated' | 'ambiguous';
+  evidence: MergeEvidence;
+  createdAt: string;
+}
+
+/** Context for agent commands; falls back to the merger's options. */
+export type IdentityCommandContext = Partial<IdentityResolverContext>;
+
+/** Options of {@link IdentityMerger.merge}. */
+export interface ManualMergeOptions {
+  /** Who decides (agent id). */
+  agent: string;
+  /** The customer that remains. @default the oldest */
+  survivorId?: string;
+  /** Free text kept with the evidence. */
+  reason?: string;
+  /** Merge even when verified emails or phones differ. @default false */
+  force?: boolean;
+}
+
+/** Result of {@link IdentityMerger.unmerge}. */
+export interface UnmergeResult {
+  merge: MergeRecord;
+  /** The customers as restored. */
+  customers: Customer[];
+  /** Identities that had left the survivor since the merge and were therefore left where they are. */
+  skippedIdentities: string[];
+}
+
+/** Result of {@link IdentityMerger.explainPair}. */
+export interface PairExplanation {
+  identities: [string, string];
+  /** Deterministic link, when there is one. */
+  deterministic: MergeEvidence['kind'] | null;
+  /** Strong identifiers that differ (these block auto-merge). */
+  conflicts: string[];
+  weight: number;
+  probability: number;
+  band: 'auto-merge' | 'review' | 'no-match';
+  comparisons: ComparisonOutcome[];
+  /** Human-readable reasons, strongest first. */
+  reasons: string[];
+}
+
+/** Result of {@link IdentityMerger.explain}. */
+export interface CustomerExplanation {
+  customerId: string;
+  /** The customer's identity keys with their channel, in order. */
+  identities: Array<{ key: string; channel: string; attested: boolean }>;
+  merges: Array<{
+    mergeId: string;
+    createdAt: string;
+    survivorId: string;
+    absorbedIds: string[];
+    decidedBy: MergeDecision;
+    score?: number;
+    undone: boolean;
+    summary: string;
+    reasons: string[];
+  }>;
+  /** The whole explanation as text, one line per fact. */
+  text: string;
+}
+
+/** The merger: an {@link IdentityResolver} plus the commands agents and hosts use. */
+export interface IdentityMerger extends IdentityResolver {
+  /** Attribute an identity to a customer, merging where the evidence allows (called by the pipeline). */
+  resolve(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult>;
+  /**
+   * Link an identity to the host CRM's contact. Identities linked to the same contact are
+   * merged (decision `crm`). @throws IdentityConflictError when the customer is linked to another contact.
+   */
+  link(identity: ChannelIdentity, crmContactId: string, context?: IdentityCommandContext): Promise<{ customerId: string; merges: MergeRecord[] }>;
+  /** Record that the platform says two identities are one person, and merge them. */
+  attest(a: ChannelIdentity, b: ChannelIdentity, options: { source: string }, context?: IdentityCommandContext): Promise<{ customerId: string; merges: MergeRecord[] }>;
+  /** Merge customers by an agent's decision. @throws IdentityConflictError, NotFoundError */
+  merge(customerIds: string[], options: ManualMergeOptions, context?: IdentityCommandContext): Promise<MergeRecord>;
+  /** Undo a merge exactly. @throws IdentityConflictError when already undone or merged further; NotFoundError */
+  unmerge(mergeId: string, context?: IdentityCommandContext): Promise<UnmergeResult>;
+  /** Move identities of a customer to a new customer; the two are never auto-merged again. */
+  split(customerId: string, identityKeys: string[], options: { agent: string }, context?: IdentityCommandContext): Promise<Customer>;
+  /** Why a customer is made of the identities it has. @throws NotFoundError */
+  explain(customerId: string, context?: IdentityCommandContext): Promise<CustomerExplanation>;
+  /** How two identities (or identity keys known to the ledger) compare. */
+  explainPair(a: ChannelIdentity | string, b: ChannelIdentity | string, context?: IdentityCommandContext): Promise<PairExplanation>;
+  /** The review queue (this process only), newest first; optionally for one customer. */
+  suggestions(query?: { customerId?: string }): MergeSuggestion[];
+  /** Remove a suggestion from the queue (after an agent decided). Returns whether it was there. */
+  dismissSuggestion(id: string): boolean;
+}
+
+const optionsSchema = z.object({
+  id: z.string().min(1).optional(),
+  evidence: z.enum(['attested-only', 'deterministic', 'probabilistic']).optional(),
+  verifiedEmailChannels: z.array(z.string()).optional(),
+  verifiedPhoneChannels: z.array(z.string()).optional(),
+  defaultRegion: z.string().length(2).optional(),
+  bands: z
+    .object({ autoMerge: z.number().min(0).max(1).optional(), review: z.number().min(0).max(1).optional() })
+    .refine((bands) => (bands.review ?? 0.8) <= (bands.autoMerge ?? 0.99), { message: '`review` must not exceed `autoMerge`.' })
+    .optional(),
+  comparisons: z.array(comparisonSpecSchema).min(1).optional(),
+  model: modelSchema.optional(),
+  maxCandidates: z.number().int().positive().optional(),
+  ledger: z.custom<InteractionLedger>((value) => typeof value === 'object' && value !== null).optional(),
+  now: z.custom<() => Date>((value) => typeof value === 'function').optional(),
+  generateId: z.custom<() => string>((value) => typeof value === 'function').optional(),
+});
+
+const SEPARATED_ATTRIBUTE = 'identitySeparatedFrom';
+
+/**
+ * Creates the identity merger.
+ *
+ * @example
+ * const merger = createIdentityMerger({ evidence: 'probabilistic', defaultRegion: 'TR' })
+ * const crm = createSocialCrm({ ledger, adapters, identityResolver: merger })
+ * @throws InvalidOptionsError
+ */
+export function createIdentityMerger(options: IdentityMergerOptions = {}): IdentityMerger {
+  const parsed = parseOptions(optionsSchema, options, 'identity merger options');
+  if (parsed.comparisons && !parsed.model) {
+    throw new InvalidOptionsError('[identity] Custom `comparisons` need a `model` with their parameters.', [{ path: 'model', message: 'required with comparisons' }]);
+  }
+  const evidenceLevel: EvidenceLevel = parsed.evidence ?? 'probabilistic';
+  const verifiedEmailChannels = new Set(parsed.verifiedEmailChannels ?? ['email', 'facebook', 'google', 'apple', 'linkedin']);
+  const verifiedPhoneChannels = new Set(parsed.verifiedPhoneChannels ?? ['whatsapp', 'sms', 'telegram', 'signal', 'viber', 'line']);
+  const region = parsed.defaultRegion;
+  const autoMergeBand = parsed.bands?.autoMerge ?? 0.99;
+  const reviewBand = parsed.bands?.review ?? 0.8;
+  const maxCandidates = parsed.maxCandidates ?? 200;
+  const scorer = createPairScorer(options.comparisons ?? identityComparisons, (options.model ?? defaultIdentityModel) as FellegiSunterModel);
+  const queue: MergeSuggestion[] = [];
+  let chain: Promise<unknown> = Promise.resolve();
+
+  /** Runs commands one at a time in this process, so two deliveries cannot race on one customer. */
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = chain.then(task, task);
+    chain = result.catch(() => undefined);
+    return result;
+  }
+
+  function commandContext(context: IdentityCommandContext | undefined): IdentityResolverContext {
+    const ledger = context?.ledger ?? options.ledger;
+    if (!ledger) {
+      throw new InvalidOptionsError('[identity] No ledger: pass `ledger` to createIdentityMerger() or in the command context.', [{ path: 'ledger', message: 'required' }]);
+    }
+    return {
+      ledger,
+      now: context?.now ?? options.now ?? (() => new Date()),
+      generateId: context?.generateId ?? options.generateId ?? (() => `cus_${crypto.randomUUID().replaceAll('-', '')}`),
+    };
+  }
+
+  function verifiedEmail(identity: ChannelIdentity): string | null {
+    if (!identity.email || !verifiedEmailChannels.has(identity.channel)) return null;
+    const email = normalizeEmail(identity.email);
+    return email.valid ? email.value : null;
+  }
+
+  function verifiedPhone(identity: ChannelIdentity): string | null {
+    if (!identity.phone || !verifiedPhoneChannels.has(identity.channel)) return null;
+    const phone = normalizePhone(identity.phone, region);
+    return phone.valid ? phone.value : null;
+  }
+
+  /** Strong identifiers that differ between two groups of identities. */
+  function conflictsBetween(first: ChannelIdentity[], second: ChannelIdentity[]): string[] {
+    const conflicts: string[] = [];
+    const check = (label: string, read: (identity: ChannelIdentity) => string | null) => {
+      const left = new Set(first.map(read).filter((value): value is string => value !== null));
+      const right = new Set(second.map(read).filter((value): value is string => value !== null));
+      if (left.size > 0 && right.size > 0 && ![...left].some((value) => right.has(value))) {
+        conflicts.push(`different verified ${label}: ${[...left].join(', ')} vs ${[...right].join(', ')}`);
+      }
+    };
+    check('emails', verifiedEmail);
+    check('phones', verifiedPhone);
+    return conflicts;
+  }
+
+  function deterministicLink(a: ChannelIdentity, b: ChannelIdentity): MergeEvidence['kind'] | null {
+    if (evidenceLevel === 'attested-only') return null;
+    const emailA = verifiedEmail(a);
+    if (emailA !== null && emailA === verifiedEmail(b)) return 'same-verified-email';
+    const phoneA = verifiedPhone(a);
+    if (phoneA !== null && phoneA === verifiedPhone(b)) return 'same-verified-phone';
+    return null;
+  }
+
+  function bandOf(probability: number): PairExplanation['band'] {
+    return probability >= autoMergeBand ? 'auto-merge' : probability >= reviewBand ? 'review' : 'no-match';
+  }
+
+  function comparePair(a: ChannelIdentity, b: ChannelIdentity): PairExplanation {
+    const keys: [string, string] = [identityKey(a), identityKey(b)];
+    const score = scorer.score(identityToRecord(a, region), identityToRecord(b, region));
+    const deterministic = deterministicLink(a, b);
+    const conflicts = conflictsBetween([a], [b]);
+    const reasons = [
+      ...(deterministic ? [`${deterministic.replaceAll('-', ' ')} (deterministic rule)`] : []),
+      ...conflicts.map((conflict) => `conflict: ${conflict}`),
+      ...describeComparisons(score.comparisons),
+      `prior: ${score.prior.toFixed(1)} bits; total ${score.weight.toFixed(1)} bits, match probability ${score.probability.toFixed(4)}`,
+    ];
+    return {
+      identities: keys,
+      deterministic,
+      conflicts,
+      weight: score.weight,
+      probability: score.probability,
+      band: bandOf(score.probability),
+      comparisons: score.comparisons,
+      reasons,
+    };
+  }
+
+  function blockingKeysOf(identity: ChannelIdentity, previous?: IdentityRecord): string[] {
+    const kept = (previous?.blockingKeys ?? []).filter((key) => key.startsWith('crm:'));
+    return [...new Set([...identityBlockingKeys(identity, region), ...kept])];
+  }
+
+  async function loadCustomer(ledger: InteractionLedger, id: string): Promise<Customer> {
+    const customer = await ledger.getCustomer(id);
+    if (!customer) throw new NotFoundError('Customer', id);
+    return customer;
+  }
+
+  /** True when an agent split these customers apart or a merge of them was undone. */
+  async function separated(ledger: InteractionLedger, first: Customer, second: Customer): Promise<boolean> {
+    const marks = (customer: Customer) => (Array.isArray(customer.attributes[SEPARATED_ATTRIBUTE]) ? (customer.attributes[SEPARATED_ATTRIBUTE] as string[]) : []);
+    if (marks(first).some((key) => second.identityKeys.includes(key)) || marks(second).some((key) => first.identityKeys.includes(key))) return true;
+    const history = await ledger.listMerges(first.id);
+    return history.some((merge) => {
+      if (!merge.undoneAt) return false;
+      const involved = [merge.survivorId, ...merge.absorbedIds];
+      const keys = new Set(merge.snapshot.identities.map((identity) => identity.key));
+      return involved.includes(second.id) || second.identityKeys.some((key) => keys.has(key) && !first.identityKeys.includes(key));
+    });
+  }
+
+  /** Folds `absorbedIds` into `survivorId`, snapshot first so that it can be undone. */
+  async function performMerge(
+    context: IdentityResolverContext,
+    survivorId: string,
+    absorbedIds: string[],
+    decidedBy: MergeDecision,
+    evidence: MergeEvidence,
+    score?: number,
+  ): Promise<MergeRecord> {
+    const { ledger } = context;
+    if (absorbedIds.length === 0 || absorbedIds.includes(survivorId) || new Set(absorbedIds).size !== absorbedIds.length) {
+      throw new IdentityConflictError('A merge needs a survivor and at least one other, distinct customer.');
+    }
+    const survivor = await loadCustomer(ledger, survivorId);
+    const absorbed = await Promise.all(absorbedIds.map((id) => loadCustomer(ledger, id)));
+    for (const customer of [survivor, ...absorbed]) {
+      if (customer.mergedInto) {
+        throw new IdentityConflictError(`Customer \`${customer.id}\` is already merged into \`${customer.mergedInto}\`; merge that customer instead.`);
+      }
+    }
+    const survivorIdentities = await ledger.listIdentities(survivor.id);
+    const absorbedIdentities = (await Promise.all(absorbed.map((customer) => ledger.listIdentities(customer.id)))).flat();
+    const now = context.now().toISOString();
+    const record: MergeRecord = {
+      id: context.generateId(),
+      survivorId: survivor.id,
+      absorbedIds: absorbed.map((customer) => customer.id),
+      decidedBy,
+      ...(score !== undefined ? { score } : {}),
+      evidence,
+      snapshot: {
+        customers: [structuredClone(survivor), ...absorbed.map((customer) => structuredClone(customer))],
+        identities: [...survivorIdentities, ...absorbedIdentities].map((identity) => ({ key: identity.key, customerId: identity.customerId })),
+      },
+      createdAt: now,
+    };
+    await ledger.saveMerge(record);
+    const movedKeys: string[] = [];
+    for (const identity of absorbedIdentities) {
+      await ledger.saveIdentity({ ...identity, customerId: survivor.id });
+      movedKeys.push(identity.key);
+    }
+    const keys = [...survivor.identityKeys];
+    for (const customer of absorbed) for (const key of customer.identityKeys) if (!keys.includes(key)) keys.push(key);
+    for (const key of movedKeys) if (!keys.includes(key)) keys.push(key);
+    const crmContactId = survivor.crmContactId ?? absorbed.find((customer) => customer.crmContactId)?.crmContactId;
+    await ledger.saveCustomer({
+      ...survivor,
+      displayName: survivor.displayName ?? absorbed.find((customer) => customer.displayName)?.displayName,
+      identityKeys: keys,
+      ...(crmContactId ? { crmContactId } : {}),
+      updatedAt: now,
+    });
+    for (const customer of absorbed) {
+      await ledger.saveCustomer({ ...customer, identityKeys: [], mergedInto: survivor.id, updatedAt: now });
+    }
+    if (movedKeys.length > 0) await ledger.assignInteractions(movedKeys, survivor.id);
+    return record;
+  }
+
+  function oldestFirst(customers: Customer[]): Customer[] {
+    return [...customers].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1));
+  }
+
+  /** Creates the customer and identity record for an identity the ledger has not seen. */
+  async function register(identity: ChannelIdentity, context: IdentityResolverContext, attested = false): Promise<IdentityRecord> {
+    const now = context.now().toISOString();
+    const key = identityKey(identity);
+    const customer: Customer = {
+      id: context.generateId(),
+      displayName: identity.displayName ?? identity.handle,
+      identityKeys: [key],
+      attributes: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    await context.ledger.saveCustomer(customer);
+    const record: IdentityRecord = {
+      key,
+      identity,
+      customerId: customer.id,
+      blockingKeys: blockingKeysOf(identity),
+      attested,
+      firstSeenAt: now,
+      lastSeenAt: now,
+    };
+    await context.ledger.saveIdentity(record);
+    return record;
+  }
+
+  /** Finds customers to merge with (or suggest) for one identity and acts on the result. */
+  async function matchAgainstCandidates(record: IdentityRecord, context: IdentityResolverContext): Promise<Omit<ResolveResult, 'created'>> {
+    const { ledger } = context;
+    const merges: MergeRecord[] = [];
+    const suggestions: ResolveResult['suggestions'] = [];
+    if (evidenceLevel === 'attested-only' || record.identity.isBrand) return { customerId: record.customerId, merges, suggestions };
+    const candidates = (await ledger.findIdentitiesByBlockingKeys(record.blockingKeys.filter((key) => !key.startsWith('crm:')), maxCandidates)).filter(
+      (candidate) => candidate.key !== record.key && candidate.customerId !== record.customerId && !candidate.identity.isBrand,
+    );
+    // Best evidence per candidate customer.
+    const byCustomer = new Map<string, { candidate: IdentityRecord; pair: PairExplanation }>();
+    for (const candidate of candidates) {
+      const pair = comparePair(record.identity, candidate.identity);
+      const current = byCustomer.get(candidate.customerId);
+      const rank = (entry: PairExplanation) => (entry.deterministic ? 1e6 : 0) + entry.weight;
+      if (!current || rank(pair) > rank(current.pair)) byCustomer.set(candidate.customerId, { candidate, pair });
+    }
+    const ranked = [...byCustomer.entries()].sort((first, second) => (second[1].pair.deterministic ? 1e6 : 0) + second[1].pair.weight - ((first[1].pair.deterministic ? 1e6 : 0) + first[1].pair.weight));
+    let currentCustomerId = record.customerId;
+    let probabilisticMerged = false;
+    for (const [candidateCustomerId, { candidate, pair }] of ranked) {
+      const deterministic = pair.deterministic !== null;
+      const band = deterministic ? 'auto-merge' : evidenceLevel === 'probabilistic' ? pair.band : 'no-match';
+      if (band === 'no-match') continue;
+      const evidence: MergeEvidence = {
+        kind: pair.deterministic ?? 'probabilistic',
+        identities: [record.key, candidate.key],
+        reasons: pair.reasons,
+        comparisons: pair.comparisons,
+        weight: pair.weight,
+        probability: pair.probability,
+      };
+      const suggest = (reason: MergeSuggestion['reason']) => {
+        const suggestion: MergeSuggestion = {
+          id: context.generateId(),
+          customerId: currentCustomerId,
+          candidateCustomerId,
+          score: pair.probability,
+          reason,
+          evidence,
+          createdAt: context.now().toISOString(),
+        };
+        queue.unshift(suggestion);
+        suggestions.push({ customerId: candidateCustomerId, score: pair.probability, evidence: { ...evidence, reason } });
+      };
+      if (band === 'review') {
+        suggest('review-band');
+        continue;
+      }
+      if (!deterministic && probabilisticMerged) {
+        suggest('ambiguous');
+        continue;
+      }
+      const current = await loadCustomer(ledger, currentCustomerId);
+      const other = await ledger.getCustomer(candidateCustomerId);
+      if (!other || other.mergedInto) continue;
+      const currentIdentities = (await ledger.listIdentities(current.id)).map((identity) => identity.identity);
+      const otherIdentities = (await ledger.listIdentities(other.id)).map((identity) => identity.identity);
+      const conflicts = conflictsBetween(currentIdentities, otherIdentities);
+      if (conflicts.length > 0) {
+        evidence.reasons = [...conflicts.map((conflict) => `conflict: ${conflict}`), ...evidence.reasons];
+        suggest('conflict');
+        continue;
+      }
+      if (await separated(ledger, current, other)) {
+        suggest('previously-separated');
+        continue;
+      }
+      const [survivor, absorbed] = oldestFirst([current, other]) as [Customer, Customer];
+      const decidedBy: MergeDecision = deterministic
+        ? { type: 'rule', name: pair.deterministic as string }
+        : { type: 'model', name: `fellegi-sunter@${options.model ? 'custom' : 'default'}` };
+      const merge = await performMerge(context, survivor.id, [absorbed.id], decidedBy, evidence, deterministic ? undefined : pair.probability);
+      merges.push(merge);
+      currentCustomerId = survivor.id;
+      if (!deterministic) probabilisticMerged = true;
+    }
+    return { customerId: currentCustomerId, merges, suggestions };
+  }
+
+  async function resolveIdentity(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult> {
+    const key = identityKey(identity);
+    const existing = await context.ledger.getIdentity(key);
+    if (existing) {
+      const refreshed = refreshIdentity(existing, identity, context.now().toISOString());
+      refreshed.blockingKeys = blockingKeysOf(refreshed.identity, existing);
+      await context.ledger.saveIdentity(refreshed);
+      const gained = refreshed.blockingKeys.some((blockingKey) => !existing.blockingKeys.includes(blockingKey));
+      if (!gained) return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
+      return { ...(await matchAgainstCandidates(refreshed, context)), created: false };
+    }
+    const record = await register(identity, context);
+    return { ...(await matchAgainstCandidates(record, context)), created: true };
+  }
+
+  /** The record of an identity, registered first when the ledger does not know it. */
+  async function ensureIdentity(identity: ChannelIdentity, context: IdentityResolverContext, attested: boolean): Promise<IdentityRecord> {
+    const existing = await context.ledger.getIdentity(identityKey(identity));
+    if (existing) {
+      if (attested && !existing.attested) {
+        const updated = { ...existing, attested: true };
+        await context.ledger.saveIdentity(updated);
+        return updated;
+      }
+      return existing;
+    }
+    return register(identity, context, attested);
+  }
+
+  async function identityOf(reference: ChannelIdentity | string, ledger: InteractionLedger): Promise<ChannelIdentity> {
+    if (typeof reference !== 'string') return reference;
+    const record = await ledger.getIdentity(reference);
+    if (!record) throw new NotFoundError('Identity', reference);
+    return record.identity;
+  }
+
+  return {
+    id: parsed.id ?? 'identity-merger',
+
+    resolve(identity, context) {
+      return exclusive(() => resolveIdentity(identity, context));
+    },
+
+    link(identity, crmContactId, context) {
+      return exclusive(async () => {
+        const resolved = commandContext(context);
+        const { ledger } = resolved;
+        if (!crmContactId) throw new InvalidOptionsError('[identity] `crmContactId` must not be empty.', [{ path: 'crmContactId', message: 'required' }]);
+        const record = await ensureIdentity(identity, resolved, true);
+        const customer = await loadCustomer(ledger, record.customerId);
+        if (customer.crmContactId && customer.crmContactId !== crmContactId) {
+          throw new IdentityConflictError(`Customer \`${customer.id}\` is already linked to CRM contact \`${customer.crmContactId}\`; split the identity first to link it to \`${crmContactId}\`.`);
+        }
+        const crmKey = `crm:${crmContactId}`;
+        const others = (await ledger.findIdentitiesByBlockingKeys([crmKey], maxCandidates)).filter((other) => other.customerId !== customer.id);
+        await ledger.saveIdentity({ ...record, attested: true, blockingKeys: [...new Set([...record.blockingKeys, crmKey])] });
+        await ledger.saveCustomer({ ...customer, crmContactId, updatedAt: resolved.now().toISOString() });
+        const merges: MergeRecord[] = [];
+        let customerId = customer.id;
+        for (const otherCustomerId of new Set(others.map((other) => other.customerId))) {
+          const current = await loadCustomer(ledger, customerId);
+          const other = await ledger.getCustomer(otherCustomerId);
+          if (!other || other.mergedInto || other.id === current.id) continue;
+          const [survivor, absorbed] = oldestFirst([current, other]) as [Customer, Customer];
+          const evidence: MergeEvidence = {
+            kind: 'crm-link',
+            identities: [record.key, ...others.filter((entry) => entry.customerId === other.id).map((entry) => entry.key)],
+            reasons: [`the host CRM links these identities to contact ${crmContactId}`],
+          };
+          const merge = await performMerge(resolved, survivor.id, [absorbed.id], { type: 'crm', name: 'crm-link' }, evidence);
+          merges.push(merge);
+          customerId = survivor.id;
+        }
+        return { customerId, merges };
+      });
+    },
+
+    attest(a, b, attestation, context) {
+      return exclusive(async () => {
+        const resolved = commandContext(context);
+        const first = await ensureIdentity(a, resolved, true);
+        const second = await ensureIdentity(b, resolved, true);
+        if (first.customerId === second.customerId) return { customerId: first.customerId, merges: [] };
+        const customers = oldestFirst([await loadCustomer(resolved.ledger, first.customerId), await loadCustomer(resolved.ledger, second.customerId)]);
+        const evidence: MergeEvidence = {
+          kind: 'platform-attested',
+          identities: [first.key, second.key],
+          reasons: [`${attestation.source} attests that ${first.key} and ${second.key} are the same person`],
+        };
+        const merge = await performMerge(resolved, (customers[0] as Customer).id, [(customers[1] as Customer).id], { type: 'rule', name: `platform-attested:${attestation.source}` }, evidence);
+        return { customerId: merge.survivorId, merges: [merge] };
+      });
+    },
+
+    merge(customerIds, mergeOptions, context) {
+      return exclusive(async () => {
+        const resolved = commandContext(context);
+        const { ledger } = resolved;
+        if (!mergeOptions?.agent) throw new InvalidOptionsError('[identity] `agent` is required for a manual merge.', [{ path: 'agent', message: 'required' }]);
+        if (new Set(customerIds).size < 2 || new Set(customerIds).size !== customerIds.length) {
+          throw new IdentityConflictError('A merge needs at least two distinct customers.');
+        }
+        const customers = await Promise.all(customerIds.map((id) => loadCustomer(ledger, id)));
+        const merged = customers.find((customer) => customer.mergedInto);
+        if (merged) throw new IdentityConflictError(`Customer \`${merged.id}\` is already merged into \`${merged.mergedInto}\`.`);
+        const survivorId = mergeOptions.survivorId ?? (oldestFirst(customers)[0] as Customer).id;
+        if (!customerIds.includes(survivorId)) throw new InvalidOptionsError('[identity] `survivorId` must be one of the merged customers.', [{ path: 'survivorId', message: 'not among customerIds' }]);
+        const identities = await Promise.all(customerIds.map(async (id) => (await ledger.listIdentities(id)).map((record) => record.identity)));
+        const conflicts: string[] = [];
+        for (let i = 0; i < identities.length; i++) {
+          for (let j = i + 1; j < identities.length; j++) conflicts.push(...conflictsBetween(identities[i] as ChannelIdentity[], identities[j] as ChannelIdentity[]));
+        }
+        if (conflicts.length > 0 && !mergeOptions.force) {
+          throw new IdentityConflictError(`These customers have conflicting strong identifiers (${conflicts.join('; ')}). Pass \`force: true\` to merge anyway.`);
+        }
+        const evidence: MergeEvidence = {
+          kind: 'agent',
+          identities: identities.flat().map((identity) => identityKey(identity)),
+          reasons: [`agent ${mergeOptions.agent} merged these customers${mergeOptions.reason ? `: ${mergeOptions.reason}` : ''}`, ...conflicts.map((conflict) => `overridden conflict: ${conflict}`)],
+        };
+        return performMerge(resolved, survivorId, customerIds.filter((id) => id !== survivorId), { type: 'agent', name: mergeOptions.agent }, evidence);
+      });
+    },
+
+    unmerge(mergeId, context) {
+      return exclusive(async () => {
+        const resolved = commandContext(context);
+        const { ledger } = resolved;
+        const merge = await ledger.getMerge(mergeId);
+        if (!merge) throw new NotFoundError('Merge', mergeId);
+        if (merge.undoneAt) throw new IdentityConflictError(`Merge \`${mergeId}\` was already undone at ${merge.undoneAt}.`);
+        const survivor = await loadCustomer(ledger, merge.survivorId);
+        if (survivor.mergedInto) {
+          throw new IdentityConflictError(`Customer \`${survivor.id}\` was merged into \`${survivor.mergedInto}\` after merge \`${mergeId}\`; undo that merge first.`);
+        }
+        for (const id of merge.absorbedIds) {
+          const absorbed = await loadCustomer(ledger, id);
+          if (absorbed.mergedInto !== merge.survivorId) {
+            throw new IdentityConflictError(`Customer \`${id}\` is no longer merged into \`${merge.survivorId}\`; merge \`${mergeId}\` cannot be undone.`);
+          }
+        }
+        const snapshotKeys = new Set(merge.snapshot.identities.map((identity) => identity.key));
+        const skippedIdentities: string[] = [];
+        const keysByCustomer = new Map<string, string[]>();
+        for (const entry of merge.snapshot.identities) {
+          const record = await ledger.getIdentity(entry.key);
+          if (!record || record.customerId !== merge.survivorId) {
+            skippedIdentities.push(entry.key);
+            continue;
+          }
+          if (entry.customerId !== record.customerId) await ledger.saveIdentity({ ...record, customerId: entry.customerId });
+          const list = keysByCustomer.get(entry.customerId) ?? [];
+          list.push(entry.key);
+          keysByCustomer.set(entry.customerId, list);
+        }
+        const restored: Customer[] = [];
+        for (const snapshot of merge.snapshot.customers) {
+          let customer = structuredClone(snapshot);
+          if (customer.id === merge.survivorId) {
+            // Identities that joined the survivor after this merge stay with it.
+            const later = survivor.identityKeys.filter((key) => !snapshotKeys.has(key));
+            if (later.length > 0) customer = { ...customer, identityKeys: [...customer.identityKeys, ...later], updatedAt: resolved.now().toISOString() };
+          }
+          await ledger.saveCustomer(customer);
+          restored.push(customer);
+        }
+        for (const [customerId, keys] of keysByCustomer) {
+          if (customerId !== merge.survivorId) await ledger.assignInteractions(keys, customerId);
+        }
+        const undone: MergeRecord = { ...merge, undoneAt: resolved.now().toISOString() };
+        await ledger.saveMerge(undone);
+        return { merge: undone, customers: restored, skippedIdentities };
+      });
+    },
+
+    split(customerId, identityKeys, splitOptions, context) {
+      return exclusive(async () => {
+        const resolved = commandContext(context);
+        const { ledger } = resolved;
+        if (!splitOptions?.agent) throw new InvalidOptionsError('[identity] `agent` is required for a split.', [{ path: 'agent', message: 'required' }]);
+        const customer = await loadCustomer(ledger, customerId);
+        if (customer.mergedInto) throw new IdentityConflictError(`Customer \`${customerId}\` is merged into \`${customer.mergedInto}\`; split that customer instead.`);
+        const owned = await ledger.listIdentities(customerId);
+        const moving = owned.filter((record) => identityKeys.includes(record.key));
+        const unknown = identityKeys.filter((key) => !owned.some((record) => record.key === key));
+        if (unknown.length > 0) throw new IdentityConflictError(`Identities ${unknown.map((key) => `\`${key}\``).join(', ')} do not belong to customer \`${customerId}\`.`);
+        if (moving.length === 0 || moving.length === owned.length) {
+          throw new IdentityConflictError('A split must move at least one identity and leave at least one.');
+        }
+        const now = resolved.now().toISOString();
+        const movingKeys = moving.map((record) => record.key);
+        const remainingKeys = owned.filter((record) => !movingKeys.includes(record.key)).map((record) => record.key);
+        const first = (moving[0] as IdentityRecord).identity;
+        const created: Customer = {
+          id: resolved.generateId(),
+          displayName: first.displayName ?? first.handle,
+          identityKeys: movingKeys,
+          attributes: { [SEPARATED_ATTRIBUTE]: remainingKeys, splitBy: splitOptions.agent },
+          createdAt: now,
+          updatedAt: now,
+        };
+        await ledger.saveCustomer(created);
+        const previousMarks = Array.isArray(customer.attributes[SEPARATED_ATTRIBUTE]) ? (customer.attributes[SEPARATED_ATTRIBUTE] as string[]) : [];
+        await ledger.saveCustomer({
+          ...customer,
+          identityKeys: customer.identityKeys.filter((key) => !movingKeys.includes(key)),
+          attributes: { ...customer.attributes, [SEPARATED_ATTRIBUTE]: [...new Set([...previousMarks, ...movingKeys])] },
+          updatedAt: now,
+        });
+        for (const record of moving) await ledger.saveIdentity({ ...record, customerId: created.id });
+        await ledger.assignInteractions(movingKeys, created.id);
+        return created;
+      });
+    },
+
+    async explain(customerId, context) {
+      const { ledger } = commandContext(context);
+      const customer = await loadCustomer(ledger, customerId);
+      const identities = await ledger.listIdentities(customerId);
+      const history = await ledger.listMerges(customerId);
+      const merges = history.map((merge) => {
+        const evidence = (merge.evidence ?? {}) as Partial<MergeEvidence>;
+        const who = `${merge.decidedBy.type} ${merge.decidedBy.name}`;
+        const score = merge.score !== undefined ? ` (match probability ${merge.score.toFixed(4)})` : '';
+        const summary = `${merge.createdAt}: ${merge.absorbedIds.join(', ')} merged into ${merge.survivorId} by ${who}${score}${merge.undoneAt ? `; undone at ${merge.undoneAt}` : ''}`;
+        return {
+          mergeId: merge.id,
+          createdAt: merge.createdAt,
+          survivorId: merge.survivorId,
+          absorbedIds: merge.absorbedIds,
+          decidedBy: merge.decidedBy,
+          ...(merge.score !== undefined ? { score: merge.score } : {}),
+          undone: merge.undoneAt !== undefined,
+          summary,
+          reasons: Array.isArray(evidence.reasons) ? evidence.reasons : [],
+        };
+      });
+      const lines = [
+        `Customer ${customer.id}${customer.mergedInto ? ` (merged into ${customer.mergedInto})` : ''}: ${identities.length} identit${identities.length === 1 ? 'y' : 'ies'}`,
+        ...identities.map((record) => `  ${record.key}${record.attested ? ' (attested)' : ''}`),
+        ...merges.flatMap((merge) => [merge.summary, ...merge.reasons.map((reason) => `  - ${reason}`)]),
+      ];
+      return {
+        customerId,
+        identities: identities.map((record) => ({ key: record.key, channel: record.identity.channel, attested: record.attested })),
+        merges,
+        text: lines.join('\n'),
+      };
+    },
+
+    async explainPair(a, b, context) {
+      const ledger = context?.ledger ?? options.ledger;
+      const needsLedger = typeof a === 'string' || typeof b === 'string';
+      if (needsLedger && !ledger) commandContext(context);
+      const first = typeof a === 'string' ? await identityOf(a, ledger as InteractionLedger) : a;
+      const second = typeof b === 'string' ? await identityOf(b, ledger as InteractionLedger) : b;
+      return comparePair(first, second);
+    },
+
+    suggestions(query) {
+      return queue.filter((suggestion) => !query?.customerId || suggestion.customerId === query.customerId || suggestion.candidateCustomerId === query.customerId).map((suggestion) => structuredClone(suggestion));
+    },
+
+    dismissSuggestion(id) {
+      const index = queue.findIndex((suggestion) => suggestion.id === id);
+      if (index < 0) return false;
+      queue.splice(index, 1);
+      return true;
+    },
+  };
+}
