@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 /**
  * Build entries are derived from the package's `exports` map, so the two cannot disagree:
@@ -30,9 +30,9 @@ const entries = entriesFromExports();
 const esmOnly = new Set(['testing/index']);
 const pick = (keep: (name: string) => boolean) => Object.fromEntries(Object.entries(entries).filter(([name]) => keep(name)));
 
-const shared = {
+const shared: Options = {
   dts: true,
-  clean: true as boolean,
+  clean: true,
   sourcemap: true,
   target: 'node20',
   platform: 'neutral',
@@ -41,7 +41,7 @@ const shared = {
   // The package imports itself through its public entries (adapters, kits), so each entry shares
   // one copy of the core and its error classes, in ESM and CJS alike.
   external: [/^social-crm(\/.*)?$/, 'pg', '@electric-sql/pglite', 'vitest', 'msw', /^msw\//, /^node:/],
-  outExtension: ({ format }: { format: string }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
+  outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
 };
 
 export default defineConfig([

@@ -10,6 +10,8 @@ import type {
 import { capabilityMismatches } from './adapter.js';
 import type { Classifier, ClassifierInput } from './classifier-port.js';
 import {
+  ClassifierError,
+  IdentityConflictError,
   InvalidInteractionError,
   InvalidOptionsError,
   InvalidPayloadError,
@@ -399,7 +401,11 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       ...(interaction.author.followerCount !== undefined ? { followerCount: interaction.author.followerCount } : {}),
       threadParticipants: seen?.size ?? 1,
     };
-    return classifier.classify(input);
+    try {
+      return await classifier.classify(input);
+    } catch (error) {
+      throw isSocialCrmError(error) ? error : new ClassifierError(`[${classifier.id}] classify() failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
   }
 
   function noteParticipant(interaction: Interaction) {
@@ -427,7 +433,9 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     if (!interaction.author.isBrand) {
       resolved = await withLock(`identity:${identityKey(interaction.author)}`, () =>
         identity.resolve(interaction.author, { ledger, now, generateId: () => generateId('cus') }),
-      );
+      ).catch((error: unknown) => {
+        throw isSocialCrmError(error) ? error : new IdentityConflictError(`Identity resolution failed for ${identityKey(interaction.author)}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      });
       interaction = { ...interaction, customerId: resolved.customerId };
     } else if (interaction.parentId) {
       const parent = await ledger.getInteraction(interactionId(interaction.channel, interaction.parentId));

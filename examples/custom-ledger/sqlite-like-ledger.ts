@@ -6,7 +6,8 @@
 import { identityKey, type Customer, type Interaction } from 'social-crm';
 import type { ConsentRecord, DeadLetter, IdentityRecord, InteractionLedger, MergeRecord, Page } from 'social-crm';
 
-type Table<Row> = Map<string, string>;
+/** A table: primary key → row serialised as JSON. */
+export type Table = Map<string, string>;
 
 function page<Row>(rows: Row[], key: (row: Row) => string, limit = 100, cursor?: string, order: 'asc' | 'desc' = 'asc'): Page<Row> {
   const sorted = rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -18,16 +19,10 @@ function page<Row>(rows: Row[], key: (row: Row) => string, limit = 100, cursor?:
   return { items, nextCursor: start.length > size ? Buffer.from(key(items.at(-1)!), 'utf8').toString('base64url') : null };
 }
 
-export function tableLedger(): InteractionLedger & { tables: Record<string, Table<unknown>> } {
-  const tables = {
-    interactions: new Map<string, string>(),
-    customers: new Map<string, string>(),
-    identities: new Map<string, string>(),
-    merges: new Map<string, string>(),
-    cursors: new Map<string, string>(),
-    deadLetters: new Map<string, string>(),
-    consents: new Map<string, string>(),
-  };
+const TABLES = ['interactions', 'customers', 'identities', 'merges', 'cursors', 'deadLetters', 'consents'] as const;
+
+export function tableLedger(): InteractionLedger & { tables: Record<(typeof TABLES)[number], Table> } {
+  const tables = Object.fromEntries(TABLES.map((name) => [name, new Map<string, string>()])) as Record<(typeof TABLES)[number], Table>;
   const read = <Row>(table: Map<string, string>, id: string): Row | null => {
     const row = table.get(id);
     return row === undefined ? null : (JSON.parse(row) as Row);

@@ -17,7 +17,7 @@ export function createExpressApp(crm: SocialCrm): Express {
       else if (Array.isArray(value)) headers.set(name, value.join(', '));
     }
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && Buffer.isBuffer(request.body);
-    const answer = await crm.handleWebhook(new Request(url, { method: request.method, headers, ...(hasBody ? { body: request.body as Buffer } : {}) }));
+    const answer = await crm.handleWebhook(new Request(url, { method: request.method, headers, ...(hasBody ? { body: new Uint8Array(request.body as Buffer) } : {}) }));
     response.status(answer.status);
     answer.headers.forEach((value, name) => response.setHeader(name, value));
     response.send(Buffer.from(await answer.arrayBuffer()));

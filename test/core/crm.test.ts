@@ -389,3 +389,25 @@ describe('reply, consent and polling through a network mocked with msw', () => {
     expect(await ledger.getCursor('forum', 'default')).toBe('kept');
   });
 });
+
+describe('failing ports', () => {
+  it('dead-letters at stage classify when a host classifier throws, and replays once it recovers', async () => {
+    let down = true;
+    const { crm, ledger } = setup({
+      classifier: {
+        id: 'remote/llm',
+        classify: async () => {
+          if (down) throw new Error('503 from model server');
+          return { language: 'en', languageConfidence: 1, languageSupported: true, sentiment: { label: 'neutral', score: 0, confidence: 1 }, intents: [], department: { department: 'customer_service', reason: 'default' }, urgency: 0, explanation: [], model: 'remote/llm' };
+        },
+      },
+    });
+    await crm.handleWebhook(await canonicalRequest([post('cl1', 'Where is my refund?')]));
+    const [letter] = (await ledger.listDeadLetters()).items;
+    expect(letter).toMatchObject({ stage: 'classify', error: { code: 'CLASSIFIER_ERROR' } });
+    expect(await ledger.getInteraction('canonical:cl1')).toBeNull();
+    down = false;
+    expect(await crm.retryDeadLetters()).toMatchObject({ succeeded: 1 });
+    expect((await ledger.getInteraction('canonical:cl1'))?.classification?.model).toBe('remote/llm');
+  });
+});
