@@ -49,6 +49,7 @@ import { randomId } from './_utils.js';
 
 /** Loaded on first use, so the root import never pulls in language data. */
 const DEFAULT_CLASSIFIER_ENTRY: string = 'social-crm/classifier';
+const DEFAULT_IDENTITY_ENTRY: string = 'social-crm/identity';
 
 /** The SDK version, sent in the user agent. */
 export const VERSION = '0.1.0';
@@ -69,7 +70,12 @@ export interface SocialCrmOptions {
    * on the first interaction); `false` to store interactions unclassified.
    */
   classifier?: Classifier | false;
-  /** Who is who across channels. @default channelIdentityResolver() (one customer per channel identity) */
+  /**
+   * Who is who across channels. Omit to use the merger from `social-crm/identity` with its
+   * defaults (loaded lazily); pass `createIdentityMerger({...})` to configure it and to keep its
+   * agent commands (merge, unmerge, explain), or `channelIdentityResolver()` for one customer per
+   * channel identity.
+   */
   identity?: IdentityResolver;
   /**
    * URL path prefix under which `handleWebhook` finds the adapter id as the next segment,
@@ -283,7 +289,17 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
   const now = options.now ?? (() => new Date());
   const generateId = options.generateId ?? randomId;
   const ledger = wrapLedger(options.ledger, logger);
-  const identity = options.identity ?? channelIdentityResolver();
+  let identityPromise: Promise<IdentityResolver> | undefined;
+  function loadIdentity(): Promise<IdentityResolver> {
+    if (options.identity) return Promise.resolve(options.identity);
+    identityPromise ??= (import(DEFAULT_IDENTITY_ENTRY) as Promise<{ createIdentityMerger(options: Record<string, unknown>): IdentityResolver }>)
+      .then((module) => module.createIdentityMerger({ ledger, now, generateId: () => generateId('cus') }))
+      .catch((error: unknown) => {
+        logger.warn('[social-crm] The default identity merger could not be loaded; each channel identity gets its own customer.', { error: describeError(error) });
+        return channelIdentityResolver();
+      });
+    return identityPromise;
+  }
   const events = new EventBus<SocialCrmEvents>(logger);
   const webhookPath = (options.webhookPath ?? '/webhooks').replace(/\/+$/, '');
   const adapters = new Map<string, ChannelAdapter>();
@@ -432,7 +448,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     let resolved: Awaited<ReturnType<IdentityResolver['resolve']>> | undefined;
     if (!interaction.author.isBrand) {
       resolved = await withLock(`identity:${identityKey(interaction.author)}`, () =>
-        identity.resolve(interaction.author, { ledger, now, generateId: () => generateId('cus') }),
+        loadIdentity().then((identity) => identity.resolve(interaction.author, { ledger, now, generateId: () => generateId('cus') })),
       ).catch((error: unknown) => {
         throw isSocialCrmError(error) ? error : new IdentityConflictError(`Identity resolution failed for ${identityKey(interaction.author)}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       });

@@ -411,3 +411,19 @@ describe('failing ports', () => {
     expect((await ledger.getInteraction('canonical:cl1'))?.classification?.model).toBe('remote/llm');
   });
 });
+
+describe('default ports', () => {
+  it('attributes interactions through the identity merger by default: one customer behind two verified phones', async () => {
+    const { crm, ledger } = setup();
+    const merged: string[] = [];
+    crm.on('customer-merged', ({ merge }) => merged.push(merge.survivorId));
+    await crm.ingest([
+      { channel: 'whatsapp', nativeId: 'wamid.1', kind: 'direct_message', visibility: 'private', author: { channel: 'whatsapp', nativeId: '905321112233', phone: '+905321112233', displayName: 'Ayşe Yılmaz' }, text: 'Merhaba', createdAt: '2026-11-20T10:00:00Z' },
+      { channel: 'sms', nativeId: 'sms-1', kind: 'direct_message', visibility: 'private', author: { channel: 'sms', nativeId: '+90 532 111 22 33', phone: '+90 532 111 22 33' }, text: 'Ben Ayşe, WhatsApp’tan yazmıştım', createdAt: '2026-11-20T11:00:00Z' },
+    ]);
+    const rows = (await ledger.queryInteractions({})).items;
+    expect(new Set(rows.map((row) => row.customerId)).size).toBe(1);
+    expect(merged).toHaveLength(1);
+    expect((await ledger.listCustomers()).items).toHaveLength(1);
+  });
+});
