@@ -1,0 +1,275 @@
+/**
+ * `npm run bench -- classify --task <sentiment|intent|language> [--dataset <file.jsonl>]
+ *   [--split all|heldout|train] [--languages en,tr] [--locale tr-TR] [--no-anchors]`
+ *
+ * Reads `{id, text, label, lang?}` rows (or `{id, text, intents: [...]}` for multi-label
+ * intent files), classifies them with the default classifier and prints accuracy,
+ * per-class precision/recall/F1, macro-F1, macro-recall, the confusion matrix, throughput
+ * on one core (language detection included) and the shipped model's size. For English
+ * sentiment it also runs the `sentiment` and `vader-sentiment` packages on the same rows.
+ * `--split heldout` keeps only the 20% of a training file that training never saw.
+ * The last line printed is one JSON object.
+ */
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { createClassifier } from '../src/classifier/index.js';
+import type { Classification, ClassifierInput } from '../src/classifier/index.js';
+import { DATA_FOLDER, isHeldOut, readRows, type DataRow } from '../scripts/_classifier-data.js';
+
+type Task = 'sentiment' | 'intent' | 'language';
+
+// The anchors ship no types; these are the two calls the bench makes.
+const require = createRequire(import.meta.url);
+const Sentiment = require('sentiment') as new () => { analyze(text: string): { score: number } };
+const vader = require('vader-sentiment') as { SentimentIntensityAnalyzer: { polarity_scores(text: string): { compound: number } } };
+
+const DEFAULT_DATASETS: Record<Task, string> = {
+  sentiment: 'sentiment/en-tweeteval-val.jsonl',
+  intent: 'intent/en-complaints-dev.jsonl',
+  language: 'langid/social-en-tr-dev.jsonl',
+};
+
+/** Metrics of one labelling against gold labels. */
+interface Metrics {
+  rows: number;
+  accuracy: number;
+  macroF1: number;
+  macroRecall: number;
+  perClass: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+  confusion: { labels: string[]; matrix: number[][] };
+}
+
+function argument(args: string[], name: string): string | undefined {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+function score(gold: string[], predicted: string[], classes?: string[]): Metrics {
+  const labels = classes ?? [...new Set(gold)].sort();
+  const known = new Set(labels);
+  const extra = [...new Set(predicted.filter((label) => !known.has(label)))].sort();
+  const all = [...labels, ...extra];
+  const position = new Map(all.map((label, index) => [label, index]));
+  const matrix = all.map(() => all.map(() => 0));
+  let correct = 0;
+  gold.forEach((label, index) => {
+    const guess = predicted[index]!;
+    if (guess === label) correct++;
+    matrix[position.get(label)!]![position.get(guess)!]! += 1;
+  });
+  const perClass: Metrics['perClass'] = {};
+  let f1Sum = 0;
+  let recallSum = 0;
+  for (const label of labels) {
+    const row = position.get(label)!;
+    const truePositive = matrix[row]![row]!;
+    const support = matrix[row]!.reduce((sum, value) => sum + value, 0);
+    const predictedCount = matrix.reduce((sum, values) => sum + values[row]!, 0);
+    const precision = predictedCount ? truePositive / predictedCount : 0;
+    const recall = support ? truePositive / support : 0;
+    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+    perClass[label] = { precision, recall, f1, support };
+    f1Sum += f1;
+    recallSum += recall;
+  }
+  return {
+    rows: gold.length,
+    accuracy: gold.length ? correct / gold.length : 0,
+    macroF1: labels.length ? f1Sum / labels.length : 0,
+    macroRecall: labels.length ? recallSum / labels.length : 0,
+    perClass,
+    confusion: { labels: all, matrix },
+  };
+}
+
+const fixed = (value: number) => value.toFixed(3);
+
+function printMetrics(title: string, metrics: Metrics): void {
+  console.log(`\n${title}: rows ${metrics.rows}, accuracy ${fixed(metrics.accuracy)}, macro-F1 ${fixed(metrics.macroF1)}, macro-recall ${fixed(metrics.macroRecall)}`);
+  console.log('  class                 precision  recall     F1  support');
+  for (const [label, value] of Object.entries(metrics.perClass)) {
+    console.log(`  ${label.padEnd(20)} ${fixed(value.precision).padStart(10)} ${fixed(value.recall).padStart(7)} ${fixed(value.f1).padStart(6)} ${String(value.support).padStart(8)}`);
+  }
+  if (metrics.confusion.labels.length <= 14) {
+    console.log(`  confusion (rows = gold, columns = predicted): ${metrics.confusion.labels.join(' | ')}`);
+    metrics.confusion.labels.forEach((label, index) => console.log(`  ${label.padEnd(20)} ${metrics.confusion.matrix[index]!.map((value) => String(value).padStart(6)).join('')}`));
+  }
+}
+
+/** Messages per second of `work` over the rows, after a warm-up, for at least a second. */
+function throughput(rows: DataRow[], work: (text: string) => unknown): number {
+  const warm = Math.min(rows.length, 500);
+  for (let index = 0; index < warm; index++) work(rows[index]!.text);
+  let done = 0;
+  const start = performance.now();
+  while (performance.now() - start < 1000 || done < rows.length) {
+    for (const row of rows) work(row.text);
+    done += rows.length;
+    if (done > 5_000_000) break;
+  }
+  return Math.round((done / (performance.now() - start)) * 1000);
+}
+
+function modelBytes(): number {
+  const folder = fileURLToPath(new URL('../src/classifier/model/', import.meta.url));
+  return readdirSync(folder).reduce((sum, file) => sum + statSync(folder + file).size, 0);
+}
+
+/** Maps the en-bitext-customer-support intent labels (and complaint sets) onto ours. */
+const BITEXT_TO_INTENT: Record<string, string> = {
+  complaint: 'complaint',
+  not_complaint: 'not_complaint',
+  review: 'praise',
+  delete_account: 'churn_risk',
+  check_cancellation_fee: 'churn_risk',
+  place_order: 'purchase_intent',
+  check_payment_methods: 'purchase_intent',
+  delivery_options: 'purchase_intent',
+  delivery_period: 'question',
+  newsletter_subscription: 'purchase_intent',
+  cancel_order: 'support_request',
+  change_order: 'support_request',
+  get_refund: 'support_request',
+  track_refund: 'support_request',
+  check_refund_policy: 'question',
+  payment_issue: 'support_request',
+  recover_password: 'support_request',
+  registration_problems: 'support_request',
+  track_order: 'support_request',
+  change_shipping_address: 'support_request',
+  set_up_shipping_address: 'support_request',
+  edit_account: 'support_request',
+  switch_account: 'support_request',
+  create_account: 'support_request',
+  contact_customer_service: 'support_request',
+  contact_human_agent: 'support_request',
+  get_invoice: 'support_request',
+  check_invoices: 'support_request',
+};
+
+export async function run(args: string[]): Promise<void> {
+  const task = (argument(args, 'task') ?? 'sentiment') as Task;
+  if (!['sentiment', 'intent', 'language'].includes(task)) {
+    console.log(`Unknown --task ${task}; use sentiment, intent or language.`);
+    process.exitCode = 2;
+    return;
+  }
+  const requested = argument(args, 'dataset');
+  const candidates = requested ? [resolve(requested), DATA_FOLDER + requested] : [DATA_FOLDER + DEFAULT_DATASETS[task]];
+  const path = candidates.find((candidate) => existsSync(candidate));
+  if (!path) {
+    console.log(`No dataset found (looked for ${candidates.join(', ')}); nothing to benchmark.`);
+    console.log(JSON.stringify({ task, rows: 0, skipped: 'no dataset' }));
+    return;
+  }
+  const file = basename(path);
+  const split = argument(args, 'split') ?? 'all';
+  const rows = (readRows(path) ?? []).filter((row) => typeof row.text === 'string').filter((row) =>
+    split === 'heldout' ? isHeldOut(file, String(row.id)) : split === 'train' ? !isHeldOut(file, String(row.id)) : true,
+  );
+  const languages = argument(args, 'languages')?.split(',');
+  const locale = argument(args, 'locale');
+  const classifier = createClassifier(languages ? { languages } : {});
+  const input = (text: string): ClassifierInput => ({ text, locale, visibility: 'public' });
+  const results: Classification[] = rows.map((row) => classifier.classify(input(row.text)));
+  console.log(`classify ${task} on ${file} (${split}): ${rows.length} rows`);
+
+  let metrics: Metrics;
+  const summary: Record<string, unknown> = { task, dataset: file, split };
+  if (task === 'sentiment') {
+    metrics = score(rows.map((row) => row.label), results.map((result) => result.sentiment.label), ['negative', 'neutral', 'positive']);
+    printMetrics('social-crm/default@1', metrics);
+  } else if (task === 'language') {
+    metrics = score(rows.map((row) => row.label), results.map((result) => result.language));
+    printMetrics('social-crm/default@1', metrics);
+    const pair = rows.map((row, index) => ({ row, result: results[index]! })).filter(({ row }) => row.label === 'en' || row.label === 'tr');
+    if (pair.length && pair.length !== rows.length) {
+      const pairAccuracy = pair.filter(({ row, result }) => row.label === result.language).length / pair.length;
+      console.log(`\nEnglish and Turkish rows only (${pair.length}): accuracy ${fixed(pairAccuracy)}`);
+      summary.enTrRows = pair.length;
+      summary.enTrAccuracy = pairAccuracy;
+    }
+  } else if (rows.length && Array.isArray(rows[0]!.intents)) {
+    // multi-label: one binary decision per intent
+    const intents: string[] = [...new Set(rows.flatMap((row) => row.intents as string[]))].sort();
+    const perClass: Metrics['perClass'] = {};
+    let f1Sum = 0;
+    let recallSum = 0;
+    let exact = 0;
+    rows.forEach((row, index) => {
+      const gold = new Set(row.intents as string[]);
+      const predicted = new Set<string>(results[index]!.intents.map((item) => item.intent));
+      if (gold.size === predicted.size && [...gold].every((intent) => predicted.has(intent))) exact++;
+    });
+    for (const intent of intents) {
+      let truePositive = 0;
+      let falsePositive = 0;
+      let falseNegative = 0;
+      rows.forEach((row, index) => {
+        const gold = (row.intents as string[]).includes(intent);
+        const predicted = results[index]!.intents.some((item) => item.intent === (intent as string));
+        if (gold && predicted) truePositive++;
+        else if (predicted) falsePositive++;
+        else if (gold) falseNegative++;
+      });
+      const precision = truePositive + falsePositive ? truePositive / (truePositive + falsePositive) : 0;
+      const recall = truePositive + falseNegative ? truePositive / (truePositive + falseNegative) : 0;
+      const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+      perClass[intent] = { precision, recall, f1, support: truePositive + falseNegative };
+      f1Sum += f1;
+      recallSum += recall;
+    }
+    metrics = { rows: rows.length, accuracy: exact / rows.length, macroF1: f1Sum / intents.length, macroRecall: recallSum / intents.length, perClass, confusion: { labels: [], matrix: [] } };
+    printMetrics('social-crm/default@1 (multi-label; accuracy = exact label set)', metrics);
+  } else {
+    const binary = rows.some((row) => row.label === 'not_complaint');
+    const gold = rows.map((row) => BITEXT_TO_INTENT[row.label] ?? row.label);
+    const predicted = results.map((result) => {
+      if (binary) return result.intents.some((item) => item.intent === 'complaint') ? 'complaint' : 'not_complaint';
+      return result.intents[0]?.intent ?? 'none';
+    });
+    metrics = score(gold, predicted);
+    printMetrics(binary ? 'social-crm/default@1 (complaint intent vs not)' : 'social-crm/default@1 (top intent vs mapped label)', metrics);
+  }
+
+  const msgsPerSec = throughput(rows, (text) => classifier.classify(input(text)));
+  console.log(`\nthroughput: ${msgsPerSec} msgs/s (one core, full result incl. language detection); model ${modelBytes()} bytes`);
+
+  const anchors: Record<string, unknown> = {};
+  const english = task === 'sentiment' && !args.includes('--no-anchors') && (file.startsWith('en-') || rows.every((row) => row.lang === undefined || row.lang === 'en'));
+  if (english && rows.length) {
+    const analyzer = new Sentiment();
+    const sentimentLabel = (text: string) => {
+      const value = analyzer.analyze(text).score;
+      return value > 0 ? 'positive' : value < 0 ? 'negative' : 'neutral';
+    };
+    const vaderLabel = (text: string) => {
+      const value = vader.SentimentIntensityAnalyzer.polarity_scores(text).compound;
+      return value >= 0.05 ? 'positive' : value <= -0.05 ? 'negative' : 'neutral';
+    };
+    for (const [name, label] of [['sentiment', sentimentLabel], ['vader-sentiment', vaderLabel]] as const) {
+      const anchorMetrics = score(rows.map((row) => row.label), rows.map((row) => label(row.text)), ['negative', 'neutral', 'positive']);
+      printMetrics(`anchor ${name}`, anchorMetrics);
+      const speed = throughput(rows.slice(0, 2000), label);
+      console.log(`  throughput: ${speed} msgs/s`);
+      anchors[name] = { accuracy: anchorMetrics.accuracy, macroRecall: anchorMetrics.macroRecall, macroF1: anchorMetrics.macroF1, msgsPerSec: speed };
+    }
+    const vaderSpeed = (anchors['vader-sentiment'] as { msgsPerSec: number }).msgsPerSec;
+    console.log(`\nspeed-up over vader-sentiment: ${(msgsPerSec / vaderSpeed).toFixed(1)}x`);
+  }
+
+  console.log(
+    JSON.stringify({
+      ...summary,
+      rows: metrics.rows,
+      accuracy: metrics.accuracy,
+      macroRecall: metrics.macroRecall,
+      macroF1: metrics.macroF1,
+      msgsPerSec,
+      modelBytes: modelBytes(),
+      anchors,
+    }),
+  );
+}

@@ -1,0 +1,222 @@
+/**
+ * Trains the default classifier's shipped weights: the English/Turkish character model for
+ * language detection and the English (3-class) and Turkish (2-class) sentiment models.
+ *
+ *   npx tsx scripts/train-classifier.ts
+ *
+ * Reads only files whose licence allows training (see ../shared/data/README.md):
+ * en-tweeteval-val, en-vader-dev, tr-aydin-dev, tr-movie-reviews-train, tr-offenseval-train
+ * and en-bitext-customer-support (language text only), plus VADER's lexicon from the
+ * vader-sentiment package as one-word examples. 20% of each file, chosen by a hash of the
+ * row id (scripts/_classifier-data.ts), is held out and never trained on; the bench reports
+ * figures on that part. Texts of langid/social-en-tr-dev are kept out of the language
+ * model's training so that benchmark stays unseen. Fixed seed: the output is reproducible.
+ * Writes src/classifier/model/*.ts.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { buildLexicon, denseFeatures, DENSE_FEATURES, scoreRules, sparseFeatures, type LexiconIndex } from '../src/classifier/sentiment.js';
+import { scanText, type LanguageTable } from '../src/classifier/_text.js';
+import { DATA_FOLDER, isHeldOut, readRows, seededRandom, type DataRow } from './_classifier-data.js';
+
+const SEED = 20261122;
+const LANGUAGE_BITS = 16;
+const WORD_BITS = 17;
+const SENTIMENT_BITS = 17;
+const modelFolder = fileURLToPath(new URL('../src/classifier/model/', import.meta.url));
+
+function load(relative: string): DataRow[] {
+  const rows = readRows(DATA_FOLDER + relative);
+  if (!rows) throw new Error(`Missing ${relative}; the shared data folder must sit beside the repository.`);
+  return rows;
+}
+
+function trainRows(relative: string): DataRow[] {
+  const file = relative.split('/').pop()!;
+  return load(relative).filter((row) => !isHeldOut(file, row.id));
+}
+
+function toBase64(bytes: Int8Array | Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+// ---------------------------------------------------------------- language model
+function trainLanguage(): void {
+  const excluded = new Set((readRows(`${DATA_FOLDER}langid/social-en-tr-dev.jsonl`) ?? []).map((row) => row.text));
+  const english = [
+    ...trainRows('sentiment/en-tweeteval-val.jsonl'),
+    ...trainRows('sentiment/en-vader-dev.jsonl'),
+    ...trainRows('intent/en-bitext-customer-support.jsonl'),
+  ].filter((row) => !excluded.has(row.text));
+  const turkish = [
+    ...trainRows('sentiment/tr-movie-reviews-train.jsonl'),
+    ...trainRows('sentiment/tr-aydin-dev.jsonl'),
+    ...trainRows('abuse/tr-offenseval-train.jsonl'),
+  ].filter((row) => !excluded.has(row.text));
+  const size = 1 << LANGUAGE_BITS;
+  const wordSize = 1 << WORD_BITS;
+  const table: LanguageTable = { weights: new Int8Array(size), scale: 1, words: new Int8Array(wordSize), bits: LANGUAGE_BITS };
+  const count = (rows: DataRow[]) => {
+    const sink = { grams: new Float64Array(size), words: new Float64Array(wordSize) };
+    for (const row of rows) scanText(row.text, table, sink);
+    return sink;
+  };
+  const englishCounts = count(english);
+  const turkishCounts = count(turkish);
+  const total = (values: Float64Array) => values.reduce((sum, value) => sum + value, 0);
+  const englishTotal = total(englishCounts.grams);
+  const turkishTotal = total(turkishCounts.grams);
+  const smoothing = 0.5;
+  const ratios = new Float64Array(size);
+  for (let index = 0; index < size; index++) {
+    ratios[index] =
+      Math.log((turkishCounts.grams[index]! + smoothing) / (turkishTotal + smoothing * size)) -
+      Math.log((englishCounts.grams[index]! + smoothing) / (englishTotal + smoothing * size));
+  }
+  const scale = 6 / 127;
+  const weights = new Int8Array(size);
+  for (let index = 0; index < size; index++) weights[index] = Math.max(-127, Math.min(127, Math.round(ratios[index]! / scale)));
+  const englishWords = total(englishCounts.words);
+  const turkishWords = total(turkishCounts.words);
+  const words = new Int8Array(wordSize);
+  for (let index = 0; index < wordSize; index++) {
+    const english = englishCounts.words[index]!;
+    const turkish = turkishCounts.words[index]!;
+    if (english + turkish < 2) continue;
+    const ratio = Math.log((turkish + smoothing) / (turkishWords + smoothing * wordSize)) - Math.log((english + smoothing) / (englishWords + smoothing * wordSize));
+    const quantised = Math.max(-127, Math.min(127, Math.round(ratio / scale)));
+    words[index] = quantised === 0 ? (ratio >= 0 ? 1 : -1) : quantised;
+  }
+  writeFileSync(
+    `${modelFolder}language.ts`,
+    `/** @internal English/Turkish character n-gram log-ratios (trained by scripts/train-classifier.ts). */\n` +
+      `export const LANGUAGE_MODEL = {\n  bits: ${LANGUAGE_BITS},\n  wordBits: ${WORD_BITS},\n  scale: ${scale},\n` +
+      `  weights: '${toBase64(weights)}',\n  words: '${toBase64(words)}',\n} as const;\n`,
+  );
+  console.log(`language: ${english.length} English and ${turkish.length} Turkish rows`);
+}
+
+// ---------------------------------------------------------------- sentiment models
+interface Example {
+  sparse: number[];
+  dense: number[];
+  label: number;
+  weight: number;
+}
+
+function featurise(rows: Array<{ text: string; label: string; weight: number }>, classes: readonly string[], lexicon: LexiconIndex): Example[] {
+  const examples: Example[] = [];
+  for (const row of rows) {
+    const label = classes.indexOf(row.label);
+    if (label < 0) continue;
+    const scan = scanText(row.text);
+    const rules = scoreRules(scan, lexicon);
+    examples.push({ sparse: sparseFeatures(scan, lexicon, []).slice(), dense: denseFeatures(scan, rules), label, weight: row.weight });
+  }
+  return examples;
+}
+
+function trainSoftmax(examples: Example[], classes: readonly string[], bits: number, epochs: number, l2: number): string {
+  const classCount = classes.length;
+  const mask = (1 << bits) - 1;
+  const denseCount = DENSE_FEATURES.length;
+  const weights = new Float32Array((mask + 1) * classCount);
+  const squared = new Float32Array((mask + 1) * classCount).fill(1e-2);
+  const dense = Array.from({ length: classCount }, () => new Float64Array(denseCount));
+  const denseSquared = Array.from({ length: classCount }, () => new Float64Array(denseCount).fill(1e-2));
+  const bias = new Float64Array(classCount);
+  const random = seededRandom(SEED);
+  const order = examples.map((_, index) => index);
+  const rate = 0.2;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let index = order.length - 1; index > 0; index--) {
+      const other = Math.floor(random() * (index + 1));
+      [order[index], order[other]] = [order[other]!, order[index]!];
+    }
+    for (const position of order) {
+      const example = examples[position]!;
+      const logits = Array.from(bias);
+      for (const feature of example.sparse) {
+        const base = (feature & mask) * classCount;
+        for (let label = 0; label < classCount; label++) logits[label]! += weights[base + label]!;
+      }
+      for (let label = 0; label < classCount; label++) {
+        for (let feature = 0; feature < denseCount; feature++) logits[label]! += dense[label]![feature]! * example.dense[feature]!;
+      }
+      const maximum = Math.max(...logits);
+      const exps = logits.map((logit) => Math.exp(logit - maximum));
+      const sum = exps.reduce((total, value) => total + value, 0);
+      for (let label = 0; label < classCount; label++) {
+        const gradient = (exps[label]! / sum - (label === example.label ? 1 : 0)) * example.weight;
+        bias[label]! -= 0.02 * gradient;
+        for (const feature of example.sparse) {
+          const slot = (feature & mask) * classCount + label;
+          const step = gradient + l2 * weights[slot]!;
+          squared[slot]! += step * step;
+          weights[slot]! -= (rate * step) / Math.sqrt(squared[slot]!);
+        }
+        for (let feature = 0; feature < denseCount; feature++) {
+          const step = gradient * example.dense[feature]!;
+          denseSquared[label]![feature]! += step * step;
+          dense[label]![feature]! -= (rate * step) / Math.sqrt(denseSquared[label]![feature]!);
+        }
+      }
+    }
+  }
+  let largest = 0;
+  for (const weight of weights) largest = Math.max(largest, Math.abs(weight));
+  const scale = largest / 127 || 1;
+  const quantised = new Int8Array(weights.length);
+  for (let index = 0; index < weights.length; index++) quantised[index] = Math.round(weights[index]! / scale);
+  const round = (value: number) => Math.round(value * 1e5) / 1e5;
+  return (
+    `{\n  classes: ${JSON.stringify(classes)},\n  bits: ${bits},\n  scale: ${scale},\n` +
+    `  bias: ${JSON.stringify(Array.from(bias, round))},\n` +
+    `  dense: ${JSON.stringify(dense.map((row) => Array.from(row, round)))},\n` +
+    `  weights: '${toBase64(quantised)}',\n}`
+  );
+}
+
+function vaderLexiconRows(): Array<{ text: string; label: string; weight: number }> {
+  const source = readFileSync(createRequire(import.meta.url).resolve('vader-sentiment/src/vader_lexicon.js'), 'utf8');
+  const rows: Array<{ text: string; label: string; weight: number }> = [];
+  for (const match of source.matchAll(/^\s*'?([a-z]+)'?:\s*(-?[\d.]+),?\s*$/gm)) {
+    const valence = Number(match[2]);
+    if (Math.abs(valence) < 1 || !/^[a-z]+$/.test(match[1]!)) continue;
+    rows.push({ text: match[1]!, label: valence > 0 ? 'positive' : 'negative', weight: 0.3 });
+  }
+  return rows;
+}
+
+function trainSentiment(): void {
+  const english = buildLexicon('en');
+  const englishClasses = ['negative', 'neutral', 'positive'] as const;
+  const englishRows = [
+    ...trainRows('sentiment/en-tweeteval-val.jsonl').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'negative' ? 2 : 1 })),
+    ...trainRows('sentiment/en-vader-dev.jsonl').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'neutral' ? 1.2 : 0.8 })),
+    ...vaderLexiconRows(),
+  ];
+  const englishModel = trainSoftmax(featurise(englishRows, englishClasses, english), englishClasses, SENTIMENT_BITS, 6, 1e-4);
+  console.log(`sentiment en: ${englishRows.length} rows`);
+
+  const turkish = buildLexicon('tr');
+  const turkishClasses = ['negative', 'positive'] as const;
+  const turkishRows = [
+    ...trainRows('sentiment/tr-movie-reviews-train.jsonl').map((row) => ({ text: row.text, label: row.label, weight: 1 })),
+    ...trainRows('sentiment/tr-aydin-dev.jsonl').map((row) => ({ text: row.text, label: row.label, weight: 4 })),
+  ];
+  const turkishModel = trainSoftmax(featurise(turkishRows, turkishClasses, turkish), turkishClasses, SENTIMENT_BITS, 6, 1e-4);
+  console.log(`sentiment tr: ${turkishRows.length} rows`);
+
+  writeFileSync(
+    `${modelFolder}sentiment.ts`,
+    `/** @internal Hashed linear sentiment models (trained by scripts/train-classifier.ts). */\n` +
+      `import type { LinearModelData } from '../sentiment.js';\n\n` +
+      `export const SENTIMENT_EN: LinearModelData = ${englishModel};\n\n` +
+      `export const SENTIMENT_TR: LinearModelData = ${turkishModel};\n`,
+  );
+}
+
+trainLanguage();
+trainSentiment();

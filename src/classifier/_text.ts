@@ -1,0 +1,465 @@
+/**
+ * @internal One pass over a social-media text. It strips what carries no language
+ * (URLs, @handles, the `#` of hashtags), folds letters to lower-case ASCII (so Turkish
+ * typed with or without its letters looks the same to the lexicons), hashes each word and
+ * every prefix of it, collects emoji and emoticons, and scores the English/Turkish
+ * character n-gram model on the way. Nothing here allocates per character; tokens live in
+ * typed arrays that grow when needed.
+ */
+
+/** Texts longer than this are cut before analysis, so a 100 KB post costs what a 4 KB one does. */
+export const MAX_ANALYSED_CHARS = 4000;
+/** Prefix hashes kept per word (Turkish stems are matched by prefix). */
+export const MAX_PREFIX = 12;
+
+export const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over the folded characters of a string, the same hash the scanner gives a word. */
+export function hashWord(word: string): number {
+  let hash = FNV_OFFSET;
+  for (let index = 0; index < word.length; index++) hash = Math.imul(hash ^ word.charCodeAt(index), FNV_PRIME);
+  return hash >>> 0;
+}
+
+/** Mixes two 32-bit values into one (for bigrams and salted feature namespaces). */
+export function mixHash(first: number, second: number): number {
+  let hash = Math.imul(first ^ 0x5bd1e995, 0x9e3779b1) ^ second;
+  hash = Math.imul(hash ^ (hash >>> 15), 0x85ebca6b);
+  return (hash ^ (hash >>> 13)) >>> 0;
+}
+
+// Character tables for U+0000..U+024F: lower-case without folding (for language cues) and
+// lower-case ASCII fold (for lexicons). 0 = not a letter or digit.
+const LOWER = new Uint16Array(0x250);
+const FOLD = new Uint16Array(0x250);
+(() => {
+  for (let code = 0x30; code <= 0x39; code++) LOWER[code] = FOLD[code] = code;
+  for (let code = 0x61; code <= 0x7a; code++) LOWER[code] = FOLD[code] = code;
+  for (let code = 0x41; code <= 0x5a; code++) LOWER[code] = FOLD[code] = code + 32;
+  const latin = 'àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżžßæœ';
+  const ascii = 'aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnoooooooooorrrsssssttttuuuuuuuuuuwyyyzzzsao';
+  for (let index = 0; index < latin.length; index++) {
+    const lower = latin.charCodeAt(index);
+    const upper = latin[index]!.toUpperCase();
+    LOWER[lower] = lower;
+    FOLD[lower] = ascii.charCodeAt(index);
+    if (upper.length === 1 && upper.charCodeAt(0) < 0x250 && upper !== latin[index]) {
+      LOWER[upper.charCodeAt(0)] = lower;
+      FOLD[upper.charCodeAt(0)] = ascii.charCodeAt(index);
+    }
+  }
+  // Windows-1254 Turkish read as Windows-1252 (ý þ ð for ı ş ğ) is common enough to read as Turkish.
+  for (const [wrong, right, ascii] of [[0xfd, 0x131, 0x69], [0xfe, 0x15f, 0x73], [0xf0, 0x11f, 0x67], [0xdd, 0x131, 0x69], [0xde, 0x15f, 0x73], [0xd0, 0x11f, 0x67]] as const) {
+    LOWER[wrong] = right;
+    FOLD[wrong] = ascii;
+  }
+  // Turkish capitals: İ is i; I stays i for folding (ı and i fold together anyway).
+  LOWER[0x130] = 0x69;
+  FOLD[0x130] = 0x69;
+  LOWER[0x49] = 0x69;
+})();
+
+/** Letters that mark Turkish among the Latin scripts (lower-case: ç ğ ı ş; ö ü also count but weaker). */
+const TURKISH_STRONG = new Set([0xe7, 0x11f, 0x131, 0x15f, 0x130]);
+const TURKISH_WEAK = new Set([0xf6, 0xfc]);
+
+/** A lower-cased letter that never occurs in Turkish or English (á, ñ, ä, ø, ß ...). */
+function isForeignLatin(lower: number): boolean {
+  return lower >= 0xc0 && !TURKISH_STRONG.has(lower) && !TURKISH_WEAK.has(lower) && lower !== 0xe2 && lower !== 0xee && lower !== 0xfb;
+}
+
+/** Token flags. */
+export const TOKEN_CAPS = 1;
+export const TOKEN_ELONGATED = 2;
+export const TOKEN_NUMERIC = 4;
+export const TOKEN_HASHTAG = 8;
+
+/** The English/Turkish character model the scanner scores as it goes. */
+export interface LanguageTable {
+  /** Log-ratio per hashed character n-gram, quantised: positive leans Turkish. */
+  readonly weights: Int8Array;
+  /** Scale that turns a weight back into nats. */
+  readonly scale: number;
+  /** Log-ratio per hashed whole word seen at least twice in training; 0 = unknown word. */
+  readonly words: Int8Array;
+  readonly bits: number;
+}
+
+/** The scanner's output; token arrays are views valid until the next scan. */
+export interface ScannedText {
+  /** Lower-case ASCII-folded text without URLs and handles, for phrase rules. */
+  folded: string;
+  tokenCount: number;
+  /** Folded word hash per token. */
+  hashes: Uint32Array;
+  /** Start and end offsets of each token in `folded`. */
+  starts: Uint32Array;
+  ends: Uint32Array;
+  flags: Uint8Array;
+  /** Clause number per token (clauses end at . ! ? ; , and line breaks). */
+  clauses: Uint16Array;
+  /** `prefixHashes[token * MAX_PREFIX + length - 1]`: hash of the first `length` folded letters. */
+  prefixHashes: Uint32Array;
+  /** Folded length per token. */
+  lengths: Uint16Array;
+  /** Emoji code points in order of appearance, and emoticon polarity codes. */
+  emoji: number[];
+  emoticonScore: number;
+  emoticons: string[];
+  exclamations: number;
+  questions: number;
+  letters: number;
+  upperLetters: number;
+  urls: number;
+  mentions: number;
+  /** Letters of non-Latin scripts (Cyrillic, Arabic, CJK ...). */
+  otherScriptLetters: number;
+  foreignLatinLetters: number;
+  turkishStrong: number;
+  turkishWeak: number;
+  /** Sum of the English/Turkish n-gram log-ratios (positive: Turkish), and how many n-grams. */
+  languageScore: number;
+  languageGrams: number;
+  /** Words looked up in the known-word bitset, and how many were known. */
+  languageWords: number;
+  knownWords: number;
+  /** Whether the input was cut to {@link MAX_ANALYSED_CHARS}. */
+  truncated: boolean;
+}
+
+let capacity = 256;
+let hashes = new Uint32Array(capacity);
+let starts = new Uint32Array(capacity);
+let ends = new Uint32Array(capacity);
+let flags = new Uint8Array(capacity);
+let clauses = new Uint16Array(capacity);
+let lengths = new Uint16Array(capacity);
+let prefixHashes = new Uint32Array(capacity * MAX_PREFIX);
+const foldedCodes = new Uint16Array(MAX_ANALYSED_CHARS + 8);
+
+function grow(): void {
+  capacity *= 2;
+  const copy = <T extends Uint32Array | Uint16Array | Uint8Array>(source: T, size: number): T => {
+    const target = new (source.constructor as new (length: number) => T)(size);
+    target.set(source);
+    return target;
+  };
+  hashes = copy(hashes, capacity);
+  starts = copy(starts, capacity);
+  ends = copy(ends, capacity);
+  flags = copy(flags, capacity);
+  clauses = copy(clauses, capacity);
+  lengths = copy(lengths, capacity);
+  prefixHashes = copy(prefixHashes, capacity * MAX_PREFIX);
+}
+
+const EMOTICON_PATTERN = /(?:^|[\s(])((?:[:;=8xX][-'^o]?[)(\]\[dDpP/\\|*3oO@]+)|(?:<\/?3+)|(?:[)(][-']?[:;=]))(?=$|[\s.,!?)])/g;
+const POSITIVE_EMOTICON = /^(?:[:;=8][-'^o]?[)\]dDpP*3]+|[xX][-]?[dD]+|<3+|[(][-']?[:;=])$/;
+
+/** Character n-gram hashes for the language model: one namespace per order. */
+function gramIndex(order: number, first: number, second: number, third: number, mask: number): number {
+  let hash = Math.imul(first + 1, 0x27d4eb2d) ^ Math.imul(second + 7, 0x165667b1) ^ Math.imul(third + 13, 0x61c88647) ^ order;
+  hash = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
+  return (hash ^ (hash >>> 12)) & mask;
+}
+
+/** @internal Training hook: counts every n-gram and word index the scanner scores. */
+export interface LanguageSink {
+  grams: Float64Array;
+  words: Float64Array;
+}
+
+/** Salt for whole-word entries of the language table. */
+export const LANGUAGE_WORD_SALT = 0x3c6ef372;
+
+/**
+ * Scans `input`. `language` may be omitted (training the language model scans without one).
+ * Never throws: lone surrogates, control characters and other scripts are skipped or counted.
+ */
+export function scanText(input: string, language?: LanguageTable, sink?: LanguageSink): ScannedText {
+  let text = input;
+  let truncated = false;
+  if (text.length > MAX_ANALYSED_CHARS) {
+    text = text.slice(0, MAX_ANALYSED_CHARS);
+    truncated = true;
+  }
+  const weights = language?.weights;
+  const mask = language ? (1 << language.bits) - 1 : 0;
+  const wordMask = language ? language.words.length - 1 : 0;
+
+  let tokenCount = 0;
+  let clause = 0;
+  let foldedLength = 0;
+  let exclamations = 0;
+  let questions = 0;
+  let letters = 0;
+  let upperLetters = 0;
+  let urls = 0;
+  let mentions = 0;
+  let otherScriptLetters = 0;
+  let foreignLatinLetters = 0;
+  let turkishStrong = 0;
+  let turkishWeak = 0;
+  let languageScore = 0;
+  let languageGrams = 0;
+  let languageWords = 0;
+  let knownWords = 0;
+  const emoji: number[] = [];
+
+  // Current word state.
+  let inWord = false;
+  let wordHash = FNV_OFFSET;
+  let rawHash = FNV_OFFSET;
+  let wordLength = 0;
+  let wordUpper = 0;
+  let wordLetters = 0;
+  let wordDigits = 0;
+  let runChar = 0;
+  let runLength = 0;
+  let elongated = false;
+  let hashtag = false;
+  let previous2 = 32;
+  let previous1 = 32;
+
+  const finishWord = (): void => {
+    if (!inWord) return;
+    inWord = false;
+    if (weights) {
+      // closing boundary n-grams
+      const closing2 = gramIndex(2, previous1, 32, 0, mask);
+      const closing3 = gramIndex(3, previous2, previous1, 32, mask);
+      languageScore += weights[closing2]! + weights[closing3]!;
+      languageGrams += 2;
+      if (sink) {
+        sink.grams[closing2]! += 1;
+        sink.grams[closing3]! += 1;
+      }
+      if (wordDigits === 0 && wordLength > 1) {
+        const wordIndex = mixHash(rawHash, LANGUAGE_WORD_SALT) & wordMask;
+        const wordWeight = language!.words[wordIndex]!;
+        languageWords++;
+        if (wordWeight !== 0) {
+          languageScore += 2 * wordWeight;
+          knownWords++;
+        }
+        if (sink) sink.words[wordIndex]! += 1;
+      }
+    }
+    hashes[tokenCount] = wordHash >>> 0;
+    ends[tokenCount] = foldedLength;
+    lengths[tokenCount] = wordLength;
+    let tokenFlags = 0;
+    if (wordUpper >= 2 && wordUpper === wordLetters) tokenFlags |= TOKEN_CAPS;
+    if (elongated) tokenFlags |= TOKEN_ELONGATED;
+    if (wordLetters === 0) tokenFlags |= TOKEN_NUMERIC;
+    if (hashtag) tokenFlags |= TOKEN_HASHTAG;
+    flags[tokenCount] = tokenFlags;
+    clauses[tokenCount] = clause;
+    tokenCount++;
+    foldedCodes[foldedLength++] = 32;
+  };
+
+  const length = text.length;
+  let index = 0;
+  while (index < length) {
+    const code = text.charCodeAt(index);
+    // URLs and handles are dropped whole.
+    if ((code === 0x68 || code === 0x48 || code === 0x77 || code === 0x57) && !inWord) {
+      if (
+        text.startsWith('http://', index) || text.startsWith('https://', index) || text.startsWith('www.', index) ||
+        text.startsWith('HTTP', index) || text.startsWith('WWW.', index)
+      ) {
+        urls++;
+        while (index < length && text.charCodeAt(index) > 32) index++;
+        continue;
+      }
+    }
+    if (code === 0x40 && !inWord) {
+      mentions++;
+      index++;
+      while (index < length) {
+        const next = text.charCodeAt(index);
+        if (next < 0x250 ? FOLD[next] === 0 && next !== 0x5f : next < 0xd800 ? false : true) break;
+        index++;
+      }
+      continue;
+    }
+    if (code === 0x23 && !inWord) {
+      hashtag = true;
+      index++;
+      continue;
+    }
+    let lower = 0;
+    let fold = 0;
+    if (code < 0x250) {
+      lower = LOWER[code]!;
+      fold = FOLD[code]!;
+    } else if (code >= 0xd800 && code <= 0xdfff) {
+      // Surrogates: emoji when paired, skipped when lone.
+      const next = index + 1 < length ? text.charCodeAt(index + 1) : 0;
+      if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        const point = ((code - 0xd800) << 10) + (next - 0xdc00) + 0x10000;
+        finishWord();
+        if (point >= 0x1f000 && emoji.length < 64) emoji.push(point);
+        index += 2;
+        continue;
+      }
+      index++;
+      continue;
+    } else if ((code >= 0x2190 && code <= 0x2bff) || code === 0x3030 || code === 0x303d) {
+      finishWord();
+      if (emoji.length < 64) emoji.push(code);
+      index++;
+      continue;
+    } else if (code === 0x307 || code === 0x200d || code === 0xfe0f || code === 0x200b) {
+      index++;
+      continue;
+    } else if (
+      (code >= 0x370 && code <= 0x1fff) || (code >= 0x3040 && code <= 0x9fff) || (code >= 0xac00 && code <= 0xd7af)
+    ) {
+      otherScriptLetters++;
+      lower = code;
+      fold = code;
+    } else if (code === 0x2019) {
+      // right single quotation mark as an apostrophe
+      if (inWord) {
+        index++;
+        continue;
+      }
+    }
+
+    if (fold !== 0) {
+      if (!inWord) {
+        inWord = true;
+        wordHash = FNV_OFFSET;
+        rawHash = FNV_OFFSET;
+        wordLength = 0;
+        wordUpper = 0;
+        wordLetters = 0;
+        wordDigits = 0;
+        runChar = 0;
+        runLength = 0;
+        elongated = false;
+        previous2 = 32;
+        previous1 = 32;
+        if (foldedLength > 0 && foldedCodes[foldedLength - 1] !== 32) foldedCodes[foldedLength++] = 32;
+        if (tokenCount === capacity) grow();
+        starts[tokenCount] = foldedLength;
+      }
+      if (code >= 0x30 && code <= 0x39) wordDigits++;
+      else {
+        wordLetters++;
+        letters++;
+        if (code !== lower) {
+          wordUpper++;
+          upperLetters++;
+        }
+      }
+      if (TURKISH_STRONG.has(lower) || code === 0x130) turkishStrong++;
+      else if (TURKISH_WEAK.has(lower)) turkishWeak++;
+      else if (lower < 0x250 && isForeignLatin(lower)) foreignLatinLetters++;
+      // elongation: a run of 3+ identical letters keeps only 2 in the folded word
+      if (fold === runChar) runLength++;
+      else {
+        runChar = fold;
+        runLength = 1;
+      }
+      if (runLength >= 3) {
+        elongated = true;
+        index++;
+        continue;
+      }
+      if (weights) {
+        const small = lower & 0x3ff;
+        const gram1 = gramIndex(1, small, 0, 0, mask);
+        const gram2 = gramIndex(2, previous1, small, 0, mask);
+        const gram3 = gramIndex(3, previous2, previous1, small, mask);
+        languageScore += weights[gram1]! + weights[gram2]! + weights[gram3]!;
+        languageGrams += 3;
+        if (sink) {
+          sink.grams[gram1]! += 1;
+          sink.grams[gram2]! += 1;
+          sink.grams[gram3]! += 1;
+        }
+        previous2 = previous1;
+        previous1 = small;
+        rawHash = Math.imul(rawHash ^ lower, FNV_PRIME);
+      }
+      if (foldedLength < foldedCodes.length - 2) foldedCodes[foldedLength++] = fold;
+      wordHash = Math.imul(wordHash ^ fold, FNV_PRIME);
+      if (wordLength < MAX_PREFIX) prefixHashes[tokenCount * MAX_PREFIX + wordLength] = wordHash >>> 0;
+      wordLength++;
+      index++;
+      continue;
+    }
+    if ((code === 0x27 || code === 0x2019) && inWord) {
+      // apostrophes join: don't -> dont, Turkcell'e -> turkcelle
+      index++;
+      continue;
+    }
+    finishWord();
+    hashtag = false;
+    if (code === 0x21) exclamations++;
+    else if (code === 0x3f) questions++;
+    if (code === 0x2e || code === 0x21 || code === 0x3f || code === 0x3b || code === 0x2c || code === 0x0a || code === 0x3a) {
+      if (tokenCount > 0 && clauses[tokenCount - 1] === clause) clause++;
+    }
+    if (code > 32 && code < 0x250 && foldedLength < foldedCodes.length - 2) foldedCodes[foldedLength++] = code;
+    else if (foldedLength > 0 && foldedCodes[foldedLength - 1] !== 32 && foldedLength < foldedCodes.length - 2) foldedCodes[foldedLength++] = 32;
+    index++;
+  }
+  finishWord();
+
+  let folded = '';
+  for (let offset = 0; offset < foldedLength; offset += 2048) {
+    folded += String.fromCharCode.apply(null, foldedCodes.subarray(offset, Math.min(foldedLength, offset + 2048)) as unknown as number[]);
+  }
+
+  let emoticonScore = 0;
+  const emoticons: string[] = [];
+  if (text.indexOf(':') !== -1 || text.indexOf(';') !== -1 || text.indexOf('<3') !== -1 || text.indexOf('=') !== -1) {
+    EMOTICON_PATTERN.lastIndex = 0;
+    let match: RegExpExecArray | null;
+    while ((match = EMOTICON_PATTERN.exec(text)) !== null && emoticons.length < 32) {
+      const emoticon = match[1]!;
+      emoticons.push(emoticon);
+      emoticonScore += POSITIVE_EMOTICON.test(emoticon) ? 1 : -1;
+    }
+  }
+
+  return {
+    folded,
+    tokenCount,
+    hashes,
+    starts,
+    ends,
+    flags,
+    clauses,
+    prefixHashes,
+    lengths,
+    emoji,
+    emoticonScore,
+    emoticons,
+    exclamations,
+    questions,
+    letters,
+    upperLetters,
+    urls,
+    mentions,
+    otherScriptLetters,
+    foreignLatinLetters,
+    turkishStrong,
+    turkishWeak,
+    languageScore,
+    languageGrams,
+    languageWords,
+    knownWords,
+    truncated,
+  };
+}
+
+/** The folded text of token `index`. */
+export function tokenText(scan: ScannedText, index: number): string {
+  return scan.folded.slice(scan.starts[index]!, scan.ends[index]!);
+}

@@ -1,0 +1,128 @@
+/**
+ * Options of {@link createClassifier}, validated with zod at construction time.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { INTENT_LABELS, type IntentLabel } from '../interaction.js';
+import { InvalidOptionsError, formatIssues, toValidationIssues } from '../errors.js';
+import { isKnownLanguage } from './detect-language.js';
+
+const languageCode = z
+  .string()
+  .regex(/^[a-z]{2,3}$/, 'Expected an ISO 639-1 code such as `en` or `tr`.')
+  .refine(isKnownLanguage, 'Unknown language code; use an ISO 639-1 code franc can detect.');
+
+const lexiconExtensionSchema = z
+  .object({
+    terms: z.record(z.string().min(1), z.number().min(-5).max(5)).optional(),
+    intents: z.partialRecord(z.enum(INTENT_LABELS), z.array(z.string().min(1))).optional(),
+  })
+  .strict();
+
+const optionsSchema = z
+  .object({
+    languages: z.array(languageCode).min(1).optional(),
+    defaultLanguage: languageCode.optional(),
+    lexicon: z.partialRecord(z.enum(['en', 'tr']), lexiconExtensionSchema).optional(),
+    thresholds: z
+      .object({
+        intent: z.number().min(0).max(1).optional(),
+        neutral: z.number().min(0).max(1).optional(),
+        languageMargin: z.number().min(0).max(20).optional(),
+      })
+      .strict()
+      .optional(),
+    id: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Host additions to one language's lexicon; they apply without retraining. */
+export interface LexiconExtension {
+  /**
+   * Words or phrases with a polarity on AFINN's scale, -5 (very negative) to 5 (very
+   * positive): brand slang, product names that carry sentiment, domain terms. Matched after
+   * folding to lower-case ASCII, so `"çöktü"` also matches `"coktu"`. In Turkish a single
+   * word also matches its inflections (it is used as a stem).
+   * @example { 'outage': -3, 'kesinti': -3, 'acme pro': 2 }
+   */
+  terms?: Record<string, number>;
+  /**
+   * Extra keywords or phrases per intent, matched as whole words on the folded text.
+   * @example { churn_risk: ['moving to globex'], escalation_threat: ['tüketici hakem heyeti'] }
+   */
+  intents?: Partial<Record<IntentLabel, string[]>>;
+}
+
+/** Options of the default classifier. Every field is optional. */
+export interface ClassifierOptions {
+  /**
+   * ISO 639-1 codes of the languages the deployment expects. Language detection chooses
+   * among these (franc's `only`); English and Turkish are told apart by a fast built-in
+   * model, other languages by franc. Only `en` and `tr` have sentiment and intent models:
+   * messages in any other language get `languageSupported: false` and a neutral result.
+   * @default ['en', 'tr']
+   */
+  languages?: string[];
+  /**
+   * The language assumed when a text is too short to tell and the locale does not help.
+   * @default the first of `languages`
+   */
+  defaultLanguage?: string;
+  /** Per-language lexicon additions. */
+  lexicon?: Partial<Record<'en' | 'tr', LexiconExtension>>;
+  /** Decision thresholds. */
+  thresholds?: {
+    /** Minimum confidence for an intent to be reported. @default 0.5 */
+    intent?: number;
+    /**
+     * Half-width of the neutral band on the sentiment score for Turkish (whose model is
+     * trained on positive/negative data only) and the minimum margin for English.
+     * @default 0.25
+     */
+    neutral?: number;
+    /** Nats of evidence the English/Turkish model needs to overrule the locale. @default 1.5 */
+    languageMargin?: number;
+  };
+  /** Reported as `classification.model`. @default 'social-crm/default@1' */
+  id?: string;
+}
+
+/** Options after defaults. */
+export interface ResolvedClassifierOptions {
+  languages: string[];
+  defaultLanguage: string;
+  lexicon: Partial<Record<'en' | 'tr', LexiconExtension>>;
+  intentThreshold: number;
+  neutralBand: number;
+  languageMargin: number;
+  id: string;
+}
+
+/** The default model id. */
+export const DEFAULT_CLASSIFIER_ID = 'social-crm/default@1';
+
+/** Validates options; throws {@link InvalidOptionsError} listing every issue. */
+export function resolveClassifierOptions(options: ClassifierOptions = {}): ResolvedClassifierOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issues = toValidationIssues(parsed.error.issues);
+    throw new InvalidOptionsError(`[classifier] Invalid options for createClassifier():\n${formatIssues(issues)}`, issues, { cause: parsed.error });
+  }
+  const value = parsed.data;
+  const languages = value.languages ?? ['en', 'tr'];
+  const defaultLanguage = value.defaultLanguage ?? languages[0]!;
+  if (!languages.includes(defaultLanguage)) {
+    const issues = [{ path: 'defaultLanguage', message: `\`${defaultLanguage}\` is not one of languages (${languages.join(', ')}).` }];
+    throw new InvalidOptionsError(`[classifier] Invalid options for createClassifier():\n${formatIssues(issues)} Add it to \`languages\` or pick one of them.`, issues);
+  }
+  return {
+    languages: [...languages],
+    defaultLanguage,
+    lexicon: value.lexicon ?? {},
+    intentThreshold: value.thresholds?.intent ?? 0.5,
+    neutralBand: value.thresholds?.neutral ?? 0.25,
+    languageMargin: value.thresholds?.languageMargin ?? 1.5,
+    id: value.id ?? DEFAULT_CLASSIFIER_ID,
+  };
+}
