@@ -7,7 +7,8 @@
  * (one person on several networks, with email on one, phone on another, handle and name
  * variants, Turkish and English names).
  *
- * Options: `--threshold P` (match probability, default the linker's), `--no-one-to-one`.
+ * Options: `--threshold P` (match probability, default the linker's), `--no-one-to-one`,
+ * `--em-u` (re-estimate u by EM instead of keeping the random-pair estimate).
  * The last line printed is one JSON object.
  */
 import { createReadStream } from 'node:fs';
@@ -182,6 +183,7 @@ async function runDataset(path: string, args: string[]): Promise<void> {
     linkType: linkMode ? 'link' : 'dedupe',
     oneToOne: linkMode && !args.includes('--no-one-to-one'),
     ...(threshold ? { matchThreshold: Number(threshold) } : {}),
+    ...(args.includes('--em-u') ? { em: { fixU: false } } : {}),
   });
   const entityOf = new Map(rows.map((row) => [row.id, String(row.entity_id)]));
   const sourceOf = linkMode ? new Map(rows.map((row) => [row.id, String(row.source_file)])) : null;

@@ -44,7 +44,9 @@ export interface EmOptions {
   tolerance?: number;
   /**
    * Keep the u probabilities estimated from random record pairs instead of re-estimating
-   * them on the blocked candidates. @default false
+   * them on the blocked candidates. Fields a rule blocks on fuzzily always get their u for
+   * that rule's pairs from EM, since blocking inflates their agreement.
+   * @default false here; `linkRecords` defaults it to true
    */
   fixU?: boolean;
 }

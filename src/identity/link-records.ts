@@ -48,7 +48,7 @@ export interface LinkRecordsOptions {
   reviewThreshold?: number;
   /** Use these parameters instead of estimating them (EM is then skipped). */
   model?: FellegiSunterModel;
-  /** Expectation–maximisation settings, plus the random sample that seeds u. */
+  /** Expectation–maximisation settings (`fixU` defaults to true here), plus the random sample that estimates u. */
   em?: EmOptions & {
     /** Random record pairs drawn to estimate the u probabilities. @default 200000 */
     sampleSize?: number;
@@ -292,7 +292,9 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
   let oversizedBlocks = 0;
   // On the pairs a rule finds, the comparisons of the fields it pins are forced to agree:
   // they are left out of that rule's pattern so EM does not mistake the rule for a match.
-  const pinned = rules.map((rule) => comparisons.map((comparison) => rule.pinnedFields.includes(comparison.field)));
+  // A supplied model without per-rule priors was not estimated that way: score every comparison.
+  const maskPinned = !parsed.model || parsed.model.blockingLambdas !== undefined;
+  const pinned = rules.map((rule) => comparisons.map((comparison) => maskPinned && rule.pinnedFields.includes(comparison.field)));
 
   const consider = (first: number, second: number, ruleNumber: number) => {
     const a = first < second ? first : second;
@@ -343,7 +345,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
     const possiblePairs = (count * (count - 1)) / 2;
     const sampleSize = Math.max(1, Math.min(parsed.em?.sampleSize ?? 200_000, Math.ceil(possiblePairs)));
     const start = startingModel(comparisons, columns, sources, sampleSize, parsed.em?.seed ?? 1);
-    const estimate = estimateByEm(Int8Array.from(patternLevels), Float64Array.from(patternCounts), start, parsed.em, {
+    const estimate = estimateByEm(Int8Array.from(patternLevels), Float64Array.from(patternCounts), start, { fixU: true, ...parsed.em }, {
       ruleOfPattern: Uint16Array.from(patternRule),
       ruleCount: rules.length,
       involved: rules.map((rule, ruleNumber) =>

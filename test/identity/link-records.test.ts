@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { estimateByEm, linkRecords, type FellegiSunterModel, type LinkRecord, type LinkRecordsOptions } from 'social-crm/identity';
+
+const FIRST = ['ayse', 'mehmet', 'john', 'emma', 'zeynep', 'ali', 'oliver', 'elif', 'mustafa', 'sophie', 'can', 'fatma', 'james', 'merve', 'lucas'];
+const LAST = ['yilmaz', 'kaya', 'smith', 'demir', 'brown', 'sahin', 'taylor', 'celik', 'wilson', 'aydin', 'davies', 'ozturk', 'evans', 'arslan'];
+
+/** Deterministic generator of people with one noisy duplicate each for a share of them. */
+function people(count: number, seed = 7) {
+  let state = seed;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)] as T;
+  const typo = (text: string) => {
+    const at = 1 + Math.floor(random() * (text.length - 1));
+    return text.slice(0, at) + text.slice(at + 1);
+  };
+  const records: LinkRecord[] = [];
+  const entityOf = new Map<string, number>();
+  for (let person = 0; person < count; person++) {
+    const given = pick(FIRST);
+    const surname = pick(LAST);
+    const dob = `19${50 + Math.floor(random() * 50)}${String(1 + Math.floor(random() * 12)).padStart(2, '0')}${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`;
+    const city = pick(['istanbul', 'ankara', 'london', 'leeds', 'izmir', 'bristol']);
+    records.push({ id: `p${person}-a`, source: 'a', fields: { given, surname, dob, city } });
+    entityOf.set(`p${person}-a`, person);
+    if (person % 3 !== 2) {
+      const noisy = { given: random() < 0.3 ? typo(given) : given, surname: random() < 0.3 ? typo(surname) : surname, dob: random() < 0.2 ? `${dob.slice(0, 7)}${(Number(dob[7]) + 1) % 10}` : dob, city };
+      records.push({ id: `p${person}-b`, source: 'b', fields: noisy });
+      entityOf.set(`p${person}-b`, person);
+    }
+  }
+  return { records, entityOf };
+}
+
+const options: LinkRecordsOptions = {
+  comparisons: [
+    { type: 'name', field: 'given', termFrequency: true },
+    { type: 'name', field: 'surname', termFrequency: true },
+    { type: 'date', field: 'dob' },
+    { type: 'exact', field: 'city' },
+  ],
+  blocking: [['given:soundex', 'surname:soundex'], ['dob'], ['surname:prefix2', 'city']],
+};
+
+describe('linkRecords', () => {
+  it('finds duplicates without labels (EM) with high precision and recall', () => {
+    const { records, entityOf } = people(600);
+    const result = linkRecords(records, { ...options, linkType: 'dedupe' });
+    const correct = result.matches.filter((pair) => entityOf.get(pair.a) === entityOf.get(pair.b)).length;
+    const truth = 400;
+    expect(correct / result.matches.length).toBeGreaterThan(0.97);
+    expect(correct / truth).toBeGreaterThan(0.9);
+    expect(result.stats.emConverged).toBe(true);
+    expect(result.stats.pairsCompared).toBeLessThan((records.length * records.length) / 20);
+    // EM learned that agreement on the date of birth is strong evidence.
+    const dob = result.model.comparisons.find((comparison) => comparison.name === 'dob')!;
+    expect(dob.m[0]! / dob.u[0]!).toBeGreaterThan(20);
+  });
+
+  it('links only across sources and one-to-one when asked', () => {
+    const { records } = people(300);
+    const result = linkRecords(records, { ...options, oneToOne: true });
+    const seen = new Set<string>();
+    for (const pair of result.matches) {
+      expect(pair.a.slice(-1)).not.toBe(pair.b.slice(-1));
+      expect(seen.has(pair.a) || seen.has(pair.b)).toBe(false);
+      seen.add(pair.a);
+      seen.add(pair.b);
+    }
+    expect(result.clusters.every((cluster) => cluster.length === 2)).toBe(true);
+  });
+
+  it('clusters transitively with union-find', () => {
+    const records: LinkRecord[] = ['a', 'b', 'c'].map((id) => ({ id, fields: { email: 'same@example.com' } }));
+    records.push({ id: 'd', fields: { email: 'other@example.com' } });
+    const model: FellegiSunterModel = { lambda: 0.5, comparisons: [{ name: 'email', m: [0.95, 0.03, 0.02], u: [0.001, 0.01, 0.989] }] };
+    const result = linkRecords(records, { comparisons: [{ type: 'email', field: 'email' }], blocking: [['email:email']], model });
+    expect(result.clusters).toEqual([['a', 'b', 'c']]);
+    expect(result.stats.emIterations).toBe(0);
+    expect(result.matches).toHaveLength(3);
+  });
+
+  it('rejects malformed options and unknown blocking transforms', () => {
+    expect(() => linkRecords([], { comparisons: [], blocking: [['x']] })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    expect(() => linkRecords([], { comparisons: [{ type: 'exact', field: 'x' }], blocking: [['x:metaphone']] })).toThrowError(/Unknown blocking transform/);
+    expect(() => linkRecords([], { ...options, matchThreshold: 0.5, reviewThreshold: 0.9 })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+  });
+
+  it('bounds work in oversized blocks', () => {
+    const records: LinkRecord[] = Array.from({ length: 300 }, (_, index) => ({ id: String(index), fields: { city: 'istanbul', name: `person ${index}` } }));
+    const result = linkRecords(records, { comparisons: [{ type: 'name', field: 'name' }], blocking: [['city']], maxBlockSize: 10 });
+    expect(result.stats.oversizedBlocks).toBe(1);
+    expect(result.stats.pairsCompared).toBeLessThanOrEqual(300 * 9);
+  });
+});
+
+describe('estimateByEm', () => {
+  it('recovers known m, u and λ from unlabelled patterns', () => {
+    // Two binary comparisons plus a three-level one; counts drawn exactly from the mixture.
+    const truth: FellegiSunterModel = {
+      lambda: 0.2,
+      comparisons: [
+        { name: 'a', m: [0.9, 0.1], u: [0.1, 0.9] },
+        { name: 'b', m: [0.8, 0.2], u: [0.05, 0.95] },
+        { name: 'c', m: [0.7, 0.2, 0.1], u: [0.02, 0.08, 0.9] },
+      ],
+    };
+    const patterns: number[] = [];
+    const counts: number[] = [];
+    for (let a = 0; a < 2; a++) {
+      for (let b = 0; b < 2; b++) {
+        for (let c = 0; c < 3; c++) {
+          const [ca, cb, cc] = truth.comparisons as [typeof truth.comparisons[0], typeof truth.comparisons[0], typeof truth.comparisons[0]];
+          const match = truth.lambda * ca.m[a]! * cb.m[b]! * cc.m[c]!;
+          const nonMatch = (1 - truth.lambda) * ca.u[a]! * cb.u[b]! * cc.u[c]!;
+          patterns.push(a, b, c);
+          counts.push(100_000 * (match + nonMatch));
+        }
+      }
+    }
+    const start: FellegiSunterModel = {
+      lambda: 0.5,
+      comparisons: [
+        { name: 'a', m: [0.7, 0.3], u: [0.3, 0.7] },
+        { name: 'b', m: [0.7, 0.3], u: [0.3, 0.7] },
+        { name: 'c', m: [0.5, 0.3, 0.2], u: [0.2, 0.3, 0.5] },
+      ],
+    };
+    const result = estimateByEm(Int8Array.from(patterns), Float64Array.from(counts), start, { maxIterations: 2000, tolerance: 1e-9 });
+    expect(result.model.lambda).toBeCloseTo(0.2, 2);
+    expect(result.model.comparisons[2]!.m[0]).toBeCloseTo(0.7, 2);
+    expect(result.model.comparisons[1]!.u[0]).toBeCloseTo(0.05, 2);
+  });
+});
