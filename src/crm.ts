@@ -47,10 +47,6 @@ import { wrapLedger } from './wrap-ledger.js';
 import { DEFAULT_MAX_BODY_BYTES, readRawBody } from './webhook.js';
 import { randomId } from './_utils.js';
 
-/** Loaded on first use, so the root import never pulls in language data. */
-const DEFAULT_CLASSIFIER_ENTRY: string = 'social-crm/classifier';
-const DEFAULT_IDENTITY_ENTRY: string = 'social-crm/identity';
-
 /** The SDK version, sent in the user agent. */
 export const VERSION = '0.1.0';
 
@@ -292,8 +288,8 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
   let identityPromise: Promise<IdentityResolver> | undefined;
   function loadIdentity(): Promise<IdentityResolver> {
     if (options.identity) return Promise.resolve(options.identity);
-    identityPromise ??= (import(DEFAULT_IDENTITY_ENTRY) as Promise<{ createIdentityMerger(options: Record<string, unknown>): IdentityResolver }>)
-      .then((module) => module.createIdentityMerger({ ledger, now, generateId: () => generateId('cus') }))
+    identityPromise ??= import('social-crm/identity')
+      .then((module): IdentityResolver => module.createIdentityMerger({ ledger, now, generateId: () => generateId('cus') }))
       .catch((error: unknown) => {
         logger.warn('[social-crm] The default identity merger could not be loaded; each channel identity gets its own customer.', { error: describeError(error) });
         return channelIdentityResolver();
@@ -313,7 +309,8 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
   function loadClassifier(): Promise<Classifier | undefined> {
     if (options.classifier === false) return Promise.resolve(undefined);
     if (options.classifier) return Promise.resolve(options.classifier);
-    classifierPromise ??= (import(DEFAULT_CLASSIFIER_ENTRY) as Promise<{ createClassifier(): Classifier }>)
+    // Loaded on first use through the public entry, so the root import never pulls in language data.
+    classifierPromise ??= import('social-crm/classifier')
       .then((module) => module.createClassifier())
       .catch((error: unknown) => {
         logger.warn('[social-crm] The default classifier could not be loaded; interactions are stored unclassified.', {

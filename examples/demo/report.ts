@@ -103,7 +103,9 @@ export function formatDemoReport(report: DemoReport, extra: string[] = []): stri
   }
   section('Customers on more than one network (merged identities)');
   if (!report.multiNetworkCustomers.length) lines.push('  none');
-  for (const { customer, identities } of report.multiNetworkCustomers) {
+  const multi = [...report.multiNetworkCustomers].sort((a, b) => b.identities.length - a.identities.length);
+  if (multi.length > 8) lines.push(`  ${multi.length} customers write on several networks; the first 8:`);
+  for (const { customer, identities } of multi.slice(0, 8)) {
     lines.push(`  ${customer.displayName ?? customer.id}: ${identities.map((record) => `${record.identity.channel}:${record.identity.handle ?? record.identity.phone ?? record.identity.nativeId}`).join(' + ')}`);
   }
   section('Complaints waiting for an answer, most urgent first');

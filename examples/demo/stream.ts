@@ -200,21 +200,61 @@ const BACKGROUND: Record<'en' | 'tr', string[]> = {
   ],
 };
 
+const FIRST_NAMES = {
+  tr: ['Zeynep', 'Emre', 'Elif', 'Burak', 'Selin', 'Oğuz', 'Merve', 'Kerem', 'Büşra', 'Hakan', 'Ece', 'Tolga', 'Gizem', 'Serkan', 'İrem', 'Onur', 'Dilan', 'Çağrı', 'Şule', 'Uğur'],
+  en: ['Olivia', 'Liam', 'Emma', 'Noah', 'Ava', 'Oliver', 'Sophia', 'Lucas', 'Mia', 'Ethan', 'Grace', 'Henry', 'Chloe', 'Jack', 'Ella', 'Leo', 'Ruby', 'Adam', 'Isla', 'Owen'],
+};
+const LAST_NAMES = {
+  tr: ['Yıldırım', 'Öztürk', 'Aydın', 'Özdemir', 'Arslan', 'Doğan', 'Kılıç', 'Aslan', 'Çetin', 'Kara', 'Koç', 'Kurt', 'Özkan', 'Şimşek', 'Polat'],
+  en: ['Smith', 'Johnson', 'Brown', 'Taylor', 'Wilson', 'Davies', 'Evans', 'Thomas', 'Roberts', 'Walker', 'Wright', 'Hughes', 'Green', 'Hall', 'Clarke'],
+};
+
+const fold = (text: string) =>
+  text.toLocaleLowerCase('tr').replace(/[çğıöşü]/g, (letter) => ({ ç: 'c', ğ: 'g', ı: 'i', ö: 'o', ş: 's', ü: 'u' })[letter] ?? letter);
+
+interface Person {
+  language: 'tr' | 'en';
+  name: string;
+  handle: string;
+  phone: string;
+  followers: number;
+  /** One or two networks this person uses. */
+  networks: string[];
+}
+
+function people(count: number, next: () => number): Person[] {
+  const networks = ['x', 'instagram', 'facebook', 'whatsapp', 'messenger'];
+  return Array.from({ length: count }, (_, index) => {
+    const language = next() < 0.55 ? 'tr' : 'en';
+    const first = FIRST_NAMES[language][Math.floor(next() * FIRST_NAMES[language].length)]!;
+    const last = LAST_NAMES[language][Math.floor(next() * LAST_NAMES[language].length)]!;
+    const home = networks[Math.floor(next() * networks.length)]!;
+    const second = next() < 0.2 ? networks[Math.floor(next() * networks.length)]! : home;
+    return {
+      language,
+      name: `${first} ${last}`,
+      handle: `${fold(first)}${next() < 0.5 ? '.' : '_'}${fold(last)}${index}`,
+      phone: `+90532${String(5_000_000 + index).padStart(7, '0')}`,
+      followers: Math.floor(next() * next() * 20_000),
+      networks: [...new Set([home, second])],
+    };
+  });
+}
+
 function background(count: number, next: () => number): Scene[] {
-  const networks = ['x', 'instagram', 'facebook', 'whatsapp', 'messenger'] as const;
+  const crowd = people(150, next);
   const scenes: Scene[] = [];
   for (let index = 0; index < count; index++) {
-    const network = networks[Math.floor(next() * networks.length)]!;
-    const language = next() < 0.55 ? 'tr' : 'en';
-    const templates = BACKGROUND[language];
+    const person = crowd[Math.floor(next() * crowd.length)]!;
+    const network = person.networks[Math.floor(next() * person.networks.length)]!;
+    const templates = BACKGROUND[person.language];
     const text = templates[Math.floor(next() * templates.length)]!.replace('{n}', String(100 + Math.floor(next() * 900)));
-    const person = Math.floor(next() * 140);
     const isPrivate = network === 'whatsapp' || network === 'messenger';
-    const hours = next() * 160;
+    const locale = person.language === 'tr' ? 'tr-TR' : 'en-GB';
     const author =
       network === 'whatsapp'
-        ? { nativeId: `90532${String(5_000_000 + person).padStart(7, '0')}`, phone: `+90532${String(5_000_000 + person).padStart(7, '0')}`, displayName: `${language === 'tr' ? 'Yolcu' : 'Traveller'} ${person}`, locale: language === 'tr' ? 'tr-TR' : 'en-GB' }
-        : { nativeId: `${network}-user-${person}`, handle: `${language === 'tr' ? 'gezgin' : 'traveller'}${person}`, displayName: `${language === 'tr' ? 'Gezgin' : 'Traveller'} ${person}`, followerCount: Math.floor(next() * next() * 20_000), locale: language === 'tr' ? 'tr-TR' : 'en-GB' };
+        ? { nativeId: person.phone.slice(1), phone: person.phone, displayName: person.name, locale }
+        : { nativeId: `${network}-${person.handle}`, handle: person.handle, displayName: person.name, followerCount: person.followers, locale };
     scenes.push({
       network,
       nativeId: network === 'whatsapp' ? `wamid.BG${String(index).padStart(6, '0')}` : `${network}-bg-${index}`,
@@ -222,7 +262,7 @@ function background(count: number, next: () => number): Scene[] {
       author,
       text: network === 'x' ? `@yildizair ${text}` : text,
       visibility: isPrivate ? 'private' : 'public',
-      createdAt: at(hours),
+      createdAt: at(next() * 160),
       story: 'background',
       ...(network === 'instagram' || network === 'facebook' ? { conversationId: `${network}-media-${Math.floor(next() * 12)}` } : {}),
     });
