@@ -293,6 +293,10 @@ describe('reply, consent and polling through a network mocked with msw', () => {
       specificationVersion: 'v1',
       id: 'forum',
       capabilities: { webhook: true, poll: true, reply: true, directMessage: true, edits: false, deletes: false, reactions: false, threads: true, deliveryReceipts: false },
+      rateLimitFromResponse(response) {
+        const remaining = response.headers.get('x-budget-remaining');
+        return remaining === null ? undefined : { remaining: Number(remaining), resetAt: Number(response.headers.get('x-budget-reset')) * 1000 };
+      },
       async doHandleWebhook(request) {
         const body = parseJson(decodeUtf8(await readRawBody(request))) as { id: string; user: string; text: string };
         return { events: [{ type: 'interaction', interaction: { channel: 'forum', nativeId: body.id, kind: 'post', author: { channel: 'forum', nativeId: body.user }, text: body.text, createdAt: '2026-11-20T10:00:00Z' } }] };
@@ -358,6 +362,17 @@ describe('reply, consent and polling through a network mocked with msw', () => {
     await crm.reply('forum:t1', 'Sonunda');
     expect(server.calls).toHaveLength(2);
     expect(server.calls[1]!.at - server.calls[0]!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('stops calling once the budget the network reports is spent, failing fast with a retryable RateLimitError', async () => {
+    const { crm } = await forumCrm();
+    const reset = Math.floor(Date.now() / 1000) + 3600;
+    server.route('post', 'https://forum.example.test/posts', () => Response.json({ id: `r${server.calls.length}` }, { headers: { 'x-budget-remaining': '0', 'x-budget-reset': String(reset) } }));
+    await crm.reply('forum:t1', 'Son hakkımız');
+    const failure = await crm.reply('forum:t1', 'Bir tane daha').catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'RATE_LIMITED', isRetryable: true });
+    expect((failure as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(3_000_000);
+    expect(server.calls).toHaveLength(1);
   });
 
   it('polls page by page, persists the cursor and resumes without duplicates', async () => {
