@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import type { AdapterContext, ChannelAdapter, Logger } from '../adapter.js';
+import type { SocialCrm } from '../crm.js';
+import {
+  InvalidOptionsError,
+  UnknownAdapterError,
+  UnsupportedCapabilityError,
+  formatIssues,
+  isSocialCrmError,
+  toValidationIssues,
+  type InvalidPayloadError,
+} from '../errors.js';
+import { createHttpClient } from '../http.js';
+import { randomId } from '../_utils.js';
+import { DEFAULT_MAX_BODY_BYTES, readRawBody } from '../webhook.js';
+import { orderingKey, processEventsOf, toMessage, type WorkItem } from './work-item.js';
+import type { WorkMessageInput, WorkQueue } from './work-queue.js';
+
+/** Options of {@link createWebhookIntake}. */
+export interface WebhookIntakeOptions {
+  /** Path prefix before the adapter id, as in `createSocialCrm`. @default '/webhooks' */
+  webhookPath?: string;
+  /** Largest body accepted when the adapter sets no limit. @default 1 MiB */
+  maxBodyBytes?: number;
+  /** @default warnings and errors to the console */
+  logger?: Logger;
+  /** The clock adapters verify timestamps against. @default () => new Date() */
+  now?: () => Date;
+}
+
+/** Acknowledges webhooks fast: verifies, enqueues, answers. Workers do the rest. */
+export interface WebhookIntake {
+  /**
+   * Verify the request with its adapter, enqueue what it carries, and answer. Never throws:
+   * 404 unknown adapter, 413, 415, 400, 401/403 as `crm.handleWebhook` does, 503 when the queue
+   * cannot take the work (the network will redeliver), 200 once the work is queued.
+   */
+  handle(request: Request, options?: { adapterId?: string }): Promise<Response>;
+}
+
+const consoleLogger: Logger = {
+  debug() {},
+  info() {},
+  warn: (message, details) => console.warn(message, details ?? ''),
+  error: (message, details) => console.error(message, details ?? ''),
+};
+
+const optionsSchema = z
+  .object({
+    webhookPath: z.string().startsWith('/').default('/webhooks'),
+    maxBodyBytes: z.number().int().positive().optional(),
+    logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
+    now: z.custom<() => Date>((value) => typeof value === 'function').optional(),
+  })
+  .strict();
+
+/** The HTTP status for an error raised while reading or verifying a webhook. */
+function statusOf(error: unknown): number {
+  if (!isSocialCrmError(error)) return 500;
+  switch (error.code) {
+    case 'UNKNOWN_ADAPTER':
+    case 'UNSUPPORTED_CAPABILITY':
+      return 404;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
+    case 'INVALID_PAYLOAD':
+      return (error as InvalidPayloadError).status ?? 400;
+    case 'WEBHOOK_VERIFICATION_FAILED':
+      return (error as { reason?: string }).reason === 'invalid-token' ? 403 : 401;
+    default:
+      return 500;
+  }
+}
+
+function errorResponse(error: unknown, status: number): Response {
+  const body = isSocialCrmError(error)
+    ? { error: { code: error.code, message: error.message } }
+    : { error: { code: 'INTERNAL', message: '[social-crm] The webhook could not be queued; deliver it again.' } };
+  return Response.json(body, { status });
+}
+
+/**
+ * The receiving half of a scaled-out deployment. It runs the adapter's verification
+ * (`doHandleWebhook`), so that only authentic deliveries reach the queue, and enqueues every
+ * event keyed by its conversation. It answers as soon as the queue holds the work; the
+ * pipeline (identity, classification, storage) runs in workers ({@link createWorker}).
+ *
+ * @example
+ * const intake = createWebhookIntake(crm, natsQueue({ servers: process.env.NATS_URL! }));
+ * app.post('/webhooks/:adapter', (request) => intake.handle(request));
+ */
+export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: WebhookIntakeOptions = {}): WebhookIntake {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issues = toValidationIssues(parsed.error.issues);
+    throw new InvalidOptionsError(`createWebhookIntake() options are invalid:\n${formatIssues(issues)}`, issues);
+  }
+  const logger = options.logger ?? consoleLogger;
+  const now = options.now ?? (() => new Date());
+  const webhookPath = parsed.data.webhookPath.replace(/\/+$/, '');
+  const contexts = new Map<string, AdapterContext>();
+
+  function contextOf(adapter: ChannelAdapter): AdapterContext {
+    let context = contexts.get(adapter.id);
+    if (!context) {
+      context = {
+        http: createHttpClient({ adapter, logger, now, userAgent: `social-crm-intake ${adapter.id}` }),
+        logger,
+        now,
+        generateId: () => randomId('id'),
+      };
+      contexts.set(adapter.id, context);
+    }
+    return context;
+  }
+
+  function routeAdapterId(request: Request, explicit: string | undefined): string {
+    if (explicit) return explicit;
+    const path = new URL(request.url).pathname.replace(/\/+$/, '');
+    const rest = path.startsWith(`${webhookPath}/`) ? path.slice(webhookPath.length + 1) : (path.split('/').at(-1) ?? '');
+    return decodeURIComponent(rest.split('/')[0] ?? '');
+  }
+
+  async function conversationOf(id: string): Promise<string | undefined> {
+    return (await crm.ledger.getInteraction(id))?.conversationId;
+  }
+
+  return {
+    async handle(request, callOptions = {}) {
+      let adapter: ChannelAdapter;
+      let body: Uint8Array;
+      let outcome: Awaited<ReturnType<NonNullable<ChannelAdapter['doHandleWebhook']>>>;
+      try {
+        const id = routeAdapterId(request, callOptions.adapterId);
+        const found = crm.adapters.get(id);
+        if (!found) throw new UnknownAdapterError(id, [...crm.adapters.keys()]);
+        adapter = found;
+        if (!adapter.doHandleWebhook) throw new UnsupportedCapabilityError(adapter.id, 'webhook');
+        body = await readRawBody(request, adapter.maxBodyBytes ?? parsed.data.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+        const forwarded = new Request(request.url, {
+          method: request.method,
+          headers: request.headers,
+          ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { body: body as BodyInit }),
+        });
+        outcome = await adapter.doHandleWebhook(forwarded, contextOf(adapter));
+      } catch (error) {
+        const status = statusOf(error);
+        (status >= 500 ? logger.error : logger.warn)(`[social-crm] Webhook rejected at intake: ${(error as Error)?.message ?? String(error)}`, { status, url: request.url });
+        return errorResponse(error, status);
+      }
+
+      const acknowledgement = outcome.response ?? Response.json({ received: outcome.events.length }, { status: 200 });
+      if (outcome.events.length === 0 && !outcome.rejected?.length) return acknowledgement;
+      try {
+        await queue.enqueue(await messagesFor(adapter, request, body, outcome.events, outcome.rejected?.length ?? 0));
+        return acknowledgement;
+      } catch (error) {
+        logger.error(`[${adapter.id}] The queue did not take a verified webhook; answering 503 so that the network delivers it again.`, {
+          error: (error as Error)?.message ?? String(error),
+        });
+        return errorResponse(error, 503);
+      }
+    },
+  };
+
+  /**
+   * One message per event when workers can run events as they are. Otherwise (an older core
+   * without `processEvents`, and events other than interactions or items the adapter
+   * rejected) the whole request, for the worker to replay through `crm.handleWebhook`.
+   */
+  async function messagesFor(
+    adapter: ChannelAdapter,
+    request: Request,
+    body: Uint8Array,
+    events: NonNullable<Awaited<ReturnType<NonNullable<ChannelAdapter['doHandleWebhook']>>>>['events'],
+    rejected: number,
+  ): Promise<WorkMessageInput[]> {
+    const perEvent = processEventsOf(crm) ? rejected === 0 : rejected === 0 && events.every((event) => event.type === 'interaction');
+    const keys = await Promise.all(events.map((event) => orderingKey(event, conversationOf)));
+    if (perEvent) {
+      return events.map((event, index) => toMessage({ type: 'event', adapterId: adapter.id, source: 'webhook', event }, keys[index]!));
+    }
+    const item: WorkItem = {
+      type: 'webhook',
+      adapterId: adapter.id,
+      url: request.url,
+      method: request.method,
+      headers: Object.fromEntries(request.headers),
+      body: new TextDecoder().decode(body),
+    };
+    return [toMessage(item, keys[0] ?? `webhook:${adapter.id}`)];
+  }
+}
