@@ -183,7 +183,7 @@ async function runDataset(path: string, args: string[]): Promise<void> {
     linkType: linkMode ? 'link' : 'dedupe',
     oneToOne: linkMode && !args.includes('--no-one-to-one'),
     ...(threshold ? { matchThreshold: Number(threshold) } : {}),
-    ...(args.includes('--em-u') ? { em: { fixU: false } } : {}),
+    em: { ...(args.includes('--em-u') ? { fixU: false } : {}), ...(argument(args, '--prior') ? { priorStrength: Number(argument(args, '--prior')) } : {}) },
   });
   const entityOf = new Map(rows.map((row) => [row.id, String(row.entity_id)]));
   const sourceOf = linkMode ? new Map(rows.map((row) => [row.id, String(row.source_file)])) : null;

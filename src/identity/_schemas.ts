@@ -43,6 +43,7 @@ export const emOptionsSchema = z.object({
   maxIterations: z.number().int().positive().optional(),
   tolerance: z.number().positive().optional(),
   fixU: z.boolean().optional(),
+  priorStrength: z.number().nonnegative().optional(),
   /** Random pairs drawn to estimate u. */
   sampleSize: z.number().int().positive().optional(),
   seed: z.number().int().optional(),

@@ -49,6 +49,11 @@ export interface EmOptions {
    * @default false here; `linkRecords` defaults it to true
    */
   fixU?: boolean;
+  /**
+   * Pseudo-count of pairs pulling each m towards its starting value (a Dirichlet prior), so
+   * that small data sets cannot drive an m to an extreme. @default 0
+   */
+  priorStrength?: number;
 }
 
 /** What EM reports. */
@@ -134,6 +139,7 @@ export function estimateByEm(
   const m: number[][] = start.comparisons.map((comparison) => [...comparison.m]);
   const u: number[][] = start.comparisons.map((comparison) => [...comparison.u]);
   const fixedU: boolean[] = start.comparisons.map(() => options.fixU ?? false);
+  const priorStrength = options.priorStrength ?? 0;
   for (let rule = 0; rule < ruleCount; rule++) {
     for (let comparison = 0; comparison < comparisonCount; comparison++) {
       if (layout?.involved[rule]?.[comparison]) {
@@ -148,6 +154,7 @@ export function estimateByEm(
       }
     }
   }
+  const startM = m.map((levels) => [...levels]);
   let lambda = start.lambda;
   const ruleLambdas = new Float64Array(ruleCount).fill(start.lambda);
   start.blockingLambdas?.forEach((value, index) => {
@@ -216,7 +223,8 @@ export function estimateByEm(
       const nonMatchTotal = nonMatchRow.reduce((sum, value) => sum + value, 0);
       for (let level = 0; level < levels; level++) {
         if (matchTotal > 0) {
-          const next = Math.max(((matchRow[level] as number) + 1e-9) / (matchTotal + levels * 1e-9), FLOOR);
+          const pseudo = priorStrength * ((startM[slot] as number[])[level] as number);
+          const next = Math.max(((matchRow[level] as number) + pseudo + 1e-9) / (matchTotal + priorStrength + levels * 1e-9), FLOOR);
           change = Math.max(change, Math.abs(next - ((m[slot] as number[])[level] as number)));
           (m[slot] as number[])[level] = next;
         }

@@ -48,7 +48,10 @@ export interface LinkRecordsOptions {
   reviewThreshold?: number;
   /** Use these parameters instead of estimating them (EM is then skipped). */
   model?: FellegiSunterModel;
-  /** Expectation–maximisation settings (`fixU` defaults to true here), plus the random sample that estimates u. */
+  /**
+   * Expectation–maximisation settings (here `fixU` defaults to true and `priorStrength` to
+   * 10), plus the random sample that estimates u.
+   */
   em?: EmOptions & {
     /** Random record pairs drawn to estimate the u probabilities. @default 200000 */
     sampleSize?: number;
@@ -345,7 +348,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
     const possiblePairs = (count * (count - 1)) / 2;
     const sampleSize = Math.max(1, Math.min(parsed.em?.sampleSize ?? 200_000, Math.ceil(possiblePairs)));
     const start = startingModel(comparisons, columns, sources, sampleSize, parsed.em?.seed ?? 1);
-    const estimate = estimateByEm(Int8Array.from(patternLevels), Float64Array.from(patternCounts), start, { fixU: true, ...parsed.em }, {
+    const estimate = estimateByEm(Int8Array.from(patternLevels), Float64Array.from(patternCounts), start, { fixU: true, priorStrength: 10, ...parsed.em }, {
       ruleOfPattern: Uint16Array.from(patternRule),
       ruleCount: rules.length,
       involved: rules.map((rule, ruleNumber) =>
