@@ -6,8 +6,10 @@
  * Both run with classification off and, when the default classifier loads, on.
  */
 import { createSocialCrm, memoryLedger, type Classifier, type InteractionInput } from 'social-crm';
+import { createIdentityMerger } from 'social-crm/identity';
 import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 import { hmac, toHex } from 'social-crm/adapter-kit';
+import { writeBenchmarkSection } from './_report.js';
 
 const SECRET = 'bench-secret-0123456789abcdef';
 const texts = ['Kargom hâlâ gelmedi, berbat hizmet!', 'Great service, thank you!', 'What is the baggage allowance?', 'Uygulama sürekli çöküyor', 'Love the new menu 😍'];
@@ -25,7 +27,9 @@ function inputs(count: number, offset = 0): InteractionInput[] {
 }
 
 async function measure(label: string, count: number, classifier: Classifier | false, mode: 'ingest' | 'webhook') {
-  const crm = createSocialCrm({ ledger: memoryLedger(), adapters: [canonicalWebhookAdapter({ secret: SECRET, id: 'bench' })], classifier, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  const ledger = memoryLedger();
+  const identity = createIdentityMerger({ ledger });
+  const crm = createSocialCrm({ ledger, identity, adapters: [canonicalWebhookAdapter({ secret: SECRET, id: 'bench' })], classifier, logger: { debug() {}, info() {}, warn() {}, error() {} } });
   const rows = inputs(count);
   const batch = 50;
   let requests: Request[] = [];
@@ -72,5 +76,11 @@ export async function run(args: string[]): Promise<void> {
     result.webhookClassifiedPerSec = await measure('signed webhook + default classifier', count, classifier, 'webhook');
   }
   result.peakRssMB = Math.round(process.memoryUsage().rss / 1048576);
+  const row = (label: string, key: string) => (result[key] === undefined ? '' : `| ${label} | ${result[key]} |\n`);
+  writeBenchmarkSection(
+    'ingest',
+    'Pipeline ingest throughput (in memory, one core)',
+    `${count} interactions in batches of 50 into \`memoryLedger()\`, with the default identity merger; each run starts from an empty ledger.\n\n| Path | Interactions/s |\n| --- | ---: |\n${row('`crm.ingest()`, no classification', 'ingestPerSec')}${row('signed webhook → `crm.handleWebhook()`, no classification', 'webhookPerSec')}${row('`crm.ingest()` + default classifier', 'ingestClassifiedPerSec')}${row('signed webhook + default classifier', 'webhookClassifiedPerSec')}\nPeak RSS ${result.peakRssMB} MB. Command: \`npm run bench -- ingest --count ${count}\`.`,
+  );
   console.log(JSON.stringify(result));
 }
