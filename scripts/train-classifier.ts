@@ -24,6 +24,8 @@ const SEED = 20261122;
 const LANGUAGE_BITS = 16;
 const WORD_BITS = 17;
 const SENTIMENT_BITS = 17;
+const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 6);
+const L2 = Number(process.env.TRAIN_L2 ?? 1e-4);
 const modelFolder = fileURLToPath(new URL('../src/classifier/model/', import.meta.url));
 
 function load(relative: string): DataRow[] {
@@ -128,7 +130,7 @@ function trainSoftmax(examples: Example[], classes: readonly string[], bits: num
   const bias = new Float64Array(classCount);
   const random = seededRandom(SEED);
   const order = examples.map((_, index) => index);
-  const rate = 0.2;
+  const rate = Number(process.env.TRAIN_RATE ?? 0.05);
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let index = order.length - 1; index > 0; index--) {
       const other = Math.floor(random() * (index + 1));
@@ -197,7 +199,7 @@ function trainSentiment(): void {
     ...trainRows('sentiment/en-vader-dev.jsonl').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'neutral' ? 1.2 : 0.8 })),
     ...vaderLexiconRows(),
   ];
-  const englishModel = trainSoftmax(featurise(englishRows, englishClasses, english), englishClasses, SENTIMENT_BITS, 6, 1e-4);
+  const englishModel = trainSoftmax(featurise(englishRows, englishClasses, english), englishClasses, SENTIMENT_BITS, EPOCHS, L2);
   console.log(`sentiment en: ${englishRows.length} rows`);
 
   const turkish = buildLexicon('tr');
@@ -206,7 +208,7 @@ function trainSentiment(): void {
     ...trainRows('sentiment/tr-movie-reviews-train.jsonl').map((row) => ({ text: row.text, label: row.label, weight: 1 })),
     ...trainRows('sentiment/tr-aydin-dev.jsonl').map((row) => ({ text: row.text, label: row.label, weight: 4 })),
   ];
-  const turkishModel = trainSoftmax(featurise(turkishRows, turkishClasses, turkish), turkishClasses, SENTIMENT_BITS, 6, 1e-4);
+  const turkishModel = trainSoftmax(featurise(turkishRows, turkishClasses, turkish), turkishClasses, SENTIMENT_BITS, EPOCHS, L2);
   console.log(`sentiment tr: ${turkishRows.length} rows`);
 
   writeFileSync(
@@ -218,5 +220,5 @@ function trainSentiment(): void {
   );
 }
 
-trainLanguage();
+if (process.env.TRAIN_ONLY !== 'sentiment') trainLanguage();
 trainSentiment();

@@ -60,14 +60,51 @@ const FOLD = new Uint16Array(0x250);
   LOWER[0x49] = 0x69;
 })();
 
-/** Letters that mark Turkish among the Latin scripts (lower-case: ç ğ ı ş; ö ü also count but weaker). */
-const TURKISH_STRONG = new Set([0xe7, 0x11f, 0x131, 0x15f, 0x130]);
-const TURKISH_WEAK = new Set([0xf6, 0xfc]);
+// Character classes, packed per code unit below U+0250: the folded ASCII letter in the low
+// byte, class bits above it.
+const IS_WORD = 0x100;
+const IS_DIGIT = 0x200;
+const IS_UPPER = 0x400;
+const IS_TURKISH = 0x800;
+const IS_TURKISH_WEAK = 0x1000;
+const IS_FOREIGN = 0x2000;
+const IS_OTHER_SCRIPT = 0x4000;
+/** Invisible joiners and combining dots, dropped inside words. */
+const IS_SKIP = 0x8000;
+const CHAR_INFO = new Uint32Array(0x250);
+(() => {
+  const turkish = new Set([0xe7, 0x11f, 0x131, 0x15f]);
+  const turkishWeak = new Set([0xf6, 0xfc]);
+  const sharedWithTurkish = new Set([0xe2, 0xee, 0xfb]);
+  for (let code = 0; code < 0x250; code++) {
+    const fold = FOLD[code]!;
+    if (fold === 0) continue;
+    let info = fold | IS_WORD;
+    const lower = LOWER[code]!;
+    if (code >= 0x30 && code <= 0x39) info |= IS_DIGIT;
+    if (lower !== code) info |= IS_UPPER;
+    if (turkish.has(lower) || code === 0x130) info |= IS_TURKISH;
+    else if (turkishWeak.has(lower)) info |= IS_TURKISH_WEAK;
+    else if (lower >= 0xc0 && !sharedWithTurkish.has(lower)) info |= IS_FOREIGN;
+    CHAR_INFO[code] = info;
+  }
+})();
 
-/** A lower-cased letter that never occurs in Turkish or English (á, ñ, ä, ø, ß ...). */
-function isForeignLatin(lower: number): boolean {
-  return lower >= 0xc0 && !TURKISH_STRONG.has(lower) && !TURKISH_WEAK.has(lower) && lower !== 0xe2 && lower !== 0xee && lower !== 0xfb;
+function wideInfo(code: number): number {
+  if (code === 0x307 || code === 0x200d || code === 0xfe0f || code === 0x200b || code === 0x200c) return IS_SKIP;
+  if ((code >= 0x370 && code <= 0x1fff) || (code >= 0x3040 && code <= 0x9fff) || (code >= 0xac00 && code <= 0xd7af)) return IS_WORD | IS_OTHER_SCRIPT;
+  return 0;
 }
+
+function isUrlAt(text: string, index: number): boolean {
+  const code = text.charCodeAt(index) | 0x20;
+  if (code === 0x68) return text.startsWith('http://', index) || text.startsWith('https://', index) || text.startsWith('HTTP', index);
+  return text.startsWith('www.', index) || text.startsWith('WWW.', index);
+}
+
+const EMPTY_WEIGHTS = new Int8Array(1);
+const NO_EMOJI: number[] = [];
+const NO_EMOTICONS: string[] = [];
 
 /** Token flags. */
 export const TOKEN_CAPS = 1;
@@ -184,9 +221,12 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
     text = text.slice(0, MAX_ANALYSED_CHARS);
     truncated = true;
   }
-  const weights = language?.weights;
+  const weights = language ? language.weights : EMPTY_WEIGHTS;
+  const words = language ? language.words : EMPTY_WEIGHTS;
   const mask = language ? (1 << language.bits) - 1 : 0;
   const wordMask = language ? language.words.length - 1 : 0;
+  const scoring = language !== undefined;
+  const foldedLimit = foldedCodes.length - 2;
 
   let tokenCount = 0;
   let clause = 0;
@@ -205,211 +245,190 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
   let languageGrams = 0;
   let languageWords = 0;
   let knownWords = 0;
-  const emoji: number[] = [];
-
-  // Current word state.
-  let inWord = false;
-  let wordHash = FNV_OFFSET;
-  let rawHash = FNV_OFFSET;
-  let wordLength = 0;
-  let wordUpper = 0;
-  let wordLetters = 0;
-  let wordDigits = 0;
-  let runChar = 0;
-  let runLength = 0;
-  let elongated = false;
   let hashtag = false;
-  let previous2 = 32;
-  let previous1 = 32;
-
-  const finishWord = (): void => {
-    if (!inWord) return;
-    inWord = false;
-    if (weights) {
-      // closing boundary n-grams
-      const closing2 = gramIndex(2, previous1, 32, 0, mask);
-      const closing3 = gramIndex(3, previous2, previous1, 32, mask);
-      languageScore += weights[closing2]! + weights[closing3]!;
-      languageGrams += 2;
-      if (sink) {
-        sink.grams[closing2]! += 1;
-        sink.grams[closing3]! += 1;
-      }
-      if (wordDigits === 0 && wordLength > 1) {
-        const wordIndex = mixHash(rawHash, LANGUAGE_WORD_SALT) & wordMask;
-        const wordWeight = language!.words[wordIndex]!;
-        languageWords++;
-        if (wordWeight !== 0) {
-          languageScore += 2 * wordWeight;
-          knownWords++;
-        }
-        if (sink) sink.words[wordIndex]! += 1;
-      }
-    }
-    hashes[tokenCount] = wordHash >>> 0;
-    ends[tokenCount] = foldedLength;
-    lengths[tokenCount] = wordLength;
-    let tokenFlags = 0;
-    if (wordUpper >= 2 && wordUpper === wordLetters) tokenFlags |= TOKEN_CAPS;
-    if (elongated) tokenFlags |= TOKEN_ELONGATED;
-    if (wordLetters === 0) tokenFlags |= TOKEN_NUMERIC;
-    if (hashtag) tokenFlags |= TOKEN_HASHTAG;
-    flags[tokenCount] = tokenFlags;
-    clauses[tokenCount] = clause;
-    tokenCount++;
-    foldedCodes[foldedLength++] = 32;
-  };
+  let emoji: number[] = NO_EMOJI;
 
   const length = text.length;
   let index = 0;
   while (index < length) {
-    const code = text.charCodeAt(index);
-    // URLs and handles are dropped whole.
-    if ((code === 0x68 || code === 0x48 || code === 0x77 || code === 0x57) && !inWord) {
-      if (
-        text.startsWith('http://', index) || text.startsWith('https://', index) || text.startsWith('www.', index) ||
-        text.startsWith('HTTP', index) || text.startsWith('WWW.', index)
-      ) {
-        urls++;
-        while (index < length && text.charCodeAt(index) > 32) index++;
-        continue;
+    let code = text.charCodeAt(index);
+    let info = code < 0x250 ? CHAR_INFO[code]! : wideInfo(code);
+
+    if ((info & IS_WORD) !== 0) {
+      // ---- one word, consumed whole
+      if (code === 0x68 || code === 0x77 || code === 0x48 || code === 0x57) {
+        if (isUrlAt(text, index)) {
+          urls++;
+          while (index < length && text.charCodeAt(index) > 32) index++;
+          continue;
+        }
       }
+      if (tokenCount === capacity) grow();
+      if (foldedLength > 0 && foldedCodes[foldedLength - 1] !== 32) foldedCodes[foldedLength++] = 32;
+      starts[tokenCount] = foldedLength;
+      let wordHash = FNV_OFFSET;
+      let rawHash = FNV_OFFSET;
+      let wordLength = 0;
+      let wordUpper = 0;
+      let wordLetters = 0;
+      let runChar = 0;
+      let runLength = 0;
+      let elongated = false;
+      let previous2 = 32;
+      let previous1 = 32;
+      const prefixBase = tokenCount * MAX_PREFIX;
+      while (index < length) {
+        if ((info & IS_WORD) === 0) {
+          // apostrophes inside a word join it: don't -> dont, Turkcell'e -> turkcelle
+          if ((code === 0x27 || code === 0x2019) && index + 1 < length) {
+            const next = text.charCodeAt(index + 1);
+            if (((next < 0x250 ? CHAR_INFO[next]! : wideInfo(next)) & IS_WORD) !== 0) {
+              index++;
+              code = next;
+              info = next < 0x250 ? CHAR_INFO[next]! : wideInfo(next);
+              continue;
+            }
+          }
+          if ((info & IS_SKIP) !== 0) {
+            index++;
+            if (index < length) {
+              code = text.charCodeAt(index);
+              info = code < 0x250 ? CHAR_INFO[code]! : wideInfo(code);
+            }
+            continue;
+          }
+          break;
+        }
+        const fold = info & 0xff;
+        const lower = code < 0x250 ? LOWER[code]! : code;
+        if ((info & IS_DIGIT) === 0) {
+          wordLetters++;
+          if ((info & IS_UPPER) !== 0) wordUpper++;
+          if ((info & IS_OTHER_SCRIPT) !== 0) otherScriptLetters++;
+          else if ((info & IS_TURKISH) !== 0) turkishStrong++;
+          else if ((info & IS_TURKISH_WEAK) !== 0) turkishWeak++;
+          else if ((info & IS_FOREIGN) !== 0) foreignLatinLetters++;
+        }
+        if (fold === runChar) runLength++;
+        else {
+          runChar = fold;
+          runLength = 1;
+        }
+        if (runLength >= 3) {
+          elongated = true;
+        } else {
+          if (scoring) {
+            const small = lower & 0x3ff;
+            const gram1 = gramIndex(1, small, 0, 0, mask);
+            const gram2 = gramIndex(2, previous1, small, 0, mask);
+            const gram3 = gramIndex(3, previous2, previous1, small, mask);
+            languageScore += weights[gram1]! + weights[gram2]! + weights[gram3]!;
+            languageGrams += 3;
+            if (sink) {
+              sink.grams[gram1]! += 1;
+              sink.grams[gram2]! += 1;
+              sink.grams[gram3]! += 1;
+            }
+            previous2 = previous1;
+            previous1 = small;
+            rawHash = Math.imul(rawHash ^ lower, FNV_PRIME);
+          }
+          if (foldedLength < foldedLimit) foldedCodes[foldedLength++] = fold === 0 ? (code & 0xffff) : fold;
+          wordHash = Math.imul(wordHash ^ (fold === 0 ? code : fold), FNV_PRIME);
+          if (wordLength < MAX_PREFIX) prefixHashes[prefixBase + wordLength] = wordHash >>> 0;
+          wordLength++;
+        }
+        index++;
+        if (index < length) {
+          code = text.charCodeAt(index);
+          info = code < 0x250 ? CHAR_INFO[code]! : wideInfo(code);
+        }
+      }
+      // ---- finish the word
+      letters += wordLetters;
+      upperLetters += wordUpper;
+      if (scoring) {
+        const closing2 = gramIndex(2, previous1, 32, 0, mask);
+        const closing3 = gramIndex(3, previous2, previous1, 32, mask);
+        languageScore += weights[closing2]! + weights[closing3]!;
+        languageGrams += 2;
+        if (sink) {
+          sink.grams[closing2]! += 1;
+          sink.grams[closing3]! += 1;
+        }
+        if (wordLetters === wordLength && wordLength > 1) {
+          const wordIndex = mixHash(rawHash, LANGUAGE_WORD_SALT) & wordMask;
+          const wordWeight = words[wordIndex]!;
+          languageWords++;
+          if (wordWeight !== 0) {
+            languageScore += 2 * wordWeight;
+            knownWords++;
+          }
+          if (sink) sink.words[wordIndex]! += 1;
+        }
+      }
+      hashes[tokenCount] = wordHash >>> 0;
+      ends[tokenCount] = foldedLength;
+      lengths[tokenCount] = wordLength;
+      let tokenFlags = 0;
+      if (wordUpper >= 2 && wordUpper === wordLetters) tokenFlags |= TOKEN_CAPS;
+      if (elongated) tokenFlags |= TOKEN_ELONGATED;
+      if (wordLetters === 0) tokenFlags |= TOKEN_NUMERIC;
+      if (hashtag) tokenFlags |= TOKEN_HASHTAG;
+      flags[tokenCount] = tokenFlags;
+      clauses[tokenCount] = clause;
+      tokenCount++;
+      hashtag = false;
+      if (foldedLength < foldedLimit) foldedCodes[foldedLength++] = 32;
+      continue;
     }
-    if (code === 0x40 && !inWord) {
+
+    // ---- between words
+    if (code === 0x40) {
       mentions++;
       index++;
       while (index < length) {
         const next = text.charCodeAt(index);
-        if (next < 0x250 ? FOLD[next] === 0 && next !== 0x5f : next < 0xd800 ? false : true) break;
+        if (((next < 0x250 ? CHAR_INFO[next]! : wideInfo(next)) & IS_WORD) === 0 && next !== 0x5f) break;
         index++;
       }
       continue;
     }
-    if (code === 0x23 && !inWord) {
+    if (code === 0x23) {
       hashtag = true;
       index++;
       continue;
     }
-    let lower = 0;
-    let fold = 0;
-    if (code < 0x250) {
-      lower = LOWER[code]!;
-      fold = FOLD[code]!;
-    } else if (code >= 0xd800 && code <= 0xdfff) {
-      // Surrogates: emoji when paired, skipped when lone.
+    if (code >= 0xd800 && code <= 0xdfff) {
       const next = index + 1 < length ? text.charCodeAt(index + 1) : 0;
       if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
         const point = ((code - 0xd800) << 10) + (next - 0xdc00) + 0x10000;
-        finishWord();
-        if (point >= 0x1f000 && emoji.length < 64) emoji.push(point);
+        if (point >= 0x1f000) {
+          if (emoji === NO_EMOJI) emoji = [];
+          if (emoji.length < 64) emoji.push(point);
+        }
         index += 2;
-        continue;
-      }
-      index++;
+      } else index++; // a lone surrogate carries nothing
       continue;
-    } else if ((code >= 0x2190 && code <= 0x2bff) || code === 0x3030 || code === 0x303d) {
-      finishWord();
+    }
+    if ((code >= 0x2190 && code <= 0x2bff) || code === 0x3030 || code === 0x303d) {
+      if (emoji === NO_EMOJI) emoji = [];
       if (emoji.length < 64) emoji.push(code);
       index++;
       continue;
-    } else if (code === 0x307 || code === 0x200d || code === 0xfe0f || code === 0x200b) {
-      index++;
-      continue;
-    } else if (
-      (code >= 0x370 && code <= 0x1fff) || (code >= 0x3040 && code <= 0x9fff) || (code >= 0xac00 && code <= 0xd7af)
-    ) {
-      otherScriptLetters++;
-      lower = code;
-      fold = code;
-    } else if (code === 0x2019) {
-      // right single quotation mark as an apostrophe
-      if (inWord) {
-        index++;
-        continue;
-      }
     }
-
-    if (fold !== 0) {
-      if (!inWord) {
-        inWord = true;
-        wordHash = FNV_OFFSET;
-        rawHash = FNV_OFFSET;
-        wordLength = 0;
-        wordUpper = 0;
-        wordLetters = 0;
-        wordDigits = 0;
-        runChar = 0;
-        runLength = 0;
-        elongated = false;
-        previous2 = 32;
-        previous1 = 32;
-        if (foldedLength > 0 && foldedCodes[foldedLength - 1] !== 32) foldedCodes[foldedLength++] = 32;
-        if (tokenCount === capacity) grow();
-        starts[tokenCount] = foldedLength;
-      }
-      if (code >= 0x30 && code <= 0x39) wordDigits++;
-      else {
-        wordLetters++;
-        letters++;
-        if (code !== lower) {
-          wordUpper++;
-          upperLetters++;
-        }
-      }
-      if (TURKISH_STRONG.has(lower) || code === 0x130) turkishStrong++;
-      else if (TURKISH_WEAK.has(lower)) turkishWeak++;
-      else if (lower < 0x250 && isForeignLatin(lower)) foreignLatinLetters++;
-      // elongation: a run of 3+ identical letters keeps only 2 in the folded word
-      if (fold === runChar) runLength++;
-      else {
-        runChar = fold;
-        runLength = 1;
-      }
-      if (runLength >= 3) {
-        elongated = true;
-        index++;
-        continue;
-      }
-      if (weights) {
-        const small = lower & 0x3ff;
-        const gram1 = gramIndex(1, small, 0, 0, mask);
-        const gram2 = gramIndex(2, previous1, small, 0, mask);
-        const gram3 = gramIndex(3, previous2, previous1, small, mask);
-        languageScore += weights[gram1]! + weights[gram2]! + weights[gram3]!;
-        languageGrams += 3;
-        if (sink) {
-          sink.grams[gram1]! += 1;
-          sink.grams[gram2]! += 1;
-          sink.grams[gram3]! += 1;
-        }
-        previous2 = previous1;
-        previous1 = small;
-        rawHash = Math.imul(rawHash ^ lower, FNV_PRIME);
-      }
-      if (foldedLength < foldedCodes.length - 2) foldedCodes[foldedLength++] = fold;
-      wordHash = Math.imul(wordHash ^ fold, FNV_PRIME);
-      if (wordLength < MAX_PREFIX) prefixHashes[tokenCount * MAX_PREFIX + wordLength] = wordHash >>> 0;
-      wordLength++;
-      index++;
-      continue;
-    }
-    if ((code === 0x27 || code === 0x2019) && inWord) {
-      // apostrophes join: don't -> dont, Turkcell'e -> turkcelle
-      index++;
-      continue;
-    }
-    finishWord();
     hashtag = false;
     if (code === 0x21) exclamations++;
     else if (code === 0x3f) questions++;
     if (code === 0x2e || code === 0x21 || code === 0x3f || code === 0x3b || code === 0x2c || code === 0x0a || code === 0x3a) {
       if (tokenCount > 0 && clauses[tokenCount - 1] === clause) clause++;
     }
-    if (code > 32 && code < 0x250 && foldedLength < foldedCodes.length - 2) foldedCodes[foldedLength++] = code;
-    else if (foldedLength > 0 && foldedCodes[foldedLength - 1] !== 32 && foldedLength < foldedCodes.length - 2) foldedCodes[foldedLength++] = 32;
+    if (foldedLength < foldedLimit) {
+      if (code > 32 && code < 0x250) foldedCodes[foldedLength++] = code;
+      else if (foldedLength > 0 && foldedCodes[foldedLength - 1] !== 32) foldedCodes[foldedLength++] = 32;
+    }
     index++;
   }
-  finishWord();
 
   let folded = '';
   for (let offset = 0; offset < foldedLength; offset += 2048) {
@@ -417,12 +436,13 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
   }
 
   let emoticonScore = 0;
-  const emoticons: string[] = [];
+  let emoticons: string[] = NO_EMOTICONS;
   if (text.indexOf(':') !== -1 || text.indexOf(';') !== -1 || text.indexOf('<3') !== -1 || text.indexOf('=') !== -1) {
     EMOTICON_PATTERN.lastIndex = 0;
     let match: RegExpExecArray | null;
-    while ((match = EMOTICON_PATTERN.exec(text)) !== null && emoticons.length < 32) {
+    while ((match = EMOTICON_PATTERN.exec(text)) !== null && emoticonScore < 32 && emoticonScore > -32) {
       const emoticon = match[1]!;
+      if (emoticons === NO_EMOTICONS) emoticons = [];
       emoticons.push(emoticon);
       emoticonScore += POSITIVE_EMOTICON.test(emoticon) ? 1 : -1;
     }

@@ -6,7 +6,7 @@
 import type { Classifier, ClassifierInput } from '../classifier-port.js';
 import type { Classification, IntentLabel, SentimentLabel } from '../interaction.js';
 import { detectLanguage, languageTable, type LanguageSettings } from './detect-language.js';
-import { builtInIntentRules, keywordRules, matchIntentRules, routeDepartment, vote, type IntentEvidence, type IntentRule } from './intent.js';
+import { builtInIntentRules, compileIntentRules, keywordRules, matchIntentRules, routeDepartment, vote, type IntentEvidence, type PhraseMatcher } from './intent.js';
 import { SENTIMENT_EN, SENTIMENT_TR } from './model/sentiment.js';
 import { resolveClassifierOptions, type ClassifierOptions } from './options.js';
 import {
@@ -32,7 +32,7 @@ export interface SyncClassifier extends Classifier {
 interface LanguagePack {
   lexicon: LexiconIndex;
   model: LinearModel;
-  rules: IntentRule[];
+  intents: PhraseMatcher;
 }
 
 let englishModel: LinearModel | undefined;
@@ -65,12 +65,12 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
     en: {
       lexicon: buildLexicon('en', resolved.lexicon.en?.terms),
       model: englishModel,
-      rules: [...builtInIntentRules('en'), ...keywordRules(resolved.lexicon.en?.intents ?? {}, foldTerm)],
+      intents: compileIntentRules([...builtInIntentRules('en'), ...keywordRules(resolved.lexicon.en?.intents ?? {}, foldTerm)]),
     },
     tr: {
       lexicon: buildLexicon('tr', resolved.lexicon.tr?.terms),
       model: turkishModel,
-      rules: [...builtInIntentRules('tr'), ...keywordRules(resolved.lexicon.tr?.intents ?? {}, foldTerm)],
+      intents: compileIntentRules([...builtInIntentRules('tr'), ...keywordRules(resolved.lexicon.tr?.intents ?? {}, foldTerm)]),
     },
   };
   const sparse: number[] = [];
@@ -124,7 +124,7 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
 
     // intents
     const evidence: IntentEvidence = { scores: new Map(), cues: new Map() };
-    matchIntentRules(scan.folded, pack.rules, evidence);
+    matchIntentRules(scan, pack.intents, evidence);
     if (label === 'negative' && score < -0.3) vote(evidence, 'complaint', 0.35 + 0.25 * -score, 'negative sentiment');
     if (label === 'positive' && score > 0.4 && scan.questions === 0) vote(evidence, 'praise', 0.3 + 0.25 * score, 'positive sentiment');
     if (scan.urls >= 2 || scan.mentions >= 5) vote(evidence, 'spam', 0.35, scan.urls >= 2 ? 'several links' : 'many mentions');

@@ -1,49 +1,76 @@
 /**
- * @internal Intents, department and urgency. Intents are phrase rules on the folded text
- * (lower-case ASCII, so Turkish typed without its letters matches too), combined with the
- * sentiment: each matching rule adds evidence, and evidence combines as independent votes
- * (1 − Π(1 − weight)).
+ * @internal Intents, department and urgency. Intents come from phrase rules matched on the
+ * scanner's word hashes (folded to lower-case ASCII, so Turkish typed without its letters
+ * matches too), in one pass over the words, plus votes from the sentiment. Each match
+ * adds evidence, and evidence combines as independent votes (1 − Π(1 − weight)).
+ *
+ * Phrase syntax: words separated by spaces; `a|b` alternatives; a trailing `*` matches a
+ * word prefix (Turkish suffixes: `iptal*` matches `iptali`); `[...]` makes a word optional;
+ * `#` matches a number and `_` any one word.
  */
 import type { Department, IntentLabel } from '../interaction.js';
 import type { ModelLanguage } from './sentiment.js';
+import { MAX_PREFIX, TOKEN_NUMERIC, hashWord, type ScannedText } from './_text.js';
 
-/** A phrase rule: where it matches, it votes `weight` for its intent. */
+/** A group of phrases that vote `weight` for one intent. */
 export interface IntentRule {
   intent: IntentLabel;
-  pattern: RegExp;
   weight: number;
+  phrases: readonly string[];
 }
 
-const rule = (intent: IntentLabel, weight: number, pattern: RegExp): IntentRule => ({ intent, weight, pattern });
+const rule = (intent: IntentLabel, weight: number, phrases: string): IntentRule => ({
+  intent,
+  weight,
+  phrases: phrases.split(';').map((phrase) => phrase.trim()).filter(Boolean),
+});
 
 const ENGLISH_RULES: IntentRule[] = [
-  rule('complaint', 0.55, /\b(?:worst|terrible|horrible|awful|unacceptable|ridiculous|disgusting|useless|pathetic|rip ?off|scam(?:med)?|shameful|appalling|incompetent|rude)\b/),
-  rule('complaint', 0.6, /\b(?:still (?:hasnt|havent|not|no|waiting|broken|nothing)|never (?:arrived|received|came|got|showed)|(?:hasnt|havent|didnt|wasnt|isnt|doesnt|wont|cant|not) (?:arrived|been delivered|work(?:ing)?|load(?:ing)?|respond(?:ed)?|answer(?:ed)?|fixed|come|shown up)|stopped working|broken|damaged|wrong (?:item|order|size|charge|product|address)|overcharged|charged (?:me )?twice|double charged|no (?:response|reply|answer|one (?:answers|replies|responds))|keeps? (?:crashing|failing|freezing|dropping|breaking)|been waiting|waiting (?:for|since) (?:\d+ |over |almost )?(?:hours|days|weeks|months)|on hold for|lost my|missing (?:item|package|order|parcel|refund)|(?:late|delayed|cancelled) again|(?:poor|bad|terrible|awful|horrible|worst) (?:service|support|experience|quality)|fed up|sick of|tired of|complain|disappointed|frustrat|not happy|unhappy|not good enough|is a joke)/),
-  rule('question', 0.55, /\?/),
-  rule('question', 0.35, /(?:^|[.!?] )(?:how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|should|anyone|anybody|any) \w/),
-  rule('question', 0.3, /\b(?:is there|are there|any idea|wondering|anyone know|do you know|let me know if|can someone tell)/),
-  rule('praise', 0.55, /\b(?:thank(?:s| you)|thx|ty so much|(?:love|loving|adore) (?:it|this|you|the|my|your|how)|(?:great|amazing|awesome|excellent|fantastic|outstanding|brilliant|superb|quick|fast) (?:job|service|work|support|team|help|experience|product|app|response|delivery)|best (?:service|app|product|team|company|customer|purchase) ?(?:ever)?|well done|kudos|shout ?out|impressed|highly recommend|you (?:guys )?rock|5 stars|five stars|keep it up|lifesaver|you made my day|exceeded)/),
-  rule('purchase_intent', 0.6, /\b(?:want(?:ed)? to (?:buy|order|purchase|get|upgrade|subscribe|book)|(?:looking|planning|ready|going) to (?:buy|purchase|order|get|upgrade|book|switch to you)|(?:how|where) (?:can|do|could) i (?:buy|order|purchase|get one|subscribe|sign up|book|pre-?order)|interested in (?:buying|getting|your|the|a)|(?:price|pricing|cost|quote) (?:of|for|list)|how much (?:is|are|does|for|do)|(?:is|are) (?:it|this|they|the \w+) (?:in stock|available)|back in stock|take my money|sign me up|thinking (?:of|about) (?:buying|getting|upgrading|ordering)|do you (?:sell|ship|deliver) (?:to|in)|(?:promo|discount|coupon) code|pre-?order|bulk (?:order|pricing)|business (?:plan|account) pricing|add to (?:my )?cart|need a quote)/),
-  rule('feature_request', 0.6, /\b(?:please add|(?:add|adding) (?:a|an|support|the option|dark mode|an option)|would be (?:nice|great|awesome|cool|helpful) (?:if|to)|i wish (?:you|it|there|the app|your)|feature request|(?:can|could|will) you (?:add|make it|bring|support|let us|allow)|you should (?:add|have|support|let|make|allow)|i'?d love (?:to see|if)|needs? (?:an? )?(?:option|setting|feature|way to|dark mode|export)|bring back|suggestion|it would help if|support for|integrat(?:e|ion) with|allow (?:us|me|users) to|please (?:make|let) (?:it|us)|missing feature|when will you (?:add|support))/),
-  rule('support_request', 0.5, /\b(?:help(?: me)?|cant (?:log ?in|login|sign in|access|connect|reset|find|pay|update|download|open|see)|cannot|unable to|not able to|how (?:do|can) i (?:reset|change|cancel|fix|update|get|set|contact|track|return|delete|recover)|(?:reset|forgot|change) (?:my )?password|locked out|error(?: code| message)?|issue with|problem with|trouble|doesnt (?:work|load|open|connect)|not (?:working|loading|connecting)|track(?:ing)? (?:my )?(?:order|package|parcel)|where is my (?:order|package|refund|parcel|money|delivery)|refund|(?:return|exchange) (?:my|an|the|this)|dm (?:me|us|sent)|check (?:your|ur) dms?|please (?:help|fix|respond|assist|advise|look into)|contact (?:you|support|someone)|speak (?:to|with) (?:a|someone|an agent|a human|a manager)|(?:account|card) (?:locked|hacked|suspended|blocked|compromised)|hacked)/),
-  rule('churn_risk', 0.7, /\b(?:cancel(?:l?ing|l?ed)? (?:my |the )?(?:subscription|account|membership|plan|contract|service|policy)|switch(?:ing|ed)? (?:to|over to|providers)|moving (?:to|over to) (?:\w+ )?(?:instead|now)?|leaving (?:you|for)|done with (?:you|this|your)|never (?:again|buying|ordering|using|flying|shopping)|unsubscrib|close my account|delete my account|terminat(?:e|ing) (?:my|the)|(?:find|look for|looking for) (?:a|another|a new) (?:provider|company|bank|carrier|service)|(?:take|taking) my (?:business|money) elsewhere|lost (?:a|another) customer|not renewing|wont (?:be )?(?:renewing|coming back|buying|using|ordering)|port(?:ing)? my number|goodbye \w+|last time i (?:use|buy|order|fly))/),
-  rule('churn_risk', 0.3, /\bcancel\b/),
-  rule('escalation_threat', 0.75, /\b(?:lawyer|attorney|sue|suing|lawsuit|legal action|court|small claims|consumer (?:protection|rights|court|ombudsman|agency)|ombudsman|bbb|better business bureau|ftc|fcc|cfpb|regulator|trading standards|report (?:you|this|u) to|(?:go|going|went) to the (?:press|media|news)|journalist|reporter|make (?:this|it) viral|tell (?:everyone|all my)|all my followers|chargeback|dispute (?:the |this )?(?:charge|payment)|trustpilot|(?:leave|leaving|write|writing) (?:a )?(?:bad|1 star|one star|negative) review)/),
-  rule('spam', 0.65, /\b(?:follow (?:me|back|for follow)|f4f|check out my|click (?:here|the link|link)|free (?:followers|money|iphone|gift|gift card)|earn \$?\d+|make money|work from home|dm (?:me )?for (?:promo|collab)|crypto|bitcoin|forex|giveaway|onlyfans|subscribe to my|visit my (?:page|profile|site)|win (?:a|an) (?:free|new|iphone)|limited offer|100% free|get rich|investment opportunity|guaranteed (?:profit|returns))/),
+  rule('complaint', 0.55, `worst|terrible|horrible|awful|unacceptable|ridiculous|disgusting|useless|pathetic|ripoff|scam|scammed|shameful|appalling|incompetent|rude; rip off; is a joke`),
+  rule('complaint', 0.6, `still hasnt|havent|not|no|waiting|broken|nothing; never arrived|received|came|got|showed; hasnt|havent|didnt|wasnt|isnt|doesnt|wont|cant|not arrived|work|working|load|loading|respond|responded|answer|answered|fixed|come;
+    stopped working; broken|damaged|overcharged|unhappy|disappointed|disappointing|frustrated|frustrating|complaint|complain|complaining; wrong item|order|size|charge|product|address; charged [me] twice; double charged;
+    no response|reply|answer; nobody answers|replies|responds; keeps crashing|failing|freezing|dropping|breaking; keep crashing|failing; been waiting; waiting for|since [over|almost] [#] hours|days|weeks|months; on hold for;
+    lost my; missing item|package|order|parcel|refund; late|delayed|cancelled again; poor|bad|terrible|awful|horrible|worst service|support|experience|quality; fed up; sick of; tired of; not happy; not good enough`),
+  rule('question', 0.35, `how|what|when|where|why|who|which do|does|did|can|could|is|are|will|would|should; is there; are there; any idea; wondering; anyone know; do you know; can someone tell; do you have|offer|ship|sell`),
+  rule('praise', 0.55, `thank|thanks|thx|kudos|impressed|lifesaver|exceeded; love|loving|adore it|this|you|the|my|your|how; great|amazing|awesome|excellent|fantastic|outstanding|brilliant|superb|quick|fast job|service|work|support|team|help|experience|product|app|response|delivery;
+    best service|app|product|team|company|purchase; well done; shout out; shoutout; highly recommend; you [guys] rock; 5|five stars; keep it up; made my day`),
+  rule('purchase_intent', 0.6, `want|wanted|looking|planning|ready|going to buy|order|purchase|upgrade|subscribe|book|preorder; how|where can|do|could i buy|order|purchase|subscribe|book|preorder; how|where can|do|could i get one; interested in buying|getting|your|the|a;
+    price|pricing|cost|quote of|for|list; how much is|are|does|for|do|would; is|are it|this|they in stock; back in stock; take my money; sign me up; thinking of|about buying|getting|upgrading|ordering; do you sell|ship|deliver;
+    promo|discount|coupon code; preorder; pre order; bulk order|pricing; add to [my] cart; need a quote; is it available; when does it go on sale`),
+  rule('feature_request', 0.6, `please add; add|adding a|an|support|dark|an option; would be nice|great|awesome|cool|helpful if|to; i wish you|it|there|the|your; feature request; can|could|will you add|bring|support|allow; can|could you make it;
+    you should add|have|support|let|make|allow; id love to see; id love if; need|needs an|a option|setting|feature|way; need|needs dark mode; bring back; suggestion; it would help if; support for; integrate|integration with;
+    allow us|me|users to; please make|let it|us; missing feature; when will you add|support; dark mode please; please support`),
+  rule('support_request', 0.5, `help; help me; cant|cannot log|login|sign|access|connect|reset|find|pay|update|download|open|see; unable to; not able to; how do|can i reset|change|cancel|fix|update|get|set|contact|track|return|delete|recover;
+    reset|forgot|change [my] password; locked out; error; issue with; problem with; trouble; doesnt work|load|open|connect; not working|loading|connecting; track|tracking [my] order|package|parcel; where is my order|package|refund|parcel|money|delivery;
+    refund; return|exchange my|an|the|this; dm me|us|sent; check your|ur dm|dms; please help|fix|respond|assist|advise; contact you|support|someone; speak|talk to|with a|someone|an|agent|human|manager; account|card locked|hacked|suspended|blocked|compromised; hacked`),
+  rule('churn_risk', 0.7, `cancel|cancelling|canceling|cancelled|canceled my|the subscription|account|membership|plan|contract|service|policy; cancel my; switch|switching|switched to; switching providers; moving to; leaving you|for; done with you|this|your; never again;
+    never buying|ordering|using|flying|shopping [with|from|here|again]; unsubscribe; unsubscribed; close|delete my account; terminate|terminating my|the; find|finding|look|looking for a|another new provider|company|bank|carrier|service; find|finding|look|looking for another provider|company|bank|carrier|service;
+    take|taking my business|money elsewhere; lost a|another customer; not renewing; wont be renewing; wont renew; wont be coming|buying|using|ordering; wont be back; port|porting my number; last time i use|buy|order|fly`),
+  rule('churn_risk', 0.3, `cancel; cancelling; canceling`),
+  rule('escalation_threat', 0.75, `lawyer|lawyers|attorney|sue|suing|lawsuit|court|ombudsman|bbb|ftc|fcc|cfpb|regulator|journalist|reporter|chargeback|trustpilot; legal action; small claims; consumer protection|rights|court|ombudsman|agency; better business bureau; trading standards;
+    report you|this|u to; go|going|went to the press|media|news; make this|it viral; tell everyone; all my followers; dispute the|this charge|payment; leave|leaving|write|writing a bad|negative review; one|1 star review`),
+  rule('spam', 0.65, `follow me|back; follow for follow; f4f; check out my; click here|link; click the link; free followers|money|iphone|gift; earn #; make money; work from home; crypto|bitcoin|forex|giveaway|onlyfans; subscribe to my; visit my page|profile|site;
+    win a|an free|new|iphone; limited offer; 100 free; get rich; investment opportunity; guaranteed profit|returns`),
 ];
 
 const TURKISH_RULES: IntentRule[] = [
-  rule('complaint', 0.6, /\b(?:rezalet|berbat|sikayet|magdur|kabul edilemez|yaziklar olsun|rezil|skandal|hala (?:gelmedi|cozulmedi|donus|bekliyorum|ulasamadim|cevap|ses yok)|gelmedi|ulasmadi|teslim edilmedi|calismiyor|cekmiyor|acilmiyor|baglanmiyor|yuklenmiyor|bozuk|arizali|hasarli|kirik geldi|yanlis (?:urun|siparis|fatura|ucret|renk|beden)|fazla (?:ucret|para|cekildi|fatura)|iki (?:kez|kere|defa) (?:cekildi|ucret)|cevap (?:vermiyor|yok|alamadim|verilmedi|vermiyorsunuz)|donus (?:yapilmadi|yok|alamadim|yapmiyorsunuz)|bekletiyorsunuz|saattir|gundur|haftadir|aydir|(?:kotu|berbat|rezalet) (?:hizmet|bir hizmet|deneyim|kalite)|bikt|yeter artik|bezdim|usandim|kandirildim|dolandirildim|paramizi|bunu hak etmiyoruz|utanin|ayip)/),
-  rule('question', 0.55, /\?/),
-  rule('question', 0.4, /\b(?:nasil|neden|niye|nicin|ne zaman|nerede|nereden|hangi|kac|kime|m[iu](?:s[iu]n(?:[iu]z)?|y[iu]m|d[iu]r|y[iu]z)?) \w|\b(?:var m[iu]|yok mu|olur mu|m[iu](?:s[iu]n(?:[iu]z)?|d[iu]r)?)(?:$|[ .,!?])/),
-  rule('praise', 0.55, /\b(?:tesekkur|tsk|sagol|harika|mukemmel|super|muhtesem|efsane|bravo|tebrik|helal|eline saglik|ellerinize saglik|emeginize saglik|emegi gecen|cok memnun|memnun kaldim|memnunum|tavsiye ederim|bayildim|iyi ki varsiniz|basarilarinizin|sahane|kusursuz|hizli (?:kargo|teslimat|donus|cozum)|ilginiz icin|ilgilendiginiz icin|cok begendim|cok iyi)/),
-  rule('purchase_intent', 0.6, /\b(?:almak istiyorum|satin al|siparis (?:vermek|verece|vermeyi)|almayi dusun|fiyat|ne kadar|kac (?:tl|lira|para)|ucreti ne|stokta|stoga|taksit|kampanya|indirim kodu|kupon|on siparis|abone olmak|paketleriniz|tarife(?:ler)?(?:iniz)?|yukseltmek|nereden alabilirim|nasil alabilirim|almak icin|satiyor musunuz|teklif (?:alabilir|istiyorum)|almak (?:isterim|niyetindeyim)|sepete)/),
-  rule('feature_request', 0.6, /\b(?:eklerseniz|eklenirse|ekleyin|eklemeniz|ekler misiniz|eklemeyi dusun|eklense|olsa (?:iyi|guzel|super|harika) olur|olsa keske|keske .{0,40}(?:olsa|ekle|gelse)|oneri|onerim|ozellik(?:i|ler)? (?:ekle|gelse|olsa|istiyoruz)|secenegi (?:ekle|olsa|yok)|karanlik mod|gece modu|desteklemesini|destegi (?:gelse|ekle|olsa)|getirin|getirir misiniz|gelmesini istiyoruz|entegrasyon)/),
-  rule('support_request', 0.5, /\b(?:yardim|destek (?:ekibi|hatti|istiyorum|olur)|giris yapamiyorum|giremiyorum|sifre(?:mi)? (?:unuttum|sifirla)|sifremi|hesabim (?:kilitlendi|acilmiyor|kapandi|hacklendi|calindi|askiya)|hata (?:veriyor|aliyorum|kodu|mesaji)|sorun (?:yasiyorum|var|yasiyoruz)|problem (?:yasiyorum|var)|nasil (?:yapabilirim|degistir|iptal|iade|takip|ulas|yapacagim)|(?:kargom|siparisim|paketim|iadem) (?:nerede|hala|gelmedi|ne zaman)|takip (?:no|numarasi|kodu)|iade|geri odeme|ozelden|dm(?:den)?|ulasamiyorum|ulasmak istiyorum|yetkili|temsilci|musteri hizmetleri|lutfen (?:yardim|donus|ilgilen|cozun|yardimci)|yardimci olur)/),
-  rule('churn_risk', 0.7, /\b(?:abonelig\w* (?:iptal|sonlandir)|iptal (?:edece|ettir|etmek istiyorum|ediyorum|ettim)|uyelig\w* (?:iptal|sonlandir)|hatt?imi (?:tasi|kapat)|numara\w* tasi|baska (?:operator|firma|banka|sirket|marka)|rakip|gecece(?:gim|giz)|geciyorum|gectim|ayril(?:acagim|iyorum|dim)|bir daha (?:asla|almam|almayacagim|kullanmam|tercih etmem|gelmem|alisveris)|son kez|hesabimi (?:kapat|sil)|vazgec)/),
-  rule('churn_risk', 0.3, /\biptal\b/),
-  rule('escalation_threat', 0.75, /\b(?:avukat|dava|mahkeme|tuketici hakem heyeti|hakem heyeti|tuketici (?:mahkemesi|haklari|dernegi)|btk|savcilik|suc duyurusu|sikayetvar|sikayet ?var(?:\.com)?|basina|gazeteye|medyaya|haber yap|herkese duyur|viral|cimer|yasal (?:yollara|islem|hak)|hukuki)/),
-  rule('spam', 0.6, /\b(?:takip(?:e)? (?:et|edin)|takipci (?:kas|sat|kazan)|takip et takip edeyim|bedava|ucretsiz (?:takipci|iphone|hediye)|tikla|linke tikla|para kazan|evden (?:calis|para)|bahis|deneme bonusu|cekilis|kripto|bitcoin|forex|yatirim firsati|garantili kazanc)/),
+  rule('complaint', 0.6, `rezalet*|berbat|sikayet*|magdur*|rezil*|skandal|bozuk|arizali|hasarli|saattir|gundur|haftadir|aydir|bikt*|bezdim|usandim|kandirildim|dolandirildim|bekletiyorsunuz|calismiyor|cekmiyor|acilmiyor|baglanmiyor|yuklenmiyor|gelmedi|ulasmadi;
+    kabul edilemez; yaziklar olsun; hala gelmedi|cozulmedi|donus|bekliyorum|ulasamadim|cevap|yok; teslim edilmedi; kirik geldi; yanlis urun|siparis|fatura|ucret|renk|beden; fazla ucret|para|cekildi|fatura; iki kez|kere|defa cekildi|ucret;
+    cevap vermiyor|vermiyorsunuz|yok|alamadim|verilmedi; donus yapilmadi|yok|alamadim|yapmiyorsunuz; kotu|berbat|rezalet hizmet|deneyim|kalite; yeter artik; paramizi; utanin; ayip`),
+  rule('question', 0.4, `nasil|neden|niye|nicin|nerede|nereden|hangi|kac|kime; ne zaman; var mi|mu; yok mu; olur mu; mi|mu|misiniz|musunuz|midir|mudur|miyim|muyum|miyiz|muyuz`),
+  rule('praise', 0.55, `tesekkur*|tsk|tskler|sagol*|harika*|mukemmel*|super|muhtesem*|efsane*|bravo|tebrik*|helal|memnunum|bayildim|sahane|kusursuz; eline|ellerinize|emeginize saglik; emegi gecen; cok memnun; memnun kaldim; tavsiye ederim; iyi ki varsiniz;
+    hizli kargo|teslimat|donus|cozum; ilginiz icin; ilgilendiginiz icin; cok begendim; cok iyi`),
+  rule('purchase_intent', 0.6, `almak istiyorum|isterim|niyetindeyim; satin al*; siparis vermek|verecegim|vermeyi; almayi dusun*; fiyat*; ne kadar; kac tl|lira|para; ucreti ne; stokta|stoga|taksit*|kampanya*|kupon|sepete; indirim kodu; on siparis;
+    abone olmak; paketleriniz; tarife*; yukseltmek; nereden|nasil alabilirim; almak icin; satiyor musunuz; teklif alabilir|istiyorum`),
+  rule('feature_request', 0.6, `eklerseniz|eklenirse|ekleyin|eklemeniz|eklense|oneri|onerim|getirin|entegrasyon*; ekler misiniz; eklemeyi dusun*; olsa iyi|guzel|super|harika olur; keske _ olsa; keske olsa; ozellik|ozelligi|ozellikler ekle*|gelse|olsa|istiyoruz; secenegi ekle*|olsa|yok;
+    karanlik|gece mod*; desteklemesini; destegi gelse|ekle*|olsa; getirir misiniz; gelmesini istiyoruz`),
+  rule('support_request', 0.5, `yardim*|destek*|giremiyorum|sifremi|iade*|ozelden|dm|ulasamiyorum|yetkili|temsilci; giris yapamiyorum; sifre unuttum|sifirla*; hesabim kilitlendi|acilmiyor|kapandi|hacklendi|calindi|askiya; hata veriyor|aliyorum|kodu|mesaji;
+    sorun|problem yasiyorum|yasiyoruz|var; nasil yapabilirim|degistir*|iptal|iade|takip|ulas*|yapacagim; kargom|siparisim|paketim|iadem nerede|hala|gelmedi; takip no|numarasi|kodu; geri odeme; ulasmak istiyorum; musteri hizmetleri; lutfen yardim*|donus|ilgilen*|cozun; yardimci olur*`),
+  rule('churn_risk', 0.7, `abonelig*|uyelig* iptal|sonlandir*; iptal edecegim|ettirecegim|ediyorum|ettim|etmek; hattimi|hatimi tasi*|kapat*; numara* tasi*; baska operator*|firma*|banka*|sirket*|marka*; rakip*; gececegim|gececegiz|geciyorum|gectim;
+    ayrilacagim|ayriliyorum|ayrildim; bir daha asla|almam|almayacagim|kullanmam|gelmem; son kez; hesabimi kapat*|sil*; vazgec*`),
+  rule('churn_risk', 0.3, `iptal*`),
+  rule('escalation_threat', 0.75, `avukat*|dava*|mahkeme*|btk|savcilik*|sikayetvar|basina|gazeteye|medyaya|viral|cimer|hukuki; tuketici hakem heyeti*; hakem heyeti*; tuketici mahkemesi|haklari|dernegi; suc duyurusu*; sikayet var; haber yap*; herkese duyur*; yasal yollara|islem*|hak*`),
+  rule('spam', 0.6, `takip|takibe et|edin; takipci kas*|sat*|kazan*; bedava|tikla|bahis|cekilis*|kripto|bitcoin|forex; ucretsiz takipci|iphone|hediye; linke tikla; para kazan*; evden calis*|para; deneme bonusu; yatirim firsati; garantili kazanc`),
 ];
 
 /** The built-in rules of a language. */
@@ -51,17 +78,107 @@ export function builtInIntentRules(language: ModelLanguage): IntentRule[] {
   return language === 'en' ? ENGLISH_RULES : TURKISH_RULES;
 }
 
-/** Turns host keywords into rules (whole words, folded). */
+/** Turns host keywords (whole words or phrases, any case, with or without Turkish letters) into rules. */
 export function keywordRules(keywords: Partial<Record<IntentLabel, readonly string[]>>, fold: (term: string) => string): IntentRule[] {
   const rules: IntentRule[] = [];
   for (const [intent, terms] of Object.entries(keywords) as Array<[IntentLabel, readonly string[]]>) {
-    const escaped = terms.map(fold).filter(Boolean).map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    if (escaped.length > 0) rules.push({ intent, weight: 0.65, pattern: new RegExp(`(?:^|\\b)(?:${escaped.join('|')})(?:\\b|$)`) });
+    const phrases = terms.map((term) => fold(term).replace(/[^a-z0-9 ]+/g, ' ').trim()).filter(Boolean);
+    if (phrases.length > 0) rules.push({ intent, weight: 0.65, phrases });
   }
   return rules;
 }
 
-/** Votes per intent plus the text that matched, for the explanation. */
+interface Slot {
+  exact: Set<number>;
+  /** Prefix hash → prefix length. */
+  prefixes: Array<{ hash: number; length: number }>;
+  number: boolean;
+  any: boolean;
+}
+
+interface CompiledPhrase {
+  intent: IntentLabel;
+  weight: number;
+  text: string;
+  rest: Slot[];
+}
+
+/** Phrase rules compiled for a one-pass match over the scanner's word hashes. */
+export interface PhraseMatcher {
+  exact: Map<number, CompiledPhrase[]>;
+  /** By prefix length: prefix hash → phrases. */
+  prefixes: Map<number, Map<number, CompiledPhrase[]>>;
+  prefixLengths: number[];
+}
+
+function parseSlot(source: string): Slot {
+  const slot: Slot = { exact: new Set(), prefixes: [], number: false, any: false };
+  for (const alternative of source.split('|')) {
+    if (alternative === '#') slot.number = true;
+    else if (alternative === '_') slot.any = true;
+    else if (alternative.endsWith('*')) {
+      const stem = alternative.slice(0, -1);
+      slot.prefixes.push({ hash: hashWord(stem), length: Math.min(stem.length, MAX_PREFIX) });
+    } else slot.exact.add(hashWord(alternative));
+  }
+  return slot;
+}
+
+/** Expands optional words: `a [b] c` gives `a b c` and `a c`. */
+function expandOptional(words: string[]): string[][] {
+  const variants: string[][] = [[]];
+  for (const word of words) {
+    const optional = word.startsWith('[') && word.endsWith(']');
+    const bare = optional ? word.slice(1, -1) : word;
+    const count = variants.length;
+    for (let index = 0; index < count; index++) {
+      if (optional) variants.push([...variants[index]!]);
+      variants[index]!.push(bare);
+    }
+  }
+  return variants;
+}
+
+/** Compiles rules into a matcher. */
+export function compileIntentRules(rules: readonly IntentRule[]): PhraseMatcher {
+  const matcher: PhraseMatcher = { exact: new Map(), prefixes: new Map(), prefixLengths: [] };
+  const add = <K>(map: Map<K, CompiledPhrase[]>, key: K, phrase: CompiledPhrase) => {
+    const list = map.get(key);
+    if (list) list.push(phrase);
+    else map.set(key, [phrase]);
+  };
+  for (const { intent, weight, phrases } of rules) {
+    for (const text of phrases) {
+      for (const words of expandOptional(text.split(/\s+/))) {
+        if (words.length === 0) continue;
+        const [first, ...rest] = words;
+        const phrase: CompiledPhrase = { intent, weight, text: text.replace(/\s+/g, ' '), rest: rest.map(parseSlot) };
+        const firstSlot = parseSlot(first!);
+        for (const hash of firstSlot.exact) add(matcher.exact, hash, phrase);
+        for (const { hash, length } of firstSlot.prefixes) {
+          let byLength = matcher.prefixes.get(length);
+          if (!byLength) matcher.prefixes.set(length, (byLength = new Map()));
+          add(byLength, hash, phrase);
+        }
+      }
+    }
+  }
+  matcher.prefixLengths = [...matcher.prefixes.keys()].sort((first, second) => first - second);
+  return matcher;
+}
+
+function slotMatches(slot: Slot, scan: ScannedText, token: number): boolean {
+  if (slot.any) return true;
+  if (slot.number && (scan.flags[token]! & TOKEN_NUMERIC) !== 0) return true;
+  if (slot.exact.has(scan.hashes[token]!)) return true;
+  const length = scan.lengths[token]!;
+  for (const prefix of slot.prefixes) {
+    if (prefix.length <= length && scan.prefixHashes[token * MAX_PREFIX + prefix.length - 1] === prefix.hash) return true;
+  }
+  return false;
+}
+
+/** Votes per intent plus the phrases that matched, for the explanation. */
 export interface IntentEvidence {
   scores: Map<IntentLabel, number>;
   cues: Map<IntentLabel, string[]>;
@@ -77,12 +194,36 @@ export function vote(evidence: IntentEvidence, intent: IntentLabel, weight: numb
   } else evidence.cues.set(intent, [cue]);
 }
 
-/** Runs phrase rules on the folded text. */
-export function matchIntentRules(folded: string, rules: readonly IntentRule[], evidence: IntentEvidence): void {
-  for (const { intent, pattern, weight } of rules) {
-    const match = pattern.exec(folded);
-    if (match) vote(evidence, intent, weight, `"${match[0].trim()}"`);
+function tryPhrases(phrases: CompiledPhrase[] | undefined, scan: ScannedText, token: number, evidence: IntentEvidence, used: Set<CompiledPhrase>): void {
+  if (!phrases) return;
+  for (const phrase of phrases) {
+    if (used.has(phrase) || token + phrase.rest.length >= scan.tokenCount) continue;
+    let matched = true;
+    for (let offset = 0; offset < phrase.rest.length; offset++) {
+      if (!slotMatches(phrase.rest[offset]!, scan, token + 1 + offset)) {
+        matched = false;
+        break;
+      }
+    }
+    if (matched) {
+      used.add(phrase);
+      vote(evidence, phrase.intent, phrase.weight, `"${scan.folded.slice(scan.starts[token]!, scan.ends[token + phrase.rest.length]!)}"`);
+    }
   }
+}
+
+/** Runs the phrase rules over the scanned words; each phrase votes at most once. */
+export function matchIntentRules(scan: ScannedText, matcher: PhraseMatcher, evidence: IntentEvidence): void {
+  const used = new Set<CompiledPhrase>();
+  for (let token = 0; token < scan.tokenCount; token++) {
+    tryPhrases(matcher.exact.get(scan.hashes[token]!), scan, token, evidence, used);
+    const length = scan.lengths[token]!;
+    for (const prefixLength of matcher.prefixLengths) {
+      if (prefixLength > length) break;
+      tryPhrases(matcher.prefixes.get(prefixLength)!.get(scan.prefixHashes[token * MAX_PREFIX + prefixLength - 1]!), scan, token, evidence, used);
+    }
+  }
+  if (scan.questions > 0) vote(evidence, 'question', 0.55, '"?"');
 }
 
 /** Where a department comes first when intents tie; the first matching row decides. */
