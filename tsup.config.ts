@@ -40,7 +40,7 @@ const shared: Options = {
   treeshake: true,
   // The package imports itself through its public entries (adapters, kits), so each entry shares
   // one copy of the core and its error classes, in ESM and CJS alike.
-  external: [/^social-crm(\/.*)?$/, 'pg', '@electric-sql/pglite', 'vitest', 'msw', /^msw\//, /^node:/],
+  external: [/^social-crm(\/.*)?$/, 'pg', /^@electric-sql\/pglite/, /^@nats-io\//, 'vitest', 'msw', /^msw\//, /^node:/],
   outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
 };
 
