@@ -14,8 +14,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { linkRecords, type LinkRecord, type LinkRecordsOptions, type LinkRecordsResult } from '../src/identity/index.js';
-import { identityBlockingRules, identityComparisons } from '../src/identity/index.js';
+import { identityBlockingRules, identityComparisons, linkRecords, type LinkRecord, type LinkRecordsOptions, type LinkRecordsResult } from '../src/identity/index.js';
 
 interface DatasetRow {
   id: string;
@@ -228,9 +227,196 @@ export async function run(args: string[]): Promise<void> {
   console.log(JSON.stringify({ skipped: 'no --dataset or --generate given' }));
 }
 
+/** Deterministic pseudo-random numbers (mulberry32). */
+function generator(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    integer: (below: number) => Math.floor(next() * below),
+    /** Index in [0, size) with a Zipf-like skew: low indices are common. */
+    skewed: (size: number) => Math.min(size - 1, Math.floor(size * next() ** 2.2)),
+    chance: (probability: number) => next() < probability,
+  };
+}
+
+const TURKISH_GIVEN = ['Ayşe', 'Mehmet', 'Fatma', 'Mustafa', 'Emine', 'Ahmet', 'Zeynep', 'Ali', 'Elif', 'Hüseyin', 'Merve', 'İbrahim', 'Hatice', 'Çağrı', 'Gülşen', 'Özge', 'Ümit', 'Işıl', 'Şule', 'Oğuz', 'Büşra', 'Tuğba', 'Eda', 'Burak', 'Kübra', 'Serkan', 'Gökhan', 'Dilek', 'Sevgi', 'İrem'];
+const TURKISH_SURNAME = ['Yılmaz', 'Kaya', 'Demir', 'Şahin', 'Çelik', 'Yıldız', 'Yıldırım', 'Öztürk', 'Aydın', 'Özdemir', 'Arslan', 'Doğan', 'Kılıç', 'Aslan', 'Çetin', 'Kara', 'Koç', 'Kurt', 'Özkan', 'Şimşek', 'Polat', 'Erdoğan', 'Güneş', 'Akgül', 'Işık', 'Uçar', 'Bulut', 'Karaca', 'Türk', 'Ünal'];
+const ENGLISH_GIVEN = ['Oliver', 'Amelia', 'George', 'Olivia', 'Harry', 'Isla', 'Jack', 'Emily', 'Noah', 'Sophie', 'James', 'Grace', 'William', 'Chloe', 'Thomas', 'Lucy', 'Daniel', 'Ella', 'Samuel', 'Hannah', 'Joseph', 'Megan', 'Lewis', 'Holly', 'Ryan', 'Jessica', 'Adam', 'Rachel', 'Matthew', 'Laura'];
+const ENGLISH_SURNAME = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Robinson', 'Wright', 'Thompson', 'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Jackson', 'Clarke', 'Hughes', 'Edwards', 'Turner', 'Hill', 'Moore', 'Cooper', 'Ward', 'Morris', 'King', 'Baker'];
+const TURKISH_SYLLABLES = ['ay', 'şe', 'me', 'ka', 'ya', 'dö', 'gan', 'tü', 'rk', 'er', 'al', 'çe', 'lik', 'ko', 'ç', 'sa', 'hin', 'öz', 'ku', 'ş', 'ba', 'ğ', 'ır', 'un', 'ıl', 'em', 'yi', 'ld'];
+const ENGLISH_SYLLABLES = ['ash', 'ton', 'ber', 'ley', 'ham', 'win', 'ford', 'mor', 'gan', 'field', 'son', 'ell', 'wick', 'ston', 'ridge', 'ford', 'lan', 'bry', 'den', 'well', 'mar', 'shaw'];
+const CHANNELS_BY_KIND = ['whatsapp', 'instagram', 'x', 'facebook', 'email', 'telegram', 'tiktok'];
+
+/** A name list: the common names first, then rarer invented ones built from syllables. */
+function nameList(common: string[], syllables: string[], size: number, random: ReturnType<typeof generator>): string[] {
+  const names = [...common];
+  const seen = new Set(names.map((name) => name.toLowerCase()));
+  while (names.length < size) {
+    let name = '';
+    const parts = 2 + random.integer(2);
+    for (let part = 0; part < parts; part++) name += syllables[random.integer(syllables.length)];
+    if (name.length < 4 || seen.has(name)) continue;
+    seen.add(name);
+    names.push(name[0]!.toLocaleUpperCase('tr') + name.slice(1));
+  }
+  return names;
+}
+
+function asciiHandle(text: string): string {
+  return text
+    .toLocaleLowerCase('tr')
+    .replace(/[şŞ]/g, 's')
+    .replace(/[ğĞ]/g, 'g')
+    .replace(/[çÇ]/g, 'c')
+    .replace(/[öÖ]/g, 'o')
+    .replace(/[üÜ]/g, 'u')
+    .replace(/[ıİ]/g, 'i');
+}
+
+/**
+ * Generated social identities: people with one to four accounts on different networks.
+ * WhatsApp and Telegram carry a phone (in varying formats), Facebook and email an address
+ * (Gmail dots and plus tags vary), Instagram, X, TikTok and Telegram a handle built from the
+ * name (separators and numbers vary). Display names vary in case, diacritics, emoji, typos
+ * and first-name-only forms. Returns records and each record's person.
+ */
+export function generateIdentities(count: number, seed = 20261122): { records: LinkRecord[]; personOf: Uint32Array } {
+  const random = generator(seed);
+  const turkishGiven = nameList(TURKISH_GIVEN, TURKISH_SYLLABLES, 400, random);
+  const turkishSurname = nameList(TURKISH_SURNAME, TURKISH_SYLLABLES, 1500, random);
+  const englishGiven = nameList(ENGLISH_GIVEN, ENGLISH_SYLLABLES, 400, random);
+  const englishSurname = nameList(ENGLISH_SURNAME, ENGLISH_SYLLABLES, 1500, random);
+  const records: LinkRecord[] = [];
+  const personOf = new Uint32Array(count);
+  // Addresses and handles are unique per person, as providers and networks enforce.
+  const taken = new Set<string>();
+  const unique = (base: string) => {
+    let candidate = base;
+    while (taken.has(candidate)) candidate = `${base}${random.integer(1000)}`;
+    taken.add(candidate);
+    return candidate;
+  };
+  let person = 0;
+  while (records.length < count) {
+    const turkish = random.chance(0.5);
+    const given = (turkish ? turkishGiven : englishGiven)[random.skewed(400)] as string;
+    const surname = (turkish ? turkishSurname : englishSurname)[random.skewed(1500)] as string;
+    const year = 60 + random.integer(45);
+    const separator = ['.', '_', ''][random.integer(3)] as string;
+    const handleCore = unique(`handle:${asciiHandle(given)}${asciiHandle(surname)}${random.chance(0.4) ? String(year % 100) : ''}`).slice(7);
+    const baseHandle = `${asciiHandle(given)}${separator}${handleCore.slice(asciiHandle(given).length)}`;
+    const emailDomain = (random.chance(0.6) ? 'gmail.com' : turkish ? ['hotmail.com', 'yandex.com', 'outlook.com'][random.integer(3)] : ['outlook.com', 'yahoo.co.uk', 'icloud.com'][random.integer(3)]) as string;
+    const emailLocal = unique(`${emailDomain}:${random.chance(0.7) ? `${asciiHandle(given)}.${asciiHandle(surname)}` : `${asciiHandle(given)[0]}${asciiHandle(surname)}${year % 100}`}`).slice(emailDomain.length + 1);
+    const subscriber = String(1_000_000 + random.integer(9_000_000));
+    const phone = turkish ? `+90 5${random.integer(6)}${random.integer(10)} ${subscriber.slice(0, 3)} ${subscriber.slice(3)}` : `+44 7${random.integer(10)}${random.integer(10)}${random.integer(10)} ${subscriber.slice(1)}`;
+    const accounts = random.chance(0.35) ? 1 : random.chance(0.55) ? 2 : random.chance(0.65) ? 3 : 4;
+    const channels = [...CHANNELS_BY_KIND].sort(() => random.next() - 0.5).slice(0, accounts);
+    for (const channel of channels) {
+      if (records.length >= count) break;
+      let name: string | undefined = `${given} ${surname}`;
+      const variant = random.next();
+      if (variant < 0.15) name = name.toLocaleUpperCase(turkish ? 'tr' : 'en');
+      else if (variant < 0.3) name = asciiHandle(name).replace(/\b\w/g, (letter) => letter.toUpperCase());
+      else if (variant < 0.4) name = given;
+      else if (variant < 0.45) name = `${name} ✨`;
+      else if (variant < 0.5) name = name.slice(0, -2) + name.slice(-1);
+      else if (variant < 0.55) name = undefined;
+      const fields: Record<string, string | undefined> = { name };
+      if (channel === 'whatsapp' || (channel === 'telegram' && random.chance(0.5))) {
+        fields.phone = random.chance(0.3) && turkish ? `0${phone.slice(4).replace(/ /g, random.chance(0.5) ? ' ' : '')}` : phone;
+      }
+      if (channel === 'email' || (channel === 'facebook' && random.chance(0.6))) {
+        const local = emailDomain === 'gmail.com' && random.chance(0.3) ? `${emailLocal.replace('.', '')}+${channel}` : emailLocal;
+        fields.email = `${local}@${emailDomain}`;
+      }
+      if (channel === 'instagram' || channel === 'x' || channel === 'tiktok' || channel === 'telegram') {
+        const handleVariant = random.next();
+        fields.handle = handleVariant < 0.5 ? baseHandle : handleVariant < 0.7 ? baseHandle.replace(/[._]/g, '') : handleVariant < 0.85 ? `${baseHandle}.${channel}` : `${asciiHandle(given)}${random.integer(10_000)}`;
+      }
+      personOf[records.length] = person;
+      records.push({ id: `${channel}:${records.length}`, source: channel, fields });
+    }
+    person++;
+  }
+  return { records, personOf };
+}
+
+/** Pairwise precision and recall of clusters against generated persons (counted per person). */
+function scoreGenerated(result: LinkRecordsResult, records: LinkRecord[], personOf: Uint32Array): Score {
+  const indexOf = new Map<string, number>();
+  records.forEach((record, index) => indexOf.set(record.id, index));
+  const perPerson = new Map<number, number>();
+  for (const person of personOf) perPerson.set(person, (perPerson.get(person) ?? 0) + 1);
+  let truePairs = 0;
+  for (const size of perPerson.values()) truePairs += (size * (size - 1)) / 2;
+  let predictedPairs = 0;
+  let correctPairs = 0;
+  for (const cluster of result.clusters) {
+    predictedPairs += (cluster.length * (cluster.length - 1)) / 2;
+    const counts = new Map<number, number>();
+    for (const id of cluster) {
+      const person = personOf[indexOf.get(id) as number] as number;
+      counts.set(person, (counts.get(person) ?? 0) + 1);
+    }
+    for (const size of counts.values()) correctPairs += (size * (size - 1)) / 2;
+  }
+  const precision = predictedPairs === 0 ? 1 : correctPairs / predictedPairs;
+  const recall = truePairs === 0 ? 1 : correctPairs / truePairs;
+  return { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), truePairs, predictedPairs, correctPairs };
+}
+
 async function runGenerated(count: number, args: string[]): Promise<void> {
-  void count;
-  void args;
-  void identityBlockingRules;
-  void identityComparisons;
+  if (!Number.isInteger(count) || count < 2) throw new Error('--generate needs a whole number of identities, at least 2.');
+  const baselineMB = process.memoryUsage().rss / 1024 / 1024;
+  const generated = performance.now();
+  const { records, personOf } = generateIdentities(count);
+  const generateSeconds = (performance.now() - generated) / 1000;
+  const heapAfterGenerate = process.memoryUsage().heapUsed / 1024 / 1024;
+  const threshold = argument(args, '--threshold');
+  const started = performance.now();
+  const result = linkRecords(records, {
+    comparisons: identityComparisons.map((comparison) => (comparison.type === 'phone' ? { ...comparison, defaultRegion: 'TR' } : comparison)),
+    blocking: identityBlockingRules,
+    linkType: 'dedupe',
+    cannotLink: args.includes('--no-veto') ? [] : ['email', 'phone'],
+    maxBlockSize: Number(argument(args, '--max-block') ?? 50),
+    ...(threshold ? { matchThreshold: Number(threshold) } : {}),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const score = scoreGenerated(result, records, personOf);
+  const peak = peakRssMB();
+  const summary = {
+    dataset: `generated-${count}`,
+    records: count,
+    persons: (personOf[count - 1] ?? 0) + 1,
+    precision: round(score.precision),
+    recall: round(score.recall),
+    f1: round(score.f1),
+    truePairs: score.truePairs,
+    predictedPairs: score.predictedPairs,
+    pairsCompared: result.stats.pairsCompared,
+    oversizedBlocks: result.stats.oversizedBlocks,
+    emIterations: result.stats.emIterations,
+    generateSeconds: round(generateSeconds, 2),
+    seconds: round(seconds, 2),
+    peakRssMB: round(peak, 1),
+    bytesPerIdentity: Math.round(((peak - baselineMB) * 1024 * 1024) / count),
+    inputHeapMB: round(heapAfterGenerate, 1),
+  };
+  report(summary, [
+    `generated    ${count} identities of ${summary.persons} people (${summary.generateSeconds} s to generate)`,
+    `precision    ${summary.precision}`,
+    `recall       ${summary.recall}`,
+    `f1           ${summary.f1}`,
+    `pairs        ${summary.pairsCompared} compared (${summary.oversizedBlocks} oversized blocks windowed), ${score.predictedPairs} predicted, ${score.truePairs} true`,
+    `time         ${summary.seconds} s linkage (one core)`,
+    `memory       peak RSS ${summary.peakRssMB} MB, ${summary.bytesPerIdentity} bytes per identity above the process baseline (input records alone: ${summary.inputHeapMB} MB heap)`,
+  ]);
 }

@@ -61,6 +61,7 @@ export const linkRecordsOptionsSchema = z
     em: emOptionsSchema.optional(),
     maxBlockSize: z.number().int().min(2).optional(),
     termFrequencyWeight: z.number().min(0).max(1).optional(),
+    cannotLink: z.array(z.string().min(1)).optional(),
   })
   .refine((options) => (options.reviewThreshold ?? 0) <= (options.matchThreshold ?? 1), {
     message: '`reviewThreshold` must not exceed `matchThreshold`.',

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { foldToAscii, normalizeEmail, normalizeHandle, normalizeName, normalizePhone, soundex } from './normalize.js';
+import { foldToAscii, normalizeEmail, normalizeHandle, normalizeName, soundex } from './normalize.js';
 
 /**
  * One part of a blocking key: `field` or `field:transform`. Transforms: `exact` (default),
  * `soundex`, `prefixN` / `suffixN` (first or last N characters), `digits`, `year` (first
- * four digits), `first-token`, `last-token`, `sorted-tokens`, `email`, `phone`, `handle`.
+ * four digits), `first-token`, `last-token`, `sorted-tokens`, `email`, `phone` (last eight digits), `handle`.
  */
 export type BlockingKeyPart = string;
 
@@ -49,9 +49,10 @@ function parseTransform(name: string): Transform | null {
         return email.valid ? email.value : '';
       };
     case 'phone':
+      // The last eight digits: the same with or without country code, trunk prefix or spaces.
       return (value) => {
-        const phone = normalizePhone(value);
-        return phone.valid ? phone.value : phone.value.length >= 7 ? phone.value.slice(-7) : '';
+        const digits = value.replace(/\D/g, '');
+        return digits.length >= 7 ? digits.slice(-8) : '';
       };
     case 'handle':
       return (value) => normalizeHandle(value).core;
@@ -60,15 +61,14 @@ function parseTransform(name: string): Transform | null {
   }
 }
 
-const PINNING_TRANSFORMS = new Set(['exact', 'digits', 'email', 'phone', 'handle', 'sorted-tokens']);
+const PINNING_TRANSFORMS = new Set(['exact', 'digits', 'email']);
 
 /** A rule ready to run. @internal */
 export interface CompiledBlockingRule {
   label: string;
   /**
-   * Fields whose whole normalised value the rule pins down (no transform, or `digits`,
-   * `email`, `phone`, `handle`, `sorted-tokens`): on the pairs the rule finds, their
-   * comparison says nothing new.
+   * Fields whose whole normalised value the rule pins down (no transform, `digits` or
+   * `email`): on the pairs the rule finds, their comparison says nothing new.
    */
   pinnedFields: string[];
   /** Every field the rule reads. */

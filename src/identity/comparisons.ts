@@ -85,6 +85,8 @@ export interface CompiledComparison {
   levelCount: number;
   /** Human-readable description of each level. */
   labels: string[];
+  /** How many leading levels mean "the values are equal" (term frequencies apply to them). @default 1 */
+  equalLevels?: number;
   termFrequency: boolean;
   /** Normalises a raw value; `undefined` when missing. */
   prepare(raw: string | undefined): string | undefined;
@@ -172,14 +174,16 @@ export function compileComparison(spec: ComparisonSpec): CompiledComparison {
       const thresholds = spec.thresholds ?? [0.92, 0.8];
       return {
         ...base,
-        levelCount: thresholds.length + 2,
-        labels: ['equal', ...thresholds.map((threshold) => `similar (≥ ${threshold})`), 'different'],
+        // A single equal word ("Ayşe" / "Ayşe") is much weaker evidence than an equal full name.
+        levelCount: thresholds.length + 3,
+        labels: ['equal', 'equal (one word)', ...thresholds.map((threshold) => `similar (≥ ${threshold})`), 'different'],
+        equalLevels: 2,
         termFrequency: spec.termFrequency ?? false,
         prepare: (raw) => {
           const key = normalizeName(raw).key;
           return key ? key : undefined;
         },
-        compare: (a, b) => (a === b ? 0 : levelsByThreshold(tokenSetSimilarity(a, b), thresholds)),
+        compare: (a, b) => (a === b ? (a.includes(' ') ? 0 : 1) : 1 + levelsByThreshold(tokenSetSimilarity(a, b), thresholds)),
       };
     }
     case 'date':

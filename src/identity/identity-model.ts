@@ -30,8 +30,8 @@ export const identityBlockingRules: BlockingRule[] = [['email:email'], ['phone:p
 export const defaultIdentityModel: FellegiSunterModel = {
   lambda: 0.01,
   comparisons: [
-    // name: equal, ≥ 0.92, ≥ 0.8, different
-    { name: 'name', m: [0.7, 0.18, 0.07, 0.05], u: [0.002, 0.01, 0.05, 0.938] },
+    // name: equal, equal (one word), ≥ 0.92, ≥ 0.8, different
+    { name: 'name', m: [0.6, 0.1, 0.18, 0.07, 0.05], u: [0.002, 0.01, 0.01, 0.05, 0.928] },
     // handle: equal, equal without separators, similar, different
     { name: 'handle', m: [0.45, 0.2, 0.1, 0.25], u: [0.0005, 0.001, 0.005, 0.9935] },
     // email: same address, similar user name, different

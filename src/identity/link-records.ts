@@ -18,6 +18,7 @@ import {
 import { UnionFind } from './union-find.js';
 import { linkRecordsOptionsSchema, parseOptions } from './_schemas.js';
 import { InvalidOptionsError } from '../errors.js';
+import { foldToAscii } from './normalize.js';
 
 /** One record to link. */
 export interface LinkRecord {
@@ -62,6 +63,13 @@ export interface LinkRecordsOptions {
   maxBlockSize?: number;
   /** Scale of the term-frequency adjustment (0 = off, 1 = full). @default 1 */
   termFrequencyWeight?: number;
+  /**
+   * Strong identifiers that veto a link: two clusters whose values of one of these fields
+   * are all different are never joined (the pair goes to `reviews` with `vetoed: true`).
+   * Values are compared as that field's comparison normalises them. Pairs are clustered
+   * strongest first, so the best evidence wins. @default []
+   */
+  cannotLink?: string[];
 }
 
 /** A scored candidate pair. */
@@ -72,6 +80,8 @@ export interface ScoredPair {
   weight: number;
   /** Match probability. */
   probability: number;
+  /** Set when the pair scored as a match but `cannotLink` vetoed joining its clusters. */
+  vetoed?: boolean;
 }
 
 /** Result of {@link linkRecords}. */
@@ -215,6 +225,51 @@ export function startingModel(
       const total = countsOfLevels.reduce((sum, value) => sum + value, 0);
       return { name: comparison.name, m: initialM(comparison.levelCount), u: [...countsOfLevels].map((value) => value / total) };
     }),
+  };
+}
+
+/** Tracks the strong identifiers of each cluster for `cannotLink`. */
+function createVeto(
+  fields: string[],
+  comparisons: CompiledComparison[],
+  columns: Array<Array<string | undefined>>,
+  records: ReadonlyArray<LinkRecord>,
+) {
+  if (fields.length === 0) return null;
+  const readers = fields.map((field) => {
+    const index = comparisons.findIndex((comparison) => comparison.field === field);
+    if (index >= 0) return (record: number) => (columns[index] as Array<string | undefined>)[record];
+    return (record: number) => {
+      const raw = (records[record] as LinkRecord).fields[field];
+      return raw === undefined || raw === null || String(raw).trim() === '' ? undefined : foldToAscii(String(raw).trim());
+    };
+  });
+  const clusterValues = new Map<number, Array<Set<string>>>();
+  const valuesOf = (root: number): Array<Set<string>> =>
+    clusterValues.get(root) ??
+    readers.map((read) => {
+      const value = read(root);
+      return new Set(value === undefined ? [] : [value]);
+    });
+  return {
+    conflict(rootA: number, rootB: number): boolean {
+      const first = valuesOf(rootA);
+      const second = valuesOf(rootB);
+      return first.some((values, index) => {
+        const others = second[index] as Set<string>;
+        if (values.size === 0 || others.size === 0) return false;
+        for (const value of values) if (others.has(value)) return false;
+        return true;
+      });
+    },
+    joined(rootA: number, rootB: number, root: number): void {
+      const first = valuesOf(rootA);
+      const second = valuesOf(rootB);
+      clusterValues.delete(rootA);
+      clusterValues.delete(rootB);
+      const merged = first.map((values, index) => new Set([...values, ...(second[index] as Set<string>)]));
+      if (merged.some((values) => values.size > 0)) clusterValues.set(root, merged);
+    },
   };
 }
 
@@ -383,7 +438,8 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
     const b = pairB.data[pair] as number;
     if (termFrequencyWeight > 0) {
       for (const index of termFrequencyComparisons) {
-        if (patternLevels[pattern * comparisons.length + index] !== 0) continue;
+        const level = patternLevels[pattern * comparisons.length + index] as number;
+        if (level < 0 || level >= ((comparisons[index] as CompiledComparison).equalLevels ?? 1)) continue;
         const share = (frequencies[index] as Map<string, number>).get((columns[index] as Array<string | undefined>)[a] as string) ?? 0;
         if (share > 0) weight += termFrequencyWeight * Math.log2((averageAgreement[index] as number) / share);
       }
@@ -411,6 +467,8 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
   const unionFind = new UnionFind(count);
   const matches: ScoredPair[] = [];
   const reviews: ScoredPair[] = [];
+  const veto = createVeto(parsed.cannotLink ?? [], comparisons, columns, records);
+  accepted.sort((first, second) => second.weight - first.weight);
   for (const candidate of accepted) {
     const probability = weightToProbability(candidate.weight);
     const pair: ScoredPair = {
@@ -419,12 +477,18 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
       weight: candidate.weight,
       probability,
     };
-    if (probability >= matchThreshold) {
-      matches.push(pair);
-      unionFind.union(candidate.a, candidate.b);
-    } else {
+    if (probability < matchThreshold) {
       reviews.push(pair);
+      continue;
     }
+    const rootA = unionFind.find(candidate.a);
+    const rootB = unionFind.find(candidate.b);
+    if (rootA !== rootB && veto && veto.conflict(rootA, rootB)) {
+      reviews.push({ ...pair, vetoed: true });
+      continue;
+    }
+    matches.push(pair);
+    if (unionFind.union(rootA, rootB) && veto) veto.joined(rootA, rootB, unionFind.find(rootA));
   }
   const clusters = unionFind.groups(2).map((members) => members.map((index) => (records[index] as LinkRecord).id));
 

@@ -82,6 +82,31 @@ describe('linkRecords', () => {
     expect(result.matches).toHaveLength(3);
   });
 
+  it('never joins clusters whose strong identifiers differ (cannotLink)', () => {
+    const records: LinkRecord[] = [
+      { id: 'a', fields: { name: 'Ayşe Yılmaz', email: 'ayse@example.com' } },
+      { id: 'b', fields: { name: 'AYSE YILMAZ' } },
+      { id: 'c', fields: { name: 'Ayse Yilmaz', email: 'ayse.y@example.org' } },
+    ];
+    const model: FellegiSunterModel = {
+      lambda: 0.5,
+      comparisons: [
+        { name: 'name', m: [0.9, 0.02, 0.04, 0.02, 0.02], u: [0.001, 0.01, 0.01, 0.05, 0.929] },
+        { name: 'email', m: [0.9, 0.05, 0.05], u: [0.001, 0.01, 0.989] },
+      ],
+    };
+    const spec = { comparisons: [{ type: 'name' as const, field: 'name' }, { type: 'email' as const, field: 'email' }], blocking: [['name:sorted-tokens']], model };
+    expect(linkRecords(records, spec).clusters).toEqual([['a', 'b', 'c']]);
+    const vetoed = linkRecords(records, { ...spec, cannotLink: ['email'] });
+    expect(vetoed.clusters).toHaveLength(1);
+    expect(vetoed.clusters[0]).toHaveLength(2);
+    expect(vetoed.clusters[0]).toContain('b');
+    const vetoedPairs = vetoed.reviews.filter((pair) => pair.vetoed);
+    expect(vetoedPairs).toHaveLength(2);
+    // Each vetoed pair would have joined the left-out record to the cluster.
+    for (const pair of vetoedPairs) expect(vetoed.clusters[0]!.includes(pair.a) && vetoed.clusters[0]!.includes(pair.b)).toBe(false);
+  });
+
   it('rejects malformed options and unknown blocking transforms', () => {
     expect(() => linkRecords([], { comparisons: [], blocking: [['x']] })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
     expect(() => linkRecords([], { comparisons: [{ type: 'exact', field: 'x' }], blocking: [['x:metaphone']] })).toThrowError(/Unknown blocking transform/);
