@@ -1,0 +1,466 @@
+import { z } from 'zod';
+import { InvalidPayloadError, WebhookVerificationError, type InteractionInput, type JSONObject } from 'social-crm';
+import {
+  decodeUtf8,
+  hmac,
+  parseAdapterOptions,
+  parseJson,
+  readRawBody,
+  toBase64,
+  toChannelApiError,
+  verifyHmacSignature,
+  type AdapterContext,
+  type AdapterWarning,
+  type ChannelAdapter,
+  type ChannelEvent,
+  type PollResult,
+  type RejectedItem,
+  type WebhookResult,
+} from 'social-crm/adapter-kit';
+import {
+  normalizeAaaDirectMessage,
+  normalizeAaaFavorite,
+  normalizeAaaTweet,
+  normalizeTweet,
+  toIsoDate,
+  type NormalizeContext,
+} from './normalize.js';
+import { sendXReply } from './send-reply.js';
+import { readXError, readXRateLimit } from './x-errors.js';
+import {
+  aaaDirectMessageEventSchema,
+  aaaEnvelopeSchema,
+  aaaFavoriteEventSchema,
+  aaaMarkReadEventSchema,
+  aaaTweetDeleteEventSchema,
+  aaaTweetSchema,
+  aaaUserSchema,
+  xActivityDeleteSchema,
+  xActivityEnvelopeSchema,
+  xTimelineResponseSchema,
+  xTweetSchema,
+  xUserSchema,
+  type AaaUser,
+  type XUser,
+} from './x-schemas.js';
+
+const ADAPTER_ID = 'x';
+
+/** The header X signs every webhook POST with: `sha256=<base64 HMAC-SHA256(consumer secret, raw body)>`. */
+export const X_SIGNATURE_HEADER = 'x-twitter-webhooks-signature';
+
+/** Options of {@link xAdapter}. Tokens are taken only from here; the adapter never reads the environment. */
+export interface XAdapterOptions {
+  /** Numeric id of the brand's X account (not the @handle). Its Posts are `outbound`, and its mentions are polled. */
+  userId: string;
+  /**
+   * App-only bearer token, for reading (mentions timeline, recent search).
+   * @default the `userAccessToken`, when only that is given
+   */
+  bearerToken?: string;
+  /**
+   * OAuth 2.0 user-context access token of the brand account, for writing: replies need
+   * `tweet.read tweet.write users.read`, direct messages `dm.read dm.write tweet.read users.read`.
+   * Without it the adapter cannot reply. Refresh it yourself and create a new adapter when it changes.
+   */
+  userAccessToken?: string;
+  /**
+   * The app's consumer secret (API secret key), for webhooks: it answers the CRC challenge and
+   * verifies `x-twitter-webhooks-signature`. Without it the adapter has no webhook.
+   */
+  consumerSecret?: string;
+  /**
+   * Brand keywords for recent search (last 7 days), e.g. `['acme', '"acme router"', '#acmefail']`.
+   * Joined with `OR`; retweets are left out. Without keywords only mentions are polled.
+   * @default []
+   */
+  keywords?: string[];
+  /** @default 'https://api.x.com' */
+  apiBaseUrl?: string;
+  /** Adapter id (webhook path segment and `channel`); give each brand account its own. @default 'x' */
+  id?: string;
+  /** Posts per page (X allows 5–100 for mentions, 10–100 for search). @default 100 */
+  maxResults?: number;
+}
+
+const SEARCH_QUERY_LIMIT = 512;
+
+/** Quotes a keyword with spaces (an exact phrase); operators and `#tags` pass through. */
+function searchTerm(keyword: string): string {
+  const trimmed = keyword.trim();
+  if (/^".*"$/.test(trimmed) || !/\s/.test(trimmed)) return trimmed;
+  return `"${trimmed.replace(/"/g, '')}"`;
+}
+
+/** The recent-search query for the keywords, or `undefined` without keywords. */
+export function buildSearchQuery(keywords: string[]): string | undefined {
+  if (!keywords.length) return undefined;
+  const terms = keywords.map(searchTerm);
+  return `${terms.length > 1 ? `(${terms.join(' OR ')})` : terms[0]} -is:retweet`;
+}
+
+const optionsSchema = z
+  .object({
+    userId: z.string().regex(/^\d+$/, 'Use the numeric id of the brand account, not its @handle.'),
+    bearerToken: z.string().min(1).optional(),
+    userAccessToken: z.string().min(1).optional(),
+    consumerSecret: z.string().min(1).optional(),
+    keywords: z.array(z.string().trim().min(1)).default([]),
+    apiBaseUrl: z
+      .string()
+      .url()
+      .default('https://api.x.com')
+      .transform((url) => url.replace(/\/+$/, '')),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+    maxResults: z.number().int().min(10).max(100).default(100),
+  })
+  .superRefine((value, context) => {
+    if (!value.bearerToken && !value.userAccessToken && !value.consumerSecret) {
+      context.addIssue({ code: 'custom', path: ['bearerToken'], message: 'Pass `bearerToken` or `userAccessToken` (polling, replies) and/or `consumerSecret` (webhooks); with none the adapter can do nothing.' });
+    }
+    const query = buildSearchQuery(value.keywords);
+    if (query && query.length > SEARCH_QUERY_LIMIT) {
+      context.addIssue({ code: 'custom', path: ['keywords'], message: `The search query is ${query.length} characters; X accepts ${SEARCH_QUERY_LIMIT}. Use fewer keywords.` });
+    }
+  });
+
+type Settings = z.output<typeof optionsSchema>;
+
+const TWEET_FIELDS = 'created_at,conversation_id,in_reply_to_user_id,referenced_tweets,public_metrics,lang,entities,edit_history_tweet_ids,author_id';
+const USER_FIELDS = 'username,name,verified,public_metrics,profile_image_url,location';
+const EXPANSIONS = 'author_id,referenced_tweets.id,in_reply_to_user_id';
+
+// ---------------------------------------------------------------------------------------------
+// Cursor: per-stream since_id and page token, as opaque JSON
+// ---------------------------------------------------------------------------------------------
+
+type StreamName = 'mentions' | 'search';
+
+const streamStateSchema = z.object({
+  /** Newest id already stored by a completed run: the next run's `since_id`. */
+  sinceId: z.string().optional(),
+  /** Token of the next page of the run in progress. */
+  nextToken: z.string().optional(),
+  /** Newest id of the run in progress (from its first page); becomes `sinceId` when the run ends. */
+  runNewestId: z.string().optional(),
+  /** The search query the tokens belong to; a changed query starts over. */
+  query: z.string().optional(),
+});
+type StreamState = z.output<typeof streamStateSchema>;
+
+const cursorSchema = z.object({
+  v: z.literal(1),
+  mentions: streamStateSchema.default({}),
+  search: streamStateSchema.default({}),
+});
+type CursorState = z.output<typeof cursorSchema>;
+
+function decodeCursor(cursor: string | undefined, warnings: AdapterWarning[]): CursorState {
+  if (!cursor) return { v: 1, mentions: {}, search: {} };
+  try {
+    return cursorSchema.parse(JSON.parse(cursor));
+  } catch {
+    warnings.push({ type: 'malformed', message: 'The saved poll cursor could not be read; polling starts over (stored items are skipped as duplicates).', details: { cursor } });
+    return { v: 1, mentions: {}, search: {} };
+  }
+}
+
+function newestId(ids: Array<string | undefined>): string | undefined {
+  let newest: string | undefined;
+  for (const id of ids) {
+    if (!id || !/^\d+$/.test(id)) continue;
+    if (newest === undefined || BigInt(id) > BigInt(newest)) newest = id;
+  }
+  return newest;
+}
+
+function omitUndefined(state: StreamState): StreamState {
+  return Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined)) as StreamState;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The adapter
+// ---------------------------------------------------------------------------------------------
+
+/** Only characters X uses in CRC tokens: a token that looks like JSON would turn the CRC into a signing oracle. */
+const CRC_TOKEN_PATTERN = /^[\w\-+/=.~]{1,512}$/;
+
+/** Keys of an Account Activity delivery that describe it rather than carry events. */
+const AAA_ENVELOPE_KEYS = new Set(['for_user_id', 'users', 'apps', 'user_has_blocked', 'is_blocked_by', 'source', 'target']);
+/** Events the CRM does not store: acknowledged with an `ignored` warning. */
+const AAA_IGNORED_KEYS = new Set([
+  'follow_events',
+  'unfollow_events',
+  'block_events',
+  'unblock_events',
+  'mute_events',
+  'unmute_events',
+  'user_event',
+  'replay_job_status',
+  'spaces_events',
+]);
+const TWEET_EVENT_TYPES = new Set(['post.create', 'post.mention.create', 'post.reply.create', 'post.quote.create']);
+
+/**
+ * The X (API v2) channel: polls the brand's mentions and a keyword search, receives Account
+ * Activity (and X Activity API) webhooks, and replies in threads or by direct message.
+ *
+ * Capabilities follow the credentials: polling needs `bearerToken` or `userAccessToken`,
+ * webhooks need `consumerSecret`, replies and DMs need `userAccessToken`.
+ *
+ * @example
+ * const x = xAdapter({
+ *   userId: '1234567890',
+ *   bearerToken: secrets.X_BEARER_TOKEN,
+ *   userAccessToken: await tokens.x(),
+ *   consumerSecret: secrets.X_CONSUMER_SECRET,
+ *   keywords: ['acme', '"acme router"'],
+ * });
+ * const crm = createSocialCrm({ ledger, adapters: [x] });
+ */
+export function xAdapter(options: XAdapterOptions): ChannelAdapter {
+  const settings: Settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+  const id = settings.id;
+  const readToken = settings.bearerToken ?? settings.userAccessToken;
+  const searchQuery = buildSearchQuery(settings.keywords);
+  const canPoll = readToken !== undefined;
+  const canWebhook = settings.consumerSecret !== undefined;
+  const canWrite = settings.userAccessToken !== undefined;
+
+  function normalizeContext(source: NormalizeContext['source'], forUserId?: string): NormalizeContext {
+    return {
+      channel: id,
+      brandUserIds: new Set([settings.userId, ...(forUserId ? [forUserId] : [])]),
+      source,
+      recipientId: forUserId ?? settings.userId,
+    };
+  }
+
+  async function fetchPage(stream: StreamName, state: StreamState, limit: number | undefined, context: AdapterContext) {
+    const size = Math.max(stream === 'mentions' ? 5 : 10, Math.min(limit ?? settings.maxResults, settings.maxResults));
+    const url = stream === 'mentions' ? `${settings.apiBaseUrl}/2/users/${settings.userId}/mentions` : `${settings.apiBaseUrl}/2/tweets/search/recent`;
+    const searchParams = new URLSearchParams({
+      max_results: String(size),
+      expansions: EXPANSIONS,
+      'tweet.fields': TWEET_FIELDS,
+      'user.fields': USER_FIELDS,
+    });
+    if (stream === 'search') searchParams.set('query', searchQuery!);
+    if (state.sinceId) searchParams.set('since_id', state.sinceId);
+    if (state.nextToken) searchParams.set(stream === 'mentions' ? 'pagination_token' : 'next_token', state.nextToken);
+    try {
+      const body = await context.http
+        .get(url, { searchParams, headers: { authorization: `Bearer ${readToken}` }, ...(context.signal ? { signal: context.signal } : {}) })
+        .json();
+      return xTimelineResponseSchema.parse(body);
+    } catch (error) {
+      if (error instanceof z.ZodError) {
+        throw new InvalidPayloadError(`[${id}] GET ${url} answered a body that is not a timeline: ${error.issues[0]?.message ?? ''}`, { cause: error });
+      }
+      throw await toChannelApiError(id, error, readXError);
+    }
+  }
+
+  async function doPoll(request: { cursor: string | undefined; limit?: number }, context: AdapterContext): Promise<PollResult> {
+    const warnings: AdapterWarning[] = [];
+    const rejected: RejectedItem[] = [];
+    const state = decodeCursor(request.cursor, warnings);
+    if (state.search.query !== searchQuery) state.search = searchQuery ? { query: searchQuery } : {};
+    const streams: StreamName[] = searchQuery ? ['mentions', 'search'] : ['mentions'];
+    // Finish the pages of a run in progress before starting a new run: a new run's since_id
+    // would skip the older pages that are still waiting.
+    const pending = streams.filter((stream) => state[stream].nextToken);
+    const events: ChannelEvent[] = [];
+    const seen = new Set<string>();
+    for (const stream of pending.length ? pending : streams) {
+      const current = state[stream];
+      const page = await fetchPage(stream, current, request.limit, context);
+      const users = new Map<string, XUser>();
+      for (const candidate of page.includes?.users ?? []) {
+        const user = xUserSchema.safeParse(candidate);
+        if (user.success) users.set(user.data.id, user.data);
+      }
+      const items: InteractionInput[] = [];
+      for (const candidate of page.data ?? []) {
+        const tweet = xTweetSchema.safeParse(candidate);
+        if (!tweet.success) {
+          rejected.push({ payload: candidate, error: new Error(`Not a Post: ${tweet.error.issues[0]?.message ?? 'invalid'}`) });
+          continue;
+        }
+        items.push(normalizeTweet(tweet.data, users, normalizeContext(stream), context.now()));
+      }
+      for (const error of page.errors ?? []) {
+        warnings.push({ type: 'other', message: `X reported a partial error: ${error.detail ?? error.title ?? error.message ?? 'unknown'}`, details: { stream } });
+      }
+      // X answers newest first; oldest first lets a reply find its parent in the same page.
+      for (const interaction of items.reverse()) {
+        if (seen.has(interaction.nativeId)) continue;
+        seen.add(interaction.nativeId);
+        events.push({ type: 'interaction', interaction });
+      }
+      const runNewestId = current.nextToken ? current.runNewestId : newestId([page.meta?.newest_id, ...(page.data ?? []).map((item) => (item as { id?: string }).id)]);
+      state[stream] = omitUndefined(
+        page.meta?.next_token
+          ? { ...current, nextToken: page.meta.next_token, runNewestId }
+          : { sinceId: newestId([runNewestId, current.sinceId]) ?? current.sinceId, query: current.query },
+      );
+    }
+    return {
+      events,
+      cursor: JSON.stringify(state),
+      hasMore: streams.some((stream) => state[stream].nextToken !== undefined),
+      ...(rejected.length ? { rejected } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    };
+  }
+
+  async function answerCrc(request: Request): Promise<WebhookResult> {
+    const token = new URL(request.url).searchParams.get('crc_token');
+    if (!token) throw new InvalidPayloadError(`[${id}] A GET to the webhook must carry \`crc_token\` (X's challenge-response check).`);
+    if (!CRC_TOKEN_PATTERN.test(token)) {
+      throw new WebhookVerificationError('invalid-token', `[${id}] The \`crc_token\` has characters X does not use; the challenge was not answered.`);
+    }
+    const digest = await hmac('SHA-256', settings.consumerSecret!, token);
+    return { response: Response.json({ response_token: `sha256=${toBase64(digest)}` }), events: [] };
+  }
+
+  /** Runs `handle` on each schema-valid item of an `*_events` array; the rest are rejected. */
+  function eachItem<Item>(value: unknown, schema: z.ZodType<Item>, key: string, rejected: RejectedItem[], handle: (item: Item, raw: unknown) => void) {
+    if (!Array.isArray(value)) {
+      rejected.push({ payload: value, error: new Error(`\`${key}\` is not an array.`) });
+      return;
+    }
+    for (const raw of value) {
+      const parsed = schema.safeParse(raw);
+      if (parsed.success) handle(parsed.data, raw);
+      else rejected.push({ payload: raw, error: new Error(`${key}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`) });
+    }
+  }
+
+  function handleAccountActivity(payload: Record<string, unknown>, now: Date): WebhookResult {
+    const envelope = aaaEnvelopeSchema.safeParse(payload);
+    const forUserId = envelope.success ? envelope.data.for_user_id : undefined;
+    const context = normalizeContext('account-activity', forUserId);
+    const users = new Map<string, AaaUser>();
+    for (const [userId, candidate] of Object.entries(envelope.success ? envelope.data.users ?? {} : {})) {
+      const user = aaaUserSchema.safeParse(candidate);
+      if (user.success) users.set(userId, user.data);
+    }
+    const events: ChannelEvent[] = [];
+    const rejected: RejectedItem[] = [];
+    const warnings: AdapterWarning[] = [];
+    for (const [key, value] of Object.entries(payload)) {
+      if (AAA_ENVELOPE_KEYS.has(key) || key === 'direct_message_indicate_typing_events') continue;
+      switch (key) {
+        case 'tweet_create_events':
+          eachItem(value, aaaTweetSchema, key, rejected, (tweet) => events.push({ type: 'interaction', interaction: normalizeAaaTweet(tweet, context, now) }));
+          break;
+        case 'favorite_events':
+          eachItem(value, aaaFavoriteEventSchema, key, rejected, (favorite) => events.push({ type: 'interaction', interaction: normalizeAaaFavorite(favorite, context, now) }));
+          break;
+        case 'direct_message_events':
+          eachItem(value, aaaDirectMessageEventSchema, key, rejected, (message) => {
+            if (message.type !== 'message_create' || !message.message_create) {
+              warnings.push({ type: 'ignored', message: `Direct message event of type \`${message.type}\` was ignored.`, details: { id: message.id } });
+              return;
+            }
+            events.push({ type: 'interaction', interaction: normalizeAaaDirectMessage({ ...message, message_create: message.message_create }, users, context, now) });
+          });
+          break;
+        case 'tweet_delete_events':
+          eachItem(value, aaaTweetDeleteEventSchema, key, rejected, (deletion) =>
+            events.push({ type: 'deletion', channel: id, nativeId: deletion.status.id, deletedAt: toIsoDate(deletion.timestamp_ms, now) }),
+          );
+          break;
+        case 'direct_message_mark_read_events':
+          eachItem(value, aaaMarkReadEventSchema, key, rejected, (read) => {
+            // Only a customer reading the brand's messages is a receipt for something we sent.
+            if (context.brandUserIds.has(read.sender_id)) return;
+            events.push({ type: 'delivery-status', channel: id, nativeId: read.last_read_event_id, status: 'read', at: toIsoDate(read.created_timestamp, now) });
+          });
+          break;
+        default:
+          warnings.push(
+            AAA_IGNORED_KEYS.has(key)
+              ? { type: 'ignored', message: `Account Activity \`${key}\` is not stored by the CRM.`, details: { key } }
+              : { type: 'unsupported', message: `Unknown Account Activity event \`${key}\` was acknowledged and ignored.`, details: { key } },
+          );
+      }
+    }
+    return { events, rejected, warnings };
+  }
+
+  function handleActivityApi(envelope: z.output<typeof xActivityEnvelopeSchema>, now: Date): WebhookResult {
+    const { event_type: eventType, payload, includes, filter } = envelope.data;
+    const context = normalizeContext('activity-api', filter?.user_id);
+    if (TWEET_EVENT_TYPES.has(eventType)) {
+      const tweet = xTweetSchema.safeParse(payload);
+      if (!tweet.success) return { events: [], rejected: [{ payload, error: new Error(`${eventType}: the payload is not a Post.`) }] };
+      const users = new Map<string, XUser>();
+      for (const candidate of includes?.users ?? []) {
+        const user = xUserSchema.safeParse(candidate);
+        if (user.success) users.set(user.data.id, user.data);
+      }
+      const interaction = normalizeTweet(tweet.data, users, context, now);
+      const metadata = { ...(interaction.channelMetadata?.x as JSONObject | undefined), eventType, ...(envelope.data.event_uuid ? { eventUuid: envelope.data.event_uuid } : {}) };
+      return { events: [{ type: 'interaction', interaction: { ...interaction, channelMetadata: { x: metadata } } }] };
+    }
+    if (eventType === 'post.delete') {
+      const deletion = xActivityDeleteSchema.safeParse(payload);
+      if (!deletion.success) return { events: [], rejected: [{ payload, error: new Error('post.delete: the payload has no `id`.') }] };
+      return { events: [{ type: 'deletion', channel: id, nativeId: deletion.data.id, deletedAt: now.toISOString() }] };
+    }
+    if (typeof payload === 'object' && payload !== null && 'direct_message_events' in payload) {
+      return handleAccountActivity({ ...(payload as Record<string, unknown>), ...(filter?.user_id ? { for_user_id: filter.user_id } : {}) }, now);
+    }
+    return { events: [], warnings: [{ type: 'unsupported', message: `X Activity event \`${eventType}\` was acknowledged and ignored.`, details: { eventType } }] };
+  }
+
+  async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
+    if (request.method === 'GET') return answerCrc(request);
+    if (request.method !== 'POST') throw new InvalidPayloadError(`[${id}] X calls the webhook with GET (CRC) or POST, not ${request.method}.`, { status: 405 });
+    const body = await readRawBody(request);
+    await verifyHmacSignature({
+      algorithm: 'SHA-256',
+      secret: settings.consumerSecret!,
+      payload: body,
+      signature: request.headers.get(X_SIGNATURE_HEADER),
+      encoding: 'base64',
+      prefix: 'sha256=',
+      headerName: X_SIGNATURE_HEADER,
+    });
+    const payload = parseJson(decodeUtf8(body));
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      return { events: [], rejected: [{ payload, error: new Error('The body is not a JSON object.') }] };
+    }
+    const activity = xActivityEnvelopeSchema.safeParse(payload);
+    if (activity.success) return handleActivityApi(activity.data, context.now());
+    return handleAccountActivity(payload as Record<string, unknown>, context.now());
+  }
+
+  return {
+    specificationVersion: 'v1',
+    id,
+    displayName: 'X (API v2)',
+    capabilities: {
+      webhook: canWebhook,
+      poll: canPoll,
+      reply: canWrite,
+      directMessage: canWrite,
+      edits: true,
+      deletes: canWebhook,
+      reactions: true,
+      threads: true,
+      deliveryReceipts: canWebhook,
+    },
+    rateLimitFromResponse: readXRateLimit,
+    ...(canPoll ? { doPoll } : {}),
+    ...(canWebhook ? { doHandleWebhook } : {}),
+    ...(canWrite
+      ? {
+          doSendReply: (reply, context) =>
+            sendXReply(reply, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: settings.userAccessToken! }),
+        }
+      : {}),
+  };
+}
