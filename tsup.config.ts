@@ -32,7 +32,8 @@ const pick = (keep: (name: string) => boolean) => Object.fromEntries(Object.entr
 
 const shared: Options = {
   dts: true,
-  clean: true,
+  // `npm run build` empties dist/ first: the two configs run at once, so neither may clean.
+  clean: false,
   sourcemap: true,
   target: 'node20',
   platform: 'neutral',
@@ -46,5 +47,5 @@ const shared: Options = {
 
 export default defineConfig([
   { ...shared, entry: pick((name) => !esmOnly.has(name)), format: ['esm', 'cjs'] },
-  { ...shared, entry: pick((name) => esmOnly.has(name)), format: ['esm'], clean: false },
+  { ...shared, entry: pick((name) => esmOnly.has(name)), format: ['esm'] },
 ]);
