@@ -16,9 +16,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { buildLexicon, denseFeatures, DENSE_FEATURES, scoreRules, sparseFeatures, type LexiconIndex } from '../src/classifier/sentiment.js';
+import {
+  buildLexicon,
+  combineSentiment,
+  denseFeatures,
+  DENSE_FEATURES,
+  loadLinearModel,
+  predictLinear,
+  scoreRules,
+  sparseFeatures,
+  type LexiconIndex,
+  type LinearModelData,
+} from '../src/classifier/sentiment.js';
 import { scanText, type LanguageTable } from '../src/classifier/_text.js';
-import { DATA_FOLDER, isHeldOut, readRows, seededRandom, type DataRow } from './_classifier-data.js';
+import { DATA_FOLDER, isCalibration, isHeldOut, readRows, seededRandom, type DataRow } from './_classifier-data.js';
 
 const SEED = 20261122;
 const LANGUAGE_BITS = 16;
@@ -26,6 +37,8 @@ const WORD_BITS = 17;
 const SENTIMENT_BITS = 17;
 const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 6);
 const L2 = Number(process.env.TRAIN_L2 ?? 1e-4);
+/** Neutral band for Turkish, whose data has no neutral class: a fixed, uncalibrated choice. */
+const TURKISH_NEUTRAL_BAND = Number(process.env.TRAIN_TR_NEUTRAL ?? 0.3);
 const modelFolder = fileURLToPath(new URL('../src/classifier/model/', import.meta.url));
 
 function load(relative: string): DataRow[] {
@@ -34,9 +47,14 @@ function load(relative: string): DataRow[] {
   return rows;
 }
 
-function trainRows(relative: string): DataRow[] {
+/** Rows training may see: not held out (and, for sentiment, not kept for calibration). */
+function trainRows(relative: string, part: 'train' | 'calibration' | 'both' = 'both'): DataRow[] {
   const file = relative.split('/').pop()!;
-  return load(relative).filter((row) => !isHeldOut(file, row.id));
+  return load(relative).filter((row) => {
+    if (isHeldOut(file, row.id)) return false;
+    if (part === 'both') return true;
+    return isCalibration(file, row.id) === (part === 'calibration');
+  });
 }
 
 function toBase64(bytes: Int8Array | Uint8Array): string {
@@ -105,6 +123,7 @@ interface Example {
   dense: number[];
   label: number;
   weight: number;
+  ruleRaw: number;
 }
 
 function featurise(rows: Array<{ text: string; label: string; weight: number }>, classes: readonly string[], lexicon: LexiconIndex): Example[] {
@@ -114,12 +133,12 @@ function featurise(rows: Array<{ text: string; label: string; weight: number }>,
     if (label < 0) continue;
     const scan = scanText(row.text);
     const rules = scoreRules(scan, lexicon);
-    examples.push({ sparse: sparseFeatures(scan, lexicon, []).slice(), dense: denseFeatures(scan, rules), label, weight: row.weight });
+    examples.push({ sparse: sparseFeatures(scan, lexicon, []).slice(), dense: denseFeatures(scan, rules), label, weight: row.weight, ruleRaw: rules.raw });
   }
   return examples;
 }
 
-function trainSoftmax(examples: Example[], classes: readonly string[], bits: number, epochs: number, l2: number): string {
+function trainSoftmax(examples: Example[], classes: readonly string[], bits: number, epochs: number, l2: number): LinearModelData {
   const classCount = classes.length;
   const mask = (1 << bits) - 1;
   const denseCount = DENSE_FEATURES.length;
@@ -130,7 +149,8 @@ function trainSoftmax(examples: Example[], classes: readonly string[], bits: num
   const bias = new Float64Array(classCount);
   const random = seededRandom(SEED);
   const order = examples.map((_, index) => index);
-  const rate = Number(process.env.TRAIN_RATE ?? 0.05);
+  const rate = Number(process.env.TRAIN_RATE ?? 0.02);
+  const denseRate = Number(process.env.TRAIN_DENSE_RATE ?? 0.3);
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let index = order.length - 1; index > 0; index--) {
       const other = Math.floor(random() * (index + 1));
@@ -161,7 +181,7 @@ function trainSoftmax(examples: Example[], classes: readonly string[], bits: num
         for (let feature = 0; feature < denseCount; feature++) {
           const step = gradient * example.dense[feature]!;
           denseSquared[label]![feature]! += step * step;
-          dense[label]![feature]! -= (rate * step) / Math.sqrt(denseSquared[label]![feature]!);
+          dense[label]![feature]! -= (denseRate * step) / Math.sqrt(denseSquared[label]![feature]!);
         }
       }
     }
@@ -172,12 +192,41 @@ function trainSoftmax(examples: Example[], classes: readonly string[], bits: num
   const quantised = new Int8Array(weights.length);
   for (let index = 0; index < weights.length; index++) quantised[index] = Math.round(weights[index]! / scale);
   const round = (value: number) => Math.round(value * 1e5) / 1e5;
-  return (
-    `{\n  classes: ${JSON.stringify(classes)},\n  bits: ${bits},\n  scale: ${scale},\n` +
-    `  bias: ${JSON.stringify(Array.from(bias, round))},\n` +
-    `  dense: ${JSON.stringify(dense.map((row) => Array.from(row, round)))},\n` +
-    `  weights: '${toBase64(quantised)}',\n}`
-  );
+  return {
+    classes,
+    bits,
+    scale,
+    bias: Array.from(bias, round),
+    dense: dense.map((row) => Array.from(row, round)),
+    weights: toBase64(quantised),
+    blend: { model: 1, neutral: 0.2 },
+  };
+}
+
+/** Picks the blend (model weight, neutral band) with the best macro-recall on calibration rows. */
+function calibrate(data: LinearModelData, examples: Example[], classes: readonly string[], fixedNeutral?: number): LinearModelData {
+  const model = loadLinearModel(data);
+  const probabilities = examples.map((example) => predictLinear(model, example.sparse, example.dense));
+  let best = { macroRecall: -1, model: 1, neutral: 0.2 };
+  for (const weight of [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 3]) {
+    for (const neutral of fixedNeutral === undefined ? [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8] : [fixedNeutral]) {
+      const hits = classes.map(() => 0);
+      const totals = classes.map(() => 0);
+      examples.forEach((example, index) => {
+        const decision = combineSentiment(probabilities[index]!, example.ruleRaw, { model: weight, neutral });
+        totals[example.label]! += 1;
+        if (classes[example.label] === decision.label) hits[example.label]! += 1;
+      });
+      const macroRecall = hits.reduce((sum, hit, label) => sum + hit / Math.max(1, totals[label]!), 0) / classes.length;
+      if (macroRecall > best.macroRecall) best = { macroRecall, model: weight, neutral };
+    }
+  }
+  console.log(`  calibration: model weight ${best.model}, neutral band ${best.neutral}, macro-recall ${best.macroRecall.toFixed(3)} on ${examples.length} rows`);
+  return { ...data, blend: { model: best.model, neutral: best.neutral } };
+}
+
+function serialise(data: LinearModelData): string {
+  return JSON.stringify(data, null, 2).replace(/"(\w+)":/g, '$1:');
 }
 
 function vaderLexiconRows(): Array<{ text: string; label: string; weight: number }> {
@@ -195,28 +244,41 @@ function trainSentiment(): void {
   const english = buildLexicon('en');
   const englishClasses = ['negative', 'neutral', 'positive'] as const;
   const englishRows = [
-    ...trainRows('sentiment/en-tweeteval-val.jsonl').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'negative' ? 2 : 1 })),
-    ...trainRows('sentiment/en-vader-dev.jsonl').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'neutral' ? 1.2 : 0.8 })),
+    ...trainRows('sentiment/en-tweeteval-val.jsonl', 'train').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'negative' ? 2 : 1 })),
+    ...trainRows('sentiment/en-vader-dev.jsonl', 'train').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'neutral' ? 1.2 : 0.8 })),
     ...vaderLexiconRows(),
   ];
-  const englishModel = trainSoftmax(featurise(englishRows, englishClasses, english), englishClasses, SENTIMENT_BITS, EPOCHS, L2);
-  console.log(`sentiment en: ${englishRows.length} rows`);
+  const englishCalibration = [...trainRows('sentiment/en-tweeteval-val.jsonl', 'calibration'), ...trainRows('sentiment/en-vader-dev.jsonl', 'calibration')].map((row) => ({ ...row, weight: 1 }));
+  console.log(`sentiment en: ${englishRows.length} rows, ${englishCalibration.length} for calibration`);
+  const englishModel = calibrate(
+    trainSoftmax(featurise(englishRows, englishClasses, english), englishClasses, SENTIMENT_BITS, EPOCHS, L2),
+    featurise(englishCalibration, englishClasses, english),
+    englishClasses,
+  );
 
   const turkish = buildLexicon('tr');
   const turkishClasses = ['negative', 'positive'] as const;
   const turkishRows = [
-    ...trainRows('sentiment/tr-movie-reviews-train.jsonl').map((row) => ({ text: row.text, label: row.label, weight: 1 })),
-    ...trainRows('sentiment/tr-aydin-dev.jsonl').map((row) => ({ text: row.text, label: row.label, weight: 4 })),
+    ...trainRows('sentiment/tr-movie-reviews-train.jsonl', 'train').map((row) => ({ text: row.text, label: row.label, weight: 1 })),
+    ...trainRows('sentiment/tr-aydin-dev.jsonl', 'train').map((row) => ({ text: row.text, label: row.label, weight: 4 })),
   ];
-  const turkishModel = trainSoftmax(featurise(turkishRows, turkishClasses, turkish), turkishClasses, SENTIMENT_BITS, EPOCHS, L2);
-  console.log(`sentiment tr: ${turkishRows.length} rows`);
+  const turkishCalibration = [...trainRows('sentiment/tr-movie-reviews-train.jsonl', 'calibration'), ...trainRows('sentiment/tr-aydin-dev.jsonl', 'calibration')].map((row) => ({ ...row, weight: 1 }));
+  console.log(`sentiment tr: ${turkishRows.length} rows, ${turkishCalibration.length} for calibration`);
+  // Turkish training data has no neutral class, so only the model weight is calibrated.
+  const turkishModel = calibrate(
+    trainSoftmax(featurise(turkishRows, turkishClasses, turkish), turkishClasses, SENTIMENT_BITS, EPOCHS, L2),
+    featurise(turkishCalibration, turkishClasses, turkish),
+    turkishClasses,
+    0,
+  );
+  turkishModel.blend = { ...turkishModel.blend, neutral: TURKISH_NEUTRAL_BAND };
 
   writeFileSync(
     `${modelFolder}sentiment.ts`,
     `/** @internal Hashed linear sentiment models (trained by scripts/train-classifier.ts). */\n` +
       `import type { LinearModelData } from '../sentiment.js';\n\n` +
-      `export const SENTIMENT_EN: LinearModelData = ${englishModel};\n\n` +
-      `export const SENTIMENT_TR: LinearModelData = ${turkishModel};\n`,
+      `export const SENTIMENT_EN: LinearModelData = ${serialise(englishModel)};\n\n` +
+      `export const SENTIMENT_TR: LinearModelData = ${serialise(turkishModel)};\n`,
   );
 }
 

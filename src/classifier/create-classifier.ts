@@ -4,13 +4,14 @@
  * @module
  */
 import type { Classifier, ClassifierInput } from '../classifier-port.js';
-import type { Classification, IntentLabel, SentimentLabel } from '../interaction.js';
+import type { Classification, IntentLabel } from '../interaction.js';
 import { detectLanguage, languageTable, type LanguageSettings } from './detect-language.js';
 import { builtInIntentRules, compileIntentRules, keywordRules, matchIntentRules, routeDepartment, vote, type IntentEvidence, type PhraseMatcher } from './intent.js';
 import { SENTIMENT_EN, SENTIMENT_TR } from './model/sentiment.js';
 import { resolveClassifierOptions, type ClassifierOptions } from './options.js';
 import {
   buildLexicon,
+  combineSentiment,
   denseFeatures,
   foldTerm,
   loadLinearModel,
@@ -100,23 +101,8 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
     const rules = scoreRules(scan, pack.lexicon);
     const dense = denseFeatures(scan, rules);
     const probabilities = predictLinear(pack.model, sparseFeatures(scan, pack.lexicon, sparse), dense);
-    let label: SentimentLabel;
-    let score: number;
-    let confidence: number;
-    if (pack.model.classes.length === 3) {
-      const [negative, neutral, positive] = probabilities as [number, number, number];
-      score = positive - negative;
-      label = negative >= neutral && negative >= positive ? 'negative' : positive >= neutral ? 'positive' : 'neutral';
-      confidence = Math.max(negative, neutral, positive);
-    } else {
-      const [negative, positive] = probabilities as [number, number];
-      score = positive - negative;
-      const cueStrength = Math.abs(rules.raw);
-      const band = cueStrength === 0 ? resolved.neutralBand * 2 : resolved.neutralBand;
-      label = Math.abs(score) < band ? 'neutral' : score > 0 ? 'positive' : 'negative';
-      confidence = label === 'neutral' ? 1 - Math.abs(score) / Math.max(band, 1e-6) * 0.5 : Math.max(negative, positive);
-    }
-    score = clamp(score, -1, 1);
+    const neutralBand = resolved.neutralBand ?? pack.model.blend.neutral;
+    const { label, score, confidence } = combineSentiment(probabilities, rules.raw, pack.model.blend, neutralBand);
     const sentimentCues = rules.cues.map(({ cue, value }) => (value === 0 ? cue : `${cue} (${value > 0 ? '+' : ''}${round(value)})`));
     if (rules.negations > 0) sentimentCues.push(`negation ×${rules.negations}`);
     if (sentimentCues.length === 0) sentimentCues.push('learned word model only (no lexicon cue)');

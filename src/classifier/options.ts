@@ -76,9 +76,9 @@ export interface ClassifierOptions {
     /** Minimum confidence for an intent to be reported. @default 0.5 */
     intent?: number;
     /**
-     * Half-width of the neutral band on the sentiment score for Turkish (whose model is
-     * trained on positive/negative data only) and the minimum margin for English.
-     * @default 0.25
+     * Half-width of the neutral band on the combined sentiment evidence: below it the label
+     * is `neutral`. Raise it for fewer polar labels.
+     * @default each model's own band (English: calibrated on held-back rows; Turkish: 0.3)
      */
     neutral?: number;
     /** Nats of evidence the English/Turkish model needs to overrule the locale. @default 1.5 */
@@ -94,7 +94,8 @@ export interface ResolvedClassifierOptions {
   defaultLanguage: string;
   lexicon: Partial<Record<'en' | 'tr', LexiconExtension>>;
   intentThreshold: number;
-  neutralBand: number;
+  /** Undefined: each model's own calibrated band. */
+  neutralBand: number | undefined;
   languageMargin: number;
   id: string;
 }
@@ -121,7 +122,7 @@ export function resolveClassifierOptions(options: ClassifierOptions = {}): Resol
     defaultLanguage,
     lexicon: value.lexicon ?? {},
     intentThreshold: value.thresholds?.intent ?? 0.5,
-    neutralBand: value.thresholds?.neutral ?? 0.25,
+    neutralBand: value.thresholds?.neutral,
     languageMargin: value.thresholds?.languageMargin ?? 1.5,
     id: value.id ?? DEFAULT_CLASSIFIER_ID,
   };

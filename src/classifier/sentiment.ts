@@ -282,11 +282,20 @@ export interface LinearModelData {
   dense: ReadonlyArray<readonly number[]>;
   /** Base64 of Int8 weights, laid out `[bucket * classes + class]`. */
   weights: string;
+  /** How the model's score and the rule score combine, calibrated on rows held out from training. */
+  blend: SentimentBlend;
+}
+
+/** `score = squash(rules) + model × (p(positive) − p(negative))`; neutral inside ±`neutral`. */
+export interface SentimentBlend {
+  model: number;
+  neutral: number;
 }
 
 /** A decoded model ready to score. */
 export interface LinearModel {
   classes: readonly string[];
+  blend: SentimentBlend;
   mask: number;
   scale: number;
   bias: readonly number[];
@@ -305,6 +314,7 @@ export function decodeBase64(text: string): Int8Array {
 export function loadLinearModel(data: LinearModelData): LinearModel {
   return {
     classes: data.classes,
+    blend: data.blend,
     mask: (1 << data.bits) - 1,
     scale: data.scale,
     bias: data.bias,
@@ -334,4 +344,22 @@ export function predictLinear(model: LinearModel, sparse: readonly number[], den
   }
   for (let label = 0; label < classCount; label++) logits[label]! /= total;
   return logits;
+}
+
+/** A sentiment decision. */
+export interface SentimentDecision {
+  label: 'negative' | 'neutral' | 'positive';
+  score: number;
+  confidence: number;
+}
+
+/** Combines the learned probabilities with the rule sum (see {@link SentimentBlend}). */
+export function combineSentiment(probabilities: readonly number[], ruleRaw: number, blend: SentimentBlend, neutral = blend.neutral): SentimentDecision {
+  const positive = probabilities[probabilities.length - 1]!;
+  const negative = probabilities[0]!;
+  const combined = squash(ruleRaw) + blend.model * (positive - negative);
+  const score = Math.max(-1, Math.min(1, combined / (1 + blend.model)));
+  const magnitude = Math.abs(combined);
+  if (magnitude < neutral) return { label: 'neutral', score, confidence: 1 - (0.5 * magnitude) / Math.max(neutral, 1e-6) };
+  return { label: combined > 0 ? 'positive' : 'negative', score, confidence: Math.min(0.99, 0.5 + (magnitude - neutral) / 2) };
 }
