@@ -31,9 +31,23 @@ export function pageSize(limit: number | undefined, fallback = 100): number {
   return Math.max(1, Math.min(1000, Math.floor(limit)));
 }
 
-/** Deep copy through structuredClone, so stored records never alias caller objects. */
+/**
+ * Deep copy of plain data (objects, arrays, primitives, Dates), so stored records never alias
+ * caller objects. A plain recursive copy: several times faster than structuredClone for the
+ * small records the ledgers keep. Class instances other than Date are copied as plain objects.
+ */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(clone) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key in value) {
+    if (Object.prototype.hasOwnProperty.call(value, key)) {
+      const field = (value as Record<string, unknown>)[key];
+      if (field !== undefined) copy[key] = clone(field);
+    }
+  }
+  return copy as T;
 }
 
 /** Random id with a prefix, e.g. `cus_1f3a...`. */
