@@ -70,6 +70,8 @@ export interface LinkRecordsOptions {
    * strongest first, so the best evidence wins. @default []
    */
   cannotLink?: string[];
+  /** Return `matches` and `reviews` pair by pair; false returns only clusters and counts (saves memory at scale). @default true */
+  includePairs?: boolean;
 }
 
 /** A scored candidate pair. */
@@ -102,6 +104,9 @@ export interface LinkRecordsResult {
     patterns: number;
     /** Blocks compared only within a window because they exceeded `maxBlockSize`. */
     oversizedBlocks: number;
+    /** Pairs linked and pairs left for review (counted even when `includePairs` is false). */
+    matches: number;
+    reviews: number;
     emIterations: number;
     emConverged: boolean;
     seconds: number;
@@ -152,7 +157,7 @@ export function prepareColumns(records: ReadonlyArray<LinkRecord>, comparisons: 
       const text = String(raw);
       if (cache.has(text)) return cache.get(text);
       const prepared = comparison.prepare(text);
-      if (cache.size < 200_000) cache.set(text, prepared);
+      if (cache.size < 50_000) cache.set(text, prepared);
       return prepared;
     });
   });
@@ -394,6 +399,9 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
     });
   });
 
+  const involved = rules.map((rule, ruleNumber) =>
+    comparisons.map((comparison, index) => rule.fields.includes(comparison.field) && !(pinned[ruleNumber] as boolean[])[index]),
+  );
   let model: FellegiSunterModel;
   let emIterations = 0;
   let emConverged = true;
@@ -406,9 +414,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
     const estimate = estimateByEm(Int8Array.from(patternLevels), Float64Array.from(patternCounts), start, { fixU: true, priorStrength: 10, ...parsed.em }, {
       ruleOfPattern: Uint16Array.from(patternRule),
       ruleCount: rules.length,
-      involved: rules.map((rule, ruleNumber) =>
-        comparisons.map((comparison, index) => rule.fields.includes(comparison.field) && !(pinned[ruleNumber] as boolean[])[index]),
-      ),
+      involved,
     });
     model = estimate.model;
     emIterations = estimate.iterations;
@@ -428,66 +434,113 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
     patternWeight[pattern] = weight;
   }
 
+  // Term frequencies: agreeing on a rare value is stronger evidence than on a common one.
+  // Against random pairs the reference is Σp² (the chance two random records agree); on the
+  // pairs of a rule that blocks on the field itself, every pair agrees, so the reference is
+  // the (geometric) mean share over that rule's pairs and the adjustment averages out to 0.
   const termFrequencyComparisons = comparisons.flatMap((comparison, index) => (frequencies[index] ? [index] : []));
   const pairTotal = pairA.length;
-  const candidates: Array<{ a: number; b: number; weight: number }> = [];
+  const comparisonCount = comparisons.length;
+  const shareOf = (pair: number, index: number): number => {
+    const pattern = pairPattern.data[pair] as number;
+    const level = patternLevels[pattern * comparisonCount + index] as number;
+    if (level < 0 || level >= ((comparisons[index] as CompiledComparison).equalLevels ?? 1)) return 0;
+    return (frequencies[index] as Map<string, number>).get((columns[index] as Array<string | undefined>)[pairA.data[pair] as number] as string) ?? 0;
+  };
+  const ruleReference = rules.map(() => comparisons.map(() => ({ logSum: 0, count: 0 })));
+  if (termFrequencyWeight > 0) {
+    for (let pair = 0; pair < pairTotal; pair++) {
+      const rule = patternRule[pairPattern.data[pair] as number] as number;
+      for (const index of termFrequencyComparisons) {
+        if (!(involved[rule] as boolean[])[index]) continue;
+        const share = shareOf(pair, index);
+        if (share <= 0) continue;
+        const reference = (ruleReference[rule] as Array<{ logSum: number; count: number }>)[index] as { logSum: number; count: number };
+        reference.logSum += Math.log2(share);
+        reference.count++;
+      }
+    }
+  }
+  // Scored candidates in typed arrays: millions of pairs, no per-pair objects.
+  let candidateCount = 0;
+  let candidateA = new Uint32Array(1024);
+  let candidateB = new Uint32Array(1024);
+  let candidateWeight = new Float64Array(1024);
   for (let pair = 0; pair < pairTotal; pair++) {
     const pattern = pairPattern.data[pair] as number;
     let weight = patternWeight[pattern] as number;
-    const a = pairA.data[pair] as number;
-    const b = pairB.data[pair] as number;
     if (termFrequencyWeight > 0) {
+      const rule = patternRule[pattern] as number;
       for (const index of termFrequencyComparisons) {
-        const level = patternLevels[pattern * comparisons.length + index] as number;
-        if (level < 0 || level >= ((comparisons[index] as CompiledComparison).equalLevels ?? 1)) continue;
-        const share = (frequencies[index] as Map<string, number>).get((columns[index] as Array<string | undefined>)[a] as string) ?? 0;
-        if (share > 0) weight += termFrequencyWeight * Math.log2((averageAgreement[index] as number) / share);
+        const share = shareOf(pair, index);
+        if (share <= 0) continue;
+        const reference = (ruleReference[rule] as Array<{ logSum: number; count: number }>)[index] as { logSum: number; count: number };
+        const referenceLog = (involved[rule] as boolean[])[index] ? reference.logSum / Math.max(reference.count, 1) : Math.log2(averageAgreement[index] as number);
+        weight += termFrequencyWeight * (referenceLog - Math.log2(share));
       }
     }
-    if (weightToProbability(weight) >= reviewThreshold) candidates.push({ a, b, weight });
-  }
-
-  let accepted = candidates;
-  if (parsed.oneToOne && linkOnly) {
-    candidates.sort((first, second) => second.weight - first.weight);
-    const taken = new Uint8Array(count);
-    accepted = [];
-    for (const candidate of candidates) {
-      if (weightToProbability(candidate.weight) < matchThreshold) {
-        accepted.push(candidate);
-        continue;
-      }
-      if (taken[candidate.a] || taken[candidate.b]) continue;
-      taken[candidate.a] = 1;
-      taken[candidate.b] = 1;
-      accepted.push(candidate);
+    if (weightToProbability(weight) < reviewThreshold) continue;
+    if (candidateCount === candidateA.length) {
+      const grow = <T extends Uint32Array | Float64Array>(array: T, next: T): T => {
+        next.set(array);
+        return next;
+      };
+      candidateA = grow(candidateA, new Uint32Array(candidateCount * 2));
+      candidateB = grow(candidateB, new Uint32Array(candidateCount * 2));
+      candidateWeight = grow(candidateWeight, new Float64Array(candidateCount * 2));
     }
+    candidateA[candidateCount] = pairA.data[pair] as number;
+    candidateB[candidateCount] = pairB.data[pair] as number;
+    candidateWeight[candidateCount] = weight;
+    candidateCount++;
   }
+  // Strongest first: the one-to-one constraint and the cannotLink veto keep the best evidence.
+  const order = new Uint32Array(candidateCount);
+  for (let index = 0; index < candidateCount; index++) order[index] = index;
+  order.sort((first, second) => (candidateWeight[second] as number) - (candidateWeight[first] as number));
 
+  const includePairs = parsed.includePairs ?? true;
+  const oneToOne = parsed.oneToOne === true && linkOnly;
+  const taken = oneToOne ? new Uint8Array(count) : null;
   const unionFind = new UnionFind(count);
   const matches: ScoredPair[] = [];
   const reviews: ScoredPair[] = [];
+  let matchCount = 0;
+  let reviewCount = 0;
   const veto = createVeto(parsed.cannotLink ?? [], comparisons, columns, records);
-  accepted.sort((first, second) => second.weight - first.weight);
-  for (const candidate of accepted) {
-    const probability = weightToProbability(candidate.weight);
-    const pair: ScoredPair = {
-      a: (records[candidate.a] as LinkRecord).id,
-      b: (records[candidate.b] as LinkRecord).id,
-      weight: candidate.weight,
-      probability,
-    };
-    if (probability < matchThreshold) {
-      reviews.push(pair);
+  const output = (list: ScoredPair[], candidate: number, vetoed = false) => {
+    if (!includePairs) return;
+    const weight = candidateWeight[candidate] as number;
+    list.push({
+      a: (records[candidateA[candidate] as number] as LinkRecord).id,
+      b: (records[candidateB[candidate] as number] as LinkRecord).id,
+      weight,
+      probability: weightToProbability(weight),
+      ...(vetoed ? { vetoed: true } : {}),
+    });
+  };
+  for (const candidate of order) {
+    const a = candidateA[candidate] as number;
+    const b = candidateB[candidate] as number;
+    if (weightToProbability(candidateWeight[candidate] as number) < matchThreshold) {
+      reviewCount++;
+      output(reviews, candidate);
       continue;
     }
-    const rootA = unionFind.find(candidate.a);
-    const rootB = unionFind.find(candidate.b);
+    if (taken) {
+      if (taken[a] || taken[b]) continue;
+      taken[a] = 1;
+      taken[b] = 1;
+    }
+    const rootA = unionFind.find(a);
+    const rootB = unionFind.find(b);
     if (rootA !== rootB && veto && veto.conflict(rootA, rootB)) {
-      reviews.push({ ...pair, vetoed: true });
+      reviewCount++;
+      output(reviews, candidate, true);
       continue;
     }
-    matches.push(pair);
+    matchCount++;
+    output(matches, candidate);
     if (unionFind.union(rootA, rootB) && veto) veto.joined(rootA, rootB, unionFind.find(rootA));
   }
   const clusters = unionFind.groups(2).map((members) => members.map((index) => (records[index] as LinkRecord).id));
@@ -502,6 +555,8 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
       pairsCompared: pairTotal,
       patterns: patternCounts.length,
       oversizedBlocks,
+      matches: matchCount,
+      reviews: reviewCount,
       emIterations,
       emConverged,
       seconds: (performance.now() - started) / 1000,
