@@ -6,7 +6,9 @@
 import type { ChannelAdapter } from 'social-crm';
 import { hmac, toHex } from 'social-crm/adapter-kit';
 import { canonicalWebhookAdapter, CANONICAL_SIGNATURE_HEADER, CANONICAL_TIMESTAMP_HEADER } from 'social-crm/adapters/canonical';
-import type { Scene } from './stream.js';
+import { xAdapter, X_SIGNATURE_HEADER } from 'social-crm/adapters/x';
+import { toBase64 } from 'social-crm/adapter-kit';
+import { BRAND, type Scene } from './stream.js';
 
 const SECRET = 'demo-secret-not-for-production';
 
@@ -44,7 +46,55 @@ function canonicalTransport(network: string): Transport {
   };
 }
 
-/** One transport per network in the stream. */
+const X_CONSUMER_SECRET = 'demo-consumer-secret';
+
+/** `created_at` as X's v1.1 objects write it: `Tue Feb 17 09:20:00 +0000 2026`. */
+function xDate(iso: string): string {
+  const [weekday, day, month, year, time] = new Date(iso).toUTCString().replace(',', '').split(' ') as [string, string, string, string, string];
+  return `${weekday} ${month} ${day} ${time} +0000 ${year}`;
+}
+
+/** X Account Activity deliveries (`tweet_create_events`), signed with the consumer secret. */
+function xTransport(): Transport {
+  return {
+    adapter: xAdapter({ userId: BRAND.x.nativeId, consumerSecret: X_CONSUMER_SECRET, bearerToken: 'demo-bearer', userAccessToken: 'demo-user-token' }),
+    async request(scene) {
+      const mentionsBrand = scene.text.includes('@yildizair');
+      const body = JSON.stringify({
+        for_user_id: BRAND.x.nativeId,
+        tweet_create_events: [
+          {
+            created_at: xDate(scene.createdAt),
+            id_str: scene.nativeId,
+            text: scene.text,
+            truncated: false,
+            in_reply_to_status_id_str: scene.parentId ?? null,
+            user: {
+              id_str: scene.author.nativeId,
+              name: scene.author.displayName ?? scene.author.handle ?? scene.author.nativeId,
+              screen_name: scene.author.handle ?? scene.author.nativeId,
+              followers_count: scene.author.followerCount ?? 0,
+              verified: false,
+            },
+            entities: {
+              hashtags: [...scene.text.matchAll(/#(\w+)/g)].map((match) => ({ text: match[1]!, indices: [match.index!, match.index! + match[0].length] })),
+              urls: [],
+              user_mentions: mentionsBrand ? [{ screen_name: 'yildizair', id_str: BRAND.x.nativeId, indices: [scene.text.indexOf('@yildizair'), scene.text.indexOf('@yildizair') + 10] }] : [],
+            },
+            lang: scene.author.locale?.startsWith('tr') ? 'tr' : 'en',
+            timestamp_ms: String(Date.parse(scene.createdAt)),
+          },
+        ],
+      });
+      const signature = `sha256=${toBase64(await hmac('SHA-256', X_CONSUMER_SECRET, body))}`;
+      return new Request('https://crm.example.test/webhooks/x', { method: 'POST', headers: { 'content-type': 'application/json', [X_SIGNATURE_HEADER]: signature }, body });
+    },
+  };
+}
+
+const NATIVE: Record<string, () => Transport> = { x: xTransport };
+
+/** One transport per network in the stream: the network's own adapter where one ships, else the canonical replay. */
 export function demoTransports(networks: string[]): Map<string, Transport> {
-  return new Map(networks.map((network) => [network, canonicalTransport(network)]));
+  return new Map(networks.map((network) => [network, NATIVE[network]?.() ?? canonicalTransport(network)]));
 }
