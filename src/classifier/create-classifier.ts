@@ -36,6 +36,9 @@ interface LanguagePack {
   intents: PhraseMatcher;
 }
 
+/** Turkish "cannot do" verbs (güncelleyemiyorum, giremiyorum): someone needs a hand. */
+const CANNOT_DO = /[a-z]{2}(?:am|em|ay|ey)[iu]yor(?:um|uz)\b/;
+
 let englishModel: LinearModel | undefined;
 let turkishModel: LinearModel | undefined;
 
@@ -111,7 +114,18 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
     // intents
     const evidence: IntentEvidence = { scores: new Map(), cues: new Map() };
     matchIntentRules(scan, pack.intents, evidence);
-    if (label === 'negative' && score < -0.3) vote(evidence, 'complaint', 0.35 + 0.25 * -score, 'negative sentiment');
+    if (label === 'negative') vote(evidence, 'complaint', Math.min(0.8, 0.3 + 0.4 * -score), 'negative sentiment');
+    if (packLanguage === 'tr' && CANNOT_DO.test(scan.folded)) vote(evidence, 'support_request', 0.5, 'a "cannot do" verb (-amıyorum/-emiyorum)');
+    const escalationVotes = evidence.scores.get('escalation_threat') ?? 0;
+    if (escalationVotes >= 0.5) vote(evidence, 'complaint', 0.55, 'an escalation threat');
+    if ((evidence.scores.get('churn_risk') ?? 0) >= 0.5) vote(evidence, 'complaint', 0.3, 'a churn threat');
+    if ((evidence.scores.get('praise') ?? 0) >= 0.5 && score > -0.2) {
+      // "thanks for replacing my broken kettle": the broken kettle is not today's complaint
+      for (const intent of ['complaint', 'support_request'] as const) {
+        const current = evidence.scores.get(intent);
+        if (current !== undefined) evidence.scores.set(intent, current * 0.55);
+      }
+    }
     if (label === 'positive' && score > 0.4 && scan.questions === 0) vote(evidence, 'praise', 0.3 + 0.25 * score, 'positive sentiment');
     if (scan.urls >= 2 || scan.mentions >= 5) vote(evidence, 'spam', 0.35, scan.urls >= 2 ? 'several links' : 'many mentions');
     if (evidence.scores.has('spam') && (evidence.scores.get('spam') ?? 0) >= resolved.intentThreshold) {

@@ -30,7 +30,8 @@ const ENGLISH_RULES: IntentRule[] = [
   rule('complaint', 0.6, `still hasnt|havent|not|no|waiting|broken|nothing; never arrived|received|came|got|showed; hasnt|havent|didnt|wasnt|isnt|doesnt|wont|cant|not arrived|work|working|load|loading|respond|responded|answer|answered|fixed|come;
     stopped working; broken|damaged|overcharged|unhappy|disappointed|disappointing|frustrated|frustrating|complaint|complain|complaining; wrong item|order|size|charge|product|address; charged [me] twice; double charged;
     no response|reply|answer; nobody answers|replies|responds; keeps crashing|failing|freezing|dropping|breaking; keep crashing|failing; been waiting; waiting for|since [over|almost] [#] hours|days|weeks|months; on hold for;
-    lost my; missing item|package|order|parcel|refund; late|delayed|cancelled again; poor|bad|terrible|awful|horrible|worst service|support|experience|quality; fed up; sick of; tired of; not happy; not good enough`),
+    lost my; missing item|package|order|parcel|refund; late|delayed|cancelled again; poor|bad|terrible|awful|horrible|worst service|support|experience|quality; fed up; sick of; tired of; not happy; not good enough;
+    stock|cold|wrong|down|broke|late again; not cool; such|what a shame; every single time; in circles; nobody came|showed; never work|works|worked; supposed to; trying to reach; you promised; late fee; hasnt updated; been down; out of stock`),
   rule('question', 0.35, `how|what|when|where|why|who|which do|does|did|can|could|is|are|will|would|should; is there; are there; any idea; wondering; anyone know; do you know; can someone tell; do you have|offer|ship|sell`),
   rule('praise', 0.55, `thank|thanks|thx|kudos|impressed|lifesaver|exceeded; love|loving|adore it|this|you|the|my|your|how; great|amazing|awesome|excellent|fantastic|outstanding|brilliant|superb|quick|fast job|service|work|support|team|help|experience|product|app|response|delivery;
     best service|app|product|team|company|purchase; well done; shout out; shoutout; highly recommend; you [guys] rock; 5|five stars; keep it up; made my day`),
@@ -56,7 +57,8 @@ const ENGLISH_RULES: IntentRule[] = [
 const TURKISH_RULES: IntentRule[] = [
   rule('complaint', 0.6, `rezalet*|berbat|sikayet*|magdur*|rezil*|skandal|bozuk|arizali|hasarli|saattir|gundur|haftadir|aydir|bikt*|bezdim|usandim|kandirildim|dolandirildim|bekletiyorsunuz|calismiyor|cekmiyor|acilmiyor|baglanmiyor|yuklenmiyor|gelmedi|ulasmadi;
     kabul edilemez; yaziklar olsun; hala gelmedi|cozulmedi|donus|bekliyorum|ulasamadim|cevap|yok; teslim edilmedi; kirik geldi; yanlis urun|siparis|fatura|ucret|renk|beden; fazla ucret|para|cekildi|fatura; iki kez|kere|defa cekildi|ucret;
-    cevap vermiyor|vermiyorsunuz|yok|alamadim|verilmedi; donus yapilmadi|yok|alamadim|yapmiyorsunuz; kotu|berbat|rezalet hizmet|deneyim|kalite; yeter artik; paramizi; utanin; ayip`),
+    cevap vermiyor|vermiyorsunuz|yok|alamadim|verilmedi; donus yapilmadi|yok|alamadim|yapmiyorsunuz; kotu|berbat|rezalet hizmet|deneyim|kalite; yeter artik; paramizi; utanin; ayip;
+    yine gec|gecikti|bozuldu|bozuk|kesildi|yok|soguk|yanlis|zam; her seferinde; hicbir sey yok; haber verilmeden; kirli*|ezik|kirildi|sildi|kaybettiniz; soz verdiginiz; omuz silkti; ucret kestiniz|aldiniz; calismiyordu; kokuyordu`),
   rule('question', 0.4, `nasil|neden|niye|nicin|nerede|nereden|hangi|kac|kime; ne zaman; var mi|mu; yok mu; olur mu; mi|mu|misiniz|musunuz|midir|mudur|miyim|muyum|miyiz|muyuz`),
   rule('praise', 0.55, `tesekkur*|tsk|tskler|sagol*|harika*|mukemmel*|super|muhtesem*|efsane*|bravo|tebrik*|helal|memnunum|bayildim|sahane|kusursuz; eline|ellerinize|emeginize saglik; emegi gecen; cok memnun; memnun kaldim; tavsiye ederim; iyi ki varsiniz;
     hizli kargo|teslimat|donus|cozum; ilginiz icin; ilgilendiginiz icin; cok begendim; cok iyi`),
@@ -64,7 +66,7 @@ const TURKISH_RULES: IntentRule[] = [
     abone olmak; paketleriniz; tarife*; yukseltmek; nereden|nasil alabilirim; almak icin; satiyor musunuz; teklif alabilir|istiyorum`),
   rule('feature_request', 0.6, `eklerseniz|eklenirse|ekleyin|eklemeniz|eklense|oneri|onerim|getirin|entegrasyon*; ekler misiniz; eklemeyi dusun*; olsa iyi|guzel|super|harika olur; keske _ olsa; keske olsa; ozellik|ozelligi|ozellikler ekle*|gelse|olsa|istiyoruz; secenegi ekle*|olsa|yok;
     karanlik|gece mod*; desteklemesini; destegi gelse|ekle*|olsa; getirir misiniz; gelmesini istiyoruz`),
-  rule('support_request', 0.5, `yardim*|destek*|giremiyorum|sifremi|iade*|ozelden|dm|ulasamiyorum|yetkili|temsilci; giris yapamiyorum; sifre unuttum|sifirla*; hesabim kilitlendi|acilmiyor|kapandi|hacklendi|calindi|askiya; hata veriyor|aliyorum|kodu|mesaji;
+  rule('support_request', 0.5, `yardim*|giremiyorum|sifremi|iade*|ozelden|dm|ulasamiyorum|yetkili*|temsilci*; destek istiyorum|talebi|talebim|olur; arayabilir|bakabilir misiniz; kontrol eder misiniz; gorusmem lazim|gerekiyor; giris yapamiyorum; sifre unuttum|sifirla*; hesabim kilitlendi|acilmiyor|kapandi|hacklendi|calindi|askiya; hata veriyor|aliyorum|kodu|mesaji;
     sorun|problem yasiyorum|yasiyoruz|var; nasil yapabilirim|degistir*|iptal|iade|takip|ulas*|yapacagim; kargom|siparisim|paketim|iadem nerede|hala|gelmedi; takip no|numarasi|kodu; geri odeme; ulasmak istiyorum; musteri hizmetleri; lutfen yardim*|donus|ilgilen*|cozun; yardimci olur*`),
   rule('churn_risk', 0.7, `abonelig*|uyelig* iptal|sonlandir*; iptal edecegim|ettirecegim|ediyorum|ettim|etmek; hattimi|hatimi tasi*|kapat*; numara* tasi*; baska operator*|firma*|banka*|sirket*|marka*; rakip*; gececegim|gececegiz|geciyorum|gectim;
     ayrilacagim|ayriliyorum|ayrildim; bir daha asla|almam|almayacagim|kullanmam|gelmem; son kez; hesabimi kapat*|sil*; vazgec*`),
@@ -101,7 +103,11 @@ interface CompiledPhrase {
   weight: number;
   text: string;
   rest: Slot[];
+  /** Number of the last match pass that used this phrase (each phrase votes once per text). */
+  usedIn: number;
 }
+
+let matchPass = 0;
 
 /** Phrase rules compiled for a one-pass match over the scanner's word hashes. */
 export interface PhraseMatcher {
@@ -152,7 +158,7 @@ export function compileIntentRules(rules: readonly IntentRule[]): PhraseMatcher 
       for (const words of expandOptional(text.split(/\s+/))) {
         if (words.length === 0) continue;
         const [first, ...rest] = words;
-        const phrase: CompiledPhrase = { intent, weight, text: text.replace(/\s+/g, ' '), rest: rest.map(parseSlot) };
+        const phrase: CompiledPhrase = { intent, weight, text: text.replace(/\s+/g, ' '), rest: rest.map(parseSlot), usedIn: 0 };
         const firstSlot = parseSlot(first!);
         for (const hash of firstSlot.exact) add(matcher.exact, hash, phrase);
         for (const { hash, length } of firstSlot.prefixes) {
@@ -194,10 +200,10 @@ export function vote(evidence: IntentEvidence, intent: IntentLabel, weight: numb
   } else evidence.cues.set(intent, [cue]);
 }
 
-function tryPhrases(phrases: CompiledPhrase[] | undefined, scan: ScannedText, token: number, evidence: IntentEvidence, used: Set<CompiledPhrase>): void {
+function tryPhrases(phrases: CompiledPhrase[] | undefined, scan: ScannedText, token: number, evidence: IntentEvidence): void {
   if (!phrases) return;
   for (const phrase of phrases) {
-    if (used.has(phrase) || token + phrase.rest.length >= scan.tokenCount) continue;
+    if (phrase.usedIn === matchPass || token + phrase.rest.length >= scan.tokenCount) continue;
     let matched = true;
     for (let offset = 0; offset < phrase.rest.length; offset++) {
       if (!slotMatches(phrase.rest[offset]!, scan, token + 1 + offset)) {
@@ -206,7 +212,7 @@ function tryPhrases(phrases: CompiledPhrase[] | undefined, scan: ScannedText, to
       }
     }
     if (matched) {
-      used.add(phrase);
+      phrase.usedIn = matchPass;
       vote(evidence, phrase.intent, phrase.weight, `"${scan.folded.slice(scan.starts[token]!, scan.ends[token + phrase.rest.length]!)}"`);
     }
   }
@@ -214,13 +220,13 @@ function tryPhrases(phrases: CompiledPhrase[] | undefined, scan: ScannedText, to
 
 /** Runs the phrase rules over the scanned words; each phrase votes at most once. */
 export function matchIntentRules(scan: ScannedText, matcher: PhraseMatcher, evidence: IntentEvidence): void {
-  const used = new Set<CompiledPhrase>();
+  matchPass = (matchPass + 1) | 0;
   for (let token = 0; token < scan.tokenCount; token++) {
-    tryPhrases(matcher.exact.get(scan.hashes[token]!), scan, token, evidence, used);
+    tryPhrases(matcher.exact.get(scan.hashes[token]!), scan, token, evidence);
     const length = scan.lengths[token]!;
     for (const prefixLength of matcher.prefixLengths) {
       if (prefixLength > length) break;
-      tryPhrases(matcher.prefixes.get(prefixLength)!.get(scan.prefixHashes[token * MAX_PREFIX + prefixLength - 1]!), scan, token, evidence, used);
+      tryPhrases(matcher.prefixes.get(prefixLength)!.get(scan.prefixHashes[token * MAX_PREFIX + prefixLength - 1]!), scan, token, evidence);
     }
   }
   if (scan.questions > 0) vote(evidence, 'question', 0.55, '"?"');
@@ -239,14 +245,18 @@ const ROUTES: Array<{ intents: IntentLabel[]; department: Department; reason: st
 
 /** Picks a department from the intents that passed the threshold (strongest route first). */
 export function routeDepartment(intents: ReadonlyArray<{ intent: IntentLabel; confidence: number }>): { department: Department; reason: string } {
-  const confidence = new Map(intents.map((item) => [item.intent, item.confidence]));
-  let best: { department: Department; reason: string; score: number } | undefined;
-  for (const [rank, route] of ROUTES.entries()) {
-    const score = Math.max(0, ...route.intents.map((intent) => confidence.get(intent) ?? 0));
-    if (score === 0) continue;
+  let best: (typeof ROUTES)[number] | undefined;
+  let bestScore = 0;
+  for (let rank = 0; rank < ROUTES.length; rank++) {
+    const route = ROUTES[rank]!;
+    let score = 0;
+    for (const item of intents) if (item.confidence > score && route.intents.includes(item.intent)) score = item.confidence;
     // earlier routes win ties and near-ties: a complaint that also asks a question is still a complaint
     const weighted = score * (1 - rank * 0.04);
-    if (!best || weighted > best.score) best = { department: route.department, reason: route.reason, score: weighted };
+    if (weighted > bestScore) {
+      best = route;
+      bestScore = weighted;
+    }
   }
   if (best) return { department: best.department, reason: best.reason };
   return { department: 'marketing_communication', reason: 'no service, sales or product cue: general social conversation for marketing' };
