@@ -494,6 +494,10 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
     candidateWeight[candidateCount] = weight;
     candidateCount++;
   }
+  // The candidate list is all that is needed from here on.
+  pairA.data = new Uint32Array(0);
+  pairB.data = new Uint32Array(0);
+  pairPattern.data = new Uint32Array(0);
   // Strongest first: the one-to-one constraint and the cannotLink veto keep the best evidence.
   const order = new Uint32Array(candidateCount);
   for (let index = 0; index < candidateCount; index++) order[index] = index;
