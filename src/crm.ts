@@ -12,7 +12,6 @@ import type { Classifier, ClassifierInput } from './classifier-port.js';
 import {
   ClassifierError,
   IdentityConflictError,
-  InvalidInteractionError,
   InvalidOptionsError,
   InvalidPayloadError,
   NotFoundError,
@@ -32,8 +31,8 @@ import { channelIdentityResolver } from './identity-resolver.js';
 import {
   identityKey,
   interactionId,
-  interactionSchema,
   outboundReplySchema,
+  parseInteraction,
   type Attachment,
   type ChannelIdentity,
   type Classification,
@@ -380,24 +379,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     events.emit('warning', { ...(adapterId ? { adapterId } : {}), warning });
   }
 
-  function parseInput(input: InteractionInput): Interaction {
-    const result = interactionSchema.safeParse(input);
-    if (!result.success) {
-      const issues = toValidationIssues(result.error.issues);
-      throw new InvalidInteractionError(`The interaction is invalid:\n${formatIssues(issues)}`, issues);
-    }
-    const value = result.data;
-    const conversationNative = value.conversationId ?? value.nativeId;
-    return {
-      ...value,
-      id: interactionId(value.channel, value.nativeId),
-      conversationId: conversationNative.includes(':') && conversationNative.startsWith(`${value.channel}:`)
-        ? conversationNative
-        : interactionId(value.channel, conversationNative),
-      receivedAt: value.receivedAt ?? now().toISOString(),
-      direction: value.author.isBrand ? 'outbound' : value.direction,
-    };
-  }
+  const parseInput = (input: InteractionInput): Interaction => parseInteraction(input, { now });
 
   async function classify(interaction: Interaction): Promise<Classification | undefined> {
     if (interaction.direction === 'outbound' || interaction.kind === 'reaction' || !interaction.text.trim()) return undefined;

@@ -31,6 +31,7 @@ export {
   interactionId,
   interactionSchema,
   outboundReplySchema,
+  parseInteraction,
   DELIVERY_STATUSES,
   DEPARTMENTS,
   INTENT_LABELS,

@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod';
+import { InvalidInteractionError, formatIssues, toValidationIssues } from './errors.js';
 
 /** A JSON value, as kept in {@link Interaction.channelMetadata} and raw payloads. */
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
@@ -260,3 +261,27 @@ export const customerSchema = z.object({
   mergedInto: z.string().optional(),
 });
 export type Customer = z.output<typeof customerSchema>;
+
+/**
+ * Validates an interaction from an adapter or host code and returns it canonical: `id` derived
+ * from channel + native id, `conversationId` as `<channel>:<root native id>`, `receivedAt` filled,
+ * brand authors made `outbound`, defaults applied.
+ * @throws InvalidInteractionError listing every offending path.
+ * @example const interaction = parseInteraction({ channel: 'forum', nativeId: '42', kind: 'post', author: { channel: 'forum', nativeId: 'u1' }, text: 'Merhaba', createdAt: new Date() });
+ */
+export function parseInteraction(input: InteractionInput, options: { now?: () => Date } = {}): Interaction {
+  const result = interactionSchema.safeParse(input);
+  if (!result.success) {
+    const issues = toValidationIssues(result.error.issues);
+    throw new InvalidInteractionError(`The interaction is invalid:\n${formatIssues(issues)}`, issues);
+  }
+  const value = result.data;
+  const root = value.conversationId ?? value.nativeId;
+  return {
+    ...value,
+    id: interactionId(value.channel, value.nativeId),
+    conversationId: root.startsWith(`${value.channel}:`) ? root : interactionId(value.channel, root),
+    receivedAt: value.receivedAt ?? (options.now?.() ?? new Date()).toISOString(),
+    direction: value.author.isBrand ? 'outbound' : value.direction,
+  };
+}
