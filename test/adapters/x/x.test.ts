@@ -252,6 +252,19 @@ describe('x adapter through createSocialCrm', () => {
       expect(cursor.mentions?.sinceId).toBe('1891300000000000005');
       expect(cursor.search?.sinceId).toBe('1891300000000000011');
     });
+
+    it('reads partial errors as warnings, reposts as reactions, rejects items that are not Posts, and survives a corrupt cursor', async () => {
+      setup();
+      await ledger.setCursor('x', 'default', 'not json');
+      server.route('get', MENTIONS_URL, () => HttpResponse.json(fixture('mentions-partial-errors'), { headers: rateHeaders() }));
+      const [summary] = await crm.poll();
+      expect(summary).toMatchObject({ stored: 1, deadLettered: 1 });
+      expect(new URL(server.calls[0]!.url).searchParams.get('since_id')).toBeNull();
+      expect(await ledger.getInteraction('x:1891300000000000021')).toMatchObject({ kind: 'reaction', reaction: 'retweet', text: '', parentId: '1891300000000000005' });
+      const types = warnings.map((warning) => warning.warning.type);
+      expect(types).toContain('malformed');
+      expect(warnings.some((warning) => warning.warning.message.includes('Could not find tweet'))).toBe(true);
+    });
   });
 
   describe('webhooks', () => {
@@ -336,6 +349,24 @@ describe('x adapter through createSocialCrm', () => {
       const row = await ledger.getInteraction('x:1891234567890123456');
       expect(row).toMatchObject({ state: 'deleted', text: '', deletedAt: '2026-02-17T10:10:00.000Z' });
       expect(row?.raw).toBeUndefined();
+    });
+
+    it('marks the brand direct message as read when the customer reads it', async () => {
+      setup();
+      await deliver(fixture('aaa-direct-message'));
+      server.route('post', `${API}/2/dm_conversations/with/:participantId/messages`, () => HttpResponse.json(fixture('create-dm-response'), { status: 201 }));
+      const sent = await crm.reply('x:1891300000000000001', 'Kargonuz yolda.');
+      expect(sent.deliveryStatus).toBe('sent');
+      expect((await deliver(fixture('aaa-dm-mark-read'))).status).toBe(200);
+      expect((await ledger.getInteraction(sent.id))?.deliveryStatus).toBe('read');
+    });
+
+    it('tombstones a Post deleted through the X Activity API', async () => {
+      setup();
+      await deliver(fixture('xaa-post-mention'));
+      expect(await ledger.getInteraction('x:1891234567890155555')).toMatchObject({ kind: 'mention', author: { handle: 'samokafor', verified: true } });
+      await deliver(fixture('xaa-post-delete'));
+      expect(await ledger.getInteraction('x:1891234567890155555')).toMatchObject({ state: 'deleted', text: '' });
     });
 
     it('acknowledges unknown event keys with warnings and stores nothing', async () => {
