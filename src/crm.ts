@@ -161,6 +161,12 @@ export interface SocialCrm {
   poll(options?: { adapterIds?: string[]; maxPages?: number }): Promise<PollSummary[]>;
   /** Feed interactions from your own code (imports, other tools). Invalid ones are dead-lettered, not thrown. */
   ingest(inputs: InteractionInput | InteractionInput[]): Promise<IngestResult>;
+  /**
+   * Run already-verified channel events through the pipeline exactly as a webhook delivery would
+   * (edits, deletions, delivery receipts, consent included). Used by queue workers that receive
+   * events an intake process verified; `rejected` items are dead-lettered.
+   */
+  processEvents(events: ChannelEvent[], options?: { adapterId?: string; source?: InteractionSource; rejected?: RejectedItem[] }): Promise<IngestResult>;
   /** Reply to a stored interaction in its thread, to the identity that wrote it. */
   reply(interactionId: string, content: string | ReplyContent): Promise<Interaction>;
   /** Record a customer's opt-out or opt-in for one identity. */
@@ -705,6 +711,10 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     async ingest(inputs) {
       const list = (Array.isArray(inputs) ? inputs : [inputs]).map((interaction): ChannelEvent => ({ type: 'interaction', interaction }));
       return processAll(list, [], 'ingest', undefined);
+    },
+
+    async processEvents(list, eventOptions = {}) {
+      return processAll(list, eventOptions.rejected ?? [], eventOptions.source ?? 'webhook', eventOptions.adapterId);
     },
 
     async reply(id, content) {

@@ -442,3 +442,20 @@ describe('default ports', () => {
     expect((await ledger.listCustomers()).items).toHaveLength(1);
   });
 });
+
+describe('processEvents', () => {
+  it('runs verified events (interaction, deletion, consent) and dead-letters rejected items', async () => {
+    const { crm, ledger } = setup();
+    const result = await crm.processEvents(
+      [
+        { type: 'interaction', interaction: { channel: 'queue', nativeId: 'q1', kind: 'post', author: { channel: 'queue', nativeId: 'u1' }, text: 'Merhaba', createdAt: '2026-11-20T10:00:00Z' } },
+        { type: 'deletion', channel: 'queue', nativeId: 'q1', deletedAt: '2026-11-20T11:00:00Z' },
+        { type: 'consent', identity: { channel: 'queue', nativeId: 'u1' }, status: 'opted-out', source: 'queue:STOP', at: '2026-11-20T12:00:00Z' },
+      ],
+      { adapterId: 'queue', rejected: [{ payload: { garbage: true }, error: new Error('unreadable') }] },
+    );
+    expect(result).toMatchObject({ stored: 1, updated: 2, deadLettered: 1 });
+    expect((await ledger.getInteraction('queue:q1'))?.state).toBe('deleted');
+    expect((await ledger.getConsent('queue:u1'))?.status).toBe('opted-out');
+  });
+});
