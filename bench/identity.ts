@@ -8,13 +8,15 @@
  * variants, Turkish and English names).
  *
  * Options: `--threshold P` (match probability, default the linker's), `--no-one-to-one`,
+ * `--merger-model` (generated runs: the merger's default parameters and bands instead of EM),
+ * `--no-veto` (generated runs: no cannotLink on email and phone), `--max-block N` (default 50),
  * `--em-u` (re-estimate u by EM instead of keeping the random-pair estimate).
  * The last line printed is one JSON object.
  */
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { identityBlockingRules, identityComparisons, linkRecords, type LinkRecord, type LinkRecordsOptions, type LinkRecordsResult } from '../src/identity/index.js';
+import { defaultIdentityModel, identityBlockingRules, identityComparisons, linkRecords, type LinkRecord, type LinkRecordsOptions, type LinkRecordsResult } from '../src/identity/index.js';
 
 interface DatasetRow {
   id: string;
@@ -390,6 +392,8 @@ async function runGenerated(count: number, args: string[]): Promise<void> {
     cannotLink: args.includes('--no-veto') ? [] : ['email', 'phone'],
     maxBlockSize: Number(argument(args, '--max-block') ?? 50),
     ...(threshold ? { matchThreshold: Number(threshold) } : {}),
+    // The merger's own parameters and auto-merge band instead of EM.
+    ...(args.includes('--merger-model') ? { model: defaultIdentityModel, matchThreshold: Number(threshold ?? 0.99), reviewThreshold: 0.8 } : {}),
   });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
@@ -398,6 +402,7 @@ async function runGenerated(count: number, args: string[]): Promise<void> {
   const peak = peakRssMB();
   const summary = {
     dataset: `generated-${count}`,
+    model: args.includes('--merger-model') ? 'merger defaults' : 'EM',
     records: count,
     persons: (personOf[count - 1] ?? 0) + 1,
     precision: round(score.precision),
