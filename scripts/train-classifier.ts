@@ -33,7 +33,7 @@ import { DATA_FOLDER, isCalibration, isHeldOut, readRows, seededRandom, type Dat
 
 const SEED = 20261122;
 const LANGUAGE_BITS = 16;
-const WORD_BITS = 17;
+const WORD_BITS = 18;
 const SENTIMENT_BITS = 17;
 const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 6);
 const L2 = Number(process.env.TRAIN_L2 ?? 1e-4);
@@ -103,7 +103,7 @@ function trainLanguage(): void {
   for (let index = 0; index < wordSize; index++) {
     const english = englishCounts.words[index]!;
     const turkish = turkishCounts.words[index]!;
-    if (english + turkish < 2) continue;
+    if (english + turkish < 3) continue;
     const ratio = Math.log((turkish + smoothing) / (turkishWords + smoothing * wordSize)) - Math.log((english + smoothing) / (englishWords + smoothing * wordSize));
     const quantised = Math.max(-127, Math.min(127, Math.round(ratio / scale)));
     words[index] = quantised === 0 ? (ratio >= 0 ? 1 : -1) : quantised;

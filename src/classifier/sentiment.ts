@@ -168,12 +168,13 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
       const hash = scan.hashes[back]!;
       const factor = lexicon.modifiers.get(hash);
       if (factor !== undefined && back >= token - 2) value *= factor;
-      if (lexicon.preNegators.has(hash)) negated = !negated;
+      // English negators toggle ("not without"); Turkish ones agree ("hiçbir sorun yok" is one negation)
+      if (lexicon.preNegators.has(hash)) negated = english ? !negated : true;
     }
     if (!english) {
       for (let ahead = token + 1; ahead < count && ahead <= token + 2 && scan.clauses[ahead] === clause; ahead++) {
         if (lexicon.postNegators.has(scan.hashes[ahead]!)) {
-          negated = !negated;
+          negated = true;
           break;
         }
       }
