@@ -389,7 +389,8 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
   }
 
   function oldestFirst(customers: Customer[]): Customer[] {
-    return [...customers].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1));
+    // Stable: on equal creation times the order given wins (callers put the established customer first).
+    return [...customers].sort((a, b) => (a.createdAt === b.createdAt ? 0 : a.createdAt < b.createdAt ? -1 : 1));
   }
 
   /** Creates the customer and identity record for an identity the ledger has not seen. */
@@ -486,7 +487,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
         suggest('previously-separated');
         continue;
       }
-      const [survivor, absorbed] = oldestFirst([current, other]) as [Customer, Customer];
+      const [survivor, absorbed] = oldestFirst([other, current]) as [Customer, Customer];
       const decidedBy: MergeDecision = deterministic
         ? { type: 'rule', name: pair.deterministic as string }
         : { type: 'model', name: `fellegi-sunter@${options.model ? 'custom' : 'default'}` };
@@ -561,7 +562,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
           const current = await loadCustomer(ledger, customerId);
           const other = await ledger.getCustomer(otherCustomerId);
           if (!other || other.mergedInto || other.id === current.id) continue;
-          const [survivor, absorbed] = oldestFirst([current, other]) as [Customer, Customer];
+          const [survivor, absorbed] = oldestFirst([other, current]) as [Customer, Customer];
           const evidence: MergeEvidence = {
             kind: 'crm-link',
             identities: [record.key, ...others.filter((entry) => entry.customerId === other.id).map((entry) => entry.key)],

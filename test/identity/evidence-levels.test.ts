@@ -88,6 +88,17 @@ describe('probabilistic evidence', () => {
     expect(x.merges[0]?.score).toBeGreaterThanOrEqual(0.99);
   });
 
+  it('keeps the established customer when the clock does not move between identities', async () => {
+    const ledger = memoryLedger();
+    let counter = 0;
+    const frozen = { ledger, now: () => new Date('2026-11-22T12:00:00Z'), generateId: () => `z${9 - counter++}` };
+    const merger = createIdentityMerger();
+    const instagram = await merger.resolve(ayseInstagram, frozen);
+    const x = await merger.resolve(ayseX, frozen);
+    expect(x.customerId).toBe(instagram.customerId);
+    expect(x.merges[0]?.survivorId).toBe(instagram.customerId);
+  });
+
   it('puts weaker matches in the review band: an event and the queue, no merge', async () => {
     const context = testContext(memoryLedger());
     const merger = createIdentityMerger();
