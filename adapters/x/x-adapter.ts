@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidPayloadError, WebhookVerificationError, type InteractionInput, type JSONObject } from 'social-crm';
+import { InvalidPayloadError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject } from 'social-crm';
 import {
   decodeUtf8,
   hmac,
@@ -272,9 +272,26 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
     const pending = streams.filter((stream) => state[stream].nextToken);
     const events: ChannelEvent[] = [];
     const seen = new Set<string>();
-    for (const stream of pending.length ? pending : streams) {
+    const selected = pending.length ? pending : streams;
+    const fetched: StreamName[] = [];
+    const failures: unknown[] = [];
+    for (const stream of selected) {
       const current = state[stream];
-      const page = await fetchPage(stream, current, request.limit, context);
+      let page: Awaited<ReturnType<typeof fetchPage>>;
+      try {
+        page = await fetchPage(stream, current, request.limit, context);
+      } catch (error) {
+        // One broken stream (a query the plan does not allow, say) must not stop the other.
+        // Its state stays put, so the next poll retries it from the same place.
+        failures.push(error);
+        warnings.push({
+          type: isSocialCrmError(error, 'RATE_LIMITED') ? 'rate-limit' : 'other',
+          message: `Polling ${stream} failed; it is retried on the next poll: ${error instanceof Error ? error.message : String(error)}`,
+          details: { stream },
+        });
+        continue;
+      }
+      fetched.push(stream);
       const users = new Map<string, XUser>();
       for (const candidate of page.includes?.users ?? []) {
         const user = xUserSchema.safeParse(candidate);
@@ -305,10 +322,11 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
           : { sinceId: newestId([runNewestId, current.sinceId]) ?? current.sinceId, query: current.query },
       );
     }
+    if (failures.length === selected.length) throw failures[0];
     return {
       events,
       cursor: JSON.stringify(state),
-      hasMore: streams.some((stream) => state[stream].nextToken !== undefined),
+      hasMore: fetched.some((stream) => state[stream].nextToken !== undefined),
       ...(rejected.length ? { rejected } : {}),
       ...(warnings.length ? { warnings } : {}),
     };

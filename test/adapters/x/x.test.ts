@@ -48,9 +48,9 @@ function rateHeaders(remaining = 449, resetInSeconds = 900): Record<string, stri
 /** Mentions timeline: page 1, page 2 by `pagination_token`, and `sinceResponse` for a `since_id` run. */
 function mentionsRoutes(server: ChannelTestServer, sinceResponse = fixture('empty-page')) {
   server.route('get', MENTIONS_URL, ({ request }) => {
-    const params = new URL(request.url).searchParams;
-    if (params.get('pagination_token') === PAGE_2_TOKEN) return HttpResponse.json(fixture('mentions-page-2'), { headers: rateHeaders() });
-    if (params.get('since_id')) return HttpResponse.json(sinceResponse, { headers: rateHeaders() });
+    const searchParams = new URL(request.url).searchParams;
+    if (searchParams.get('pagination_token') === PAGE_2_TOKEN) return HttpResponse.json(fixture('mentions-page-2'), { headers: rateHeaders() });
+    if (searchParams.get('since_id')) return HttpResponse.json(sinceResponse, { headers: rateHeaders() });
     return HttpResponse.json(fixture('mentions-page-1'), { headers: rateHeaders() });
   });
 }
@@ -240,10 +240,10 @@ describe('x adapter through createSocialCrm', () => {
       const [summary] = await crm.poll();
       expect(summary).toMatchObject({ pages: 1, stored: 4, duplicates: 0 });
       const search = server.calls.find((call) => call.url.startsWith(SEARCH_URL))!;
-      const params = new URL(search.url).searchParams;
-      expect(params.get('query')).toBe('(acme OR "acme router") -is:retweet');
-      expect(params.get('next_token')).toBeNull();
-      expect(params.get('expansions')).toBe('author_id,referenced_tweets.id,in_reply_to_user_id');
+      const searchParams = new URL(search.url).searchParams;
+      expect(searchParams.get('query')).toBe('(acme OR "acme router") -is:retweet');
+      expect(searchParams.get('next_token')).toBeNull();
+      expect(searchParams.get('expansions')).toBe('author_id,referenced_tweets.id,in_reply_to_user_id');
       const brandPost = await ledger.getInteraction('x:1891300000000000011');
       expect(brandPost).toMatchObject({ kind: 'post', direction: 'outbound', author: { isBrand: true, handle: 'acme_support', verified: true } });
       expect(brandPost?.customerId).toBeUndefined();
@@ -251,6 +251,21 @@ describe('x adapter through createSocialCrm', () => {
       const cursor = JSON.parse((await ledger.getCursor('x', 'default'))!) as Record<string, { sinceId?: string }>;
       expect(cursor.mentions?.sinceId).toBe('1891300000000000005');
       expect(cursor.search?.sinceId).toBe('1891300000000000011');
+    });
+
+    it('keeps polling mentions when the search stream fails, and retries search from the same place', async () => {
+      setup({ keywords: ['acme'] });
+      server.route('get', MENTIONS_URL, () => HttpResponse.json(fixture('mentions-page-2'), { headers: rateHeaders() }));
+      server.route('get', SEARCH_URL, () =>
+        HttpResponse.json({ title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.x.com/2/problems/invalid-request' }, { status: 400 }),
+      );
+      const [summary] = await crm.poll();
+      expect(summary?.error).toBeUndefined();
+      expect(summary?.stored).toBe(2);
+      expect(warnings.some((warning) => warning.warning.details?.stream === 'search' && warning.warning.message.includes('parameters to your request was invalid'))).toBe(true);
+      const cursor = JSON.parse((await ledger.getCursor('x', 'default'))!) as Record<string, { sinceId?: string }>;
+      expect(cursor.mentions?.sinceId).toBe('1891300000000000003');
+      expect(cursor.search?.sinceId).toBeUndefined();
     });
 
     it('reads partial errors as warnings, reposts as reactions, rejects items that are not Posts, and survives a corrupt cursor', async () => {
