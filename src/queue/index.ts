@@ -18,5 +18,5 @@ export { memoryQueue } from './memory-queue.js';
 export type { MemoryQueue, MemoryQueueOptions } from './memory-queue.js';
 export { natsQueue } from './nats-queue.js';
 export type { NatsQueueOptions } from './nats-queue.js';
-export type { WorkItem, ProcessEvents } from './work-item.js';
+export type { WorkItem } from './work-item.js';
 export type { ConsumeOptions, WorkHandler, WorkMessage, WorkMessageInput, WorkQueue, WorkSubscription } from './work-queue.js';

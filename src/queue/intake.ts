@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AdapterContext, ChannelAdapter, Logger } from '../adapter.js';
+import type { AdapterContext, ChannelAdapter, ChannelEvent, Logger, RejectedItem } from '../adapter.js';
 import type { SocialCrm } from '../crm.js';
 import {
   InvalidOptionsError,
@@ -13,7 +13,7 @@ import {
 import { createHttpClient } from '../http.js';
 import { randomId } from '../_utils.js';
 import { DEFAULT_MAX_BODY_BYTES, readRawBody } from '../webhook.js';
-import { orderingKey, processEventsOf, toMessage, type WorkItem } from './work-item.js';
+import { orderingKey, toMessage } from './work-item.js';
 import type { WorkMessageInput, WorkQueue } from './work-queue.js';
 
 /** Options of {@link createWebhookIntake}. */
@@ -154,7 +154,7 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
       const acknowledgement = outcome.response ?? Response.json({ received: outcome.events.length }, { status: 200 });
       if (outcome.events.length === 0 && !outcome.rejected?.length) return acknowledgement;
       try {
-        await queue.enqueue(await messagesFor(adapter, request, body, outcome.events, outcome.rejected?.length ?? 0));
+        await queue.enqueue(await messagesFor(adapter.id, outcome.events, outcome.rejected ?? []));
         return acknowledgement;
       } catch (error) {
         logger.error(`[${adapter.id}] The queue did not take a verified webhook; answering 503 so that the network delivers it again.`, {
@@ -165,31 +165,14 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
     },
   };
 
-  /**
-   * One message per event when workers can run events as they are. Otherwise (an older core
-   * without `processEvents`, and events other than interactions or items the adapter
-   * rejected) the whole request, for the worker to replay through `crm.handleWebhook`.
-   */
-  async function messagesFor(
-    adapter: ChannelAdapter,
-    request: Request,
-    body: Uint8Array,
-    events: NonNullable<Awaited<ReturnType<NonNullable<ChannelAdapter['doHandleWebhook']>>>>['events'],
-    rejected: number,
-  ): Promise<WorkMessageInput[]> {
-    const perEvent = processEventsOf(crm) ? rejected === 0 : rejected === 0 && events.every((event) => event.type === 'interaction');
+  /** One message per event, keyed by conversation; rejected items go on a key of their own. */
+  async function messagesFor(adapterId: string, events: ChannelEvent[], rejected: RejectedItem[]): Promise<WorkMessageInput[]> {
     const keys = await Promise.all(events.map((event) => orderingKey(event, conversationOf)));
-    if (perEvent) {
-      return events.map((event, index) => toMessage({ type: 'event', adapterId: adapter.id, source: 'webhook', event }, keys[index]!));
-    }
-    const item: WorkItem = {
-      type: 'webhook',
-      adapterId: adapter.id,
-      url: request.url,
-      method: request.method,
-      headers: Object.fromEntries(request.headers),
-      body: new TextDecoder().decode(body),
-    };
-    return [toMessage(item, keys[0] ?? `webhook:${adapter.id}`)];
+    return [
+      ...events.map((event, index) => toMessage({ type: 'event', adapterId, source: 'webhook', event }, keys[index]!)),
+      ...rejected.map((entry) =>
+        toMessage({ type: 'rejected', adapterId, item: entry.payload, error: { name: entry.error.name, message: entry.error.message } }, `rejected:${adapterId}`),
+      ),
+    ];
   }
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChannelEvent, RejectedItem } from '../adapter.js';
-import type { IngestResult, SocialCrm } from '../crm.js';
+import type { ChannelEvent } from '../adapter.js';
 import type { InteractionSource } from '../events.js';
 import { identityKey, interactionId } from '../interaction.js';
 import type { WorkMessageInput } from './work-queue.js';
@@ -10,25 +9,10 @@ import type { WorkMessageInput } from './work-queue.js';
  * worker gives up on can be stored as a dead letter and replayed by `crm.retryDeadLetters()`.
  */
 export type WorkItem =
-  /** One verified event. */
+  /** One verified event, run through `crm.processEvents()`. */
   | { type: 'event'; adapterId: string; source: InteractionSource; event: ChannelEvent }
-  /** A whole verified request, replayed through `crm.handleWebhook` (used when events cannot be queued one by one). */
-  | { type: 'webhook'; adapterId: string; url: string; method: string; headers: Record<string, string>; body: string };
-
-/**
- * The pipeline entry a worker needs to run an event exactly as a webhook would. Proposed for
- * `SocialCrm`; until it exists the intake and the worker fall back to `ingest` and `handleWebhook`.
- */
-export type ProcessEvents = (
-  events: ChannelEvent[],
-  options: { adapterId?: string; source?: InteractionSource; rejected?: RejectedItem[] },
-) => Promise<IngestResult>;
-
-/** `crm.processEvents`, when this version of the core has it. */
-export function processEventsOf(crm: SocialCrm): ProcessEvents | undefined {
-  const candidate = (crm as unknown as { processEvents?: unknown }).processEvents;
-  return typeof candidate === 'function' ? (candidate.bind(crm) as ProcessEvents) : undefined;
-}
+  /** An item of a verified delivery that the adapter could not parse; the worker dead-letters it. */
+  | { type: 'rejected'; adapterId: string; item: unknown; error: { name: string; message: string } };
 
 /** `<channel>:<conversation>`, derived the way the pipeline derives `conversationId`. */
 function conversationKey(channel: string, conversation: string): string {

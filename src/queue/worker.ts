@@ -3,7 +3,7 @@ import type { Logger } from '../adapter.js';
 import type { SocialCrm } from '../crm.js';
 import { InvalidOptionsError, QueueError, formatIssues, toValidationIssues } from '../errors.js';
 import type { DeadLetterStage } from '../ledger.js';
-import { processEventsOf, type WorkItem } from './work-item.js';
+import type { WorkItem } from './work-item.js';
 import type { WorkMessage, WorkQueue, WorkSubscription } from './work-queue.js';
 
 /** Options of {@link createWorker}. */
@@ -76,22 +76,18 @@ export function createWorker(crm: SocialCrm, queue: WorkQueue, options: WorkerOp
   let subscription: WorkSubscription | undefined;
 
   async function run(item: WorkItem): Promise<void> {
-    if (item.type === 'webhook') {
-      const response = await crm.handleWebhook(new Request(item.url, { method: item.method, headers: item.headers, body: item.body }), { adapterId: item.adapterId });
-      if (response.status >= 500) throw new QueueError(`[${item.adapterId}] Replaying a queued webhook answered ${response.status}.`);
-      if (response.status >= 400) {
-        // Verified at intake but refused now (e.g. a signature timestamp outside the tolerance).
-        throw new QueueError(`[${item.adapterId}] A queued webhook was refused on replay with ${response.status}: ${await response.text()}`);
+    switch (item.type) {
+      case 'event':
+        await crm.processEvents([item.event], { adapterId: item.adapterId, source: item.source });
+        return;
+      case 'rejected': {
+        const error = Object.assign(new Error(item.error.message), { name: item.error.name });
+        await crm.processEvents([], { adapterId: item.adapterId, source: 'webhook', rejected: [{ payload: item.item, error }] });
+        return;
       }
-      return;
-    }
-    const processEvents = processEventsOf(crm);
-    if (processEvents) {
-      await processEvents([item.event], { adapterId: item.adapterId, source: item.source });
-    } else if (item.event.type === 'interaction') {
-      await crm.ingest(item.event.interaction);
-    } else {
-      throw new QueueError(`[${item.adapterId}] This version of social-crm cannot run a queued \`${item.event.type}\` event outside a webhook.`);
+      default:
+        // An intake of another version of social-crm may enqueue kinds this worker does not know.
+        throw new QueueError(`A queued item has the unknown type ${JSON.stringify((item as { type?: unknown }).type)}; upgrade this worker.`);
     }
   }
 
@@ -112,7 +108,7 @@ export function createWorker(crm: SocialCrm, queue: WorkQueue, options: WorkerOp
       // Given up: keep it where hosts already look for failed input. If even that fails, the
       // throw hands the message back to the queue, so nothing is lost.
       const at = now().toISOString();
-      const stage: DeadLetterStage = item.type === 'webhook' ? 'webhook' : 'ingest';
+      const stage: DeadLetterStage = item.type === 'rejected' ? 'validate' : 'ingest';
       await crm.ledger.addDeadLetter({
         stage,
         adapterId: item.adapterId,

@@ -100,9 +100,10 @@ describe('intake and workers (in process)', () => {
         await intake.handle(await canonicalRequest([post(`m${index}`, `edited ${index}`, { conversationId: `c${index % 5}`, state: 'edited', editedAt: '2026-11-20T11:00:00Z' })]));
       }
     }
-    // a redelivery and a deletion (the deletion travels as the whole request on this core)
+    // a redelivery, a deletion, and an item the adapter rejects (dead-lettered by the worker)
     await intake.handle(await canonicalRequest([post('m1', 'original 1', { conversationId: 'c1' })]));
     await intake.handle(await canonicalRequest([{ type: 'deletion', nativeId: 'm2', deletedAt: '2026-11-20T12:00:00Z' }]));
+    expect((await intake.handle(await canonicalRequest([{ nativeId: 'broken' }]))).status).toBe(200);
 
     const workers = [createWorker(crm, queue, { logger: quiet }), createWorker(crm, queue, { logger: quiet })];
     for (const worker of workers) await worker.start();
@@ -115,7 +116,33 @@ describe('intake and workers (in process)', () => {
       expect((await ledger.getInteraction(`canonical:m${index}`))?.text).toBe(`edited ${index}`);
     }
     expect((await ledger.getInteraction('canonical:m2'))?.state).toBe('deleted');
-    expect((await ledger.listDeadLetters()).items).toEqual([]);
+    const letters = (await ledger.listDeadLetters()).items;
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ stage: 'validate', adapterId: 'canonical', payload: { type: 'rejected', item: { nativeId: 'broken' } } });
+  });
+
+  it('keeps redelivering while the ledger is down, then stores once', async () => {
+    const ledger = memoryLedger();
+    let failures = 3;
+    const flaky: InteractionLedger = {
+      ...ledger,
+      async appendInteraction(interaction) {
+        if (failures-- > 0) throw new Error('database unavailable');
+        return ledger.appendInteraction(interaction);
+      },
+      async addDeadLetter() {
+        throw new Error('database unavailable');
+      },
+    };
+    const crm = makeCrm(flaky);
+    const queue = memoryQueue({ retryDelayMs: 1 });
+    await createWebhookIntake(crm, queue, { logger: quiet }).handle(await canonicalRequest([post('f1', 'eventually')]));
+    const worker = createWorker(crm, queue, { maxAttempts: 10, logger: quiet });
+    await worker.start();
+    await queue.idle();
+    await worker.stop();
+    expect(worker.stats).toMatchObject({ processed: 1, retried: 3, deadLettered: 0 });
+    expect((await ledger.getInteraction('canonical:f1'))?.text).toBe('eventually');
   });
 
   it('answers 503 when the queue refuses the work, so the network redelivers', async () => {
@@ -135,7 +162,7 @@ describe('intake and workers (in process)', () => {
     const ledger = memoryLedger();
     const crm = makeCrm(ledger);
     const queue = memoryQueue({ retryDelayMs: 1 });
-    await queue.enqueue([{ id: 'poison', key: 'k', payload: { type: 'event', adapterId: 'canonical', source: 'webhook', event: { type: 'delivery-status', channel: 'canonical', nativeId: 'z', status: 'read', at: '2026-11-20T10:00:00.000Z' } } }]);
+    await queue.enqueue([{ id: 'poison', key: 'k', payload: { type: 'from-a-newer-intake', adapterId: 'canonical' } }]);
     const worker = createWorker(crm, queue, { maxAttempts: 3, logger: quiet });
     await worker.start();
     await queue.idle();
@@ -228,6 +255,34 @@ describe.skipIf(!NATS_URL)('NATS JetStream', () => {
         for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
         await queue.close();
         await ledger.close();
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.end();
+      }
+    }, 60_000);
+
+    it('runs examples/scale-out: an HTTP intake and two worker processes', async () => {
+      const schema = `scrm_${RUN}_example`;
+      const stream = `SCRM_${RUN}_EXAMPLE`;
+      streams.push(stream);
+      const script = fileURLToPath(new URL('../../examples/scale-out/index.ts', import.meta.url));
+      const environment = { ...process.env, NATS_URL, DATABASE_URL: POSTGRES_URL, SCHEMA: schema, STREAM: stream, PORT: String(20_000 + Math.floor(Math.random() * 20_000)) };
+      const output = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', script], { env: environment, stdio: ['ignore', 'pipe', 'inherit'] });
+        let text = '';
+        child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          if (code === 0) resolve(text);
+          else reject(new Error(`the example exited with ${code}:\n${text}`));
+        });
+      });
+      const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+      try {
+        expect(output).toContain('all 200 interactions stored');
+        const { rows } = await admin.query(`SELECT count(*)::int AS count FROM "${schema}".interactions`);
+        expect(rows[0].count).toBe(200);
+      } finally {
         await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await admin.end();
       }
