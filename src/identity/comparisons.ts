@@ -94,6 +94,9 @@ export interface CompiledComparison {
   compare(a: string, b: string): number;
 }
 
+/** Marks a value kept although it did not parse (an email that is not an address ...). */
+const UNPARSED = '\u0002';
+
 function levelsByThreshold(similarity: number, thresholds: number[]): number {
   for (let index = 0; index < thresholds.length; index++) {
     if (similarity >= (thresholds[index] as number)) return index + 1;
@@ -227,11 +230,13 @@ export function compileComparison(spec: ComparisonSpec): CompiledComparison {
         labels: ['same address', 'same or similar user name', 'different'],
         termFrequency: false,
         prepare: (raw) => {
-          const value = normalizeEmail(raw).value;
-          return value ? value : undefined;
+          const email = normalizeEmail(raw);
+          if (!email.value) return undefined;
+          return email.valid ? email.value : `${UNPARSED}${email.value}`;
         },
         compare: (a, b) => {
-          if (a === b) return 0;
+          // Text that is not an address is weak evidence even when equal.
+          if (a === b) return a.startsWith(UNPARSED) ? 1 : 0;
           const localA = a.slice(0, a.lastIndexOf('@'));
           const localB = b.slice(0, b.lastIndexOf('@'));
           return localA.length > 2 && jaroWinkler(localA, localB) >= 0.94 ? 1 : 2;
@@ -245,10 +250,13 @@ export function compileComparison(spec: ComparisonSpec): CompiledComparison {
         labels: ['same number', 'same last seven digits', 'different'],
         termFrequency: false,
         prepare: (raw) => {
-          const value = normalizePhone(raw, region).value;
-          return value ? value : undefined;
+          const phone = normalizePhone(raw, region);
+          if (phone.valid) return phone.value;
+          // Fewer than seven digits cannot identify anyone; more are kept as weak evidence.
+          return phone.value.replace(/\D/g, '').length >= 7 ? `${UNPARSED}${phone.value}` : undefined;
         },
-        compare: (a, b) => (a === b ? 0 : a.length >= 7 && b.length >= 7 && a.slice(-7) === b.slice(-7) ? 1 : 2),
+        // Digits that are not a valid number are weak evidence even when equal.
+        compare: (a, b) => (a === b ? (a.startsWith(UNPARSED) ? 1 : 0) : a.length >= 7 && b.length >= 7 && a.slice(-7) === b.slice(-7) ? 1 : 2),
       };
     }
     case 'handle':

@@ -75,3 +75,25 @@ describe('explain', () => {
     await expect(merger.explain('nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
+
+describe('garbage is weak evidence', () => {
+  it('weighs equal unparseable emails and phones less than real ones, without throwing', async () => {
+    const merger = createIdentityMerger();
+    const garbage = await merger.explainPair(
+      { channel: 'x', nativeId: '1', email: 'call me maybe', phone: '12-34' },
+      { channel: 'instagram', nativeId: '2', email: 'call me maybe', phone: '12-34' },
+    );
+    const real = await merger.explainPair(
+      { channel: 'x', nativeId: '1', email: 'ayse@example.com', phone: '+905321234567' },
+      { channel: 'instagram', nativeId: '2', email: 'ayse@example.com', phone: '+905321234567' },
+    );
+    const email = (explanation: typeof real) => explanation.comparisons.find((comparison) => comparison.name === 'email')!;
+    expect(email(garbage).level).toBe(1);
+    expect(email(real).level).toBe(0);
+    expect(email(garbage).weight).toBeLessThan(email(real).weight);
+    // Too few digits to be anyone's number: not evidence at all.
+    expect(garbage.comparisons.find((comparison) => comparison.name === 'phone')!.level).toBeNull();
+    expect(garbage.band).not.toBe('auto-merge');
+    expect(real.band).toBe('auto-merge');
+  });
+});
