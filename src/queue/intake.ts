@@ -123,8 +123,13 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
     return decodeURIComponent(rest.split('/')[0] ?? '');
   }
 
+  /** The stored item's conversation; without the database, the item keys itself (the intake must not depend on it). */
   async function conversationOf(id: string): Promise<string | undefined> {
-    return (await crm.ledger.getInteraction(id))?.conversationId;
+    try {
+      return (await crm.ledger.getInteraction(id))?.conversationId;
+    } catch {
+      return undefined;
+    }
   }
 
   return {
@@ -151,6 +156,7 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
         return errorResponse(error, status);
       }
 
+      for (const warning of outcome.warnings ?? []) logger.debug(`[${adapter.id}] ${warning.message}`, warning.details);
       const acknowledgement = outcome.response ?? Response.json({ received: outcome.events.length }, { status: 200 });
       if (outcome.events.length === 0 && !outcome.rejected?.length) return acknowledgement;
       try {

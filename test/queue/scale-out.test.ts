@@ -158,6 +158,20 @@ describe('intake and workers (in process)', () => {
     expect(response.status).toBe(503);
   });
 
+  it('keeps acknowledging while the database is down', async () => {
+    const down: InteractionLedger = {
+      ...memoryLedger(),
+      async getInteraction() {
+        throw new Error('database unavailable');
+      },
+    };
+    const queue = memoryQueue();
+    const intake = createWebhookIntake(makeCrm(down), queue, { logger: quiet });
+    expect((await intake.handle(await canonicalRequest([post('d1', 'hello')]))).status).toBe(200);
+    expect((await intake.handle(await canonicalRequest([{ type: 'deletion', nativeId: 'd0', deletedAt: '2026-11-20T12:00:00Z' }]))).status).toBe(200);
+    expect(queue.size()).toBe(2);
+  });
+
   it('stores an item as a dead letter after maxAttempts and acknowledges it', async () => {
     const ledger = memoryLedger();
     const crm = makeCrm(ledger);
