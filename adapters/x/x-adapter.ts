@@ -182,6 +182,33 @@ function omitUndefined(state: StreamState): StreamState {
 // The adapter
 // ---------------------------------------------------------------------------------------------
 
+/** The X Activity API wraps some user objects as `{ data: User }`. */
+function unwrapData(candidate: unknown): unknown {
+  if (typeof candidate !== 'object' || candidate === null || !('data' in candidate)) return candidate;
+  const inner = (candidate as { data: unknown }).data;
+  return typeof inner === 'object' && inner !== null ? inner : candidate;
+}
+
+/** A `users` map entry: a v1.1 User (Account Activity) or `{ data: v2 User }` (X Activity API). */
+function readDirectMessageUser(candidate: unknown): AaaUser | undefined {
+  const unwrapped = unwrapData(candidate);
+  if (unwrapped !== candidate) {
+    const user = xUserSchema.safeParse(unwrapped);
+    if (!user.success) return undefined;
+    return {
+      id_str: user.data.id,
+      screen_name: user.data.username,
+      name: user.data.name,
+      verified: user.data.verified,
+      followers_count: user.data.public_metrics?.followers_count,
+      profile_image_url_https: user.data.profile_image_url,
+      location: user.data.location,
+    };
+  }
+  const user = aaaUserSchema.safeParse(candidate);
+  return user.success ? user.data : undefined;
+}
+
 /** Only characters X uses in CRC tokens: a token that looks like JSON would turn the CRC into a signing oracle. */
 const CRC_TOKEN_PATTERN = /^[\w\-+/=.~]{1,512}$/;
 
@@ -355,14 +382,14 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
     }
   }
 
-  function handleAccountActivity(payload: Record<string, unknown>, now: Date): WebhookResult {
+  function handleAccountActivity(payload: Record<string, unknown>, now: Date, source: NormalizeContext['source'] = 'account-activity'): WebhookResult {
     const envelope = aaaEnvelopeSchema.safeParse(payload);
     const forUserId = envelope.success ? envelope.data.for_user_id : undefined;
-    const context = normalizeContext('account-activity', forUserId);
+    const context = normalizeContext(source, forUserId);
     const users = new Map<string, AaaUser>();
     for (const [userId, candidate] of Object.entries(envelope.success ? envelope.data.users ?? {} : {})) {
-      const user = aaaUserSchema.safeParse(candidate);
-      if (user.success) users.set(userId, user.data);
+      const user = readDirectMessageUser(candidate);
+      if (user) users.set(userId, user);
     }
     const events: ChannelEvent[] = [];
     const rejected: RejectedItem[] = [];
@@ -416,7 +443,7 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
       if (!tweet.success) return { events: [], rejected: [{ payload, error: new Error(`${eventType}: the payload is not a Post.`) }] };
       const users = new Map<string, XUser>();
       for (const candidate of includes?.users ?? []) {
-        const user = xUserSchema.safeParse(candidate);
+        const user = xUserSchema.safeParse(unwrapData(candidate));
         if (user.success) users.set(user.data.id, user.data);
       }
       const interaction = normalizeTweet(tweet.data, users, context, now);
@@ -429,7 +456,8 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
       return { events: [{ type: 'deletion', channel: id, nativeId: deletion.data.id, deletedAt: now.toISOString() }] };
     }
     if (typeof payload === 'object' && payload !== null && 'direct_message_events' in payload) {
-      return handleAccountActivity({ ...(payload as Record<string, unknown>), ...(filter?.user_id ? { for_user_id: filter.user_id } : {}) }, now);
+      // `dm.received` / `dm.sent` carry the Account Activity shape, with v2 users in the map.
+      return handleAccountActivity({ ...(payload as Record<string, unknown>), ...(filter?.user_id ? { for_user_id: filter.user_id } : {}) }, now, 'activity-api');
     }
     return { events: [], warnings: [{ type: 'unsupported', message: `X Activity event \`${eventType}\` was acknowledged and ignored.`, details: { eventType } }] };
   }

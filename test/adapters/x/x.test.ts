@@ -376,6 +376,20 @@ describe('x adapter through createSocialCrm', () => {
       expect((await ledger.getInteraction(sent.id))?.deliveryStatus).toBe('read');
     });
 
+    it('stores an X Activity API dm.received with the v2 users of its map', async () => {
+      setup();
+      expect((await deliver(fixture('xaa-dm-received'))).status).toBe(200);
+      const message = await ledger.getInteraction('x:1891300000000000077');
+      expect(message).toMatchObject({
+        kind: 'direct_message',
+        visibility: 'private',
+        conversationId: 'x:1234567890-1501234567890123456',
+        createdAt: '2026-02-17T10:26:40.000Z',
+        author: { nativeId: '1501234567890123456', handle: 'samokafor', displayName: 'Sam Okafor', verified: true, followerCount: 120 },
+      });
+      expect(message?.channelMetadata.x).toMatchObject({ source: 'activity-api' });
+    });
+
     it('tombstones a Post deleted through the X Activity API', async () => {
       setup();
       await deliver(fixture('xaa-post-mention'));
