@@ -66,6 +66,8 @@ export interface PostgresLedger extends InteractionLedger {
    * ledger bound to that transaction: use it for every read and write inside, and everything
    * commits or rolls back together. Locks are taken in sorted order, so two tasks that lock
    * overlapping sets cannot deadlock. On a transient failure the whole task runs again.
+   * Never call the outer ledger from inside `task`: on PGlite, which has one connection, that
+   * call would wait for the transaction that waits for it.
    *
    * @example
    * await ledger.withCustomerLock([survivorId, absorbedId], async (locked) => {
