@@ -319,13 +319,11 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
         } else {
           if (scoring) {
             const small = lower & 0x3ff;
-            const gram1 = gramIndex(1, small, 0, 0, mask);
             const gram2 = gramIndex(2, previous1, small, 0, mask);
             const gram3 = gramIndex(3, previous2, previous1, small, mask);
-            languageScore += weights[gram1]! + weights[gram2]! + weights[gram3]!;
-            languageGrams += 3;
+            languageScore += weights[gram2]! + weights[gram3]!;
+            languageGrams += 2;
             if (sink) {
-              sink.grams[gram1]! += 1;
               sink.grams[gram2]! += 1;
               sink.grams[gram3]! += 1;
             }

@@ -28,15 +28,23 @@ interface StemEntry {
   length: number;
 }
 
+/** Everything the rules know about one folded word. */
+interface WordEntry {
+  polarity: number;
+  /** Multiplier for the sentiment word it modifies; 1 when not a modifier. */
+  factor: number;
+  preNegator: boolean;
+  postNegator: boolean;
+  contrast: boolean;
+}
+
 /** Hash-keyed lexicon for one language, host extensions included. */
 export interface LexiconIndex {
   language: ModelLanguage;
-  exact: Map<number, number>;
+  /** Whole words: one look-up per token gives polarity and role. */
+  words: Map<number, WordEntry>;
+  /** Turkish stems, matched by prefix. */
   stems: Map<number, StemEntry>;
-  modifiers: Map<number, number>;
-  preNegators: Set<number>;
-  postNegators: Set<number>;
-  contrast: Set<number>;
   /** Host phrases of several words, matched on the folded text. */
   phrases: Array<{ phrase: string; polarity: number }>;
 }
@@ -61,39 +69,41 @@ export function foldTerm(term: string): string {
 
 /** Builds the lexicon index for a language, overlaying host terms (`{ term: polarity }`, -5..5). */
 export function buildLexicon(language: ModelLanguage, extra: Record<string, number> = {}): LexiconIndex {
-  const index: LexiconIndex = {
-    language,
-    exact: new Map(),
-    stems: new Map(),
-    modifiers: new Map(),
-    preNegators: new Set(),
-    postNegators: new Set(),
-    contrast: new Set(),
-    phrases: [],
+  const index: LexiconIndex = { language, words: new Map(), stems: new Map(), phrases: [] };
+  const entry = (word: string): WordEntry => {
+    const hash = hashWord(word);
+    let found = index.words.get(hash);
+    if (!found) index.words.set(hash, (found = { polarity: 0, factor: 1, preNegator: false, postNegator: false, contrast: false }));
+    return found;
   };
   if (language === 'en') {
-    for (const [word, polarity] of ENGLISH_LEXICON) index.exact.set(hashWord(word), polarity);
-    for (const [word, factor] of ENGLISH_MODIFIERS) index.modifiers.set(hashWord(word), factor);
-    for (const word of ENGLISH_NEGATORS) index.preNegators.add(hashWord(word));
-    for (const word of ENGLISH_CONTRAST) index.contrast.add(hashWord(word));
+    for (const [word, polarity] of ENGLISH_LEXICON) entry(word).polarity = polarity;
+    for (const [word, factor] of ENGLISH_MODIFIERS) entry(word).factor = factor;
+    for (const word of ENGLISH_NEGATORS) entry(word).preNegator = true;
+    for (const word of ENGLISH_CONTRAST) entry(word).contrast = true;
   } else {
-    for (const [word, entry] of TURKISH_LEXICON) {
-      if (entry.exact) index.exact.set(hashWord(word), entry.polarity);
-      else index.stems.set(hashWord(word), { polarity: entry.polarity, verb: entry.verb, length: word.length });
+    for (const [word, stem] of TURKISH_LEXICON) {
+      if (stem.exact) entry(word).polarity = stem.polarity;
+      else index.stems.set(hashWord(word), { polarity: stem.polarity, verb: stem.verb, length: word.length });
     }
-    for (const [word, factor] of TURKISH_MODIFIERS) index.modifiers.set(hashWord(word), factor);
-    for (const word of TURKISH_PRE_NEGATORS) index.preNegators.add(hashWord(word));
-    for (const word of TURKISH_POST_NEGATORS) index.postNegators.add(hashWord(word));
-    for (const word of TURKISH_CONTRAST) index.contrast.add(hashWord(word));
+    for (const [word, factor] of TURKISH_MODIFIERS) entry(word).factor = factor;
+    for (const word of TURKISH_PRE_NEGATORS) entry(word).preNegator = true;
+    for (const word of TURKISH_POST_NEGATORS) entry(word).postNegator = true;
+    for (const word of TURKISH_CONTRAST) entry(word).contrast = true;
   }
   for (const [term, polarity] of Object.entries(extra)) {
     const folded = foldTerm(term);
     if (!folded) continue;
     if (folded.includes(' ')) index.phrases.push({ phrase: folded, polarity });
     else if (language === 'tr' && folded.length >= 4) index.stems.set(hashWord(folded), { polarity, verb: false, length: folded.length });
-    else index.exact.set(hashWord(folded), polarity);
+    else entry(folded).polarity = polarity;
   }
   return index;
+}
+
+/** True when the token is a negator that precedes what it negates. */
+export function isPreNegator(lexicon: LexiconIndex, hash: number): boolean {
+  return lexicon.words.get(hash)?.preNegator === true;
 }
 
 /** What the rules found. */
@@ -104,76 +114,91 @@ export interface RuleResult {
   negative: number;
   negations: number;
   emoji: number;
-  /** Cue tokens and their final contribution, strongest first (at most 8). */
+  /** Cue tokens and their final contribution, strongest first (at most 6). */
   cues: Array<{ cue: string; value: number }>;
 }
 
 const SQUEEZE = /(.)\1+/g;
+const NEGATED_BY_SUFFIX = 1000;
 
-function lookupPolarity(scan: ScannedText, lexicon: LexiconIndex, token: number): { polarity: number; negatedBySuffix: boolean } | undefined {
-  const hash = scan.hashes[token]!;
-  const exact = lexicon.exact.get(hash);
-  if (exact !== undefined) return { polarity: exact, negatedBySuffix: false };
-  const length = scan.lengths[token]!;
+/** Polarity of a token, plus {@link NEGATED_BY_SUFFIX} when a Turkish negative suffix follows its stem; 0 when none. */
+function tokenPolarity(scan: ScannedText, lexicon: LexiconIndex, token: number, entry: WordEntry | undefined): number {
+  if (entry && entry.polarity !== 0) return entry.polarity;
   if (lexicon.stems.size > 0) {
-    const whole = lexicon.stems.get(hash);
-    if (whole) return { polarity: whole.polarity, negatedBySuffix: false };
+    const length = scan.lengths[token]!;
+    const whole = lexicon.stems.get(scan.hashes[token]!);
+    if (whole) return whole.polarity;
     for (let prefix = Math.min(length - 1, MAX_PREFIX); prefix >= 3; prefix--) {
       const stem = lexicon.stems.get(scan.prefixHashes[token * MAX_PREFIX + prefix - 1]!);
       if (!stem) continue;
-      let negated = false;
-      if (stem.verb) {
-        const start = scan.starts[token]! + stem.length;
-        negated = TURKISH_NEGATIVE_SUFFIX.test(scan.folded.slice(start, scan.ends[token]!));
+      if (stem.verb && TURKISH_NEGATIVE_SUFFIX.test(scan.folded.slice(scan.starts[token]! + stem.length, scan.ends[token]!))) {
+        return stem.polarity + (stem.polarity > 0 ? NEGATED_BY_SUFFIX : -NEGATED_BY_SUFFIX);
       }
-      return { polarity: stem.polarity, negatedBySuffix: negated };
+      return stem.polarity;
     }
   }
   if ((scan.flags[token]! & TOKEN_ELONGATED) !== 0) {
-    const squeezed = tokenText(scan, token).replace(SQUEEZE, '$1');
-    const value = lexicon.exact.get(hashWord(squeezed));
-    if (value !== undefined) return { polarity: value, negatedBySuffix: false };
+    const squeezed = lexicon.words.get(hashWord(tokenText(scan, token).replace(SQUEEZE, '$1')));
+    if (squeezed) return squeezed.polarity;
   }
-  return undefined;
+  return 0;
 }
 
-/** Applies the rules. Cheap: a few map look-ups per token. */
+let entryScratch: Array<WordEntry | undefined> = [];
+let polarityScratch = new Float64Array(256);
+
+/** Applies the rules. Cheap: one map look-up per token, a few more for Turkish stems. */
 export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult {
   const count = scan.tokenCount;
   const english = lexicon.language === 'en';
+  if (polarityScratch.length < count) polarityScratch = new Float64Array(count * 2);
+  const entries = entryScratch;
+  entries.length = count;
   let contrastAt = -1;
-  for (let token = 0; token < count; token++) if (lexicon.contrast.has(scan.hashes[token]!)) contrastAt = token;
+  for (let token = 0; token < count; token++) {
+    const entry = lexicon.words.get(scan.hashes[token]!);
+    entries[token] = entry;
+    if (entry?.contrast) contrastAt = token;
+  }
+  for (let token = 0; token < count; token++) {
+    polarityScratch[token] = (scan.flags[token]! & TOKEN_NUMERIC) !== 0 ? 0 : tokenPolarity(scan, lexicon, token, entries[token]);
+  }
 
   let raw = 0;
   let positive = 0;
   let negative = 0;
   let negations = 0;
-  const found: Array<{ token: number; value: number }> = [];
+  const strongest: number[] = [];
+  const values: number[] = [];
   for (let token = 0; token < count; token++) {
-    const flag = scan.flags[token]!;
-    if ((flag & TOKEN_NUMERIC) !== 0) continue;
-    const hit = lookupPolarity(scan, lexicon, token);
-    if (!hit || hit.polarity === 0) {
-      if (lexicon.preNegators.has(scan.hashes[token]!) || lexicon.postNegators.has(scan.hashes[token]!)) negations++;
+    const entry = entries[token];
+    let polarity = polarityScratch[token]!;
+    if (polarity === 0) {
+      if (entry && (entry.preNegator || entry.postNegator)) negations++;
       continue;
     }
-    // a modifier followed by a sentiment word acts as a modifier only
-    if (token + 1 < count && lexicon.modifiers.has(scan.hashes[token]!) && scan.clauses[token + 1] === scan.clauses[token]) {
-      if (lookupPolarity(scan, lexicon, token + 1)) continue;
+    // a modifier followed by a sentiment word acts as a modifier only ("pretty bad")
+    if (entry && entry.factor !== 1 && token + 1 < count && polarityScratch[token + 1] !== 0 && scan.clauses[token + 1] === scan.clauses[token]) continue;
+    let negated = false;
+    if (polarity > NEGATED_BY_SUFFIX / 2) {
+      polarity -= NEGATED_BY_SUFFIX;
+      negated = true;
+    } else if (polarity < -NEGATED_BY_SUFFIX / 2) {
+      polarity += NEGATED_BY_SUFFIX;
+      negated = true;
     }
-    let value = hit.polarity;
+    let value = polarity;
     const clause = scan.clauses[token]!;
-    let negated = hit.negatedBySuffix;
     for (let back = token - 1; back >= 0 && back >= token - 3 && scan.clauses[back] === clause; back--) {
-      const hash = scan.hashes[back]!;
-      const factor = lexicon.modifiers.get(hash);
-      if (factor !== undefined && back >= token - 2) value *= factor;
+      const before = entries[back];
+      if (!before) continue;
+      if (before.factor !== 1 && back >= token - 2) value *= before.factor;
       // English negators toggle ("not without"); Turkish ones agree ("hiçbir sorun yok" is one negation)
-      if (lexicon.preNegators.has(hash)) negated = english ? !negated : true;
+      if (before.preNegator) negated = english ? !negated : true;
     }
     if (!english) {
       for (let ahead = token + 1; ahead < count && ahead <= token + 2 && scan.clauses[ahead] === clause; ahead++) {
-        if (lexicon.postNegators.has(scan.hashes[ahead]!)) {
+        if (entries[ahead]?.postNegator) {
           negated = true;
           break;
         }
@@ -183,13 +208,15 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
       negations++;
       value *= value > 0 ? -0.8 : -0.5;
     }
+    const flag = scan.flags[token]!;
     if ((flag & TOKEN_CAPS) !== 0) value *= 1.4;
     if ((flag & TOKEN_ELONGATED) !== 0) value *= 1.3;
     if (contrastAt >= 0) value *= token < contrastAt ? 0.5 : token > contrastAt ? 1.5 : 1;
     raw += value;
     if (value > 0) positive += value;
     else negative -= value;
-    found.push({ token, value });
+    strongest.push(token);
+    values.push(value);
   }
   for (const { phrase, polarity } of lexicon.phrases) {
     if (scan.folded.includes(phrase)) {
@@ -208,13 +235,18 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
   if (scan.exclamations > 0 && raw !== 0) raw *= 1 + Math.min(scan.exclamations, 3) * 0.08;
   if (scan.letters >= 6 && scan.upperLetters / scan.letters > 0.7) raw *= 1.3;
 
-  found.sort((first, second) => Math.abs(second.value) - Math.abs(first.value));
-  const cues = found.slice(0, 8).map(({ token, value }) => ({ cue: tokenText(scan, token), value }));
-  for (const point of scan.emoji) {
-    const polarity = EMOJI_POLARITY.get(point);
-    if (polarity && cues.length < 10) cues.push({ cue: String.fromCodePoint(point), value: polarity });
+  const order = values.map((_, index) => index).sort((first, second) => Math.abs(values[second]!) - Math.abs(values[first]!));
+  const cues: RuleResult['cues'] = [];
+  for (const index of order) {
+    if (cues.length === 6) break;
+    cues.push({ cue: tokenText(scan, strongest[index]!), value: values[index]! });
   }
-  for (const emoticon of scan.emoticons.slice(0, 2)) cues.push({ cue: emoticon, value: 0 });
+  for (const point of scan.emoji) {
+    if (cues.length >= 8) break;
+    const polarity = EMOJI_POLARITY.get(point);
+    if (polarity) cues.push({ cue: String.fromCodePoint(point), value: polarity });
+  }
+  for (let index = 0; index < scan.emoticons.length && index < 2; index++) cues.push({ cue: scan.emoticons[index]!, value: 0 });
   return { raw, positive, negative, negations, emoji, cues };
 }
 
@@ -263,7 +295,7 @@ export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: nu
     out.push(negatedHere ? mixHash(hash, NEGATED_SALT) : hash);
     out.push(mixHash(previous ^ BIGRAM_SALT, hash));
     if (!english && scan.lengths[token]! > 5) out.push(mixHash(scan.prefixHashes[token * MAX_PREFIX + 4]!, PREFIX_SALT));
-    if (lexicon.preNegators.has(hash)) negatedClause = clause;
+    if (english && isPreNegator(lexicon, hash)) negatedClause = clause;
     previous = hash;
     previousClause = clause;
   }
