@@ -190,6 +190,10 @@ export async function run(args: string[]): Promise<void> {
       console.log(`\nEnglish and Turkish rows only (${pair.length}): accuracy ${fixed(pairAccuracy)}`);
       summary.enTrRows = pair.length;
       summary.enTrAccuracy = pairAccuracy;
+      const others = rows.map((row, index) => ({ row, result: results[index]! })).filter(({ row }) => row.label !== 'en' && row.label !== 'tr');
+      const unsupported = others.filter(({ result }) => result.language !== 'en' && result.language !== 'tr').length / Math.max(1, others.length);
+      console.log(`Other languages (${others.length}): marked as neither English nor Turkish ${fixed(unsupported)}`);
+      summary.otherMarkedUnsupported = unsupported;
     }
   } else if (rows.length && Array.isArray(rows[0]!.intents)) {
     // multi-label: one binary decision per intent

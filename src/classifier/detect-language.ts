@@ -4,7 +4,7 @@
  * when restricted to two languages) runs only when the text looks like neither language,
  * is in another script, or the host asked for languages the fast model does not know.
  */
-import { franc } from 'franc';
+import { francAll } from 'franc';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { decodeBase64 } from './sentiment.js';
 import type { LanguageTable, ScannedText } from './_text.js';
@@ -75,18 +75,16 @@ export interface LanguageDecision {
 }
 
 const MIN_FRANC_LENGTH = 10;
+/** franc's relative score (the best is 1) above which English or Turkish is still a contender. */
+const FRANC_CLOSE_CALL = 0.9;
 /**
  * Below this share of words the English/Turkish model knows, the text is probably in
  * another language and franc is asked. On the shared dev sets about 1% of English and
  * Turkish tweets fall below it, and most sentences of other languages do.
  */
 const UNKNOWN_WORD_RATIO = 0.35;
-/** Languages franc may name when it only checks for "neither English nor Turkish" (faster than all ~400). */
-const COMMON_LANGUAGES = [
-  'eng', 'tur', 'deu', 'fra', 'spa', 'ita', 'por', 'nld', 'rus', 'ukr', 'pol', 'ces', 'slk', 'ron', 'hun', 'swe', 'dan',
-  'nob', 'fin', 'ell', 'bul', 'hrv', 'srp', 'bos', 'slv', 'lit', 'lvs', 'ekk', 'cat', 'eus', 'glg', 'afr', 'arb', 'pes',
-  'urd', 'hin', 'ben', 'ind', 'zlm', 'vie', 'tgl', 'swh', 'azj', 'uzn', 'kaz', 'heb', 'cmn', 'jpn', 'kor', 'tha', 'kat', 'hye',
-];
+/** Languages franc may name when it only checks for "neither English nor Turkish": those it can map to ISO 639-1. */
+const COMMON_LANGUAGES = Object.keys(ISO_639_3_TO_1);
 
 function localeLanguage(locale: string | undefined): string | undefined {
   if (!locale) return undefined;
@@ -129,9 +127,12 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     const sample = text.length > 600 ? text.slice(0, 600) : text;
     // Restricted to the expected languages when the host lists more than English and Turkish;
     // otherwise to common languages, only to name what is not English or Turkish.
-    const code = franc(sample, { minLength: MIN_FRANC_LENGTH, only: fastOnly ? COMMON_LANGUAGES : settings.candidates.map((item) => toIso6393(item)!) });
+    const ranking = francAll(sample, { minLength: MIN_FRANC_LENGTH, only: fastOnly ? COMMON_LANGUAGES : settings.candidates.map((item) => toIso6393(item)!) });
+    const code = ranking[0]![0];
     const language = toIso6391(code);
-    if (language !== 'und' && language !== 'en' && language !== 'tr') {
+    // franc hesitates on Turkish typed without its letters; a close English/Turkish runner-up keeps it ours
+    const closeCall = ranking.slice(1, 4).some(([other, score]) => (other === 'eng' || other === 'tur') && score >= FRANC_CLOSE_CALL);
+    if (language !== 'und' && language !== 'en' && language !== 'tr' && !(closeCall && !otherScript && !foreignLetters)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
       return { language, confidence: settings.candidates.includes(language) ? 0.7 : 0.6, cue: `franc: ${code} (${reason})`, fromPrior: false };
     }
