@@ -164,8 +164,13 @@ export interface ChannelAdapter {
 export interface RateLimitState {
   /** Calls (or percent) left; `0` closes the gate until `resetAt`. */
   remaining: number;
-  /** When the budget refills (ISO-8601 or epoch ms). */
+  /** When the budget refills, epoch milliseconds. */
   resetAt?: number;
+  /**
+   * What the budget covers. Omit for the endpoint of the response (method + host + path, as X
+   * counts); `'*'` for every call of the adapter (app-wide quotas such as Meta's).
+   */
+  scope?: string;
 }
 
 /** A factory that makes an adapter from validated options. */

@@ -471,19 +471,25 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     return { kind: 'stored', interaction: appended.interaction };
   }
 
-  async function applyEdit(existing: Interaction, incoming: Interaction): Promise<Outcome> {
+  async function applyEdit(existing: Interaction, incoming: Interaction, source: InteractionSource): Promise<Outcome> {
     const changed = incoming.text !== existing.text || incoming.state === 'edited';
-    if (!changed || existing.state === 'deleted') {
-      events.emit('interaction-skipped', { id: existing.id, reason: existing.state === 'deleted' ? 'deleted' : 'duplicate', source: 'webhook' });
+    // Versions can arrive out of order: never let an older edit overwrite a newer one.
+    const stale = existing.editedAt !== undefined && incoming.editedAt !== undefined && incoming.editedAt < existing.editedAt;
+    if (!changed || stale || existing.state === 'deleted') {
+      events.emit('interaction-skipped', { id: existing.id, reason: existing.state === 'deleted' ? 'deleted' : 'duplicate', source });
       return { kind: 'duplicate', interaction: existing };
     }
     const edited: Interaction = { ...existing, text: incoming.text, state: 'edited', editedAt: incoming.editedAt ?? now().toISOString() };
     const classification = await classify(edited);
+    const channelMetadata = { ...existing.channelMetadata };
+    for (const [namespace, fields] of Object.entries(incoming.channelMetadata)) channelMetadata[namespace] = { ...channelMetadata[namespace], ...fields };
     const updated = await ledger.updateInteraction(existing.id, {
       text: edited.text,
       state: 'edited',
       editedAt: edited.editedAt,
       attachments: incoming.attachments.length ? incoming.attachments : existing.attachments,
+      channelMetadata,
+      ...(incoming.metrics ? { metrics: incoming.metrics } : {}),
       ...(classification ? { classification } : {}),
       ...(incoming.raw !== undefined ? { raw: incoming.raw } : {}),
     });
@@ -504,7 +510,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
               events.emit('interaction-skipped', { id: existing.id, reason: 'deleted', source });
               return { kind: 'duplicate', interaction: existing };
             }
-            return applyEdit(existing, interaction);
+            return applyEdit(existing, interaction, source);
           }
           if (interaction.state === 'deleted') return tombstone(interaction.channel, interaction.nativeId, interaction.deletedAt ?? now().toISOString());
           return storeNew(interaction, source);

@@ -79,7 +79,16 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
   const maxWait = options.maxRateLimitWaitMs ?? 60_000;
   const backoffBase = options.backoffBaseMs ?? 300;
   const adapterId = options.adapter.id;
-  let budget: RateLimitState | undefined;
+  // One budget per scope: networks count per endpoint (X) or per app (Meta, scope '*').
+  const budgets = new Map<string, RateLimitState>();
+  const scopeOf = (request: Request) => {
+    const url = new URL(request.url);
+    return `${request.method} ${url.host}${url.pathname}`;
+  };
+  const spentBudget = (request: Request, now: number) =>
+    [budgets.get(scopeOf(request)), budgets.get('*')].find(
+      (state): state is RateLimitState & { resetAt: number } => state !== undefined && state.remaining <= 0 && state.resetAt !== undefined && state.resetAt > now,
+    );
 
   const gatedFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const original = input instanceof Request ? input : new Request(input, init);
@@ -90,7 +99,8 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
       new Request(original.url, { method: original.method, headers: original.headers, signal: original.signal, ...(body ? { body } : {}) });
     for (let attempt = 0; ; attempt++) {
       const now = options.now().getTime();
-      if (budget && budget.remaining <= 0 && budget.resetAt !== undefined && budget.resetAt > now) {
+      const budget = spentBudget(original, now);
+      if (budget) {
         const wait = budget.resetAt - now;
         if (wait > maxWait) {
           throw new RateLimitError(`Rate-limit budget is spent until ${new Date(budget.resetAt).toISOString()}.`, {
@@ -105,7 +115,7 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
       }
       const response = await baseFetch(attemptRequest());
       const state = options.adapter.rateLimitFromResponse?.(response);
-      if (state) budget = state;
+      if (state) budgets.set(state.scope ?? scopeOf(original), state);
       if (response.status !== 429 || attempt >= retries) return response;
       const wait = retryAfterMs(response.headers, options.now().getTime()) ??
         (state?.resetAt !== undefined ? Math.max(0, state.resetAt - options.now().getTime()) : backoffDelay(attempt + 1, backoffBase));

@@ -459,3 +459,14 @@ describe('processEvents', () => {
     expect((await ledger.getConsent('queue:u1'))?.status).toBe('opted-out');
   });
 });
+
+describe('edits', () => {
+  it('keeps the newest version when edits arrive out of order, and merges channel metadata', async () => {
+    const { crm, ledger } = setup();
+    const base = { channel: 'forum', nativeId: 'v1', kind: 'post' as const, author: { channel: 'forum', nativeId: 'a' }, createdAt: '2026-11-20T10:00:00Z' };
+    await crm.ingest({ ...base, text: 'v1', channelMetadata: { forum: { board: 'kargo' } } });
+    await crm.ingest({ ...base, text: 'v3', state: 'edited', editedAt: '2026-11-20T10:30:00Z', channelMetadata: { forum: { latestVersionId: 'v3' } } });
+    await crm.ingest({ ...base, text: 'v2', state: 'edited', editedAt: '2026-11-20T10:10:00Z', channelMetadata: { forum: { latestVersionId: 'v2' } } });
+    expect(await ledger.getInteraction('forum:v1')).toMatchObject({ text: 'v3', editedAt: '2026-11-20T10:30:00.000Z', channelMetadata: { forum: { board: 'kargo', latestVersionId: 'v3' } } });
+  });
+});
