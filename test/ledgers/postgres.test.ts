@@ -179,6 +179,26 @@ function reliabilityTests(name: string, create: () => PostgresLedger, destroy: (
       }
     });
 
+    it('appends a batch idempotently, repeats within the batch included, in input order', async () => {
+      const ledger = create();
+      try {
+        const rows = Array.from({ length: 1200 }, (_, index) => makeInteraction({ channel: 'batch', nativeId: `b${index}` }));
+        await ledger.appendInteraction(rows[5]!);
+        const results = await ledger.appendInteractions([...rows, rows[7]!, { ...rows[9]!, text: 'second copy' }]);
+        expect(results).toHaveLength(1202);
+        expect(results.filter((result) => result.inserted)).toHaveLength(1199);
+        expect(results[5]!.inserted).toBe(false);
+        expect(results.slice(1200).map((result) => [result.inserted, result.interaction.id])).toEqual([[false, rows[7]!.id], [false, rows[9]!.id]]);
+        expect(results[9]!.interaction).toEqual(rows[9]);
+        expect(results[1201]!.interaction.text).toBe(rows[9]!.text);
+        const page = await ledger.queryInteractions({ channel: 'batch', limit: 1000 });
+        expect(page.items).toHaveLength(1000);
+        expect(page.nextCursor).not.toBeNull();
+      } finally {
+        await destroy(ledger);
+      }
+    });
+
     it('stores NUL characters as U+FFFD instead of failing', async () => {
       const ledger = create();
       try {

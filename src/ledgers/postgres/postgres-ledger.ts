@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidOptionsError, formatIssues, toValidationIssues } from '../../errors.js';
 import type { Interaction } from '../../interaction.js';
-import type { DeadLetter, EraseResult, InteractionLedger, InteractionQuery, Page } from '../../ledger.js';
+import type { AppendResult, DeadLetter, EraseResult, InteractionLedger, InteractionQuery, Page } from '../../ledger.js';
 import { eraseInteraction, erasedCustomer } from '../../memory-ledger.js';
 import { decodeCursor, encodeCursor, pageSize, randomId } from '../../_utils.js';
 import { openDriver, type DriverSource, type PGliteDatabase, type PostgresPool, type RetryPolicy, type SqlDriver, type SqlExecutor, type SqlRow } from './driver.js';
@@ -18,6 +18,7 @@ import {
   interactionParams,
   INTERACTION_PLACEHOLDERS,
   castOf,
+  interactionPlaceholders,
   json,
   rowToConsent,
   rowToCustomer,
@@ -77,6 +78,12 @@ export interface PostgresLedger extends InteractionLedger {
    * });
    */
   withCustomerLock<T>(customerIds: string | string[], task: (ledger: InteractionLedger) => Promise<T>): Promise<T>;
+  /**
+   * Append many interactions with one multi-row `INSERT … ON CONFLICT DO NOTHING` per 500 rows,
+   * for imports and backfills. Idempotent per id like `appendInteraction`, also for repeats
+   * within the batch (the first one is stored). Results come in input order.
+   */
+  appendInteractions(interactions: Interaction[]): Promise<AppendResult[]>;
   /** Close the pool or PGlite the ledger opened itself. */
   close(): Promise<void>;
 }
@@ -215,6 +222,9 @@ export function postgresLedger(options: PostgresLedgerOptions): PostgresLedger {
     schema,
     async migrate() {
       return applyMigrations(await driver(), schema);
+    },
+    async appendInteractions(interactions) {
+      return appendMany(quoteIdentifier(schema), executor, ledger, interactions);
     },
     async withCustomerLock(customerIds, task) {
       const ids = [...new Set(Array.isArray(customerIds) ? customerIds : [customerIds])].sort();
@@ -551,6 +561,41 @@ function createOperations(
     },
   };
   return operations;
+}
+
+/** Rows per multi-row INSERT: 500 x 17 parameters stays far below PostgreSQL's 65,535. */
+const APPEND_CHUNK = 500;
+
+async function appendMany(schema: string, executor: SqlExecutor, ledger: InteractionLedger, interactions: Interaction[]): Promise<AppendResult[]> {
+  const stored = new Map<string, Interaction>();
+  const firsts = new Map<string, Interaction>();
+  for (const interaction of interactions) if (!firsts.has(interaction.id)) firsts.set(interaction.id, interaction);
+  const unique = [...firsts.values()];
+  for (let start = 0; start < unique.length; start += APPEND_CHUNK) {
+    const chunk = unique.slice(start, start + APPEND_CHUNK);
+    const rows = await executor.query(
+      `INSERT INTO ${schema}.interactions (${INTERACTION_COLUMNS.join(', ')}) VALUES ${chunk.map((_, index) => `(${interactionPlaceholders(index * INTERACTION_COLUMNS.length)})`).join(', ')}
+       ON CONFLICT (id) DO NOTHING RETURNING ${INTERACTION_SELECT}`,
+      chunk.flatMap(interactionParams),
+    );
+    for (const row of rows) stored.set(String(row.id), rowToInteraction(row));
+  }
+  const inserted = new Set(stored.keys());
+  const missing = unique.filter((interaction) => !inserted.has(interaction.id)).map((interaction) => interaction.id);
+  if (missing.length) {
+    const rows = await executor.query(`SELECT ${INTERACTION_SELECT} FROM ${schema}.interactions WHERE id = ANY($1::text[])`, [missing]);
+    for (const row of rows) stored.set(String(row.id), rowToInteraction(row));
+  }
+  const reported = new Set<string>();
+  return Promise.all(
+    interactions.map(async (interaction) => {
+      const first = inserted.has(interaction.id) && !reported.has(interaction.id);
+      reported.add(interaction.id);
+      const interactionStored = stored.get(interaction.id) ?? (await ledger.getInteraction(interaction.id));
+      if (!interactionStored) throw new Error(`[social-crm] Interaction \`${interaction.id}\` conflicted on insert but cannot be read back.`);
+      return { inserted: first, interaction: interactionStored };
+    }),
+  );
 }
 
 function deadLetterParams(entry: DeadLetter): unknown[] {

@@ -65,8 +65,12 @@ export function castOf(column: string): string {
 /** The SELECT list for interactions (timestamps as ISO text). */
 export const INTERACTION_SELECT = INTERACTION_COLUMNS.map((column) => (INTERACTION_TIMESTAMPS.has(column) ? isoColumn(column) : column)).join(', ');
 
-/** Placeholders with casts, in {@link INTERACTION_COLUMNS} order. */
-export const INTERACTION_PLACEHOLDERS = INTERACTION_COLUMNS.map((column, index) => `$${index + 1}${castOf(column)}`).join(', ');
+/** Placeholders with casts, in {@link INTERACTION_COLUMNS} order, numbered from `offset + 1`. */
+export function interactionPlaceholders(offset = 0): string {
+  return INTERACTION_COLUMNS.map((column, index) => `$${offset + index + 1}${castOf(column)}`).join(', ');
+}
+
+export const INTERACTION_PLACEHOLDERS = interactionPlaceholders();
 
 /** Parameters in {@link INTERACTION_COLUMNS} order; fields without a column go to `details`. */
 export function interactionParams(interaction: Interaction): unknown[] {
