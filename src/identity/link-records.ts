@@ -249,22 +249,21 @@ function createVeto(
       return raw === undefined || raw === null || String(raw).trim() === '' ? undefined : foldToAscii(String(raw).trim());
     };
   });
-  const clusterValues = new Map<number, Array<Set<string>>>();
-  const valuesOf = (root: number): Array<Set<string>> =>
+  // Per cluster and field, the distinct values (usually one): kept only for clusters of two or more.
+  const clusterValues = new Map<number, Array<string[] | undefined>>();
+  const valuesOf = (root: number): Array<string[] | undefined> =>
     clusterValues.get(root) ??
     readers.map((read) => {
       const value = read(root);
-      return new Set(value === undefined ? [] : [value]);
+      return value === undefined ? undefined : [value];
     });
   return {
     conflict(rootA: number, rootB: number): boolean {
       const first = valuesOf(rootA);
       const second = valuesOf(rootB);
       return first.some((values, index) => {
-        const others = second[index] as Set<string>;
-        if (values.size === 0 || others.size === 0) return false;
-        for (const value of values) if (others.has(value)) return false;
-        return true;
+        const others = second[index];
+        return values !== undefined && others !== undefined && !values.some((value) => others.includes(value));
       });
     },
     joined(rootA: number, rootB: number, root: number): void {
@@ -272,8 +271,13 @@ function createVeto(
       const second = valuesOf(rootB);
       clusterValues.delete(rootA);
       clusterValues.delete(rootB);
-      const merged = first.map((values, index) => new Set([...values, ...(second[index] as Set<string>)]));
-      if (merged.some((values) => values.size > 0)) clusterValues.set(root, merged);
+      const merged = first.map((values, index) => {
+        const others = second[index];
+        if (!values) return others;
+        if (!others) return values;
+        return [...values, ...others.filter((value) => !values.includes(value))];
+      });
+      if (merged.some((values) => values !== undefined)) clusterValues.set(root, merged);
     },
   };
 }
@@ -402,6 +406,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
   const involved = rules.map((rule, ruleNumber) =>
     comparisons.map((comparison, index) => rule.fields.includes(comparison.field) && !(pinned[ruleNumber] as boolean[])[index]),
   );
+  ruleHashes.length = 0;
   let model: FellegiSunterModel;
   let emIterations = 0;
   let emConverged = true;
