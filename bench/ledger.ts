@@ -9,10 +9,10 @@
  *   drained by 1, 2 and 4 worker processes (examples/scale-out, role `worker`).
  *
  * The last line printed is one JSON object with every figure. `--write` also writes
- * docs/benchmarks-ledger.md.
+ * its section of docs/benchmarks.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { hmac, toHex } from 'social-crm/adapter-kit';
 import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 import { postgresLedger, type PostgresLedger } from '../src/ledgers/postgres/index.js';
 import { createWebhookIntake, natsQueue } from '../src/queue/index.js';
+import { writeBenchmarkSection } from './_report.js';
 
 const POSTGRES_URL = process.env.SOCIAL_CRM_TEST_POSTGRES_URL;
 const NATS_URL = process.env.SOCIAL_CRM_TEST_NATS_URL;
@@ -248,15 +249,12 @@ async function writeReport(result: Record<string, unknown>): Promise<void> {
   type Rates = { single: number; concurrent: number; batched?: number } | undefined;
   const row = (label: string, rates: Rates) => (rates ? `| ${label} | ${rates.single} | ${rates.concurrent} | ${rates.batched ?? '–'} |\n` : '');
   const endToEnd = (result.endToEnd ?? []) as Array<{ workers: number; perSec: number; intakePerSec: number; ackP50Ms: number; ackP99Ms: number }>;
-  const text = `# Ledger and scale-out benchmarks
-
-Measured with \`npm run bench -- ledger --write\` on ${new Date().toISOString().slice(0, 10)}. The machine had ${result.cores} cores,
-Node ${String(result.node).replace(/^v/, '')}, and PostgreSQL and NATS (JetStream) on the same host. The appended
+  const text = `Command: \`npm run bench -- ledger --write\`. PostgreSQL and NATS (JetStream) ran on the same host. The appended
 interactions are complete canonical records, with author, metadata and customer. Each run
 appends ${result.count} interactions one at a time, then ${result.count} more with ${result.inFlight} appends in flight, then
 (PostgreSQL ledger only) ${result.count} more through \`appendInteractions()\` in batches of ${BATCH}.
 
-## Appends per second
+### Appends per second
 
 | Ledger | One at a time | ${result.inFlight} in flight | Batches of ${BATCH} |
 | --- | ---: | ---: | ---: |
@@ -270,7 +268,7 @@ each other.
 
 ${
   endToEnd.length
-    ? `## End to end: intake, JetStream, workers, PostgreSQL
+    ? `### End to end: intake, JetStream, workers, PostgreSQL
 
 ${result.e2eCount} signed canonical webhooks, one interaction each, spread over 400 conversations and
 300 customers, with classification off. The intake verifies the HMAC signature and enqueues
@@ -297,6 +295,6 @@ Raw figures (the bench's last line):
 ${JSON.stringify(result)}
 \`\`\`
 `;
-  await writeFile(new URL('../docs/benchmarks-ledger.md', import.meta.url), text);
+  writeBenchmarkSection('ledger', 'PostgreSQL ledger and scale-out', text);
 }
 
