@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { HttpResponse } from 'msw';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityMerger } from 'social-crm/identity';
 import { createSocialCrm, memoryLedger, type ChannelIdentity, type InteractionInput } from 'social-crm';
+import { xAdapter } from 'social-crm/adapters/x';
+import { createChannelTestServer } from 'social-crm/testing';
 import { ayseInstagram, ayseWhatsapp, ayseX } from './_fixtures.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -8,6 +11,11 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 function message(author: ChannelIdentity, nativeId: string): InteractionInput {
   return { channel: author.channel, nativeId, kind: 'direct_message', visibility: 'private', author, text: 'Siparişim nerede?', createdAt: '2026-11-22T10:00:00Z' };
 }
+
+const server = createChannelTestServer();
+beforeAll(() => server.listen());
+afterEach(() => server.reset());
+afterAll(() => server.close());
 
 describe('the pipeline with the merger', () => {
   it('attributes interactions from one person on two networks to one customer and announces the merge', async () => {
@@ -34,5 +42,23 @@ describe('the pipeline with the merger', () => {
     const crm = createSocialCrm({ ledger, classifier: false, logger: silent });
     await crm.ingest([message(ayseInstagram, 'ig-m2'), message(ayseX, 'x-m2')]);
     expect((await ledger.getInteraction('x:x-m2'))?.customerId).toBe((await ledger.getInteraction('instagram:ig-m2'))?.customerId);
+  });
+
+  it('answers a merged customer on the handle each message came from', async () => {
+    const ledger = memoryLedger();
+    const crm = createSocialCrm({ ledger, classifier: false, adapters: [xAdapter({ userId: '1234567890', userAccessToken: 'user-token' })], logger: silent });
+    server.route('post', 'https://api.x.com/2/dm_conversations/with/:participant/messages', ({ call }) =>
+      HttpResponse.json({ data: { dm_conversation_id: `1234567890-${String(call.params.participant)}`, dm_event_id: '1582838223204000001' } }, { status: 201 }),
+    );
+    await crm.ingest([message(ayseInstagram, 'ig-m3'), message(ayseX, '1582838223200000003')]);
+    const fromX = await ledger.getInteraction('x:1582838223200000003');
+    expect(fromX?.customerId).toBe((await ledger.getInteraction('instagram:ig-m3'))?.customerId);
+
+    const reply = await crm.reply('x:1582838223200000003', 'Merhaba Ayşe, siparişine bakıyoruz.');
+    // The DM goes to the X account that wrote, not to her Instagram account, though both are one customer.
+    expect(server.calls).toHaveLength(1);
+    expect(new URL(server.calls[0]!.url).pathname).toBe('/2/dm_conversations/with/x-9/messages');
+    expect(server.calls[0]!.bodyJson).toEqual({ text: 'Merhaba Ayşe, siparişine bakıyoruz.' });
+    expect(reply).toMatchObject({ channel: 'x', direction: 'outbound', customerId: fromX?.customerId, recipientId: 'x-9', parentId: '1582838223200000003' });
   });
 });
