@@ -43,7 +43,7 @@ import {
 } from './interaction.js';
 import type { DeadLetter, DeadLetterStage, InteractionLedger } from './ledger.js';
 import { wrapLedger } from './wrap-ledger.js';
-import { DEFAULT_MAX_BODY_BYTES, readRawBody } from './webhook.js';
+import { DEFAULT_MAX_BODY_BYTES, readRawBody, webhookErrorStatus } from './webhook.js';
 import { randomId } from './_utils.js';
 
 /** The SDK version, sent in the user agent. */
@@ -235,26 +235,9 @@ function createKeyedLock() {
   };
 }
 
-function errorStatus(error: unknown): number {
-  if (!isSocialCrmError(error)) return 500;
-  switch (error.code) {
-    case 'UNKNOWN_ADAPTER':
-      return 404;
-    case 'PAYLOAD_TOO_LARGE':
-      return 413;
-    case 'UNSUPPORTED_MEDIA_TYPE':
-      return 415;
-    case 'INVALID_PAYLOAD':
-      return (error as InvalidPayloadError).status ?? 400;
-    case 'WEBHOOK_VERIFICATION_FAILED':
-      return (error as { reason?: string }).reason === 'invalid-token' ? 403 : 401;
-    default:
-      return 500;
-  }
-}
 
 function errorResponse(error: unknown): Response {
-  const status = errorStatus(error);
+  const status = webhookErrorStatus(error);
   const body = isSocialCrmError(error)
     ? { error: { code: error.code, message: error.message } }
     : { error: { code: 'INTERNAL', message: '[social-crm] The webhook could not be processed; it was kept for replay.' } };
@@ -645,7 +628,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
         if (!adapter.doHandleWebhook) throw new UnsupportedCapabilityError(adapter.id, 'webhook');
         body = await readRawBody(request, adapter.maxBodyBytes ?? options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       } catch (error) {
-        const status = isSocialCrmError(error, 'UNSUPPORTED_CAPABILITY') ? 404 : errorStatus(error);
+        const status = webhookErrorStatus(error);
         warn(undefined, { type: 'other', message: error instanceof Error ? error.message : String(error), details: { status, url: request.url } });
         return status === 404 && !isSocialCrmError(error, 'UNKNOWN_ADAPTER')
           ? Response.json({ error: { code: 'UNSUPPORTED_CAPABILITY', message: (error as Error).message } }, { status })
@@ -655,7 +638,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
         const { response } = await runWebhook(adapter, request, body, 'webhook');
         return response;
       } catch (error) {
-        const status = errorStatus(error);
+        const status = webhookErrorStatus(error);
         if (status < 500) {
           warn(adapter.id, { type: 'other', message: error instanceof Error ? error.message : String(error), details: { status } });
           return errorResponse(error);

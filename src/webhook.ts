@@ -1,4 +1,4 @@
-import { InvalidPayloadError, PayloadTooLargeError, UnsupportedMediaTypeError, WebhookVerificationError } from './errors.js';
+import { InvalidPayloadError, isSocialCrmError, PayloadTooLargeError, UnsupportedMediaTypeError, WebhookVerificationError } from './errors.js';
 
 /** @default 1 MiB */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -175,4 +175,28 @@ export function createReplayGuard(options: { ttlMs?: number; maxEntries?: number
       if (seen.size > max) seen.delete(seen.keys().next().value as string);
     },
   };
+}
+
+/**
+ * The HTTP status a webhook endpoint answers for an error raised while routing, reading or
+ * verifying a delivery: 404 unknown adapter (or one without webhooks), 413, 415, 400 malformed,
+ * 403 wrong handshake token, 401 bad signature, 500 for anything else. @internal
+ */
+export function webhookErrorStatus(error: unknown): number {
+  if (!isSocialCrmError(error)) return 500;
+  switch (error.code) {
+    case 'UNKNOWN_ADAPTER':
+    case 'UNSUPPORTED_CAPABILITY':
+      return 404;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
+    case 'INVALID_PAYLOAD':
+      return (error as InvalidPayloadError).status ?? 400;
+    case 'WEBHOOK_VERIFICATION_FAILED':
+      return (error as WebhookVerificationError).reason === 'invalid-token' ? 403 : 401;
+    default:
+      return 500;
+  }
 }

@@ -19,6 +19,7 @@ import { UnionFind } from './union-find.js';
 import { linkRecordsOptionsSchema, parseOptions } from './_schemas.js';
 import { InvalidOptionsError } from '../errors.js';
 import { foldToAscii } from './normalize.js';
+import { seededRandom } from '../_utils.js';
 
 /** One record to link. */
 export interface LinkRecord {
@@ -127,17 +128,6 @@ class UintList {
   }
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). @internal */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Record values prepared once per comparison, plus term frequencies. @internal */
 export interface PreparedColumns {

@@ -12,7 +12,7 @@ import {
 } from '../errors.js';
 import { createHttpClient } from '../http.js';
 import { randomId } from '../_utils.js';
-import { DEFAULT_MAX_BODY_BYTES, readRawBody } from '../webhook.js';
+import { DEFAULT_MAX_BODY_BYTES, readRawBody, webhookErrorStatus } from '../webhook.js';
 import { orderingKey, toMessage } from './work-item.js';
 import type { WorkMessageInput, WorkQueue } from './work-queue.js';
 
@@ -54,25 +54,6 @@ const optionsSchema = z
   })
   .strict();
 
-/** The HTTP status for an error raised while reading or verifying a webhook. */
-function statusOf(error: unknown): number {
-  if (!isSocialCrmError(error)) return 500;
-  switch (error.code) {
-    case 'UNKNOWN_ADAPTER':
-    case 'UNSUPPORTED_CAPABILITY':
-      return 404;
-    case 'PAYLOAD_TOO_LARGE':
-      return 413;
-    case 'UNSUPPORTED_MEDIA_TYPE':
-      return 415;
-    case 'INVALID_PAYLOAD':
-      return (error as InvalidPayloadError).status ?? 400;
-    case 'WEBHOOK_VERIFICATION_FAILED':
-      return (error as { reason?: string }).reason === 'invalid-token' ? 403 : 401;
-    default:
-      return 500;
-  }
-}
 
 function errorResponse(error: unknown, status: number): Response {
   const body = isSocialCrmError(error)
@@ -151,7 +132,7 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
         });
         outcome = await adapter.doHandleWebhook(forwarded, contextOf(adapter));
       } catch (error) {
-        const status = statusOf(error);
+        const status = webhookErrorStatus(error);
         (status >= 500 ? logger.error : logger.warn)(`[social-crm] Webhook rejected at intake: ${(error as Error)?.message ?? String(error)}`, { status, url: request.url });
         return errorResponse(error, status);
       }
