@@ -7,7 +7,11 @@ import type { ConsentRecord, DeadLetter, MergeRecord } from './ledger.js';
 /** Where an interaction came from. */
 export type InteractionSource = 'webhook' | 'poll' | 'ingest' | 'reply' | 'replay';
 
-/** An alert raised by the insights layer (crisis, virality, SLA breach ...). */
+/**
+ * An alert raised by the insights layer (crisis, virality, SLA breach ...). The insights emit it
+ * on their own bus (`createInsights(crm).on('alert-raised', ...)` from `social-crm/insights`);
+ * the type stays exported from the root for hosts that store or forward alerts.
+ */
 export interface Alert {
   id: string;
   /** e.g. `crisis`, `virality`, `sla-breach`. */
@@ -52,10 +56,6 @@ export interface SocialCrmEvents {
   'poll-failed': { adapterId: string; error: SocialCrmError };
   /** Something was dropped or ignored but nothing failed. */
   warning: { adapterId?: string; warning: AdapterWarning };
-  /** An insight crossed a threshold. */
-  'alert-raised': { alert: Alert };
-  /** A raised alert subsided. */
-  'alert-resolved': { alert: Alert; resolvedAt: string };
 }
 
 export type SocialCrmEventName = keyof SocialCrmEvents;

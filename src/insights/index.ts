@@ -1,0 +1,22 @@
+/**
+ * `social-crm/insights`: what a marketing, sales or support team buys social CRM for, as library
+ * primitives. Each one is a standalone, incremental object fed canonical interactions (and their
+ * classification), with a serialisable state; `createInsights(crm)` wires them to a crm's events.
+ *
+ * @module
+ */
+export type { Alert } from '../events.js';
+export type { AlertChange, ReachSettings } from './_shared.js';
+export { createInsights } from './insights.js';
+export type { Insights, InsightsEventListener, InsightsEventName, InsightsEvents, InsightsOptions } from './insights.js';
+export { createCrisisDetector } from './crisis.js';
+export type {
+  CrisisAlert,
+  CrisisDetector,
+  CrisisDetectorOptions,
+  CrisisDetectorState,
+  CrisisEvidence,
+  CrisisKeyOptions,
+  EvidenceAuthor,
+  EvidencePost,
+} from './crisis.js';

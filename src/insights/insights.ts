@@ -1,0 +1,111 @@
+/**
+ * `createInsights(crm, options)`: wires the insights primitives to a running {@link SocialCrm}.
+ * It listens to the crm's events, feeds every enabled primitive once per interaction, and
+ * announces what they find on its own typed event bus. Each primitive stays usable on its own.
+ *
+ * @module
+ */
+import type { Logger } from '../adapter.js';
+import type { SocialCrm } from '../crm.js';
+import { EventBus, type Alert } from '../events.js';
+import type { Classification, Interaction } from '../interaction.js';
+import type { AlertChange } from './_shared.js';
+import { createCrisisDetector, type CrisisDetector, type CrisisDetectorOptions } from './crisis.js';
+
+/**
+ * Every event the insights layer emits, named `<noun>-<action>` like the core's.
+ * Listen with `insights.on(name, listener)`.
+ */
+export interface InsightsEvents {
+  /** A crisis, virality or other alert crossed its threshold (once per spike). */
+  'alert-raised': { alert: Alert };
+  /** A raised alert subsided. */
+  'alert-resolved': { alert: Alert; resolvedAt: string };
+}
+
+export type InsightsEventName = keyof InsightsEvents;
+export type InsightsEventListener<Name extends InsightsEventName> = (payload: InsightsEvents[Name]) => void;
+
+/** Options of {@link createInsights}. Each primitive is on with its defaults unless set to `false`. */
+export interface InsightsOptions {
+  /** Crisis and spike detection. @default {} (on, with defaults) */
+  crisis?: CrisisDetectorOptions | false;
+  /** The clock for `advance()` without a time. @default () => new Date() */
+  now?: () => Date;
+  /** Where listener failures are logged. @default errors to the console */
+  logger?: Logger;
+}
+
+/** The wired insights: the primitives, their events, and a clock to move them on. */
+export interface Insights {
+  /** The crisis detector, unless disabled. */
+  readonly crisis: CrisisDetector | null;
+  /** Listen to an insights event; returns the unsubscribe function. */
+  on<Name extends InsightsEventName>(name: Name, listener: InsightsEventListener<Name>): () => void;
+  /**
+   * Feed an interaction by hand (backfills, or interactions from another source). Interactions
+   * from the crm arrive through its events; do not feed those twice.
+   */
+  observe(interaction: Interaction, classification?: Classification): void;
+  /** Move time on to `now` (default: the clock): closes buckets, resolves alerts. Call it from a timer. */
+  advance(now?: Date | string): void;
+  /** Stop listening to the crm. */
+  close(): void;
+}
+
+const ignore = () => {};
+/** The bus only ever logs a listener that threw. */
+const defaultLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: (message, details) => console.error(message, details ?? '') };
+
+/**
+ * Subscribes the insights primitives to a crm's events.
+ * @throws InvalidOptionsError when a primitive's options are invalid.
+ * @example
+ * const insights = createInsights(crm, { crisis: { keys: { topics: { baggage: ['bagaj', 'baggage'] } } } });
+ * insights.on('alert-raised', ({ alert }) => pager.notify(alert.title, alert.evidence));
+ * setInterval(() => insights.advance(), 60_000);
+ */
+export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): Insights {
+  const now = options.now ?? (() => new Date());
+  const events = new EventBus<InsightsEvents>(options.logger ?? defaultLogger);
+  const crisis = options.crisis === false ? null : createCrisisDetector({ now, ...options.crisis });
+
+  function announce(changes: AlertChange[]) {
+    for (const change of changes) {
+      if (change.type === 'raised') events.emit('alert-raised', { alert: change.alert });
+      else events.emit('alert-resolved', { alert: change.alert, resolvedAt: change.resolvedAt });
+    }
+  }
+
+  function observe(interaction: Interaction, classification?: Classification) {
+    const labels = classification ?? interaction.classification;
+    if (crisis) announce(crisis.observe(interaction, labels));
+  }
+
+  /** Ids fed from `interaction-received`, so the `interaction-classified` that follows is not counted twice. */
+  let lastReceived: string | undefined;
+  const subscriptions = [
+    crm.on('interaction-received', ({ interaction }) => {
+      lastReceived = interaction.id;
+      observe(interaction);
+    }),
+    crm.on('interaction-classified', ({ interaction, classification }) => {
+      // New interactions were fed on receipt (with this classification); edits re-classify but are not new mentions.
+      if (interaction.id === lastReceived || interaction.state === 'edited') return;
+      observe(interaction, classification);
+    }),
+  ];
+
+  return {
+    crisis,
+    on: (name, listener) => events.on(name, listener),
+    observe,
+    advance(at) {
+      const time = at ?? now();
+      if (crisis) announce(crisis.advance(time));
+    },
+    close() {
+      for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { channelIdentityResolver, createSocialCrm, memoryLedger, type Classifier, type InteractionInput } from 'social-crm';
+import { createInsights, type Alert } from 'social-crm/insights';
+import { HOUR, T0, at, labels } from './_streams.js';
+
+/** A host classifier (the port a host implements): negative when the text says so, in either language. */
+const keywordClassifier: Classifier = {
+  id: 'test/keywords@1',
+  classify: ({ text }) => labels(/rezalet|berbat|terrible|broke|kırıl/i.test(text) ? 'negative' : /teşekkür|thanks|great|harika/i.test(text) ? 'positive' : 'neutral'),
+};
+
+const mention = (nativeId: string, hours: number, text: string, author = `u-${nativeId}`, followers = 120): InteractionInput => ({
+  channel: 'x',
+  nativeId,
+  kind: 'mention',
+  author: { channel: 'x', nativeId: author, handle: author, followerCount: followers },
+  text,
+  createdAt: at(hours),
+});
+
+function setup() {
+  let clock = new Date(T0);
+  const crm = createSocialCrm({ ledger: memoryLedger(), classifier: keywordClassifier, identity: channelIdentityResolver(), now: () => clock });
+  const insights = createInsights(crm, { now: () => clock, crisis: { warmUpBuckets: 12 } });
+  const seen: { raised: Alert[]; resolved: Alert[] } = { raised: [], resolved: [] };
+  insights.on('alert-raised', ({ alert }) => seen.raised.push(alert));
+  insights.on('alert-resolved', ({ alert }) => seen.resolved.push(alert));
+  const ingest = async (rows: InteractionInput[]) => {
+    for (const row of rows) {
+      clock = new Date(row.createdAt as string);
+      await crm.ingest(row);
+    }
+  };
+  return { crm, insights, seen, ingest, setClock: (ms: number) => (clock = new Date(ms)) };
+}
+
+const quietDay = (from: number, hours: number) =>
+  Array.from({ length: hours * 2 }, (_, index) => mention(`q${from}-${index}`, from + index / 2, index % 4 ? 'Nice flight, thanks' : 'Seat was a bit terrible'));
+const storm = (from: number) => [
+  mention(`s${from}-0`, from, 'You BROKE my guitar, terrible handling', 'mert', 48_000),
+  ...Array.from({ length: 9 }, (_, index) =>
+    mention(`s${from}-${index + 1}`, from + (index + 1) / 12, index % 2 ? `Rezalet, gitarı kırılmış, berbat ilgi ${index}` : `Terrible, they broke his guitar ${index}`),
+  ),
+];
+
+describe('createInsights', () => {
+  it('feeds the crm stream to the primitives and announces one alert per spike on its own bus', async () => {
+    const { crm, insights, seen, ingest } = setup();
+    await ingest([...quietDay(0, 24), ...storm(24)]);
+    expect(seen.raised).toHaveLength(1);
+    expect(seen.raised[0]).toMatchObject({ kind: 'crisis', evidence: { key: 'all' } });
+    const evidence = seen.raised[0]!.evidence as { topPosts: Array<{ text: string }>; topAuthors: Array<{ name: string }> };
+    expect(evidence.topPosts.map((post) => post.text).join(' ')).toMatch(/BROKE my guitar/);
+    expect(evidence.topPosts.some((post) => /Rezalet/.test(post.text))).toBe(true);
+    // Raised on the fifth complaint (the minimum volume): each interaction counted once, although
+    // the crm announces both its receipt and its classification.
+    expect(insights.crisis!.activeAlerts()[0]!.evidence.observed.mentions).toBe(5);
+    await ingest(quietDay(25, 3));
+    expect(seen.resolved).toHaveLength(1);
+    expect(seen.resolved[0]!.id).toBe(seen.raised[0]!.id);
+    expect((seen.resolved[0]!.evidence as { observed: { mentions: number } }).observed.mentions).toBeGreaterThanOrEqual(10);
+    // The crm itself no longer declares alert events.
+    // @ts-expect-error alerts come from the insights bus
+    expect(() => crm.on('alert-raised', () => {})).not.toThrow();
+  });
+
+  it('resolves from advance() when the stream goes silent, and stops after close()', async () => {
+    const { insights, seen, ingest } = setup();
+    await ingest([...quietDay(0, 24), ...storm(24)]);
+    expect(seen.raised).toHaveLength(1);
+    insights.advance(new Date(T0 + 27 * HOUR));
+    expect(seen.resolved).toHaveLength(1);
+    insights.close();
+    await ingest(storm(60));
+    expect(seen.raised).toHaveLength(1);
+  });
+
+  it('runs with primitives switched off', async () => {
+    const crm = createSocialCrm({ ledger: memoryLedger(), classifier: keywordClassifier, identity: channelIdentityResolver() });
+    const insights = createInsights(crm, { crisis: false });
+    expect(insights.crisis).toBeNull();
+    await crm.ingest(mention('only', 1, 'terrible'));
+    insights.close();
+  });
+});
