@@ -1,0 +1,317 @@
+import { z } from 'zod';
+import type { Attachment, ChannelIdentityInput, InteractionInput, JSONObject, JSONValue } from 'social-crm';
+import type { AdapterWarning, ChannelEvent, RejectedItem } from 'social-crm/adapter-kit';
+import { describeIssues } from './meta-webhook.js';
+
+/*
+ * The `entry[].messaging[]` items Messenger and Instagram messaging share: messages (and their
+ * echoes), postbacks, reactions, edits, deliveries and reads. Only the fields the adapters read
+ * are listed; unknown fields are dropped by zod, so new fields on Meta's side never break parsing.
+ */
+
+const party = z.object({ id: z.string().min(1) });
+
+const attachmentPayloadSchema = z.looseObject({
+  url: z.string().optional(),
+  title: z.string().optional(),
+  sticker_id: z.union([z.string(), z.number()]).optional(),
+  coordinates: z.object({ lat: z.number(), long: z.number() }).optional(),
+});
+
+const messagingAttachmentSchema = z.object({
+  type: z.string(),
+  payload: attachmentPayloadSchema.nullish(),
+});
+
+const messageSchema = z.object({
+  mid: z.string().min(1),
+  text: z.string().optional(),
+  attachments: z.array(messagingAttachmentSchema).optional(),
+  quick_reply: z.object({ payload: z.string() }).optional(),
+  reply_to: z
+    .object({
+      mid: z.string().optional(),
+      is_self_reply: z.boolean().optional(),
+      story: z.object({ id: z.string().optional(), url: z.string().optional() }).optional(),
+    })
+    .optional(),
+  is_echo: z.boolean().optional(),
+  app_id: z.union([z.string(), z.number()]).optional(),
+  metadata: z.string().optional(),
+  is_deleted: z.boolean().optional(),
+  is_unsupported: z.boolean().optional(),
+  referral: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** One `messaging[]` item, whatever it carries. */
+export const messagingItemSchema = z.looseObject({
+  sender: party,
+  recipient: party,
+  /** Epoch milliseconds. */
+  timestamp: z.number().optional(),
+  message: messageSchema.optional(),
+  postback: z.object({ mid: z.string().optional(), title: z.string().optional(), payload: z.string().optional() }).optional(),
+  reaction: z
+    .object({
+      mid: z.string().min(1),
+      action: z.enum(['react', 'unreact']).default('react'),
+      reaction: z.string().optional(),
+      emoji: z.string().optional(),
+    })
+    .optional(),
+  message_edit: z.object({ mid: z.string().min(1), text: z.string().default(''), num_edit: z.number().optional() }).optional(),
+  delivery: z.object({ mids: z.array(z.string()).optional(), watermark: z.number().optional() }).optional(),
+  read: z.object({ mid: z.string().optional(), watermark: z.number().optional() }).optional(),
+});
+export type MessagingItem = z.output<typeof messagingItemSchema>;
+
+/** Messaging events the CRM does not store (acknowledged with an `ignored` warning). */
+const IGNORED_MESSAGING_KEYS = [
+  'optin',
+  'referral',
+  'account_linking',
+  'pass_thread_control',
+  'take_thread_control',
+  'request_thread_control',
+  'app_roles',
+  'policy_enforcement',
+  'game_play',
+  'messaging_feedback',
+  'response_feedback',
+  'checkout_update',
+  'payment',
+];
+
+/** What the messaging reader needs to know about the delivery. */
+export interface MessagingContext {
+  /** Adapter id: `channel` of the interactions and key of their `channelMetadata`. */
+  channel: string;
+  /** The brand's own ids (Page id, Instagram account id): a sender among them is the brand. */
+  brandIds: ReadonlySet<string>;
+  /** When the delivery arrived, for items without `timestamp`. */
+  now: Date;
+}
+
+/** Events, rejected items and warnings read from a `messaging[]` array. */
+export interface MessagingOutcome {
+  events: ChannelEvent[];
+  rejected: RejectedItem[];
+  warnings: AdapterWarning[];
+}
+
+/** Epoch seconds or milliseconds (Meta uses both) → ISO-8601; `fallback` when absent or unreadable. */
+export function metaTime(value: number | string | undefined, fallback: Date): string {
+  if (value === undefined || value === '') return fallback.toISOString();
+  if (typeof value === 'string' && !/^\d+$/.test(value)) {
+    const parsed = new Date(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    return Number.isNaN(parsed.getTime()) ? fallback.toISOString() : parsed.toISOString();
+  }
+  const numeric = Number(value);
+  const date = new Date(numeric < 1e12 ? numeric * 1000 : numeric);
+  return Number.isNaN(date.getTime()) ? fallback.toISOString() : date.toISOString();
+}
+
+/** Drops `undefined` members so the object is valid JSON for `channelMetadata`. */
+export function compactJson(value: Record<string, JSONValue | undefined>): JSONObject {
+  const result: JSONObject = {};
+  for (const [key, member] of Object.entries(value)) if (member !== undefined) result[key] = member;
+  return result;
+}
+
+/** The conversation of a one-to-one thread: the brand's id and the customer's scoped id. */
+export function directConversationId(brandId: string, customerId: string): string {
+  return `${brandId}-${customerId}`;
+}
+
+const ATTACHMENT_TYPES: Record<string, Attachment['type']> = {
+  image: 'image',
+  video: 'video',
+  audio: 'audio',
+  file: 'file',
+  sticker: 'sticker',
+  animated_image: 'image',
+  location: 'location',
+  fallback: 'link',
+  share: 'link',
+  reel: 'video',
+  ig_reel: 'video',
+  post: 'link',
+  ig_post: 'link',
+  story_mention: 'image',
+};
+
+function toAttachment(attachment: z.output<typeof messagingAttachmentSchema>): Attachment {
+  const payload = attachment.payload ?? undefined;
+  const type = ATTACHMENT_TYPES[attachment.type] ?? 'other';
+  const data = compactJson({
+    nativeType: attachment.type,
+    stickerId: payload?.sticker_id !== undefined ? String(payload.sticker_id) : undefined,
+    ...(payload?.coordinates ? { latitude: payload.coordinates.lat, longitude: payload.coordinates.long } : {}),
+  });
+  return {
+    type,
+    ...(payload?.url ? { url: payload.url } : {}),
+    ...(payload?.title ? { name: payload.title } : {}),
+    data,
+  };
+}
+
+/** Who is who in one messaging item: the customer is whichever side is not the brand. */
+function sides(item: MessagingItem, context: MessagingContext) {
+  const fromBrand = context.brandIds.has(item.sender.id) || item.message?.is_echo === true;
+  const brandId = fromBrand ? item.sender.id : item.recipient.id;
+  const customerId = fromBrand ? item.recipient.id : item.sender.id;
+  return { fromBrand, brandId, customerId, conversationId: directConversationId(brandId, customerId) };
+}
+
+function identity(channel: string, nativeId: string, isBrand: boolean): ChannelIdentityInput {
+  return { channel, nativeId, ...(isBrand ? { isBrand: true } : {}) };
+}
+
+/** The parts every direct-message interaction of one item shares. */
+function directMessageBase(item: MessagingItem, context: MessagingContext) {
+  const { fromBrand, conversationId } = sides(item, context);
+  return {
+    channel: context.channel,
+    kind: 'direct_message' as const,
+    visibility: 'private' as const,
+    author: identity(context.channel, item.sender.id, fromBrand),
+    conversationId,
+    recipientId: item.recipient.id,
+    createdAt: metaTime(item.timestamp, context.now),
+  };
+}
+
+function messageInteraction(item: MessagingItem, message: NonNullable<MessagingItem['message']>, context: MessagingContext): InteractionInput {
+  const base = directMessageBase(item, context);
+  const parentId = message.reply_to?.mid;
+  return {
+    ...base,
+    nativeId: message.mid,
+    ...(parentId ? { parentId } : {}),
+    text: message.text ?? '',
+    attachments: (message.attachments ?? []).map(toAttachment),
+    ...(base.author.isBrand ? { deliveryStatus: 'sent' as const } : {}),
+    channelMetadata: {
+      [context.channel]: compactJson({
+        isEcho: message.is_echo,
+        appId: message.app_id !== undefined ? String(message.app_id) : undefined,
+        echoMetadata: message.metadata,
+        quickReplyPayload: message.quick_reply?.payload,
+        replyToStoryId: message.reply_to?.story?.id,
+        replyToStoryUrl: message.reply_to?.story?.url,
+        unsupported: message.is_unsupported,
+        referral: message.referral as JSONValue | undefined,
+      }),
+    },
+    raw: item,
+  };
+}
+
+function readItem(item: MessagingItem, context: MessagingContext, outcome: MessagingOutcome): void {
+  const at = metaTime(item.timestamp, context.now);
+  const { channel } = context;
+  if (item.message) {
+    if (item.message.is_deleted) {
+      outcome.events.push({ type: 'deletion', channel, nativeId: item.message.mid, deletedAt: at });
+      return;
+    }
+    outcome.events.push({ type: 'interaction', interaction: messageInteraction(item, item.message, context) });
+    return;
+  }
+  if (item.message_edit) {
+    const edit = item.message_edit;
+    outcome.events.push({
+      type: 'interaction',
+      interaction: {
+        ...directMessageBase(item, context),
+        nativeId: edit.mid,
+        text: edit.text,
+        state: 'edited',
+        editedAt: at,
+        channelMetadata: { [channel]: compactJson({ editCount: edit.num_edit }) },
+        raw: item,
+      },
+    });
+    return;
+  }
+  if (item.postback) {
+    const postback = item.postback;
+    outcome.events.push({
+      type: 'interaction',
+      interaction: {
+        ...directMessageBase(item, context),
+        nativeId: postback.mid ?? `postback:${item.sender.id}:${item.timestamp ?? at}`,
+        text: postback.title ?? '',
+        channelMetadata: { [channel]: compactJson({ postbackPayload: postback.payload, postbackTitle: postback.title }) },
+        raw: item,
+      },
+    });
+    return;
+  }
+  if (item.reaction) {
+    const reaction = item.reaction;
+    const nativeId = `reaction:${reaction.mid}:${item.sender.id}`;
+    if (reaction.action === 'unreact') {
+      outcome.events.push({ type: 'deletion', channel, nativeId, deletedAt: at });
+      return;
+    }
+    outcome.events.push({
+      type: 'interaction',
+      interaction: {
+        ...directMessageBase(item, context),
+        kind: 'reaction',
+        nativeId,
+        parentId: reaction.mid,
+        text: '',
+        reaction: reaction.emoji ?? reaction.reaction ?? 'other',
+        channelMetadata: { [channel]: compactJson({ reactionName: reaction.reaction, emoji: reaction.emoji }) },
+        raw: item,
+      },
+    });
+    return;
+  }
+  if (item.delivery) {
+    // Only deliveries that name their messages identify something stored; a bare watermark does not.
+    for (const mid of item.delivery.mids ?? []) {
+      outcome.events.push({ type: 'delivery-status', channel, nativeId: mid, status: 'delivered', at, recipient: { channel, nativeId: item.sender.id } });
+    }
+    return;
+  }
+  if (item.read) {
+    if (item.read.mid) outcome.events.push({ type: 'delivery-status', channel, nativeId: item.read.mid, status: 'read', at, recipient: { channel, nativeId: item.sender.id } });
+    return;
+  }
+  const key = IGNORED_MESSAGING_KEYS.find((name) => name in item);
+  outcome.warnings.push(
+    key
+      ? { type: 'ignored', message: `Messaging event \`${key}\` is not stored by the CRM.`, details: { key } }
+      : {
+          type: 'unsupported',
+          message: 'A messaging event of an unknown kind was acknowledged and ignored.',
+          details: { keys: Object.keys(item).filter((name) => !['sender', 'recipient', 'timestamp'].includes(name)) },
+        },
+  );
+}
+
+/**
+ * Reads an entry's `messaging[]` items into channel events: messages and echoes (the brand's own
+ * sends) become `direct_message` interactions, edits update them, `is_deleted` deletes them,
+ * reactions become `reaction` interactions (an `unreact` deletes the reaction), deliveries and
+ * reads that name message ids become delivery statuses. Items that cannot be read are rejected.
+ */
+export function readMessagingItems(items: unknown[], context: MessagingContext): MessagingOutcome {
+  const outcome: MessagingOutcome = { events: [], rejected: [], warnings: [] };
+  for (const candidate of items) {
+    const parsed = messagingItemSchema.safeParse(candidate);
+    if (!parsed.success) {
+      outcome.rejected.push({
+        payload: candidate,
+        error: new Error(`[${context.channel}] A messaging event could not be read: ${describeIssues(parsed.error)}`),
+      });
+      continue;
+    }
+    readItem(parsed.data, context, outcome);
+  }
+  return outcome;
+}

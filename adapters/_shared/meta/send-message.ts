@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { ChannelApiError, ReplyNotAllowedError, type OutboundReply } from 'social-crm';
+import { parseChannelOptions, type AdapterWarning, type SendResult } from 'social-crm/adapter-kit';
+import { assertMessagingWindow } from './messaging-window.js';
+import type { GraphApi } from './meta-graph.js';
+
+/*
+ * Sends through the Send API that Messenger, Instagram messaging and Facebook/Instagram private
+ * replies share: `POST /{page-id | ig-user-id}/messages`.
+ */
+
+/** The Send API's answer: `{ recipient_id, message_id }`. */
+export const sendApiResponseSchema = z.object({ recipient_id: z.string().optional(), message_id: z.string().min(1) });
+
+/** Graph's answer to creating a comment or reply: `{ id }`. */
+export const graphIdResponseSchema = z.object({ id: z.string().min(1) });
+
+/** Per-call options under `channelOptions[adapterId]` for direct messages. */
+const messagingOptionsSchema = z.object({
+  /**
+   * `HUMAN_AGENT` lets a person answer up to 7 days after the customer's last message, past the
+   * 24-hour window. Only for human answers, never for automated or promotional ones.
+   */
+  tag: z.literal('HUMAN_AGENT', { error: 'The only message tag supported is `HUMAN_AGENT` (a person answering within 7 days).' }).optional(),
+});
+
+const HOUR = 3_600_000;
+
+/** Reads Graph's answer to a send; a call that went through but answered something else is not retried. */
+function readAnswer<Schema extends z.ZodType>(schema: Schema, body: unknown, adapterId: string, url: string): z.output<Schema> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new ChannelApiError(`Graph accepted the call but its answer could not be read (${parsed.error.issues[0]?.message ?? 'unexpected shape'}); check the conversation before sending again.`, {
+    adapterId,
+    method: 'POST',
+    url,
+    isRetryable: false,
+    responseBody: JSON.stringify(body)?.slice(0, 4000),
+  });
+}
+/** How long after a comment Meta accepts a private reply to it. */
+export const PRIVATE_REPLY_WINDOW_DAYS = 7;
+
+/**
+ * `messaging_type` (and `tag`) for a direct message: `RESPONSE` inside the 24-hour window;
+ * `MESSAGE_TAG` + `HUMAN_AGENT` up to 7 days when the host passes `channelOptions[adapterId].tag`.
+ * @throws ReplyNotAllowedError `messaging-window-closed` before any network call.
+ */
+export function messagingTypeFor(reply: OutboundReply, now: Date, adapterId: string): { messaging_type: 'RESPONSE' } | { messaging_type: 'MESSAGE_TAG'; tag: 'HUMAN_AGENT' } {
+  const options = parseChannelOptions(adapterId, messagingOptionsSchema, reply.channelOptions);
+  if (!options.tag) {
+    assertMessagingWindow(reply, now, 24, `A person may still answer within 7 days with \`channelOptions: { ${adapterId}: { tag: 'HUMAN_AGENT' } }\`.`);
+    return { messaging_type: 'RESPONSE' };
+  }
+  assertMessagingWindow(reply, now, 24 * 7, 'Even the HUMAN_AGENT tag allows only 7 days.');
+  return { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' };
+}
+
+function attachmentWarnings(reply: OutboundReply): AdapterWarning[] {
+  return reply.attachments.length
+    ? [{ type: 'unsupported', message: 'Attachments are not sent: the text was sent alone. Send media as a separate message with a hosted URL.', details: { count: reply.attachments.length } }]
+    : [];
+}
+
+/**
+ * Sends a direct message to the reply's recipient (a PSID or IGSID): `POST /{sender}/messages`
+ * with `recipient.id`, `messaging_type` and `message.text`, after the window check.
+ */
+export async function sendDirectMessage(graph: GraphApi, senderId: string, reply: OutboundReply, now: Date, adapterId: string): Promise<SendResult> {
+  const messagingType = messagingTypeFor(reply, now, adapterId);
+  const path = `${senderId}/messages`;
+  const body = await graph.post(path, { recipient: { id: reply.recipient.nativeId }, ...messagingType, message: { text: reply.text } });
+  const sent = readAnswer(sendApiResponseSchema, body, adapterId, graph.url(path));
+  return {
+    nativeId: sent.message_id,
+    createdAt: now.toISOString(),
+    channelMetadata: { ...(sent.recipient_id ? { recipientId: sent.recipient_id } : {}), messagingType: messagingType.messaging_type },
+    warnings: attachmentWarnings(reply),
+  };
+}
+
+/**
+ * Answers a public comment privately (the message lands in the commenter's inbox): `POST
+ * /{sender}/messages` with `recipient.comment_id`. Meta allows one private reply per comment,
+ * within 7 days; `alreadyAnswered` is the adapter's memory of comments it answered so.
+ * @throws ReplyNotAllowedError before any network call when the 7 days are over or the comment was answered.
+ */
+export async function sendPrivateReply(graph: GraphApi, senderId: string, reply: OutboundReply, now: Date, adapterId: string, alreadyAnswered: Set<string>): Promise<SendResult> {
+  const comment = reply.inReplyTo;
+  const age = now.getTime() - Date.parse(comment.createdAt);
+  if (!(age <= PRIVATE_REPLY_WINDOW_DAYS * 24 * HOUR)) {
+    throw new ReplyNotAllowedError(
+      'messaging-window-closed',
+      `[${adapterId}] A private reply is allowed only within ${PRIVATE_REPLY_WINDOW_DAYS} days of the comment; ${comment.id} was written at ${comment.createdAt}. Answer in public instead.`,
+    );
+  }
+  if (alreadyAnswered.has(comment.nativeId)) {
+    throw new ReplyNotAllowedError('not-replyable', `[${adapterId}] ${comment.id} already has its private reply; Meta allows one per comment. Continue in the direct-message conversation once the customer answers.`);
+  }
+  const path = `${senderId}/messages`;
+  const body = await graph.post(path, { recipient: { comment_id: comment.nativeId }, message: { text: reply.text } });
+  const sent = readAnswer(sendApiResponseSchema, body, adapterId, graph.url(path));
+  alreadyAnswered.add(comment.nativeId);
+  return {
+    nativeId: sent.message_id,
+    createdAt: now.toISOString(),
+    channelMetadata: { privateReplyTo: comment.nativeId, ...(sent.recipient_id ? { recipientId: sent.recipient_id } : {}) },
+    warnings: attachmentWarnings(reply),
+  };
+}
+
+/** Posts a public comment or reply (`message`) under `path` and returns it as sent. */
+export async function postPublicComment(graph: GraphApi, path: string, reply: OutboundReply, now: Date, adapterId: string, extra: Record<string, string> = {}): Promise<SendResult> {
+  const body = await graph.post(path, { ...extra, message: reply.text });
+  const created = readAnswer(graphIdResponseSchema, body, adapterId, graph.url(path));
+  return { nativeId: created.id, createdAt: now.toISOString(), warnings: attachmentWarnings(reply) };
+}
