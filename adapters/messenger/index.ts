@@ -1,0 +1,1 @@
+export { messengerAdapter, type MessengerAdapterOptions } from './messenger-adapter.js';

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type WebhookResult } from 'social-crm/adapter-kit';
+import type { OutboundReply } from 'social-crm';
+import { readMessagingItems } from '../_shared/meta/messaging-events.js';
+import { createGraphApi, metaRateLimitFromResponse } from '../_shared/meta/meta-graph.js';
+import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
+import { sendDirectMessage } from '../_shared/meta/send-message.js';
+import { emptyOutcome, receiveMetaWebhook } from '../_shared/meta/webhook-intake.js';
+
+const ADAPTER_ID = 'messenger';
+
+/** Options of {@link messengerAdapter}. Secrets are taken only from here; the adapter never reads the environment. */
+export interface MessengerAdapterOptions extends MetaAppOptions {
+  /** Numeric id of the Facebook Page whose inbox this adapter serves. Messages are sent as this Page. */
+  pageId: string;
+  /** Adapter id (webhook path segment and `channel`); give each Page its own. @default 'messenger' */
+  id?: string;
+}
+
+const optionsSchema = metaAppOptionsSchema.extend({
+  pageId: z.string().regex(/^\d+$/, 'Use the numeric Page id (Page → About → Page transparency, or `GET /me?fields=id` with the Page token).'),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+});
+
+/**
+ * Messenger: the Page inbox. Receives `entry[].messaging[]` webhooks (messages, echoes of the
+ * Page's own sends, postbacks, reactions, edits, deliveries) and answers with the Send API inside
+ * the 24-hour window, or with the `HUMAN_AGENT` tag up to 7 days when the host asks for it.
+ *
+ * Feed changes (`changes[]`) that reach the same callback are left to the `facebook` adapter and
+ * acknowledged silently.
+ *
+ * @example
+ * const messenger = messengerAdapter({ pageId: '104711112223334', appSecret, verifyToken, accessToken: pageToken });
+ * const crm = createSocialCrm({ ledger, adapters: [messenger] });
+ * app.all('/webhooks/messenger', (request) => crm.handleWebhook(request));
+ */
+export function messengerAdapter(options: MessengerAdapterOptions): ChannelAdapter {
+  const settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+  const id = settings.id;
+  const brandIds = new Set([settings.pageId]);
+  const graphOptions = { adapterId: id, accessToken: settings.accessToken, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
+
+  async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
+    return receiveMetaWebhook(request, {
+      adapterId: id,
+      appSecret: settings.appSecret,
+      verifyToken: settings.verifyToken,
+      verifySignature: settings.verifySignature,
+      object: 'page',
+      accountIds: brandIds,
+      readEntry(entry) {
+        // Standby items are messages the Page received while another app owned the thread.
+        const items = [...(entry.messaging ?? []), ...(entry.standby ?? [])];
+        return items.length ? readMessagingItems(items, { channel: id, brandIds, now: context.now() }) : emptyOutcome();
+      },
+    });
+  }
+
+  async function doSendReply(reply: OutboundReply, context: AdapterContext) {
+    return sendDirectMessage(createGraphApi(context, graphOptions), settings.pageId, reply, context.now(), id);
+  }
+
+  return {
+    specificationVersion: 'v1',
+    id,
+    displayName: 'Facebook Messenger',
+    capabilities: {
+      webhook: true,
+      poll: false,
+      reply: false,
+      directMessage: true,
+      edits: true,
+      deletes: true,
+      reactions: true,
+      threads: true,
+      deliveryReceipts: true,
+    },
+    rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
+    doHandleWebhook,
+    doSendReply,
+  };
+}

@@ -1,0 +1,349 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { HttpResponse } from 'msw';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSocialCrm, isSocialCrmError, memoryLedger, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
+import { messengerAdapter, type MessengerAdapterOptions } from 'social-crm/adapters/messenger';
+
+// Payloads are written from Meta's Messenger Platform webhook reference (messages, message_echoes,
+// messaging_postbacks, message_reactions, message_edits, message_deliveries, message_reads) and the
+// Send API / Graph error-handling pages: field names verbatim, values invented.
+function fixture(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+}
+
+const PAGE_ID = '104711112223334';
+const AYSE = '6543210987654321';
+const JOHN = '7012345678901234';
+const APP_SECRET = 'messenger-test-app-secret-0123456789';
+const SEND_URL = `https://graph.facebook.com/v23.0/${PAGE_ID}/messages`;
+const WEBHOOK_URL = 'https://crm.example.test/webhooks/messenger';
+const NOW = new Date('2026-03-02T12:00:00.000Z');
+const AYSE_MID = 'm_AyseSiparis4411aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+const SENT_MID = 'm_SentByCrmHhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh';
+
+const options: MessengerAdapterOptions = {
+  pageId: PAGE_ID,
+  appSecret: APP_SECRET,
+  verifyToken: 'verify-me-please',
+  accessToken: 'page-access-token',
+};
+
+/** Signs a body as Meta does (independently of the adapter's helpers). */
+function sign(body: string, secret = APP_SECRET): Record<string, string> {
+  return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
+}
+
+/** The Turkish message, written `minutesAgo` before `at`, so window rules can be tested against any clock. */
+function recentMessage(at: Date, minutesAgo = 5): Record<string, unknown> {
+  const body = fixture('message-text-tr') as { entry: Array<{ messaging: Array<{ timestamp: number }> }> };
+  body.entry[0]!.messaging[0]!.timestamp = at.getTime() - minutesAgo * 60_000;
+  return body;
+}
+
+function sendRoute(server: ChannelTestServer) {
+  server.route('post', SEND_URL, () => HttpResponse.json(fixture('send-response'), { headers: { 'x-business-use-case-usage': JSON.stringify({ [PAGE_ID]: [{ type: 'messenger', call_count: 3, total_cputime: 1, total_time: 2, estimated_time_to_regain_access: 0 }] }) } }));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(() => undefined, (error: unknown) => error);
+}
+
+const server = createChannelTestServer();
+beforeAll(() => server.listen());
+afterAll(() => server.close());
+
+describeChannelAdapter('Messenger', {
+  factory: messengerAdapter,
+  options,
+  invalidOptions: [
+    {},
+    { ...options, pageId: 'acme-store' },
+    { ...options, appSecret: '' },
+    { ...options, graphVersion: '23' },
+    { ...options, id: 'Messenger Inbox' },
+  ],
+  server,
+  webhook: {
+    sign: (body) => sign(body),
+    handshake: {
+      request: () => new Request(`${WEBHOOK_URL}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=verify-me-please`),
+      expectStatus: 200,
+      expectBody: '1158201444',
+      invalid: () => new Request(`${WEBHOOK_URL}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess`),
+    },
+    fixtures: [
+      { name: 'a Turkish text message with emoji', body: fixture('message-text-tr'), interactions: 1, kinds: ['direct_message'] },
+      { name: 'two batched entries: photo, reply_to, quick reply, sticker', body: fixture('messages-batch'), interactions: 4, kinds: ['direct_message'] },
+      { name: "an echo of the Page's own message", body: fixture('message-echo'), interactions: 1, kinds: ['direct_message'] },
+      { name: 'a postback', body: fixture('postback'), interactions: 1, kinds: ['direct_message'] },
+      { name: 'a reaction', body: fixture('reaction-react'), interactions: 1, kinds: ['reaction'] },
+    ],
+    unknownEvent: fixture('optin-and-referral'),
+    malformedStatus: 200,
+    edit: {
+      original: fixture('message-text-tr'),
+      edited: fixture('message-edit'),
+      id: `messenger:${AYSE_MID}`,
+      text: 'Merhaba, 4411 numaralı siparişim 6 gündür gelmedi 😡 Kargo nerede?',
+    },
+    deletion: { original: fixture('reaction-react'), deletion: fixture('reaction-unreact'), id: `messenger:reaction:m_PageEchoFfffffffffffffffffffffffffffffffffffffffffffffffff:${AYSE}` },
+  },
+  reply: {
+    target: { body: recentMessage(new Date()) },
+    targetId: `messenger:${AYSE_MID}`,
+    routes: sendRoute,
+    expectRequest(call) {
+      expect(call.url).toBe(SEND_URL);
+      expect(call.headers.authorization).toBe('Bearer page-access-token');
+      expect(call.bodyJson).toEqual({ recipient: { id: AYSE }, messaging_type: 'RESPONSE', message: { text: 'Thank you, we are on it.' } });
+    },
+  },
+  // Meta names the regain time in minutes (`estimated_time_to_regain_access`), so the kit's
+  // one-second reset cannot be expressed; the rate-limit tests below use Meta's own signals.
+  skip: ['rate-limit'],
+});
+
+describe('messenger adapter through createSocialCrm', () => {
+  let ledger: InteractionLedger;
+  let crm: SocialCrm;
+  let warnings: Array<SocialCrmEvents['warning']>;
+
+  function setup(now = NOW, classify = false) {
+    ledger = memoryLedger();
+    crm = createSocialCrm({
+      ledger,
+      adapters: [messengerAdapter(options)],
+      ...(classify ? {} : { classifier: false as const }),
+      now: () => now,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      http: { retries: 2, maxRateLimitWaitMs: 5_000, backoffBaseMs: 10 },
+    });
+    warnings = [];
+    crm.on('warning', (warning) => warnings.push(warning));
+  }
+
+  async function deliver(body: unknown, headers?: Record<string, string>): Promise<Response> {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    return crm.handleWebhook(new Request(WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json', ...(headers ?? sign(text)) }, body: text }));
+  }
+
+  async function rows() {
+    return (await ledger.queryInteractions({ channel: 'messenger', includeDeleted: true, limit: 100 })).items;
+  }
+
+  afterEach(() => server.reset());
+
+  it('stores a signed Turkish message with its customer and classification, answers it with the Send API and follows its delivery', async () => {
+    setup(NOW, true);
+    expect((await deliver(fixture('message-text-tr'))).status).toBe(200);
+    const stored = await ledger.getInteraction(`messenger:${AYSE_MID}`);
+    expect(stored).toMatchObject({
+      kind: 'direct_message',
+      direction: 'inbound',
+      visibility: 'private',
+      text: 'Merhaba, 4411 numaralı siparişim 5 gündür gelmedi 😡 Kargo nerede?',
+      createdAt: '2026-03-02T09:59:59.876Z',
+      recipientId: PAGE_ID,
+      conversationId: `messenger:${PAGE_ID}-${AYSE}`,
+      author: { channel: 'messenger', nativeId: AYSE },
+    });
+    expect(stored?.customerId).toBeTruthy();
+    expect(stored?.classification).toMatchObject({ model: expect.any(String), sentiment: { label: expect.any(String) } });
+
+    sendRoute(server);
+    const sent = await crm.reply(stored!.id, 'Merhaba Ayşe Hanım, kargonuz yarın teslim edilecek 🚚');
+    expect(server.calls).toHaveLength(1);
+    expect(server.calls[0]).toMatchObject({ method: 'POST', url: SEND_URL });
+    expect(server.calls[0]?.headers.authorization).toBe('Bearer page-access-token');
+    expect(server.calls[0]?.bodyJson).toEqual({
+      recipient: { id: AYSE },
+      messaging_type: 'RESPONSE',
+      message: { text: 'Merhaba Ayşe Hanım, kargonuz yarın teslim edilecek 🚚' },
+    });
+    expect(sent).toMatchObject({
+      nativeId: SENT_MID,
+      kind: 'direct_message',
+      direction: 'outbound',
+      visibility: 'private',
+      conversationId: stored!.conversationId,
+      parentId: AYSE_MID,
+      customerId: stored!.customerId,
+      deliveryStatus: 'sent',
+      author: { nativeId: PAGE_ID, isBrand: true },
+    });
+
+    // The echo of our own send has the same mid: one record, still ours.
+    const echo = fixture('message-echo') as { entry: Array<{ messaging: Array<{ message: { mid: string; text: string } }> }> };
+    echo.entry[0]!.messaging[0]!.message.mid = SENT_MID;
+    echo.entry[0]!.messaging[0]!.message.text = 'Merhaba Ayşe Hanım, kargonuz yarın teslim edilecek 🚚';
+    expect((await deliver(echo)).status).toBe(200);
+    expect((await deliver(fixture('delivery-and-read'))).status).toBe(200);
+    expect(await ledger.getInteraction(`messenger:${SENT_MID}`)).toMatchObject({ deliveryStatus: 'delivered', direction: 'outbound' });
+    expect(await rows()).toHaveLength(2);
+  });
+
+  it('reads a batch of two entries: attachments, reply_to, quick replies, stickers, unknown fields and a missing timestamp', async () => {
+    setup();
+    expect((await deliver(fixture('messages-batch'))).status).toBe(200);
+    const photo = await ledger.getInteraction('messenger:m_JohnPhotoBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
+    expect(photo).toMatchObject({ text: '', attachments: [{ type: 'image', url: 'https://scontent.xx.fbcdn.net/v/t1.15752-9/broken_router.jpg?_nc_cat=1' }] });
+    const reply = await ledger.getInteraction('messenger:m_JohnReplyCccccccccccccccccccccccccccccccccccccccccccccccccc');
+    expect(reply).toMatchObject({ parentId: 'm_JohnPhotoBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', conversationId: `messenger:${PAGE_ID}-${JOHN}`, visibility: 'private' });
+    expect(reply?.customerId).toBe(photo?.customerId);
+    const quick = await ledger.getInteraction('messenger:m_AyseQuickDdddddddddddddddddddddddddddddddddddddddddddddddddd');
+    expect(quick?.channelMetadata.messenger).toEqual({ quickReplyPayload: 'REFUND_REQUEST' });
+    const sticker = await ledger.getInteraction('messenger:m_AyseStickerEeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee');
+    expect(sticker?.attachments[0]).toMatchObject({ type: 'sticker', data: { nativeType: 'sticker', stickerId: '369239263222822' } });
+    expect(sticker?.createdAt).toBe(NOW.toISOString());
+    expect(warnings).toEqual([]);
+  });
+
+  it("stores the Page's echoes as outbound without a customer, and postbacks with their payload", async () => {
+    setup();
+    await deliver(fixture('message-echo'));
+    const echo = await ledger.getInteraction('messenger:m_PageEchoFfffffffffffffffffffffffffffffffffffffffffffffffff');
+    expect(echo).toMatchObject({ direction: 'outbound', author: { nativeId: PAGE_ID, isBrand: true }, recipientId: AYSE, conversationId: `messenger:${PAGE_ID}-${AYSE}`, deliveryStatus: 'sent' });
+    expect(echo?.customerId).toBeUndefined();
+    expect(echo?.channelMetadata.messenger).toEqual({ isEcho: true, appId: '1517776481860111', echoMetadata: 'agent:selin' });
+    await deliver(fixture('postback'));
+    const postback = await ledger.getInteraction('messenger:m_JohnPostbackGggggggggggggggggggggggggggggggggggggggggggggg');
+    expect(postback).toMatchObject({ kind: 'direct_message', text: 'Talk to a human', channelMetadata: { messenger: { postbackPayload: 'HUMAN_HANDOFF', postbackTitle: 'Talk to a human' } } });
+  });
+
+  it('stores a reaction on the message it reacts to, and drops it on unreact', async () => {
+    setup();
+    await deliver(fixture('reaction-react'));
+    const id = `messenger:reaction:m_PageEchoFfffffffffffffffffffffffffffffffffffffffffffffffff:${AYSE}`;
+    expect(await ledger.getInteraction(id)).toMatchObject({ kind: 'reaction', reaction: '❤️', parentId: 'm_PageEchoFfffffffffffffffffffffffffffffffffffffffffffffffff', text: '' });
+    await deliver(fixture('reaction-unreact'));
+    expect(await ledger.getInteraction(id)).toMatchObject({ state: 'deleted' });
+  });
+
+  describe('the 24-hour window', () => {
+    it('refuses a free-form answer after 24 hours before any network call', async () => {
+      setup();
+      await deliver(recentMessage(NOW, 25 * 60));
+      sendRoute(server);
+      const thrown = await rejection(crm.reply(`messenger:${AYSE_MID}`, 'Geç cevap'));
+      expect(isSocialCrmError(thrown, 'REPLY_NOT_ALLOWED')).toBe(true);
+      expect(thrown).toMatchObject({ reason: 'messaging-window-closed' });
+      expect((thrown as Error).message).toMatch(/HUMAN_AGENT/);
+      expect(server.calls).toHaveLength(0);
+    });
+
+    it('sends with the HUMAN_AGENT tag up to 7 days when the host asks for it', async () => {
+      setup();
+      await deliver(recentMessage(NOW, 3 * 24 * 60));
+      sendRoute(server);
+      await crm.reply(`messenger:${AYSE_MID}`, { text: 'Bir temsilci olarak yazıyorum.', channelOptions: { messenger: { tag: 'HUMAN_AGENT' } } });
+      expect(server.calls[0]?.bodyJson).toEqual({ recipient: { id: AYSE }, messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT', message: { text: 'Bir temsilci olarak yazıyorum.' } });
+    });
+
+    it('refuses even a tagged answer after 7 days, and an unknown tag as invalid options', async () => {
+      setup();
+      await deliver(recentMessage(NOW, 8 * 24 * 60));
+      sendRoute(server);
+      const late = await rejection(crm.reply(`messenger:${AYSE_MID}`, { text: 'Çok geç', channelOptions: { messenger: { tag: 'HUMAN_AGENT' } } }));
+      expect(late).toMatchObject({ code: 'REPLY_NOT_ALLOWED', reason: 'messaging-window-closed' });
+      const invalid = await rejection(crm.reply(`messenger:${AYSE_MID}`, { text: 'Promo', channelOptions: { messenger: { tag: 'CONFIRMED_EVENT_UPDATE' } } }));
+      expect(isSocialCrmError(invalid, 'INVALID_OPTIONS')).toBe(true);
+      expect((invalid as Error).message).toMatch(/channelOptions\.messenger\.tag/);
+      expect(server.calls).toHaveLength(0);
+    });
+
+    it('turns Graph refusing the window (10/2018278) into ReplyNotAllowedError', async () => {
+      setup();
+      await deliver(recentMessage(NOW));
+      server.route('post', SEND_URL, () => HttpResponse.json(fixture('error-window-closed'), { status: 400 }));
+      const thrown = await rejection(crm.reply(`messenger:${AYSE_MID}`, 'Merhaba'));
+      expect(thrown).toMatchObject({ code: 'REPLY_NOT_ALLOWED', reason: 'messaging-window-closed', platformCode: 10, subcode: 2018278 });
+    });
+  });
+
+  describe('rate limits', () => {
+    it('turns a throttled send (80006) into a retryable RateLimitError with the regain time Meta names', async () => {
+      setup();
+      await deliver(recentMessage(NOW));
+      server.route('post', SEND_URL, () =>
+        HttpResponse.json(fixture('error-rate-limit'), {
+          status: 429,
+          headers: { 'x-business-use-case-usage': JSON.stringify({ [PAGE_ID]: [{ type: 'messenger', call_count: 100, total_cputime: 20, total_time: 30, estimated_time_to_regain_access: 30 }] }) },
+        }),
+      );
+      const thrown = await rejection(crm.reply(`messenger:${AYSE_MID}`, 'Merhaba'));
+      expect(isSocialCrmError(thrown, 'RATE_LIMITED')).toBe(true);
+      expect(thrown).toMatchObject({ isRetryable: true, status: 429, platformCode: 80006 });
+      expect((thrown as ChannelApiError).retryAfterMs).toBeGreaterThan(29 * 60_000);
+      expect(server.calls).toHaveLength(1);
+    });
+
+    it('holds further sends once the usage headers say the quota is spent, without calling Meta', async () => {
+      setup();
+      await deliver(recentMessage(new Date(), 1));
+      server.route('post', SEND_URL, () =>
+        HttpResponse.json(fixture('send-response'), { headers: { 'x-app-usage': JSON.stringify({ call_count: 97, total_time: 40, total_cputime: 35 }) } }),
+      );
+      crm = createSocialCrm({ ledger, adapters: [messengerAdapter(options)], classifier: false, logger: { debug() {}, info() {}, warn() {}, error() {} }, http: { maxRateLimitWaitMs: 1_000 } });
+      await crm.reply(`messenger:${AYSE_MID}`, 'Birinci');
+      const thrown = await rejection(crm.reply(`messenger:${AYSE_MID}`, 'İkinci'));
+      expect(isSocialCrmError(thrown, 'RATE_LIMITED')).toBe(true);
+      expect(server.calls).toHaveLength(1);
+    });
+  });
+
+  describe('bad input', () => {
+    it('refuses a bad or missing signature with 401 and stores nothing', async () => {
+      setup();
+      const body = fixture('message-text-tr');
+      expect((await deliver(body, sign(JSON.stringify(body), 'another-apps-secret'))).status).toBe(401);
+      expect((await deliver(body, {})).status).toBe(401);
+      expect(await rows()).toHaveLength(0);
+      expect((await ledger.listDeadLetters()).items).toHaveLength(0);
+    });
+
+    it('acknowledges a signed body that is not JSON with 200, keeps it as a dead letter and warns', async () => {
+      setup();
+      const response = await deliver('{"object":"page","entry":[');
+      expect(response.status).toBe(200);
+      expect(await rows()).toHaveLength(0);
+      const letters = (await ledger.listDeadLetters()).items;
+      expect(letters).toHaveLength(1);
+      expect(JSON.stringify(letters[0]?.payload)).toContain('{\\"object\\":\\"page\\",\\"entry\\":[');
+      expect(warnings.map((warning) => warning.warning.type)).toContain('malformed');
+    });
+
+    it('dead-letters a messaging item without sender but stores the rest of the delivery', async () => {
+      setup();
+      const body = recentMessage(NOW) as { entry: Array<{ messaging: unknown[] }> };
+      body.entry[0]!.messaging.push({ recipient: { id: PAGE_ID }, timestamp: 1772445600000, message: { mid: 'm_orphan', text: 'who am I' } });
+      expect((await deliver(body)).status).toBe(200);
+      expect(await rows()).toHaveLength(1);
+      expect((await ledger.listDeadLetters()).items).toHaveLength(1);
+    });
+
+    it('leaves feed changes to the facebook adapter without a warning, and warns about another Page or event kind', async () => {
+      setup();
+      expect((await deliver(fixture('feed-comment'))).status).toBe(200);
+      expect(await rows()).toHaveLength(0);
+      expect(warnings).toEqual([]);
+      const otherPage = JSON.parse(JSON.stringify(fixture('message-text-tr')).replaceAll(PAGE_ID, '555555555555555')) as unknown;
+      await deliver(otherPage);
+      expect(await rows()).toHaveLength(0);
+      expect(warnings.at(-1)?.warning).toMatchObject({ type: 'ignored', details: { entryId: '555555555555555' } });
+      await deliver(fixture('optin-and-referral'));
+      expect(warnings.slice(-2).map((warning) => [warning.warning.type, warning.warning.details])).toEqual([
+        ['ignored', { key: 'optin' }],
+        ['unsupported', { keys: ['brand_new_event'] }],
+      ]);
+      await deliver({ object: 'instagram', entry: [] });
+      expect(warnings.at(-1)?.warning.message).toMatch(/instagram/);
+    });
+
+    it('answers a GET that is not the handshake with 400', async () => {
+      setup();
+      expect((await crm.handleWebhook(new Request(WEBHOOK_URL))).status).toBe(400);
+    });
+  });
+});
