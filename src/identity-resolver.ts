@@ -48,27 +48,42 @@ export function channelIdentityResolver(): IdentityResolver {
         await context.ledger.saveIdentity(refreshIdentity(existing, identity, now));
         return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
       }
-      const customer: Customer = {
-        id: context.generateId(),
-        displayName: identity.displayName ?? identity.handle,
-        identityKeys: [key],
-        attributes: {},
-        createdAt: now,
-        updatedAt: now,
-      };
-      await context.ledger.saveCustomer(customer);
-      await context.ledger.saveIdentity({
-        key,
-        identity,
-        customerId: customer.id,
-        blockingKeys: [],
-        attested: false,
-        firstSeenAt: now,
-        lastSeenAt: now,
-      });
-      return { customerId: customer.id, created: true, merges: [], suggestions: [] };
+      const record = await registerIdentity(identity, context, { blockingKeys: [] });
+      return { customerId: record.customerId, created: true, merges: [], suggestions: [] };
     },
   };
+}
+
+/**
+ * @internal Stores a new customer holding only `identity`, and the identity's record pointing at it.
+ */
+export async function registerIdentity(
+  identity: ChannelIdentity,
+  context: IdentityResolverContext,
+  options: { blockingKeys: string[]; attested?: boolean },
+): Promise<IdentityRecord> {
+  const now = context.now().toISOString();
+  const key = identityKey(identity);
+  const customer: Customer = {
+    id: context.generateId(),
+    displayName: identity.displayName ?? identity.handle,
+    identityKeys: [key],
+    attributes: {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  await context.ledger.saveCustomer(customer);
+  const record: IdentityRecord = {
+    key,
+    identity,
+    customerId: customer.id,
+    blockingKeys: options.blockingKeys,
+    attested: options.attested ?? false,
+    firstSeenAt: now,
+    lastSeenAt: now,
+  };
+  await context.ledger.saveIdentity(record);
+  return record;
 }
 
 /** @internal Keep the newest profile fields the network gave, without losing older ones. */

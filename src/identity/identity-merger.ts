@@ -11,7 +11,7 @@ import type { ChannelIdentity, Customer } from '../interaction.js';
 import { identityKey } from '../interaction.js';
 import type { IdentityRecord, InteractionLedger, MergeDecision, MergeRecord } from '../ledger.js';
 import type { IdentityResolver, IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
-import { refreshIdentity } from '../identity-resolver.js';
+import { refreshIdentity, registerIdentity } from '../identity-resolver.js';
 import { IdentityConflictError, InvalidOptionsError, NotFoundError } from '../errors.js';
 import type { ComparisonSpec } from './comparisons.js';
 import type { FellegiSunterModel } from './fellegi-sunter.js';
@@ -395,28 +395,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
 
   /** Creates the customer and identity record for an identity the ledger has not seen. */
   async function register(identity: ChannelIdentity, context: IdentityResolverContext, attested = false): Promise<IdentityRecord> {
-    const now = context.now().toISOString();
-    const key = identityKey(identity);
-    const customer: Customer = {
-      id: context.generateId(),
-      displayName: identity.displayName ?? identity.handle,
-      identityKeys: [key],
-      attributes: {},
-      createdAt: now,
-      updatedAt: now,
-    };
-    await context.ledger.saveCustomer(customer);
-    const record: IdentityRecord = {
-      key,
-      identity,
-      customerId: customer.id,
-      blockingKeys: blockingKeysOf(identity),
-      attested,
-      firstSeenAt: now,
-      lastSeenAt: now,
-    };
-    await context.ledger.saveIdentity(record);
-    return record;
+    return registerIdentity(identity, context, { blockingKeys: blockingKeysOf(identity), attested });
   }
 
   /** Finds customers to merge with (or suggest) for one identity and acts on the result. */
