@@ -1,0 +1,1 @@
+export { instagramAdapter, type InstagramAdapterOptions } from './instagram-adapter.js';

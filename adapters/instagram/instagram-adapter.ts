@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { ReplyNotAllowedError, isChannelApiError, type OutboundReply } from 'social-crm';
+import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
+import { readMessagingItems } from '../_shared/meta/messaging-events.js';
+import { createGraphApi, metaRateLimitFromResponse, type GraphApi } from '../_shared/meta/meta-graph.js';
+import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
+import { describeIssues, metaChangeSchema, type MetaChange, type MetaEntry } from '../_shared/meta/meta-webhook.js';
+import { postPublicComment, sendDirectMessage, sendPrivateReply } from '../_shared/meta/send-message.js';
+import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
+import { commentValueSchema, mentionLookupSchema, mentionValueSchema, type MentionValue } from './instagram-schemas.js';
+import { normalizeComment, normalizeMention, type InstagramContext } from './normalize.js';
+
+const ADAPTER_ID = 'instagram';
+
+/** Options of {@link instagramAdapter}. Secrets are taken only from here; the adapter never reads the environment. */
+export interface InstagramAdapterOptions extends MetaAppOptions {
+  /** Id of the Instagram professional account (the `entry[].id` of its notifications). */
+  accountId: string;
+  /**
+   * The Facebook Page linked to the account, with Facebook Login for Business: direct messages
+   * and private replies are then sent as `POST /{pageId}/messages` with the Page token. Omit with
+   * Business Login for Instagram (`graphBaseUrl: 'https://graph.instagram.com'`), where they go
+   * through `POST /{accountId}/messages`.
+   */
+  pageId?: string;
+  /** The account's username: comments it writes under that name are the brand's (`outbound`). */
+  username?: string;
+  /**
+   * `mentions` notifications carry only ids: fetch the mentioned comment or caption from Graph
+   * (`mentioned_comment` / `mentioned_media`) to store its text. @default true
+   */
+  fetchMentions?: boolean;
+  /** Adapter id (webhook path segment and `channel`); give each account its own. @default 'instagram' */
+  id?: string;
+}
+
+const numericId = (what: string) => z.string().regex(/^\d+$/, `Use the numeric ${what} id.`);
+
+const optionsSchema = metaAppOptionsSchema.extend({
+  accountId: numericId('Instagram professional account'),
+  pageId: numericId('Facebook Page').optional(),
+  username: z.string().regex(/^@?[A-Za-z0-9._]{1,30}$/, 'An Instagram username has up to 30 letters, digits, dots and underscores.').transform((name) => name.replace(/^@/, '')).optional(),
+  fetchMentions: z.boolean().default(true),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+});
+
+/** Fields the CRM does not store: acknowledged with an `ignored` warning. */
+const IGNORED_FIELDS = new Set(['story_insights', 'messaging_handover', 'standby', 'message_reactions', 'messaging_seen', 'messages', 'messaging_postbacks', 'messaging_referral', 'messaging_optins']);
+
+/**
+ * Instagram: comments and replies on the account's media, @mentions in other people's comments
+ * and captions, and direct messages (with echoes, reactions, edits, unsends and read receipts).
+ * Answers comments in public (`/replies`), mentions through `/mentions`, comments privately
+ * (one private reply within 7 days) and direct messages through the Send API (24-hour window,
+ * `HUMAN_AGENT` up to 7 days).
+ *
+ * @example
+ * const instagram = instagramAdapter({ accountId: '17841400000000001', pageId: '104711112223334', username: 'acme_store', appSecret, verifyToken, accessToken: pageToken });
+ */
+export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapter {
+  const settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+  const id = settings.id;
+  const brandIds = new Set([settings.accountId, ...(settings.pageId ? [settings.pageId] : [])]);
+  const graphOptions = { adapterId: id, accessToken: settings.accessToken, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
+  const sender = settings.pageId ?? settings.accountId;
+  /** Comments answered privately by this process (Meta allows one private reply per comment). */
+  const privatelyAnswered = new Set<string>();
+
+  async function lookUpMention(graph: GraphApi, value: MentionValue): Promise<unknown> {
+    const fields = value.comment_id
+      ? `mentioned_comment.comment_id(${value.comment_id}){id,text,timestamp,media{id,permalink}}`
+      : `mentioned_media.media_id(${value.media_id}){id,caption,timestamp,username,permalink,media_type,media_url}`;
+    return graph.get(settings.accountId, { fields });
+  }
+
+  async function readChange(change: MetaChange, context: InstagramContext, graph: GraphApi, outcome: EntryOutcome): Promise<void> {
+    if (change.field === 'comments' || change.field === 'live_comments') {
+      const value = commentValueSchema.safeParse(change.value);
+      const interaction = value.success ? normalizeComment(value.data, context, change.field) : `[${id}] A \`${change.field}\` change could not be read: ${describeIssues(value.error)}`;
+      if (typeof interaction === 'string') outcome.rejected.push({ payload: change, error: new Error(interaction) });
+      else outcome.events.push({ type: 'interaction', interaction });
+      return;
+    }
+    if (change.field === 'mentions') {
+      const value = mentionValueSchema.safeParse(change.value);
+      if (!value.success) {
+        outcome.rejected.push({ payload: change, error: new Error(`[${id}] A \`mentions\` change could not be read: ${describeIssues(value.error)}`) });
+        return;
+      }
+      if (!settings.fetchMentions) {
+        outcome.warnings.push({ type: 'ignored', message: 'A mention was acknowledged but not stored: `fetchMentions` is off, and the notification carries only ids.', details: { ...value.data } });
+        return;
+      }
+      try {
+        const lookup = mentionLookupSchema.parse(await lookUpMention(graph, value.data));
+        const interaction = normalizeMention(value.data, lookup, context);
+        if (typeof interaction === 'string') outcome.rejected.push({ payload: change, error: new Error(interaction) });
+        else outcome.events.push({ type: 'interaction', interaction });
+      } catch (error) {
+        // A passing failure fails the delivery: the core keeps it for replay and Meta redelivers it.
+        if (isChannelApiError(error) && error.isRetryable) throw error;
+        // A refusal (permissions, comments turned off) is kept as a dead letter with the ids.
+        const detail = error instanceof z.ZodError ? describeIssues(error) : error instanceof Error ? error.message : String(error);
+        outcome.rejected.push({ payload: change, error: new Error(`[${id}] The mentioned content could not be fetched: ${detail}`, { cause: error }) });
+      }
+      return;
+    }
+    outcome.warnings.push(
+      IGNORED_FIELDS.has(change.field)
+        ? { type: 'ignored', message: `Instagram field \`${change.field}\` is not stored from \`changes[]\`.`, details: { field: change.field } }
+        : { type: 'unsupported', message: `Unknown Instagram field \`${change.field}\` was acknowledged and ignored.`, details: { field: change.field } },
+    );
+  }
+
+  async function readEntry(entry: MetaEntry, context: AdapterContext): Promise<EntryOutcome> {
+    const outcome = emptyOutcome();
+    const now = context.now();
+    // Business Login for Instagram puts `field`/`value` on the entry itself instead of `changes[]`.
+    const single = metaChangeSchema.safeParse(entry);
+    const changes = entry.changes ?? (single.success ? [single.data] : []);
+    const normalizeContext: InstagramContext = {
+      channel: id,
+      accountId: entry.id,
+      brandIds,
+      ...(settings.username ? { brandUsername: settings.username } : {}),
+      ...(entry.time !== undefined ? { entryTime: entry.time } : {}),
+      now,
+    };
+    const graph = createGraphApi(context, graphOptions);
+    for (const change of changes) await readChange(change, normalizeContext, graph, outcome);
+    const items = [...(entry.messaging ?? []), ...(entry.standby ?? [])];
+    if (items.length) {
+      const messaging = readMessagingItems(items, { channel: id, brandIds, now });
+      outcome.events.push(...messaging.events);
+      outcome.rejected.push(...messaging.rejected);
+      outcome.warnings.push(...messaging.warnings);
+    }
+    return outcome;
+  }
+
+  async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
+    return receiveMetaWebhook(request, {
+      adapterId: id,
+      appSecret: settings.appSecret,
+      verifyToken: settings.verifyToken,
+      verifySignature: settings.verifySignature,
+      object: 'instagram',
+      accountIds: brandIds,
+      readEntry: (entry) => readEntry(entry, context),
+    });
+  }
+
+  async function doSendReply(reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
+    const graph = createGraphApi(context, graphOptions);
+    const now = context.now();
+    const target = reply.inReplyTo;
+    const metadata = (target.channelMetadata[id] ?? {}) as { mediaId?: unknown; commentId?: unknown };
+    const mentionedCommentId = target.kind === 'mention' && typeof metadata.commentId === 'string' ? metadata.commentId : undefined;
+    const onComment = target.kind === 'comment' || target.kind === 'reply' || mentionedCommentId !== undefined;
+    if ((reply.visibility ?? target.visibility) === 'private') {
+      if (onComment) return sendPrivateReply(graph, sender, reply, now, id, privatelyAnswered);
+      if (target.kind === 'mention') throw new ReplyNotAllowedError('not-replyable', `[${id}] A caption mention has no comment to answer privately; answer it in public.`);
+      return sendDirectMessage(graph, sender, reply, now, id);
+    }
+    if (target.kind === 'comment') return postPublicComment(graph, `${target.nativeId}/replies`, reply, now, id);
+    // Instagram threads one level deep: an answer to a reply goes under its top-level comment.
+    if (target.kind === 'reply') return postPublicComment(graph, `${target.parentId ?? target.nativeId}/replies`, reply, now, id);
+    if (target.kind === 'mention') {
+      const mediaId = typeof metadata.mediaId === 'string' ? metadata.mediaId : target.conversationId.slice(id.length + 1);
+      return postPublicComment(graph, `${settings.accountId}/mentions`, reply, now, id, { media_id: mediaId, ...(mentionedCommentId ? { comment_id: mentionedCommentId } : {}) });
+    }
+    throw new ReplyNotAllowedError('not-replyable', `[${id}] A ${target.kind === 'reaction' ? 'reaction' : 'direct message'} has no public thread to answer in; reply with \`visibility: 'private'\`.`);
+  }
+
+  return {
+    specificationVersion: 'v1',
+    id,
+    displayName: 'Instagram',
+    capabilities: {
+      webhook: true,
+      poll: false,
+      reply: true,
+      directMessage: true,
+      edits: true,
+      deletes: true,
+      reactions: true,
+      threads: true,
+      deliveryReceipts: true,
+    },
+    rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
+    doHandleWebhook,
+    doSendReply,
+  };
+}
