@@ -20,3 +20,5 @@ export type {
   EvidenceAuthor,
   EvidencePost,
 } from './crisis.js';
+export { createViralityWatch } from './virality.js';
+export type { ViralityAlert, ViralityEvidence, ViralityWatch, ViralityWatchOptions, ViralityWatchState } from './virality.js';

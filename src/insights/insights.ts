@@ -11,6 +11,7 @@ import { EventBus, type Alert } from '../events.js';
 import type { Classification, Interaction } from '../interaction.js';
 import type { AlertChange } from './_shared.js';
 import { createCrisisDetector, type CrisisDetector, type CrisisDetectorOptions } from './crisis.js';
+import { createViralityWatch, type ViralityWatch, type ViralityWatchOptions } from './virality.js';
 
 /**
  * Every event the insights layer emits, named `<noun>-<action>` like the core's.
@@ -30,6 +31,8 @@ export type InsightsEventListener<Name extends InsightsEventName> = (payload: In
 export interface InsightsOptions {
   /** Crisis and spike detection. @default {} (on, with defaults) */
   crisis?: CrisisDetectorOptions | false;
+  /** Single-post virality. @default {} (on, with defaults) */
+  virality?: ViralityWatchOptions | false;
   /** The clock for `advance()` without a time. @default () => new Date() */
   now?: () => Date;
   /** Where listener failures are logged. @default errors to the console */
@@ -40,6 +43,8 @@ export interface InsightsOptions {
 export interface Insights {
   /** The crisis detector, unless disabled. */
   readonly crisis: CrisisDetector | null;
+  /** The virality watch, unless disabled. */
+  readonly virality: ViralityWatch | null;
   /** Listen to an insights event; returns the unsubscribe function. */
   on<Name extends InsightsEventName>(name: Name, listener: InsightsEventListener<Name>): () => void;
   /**
@@ -69,6 +74,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
   const now = options.now ?? (() => new Date());
   const events = new EventBus<InsightsEvents>(options.logger ?? defaultLogger);
   const crisis = options.crisis === false ? null : createCrisisDetector({ now, ...options.crisis });
+  const virality = options.virality === false ? null : createViralityWatch({ now, ...options.virality });
 
   function announce(changes: AlertChange[]) {
     for (const change of changes) {
@@ -80,6 +86,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
   function observe(interaction: Interaction, classification?: Classification) {
     const labels = classification ?? interaction.classification;
     if (crisis) announce(crisis.observe(interaction, labels));
+    if (virality) announce(virality.observe(interaction, labels));
   }
 
   /** Ids fed from `interaction-received`, so the `interaction-classified` that follows is not counted twice. */
@@ -94,15 +101,25 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       if (interaction.id === lastReceived || interaction.state === 'edited') return;
       observe(interaction, classification);
     }),
+    crm.on('interaction-updated', ({ interaction, change }) => {
+      // Edits and re-polls bring new engagement counts; they are not new mentions.
+      if (change === 'edited' && virality) announce(virality.observe(interaction));
+    }),
+    crm.on('reply-sent', ({ interaction }) => {
+      // The brand's answer: not a mention, but the virality watch notes that the thread was answered.
+      if (virality) announce(virality.observe(interaction));
+    }),
   ];
 
   return {
     crisis,
+    virality,
     on: (name, listener) => events.on(name, listener),
     observe,
     advance(at) {
       const time = at ?? now();
       if (crisis) announce(crisis.advance(time));
+      if (virality) announce(virality.advance(time));
     },
     close() {
       for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
