@@ -15,9 +15,11 @@ export interface MetaIntakeOptions {
   appSecret: string;
   verifyToken: string;
   verifySignature: boolean;
+  /** Largest body read. @default 1 MiB (WhatsApp sends up to 3 MB) */
+  maxBodyBytes?: number;
   object: MetaWebhookObject;
-  /** The Page or account ids this adapter serves; entries for others are acknowledged with a warning. */
-  accountIds: ReadonlySet<string>;
+  /** The Page or account ids this adapter serves; entries for others are acknowledged with a warning. Omit to accept every account. */
+  accountIds?: ReadonlySet<string>;
   /** Reads one entry of the expected object for this adapter's account. */
   readEntry(entry: MetaEntry): EntryOutcome | Promise<EntryOutcome>;
 }
@@ -41,10 +43,10 @@ export async function receiveMetaWebhook(request: Request, options: MetaIntakeOp
       status: request.method === 'GET' ? 400 : 405,
     });
   }
-  const notification = await readMetaNotification(request, { adapterId: options.adapterId, appSecret: options.appSecret, verifySignature: options.verifySignature }, options.object);
+  const notification = await readMetaNotification(request, { adapterId: options.adapterId, appSecret: options.appSecret, verifySignature: options.verifySignature, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) }, options.object);
   const result = { events: [] as ChannelEvent[], rejected: [...notification.rejected], warnings: [...notification.warnings] };
   for (const entry of notification.entries) {
-    if (!options.accountIds.has(entry.id)) {
+    if (options.accountIds && !options.accountIds.has(entry.id)) {
       result.warnings.push({
         type: 'ignored',
         message: `An entry for ${entry.id} reached the ${options.adapterId} adapter, which serves ${[...options.accountIds].join(', ')}; it was acknowledged and ignored. Register one adapter (with its own \`id\`) per account.`,

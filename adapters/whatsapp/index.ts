@@ -1,0 +1,2 @@
+export { whatsappAdapter, type WhatsappAdapterOptions } from './whatsapp-adapter.js';
+export type { WhatsappReplyOptions } from './send-reply.js';

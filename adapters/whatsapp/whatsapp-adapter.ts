@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import {
+  parseAdapterOptions,
+  type AdapterContext,
+  type AdapterWarning,
+  type ChannelAdapter,
+  type ChannelEvent,
+  type RejectedItem,
+  type WebhookResult,
+} from 'social-crm/adapter-kit';
+import { describeIssues, metaAppOptionsSchema, metaRateLimitFromResponse, type MetaAppOptions, type MetaChange, type MetaEntry } from '../_shared/meta/index.js';
+import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
+import { normalizeMessage, normalizeStatus, normalizeUserPreference, type NormalizeContext } from './normalize.js';
+import { sendWhatsappReply } from './send-reply.js';
+import {
+  whatsappContactSchema,
+  whatsappMessageSchema,
+  whatsappStatusSchema,
+  whatsappUserPreferenceSchema,
+  whatsappValueSchema,
+  type WhatsappContact,
+} from './whatsapp-schemas.js';
+
+const ADAPTER_ID = 'whatsapp';
+
+/** WhatsApp notifications can be up to 3 MB. */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Options of {@link whatsappAdapter}. Secrets are taken only from here; the adapter never reads the environment. */
+export interface WhatsappAdapterOptions extends MetaAppOptions {
+  /** The business phone number's id (WhatsApp Manager → API Setup), not the phone number itself. */
+  phoneNumberId: string;
+  /**
+   * The WhatsApp Business Account id. When given, notifications of other accounts are acknowledged
+   * and ignored; the phone number id alone already keeps other numbers out.
+   */
+  businessAccountId?: string;
+  /** Mark the customer's message as read (blue ticks) whenever the brand replies to it. @default false */
+  markAsReadOnReply?: boolean;
+  /** Adapter id (webhook path segment and `channel`); give each business number its own. @default 'whatsapp' */
+  id?: string;
+}
+
+const numericId = (what: string) => z.string().regex(/^\d+$/, `Use the numeric ${what} from WhatsApp Manager (API Setup).`);
+
+const optionsSchema = metaAppOptionsSchema.extend({
+  phoneNumberId: numericId('phone number id'),
+  businessAccountId: numericId('WhatsApp Business Account id').optional(),
+  markAsReadOnReply: z.boolean().default(false),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+});
+type Settings = z.output<typeof optionsSchema>;
+
+/** `value.field`s of a WhatsApp Business Account the CRM does not store. */
+const IGNORED_FIELDS_NOTE = 'is not stored by the CRM (subscribe only to `messages` and `user_preferences` to avoid these deliveries)';
+
+/**
+ * The WhatsApp Cloud API channel: receives the `messages` webhook (every message type, statuses
+ * of the brand's messages) and `user_preferences`, and answers customers through
+ * `POST /{phone-number-id}/messages`, with templates outside the 24-hour window.
+ *
+ * @example
+ * const whatsapp = whatsappAdapter({
+ *   appSecret: secrets.META_APP_SECRET,
+ *   verifyToken: secrets.META_VERIFY_TOKEN,
+ *   accessToken: secrets.WHATSAPP_SYSTEM_USER_TOKEN,
+ *   phoneNumberId: '106540352242922',
+ *   businessAccountId: '102290129340398',
+ * });
+ * const crm = createSocialCrm({ ledger, adapters: [whatsapp] });
+ * app.all('/webhooks/whatsapp', (request) => crm.handleWebhook(request)); // GET handshake and POST
+ */
+export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter {
+  const settings: Settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+  const id = settings.id;
+
+  /** Runs `read` on each schema-valid item of a `value` array; the others are rejected. */
+  function eachItem<Item>(items: unknown[] | undefined, schema: z.ZodType<Item>, key: string, rejected: RejectedItem[], read: (item: Item) => void) {
+    for (const raw of items ?? []) {
+      const parsed = schema.safeParse(raw);
+      if (parsed.success) read(parsed.data);
+      else rejected.push({ payload: raw, error: new Error(`[${id}] value.${key}[] item could not be read: ${describeIssues(parsed.error)}`) });
+    }
+  }
+
+  function readChange(change: MetaChange, businessAccountId: string, now: Date, result: EntryOutcome) {
+    if (change.field !== 'messages' && change.field !== 'user_preferences') {
+      result.warnings.push({ type: 'ignored', message: `WhatsApp \`${change.field}\` notification ${IGNORED_FIELDS_NOTE}.`, details: { field: change.field } });
+      return;
+    }
+    const value = whatsappValueSchema.safeParse(change.value);
+    if (!value.success) {
+      result.rejected.push({ payload: change, error: new Error(`[${id}] A \`${change.field}\` change has no readable value: ${describeIssues(value.error)}`) });
+      return;
+    }
+    const { metadata } = value.data;
+    if (metadata.phone_number_id !== settings.phoneNumberId) {
+      result.warnings.push({
+        type: 'ignored',
+        message: `A notification for phone number id ${metadata.phone_number_id} reached the ${id} adapter, which serves ${settings.phoneNumberId}; it was acknowledged and ignored. Register one adapter (with its own \`id\`) per number.`,
+        details: { phoneNumberId: metadata.phone_number_id },
+      });
+      return;
+    }
+    const contacts = new Map<string, WhatsappContact>();
+    for (const candidate of value.data.contacts ?? []) {
+      const contact = whatsappContactSchema.safeParse(candidate);
+      if (contact.success && contact.data.wa_id) contacts.set(contact.data.wa_id, contact.data);
+    }
+    const context: NormalizeContext = { channel: id, phoneNumberId: metadata.phone_number_id, displayPhoneNumber: metadata.display_phone_number, businessAccountId, contacts, now };
+    const collect = (outcome: { events: ChannelEvent[]; warnings: AdapterWarning[] }) => {
+      result.events.push(...outcome.events);
+      result.warnings.push(...outcome.warnings);
+    };
+    eachItem(value.data.messages, whatsappMessageSchema, 'messages', result.rejected, (message) => collect(normalizeMessage(message, context)));
+    eachItem(value.data.statuses, whatsappStatusSchema, 'statuses', result.rejected, (status) => collect(normalizeStatus(status, context)));
+    eachItem(value.data.user_preferences, whatsappUserPreferenceSchema, 'user_preferences', result.rejected, (preference) => {
+      const event = normalizeUserPreference(preference, context);
+      if (event) result.events.push(event);
+      else result.warnings.push({ type: 'ignored', message: `A user preference \`${preference.category}\`=\`${preference.value}\` was ignored.`, details: { waId: preference.wa_id } });
+    });
+    for (const error of value.data.errors ?? []) {
+      result.warnings.push({ type: 'other', message: `WhatsApp reported an error for ${metadata.phone_number_id}: ${JSON.stringify(error)}`, details: { phoneNumberId: metadata.phone_number_id } });
+    }
+  }
+
+  function readEntry(entry: MetaEntry, now: Date): EntryOutcome {
+    const outcome = emptyOutcome();
+    for (const change of entry.changes ?? []) readChange(change, entry.id, now, outcome);
+    return outcome;
+  }
+
+  function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
+    return receiveMetaWebhook(request, {
+      adapterId: id,
+      appSecret: settings.appSecret,
+      verifyToken: settings.verifyToken,
+      verifySignature: settings.verifySignature,
+      maxBodyBytes: MAX_BODY_BYTES,
+      object: 'whatsapp_business_account',
+      ...(settings.businessAccountId ? { accountIds: new Set([settings.businessAccountId]) } : {}),
+      readEntry: (entry) => readEntry(entry, context.now()),
+    });
+  }
+
+  return {
+    specificationVersion: 'v1',
+    id,
+    displayName: 'WhatsApp Cloud API',
+    capabilities: {
+      webhook: true,
+      poll: false,
+      reply: false,
+      directMessage: true,
+      edits: false,
+      deletes: false,
+      reactions: true,
+      threads: false,
+      deliveryReceipts: true,
+    },
+    maxBodyBytes: MAX_BODY_BYTES,
+    rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
+    doHandleWebhook,
+    doSendReply: (reply, context) => sendWhatsappReply(reply, context, { ...settings, adapterId: id }),
+  };
+}
