@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { ReplyNotAllowedError, type OutboundReply } from 'social-crm';
+import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
+import { createGraphApi, metaRateLimitFromResponse } from '../_shared/meta/meta-graph.js';
+import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
+import { describeIssues, type MetaEntry } from '../_shared/meta/meta-webhook.js';
+import { postPublicComment, sendPrivateReply } from '../_shared/meta/send-message.js';
+import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
+import { feedValueSchema } from './facebook-schemas.js';
+import { normalizeFeedChange } from './normalize.js';
+
+const ADAPTER_ID = 'facebook';
+
+/** Options of {@link facebookAdapter}. Secrets are taken only from here; the adapter never reads the environment. */
+export interface FacebookAdapterOptions extends MetaAppOptions {
+  /** Numeric id of the Facebook Page whose feed this adapter serves; its own posts and comments are `outbound`. */
+  pageId: string;
+  /** Adapter id (webhook path segment and `channel`); give each Page its own. @default 'facebook' */
+  id?: string;
+}
+
+const optionsSchema = metaAppOptionsSchema.extend({
+  pageId: z.string().regex(/^\d+$/, 'Use the numeric Page id (Page → About → Page transparency, or `GET /me?fields=id` with the Page token).'),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+});
+
+/**
+ * The Facebook Page feed: posts (the Page's and visitors'), comments, replies to comments and
+ * reactions from the `feed` webhook field, with edits and removals. Answers in public
+ * (`POST /{comment-or-post-id}/comments`) or privately (one private reply per comment, within 7
+ * days, through Messenger).
+ *
+ * Messenger events (`messaging[]`) that reach the same callback are left to the `messenger`
+ * adapter and acknowledged silently.
+ *
+ * @example
+ * const facebook = facebookAdapter({ pageId: '104711112223334', appSecret, verifyToken, accessToken: pageToken });
+ */
+export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter {
+  const settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+  const id = settings.id;
+  const graphOptions = { adapterId: id, accessToken: settings.accessToken, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
+  /** Comments answered privately by this process (Meta allows one private reply per comment). */
+  const privatelyAnswered = new Set<string>();
+
+  function readEntry(entry: MetaEntry, now: Date): EntryOutcome {
+    const outcome = emptyOutcome();
+    for (const change of entry.changes ?? []) {
+      if (change.field !== 'feed') {
+        outcome.warnings.push({ type: 'unsupported', message: `Page field \`${change.field}\` is not handled by the ${id} adapter; it was acknowledged and ignored.`, details: { field: change.field } });
+        continue;
+      }
+      const value = feedValueSchema.safeParse(change.value);
+      if (!value.success) {
+        outcome.rejected.push({ payload: change, error: new Error(`[${id}] A feed change could not be read: ${describeIssues(value.error)}`) });
+        continue;
+      }
+      const result = normalizeFeedChange(value.data, { channel: id, pageId: entry.id, now });
+      if ('event' in result) outcome.events.push(result.event);
+      else if ('warning' in result) outcome.warnings.push(result.warning);
+      else outcome.rejected.push({ payload: change, error: new Error(result.error) });
+    }
+    // `messaging[]` in the same notification belongs to the messenger adapter.
+    return outcome;
+  }
+
+  async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
+    return receiveMetaWebhook(request, {
+      adapterId: id,
+      appSecret: settings.appSecret,
+      verifyToken: settings.verifyToken,
+      verifySignature: settings.verifySignature,
+      object: 'page',
+      accountIds: new Set([settings.pageId]),
+      readEntry: (entry) => readEntry(entry, context.now()),
+    });
+  }
+
+  async function doSendReply(reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
+    const graph = createGraphApi(context, graphOptions);
+    const now = context.now();
+    const target = reply.inReplyTo;
+    const onComment = target.kind === 'comment' || target.kind === 'reply';
+    if ((reply.visibility ?? target.visibility) === 'private') {
+      if (onComment) return sendPrivateReply(graph, settings.pageId, reply, now, id, privatelyAnswered);
+      throw new ReplyNotAllowedError('not-replyable', `[${id}] Only comments can be answered privately; answer this ${target.kind} in public.`);
+    }
+    if (target.kind === 'reaction') throw new ReplyNotAllowedError('not-replyable', `[${id}] A reaction has no text to answer; answer the ${target.parentId ? `item it reacts to (${target.parentId})` : 'post'} instead.`);
+    // Comments nest two levels deep: an answer to a reply goes under the comment it replies to.
+    const objectId = target.kind === 'reply' && target.parentId ? target.parentId : target.nativeId;
+    return postPublicComment(graph, `${objectId}/comments`, reply, now, id);
+  }
+
+  return {
+    specificationVersion: 'v1',
+    id,
+    displayName: 'Facebook Page',
+    capabilities: {
+      webhook: true,
+      poll: false,
+      reply: true,
+      directMessage: true,
+      edits: true,
+      deletes: true,
+      reactions: true,
+      threads: true,
+      deliveryReceipts: false,
+    },
+    rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
+    doHandleWebhook,
+    doSendReply,
+  };
+}

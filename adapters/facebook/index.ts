@@ -1,0 +1,1 @@
+export { facebookAdapter, type FacebookAdapterOptions } from './facebook-adapter.js';

@@ -1,0 +1,276 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { HttpResponse } from 'msw';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSocialCrm, isSocialCrmError, memoryLedger, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
+import { facebookAdapter, type FacebookAdapterOptions } from 'social-crm/adapters/facebook';
+import { messengerAdapter } from 'social-crm/adapters/messenger';
+
+// Payloads are written from Meta's Webhooks for Pages and the Page `feed` field reference, the
+// Pages API comments guide, private replies and the Graph error-handling page: field names
+// verbatim, values invented.
+function fixture(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+}
+
+const PAGE_ID = '104711112223334';
+const APP_SECRET = 'facebook-test-app-secret-0123456789';
+const GRAPH = 'https://graph.facebook.com/v23.0';
+const WEBHOOK_URL = 'https://crm.example.test/webhooks/facebook';
+const NOW = new Date('2026-03-02T12:00:00.000Z');
+const POST_ID = '104711112223334_998877665544332';
+const COMMENT_ID = '998877665544332_1122334455667788';
+
+const options: FacebookAdapterOptions = {
+  pageId: PAGE_ID,
+  appSecret: APP_SECRET,
+  verifyToken: 'fb-verify-token',
+  accessToken: 'page-access-token',
+};
+
+function sign(body: string, secret = APP_SECRET): Record<string, string> {
+  return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
+}
+
+/** The Turkish comment, written `minutesAgo` before `at`. */
+function commentAt(at: Date, minutesAgo = 5): Record<string, unknown> {
+  const body = fixture('feed-comment-tr') as { entry: Array<{ changes: Array<{ value: { created_time: number } }> }> };
+  body.entry[0]!.changes[0]!.value.created_time = Math.floor(at.getTime() / 1000) - minutesAgo * 60;
+  return body;
+}
+
+function commentRoute(server: ChannelTestServer) {
+  server.route('post', `${GRAPH}/:objectId/comments`, () => HttpResponse.json(fixture('comment-response'), { headers: { 'x-app-usage': '{"call_count":12,"total_time":4,"total_cputime":3}' } }));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(() => undefined, (error: unknown) => error);
+}
+
+const server = createChannelTestServer();
+beforeAll(() => server.listen());
+afterAll(() => server.close());
+
+describeChannelAdapter('Facebook Page', {
+  factory: facebookAdapter,
+  options,
+  invalidOptions: [{}, { ...options, pageId: 'acmestore' }, { ...options, accessToken: '' }, { ...options, verifySignature: 'no' }],
+  server,
+  webhook: {
+    sign: (body) => sign(body),
+    handshake: {
+      request: () => new Request(`${WEBHOOK_URL}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=fb-verify-token`),
+      expectBody: '1158201444',
+      invalid: () => new Request(`${WEBHOOK_URL}?hub.mode=unsubscribe&hub.challenge=1158201444&hub.verify_token=fb-verify-token`),
+    },
+    fixtures: [
+      { name: 'a Turkish comment on a Page post', body: fixture('feed-comment-tr'), interactions: 1, kinds: ['comment'] },
+      { name: 'two entries: a Page photo, a visitor post, a reaction, a comment with a photo, a reply (sender_id shape)', body: fixture('feed-batch'), interactions: 5, kinds: ['post', 'reaction', 'comment', 'reply'] },
+    ],
+    unknownEvent: fixture('page-other-fields'),
+    malformedStatus: 200,
+    edit: { original: fixture('feed-comment-tr'), edited: fixture('feed-comment-edited'), id: `facebook:${COMMENT_ID}`, text: 'Siparişim 4411 hâlâ gelmedi, 6 gündür bekliyorum 😡' },
+    deletion: { original: fixture('feed-comment-tr'), deletion: fixture('feed-comment-remove'), id: `facebook:${COMMENT_ID}` },
+  },
+  reply: {
+    target: { body: fixture('feed-comment-tr') },
+    targetId: `facebook:${COMMENT_ID}`,
+    routes: commentRoute,
+    expectRequest(call) {
+      expect(call.url).toBe(`${GRAPH}/${COMMENT_ID}/comments`);
+      expect(call.headers.authorization).toBe('Bearer page-access-token');
+      expect(call.bodyJson).toEqual({ message: 'Thank you, we are on it.' });
+    },
+  },
+  // Meta names the regain time in minutes, so the kit's one-second reset cannot be expressed;
+  // the Messenger and Instagram tests cover Meta's throttling signals.
+  skip: ['rate-limit'],
+});
+
+describe('facebook adapter through createSocialCrm', () => {
+  let ledger: InteractionLedger;
+  let crm: SocialCrm;
+  let warnings: Array<SocialCrmEvents['warning']>;
+
+  function setup(now = NOW, classify = false) {
+    ledger = memoryLedger();
+    crm = createSocialCrm({
+      ledger,
+      adapters: [facebookAdapter(options)],
+      ...(classify ? {} : { classifier: false as const }),
+      now: () => now,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      http: { retries: 1, maxRateLimitWaitMs: 5_000, backoffBaseMs: 5 },
+    });
+    warnings = [];
+    crm.on('warning', (warning) => warnings.push(warning));
+  }
+
+  async function deliver(body: unknown, headers?: Record<string, string>): Promise<Response> {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    return crm.handleWebhook(new Request(WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json', ...(headers ?? sign(text)) }, body: text }));
+  }
+
+  async function rows() {
+    return (await ledger.queryInteractions({ channel: 'facebook', includeDeleted: true, limit: 100 })).items;
+  }
+
+  afterEach(() => server.reset());
+
+  it('stores a signed Turkish comment with its customer and classification, answers it in public, then once in private', async () => {
+    setup(NOW, true);
+    expect((await deliver(commentAt(NOW))).status).toBe(200);
+    const comment = await ledger.getInteraction(`facebook:${COMMENT_ID}`);
+    expect(comment).toMatchObject({
+      kind: 'comment',
+      direction: 'inbound',
+      visibility: 'public',
+      text: 'Siparişim 4411 hâlâ gelmedi, 5 gündür bekliyorum 😡 Müşteri hizmetlerine de ulaşamıyorum!',
+      conversationId: `facebook:${POST_ID}`,
+      parentId: POST_ID,
+      recipientId: PAGE_ID,
+      createdAt: '2026-03-02T11:55:00.000Z',
+      url: 'https://www.facebook.com/acmestore/posts/pfbid02AbCdEf',
+      author: { channel: 'facebook', nativeId: '7312345678901234', displayName: 'Ayşe Yılmaz' },
+      channelMetadata: { facebook: { item: 'comment', verb: 'add', postId: POST_ID, commentId: COMMENT_ID, statusType: 'added_photos' } },
+    });
+    expect(comment?.customerId).toBeTruthy();
+    expect(comment?.classification).toMatchObject({ model: expect.any(String) });
+
+    commentRoute(server);
+    const answer = await crm.reply(comment!.id, 'Merhaba Ayşe Hanım, siparişinizi hemen kontrol ediyoruz 🙏');
+    expect(server.calls[0]).toMatchObject({ method: 'POST', url: `${GRAPH}/${COMMENT_ID}/comments` });
+    expect(server.calls[0]?.headers.authorization).toBe('Bearer page-access-token');
+    expect(server.calls[0]?.bodyJson).toEqual({ message: 'Merhaba Ayşe Hanım, siparişinizi hemen kontrol ediyoruz 🙏' });
+    expect(answer).toMatchObject({ nativeId: '998877665544332_1122334455669999', kind: 'reply', direction: 'outbound', parentId: COMMENT_ID, conversationId: comment!.conversationId, customerId: comment!.customerId, author: { nativeId: PAGE_ID, isBrand: true } });
+
+    server.route('post', `${GRAPH}/${PAGE_ID}/messages`, () => HttpResponse.json(fixture('private-reply-response')));
+    const privately = await crm.reply(comment!.id, { text: 'Sipariş numaranızı buradan paylaşabilir misiniz?', visibility: 'private' });
+    expect(server.calls[1]?.bodyJson).toEqual({ recipient: { comment_id: COMMENT_ID }, message: { text: 'Sipariş numaranızı buradan paylaşabilir misiniz?' } });
+    expect(privately).toMatchObject({ nativeId: 'm_PrivateReplyIiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii', kind: 'direct_message', visibility: 'private', customerId: comment!.customerId });
+    expect(await rejection(crm.reply(comment!.id, { text: 'Again', visibility: 'private' }))).toMatchObject({ code: 'REPLY_NOT_ALLOWED', reason: 'not-replyable' });
+    expect(server.calls).toHaveLength(2);
+  });
+
+  it('refuses a private reply after 7 days before any call', async () => {
+    setup();
+    await deliver(commentAt(NOW, 7 * 24 * 60 + 1));
+    const thrown = await rejection(crm.reply(`facebook:${COMMENT_ID}`, { text: 'Late', visibility: 'private' }));
+    expect(thrown).toMatchObject({ code: 'REPLY_NOT_ALLOWED', reason: 'messaging-window-closed' });
+    expect(server.calls).toHaveLength(0);
+  });
+
+  it('reads a batch: the Page photo post is outbound, a visitor post inbound, reactions, photos and replies threaded under the post', async () => {
+    setup();
+    await deliver(fixture('feed-batch'));
+    const photoPost = await ledger.getInteraction('facebook:104711112223334_998877665544111');
+    expect(photoPost).toMatchObject({ kind: 'post', direction: 'outbound', author: { isBrand: true }, attachments: [{ type: 'image', url: 'https://scontent.xx.fbcdn.net/v/t39.30808-6/autumn_sale.jpg' }], channelMetadata: { facebook: { item: 'photo', published: true } } });
+    expect(photoPost?.customerId).toBeUndefined();
+    expect(await ledger.getInteraction('facebook:104711112223334_998877665544222')).toMatchObject({ kind: 'post', direction: 'inbound', author: { displayName: 'Sam Okafor' } });
+    const reaction = await ledger.getInteraction(`facebook:reaction:104711112223334_998877665544111:7312345678901234`);
+    expect(reaction).toMatchObject({ kind: 'reaction', reaction: 'love', text: '', parentId: '104711112223334_998877665544111', conversationId: 'facebook:104711112223334_998877665544111' });
+    const photoComment = await ledger.getInteraction('facebook:998877665544222_3300000000000001');
+    expect(photoComment).toMatchObject({ kind: 'comment', attachments: [{ type: 'image', url: 'https://scontent.xx.fbcdn.net/v/t39.30808-6/box_photo.jpg' }], conversationId: 'facebook:104711112223334_998877665544222' });
+    const reply = await ledger.getInteraction('facebook:998877665544222_3300000000000002');
+    expect(reply).toMatchObject({ kind: 'reply', direction: 'peer', parentId: '998877665544222_3300000000000001', conversationId: 'facebook:104711112223334_998877665544222', author: { nativeId: '7600000000000001', displayName: 'Elif Demir' } });
+    expect(warnings).toEqual([]);
+
+    commentRoute(server);
+    await crm.reply(reply!.id, 'Elif Hanım, sizinle de iletişime geçiyoruz.');
+    await crm.reply('facebook:104711112223334_998877665544222', 'Sam, we are sorry. A replacement is on its way.');
+    expect(server.calls.map((call) => call.params.objectId)).toEqual(['998877665544222_3300000000000001', '104711112223334_998877665544222']);
+    expect(await rejection(crm.reply(reaction!.id, 'Thanks for the love'))).toMatchObject({ code: 'REPLY_NOT_ALLOWED', reason: 'not-replyable' });
+    expect(await rejection(crm.reply('facebook:104711112223334_998877665544222', { text: 'DM', visibility: 'private' }))).toMatchObject({ reason: 'not-replyable' });
+  });
+
+  it('edits a changed reaction and drops it when removed; a hidden comment is tombstoned', async () => {
+    setup();
+    await deliver(fixture('feed-batch'));
+    await deliver(fixture('feed-reaction-changes'));
+    const id = 'facebook:reaction:104711112223334_998877665544111:7312345678901234';
+    expect(await ledger.getInteraction(id)).toMatchObject({ state: 'edited', channelMetadata: { facebook: { reactionType: 'haha', verb: 'edit' } } });
+    await deliver(fixture('feed-reaction-remove'));
+    expect(await ledger.getInteraction(id)).toMatchObject({ state: 'deleted' });
+
+    const hidden = JSON.parse(JSON.stringify(fixture('feed-comment-remove')).replace('"remove"', '"hide"')) as unknown;
+    await deliver(fixture('feed-comment-tr'));
+    await deliver(hidden);
+    expect(await ledger.getInteraction(`facebook:${COMMENT_ID}`)).toMatchObject({ state: 'deleted', text: '' });
+  });
+
+  it('surfaces an expired token as a non-retryable ChannelApiError with the Graph code', async () => {
+    setup();
+    await deliver(fixture('feed-comment-tr'));
+    server.route('post', `${GRAPH}/:objectId/comments`, () => HttpResponse.json(fixture('error-token-expired'), { status: 400 }));
+    const thrown = await rejection(crm.reply(`facebook:${COMMENT_ID}`, 'Merhaba'));
+    expect(isSocialCrmError(thrown, 'CHANNEL_API_ERROR')).toBe(true);
+    expect(thrown).toMatchObject({ isRetryable: false, status: 400, platformCode: 190, subcode: 463 });
+    expect((thrown as Error).message).toMatch(/Session has expired/);
+  });
+
+  describe('bad input', () => {
+    it('refuses a bad signature with 401 and stores nothing', async () => {
+      setup();
+      const body = fixture('feed-comment-tr');
+      expect((await deliver(body, sign(JSON.stringify(body), 'not-the-secret'))).status).toBe(401);
+      expect((await deliver(body, { 'x-hub-signature-256': 'sha1=abc' })).status).toBe(401);
+      expect(await rows()).toHaveLength(0);
+    });
+
+    it('keeps a malformed body and an unreadable change as dead letters, stores the rest, and warns', async () => {
+      setup();
+      expect((await deliver('<xml>not json</xml>')).status).toBe(200);
+      const batch = fixture('feed-batch') as { entry: Array<{ changes: Array<{ value: Record<string, unknown> }> }> };
+      delete batch.entry[1]!.changes[0]!.value.comment_id;
+      batch.entry[1]!.changes.push({ field: 'feed', value: { verb: 'add' } } as never);
+      expect((await deliver(batch)).status).toBe(200);
+      expect(await rows()).toHaveLength(4);
+      expect((await ledger.listDeadLetters()).items).toHaveLength(3);
+      expect(warnings.filter((warning) => warning.warning.type === 'malformed')).toHaveLength(3);
+    });
+
+    it('acknowledges other Page fields and feed items with warnings, and Messenger events silently', async () => {
+      setup();
+      await deliver(fixture('page-other-fields'));
+      expect(warnings.map((warning) => [warning.warning.type, warning.warning.details])).toEqual([
+        ['unsupported', { field: 'ratings' }],
+        ['ignored', { item: 'event', verb: 'add' }],
+      ]);
+      warnings.length = 0;
+      const messengerFixture = JSON.parse(readFileSync(new URL('../messenger/fixtures/message-text-tr.json', import.meta.url), 'utf8')) as unknown;
+      expect((await deliver(messengerFixture)).status).toBe(200);
+      expect(await rows()).toHaveLength(0);
+      expect(warnings).toEqual([]);
+    });
+  });
+
+  it('shares one callback URL with the messenger adapter: each stores its part of the same deliveries', async () => {
+    ledger = memoryLedger();
+    const shared = { appSecret: APP_SECRET, verifyToken: 'fb-verify-token', accessToken: 'page-access-token', pageId: PAGE_ID };
+    crm = createSocialCrm({ ledger, adapters: [facebookAdapter(shared), messengerAdapter(shared)], classifier: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    warnings = [];
+    crm.on('warning', (warning) => warnings.push(warning));
+    /** The route a host mounts for the one Page callback URL (docs/adapters/facebook.md). */
+    async function metaPageWebhook(request: Request): Promise<Response> {
+      const body = request.method === 'POST' ? await request.arrayBuffer() : undefined;
+      const responses = await Promise.all(
+        ['facebook', 'messenger'].map((adapterId) =>
+          crm.handleWebhook(new Request(request.url, { method: request.method, headers: request.headers, ...(body ? { body } : {}) }), { adapterId }),
+        ),
+      );
+      return responses.find((response) => response.status !== 200) ?? responses[0]!;
+    }
+    const handshake = await metaPageWebhook(new Request('https://crm.example.test/webhooks/meta-page?hub.mode=subscribe&hub.challenge=42&hub.verify_token=fb-verify-token'));
+    expect(await handshake.text()).toBe('42');
+    const messengerFixture = JSON.parse(readFileSync(new URL('../messenger/fixtures/message-text-tr.json', import.meta.url), 'utf8')) as { entry: unknown[] };
+    const mixed = { object: 'page', entry: [...(fixture('feed-comment-tr') as { entry: unknown[] }).entry, ...messengerFixture.entry] };
+    const text = JSON.stringify(mixed);
+    const post = (headers: Record<string, string>) => metaPageWebhook(new Request('https://crm.example.test/webhooks/meta-page', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: text }));
+    expect((await post(sign(text))).status).toBe(200);
+    expect((await ledger.queryInteractions({ channel: 'facebook' })).items.map((row) => row.kind)).toEqual(['comment']);
+    expect((await ledger.queryInteractions({ channel: 'messenger' })).items.map((row) => row.kind)).toEqual(['direct_message']);
+    expect(warnings).toEqual([]);
+    expect((await post(sign(text, 'wrong'))).status).toBe(401);
+  });
+});
