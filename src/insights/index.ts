@@ -22,3 +22,5 @@ export type {
 } from './crisis.js';
 export { createViralityWatch } from './virality.js';
 export type { ViralityAlert, ViralityEvidence, ViralityWatch, ViralityWatchOptions, ViralityWatchState } from './virality.js';
+export { createAdvocateTracker, rankAdvocates } from './advocates.js';
+export type { AdvocacyComponents, AdvocateChange, AdvocateTracker, AdvocateTrackerOptions, AdvocateTrackerState, RankedCustomer } from './advocates.js';

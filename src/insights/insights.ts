@@ -10,6 +10,7 @@ import type { SocialCrm } from '../crm.js';
 import { EventBus, type Alert } from '../events.js';
 import type { Classification, Interaction } from '../interaction.js';
 import type { AlertChange } from './_shared.js';
+import { createAdvocateTracker, type AdvocateChange, type AdvocateTracker, type AdvocateTrackerOptions, type RankedCustomer } from './advocates.js';
 import { createCrisisDetector, type CrisisDetector, type CrisisDetectorOptions } from './crisis.js';
 import { createViralityWatch, type ViralityWatch, type ViralityWatchOptions } from './virality.js';
 
@@ -22,6 +23,10 @@ export interface InsightsEvents {
   'alert-raised': { alert: Alert };
   /** A raised alert subsided. */
   'alert-resolved': { alert: Alert; resolvedAt: string };
+  /** A customer's advocacy score crossed the advocate threshold (once; again only after falling under the release level). */
+  'advocate-detected': { customer: RankedCustomer };
+  /** A customer's detraction score crossed the detractor threshold (same hysteresis). */
+  'detractor-detected': { customer: RankedCustomer };
 }
 
 export type InsightsEventName = keyof InsightsEvents;
@@ -33,6 +38,8 @@ export interface InsightsOptions {
   crisis?: CrisisDetectorOptions | false;
   /** Single-post virality. @default {} (on, with defaults) */
   virality?: ViralityWatchOptions | false;
+  /** Brand advocates and detractors. @default {} (on, with defaults) */
+  advocates?: AdvocateTrackerOptions | false;
   /** The clock for `advance()` without a time. @default () => new Date() */
   now?: () => Date;
   /** Where listener failures are logged. @default errors to the console */
@@ -45,6 +52,8 @@ export interface Insights {
   readonly crisis: CrisisDetector | null;
   /** The virality watch, unless disabled. */
   readonly virality: ViralityWatch | null;
+  /** The advocate and detractor tracker, unless disabled. */
+  readonly advocates: AdvocateTracker | null;
   /** Listen to an insights event; returns the unsubscribe function. */
   on<Name extends InsightsEventName>(name: Name, listener: InsightsEventListener<Name>): () => void;
   /**
@@ -75,6 +84,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
   const events = new EventBus<InsightsEvents>(options.logger ?? defaultLogger);
   const crisis = options.crisis === false ? null : createCrisisDetector({ now, ...options.crisis });
   const virality = options.virality === false ? null : createViralityWatch({ now, ...options.virality });
+  const advocates = options.advocates === false ? null : createAdvocateTracker(options.advocates);
 
   function announce(changes: AlertChange[]) {
     for (const change of changes) {
@@ -83,10 +93,15 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
     }
   }
 
+  function announceCustomers(changes: AdvocateChange[]) {
+    for (const change of changes) events.emit(change.type, { customer: change.customer });
+  }
+
   function observe(interaction: Interaction, classification?: Classification) {
     const labels = classification ?? interaction.classification;
     if (crisis) announce(crisis.observe(interaction, labels));
     if (virality) announce(virality.observe(interaction, labels));
+    if (advocates) announceCustomers(advocates.observe(interaction, labels));
   }
 
   /** Ids fed from `interaction-received`, so the `interaction-classified` that follows is not counted twice. */
@@ -105,6 +120,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       // Edits and re-polls bring new engagement counts; they are not new mentions.
       if (change === 'edited' && virality) announce(virality.observe(interaction));
     }),
+    crm.on('customer-merged', ({ merge }) => advocates?.mergeCustomers(merge.survivorId, merge.absorbedIds)),
     crm.on('reply-sent', ({ interaction }) => {
       // The brand's answer: not a mention, but the virality watch notes that the thread was answered.
       if (virality) announce(virality.observe(interaction));
@@ -114,6 +130,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
   return {
     crisis,
     virality,
+    advocates,
     on: (name, listener) => events.on(name, listener),
     observe,
     advance(at) {

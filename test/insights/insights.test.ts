@@ -75,10 +75,27 @@ describe('createInsights', () => {
     expect(seen.raised).toHaveLength(1);
   });
 
+  it('announces an advocate once, from praise and help given to other customers', async () => {
+    const { insights, ingest } = setup();
+    const detected: string[] = [];
+    insights.on('advocate-detected', ({ customer }) => detected.push(customer.name));
+    await ingest([mention('q', 0, 'Bagaj hakkı ne kadar?', 'asker')]);
+    const can = (nativeId: string, hours: number, text: string) => ({ ...mention(nativeId, hours, text, 'can', 12_400), author: { channel: 'x', nativeId: 'can', handle: 'can', displayName: 'Can Demir', followerCount: 12_400 } });
+    await ingest([
+      can('c1', 1, 'Kabin ekibi harikaydı, teşekkürler!'),
+      { ...can('c2', 2, '@asker 20 kg, ek bagajı önceden alırsan ucuza geliyor, teşekkürler Yıldız Air'), kind: 'reply', parentId: 'q' },
+      can('c3', 30, 'Great crew again, thanks'),
+      can('c4', 60, 'Harika bir uçuştu, teşekkürler'),
+    ]);
+    expect(detected).toEqual(['Can Demir']);
+    const top = insights.advocates!.ranking()[0]!;
+    expect(top).toMatchObject({ name: 'Can Demir', counts: { positive: 3, peerSupport: 1 } });
+  });
+
   it('runs with primitives switched off', async () => {
     const crm = createSocialCrm({ ledger: memoryLedger(), classifier: keywordClassifier, identity: channelIdentityResolver() });
-    const insights = createInsights(crm, { crisis: false });
-    expect(insights.crisis).toBeNull();
+    const insights = createInsights(crm, { crisis: false, virality: false, advocates: false });
+    expect([insights.crisis, insights.virality, insights.advocates]).toEqual([null, null, null]);
     await crm.ingest(mention('only', 1, 'terrible'));
     insights.close();
   });
