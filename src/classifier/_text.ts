@@ -125,14 +125,25 @@ export interface LanguageTable {
 
 /** The scanner's output; token arrays are views valid until the next scan. */
 export interface ScannedText {
-  /** Lower-case ASCII-folded text without URLs and handles, for phrase rules. */
-  folded: string;
+  /** The analysed text (the input, cut to {@link MAX_ANALYSED_CHARS}). */
+  text: string;
+  /**
+   * Lower-case ASCII-folded text without URLs and handles, as character codes
+   * (`codes[0, codeCount)`); {@link foldedText} makes a string of it when one is needed.
+   */
+  codes: Uint16Array;
+  codeCount: number;
+  /** Cache of {@link foldedText}. */
+  folded: string | undefined;
   tokenCount: number;
   /** Folded word hash per token. */
   hashes: Uint32Array;
-  /** Start and end offsets of each token in `folded`. */
+  /** Start and end offsets of each token in `codes`. */
   starts: Uint32Array;
   ends: Uint32Array;
+  /** Start and end offsets of each token in `text` (for explanations in the writer's own spelling). */
+  rawStarts: Uint32Array;
+  rawEnds: Uint32Array;
   flags: Uint8Array;
   /** Clause number per token (clauses end at . ! ? ; , and line breaks). */
   clauses: Uint16Array;
@@ -155,9 +166,15 @@ export interface ScannedText {
   foreignLatinLetters: number;
   turkishStrong: number;
   turkishWeak: number;
-  /** Sum of the English/Turkish n-gram log-ratios (positive: Turkish), and how many n-grams. */
+  /** Sum of the known words' English/Turkish log-ratios, quantised (positive: Turkish). */
   languageScore: number;
-  languageGrams: number;
+  /**
+   * The lower-case letters the character n-gram model reads (`gramCodes[0, gramCount)`, each
+   * word closed by {@link GRAM_WORD_END}); {@link languageGramScore} scores them when the
+   * words alone do not settle the language.
+   */
+  gramCodes: Uint16Array;
+  gramCount: number;
   /** Words looked up in the known-word bitset, and how many were known. */
   languageWords: number;
   knownWords: number;
@@ -169,11 +186,16 @@ let capacity = 256;
 let hashes = new Uint32Array(capacity);
 let starts = new Uint32Array(capacity);
 let ends = new Uint32Array(capacity);
+let rawStarts = new Uint32Array(capacity);
+let rawEnds = new Uint32Array(capacity);
 let flags = new Uint8Array(capacity);
 let clauses = new Uint16Array(capacity);
 let lengths = new Uint16Array(capacity);
 let prefixHashes = new Uint32Array(capacity * MAX_PREFIX);
 const foldedCodes = new Uint16Array(MAX_ANALYSED_CHARS + 8);
+const gramCodes = new Uint16Array(MAX_ANALYSED_CHARS * 2 + 8);
+/** Closes a word in `gramCodes`. */
+const GRAM_WORD_END = 0xffff;
 
 function grow(): void {
   capacity *= 2;
@@ -185,6 +207,8 @@ function grow(): void {
   hashes = copy(hashes, capacity);
   starts = copy(starts, capacity);
   ends = copy(ends, capacity);
+  rawStarts = copy(rawStarts, capacity);
+  rawEnds = copy(rawEnds, capacity);
   flags = copy(flags, capacity);
   clauses = copy(clauses, capacity);
   lengths = copy(lengths, capacity);
@@ -199,6 +223,38 @@ function gramIndex(order: number, first: number, second: number, third: number, 
   let hash = Math.imul(first + 1, 0x27d4eb2d) ^ Math.imul(second + 7, 0x165667b1) ^ Math.imul(third + 13, 0x61c88647) ^ order;
   hash = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
   return (hash ^ (hash >>> 12)) & mask;
+}
+
+/**
+ * Sum of the character n-gram log-ratios of a scanned text (quantised; positive leans
+ * Turkish). With a `sink`, also counts each n-gram index (training).
+ */
+export function languageGramScore(scan: ScannedText, language: LanguageTable, sink?: LanguageSink): number {
+  const weights = language.weights;
+  const mask = (1 << language.bits) - 1;
+  const codes = scan.gramCodes;
+  let score = 0;
+  let previous2 = 32;
+  let previous1 = 32;
+  for (let index = 0; index < scan.gramCount; index++) {
+    const code = codes[index]!;
+    const current = code === GRAM_WORD_END ? 32 : code;
+    const gram2 = gramIndex(2, previous1, current, 0, mask);
+    const gram3 = gramIndex(3, previous2, previous1, current, mask);
+    score += weights[gram2]! + weights[gram3]!;
+    if (sink) {
+      sink.grams[gram2]! += 1;
+      sink.grams[gram3]! += 1;
+    }
+    if (code === GRAM_WORD_END) {
+      previous2 = 32;
+      previous1 = 32;
+    } else {
+      previous2 = previous1;
+      previous1 = current;
+    }
+  }
+  return score;
 }
 
 /** @internal Training hook: counts every n-gram and word index the scanner scores. */
@@ -221,9 +277,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
     text = text.slice(0, MAX_ANALYSED_CHARS);
     truncated = true;
   }
-  const weights = language ? language.weights : EMPTY_WEIGHTS;
   const words = language ? language.words : EMPTY_WEIGHTS;
-  const mask = language ? (1 << language.bits) - 1 : 0;
   const wordMask = language ? language.words.length - 1 : 0;
   const scoring = language !== undefined;
   const foldedLimit = foldedCodes.length - 2;
@@ -242,7 +296,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
   let turkishStrong = 0;
   let turkishWeak = 0;
   let languageScore = 0;
-  let languageGrams = 0;
+  let gramCount = 0;
   let languageWords = 0;
   let knownWords = 0;
   let hashtag = false;
@@ -266,6 +320,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       if (tokenCount === capacity) grow();
       if (foldedLength > 0 && foldedCodes[foldedLength - 1] !== 32) foldedCodes[foldedLength++] = 32;
       starts[tokenCount] = foldedLength;
+      rawStarts[tokenCount] = index;
       let wordHash = FNV_OFFSET;
       let rawHash = FNV_OFFSET;
       let wordLength = 0;
@@ -274,9 +329,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       let runChar = 0;
       let runLength = 0;
       let elongated = false;
-      let previous2 = 32;
-      let previous1 = 32;
-      const prefixBase = tokenCount * MAX_PREFIX;
+          const prefixBase = tokenCount * MAX_PREFIX;
       while (index < length) {
         if ((info & IS_WORD) === 0) {
           // apostrophes inside a word join it: don't -> dont, Turkcell'e -> turkcelle
@@ -318,17 +371,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
           elongated = true;
         } else {
           if (scoring) {
-            const small = lower & 0x3ff;
-            const gram2 = gramIndex(2, previous1, small, 0, mask);
-            const gram3 = gramIndex(3, previous2, previous1, small, mask);
-            languageScore += weights[gram2]! + weights[gram3]!;
-            languageGrams += 2;
-            if (sink) {
-              sink.grams[gram2]! += 1;
-              sink.grams[gram3]! += 1;
-            }
-            previous2 = previous1;
-            previous1 = small;
+            gramCodes[gramCount++] = lower & 0x3ff;
             rawHash = Math.imul(rawHash ^ lower, FNV_PRIME);
           }
           if (foldedLength < foldedLimit) foldedCodes[foldedLength++] = fold === 0 ? (code & 0xffff) : fold;
@@ -346,14 +389,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       letters += wordLetters;
       upperLetters += wordUpper;
       if (scoring) {
-        const closing2 = gramIndex(2, previous1, 32, 0, mask);
-        const closing3 = gramIndex(3, previous2, previous1, 32, mask);
-        languageScore += weights[closing2]! + weights[closing3]!;
-        languageGrams += 2;
-        if (sink) {
-          sink.grams[closing2]! += 1;
-          sink.grams[closing3]! += 1;
-        }
+        gramCodes[gramCount++] = GRAM_WORD_END;
         if (wordLetters === wordLength && wordLength > 1) {
           const wordIndex = mixHash(rawHash, LANGUAGE_WORD_SALT) & wordMask;
           const wordWeight = words[wordIndex]!;
@@ -367,6 +403,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       }
       hashes[tokenCount] = wordHash >>> 0;
       ends[tokenCount] = foldedLength;
+      rawEnds[tokenCount] = index;
       lengths[tokenCount] = wordLength;
       let tokenFlags = 0;
       if (wordUpper >= 2 && wordUpper === wordLetters) tokenFlags |= TOKEN_CAPS;
@@ -428,14 +465,9 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
     index++;
   }
 
-  let folded = '';
-  for (let offset = 0; offset < foldedLength; offset += 2048) {
-    folded += String.fromCharCode.apply(null, foldedCodes.subarray(offset, Math.min(foldedLength, offset + 2048)) as unknown as number[]);
-  }
-
   let emoticonScore = 0;
   let emoticons: string[] = NO_EMOTICONS;
-  if (text.indexOf(':') !== -1 || text.indexOf(';') !== -1 || text.indexOf('<3') !== -1 || text.indexOf('=') !== -1) {
+  if (mayHoldEmoticon(text)) {
     EMOTICON_PATTERN.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = EMOTICON_PATTERN.exec(text)) !== null && emoticonScore < 32 && emoticonScore > -32) {
@@ -447,11 +479,16 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
   }
 
   return {
-    folded,
+    text,
+    codes: foldedCodes,
+    codeCount: foldedLength,
+    folded: undefined,
     tokenCount,
     hashes,
     starts,
     ends,
+    rawStarts,
+    rawEnds,
     flags,
     clauses,
     prefixHashes,
@@ -470,14 +507,56 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
     turkishStrong,
     turkishWeak,
     languageScore,
-    languageGrams,
+    gramCodes,
+    gramCount,
     languageWords,
     knownWords,
     truncated,
   };
 }
 
+/** Characters that can follow `:`, `;`, `=`, `8` or `x` in an emoticon, or precede `:` in a reversed one. */
+const EMOTICON_NEXT = new Set([...")(][dDpP/\\|*3oO@-'^"].map((character) => character.charCodeAt(0)));
+
+/** Cheap pre-check for {@link EMOTICON_PATTERN}: an eye followed by a mouth, or `<3`. */
+function mayHoldEmoticon(text: string): boolean {
+  for (let index = 0; index < text.length - 1; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x3a || code === 0x3b || code === 0x3d) {
+      const next = text.charCodeAt(index + 1);
+      // "://" of a URL is not a face
+      if (EMOTICON_NEXT.has(next) && !(next === 0x2f && text.charCodeAt(index + 2) === 0x2f)) return true;
+      let before = index > 0 ? text.charCodeAt(index - 1) : 0;
+      if ((before === 0x2d || before === 0x27) && index > 1) before = text.charCodeAt(index - 2);
+      if (before === 0x28 || before === 0x29) return true;
+    } else if (code === 0x3c) {
+      const next = text.charCodeAt(index + 1);
+      if (next === 0x33 || (next === 0x2f && text.charCodeAt(index + 2) === 0x33)) return true;
+    } else if (code === 0x78 || code === 0x58 || code === 0x38) {
+      const before = index > 0 ? text.charCodeAt(index - 1) : 0x20;
+      if ((before === 0x20 || before === 0x28 || before === 0x0a || before === 0x09) && EMOTICON_NEXT.has(text.charCodeAt(index + 1))) return true;
+    }
+  }
+  return false;
+}
+
+/** The folded text (words, punctuation, single spaces), built once per scan on demand. */
+export function foldedText(scan: ScannedText): string {
+  if (scan.folded !== undefined) return scan.folded;
+  let folded = '';
+  for (let offset = 0; offset < scan.codeCount; offset += 2048) {
+    folded += String.fromCharCode.apply(null, scan.codes.subarray(offset, Math.min(scan.codeCount, offset + 2048)) as unknown as number[]);
+  }
+  scan.folded = folded;
+  return folded;
+}
+
 /** The folded text of token `index`. */
 export function tokenText(scan: ScannedText, index: number): string {
-  return scan.folded.slice(scan.starts[index]!, scan.ends[index]!);
+  return foldedText(scan).slice(scan.starts[index]!, scan.ends[index]!);
+}
+
+/** Token `index` as written in the input. */
+export function rawTokenText(scan: ScannedText, index: number): string {
+  return scan.text.slice(scan.rawStarts[index]!, scan.rawEnds[index]!);
 }

@@ -4,15 +4,29 @@
  * @module
  */
 import type { Classifier, ClassifierInput } from '../classifier-port.js';
-import type { Classification, IntentLabel } from '../interaction.js';
+import { DEPARTMENTS, INTENT_LABELS, type Classification, type Department, type IntentLabel } from '../interaction.js';
 import { detectLanguage, languageTable, type LanguageSettings } from './detect-language.js';
-import { builtInIntentRules, compileIntentRules, keywordRules, matchIntentRules, routeDepartment, vote, type IntentEvidence, type PhraseMatcher } from './intent.js';
+import {
+  INTENT_COUNT,
+  builtInIntentRules,
+  compileIntentRules,
+  describeIntentCues,
+  keywordRules,
+  matchIntentRules,
+  routeDepartment,
+  vote,
+  type IntentEvidence,
+  type PhraseMatcher,
+} from './intent.js';
 import { SENTIMENT_EN, SENTIMENT_TR } from './model/sentiment.js';
 import { resolveClassifierOptions, type ClassifierOptions } from './options.js';
 import {
+  DENSE_FEATURES,
   buildLexicon,
   combineSentiment,
   denseFeatures,
+  describeCues,
+  featureBuffer,
   foldTerm,
   loadLinearModel,
   predictLinear,
@@ -36,8 +50,42 @@ interface LanguagePack {
   intents: PhraseMatcher;
 }
 
-/** Turkish "cannot do" verbs (güncelleyemiyorum, giremiyorum): someone needs a hand. */
-const CANNOT_DO = /[a-z]{2}(?:am|em|ay|ey)[iu]yor(?:um|uz)\b/;
+const COMPLAINT = INTENT_LABELS.indexOf('complaint');
+const SUPPORT = INTENT_LABELS.indexOf('support_request');
+const ESCALATION = INTENT_LABELS.indexOf('escalation_threat');
+const CHURN = INTENT_LABELS.indexOf('churn_risk');
+const PRAISE = INTENT_LABELS.indexOf('praise');
+const SPAM = INTENT_LABELS.indexOf('spam');
+const QUESTION = INTENT_LABELS.indexOf('question');
+
+const URGENCY_ESCALATION = 1;
+const URGENCY_CHURN = 2;
+const URGENCY_NEGATIVE = 4;
+const URGENCY_REACH = 8;
+const URGENCY_PUBLIC = 16;
+const URGENCY_THREAD = 32;
+const URGENCY_SPAM = 64;
+const URGENCY_OUTBOUND = 128;
+
+/**
+ * Turkish "cannot do" verbs (güncelleyemiyorum, giremiyorum): someone needs a hand.
+ * A word of at least four letters, then `am|em|ay|ey`, `ıyor|iyor|uyor`, `um|uz` at its end.
+ */
+function hasCannotDoVerb(scan: ScannedText): boolean {
+  const codes = scan.codes;
+  for (let token = 0; token < scan.tokenCount; token++) {
+    const end = scan.ends[token]!;
+    if (end - scan.starts[token]! < 10) continue;
+    const last = codes[end - 1]!;
+    // ...yor + um|uz
+    if ((last !== 0x6d && last !== 0x7a) || codes[end - 2] !== 0x75 || codes[end - 3] !== 0x72 || codes[end - 4] !== 0x6f || codes[end - 5] !== 0x79) continue;
+    const vowel = codes[end - 6]!;
+    const first = codes[end - 8]!;
+    const second = codes[end - 7]!;
+    if ((vowel === 0x69 || vowel === 0x75) && (first === 0x61 || first === 0x65) && (second === 0x6d || second === 0x79)) return true;
+  }
+  return false;
+}
 
 let englishModel: LinearModel | undefined;
 let turkishModel: LinearModel | undefined;
@@ -61,6 +109,8 @@ const round = (value: number): number => Math.round(value * 1000) / 1000;
  */
 export function createClassifier(options: ClassifierOptions = {}): SyncClassifier {
   const resolved = resolveClassifierOptions(options);
+  /** An intent's confidence as reported: 0 below the threshold. */
+  const reported = (value: number): number => (value >= resolved.intentThreshold && value > 0 ? round(value) : 0);
   const settings: LanguageSettings = { candidates: resolved.languages, defaultLanguage: resolved.defaultLanguage, margin: resolved.languageMargin };
   const table = languageTable();
   englishModel ??= loadLinearModel(SENTIMENT_EN);
@@ -77,7 +127,10 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
       intents: compileIntentRules([...builtInIntentRules('tr'), ...keywordRules(resolved.lexicon.tr?.intents ?? {}, foldTerm)]),
     },
   };
-  const sparse: number[] = [];
+  const sparse = featureBuffer();
+  const scores = new Float64Array(INTENT_COUNT);
+  const dense = new Float64Array(DENSE_FEATURES.length);
+  const probabilities = { en: new Float64Array(packs.en.model.classes.length), tr: new Float64Array(packs.tr.model.classes.length) };
 
   const classifyOne = (input: ClassifierInput): Classification => {
     const text = typeof input?.text === 'string' ? input.text : '';
@@ -88,100 +141,95 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
       return emptyResult(resolved.id, 'the text could not be read');
     }
     const decision = detectLanguage(scan, text, input.locale, settings);
-    const explanation: Classification['explanation'] = [{ label: `language:${decision.language}`, cues: [decision.cue] }];
-    if (scan.truncated) explanation[0]!.cues.push('text cut to its first 4,000 characters');
     const packLanguage = decision.language === 'en' || decision.language === 'tr' ? decision.language : undefined;
+    const truncated = scan.truncated;
     if (!packLanguage || scan.tokenCount === 0) {
       const result = emptyResult(resolved.id, packLanguage ? 'no words to classify' : `no sentiment/intent model for \`${decision.language}\``);
       result.language = decision.language;
       result.languageConfidence = round(decision.confidence);
-      result.explanation.unshift(explanation[0]!);
+      result.explanation.unshift(languageExplanation(decision.language, decision.cue, truncated));
       return result;
     }
     const pack = packs[packLanguage];
 
     // sentiment
     const rules = scoreRules(scan, pack.lexicon);
-    const dense = denseFeatures(scan, rules);
-    const probabilities = predictLinear(pack.model, sparseFeatures(scan, pack.lexicon, sparse), dense);
+    denseFeatures(scan, rules, dense);
+    const modelProbabilities = predictLinear(pack.model, sparseFeatures(scan, pack.lexicon, sparse), dense, probabilities[packLanguage]);
     const neutralBand = resolved.neutralBand ?? pack.model.blend.neutral;
-    const { label, score, confidence } = combineSentiment(probabilities, rules.raw, pack.model.blend, neutralBand);
-    const sentimentCues = rules.cues.map(({ cue, value }) => (value === 0 ? cue : `${cue} (${value > 0 ? '+' : ''}${round(value)})`));
-    if (rules.negations > 0) sentimentCues.push(`negation ×${rules.negations}`);
-    if (sentimentCues.length === 0) sentimentCues.push('learned word model only (no lexicon cue)');
-    explanation.push({ label: `sentiment:${label}`, cues: sentimentCues });
+    const { label, score, confidence } = combineSentiment(modelProbabilities, rules.raw, pack.model.blend, neutralBand);
 
     // intents
-    const evidence: IntentEvidence = { scores: new Map(), cues: new Map() };
+    scores.fill(0);
+    const evidence: IntentEvidence = { scores, cues: undefined };
     matchIntentRules(scan, pack.intents, evidence);
-    if (label === 'negative') vote(evidence, 'complaint', Math.min(0.8, 0.3 + 0.4 * -score), 'negative sentiment');
-    if (packLanguage === 'tr' && CANNOT_DO.test(scan.folded)) vote(evidence, 'support_request', 0.5, 'a "cannot do" verb (-amıyorum/-emiyorum)');
-    const escalationVotes = evidence.scores.get('escalation_threat') ?? 0;
-    if (escalationVotes >= 0.5) vote(evidence, 'complaint', 0.55, 'an escalation threat');
-    if ((evidence.scores.get('churn_risk') ?? 0) >= 0.5) vote(evidence, 'complaint', 0.3, 'a churn threat');
-    if ((evidence.scores.get('praise') ?? 0) >= 0.5 && score > -0.2) {
+    if (label === 'negative') vote(evidence, COMPLAINT, Math.min(0.8, 0.3 + 0.4 * -score), 'negative sentiment');
+    if (packLanguage === 'tr' && hasCannotDoVerb(scan)) vote(evidence, SUPPORT, 0.5, 'a "cannot do" verb (-amıyorum/-emiyorum)');
+    if (scores[ESCALATION]! >= 0.5) vote(evidence, COMPLAINT, 0.55, 'an escalation threat');
+    if (scores[CHURN]! >= 0.5) vote(evidence, COMPLAINT, 0.3, 'a churn threat');
+    if (scores[PRAISE]! >= 0.5 && score > -0.2) {
       // "thanks for replacing my broken kettle": the broken kettle is not today's complaint
-      for (const intent of ['complaint', 'support_request'] as const) {
-        const current = evidence.scores.get(intent);
-        if (current !== undefined) evidence.scores.set(intent, current * 0.55);
-      }
+      scores[COMPLAINT]! *= 0.55;
+      scores[SUPPORT]! *= 0.55;
     }
-    if (label === 'positive' && score > 0.4 && scan.questions === 0) vote(evidence, 'praise', 0.3 + 0.25 * score, 'positive sentiment');
-    if (scan.urls >= 2 || scan.mentions >= 5) vote(evidence, 'spam', 0.35, scan.urls >= 2 ? 'several links' : 'many mentions');
-    if (evidence.scores.has('spam') && (evidence.scores.get('spam') ?? 0) >= resolved.intentThreshold) {
-      for (const intent of ['complaint', 'praise'] as const) {
-        const current = evidence.scores.get(intent);
-        if (current !== undefined) evidence.scores.set(intent, current * 0.6);
-      }
+    if (label === 'positive' && score > 0.4 && scan.questions === 0) vote(evidence, PRAISE, 0.3 + 0.25 * score, 'positive sentiment');
+    if (scan.urls >= 2 || scan.mentions >= 5) vote(evidence, SPAM, 0.35, scan.urls >= 2 ? 'several links' : 'many mentions');
+    if (scores[SPAM]! >= resolved.intentThreshold) {
+      scores[COMPLAINT]! *= 0.6;
+      scores[PRAISE]! *= 0.6;
     }
-    const intents = [...evidence.scores.entries()]
-      .filter(([, value]) => value >= resolved.intentThreshold)
-      .sort((first, second) => second[1] - first[1])
-      .map(([intent, value]) => ({ intent, confidence: round(value) }));
-    for (const { intent } of intents) explanation.push({ label: `intent:${intent}`, cues: evidence.cues.get(intent) ?? [] });
+    const intents: Classification['intents'] = [];
+    for (let intent = 0; intent < INTENT_COUNT; intent++) {
+      const confidence = reported(scores[intent]!);
+      if (confidence > 0) intents.push({ intent: INTENT_LABELS[intent]!, confidence });
+    }
+    if (intents.length > 1) intents.sort((first, second) => second.confidence - first.confidence);
 
     const route = routeDepartment(intents);
-    explanation.push({ label: `department:${route.department}`, cues: [route.reason] });
 
     // urgency
-    const urgencyCues: string[] = [];
-    const has = (intent: IntentLabel) => intents.find((item) => item.intent === intent)?.confidence ?? 0;
+    let urgencyCues = 0;
     let urgency = 0.05;
     const negativity = Math.max(0, -score);
     if (negativity > 0) urgency += 0.3 * negativity;
-    const escalation = has('escalation_threat');
-    const churn = has('churn_risk');
-    urgency += 0.35 * escalation + 0.25 * churn + 0.12 * has('complaint') + 0.1 * has('support_request') + 0.04 * has('question');
-    if (escalation) urgencyCues.push('escalation threat');
-    if (churn) urgencyCues.push('churn risk');
-    if (negativity > 0.3) urgencyCues.push('negative tone');
-    const concern = clamp(negativity + escalation + churn + has('complaint'));
+    const escalation = reported(scores[ESCALATION]!);
+    const churn = reported(scores[CHURN]!);
+    urgency += 0.35 * escalation + 0.25 * churn + 0.12 * reported(scores[COMPLAINT]!) + 0.1 * reported(scores[SUPPORT]!) + 0.04 * reported(scores[QUESTION]!);
+    if (escalation) urgencyCues |= URGENCY_ESCALATION;
+    if (churn) urgencyCues |= URGENCY_CHURN;
+    if (negativity > 0.3) urgencyCues |= URGENCY_NEGATIVE;
+    const concern = clamp(negativity + escalation + churn + reported(scores[COMPLAINT]!));
     const followers = typeof input.followerCount === 'number' && input.followerCount > 0 ? input.followerCount : 0;
     if (followers > 0) {
       const reach = clamp(Math.log10(1 + followers) / 6);
       urgency += 0.18 * reach * (0.3 + 0.7 * concern);
-      if (reach > 0.5) urgencyCues.push(`reach: ${followers} followers`);
+      if (reach > 0.5) urgencyCues |= URGENCY_REACH;
     }
     if (input.visibility !== 'private' && concern > 0.3) {
       urgency += 0.06;
-      urgencyCues.push('public');
+      urgencyCues |= URGENCY_PUBLIC;
     }
     const participants = typeof input.threadParticipants === 'number' && input.threadParticipants > 1 ? input.threadParticipants : 0;
     if (participants > 0) {
       urgency += 0.1 * clamp(Math.log2(participants) / 5) * (0.3 + 0.7 * concern);
-      if (participants >= 5) urgencyCues.push(`${participants} people in the thread`);
+      if (participants >= 5) urgencyCues |= URGENCY_THREAD;
     }
-    if (has('spam') > 0) {
+    if (reported(scores[SPAM]!) > 0) {
       urgency = Math.min(urgency, 0.05);
-      urgencyCues.push('spam');
+      urgencyCues |= URGENCY_SPAM;
     }
     if (input.direction === 'outbound') {
       urgency = 0;
-      urgencyCues.push('outbound (the brand itself)');
+      urgencyCues |= URGENCY_OUTBOUND;
     }
-    explanation.push({ label: 'urgency', cues: urgencyCues.length ? urgencyCues : ['nothing pressing'] });
 
-    return {
+    const sentimentCues = describeCues(scan, rules);
+    if (sentimentCues.length === 0) sentimentCues.push('learned word model only (no lexicon cue)');
+    const explanation: Classification['explanation'] = [languageExplanation(decision.language, decision.cue, truncated), { label: SENTIMENT_EXPLANATION[label], cues: sentimentCues }];
+    for (const { intent } of intents) explanation.push({ label: INTENT_EXPLANATION[intent], cues: describeIntentCues(evidence.cues, scan.text, INTENT_LABELS.indexOf(intent)) });
+    explanation.push({ label: DEPARTMENT_EXPLANATION[route.department], cues: [route.reason] });
+    explanation.push({ label: 'urgency', cues: describeUrgency(urgencyCues, followers, participants) });
+    const result: Classification = {
       language: decision.language,
       languageConfidence: round(clamp(decision.confidence)),
       languageSupported: true,
@@ -192,6 +240,7 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
       explanation,
       model: resolved.id,
     };
+    return result;
   };
 
   const classify = (input: ClassifierInput): Classification => {
@@ -208,6 +257,27 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
     classify,
     classifyBatch: (inputs) => inputs.map(classify),
   };
+}
+
+const SENTIMENT_EXPLANATION = { negative: 'sentiment:negative', neutral: 'sentiment:neutral', positive: 'sentiment:positive' } as const;
+const INTENT_EXPLANATION = Object.fromEntries(INTENT_LABELS.map((intent) => [intent, `intent:${intent}`])) as Record<IntentLabel, string>;
+const DEPARTMENT_EXPLANATION = Object.fromEntries(DEPARTMENTS.map((department) => [department, `department:${department}`])) as Record<Department, string>;
+
+function languageExplanation(language: string, cue: string, truncated: boolean): Classification['explanation'][number] {
+  return { label: `language:${language}`, cues: truncated ? [cue, 'text cut to its first 4,000 characters'] : [cue] };
+}
+
+function describeUrgency(flags: number, followers: number, participants: number): string[] {
+  const cues: string[] = [];
+  if (flags & URGENCY_ESCALATION) cues.push('escalation threat');
+  if (flags & URGENCY_CHURN) cues.push('churn risk');
+  if (flags & URGENCY_NEGATIVE) cues.push('negative tone');
+  if (flags & URGENCY_REACH) cues.push(`reach: ${followers} followers`);
+  if (flags & URGENCY_PUBLIC) cues.push('public');
+  if (flags & URGENCY_THREAD) cues.push(`${participants} people in the thread`);
+  if (flags & URGENCY_SPAM) cues.push('spam');
+  if (flags & URGENCY_OUTBOUND) cues.push('outbound (the brand itself)');
+  return cues.length ? cues : ['nothing pressing'];
 }
 
 function emptyResult(model: string, reason: string): Classification {

@@ -7,7 +7,7 @@
 import { francAll } from 'franc';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { decodeBase64 } from './sentiment.js';
-import type { LanguageTable, ScannedText } from './_text.js';
+import { languageGramScore, type LanguageTable, type ScannedText } from './_text.js';
 
 /** ISO 639-3 (as franc reports) to ISO 639-1, for the languages franc and the benchmarks share. */
 const ISO_639_3_TO_1: Record<string, string> = {
@@ -75,6 +75,13 @@ export interface LanguageDecision {
 }
 
 const MIN_FRANC_LENGTH = 10;
+/**
+ * Words alone decide when at least this many are known and their log-ratio reaches this many
+ * nats: on 25,000 English and Turkish training rows that settles 98% of texts and changes one
+ * decision against scoring the n-grams as well.
+ */
+const WORDS_SETTLE_COUNT = 2;
+const WORDS_SETTLE_NATS = 15;
 /** franc's relative score (the best is 1) above which English or Turkish is still a contender. */
 const FRANC_CLOSE_CALL = 0.9;
 /**
@@ -117,7 +124,9 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const otherScript = scan.otherScriptLetters > latinLetters;
   const unknownWords = scan.languageWords >= 3 && scan.knownWords / scan.languageWords < UNKNOWN_WORD_RATIO;
   const foreignLetters = scan.foreignLatinLetters >= 2 && scan.foreignLatinLetters > scan.turkishStrong;
-  const evidence = scan.languageScore * LANGUAGE_MODEL.scale + scan.turkishStrong * 1.5;
+  // Known words usually settle it; the character n-grams are scored only when they do not.
+  let evidence = scan.languageScore * LANGUAGE_MODEL.scale + scan.turkishStrong * 1.5;
+  if (scan.knownWords < WORDS_SETTLE_COUNT || Math.abs(evidence) < WORDS_SETTLE_NATS) evidence += languageGramScore(scan, languageTable()) * LANGUAGE_MODEL.scale;
   // ö and ü without any ı ğ ş ç, in text the model calls English: German, Hungarian, Finnish ...
   const umlautsInEnglish = scan.turkishWeak > 0 && scan.turkishStrong === 0 && evidence < 0;
   // ı ğ ş ç with no letter foreign to Turkish: Turkish, whatever the word list says

@@ -8,9 +8,12 @@
  * word prefix (Turkish suffixes: `iptal*` matches `iptali`); `[...]` makes a word optional;
  * `#` matches a number and `_` any one word.
  */
-import type { Department, IntentLabel } from '../interaction.js';
+import { INTENT_LABELS, type Department, type IntentLabel } from '../interaction.js';
+import { IntMap } from './_int-map.js';
 import type { ModelLanguage } from './sentiment.js';
-import { MAX_PREFIX, TOKEN_NUMERIC, hashWord, type ScannedText } from './_text.js';
+import { MAX_PREFIX, TOKEN_NUMERIC, hashWord, mixHash, type ScannedText } from './_text.js';
+
+const INTENT_QUESTION = INTENT_LABELS.indexOf('question');
 
 /** A group of phrases that vote `weight` for one intent. */
 export interface IntentRule {
@@ -91,17 +94,18 @@ export function keywordRules(keywords: Partial<Record<IntentLabel, readonly stri
 }
 
 interface Slot {
-  exact: Set<number>;
-  /** Prefix hash → prefix length. */
-  prefixes: Array<{ hash: number; length: number }>;
+  /** Whole-word hashes (a short list: a linear scan beats a set). */
+  exact: Int32Array;
+  /** Prefix hashes and their lengths. */
+  prefixHashes: Int32Array;
+  prefixLengths: Int32Array;
   number: boolean;
   any: boolean;
 }
 
 interface CompiledPhrase {
-  intent: IntentLabel;
+  intent: number;
   weight: number;
-  text: string;
   rest: Slot[];
   /** Number of the last match pass that used this phrase (each phrase votes once per text). */
   usedIn: number;
@@ -111,23 +115,33 @@ let matchPass = 0;
 
 /** Phrase rules compiled for a one-pass match over the scanner's word hashes. */
 export interface PhraseMatcher {
-  exact: Map<number, CompiledPhrase[]>;
-  /** By prefix length: prefix hash → phrases. */
-  prefixes: Map<number, Map<number, CompiledPhrase[]>>;
-  prefixLengths: number[];
+  /** First-word hash (or prefix hash salted with its length) → index into `lists`. */
+  exact: IntMap;
+  prefixes: IntMap;
+  lists: CompiledPhrase[][];
+  /** Prefix lengths in use, ascending. */
+  prefixLengths: Int32Array;
 }
 
+/** Salts a prefix hash with its length, so one map holds every prefix length. */
+const prefixKey = (hash: number, length: number): number => mixHash(hash, length);
+
 function parseSlot(source: string): Slot {
-  const slot: Slot = { exact: new Set(), prefixes: [], number: false, any: false };
+  const exact: number[] = [];
+  const prefixHashes: number[] = [];
+  const prefixLengths: number[] = [];
+  let number = false;
+  let any = false;
   for (const alternative of source.split('|')) {
-    if (alternative === '#') slot.number = true;
-    else if (alternative === '_') slot.any = true;
+    if (alternative === '#') number = true;
+    else if (alternative === '_') any = true;
     else if (alternative.endsWith('*')) {
       const stem = alternative.slice(0, -1);
-      slot.prefixes.push({ hash: hashWord(stem), length: Math.min(stem.length, MAX_PREFIX) });
-    } else slot.exact.add(hashWord(alternative));
+      prefixHashes.push(hashWord(stem.slice(0, MAX_PREFIX)));
+      prefixLengths.push(Math.min(stem.length, MAX_PREFIX));
+    } else exact.push(hashWord(alternative));
   }
-  return slot;
+  return { exact: Int32Array.from(exact), prefixHashes: Int32Array.from(prefixHashes), prefixLengths: Int32Array.from(prefixLengths), number, any };
 }
 
 /** Expands optional words: `a [b] c` gives `a b c` and `a c`. */
@@ -147,73 +161,103 @@ function expandOptional(words: string[]): string[][] {
 
 /** Compiles rules into a matcher. */
 export function compileIntentRules(rules: readonly IntentRule[]): PhraseMatcher {
-  const matcher: PhraseMatcher = { exact: new Map(), prefixes: new Map(), prefixLengths: [] };
-  const add = <K>(map: Map<K, CompiledPhrase[]>, key: K, phrase: CompiledPhrase) => {
-    const list = map.get(key);
-    if (list) list.push(phrase);
-    else map.set(key, [phrase]);
+  const matcher: PhraseMatcher = { exact: new IntMap(1024), prefixes: new IntMap(256), lists: [], prefixLengths: new Int32Array(0) };
+  const lengths = new Set<number>();
+  const add = (map: IntMap, key: number, phrase: CompiledPhrase) => {
+    let list = map.get(key);
+    if (list < 0) {
+      list = matcher.lists.length;
+      matcher.lists.push([]);
+      map.set(key, list);
+    }
+    matcher.lists[list]!.push(phrase);
   };
   for (const { intent, weight, phrases } of rules) {
     for (const text of phrases) {
       for (const words of expandOptional(text.split(/\s+/))) {
         if (words.length === 0) continue;
         const [first, ...rest] = words;
-        const phrase: CompiledPhrase = { intent, weight, text: text.replace(/\s+/g, ' '), rest: rest.map(parseSlot), usedIn: 0 };
+        const phrase: CompiledPhrase = { intent: INTENT_LABELS.indexOf(intent), weight, rest: rest.map(parseSlot), usedIn: 0 };
         const firstSlot = parseSlot(first!);
         for (const hash of firstSlot.exact) add(matcher.exact, hash, phrase);
-        for (const { hash, length } of firstSlot.prefixes) {
-          let byLength = matcher.prefixes.get(length);
-          if (!byLength) matcher.prefixes.set(length, (byLength = new Map()));
-          add(byLength, hash, phrase);
-        }
+        firstSlot.prefixHashes.forEach((hash, index) => {
+          const length = firstSlot.prefixLengths[index]!;
+          lengths.add(length);
+          add(matcher.prefixes, prefixKey(hash, length), phrase);
+        });
       }
     }
   }
-  matcher.prefixLengths = [...matcher.prefixes.keys()].sort((first, second) => first - second);
+  matcher.prefixLengths = Int32Array.from([...lengths].sort((first, second) => first - second));
   return matcher;
 }
 
 function slotMatches(slot: Slot, scan: ScannedText, token: number): boolean {
   if (slot.any) return true;
   if (slot.number && (scan.flags[token]! & TOKEN_NUMERIC) !== 0) return true;
-  if (slot.exact.has(scan.hashes[token]!)) return true;
+  const hash = scan.hashes[token]! | 0;
+  const exact = slot.exact;
+  for (let index = 0; index < exact.length; index++) if (exact[index] === hash) return true;
   const length = scan.lengths[token]!;
-  for (const prefix of slot.prefixes) {
-    if (prefix.length <= length && scan.prefixHashes[token * MAX_PREFIX + prefix.length - 1] === prefix.hash) return true;
+  const prefixLengths = slot.prefixLengths;
+  for (let index = 0; index < prefixLengths.length; index++) {
+    const prefix = prefixLengths[index]!;
+    if (prefix <= length && (scan.prefixHashes[token * MAX_PREFIX + prefix - 1]! | 0) === slot.prefixHashes[index]) return true;
   }
   return false;
 }
 
-/** Votes per intent plus the phrases that matched, for the explanation. */
+/** The number of intent labels (evidence arrays are indexed by position in `INTENT_LABELS`). */
+export const INTENT_COUNT = INTENT_LABELS.length;
+
+/**
+ * Votes per intent (indexed like `INTENT_LABELS`) plus what cast them, for the explanation.
+ * `cues` holds `[intent, start, end, '']` for a phrase matched at `text[start, end)` or
+ * `[intent, -1, -1, text]` for a fixed reason; it stays `undefined` until the first vote.
+ */
 export interface IntentEvidence {
-  scores: Map<IntentLabel, number>;
-  cues: Map<IntentLabel, string[]>;
+  scores: Float64Array;
+  cues: Array<number | string> | undefined;
 }
 
-/** Adds a vote for `intent`. */
-export function vote(evidence: IntentEvidence, intent: IntentLabel, weight: number, cue: string): void {
-  const previous = evidence.scores.get(intent) ?? 0;
-  evidence.scores.set(intent, 1 - (1 - previous) * (1 - weight));
-  const cues = evidence.cues.get(intent);
-  if (cues) {
-    if (cues.length < 4) cues.push(cue);
-  } else evidence.cues.set(intent, [cue]);
+/** Adds a vote for `intent` (an index into `INTENT_LABELS`) with a fixed reason. */
+export function vote(evidence: IntentEvidence, intent: number, weight: number, cue: string): void {
+  evidence.scores[intent] = 1 - (1 - evidence.scores[intent]!) * (1 - weight);
+  (evidence.cues ??= []).push(intent, -1, -1, cue);
 }
 
-function tryPhrases(phrases: CompiledPhrase[] | undefined, scan: ScannedText, token: number, evidence: IntentEvidence): void {
-  if (!phrases) return;
-  for (const phrase of phrases) {
-    if (phrase.usedIn === matchPass || token + phrase.rest.length >= scan.tokenCount) continue;
+function votePhrase(evidence: IntentEvidence, intent: number, weight: number, start: number, end: number): void {
+  evidence.scores[intent] = 1 - (1 - evidence.scores[intent]!) * (1 - weight);
+  (evidence.cues ??= []).push(intent, start, end, '');
+}
+
+/** Explanation strings per intent (at most four each), built from recorded cues. */
+export function describeIntentCues(cues: ReadonlyArray<number | string> | undefined, text: string, intent: number): string[] {
+  const lines: string[] = [];
+  if (!cues) return lines;
+  for (let index = 0; index < cues.length && lines.length < 4; index += 4) {
+    if (cues[index] !== intent) continue;
+    const start = cues[index + 1] as number;
+    lines.push(start < 0 ? (cues[index + 3] as string) : `"${text.slice(start, cues[index + 2] as number)}"`);
+  }
+  return lines;
+}
+
+function tryPhrases(phrases: CompiledPhrase[], scan: ScannedText, token: number, evidence: IntentEvidence): void {
+  for (let item = 0; item < phrases.length; item++) {
+    const phrase = phrases[item]!;
+    const rest = phrase.rest;
+    if (phrase.usedIn === matchPass || token + rest.length >= scan.tokenCount) continue;
     let matched = true;
-    for (let offset = 0; offset < phrase.rest.length; offset++) {
-      if (!slotMatches(phrase.rest[offset]!, scan, token + 1 + offset)) {
+    for (let offset = 0; offset < rest.length; offset++) {
+      if (!slotMatches(rest[offset]!, scan, token + 1 + offset)) {
         matched = false;
         break;
       }
     }
     if (matched) {
       phrase.usedIn = matchPass;
-      vote(evidence, phrase.intent, phrase.weight, `"${scan.folded.slice(scan.starts[token]!, scan.ends[token + phrase.rest.length]!)}"`);
+      votePhrase(evidence, phrase.intent, phrase.weight, scan.rawStarts[token]!, scan.rawEnds[token + rest.length]!);
     }
   }
 }
@@ -221,15 +265,20 @@ function tryPhrases(phrases: CompiledPhrase[] | undefined, scan: ScannedText, to
 /** Runs the phrase rules over the scanned words; each phrase votes at most once. */
 export function matchIntentRules(scan: ScannedText, matcher: PhraseMatcher, evidence: IntentEvidence): void {
   matchPass = (matchPass + 1) | 0;
+  const lengths = matcher.prefixLengths;
+  const lists = matcher.lists;
   for (let token = 0; token < scan.tokenCount; token++) {
-    tryPhrases(matcher.exact.get(scan.hashes[token]!), scan, token, evidence);
+    const exact = matcher.exact.get(scan.hashes[token]!);
+    if (exact >= 0) tryPhrases(lists[exact]!, scan, token, evidence);
     const length = scan.lengths[token]!;
-    for (const prefixLength of matcher.prefixLengths) {
+    for (let index = 0; index < lengths.length; index++) {
+      const prefixLength = lengths[index]!;
       if (prefixLength > length) break;
-      tryPhrases(matcher.prefixes.get(prefixLength)!.get(scan.prefixHashes[token * MAX_PREFIX + prefixLength - 1]!), scan, token, evidence);
+      const found = matcher.prefixes.get(prefixKey(scan.prefixHashes[token * MAX_PREFIX + prefixLength - 1]!, prefixLength));
+      if (found >= 0) tryPhrases(lists[found]!, scan, token, evidence);
     }
   }
-  if (scan.questions > 0) vote(evidence, 'question', 0.55, '"?"');
+  if (scan.questions > 0) vote(evidence, INTENT_QUESTION, 0.55, '"?"');
 }
 
 /** Where a department comes first when intents tie; the first matching row decides. */

@@ -17,34 +17,34 @@ import {
   TURKISH_POST_NEGATORS,
   TURKISH_PRE_NEGATORS,
 } from './lexicons.js';
-import { MAX_PREFIX, TOKEN_CAPS, TOKEN_ELONGATED, TOKEN_NUMERIC, hashWord, mixHash, tokenText, type ScannedText } from './_text.js';
+import { IntMap } from './_int-map.js';
+import { FNV_OFFSET, MAX_PREFIX, TOKEN_CAPS, TOKEN_ELONGATED, TOKEN_NUMERIC, foldedText, hashWord, mixHash, type ScannedText } from './_text.js';
 
 /** Languages with a sentiment model. */
 export type ModelLanguage = 'en' | 'tr';
 
-interface StemEntry {
-  polarity: number;
-  verb: boolean;
-  length: number;
-}
+/** Roles of a lexicon word. */
+const ROLE_PRE_NEGATOR = 1;
+const ROLE_POST_NEGATOR = 2;
+const ROLE_CONTRAST = 4;
 
-/** Everything the rules know about one folded word. */
-interface WordEntry {
-  polarity: number;
-  /** Multiplier for the sentiment word it modifies; 1 when not a modifier. */
-  factor: number;
-  preNegator: boolean;
-  postNegator: boolean;
-  contrast: boolean;
-}
-
-/** Hash-keyed lexicon for one language, host extensions included. */
+/**
+ * Hash-keyed lexicon for one language, host extensions included. Entries live in parallel
+ * arrays indexed by the value {@link IntMap} returns, so the rules allocate nothing per word.
+ */
 export interface LexiconIndex {
   language: ModelLanguage;
   /** Whole words: one look-up per token gives polarity and role. */
-  words: Map<number, WordEntry>;
+  words: IntMap;
+  polarity: number[];
+  /** Multiplier for the sentiment word it modifies; 1 when not a modifier. */
+  factor: number[];
+  roles: number[];
   /** Turkish stems, matched by prefix. */
-  stems: Map<number, StemEntry>;
+  stems: IntMap;
+  stemPolarity: number[];
+  stemVerb: boolean[];
+  stemLength: number[];
   /** Host phrases of several words, matched on the folded text. */
   phrases: Array<{ phrase: string; polarity: number }>;
 }
@@ -69,44 +69,79 @@ export function foldTerm(term: string): string {
 
 /** Builds the lexicon index for a language, overlaying host terms (`{ term: polarity }`, -5..5). */
 export function buildLexicon(language: ModelLanguage, extra: Record<string, number> = {}): LexiconIndex {
-  const index: LexiconIndex = { language, words: new Map(), stems: new Map(), phrases: [] };
-  const entry = (word: string): WordEntry => {
+  const index: LexiconIndex = {
+    language,
+    words: new IntMap(4096),
+    polarity: [],
+    factor: [],
+    roles: [],
+    stems: new IntMap(512),
+    stemPolarity: [],
+    stemVerb: [],
+    stemLength: [],
+    phrases: [],
+  };
+  const entry = (word: string): number => {
     const hash = hashWord(word);
     let found = index.words.get(hash);
-    if (!found) index.words.set(hash, (found = { polarity: 0, factor: 1, preNegator: false, postNegator: false, contrast: false }));
+    if (found < 0) {
+      found = index.polarity.length;
+      index.words.set(hash, found);
+      index.polarity.push(0);
+      index.factor.push(1);
+      index.roles.push(0);
+    }
     return found;
   };
-  if (language === 'en') {
-    for (const [word, polarity] of ENGLISH_LEXICON) entry(word).polarity = polarity;
-    for (const [word, factor] of ENGLISH_MODIFIERS) entry(word).factor = factor;
-    for (const word of ENGLISH_NEGATORS) entry(word).preNegator = true;
-    for (const word of ENGLISH_CONTRAST) entry(word).contrast = true;
-  } else {
-    for (const [word, stem] of TURKISH_LEXICON) {
-      if (stem.exact) entry(word).polarity = stem.polarity;
-      else index.stems.set(hashWord(word), { polarity: stem.polarity, verb: stem.verb, length: word.length });
+  const stem = (word: string, polarity: number, verb: boolean): void => {
+    const hash = hashWord(word);
+    let found = index.stems.get(hash);
+    if (found < 0) {
+      found = index.stemPolarity.length;
+      index.stems.set(hash, found);
     }
-    for (const [word, factor] of TURKISH_MODIFIERS) entry(word).factor = factor;
-    for (const word of TURKISH_PRE_NEGATORS) entry(word).preNegator = true;
-    for (const word of TURKISH_POST_NEGATORS) entry(word).postNegator = true;
-    for (const word of TURKISH_CONTRAST) entry(word).contrast = true;
+    index.stemPolarity[found] = polarity;
+    index.stemVerb[found] = verb;
+    index.stemLength[found] = word.length;
+  };
+  if (language === 'en') {
+    for (const [word, polarity] of ENGLISH_LEXICON) index.polarity[entry(word)] = polarity;
+    for (const [word, factor] of ENGLISH_MODIFIERS) index.factor[entry(word)] = factor;
+    for (const word of ENGLISH_NEGATORS) index.roles[entry(word)]! |= ROLE_PRE_NEGATOR;
+    for (const word of ENGLISH_CONTRAST) index.roles[entry(word)]! |= ROLE_CONTRAST;
+  } else {
+    for (const [word, item] of TURKISH_LEXICON) {
+      if (item.exact) index.polarity[entry(word)] = item.polarity;
+      else stem(word, item.polarity, item.verb);
+    }
+    for (const [word, factor] of TURKISH_MODIFIERS) index.factor[entry(word)] = factor;
+    for (const word of TURKISH_PRE_NEGATORS) index.roles[entry(word)]! |= ROLE_PRE_NEGATOR;
+    for (const word of TURKISH_POST_NEGATORS) index.roles[entry(word)]! |= ROLE_POST_NEGATOR;
+    for (const word of TURKISH_CONTRAST) index.roles[entry(word)]! |= ROLE_CONTRAST;
   }
   for (const [term, polarity] of Object.entries(extra)) {
     const folded = foldTerm(term);
     if (!folded) continue;
     if (folded.includes(' ')) index.phrases.push({ phrase: folded, polarity });
-    else if (language === 'tr' && folded.length >= 4) index.stems.set(hashWord(folded), { polarity, verb: false, length: folded.length });
-    else entry(folded).polarity = polarity;
+    else if (language === 'tr' && folded.length >= 4) stem(folded, polarity, false);
+    else index.polarity[entry(folded)] = polarity;
   }
   return index;
 }
 
 /** True when the token is a negator that precedes what it negates. */
 export function isPreNegator(lexicon: LexiconIndex, hash: number): boolean {
-  return lexicon.words.get(hash)?.preNegator === true;
+  const found = lexicon.words.get(hash);
+  return found >= 0 && (lexicon.roles[found]! & ROLE_PRE_NEGATOR) !== 0;
 }
 
-/** What the rules found. */
+/** Most cue words a rule result keeps for the explanation. */
+const MAX_CUES = 6;
+
+/**
+ * What the rules found. The object is reused by the next {@link scoreRules} call; copy
+ * what must outlive it (see {@link snapshotCues}).
+ */
 export interface RuleResult {
   /** Sum of weighted polarities (AFINN scale). */
   raw: number;
@@ -114,71 +149,128 @@ export interface RuleResult {
   negative: number;
   negations: number;
   emoji: number;
-  /** Cue tokens and their final contribution, strongest first (at most 6). */
-  cues: Array<{ cue: string; value: number }>;
+  /** Lexicon hits (words and host phrases). */
+  hits: number;
+  /** Strongest cue words, strongest first: offsets into `scan.text` and final contribution. */
+  cueCount: number;
+  cueStarts: Int32Array;
+  cueEnds: Int32Array;
+  cueValues: Float64Array;
 }
 
-const SQUEEZE = /(.)\1+/g;
 const NEGATED_BY_SUFFIX = 1000;
 
 /** Polarity of a token, plus {@link NEGATED_BY_SUFFIX} when a Turkish negative suffix follows its stem; 0 when none. */
-function tokenPolarity(scan: ScannedText, lexicon: LexiconIndex, token: number, entry: WordEntry | undefined): number {
-  if (entry && entry.polarity !== 0) return entry.polarity;
+function tokenPolarity(scan: ScannedText, lexicon: LexiconIndex, token: number, entry: number): number {
+  if (entry >= 0 && lexicon.polarity[entry] !== 0) return lexicon.polarity[entry]!;
   if (lexicon.stems.size > 0) {
     const length = scan.lengths[token]!;
     const whole = lexicon.stems.get(scan.hashes[token]!);
-    if (whole) return whole.polarity;
+    if (whole >= 0) return lexicon.stemPolarity[whole]!;
     for (let prefix = Math.min(length - 1, MAX_PREFIX); prefix >= 3; prefix--) {
-      const stem = lexicon.stems.get(scan.prefixHashes[token * MAX_PREFIX + prefix - 1]!);
-      if (!stem) continue;
-      if (stem.verb && TURKISH_NEGATIVE_SUFFIX.test(scan.folded.slice(scan.starts[token]! + stem.length, scan.ends[token]!))) {
-        return stem.polarity + (stem.polarity > 0 ? NEGATED_BY_SUFFIX : -NEGATED_BY_SUFFIX);
+      const found = lexicon.stems.get(scan.prefixHashes[token * MAX_PREFIX + prefix - 1]!);
+      if (found < 0) continue;
+      const polarity = lexicon.stemPolarity[found]!;
+      if (lexicon.stemVerb[found] && hasNegativeSuffix(scan.codes, scan.starts[token]! + lexicon.stemLength[found]!, scan.ends[token]!)) {
+        return polarity + (polarity > 0 ? NEGATED_BY_SUFFIX : -NEGATED_BY_SUFFIX);
       }
-      return stem.polarity;
+      return polarity;
     }
   }
   if ((scan.flags[token]! & TOKEN_ELONGATED) !== 0) {
-    const squeezed = lexicon.words.get(hashWord(tokenText(scan, token).replace(SQUEEZE, '$1')));
-    if (squeezed) return squeezed.polarity;
+    const squeezed = lexicon.words.get(squeezedHash(scan.codes, scan.starts[token]!, scan.ends[token]!));
+    if (squeezed >= 0) return lexicon.polarity[squeezed]!;
   }
   return 0;
 }
 
-let entryScratch: Array<WordEntry | undefined> = [];
-let polarityScratch = new Float64Array(256);
+/** Hash of a folded word with every run of a repeated letter cut to one ("gooood" → "god"). */
+function squeezedHash(codes: Uint16Array, start: number, end: number): number {
+  let hash = FNV_OFFSET;
+  let previous = -1;
+  for (let index = start; index < end; index++) {
+    const code = codes[index]!;
+    if (code === previous) continue;
+    previous = code;
+    hash = Math.imul(hash ^ code, 0x01000193);
+  }
+  return hash >>> 0;
+}
 
-/** Applies the rules. Cheap: one map look-up per token, a few more for Turkish stems. */
+/** Whether `codes[start, end)`, the rest of a Turkish verb after its stem, negates it. */
+function hasNegativeSuffix(codes: Uint16Array, start: number, end: number): boolean {
+  if (end - start < 2) return false;
+  return TURKISH_NEGATIVE_SUFFIX.test(String.fromCharCode.apply(null, codes.subarray(start, Math.min(end, start + 6)) as unknown as number[]));
+}
+
+let entryScratch = new Int32Array(256);
+let polarityScratch = new Float64Array(256);
+const rules: RuleResult = {
+  raw: 0,
+  positive: 0,
+  negative: 0,
+  negations: 0,
+  emoji: 0,
+  hits: 0,
+  cueCount: 0,
+  cueStarts: new Int32Array(MAX_CUES),
+  cueEnds: new Int32Array(MAX_CUES),
+  cueValues: new Float64Array(MAX_CUES),
+};
+
+function keepCue(start: number, end: number, value: number): void {
+  const magnitude = Math.abs(value);
+  let position = rules.cueCount;
+  // stable: an equal value stays behind the earlier one
+  while (position > 0 && Math.abs(rules.cueValues[position - 1]!) < magnitude) position--;
+  if (position >= MAX_CUES) return;
+  const last = Math.min(rules.cueCount, MAX_CUES - 1);
+  for (let index = last; index > position; index--) {
+    rules.cueStarts[index] = rules.cueStarts[index - 1]!;
+    rules.cueEnds[index] = rules.cueEnds[index - 1]!;
+    rules.cueValues[index] = rules.cueValues[index - 1]!;
+  }
+  rules.cueStarts[position] = start;
+  rules.cueEnds[position] = end;
+  rules.cueValues[position] = value;
+  if (rules.cueCount < MAX_CUES) rules.cueCount++;
+}
+
+/** Applies the rules. Cheap: one hash look-up per token, a few more for Turkish stems. */
 export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult {
   const count = scan.tokenCount;
   const english = lexicon.language === 'en';
-  if (polarityScratch.length < count) polarityScratch = new Float64Array(count * 2);
+  if (polarityScratch.length < count) {
+    polarityScratch = new Float64Array(count * 2);
+    entryScratch = new Int32Array(count * 2);
+  }
   const entries = entryScratch;
-  entries.length = count;
+  const polarities = polarityScratch;
+  const roles = lexicon.roles;
+  const factors = lexicon.factor;
   let contrastAt = -1;
   for (let token = 0; token < count; token++) {
     const entry = lexicon.words.get(scan.hashes[token]!);
     entries[token] = entry;
-    if (entry?.contrast) contrastAt = token;
-  }
-  for (let token = 0; token < count; token++) {
-    polarityScratch[token] = (scan.flags[token]! & TOKEN_NUMERIC) !== 0 ? 0 : tokenPolarity(scan, lexicon, token, entries[token]);
+    if (entry >= 0 && (roles[entry]! & ROLE_CONTRAST) !== 0) contrastAt = token;
+    polarities[token] = (scan.flags[token]! & TOKEN_NUMERIC) !== 0 ? 0 : tokenPolarity(scan, lexicon, token, entry);
   }
 
   let raw = 0;
   let positive = 0;
   let negative = 0;
   let negations = 0;
-  const strongest: number[] = [];
-  const values: number[] = [];
+  let hits = 0;
+  rules.cueCount = 0;
   for (let token = 0; token < count; token++) {
-    const entry = entries[token];
-    let polarity = polarityScratch[token]!;
+    const entry = entries[token]!;
+    let polarity = polarities[token]!;
     if (polarity === 0) {
-      if (entry && (entry.preNegator || entry.postNegator)) negations++;
+      if (entry >= 0 && (roles[entry]! & (ROLE_PRE_NEGATOR | ROLE_POST_NEGATOR)) !== 0) negations++;
       continue;
     }
     // a modifier followed by a sentiment word acts as a modifier only ("pretty bad")
-    if (entry && entry.factor !== 1 && token + 1 < count && polarityScratch[token + 1] !== 0 && scan.clauses[token + 1] === scan.clauses[token]) continue;
+    if (entry >= 0 && factors[entry] !== 1 && token + 1 < count && polarities[token + 1] !== 0 && scan.clauses[token + 1] === scan.clauses[token]) continue;
     let negated = false;
     if (polarity > NEGATED_BY_SUFFIX / 2) {
       polarity -= NEGATED_BY_SUFFIX;
@@ -190,15 +282,16 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
     let value = polarity;
     const clause = scan.clauses[token]!;
     for (let back = token - 1; back >= 0 && back >= token - 3 && scan.clauses[back] === clause; back--) {
-      const before = entries[back];
-      if (!before) continue;
-      if (before.factor !== 1 && back >= token - 2) value *= before.factor;
+      const before = entries[back]!;
+      if (before < 0) continue;
+      if (factors[before] !== 1 && back >= token - 2) value *= factors[before]!;
       // English negators toggle ("not without"); Turkish ones agree ("hiçbir sorun yok" is one negation)
-      if (before.preNegator) negated = english ? !negated : true;
+      if ((roles[before]! & ROLE_PRE_NEGATOR) !== 0) negated = english ? !negated : true;
     }
     if (!english) {
       for (let ahead = token + 1; ahead < count && ahead <= token + 2 && scan.clauses[ahead] === clause; ahead++) {
-        if (entries[ahead]?.postNegator) {
+        const after = entries[ahead]!;
+        if (after >= 0 && (roles[after]! & ROLE_POST_NEGATOR) !== 0) {
           negated = true;
           break;
         }
@@ -213,21 +306,22 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
     if ((flag & TOKEN_ELONGATED) !== 0) value *= 1.3;
     if (contrastAt >= 0) value *= token < contrastAt ? 0.5 : token > contrastAt ? 1.5 : 1;
     raw += value;
+    hits++;
     if (value > 0) positive += value;
     else negative -= value;
-    strongest.push(token);
-    values.push(value);
+    keepCue(scan.rawStarts[token]!, scan.rawEnds[token]!, value);
   }
   for (const { phrase, polarity } of lexicon.phrases) {
-    if (scan.folded.includes(phrase)) {
+    if (foldedText(scan).includes(phrase)) {
       raw += polarity;
+      hits++;
       if (polarity > 0) positive += polarity;
       else negative -= polarity;
     }
   }
 
   let emoji = scan.emoticonScore * 2;
-  for (const point of scan.emoji) emoji += EMOJI_POLARITY.get(point) ?? 0;
+  for (let index = 0; index < scan.emoji.length; index++) emoji += EMOJI_POLARITY.get(scan.emoji[index]!) ?? 0;
   raw += emoji * 1.5;
   if (emoji > 0) positive += emoji * 1.5;
   else negative -= emoji * 1.5;
@@ -235,19 +329,44 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
   if (scan.exclamations > 0 && raw !== 0) raw *= 1 + Math.min(scan.exclamations, 3) * 0.08;
   if (scan.letters >= 6 && scan.upperLetters / scan.letters > 0.7) raw *= 1.3;
 
-  const order = values.map((_, index) => index).sort((first, second) => Math.abs(values[second]!) - Math.abs(values[first]!));
-  const cues: RuleResult['cues'] = [];
-  for (const index of order) {
-    if (cues.length === 6) break;
-    cues.push({ cue: tokenText(scan, strongest[index]!), value: values[index]! });
+  rules.raw = raw;
+  rules.positive = positive;
+  rules.negative = negative;
+  rules.negations = negations;
+  rules.emoji = emoji;
+  rules.hits = hits;
+  return rules;
+}
+
+/** `+3.2`, `-0.5`: a contribution as the explanation shows it (one decimal). */
+export function formatContribution(value: number): string {
+  const tenths = Math.round(value * 10);
+  if (tenths >= -99 && tenths <= 99) return CONTRIBUTIONS[tenths + 99]!;
+  return `${tenths > 0 ? '+' : ''}${tenths / 10}`;
+}
+const CONTRIBUTIONS = Array.from({ length: 199 }, (_, index) => {
+  const tenths = index - 99;
+  return `${tenths > 0 ? '+' : tenths < 0 ? '-' : '±'}${Math.floor(Math.abs(tenths) / 10)}.${Math.abs(tenths) % 10}`;
+});
+
+/** The sentiment cues for the explanation: the strongest words as written with their contribution, emoji, emoticons, negation. */
+export function describeCues(scan: ScannedText, result: RuleResult): string[] {
+  const lines: string[] = [];
+  for (let index = 0; index < result.cueCount; index++) {
+    lines.push(`${scan.text.slice(result.cueStarts[index]!, result.cueEnds[index]!)} ${formatContribution(result.cueValues[index]!)}`);
   }
+  let count = lines.length;
   for (const point of scan.emoji) {
-    if (cues.length >= 8) break;
+    if (count >= 8) break;
     const polarity = EMOJI_POLARITY.get(point);
-    if (polarity) cues.push({ cue: String.fromCodePoint(point), value: polarity });
+    if (polarity) {
+      lines.push(`${String.fromCodePoint(point)} ${formatContribution(polarity)}`);
+      count++;
+    }
   }
-  for (let index = 0; index < scan.emoticons.length && index < 2; index++) cues.push({ cue: scan.emoticons[index]!, value: 0 });
-  return { raw, positive, negative, negations, emoji, cues };
+  for (let index = 0; index < scan.emoticons.length && index < 2; index++) lines.push(scan.emoticons[index]!);
+  if (result.negations > 0) lines.push(result.negations === 1 ? 'negation' : `negation ×${result.negations}`);
+  return lines;
 }
 
 /** Dense inputs of the learned model, in this order. */
@@ -258,17 +377,16 @@ export function squash(raw: number): number {
   return raw / Math.sqrt(raw * raw + 12);
 }
 
-/** Dense feature values for the learned model. */
-export function denseFeatures(scan: ScannedText, rules: RuleResult): number[] {
-  return [
-    squash(rules.raw),
-    squash(rules.positive),
-    squash(rules.negative),
-    Math.tanh(rules.emoji / 3),
-    scan.questions > 0 ? 1 : 0,
-    scan.exclamations > 0 ? 1 : 0,
-    rules.negations > 0 ? 1 : 0,
-  ];
+/** Dense feature values for the learned model, written into `out` (length {@link DENSE_FEATURES}). */
+export function denseFeatures(scan: ScannedText, rules: RuleResult, out: Float64Array = new Float64Array(DENSE_FEATURES.length)): Float64Array {
+  out[0] = squash(rules.raw);
+  out[1] = squash(rules.positive);
+  out[2] = squash(rules.negative);
+  out[3] = Math.tanh(rules.emoji / 3);
+  out[4] = scan.questions > 0 ? 1 : 0;
+  out[5] = scan.exclamations > 0 ? 1 : 0;
+  out[6] = rules.negations > 0 ? 1 : 0;
+  return out;
 }
 
 const NEGATED_SALT = 0x1b873593;
@@ -276,13 +394,27 @@ const BIGRAM_SALT = 0x7feb352d;
 const PREFIX_SALT = 0x68e31da4;
 const EMOJI_SALT = 0x2545f491;
 
+/** A growable buffer of feature hashes. */
+export interface FeatureBuffer {
+  hashes: Int32Array;
+  count: number;
+}
+
+/** A buffer for {@link sparseFeatures}. */
+export function featureBuffer(): FeatureBuffer {
+  return { hashes: new Int32Array(512), count: 0 };
+}
+
 /**
  * Hashed sparse features: words (marked when an English negator precedes them in the
- * clause), adjacent word pairs, for Turkish 5-letter stems, and emoji. Appends to `out`.
+ * clause), adjacent word pairs, for Turkish 5-letter stems, and emoji. Fills `out`.
  */
-export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: number[]): number[] {
-  out.length = 0;
+export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: FeatureBuffer): FeatureBuffer {
   const count = scan.tokenCount;
+  const needed = count * 3 + scan.emoji.length + 1;
+  if (out.hashes.length < needed) out.hashes = new Int32Array(needed * 2);
+  const hashes = out.hashes;
+  let size = 0;
   const english = lexicon.language === 'en';
   let negatedClause = -1;
   let previous = 0x9747b28c;
@@ -292,15 +424,16 @@ export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: nu
     const clause = scan.clauses[token]!;
     if (clause !== previousClause) previous = 0x9747b28c;
     const negatedHere = english && negatedClause === clause;
-    out.push(negatedHere ? mixHash(hash, NEGATED_SALT) : hash);
-    out.push(mixHash(previous ^ BIGRAM_SALT, hash));
-    if (!english && scan.lengths[token]! > 5) out.push(mixHash(scan.prefixHashes[token * MAX_PREFIX + 4]!, PREFIX_SALT));
+    hashes[size++] = negatedHere ? mixHash(hash, NEGATED_SALT) : hash;
+    hashes[size++] = mixHash(previous ^ BIGRAM_SALT, hash);
+    if (!english && scan.lengths[token]! > 5) hashes[size++] = mixHash(scan.prefixHashes[token * MAX_PREFIX + 4]!, PREFIX_SALT);
     if (english && isPreNegator(lexicon, hash)) negatedClause = clause;
     previous = hash;
     previousClause = clause;
   }
-  if (count > 0) out.push(mixHash(previous ^ BIGRAM_SALT, 0x2f));
-  for (const point of scan.emoji) out.push(mixHash(point, EMOJI_SALT));
+  if (count > 0) hashes[size++] = mixHash(previous ^ BIGRAM_SALT, 0x2f);
+  for (let index = 0; index < scan.emoji.length; index++) hashes[size++] = mixHash(scan.emoji[index]!, EMOJI_SALT);
+  out.count = size;
   return out;
 }
 
@@ -333,6 +466,8 @@ export interface LinearModel {
   scale: number;
   bias: readonly number[];
   dense: ReadonlyArray<readonly number[]>;
+  /** `dense` flattened, `[class * features + feature]`. */
+  denseWeights: Float64Array;
   weights: Int8Array;
 }
 
@@ -352,31 +487,53 @@ export function loadLinearModel(data: LinearModelData): LinearModel {
     scale: data.scale,
     bias: data.bias,
     dense: data.dense,
+    denseWeights: Float64Array.from(data.dense.flat()),
     weights: decodeBase64(data.weights),
   };
 }
 
-/** Softmax probabilities of the model for the given features. */
-export function predictLinear(model: LinearModel, sparse: readonly number[], dense: readonly number[]): number[] {
+/** Softmax probabilities of the model for the given features, written into `out`. */
+export function predictLinear(model: LinearModel, sparse: FeatureBuffer, dense: Float64Array, out: Float64Array = new Float64Array(model.classes.length)): Float64Array {
   const classCount = model.classes.length;
-  const logits = model.bias.slice();
-  for (const feature of sparse) {
-    const base = (feature & model.mask) * classCount;
-    for (let label = 0; label < classCount; label++) logits[label]! += model.weights[base + label]! * model.scale;
+  const weights = model.weights;
+  const mask = model.mask;
+  const hashes = sparse.hashes;
+  for (let label = 0; label < classCount; label++) out[label] = 0;
+  if (classCount === 3) {
+    let first = 0;
+    let second = 0;
+    let third = 0;
+    for (let index = 0; index < sparse.count; index++) {
+      const base = (hashes[index]! & mask) * 3;
+      first += weights[base]!;
+      second += weights[base + 1]!;
+      third += weights[base + 2]!;
+    }
+    out[0] = first;
+    out[1] = second;
+    out[2] = third;
+  } else {
+    for (let index = 0; index < sparse.count; index++) {
+      const base = (hashes[index]! & mask) * classCount;
+      for (let label = 0; label < classCount; label++) out[label]! += weights[base + label]!;
+    }
   }
-  for (let label = 0; label < classCount; label++) {
-    const row = model.dense[label]!;
-    for (let feature = 0; feature < dense.length; feature++) logits[label]! += row[feature]! * dense[feature]!;
-  }
+  const denseWeights = model.denseWeights;
+  const denseCount = dense.length;
   let maximum = -Infinity;
-  for (const logit of logits) if (logit > maximum) maximum = logit;
+  for (let label = 0; label < classCount; label++) {
+    let logit = model.bias[label]! + out[label]! * model.scale;
+    for (let feature = 0; feature < denseCount; feature++) logit += denseWeights[label * denseCount + feature]! * dense[feature]!;
+    out[label] = logit;
+    if (logit > maximum) maximum = logit;
+  }
   let total = 0;
   for (let label = 0; label < classCount; label++) {
-    logits[label] = Math.exp(logits[label]! - maximum);
-    total += logits[label]!;
+    out[label] = Math.exp(out[label]! - maximum);
+    total += out[label]!;
   }
-  for (let label = 0; label < classCount; label++) logits[label]! /= total;
-  return logits;
+  for (let label = 0; label < classCount; label++) out[label]! /= total;
+  return out;
 }
 
 /** A sentiment decision. */
@@ -387,7 +544,7 @@ export interface SentimentDecision {
 }
 
 /** Combines the learned probabilities with the rule sum (see {@link SentimentBlend}). */
-export function combineSentiment(probabilities: readonly number[], ruleRaw: number, blend: SentimentBlend, neutral = blend.neutral): SentimentDecision {
+export function combineSentiment(probabilities: ArrayLike<number>, ruleRaw: number, blend: SentimentBlend, neutral = blend.neutral): SentimentDecision {
   const positive = probabilities[probabilities.length - 1]!;
   const negative = probabilities[0]!;
   const combined = squash(ruleRaw) + blend.model * (positive - negative);
