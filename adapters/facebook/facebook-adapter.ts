@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ReplyNotAllowedError, type OutboundReply } from 'social-crm';
 import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
 import { createGraphApi, metaRateLimitFromResponse } from '../_shared/meta/meta-graph.js';
+import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { describeIssues, type MetaEntry } from '../_shared/meta/meta-webhook.js';
 import { postPublicComment, sendPrivateReply } from '../_shared/meta/send-message.js';
@@ -20,8 +21,8 @@ export interface FacebookAdapterOptions extends MetaAppOptions {
 }
 
 const optionsSchema = metaAppOptionsSchema.extend({
-  pageId: z.string().regex(/^\d+$/, 'Use the numeric Page id (Page → About → Page transparency, or `GET /me?fields=id` with the Page token).'),
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+  pageId: numericIdSchema('Facebook Page', 'Page → About → Page transparency, or `GET /me?fields=id` with the Page token'),
+  id: adapterIdSchema(ADAPTER_ID),
 });
 
 /**
@@ -39,7 +40,7 @@ const optionsSchema = metaAppOptionsSchema.extend({
 export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter {
   const settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
-  const graphOptions = { adapterId: id, accessToken: settings.accessToken, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
+  const graphOptions = graphOptionsOf(settings);
   /** Comments answered privately by this process (Meta allows one private reply per comment). */
   const privatelyAnswered = new Set<string>();
 
@@ -66,10 +67,7 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
-      adapterId: id,
-      appSecret: settings.appSecret,
-      verifyToken: settings.verifyToken,
-      verifySignature: settings.verifySignature,
+      ...webhookCredentialsOf(settings),
       object: 'page',
       accountIds: new Set([settings.pageId]),
       readEntry: (entry) => readEntry(entry, context.now()),

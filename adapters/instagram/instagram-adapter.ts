@@ -3,6 +3,7 @@ import { ReplyNotAllowedError, isChannelApiError, type OutboundReply } from 'soc
 import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
 import { readMessagingItems } from '../_shared/meta/messaging-events.js';
 import { createGraphApi, metaRateLimitFromResponse, type GraphApi } from '../_shared/meta/meta-graph.js';
+import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { describeIssues, metaChangeSchema, type MetaChange, type MetaEntry } from '../_shared/meta/meta-webhook.js';
 import { postPublicComment, sendDirectMessage, sendPrivateReply } from '../_shared/meta/send-message.js';
@@ -34,14 +35,12 @@ export interface InstagramAdapterOptions extends MetaAppOptions {
   id?: string;
 }
 
-const numericId = (what: string) => z.string().regex(/^\d+$/, `Use the numeric ${what} id.`);
-
 const optionsSchema = metaAppOptionsSchema.extend({
-  accountId: numericId('Instagram professional account'),
-  pageId: numericId('Facebook Page').optional(),
+  accountId: numericIdSchema('Instagram professional account'),
+  pageId: numericIdSchema('Facebook Page').optional(),
   username: z.string().regex(/^@?[A-Za-z0-9._]{1,30}$/, 'An Instagram username has up to 30 letters, digits, dots and underscores.').transform((name) => name.replace(/^@/, '')).optional(),
   fetchMentions: z.boolean().default(true),
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+  id: adapterIdSchema(ADAPTER_ID),
 });
 
 /** Fields the CRM does not store: acknowledged with an `ignored` warning. */
@@ -61,7 +60,7 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
   const settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
   const brandIds = new Set([settings.accountId, ...(settings.pageId ? [settings.pageId] : [])]);
-  const graphOptions = { adapterId: id, accessToken: settings.accessToken, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
+  const graphOptions = graphOptionsOf(settings);
   const sender = settings.pageId ?? settings.accountId;
   /** Comments answered privately by this process (Meta allows one private reply per comment). */
   const privatelyAnswered = new Set<string>();
@@ -140,10 +139,7 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
-      adapterId: id,
-      appSecret: settings.appSecret,
-      verifyToken: settings.verifyToken,
-      verifySignature: settings.verifySignature,
+      ...webhookCredentialsOf(settings),
       object: 'instagram',
       accountIds: brandIds,
       readEntry: (entry) => readEntry(entry, context),

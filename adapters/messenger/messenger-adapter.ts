@@ -3,6 +3,7 @@ import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type Web
 import type { OutboundReply } from 'social-crm';
 import { readMessagingItems } from '../_shared/meta/messaging-events.js';
 import { createGraphApi, metaRateLimitFromResponse } from '../_shared/meta/meta-graph.js';
+import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { sendDirectMessage } from '../_shared/meta/send-message.js';
 import { emptyOutcome, receiveMetaWebhook } from '../_shared/meta/webhook-intake.js';
@@ -18,8 +19,8 @@ export interface MessengerAdapterOptions extends MetaAppOptions {
 }
 
 const optionsSchema = metaAppOptionsSchema.extend({
-  pageId: z.string().regex(/^\d+$/, 'Use the numeric Page id (Page → About → Page transparency, or `GET /me?fields=id` with the Page token).'),
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+  pageId: numericIdSchema('Facebook Page', 'Page → About → Page transparency, or `GET /me?fields=id` with the Page token'),
+  id: adapterIdSchema(ADAPTER_ID),
 });
 
 /**
@@ -39,14 +40,11 @@ export function messengerAdapter(options: MessengerAdapterOptions): ChannelAdapt
   const settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
   const brandIds = new Set([settings.pageId]);
-  const graphOptions = { adapterId: id, accessToken: settings.accessToken, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
+  const graphOptions = graphOptionsOf(settings);
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
-      adapterId: id,
-      appSecret: settings.appSecret,
-      verifyToken: settings.verifyToken,
-      verifySignature: settings.verifySignature,
+      ...webhookCredentialsOf(settings),
       object: 'page',
       accountIds: brandIds,
       readEntry(entry) {
