@@ -12,6 +12,7 @@ import type { Classification, Interaction } from '../interaction.js';
 import type { AlertChange } from './_shared.js';
 import { createAdvocateTracker, type AdvocateChange, type AdvocateTracker, type AdvocateTrackerOptions, type RankedCustomer } from './advocates.js';
 import { createCrisisDetector, type CrisisDetector, type CrisisDetectorOptions } from './crisis.js';
+import { createMentionMonitor, type MentionMonitor, type MentionMonitorOptions } from './monitor.js';
 import { createViralityWatch, type ViralityWatch, type ViralityWatchOptions } from './virality.js';
 
 /**
@@ -40,6 +41,8 @@ export interface InsightsOptions {
   virality?: ViralityWatchOptions | false;
   /** Brand advocates and detractors. @default {} (on, with defaults) */
   advocates?: AdvocateTrackerOptions | false;
+  /** Campaign and mention monitoring; add definitions here or later with `insights.monitor.define()`. @default {} (on, no definitions) */
+  monitor?: MentionMonitorOptions | false;
   /** The clock for `advance()` without a time. @default () => new Date() */
   now?: () => Date;
   /** Where listener failures are logged. @default errors to the console */
@@ -54,6 +57,8 @@ export interface Insights {
   readonly virality: ViralityWatch | null;
   /** The advocate and detractor tracker, unless disabled. */
   readonly advocates: AdvocateTracker | null;
+  /** The mention monitor, unless disabled. */
+  readonly monitor: MentionMonitor | null;
   /** Listen to an insights event; returns the unsubscribe function. */
   on<Name extends InsightsEventName>(name: Name, listener: InsightsEventListener<Name>): () => void;
   /**
@@ -85,6 +90,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
   const crisis = options.crisis === false ? null : createCrisisDetector({ now, ...options.crisis });
   const virality = options.virality === false ? null : createViralityWatch({ now, ...options.virality });
   const advocates = options.advocates === false ? null : createAdvocateTracker(options.advocates);
+  const monitor = options.monitor === false ? null : createMentionMonitor(options.monitor);
 
   function announce(changes: AlertChange[]) {
     for (const change of changes) {
@@ -102,6 +108,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
     if (crisis) announce(crisis.observe(interaction, labels));
     if (virality) announce(virality.observe(interaction, labels));
     if (advocates) announceCustomers(advocates.observe(interaction, labels));
+    monitor?.observe(interaction, labels);
   }
 
   /** Ids fed from `interaction-received`, so the `interaction-classified` that follows is not counted twice. */
@@ -131,6 +138,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
     crisis,
     virality,
     advocates,
+    monitor,
     on: (name, listener) => events.on(name, listener),
     observe,
     advance(at) {

@@ -77,6 +77,7 @@ describe('createInsights', () => {
 
   it('announces an advocate once, from praise and help given to other customers', async () => {
     const { insights, ingest } = setup();
+    insights.monitor!.define({ id: 'bagaj', keywords: ['bagaj', 'baggage'] });
     const detected: string[] = [];
     insights.on('advocate-detected', ({ customer }) => detected.push(customer.name));
     await ingest([mention('q', 0, 'Bagaj hakkı ne kadar?', 'asker')]);
@@ -88,14 +89,15 @@ describe('createInsights', () => {
       can('c4', 60, 'Harika bir uçuştu, teşekkürler'),
     ]);
     expect(detected).toEqual(['Can Demir']);
+    expect(insights.monitor!.totals('bagaj')).toMatchObject({ mentions: 2, authors: 2 });
     const top = insights.advocates!.ranking()[0]!;
     expect(top).toMatchObject({ name: 'Can Demir', counts: { positive: 3, peerSupport: 1 } });
   });
 
   it('runs with primitives switched off', async () => {
     const crm = createSocialCrm({ ledger: memoryLedger(), classifier: keywordClassifier, identity: channelIdentityResolver() });
-    const insights = createInsights(crm, { crisis: false, virality: false, advocates: false });
-    expect([insights.crisis, insights.virality, insights.advocates]).toEqual([null, null, null]);
+    const insights = createInsights(crm, { crisis: false, virality: false, advocates: false, monitor: false });
+    expect([insights.crisis, insights.virality, insights.advocates, insights.monitor]).toEqual([null, null, null, null]);
     await crm.ingest(mention('only', 1, 'terrible'));
     insights.close();
   });
