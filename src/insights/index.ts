@@ -26,3 +26,20 @@ export { createAdvocateTracker, rankAdvocates } from './advocates.js';
 export type { AdvocacyComponents, AdvocateChange, AdvocateTracker, AdvocateTrackerOptions, AdvocateTrackerState, RankedCustomer } from './advocates.js';
 export { createMentionMonitor } from './monitor.js';
 export type { MentionBucket, MentionDefinition, MentionMonitor, MentionMonitorOptions, MentionMonitorState, MentionTotals } from './monitor.js';
+export { ALWAYS_OPEN, WEEKDAYS, createBusinessCalendar } from './business-hours.js';
+export type { BusinessCalendar, BusinessHoursOptions, OpeningInterval, Weekday } from './business-hours.js';
+export { createSlaTracker } from './sla.js';
+export type {
+  ResponseTimeFigures,
+  SlaChange,
+  SlaClock,
+  SlaFigures,
+  SlaPriority,
+  SlaQueueItem,
+  SlaResponse,
+  SlaTarget,
+  SlaTargetMatch,
+  SlaTracker,
+  SlaTrackerOptions,
+  SlaTrackerState,
+} from './sla.js';
