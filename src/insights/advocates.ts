@@ -203,7 +203,10 @@ export function createAdvocateTracker(input: AdvocateTrackerOptions = {}): Advoc
 
   function isRecommendation(interaction: Interaction, labels: Classification | undefined): boolean {
     if (!labels || labels.sentiment.label === 'negative') return false;
-    if (labels.sentiment.label === 'positive' || labels.intents.some((intent) => intent.intent === 'praise' && intent.confidence >= 0.5)) return true;
+    const confident = (names: string[]) => labels.intents.some((intent) => names.includes(intent.intent) && intent.confidence >= 0.5);
+    if (confident(['praise'])) return true;
+    // A mildly positive reply that asks or complains ("wow, still silent?") is not support.
+    if (labels.sentiment.label === 'positive' && labels.sentiment.score >= 0.6 && !confident(['question', 'complaint', 'escalation_threat', 'churn_risk'])) return true;
     const folded = foldForMatch(interaction.text);
     return cues.some((cue) => folded.includes(cue));
   }

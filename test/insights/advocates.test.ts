@@ -63,6 +63,9 @@ describe('createAdvocateTracker', () => {
     tracker.observe(post({ hours: 0, sentiment: 'positive', direction: 'outbound', author: 'brand' }));
     tracker.observe({ ...post({ hours: 0, author: 'spammer', customerId: 'cus_spam' }), classification: labels('positive', ['spam']) });
     tracker.observe(post({ hours: 0, sentiment: 'neutral', author: 'chatter', customerId: 'cus_chat' }));
+    // Mildly positive but a question to another customer: not support.
+    const wow = post({ hours: 0, direction: 'peer', parentId: 'x', text: 'Wow, still silent? This is going viral', author: 'onlooker', customerId: 'cus_onlooker' });
+    tracker.observe({ ...wow, classification: { ...labels('positive', ['question']), sentiment: { label: 'positive', score: 0.5, confidence: 0.6 } } });
     expect(tracker.ranking()).toEqual([]);
     tracker.observe(post({ hours: 0, sentiment: 'positive', author: 'ig', customerId: 'cus_a', followers: 10 }));
     tracker.observe(post({ hours: DAY, sentiment: 'positive', author: 'wa', customerId: 'cus_b', followers: 500 }));
