@@ -43,3 +43,18 @@ export type {
   SlaTrackerOptions,
   SlaTrackerState,
 } from './sla.js';
+export { createRouter } from './routing.js';
+export type {
+  AssignmentContext,
+  QueueOptions,
+  RoutedEvent,
+  Router,
+  RouterOptions,
+  RouterState,
+  RoutingContext,
+  RoutingExplanation,
+  RoutingMatch,
+  RoutingRule,
+  RoutingTarget,
+  RuleCheck,
+} from './routing.js';
