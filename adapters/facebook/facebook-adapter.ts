@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReplyNotAllowedError, type OutboundReply } from 'social-crm';
-import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
+import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type PollRequest, type PollResult, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
 import { createGraphApi, metaRateLimitFromResponse } from '../_shared/meta/meta-graph.js';
 import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
@@ -9,6 +9,7 @@ import { postPublicComment, sendPrivateReply } from '../_shared/meta/send-messag
 import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
 import { feedValueSchema } from './facebook-schemas.js';
 import { normalizeFeedChange } from './normalize.js';
+import { pollFeedPage } from './poll-feed.js';
 
 const ADAPTER_ID = 'facebook';
 
@@ -16,12 +17,22 @@ const ADAPTER_ID = 'facebook';
 export interface FacebookAdapterOptions extends MetaAppOptions {
   /** Numeric id of the Facebook Page whose feed this adapter serves; its own posts and comments are `outbound`. */
   pageId: string;
+  /**
+   * Backfill the feed with `crm.poll()`: posts of `GET /{pageId}/feed` and their comments, newest
+   * first, resuming from a saved cursor. Webhooks stay the live source; polling catches up after
+   * downtime or at setup. @default false
+   */
+  pollFeed?: boolean;
+  /** Posts per poll page (1–100). @default 25 */
+  pollPageSize?: number;
   /** Adapter id (webhook path segment and `channel`); give each Page its own. @default 'facebook' */
   id?: string;
 }
 
 const optionsSchema = metaAppOptionsSchema.extend({
   pageId: numericIdSchema('Facebook Page', 'Page → About → Page transparency, or `GET /me?fields=id` with the Page token'),
+  pollFeed: z.boolean().default(false),
+  pollPageSize: z.number().int().min(1).max(100).default(25),
   id: adapterIdSchema(ADAPTER_ID),
 });
 
@@ -29,7 +40,7 @@ const optionsSchema = metaAppOptionsSchema.extend({
  * The Facebook Page feed: posts (the Page's and visitors'), comments, replies to comments and
  * reactions from the `feed` webhook field, with edits and removals. Answers in public
  * (`POST /{comment-or-post-id}/comments`) or privately (one private reply per comment, within 7
- * days, through Messenger).
+ * days, through Messenger). With `pollFeed`, `crm.poll()` backfills posts and their comments.
  *
  * Messenger events (`messaging[]`) that reach the same callback are left to the `messenger`
  * adapter and acknowledged silently.
@@ -74,6 +85,10 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
     });
   }
 
+  async function doPoll(request: PollRequest, context: AdapterContext): Promise<PollResult> {
+    return pollFeedPage(createGraphApi(context, graphOptions), { channel: id, pageId: settings.pageId, pageSize: settings.pollPageSize }, request, context.now());
+  }
+
   async function doSendReply(reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
     const graph = createGraphApi(context, graphOptions);
     const now = context.now();
@@ -95,7 +110,7 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
     displayName: 'Facebook Page',
     capabilities: {
       webhook: true,
-      poll: false,
+      poll: settings.pollFeed,
       reply: true,
       directMessage: true,
       edits: true,
@@ -106,6 +121,7 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
     },
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
+    ...(settings.pollFeed ? { doPoll } : {}),
     doSendReply,
   };
 }

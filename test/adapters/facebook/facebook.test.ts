@@ -40,6 +40,19 @@ function commentAt(at: Date, minutesAgo = 5): Record<string, unknown> {
   return body;
 }
 
+const FEED_URL = `${GRAPH}/${PAGE_ID}/feed`;
+const FEED_PAGE_2 = 'QVFIUkxfNnJMaUR4';
+
+/** `/{page-id}/feed`: page 1, page 2 by `after`, and nothing new for a `since` run. */
+function feedRoutes(server: ChannelTestServer) {
+  server.route('get', FEED_URL, ({ request }) => {
+    const searchParams = new URL(request.url).searchParams;
+    if (searchParams.get('after') === FEED_PAGE_2) return HttpResponse.json(fixture('feed-page-2'));
+    if (searchParams.get('since')) return HttpResponse.json(fixture('feed-empty'));
+    return HttpResponse.json(fixture('feed-page-1'));
+  });
+}
+
 function commentRoute(server: ChannelTestServer) {
   server.route('post', `${GRAPH}/:objectId/comments`, () => HttpResponse.json(fixture('comment-response'), { headers: { 'x-app-usage': '{"call_count":12,"total_time":4,"total_cputime":3}' } }));
 }
@@ -54,8 +67,8 @@ afterAll(() => server.close());
 
 describeChannelAdapter('Facebook Page', {
   factory: facebookAdapter,
-  options,
-  invalidOptions: [{}, { ...options, pageId: 'acmestore' }, { ...options, accessToken: '' }, { ...options, verifySignature: 'no' }],
+  options: { ...options, pollFeed: true, pollPageSize: 2 },
+  invalidOptions: [{}, { ...options, pageId: 'acmestore' }, { ...options, accessToken: '' }, { ...options, verifySignature: 'no' }, { ...options, pollPageSize: 500 }],
   server,
   webhook: {
     sign: (body) => sign(body),
@@ -83,6 +96,7 @@ describeChannelAdapter('Facebook Page', {
       expect(call.bodyJson).toEqual({ message: 'Thank you, we are on it.' });
     },
   },
+  poll: { routes: feedRoutes, totalInteractions: 7 },
   // Meta names the regain time in minutes, so the kit's one-second reset cannot be expressed;
   // the Messenger and Instagram tests cover Meta's throttling signals.
   skip: ['rate-limit'],
@@ -242,6 +256,45 @@ describe('facebook adapter through createSocialCrm', () => {
       expect((await deliver(messengerFixture)).status).toBe(200);
       expect(await rows()).toHaveLength(0);
       expect(warnings).toEqual([]);
+    });
+  });
+
+  describe('feed backfill (pollFeed)', () => {
+    it('pages back through the feed with its comments, then resumes with since: no gaps, no duplicates', async () => {
+      ledger = memoryLedger();
+      crm = createSocialCrm({ ledger, adapters: [facebookAdapter({ ...options, pollFeed: true, pollPageSize: 2 })], classifier: false, now: () => NOW, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+      warnings = [];
+      crm.on('warning', (warning) => warnings.push(warning));
+      feedRoutes(server);
+      const [first] = await crm.poll();
+      expect(first).toMatchObject({ pages: 2, stored: 7, duplicates: 0 });
+      expect(first?.error).toBeUndefined();
+      const [pageOne, pageTwo] = server.calls.map((call) => new URL(call.url).searchParams);
+      expect(server.calls[0]?.headers.authorization).toBe('Bearer page-access-token');
+      expect(pageOne?.get('limit')).toBe('2');
+      expect(pageOne?.get('fields')).toContain('comments.filter(stream).limit(100){id,message,created_time,from{id,name},parent{id}');
+      expect(pageOne?.get('after')).toBeNull();
+      expect(pageOne?.get('since')).toBeNull();
+      expect(pageTwo?.get('after')).toBe(FEED_PAGE_2);
+
+      expect(await ledger.getInteraction('facebook:104711112223334_998877665544900')).toMatchObject({ kind: 'post', direction: 'inbound', createdAt: '2026-03-02T09:30:00.000Z', author: { displayName: 'Burak Şahin' } });
+      expect(await ledger.getInteraction('facebook:998877665544900_4400000000000001')).toMatchObject({ kind: 'comment', direction: 'outbound', parentId: '104711112223334_998877665544900' });
+      expect(await ledger.getInteraction('facebook:998877665544900_4400000000000002')).toMatchObject({ kind: 'reply', direction: 'inbound', parentId: '998877665544900_4400000000000001', conversationId: 'facebook:104711112223334_998877665544900' });
+      expect(await ledger.getInteraction('facebook:104711112223334_998877665544800')).toMatchObject({ direction: 'outbound', attachments: [{ type: 'image', url: 'https://scontent.xx.fbcdn.net/v/t39.30808-6/headphones.jpg' }] });
+      expect(await ledger.getInteraction('facebook:998877665544700_4600000000000001')).toMatchObject({ author: { nativeId: 'anonymous:998877665544700_4600000000000001' }, text: 'Ankara şubesi de mi?' });
+      expect(warnings.map((warning) => warning.warning.details)).toEqual([{ postId: '104711112223334_998877665544800' }]);
+
+      const [second] = await crm.poll();
+      expect(second).toMatchObject({ pages: 1, stored: 0 });
+      const resumed = new URL(server.calls[2]!.url).searchParams;
+      expect(resumed.get('since')).toBe(String(Date.parse('2026-03-02T09:30:00Z') / 1000));
+      expect(resumed.get('after')).toBeNull();
+    });
+
+    it('is off by default: no poll capability, no doPoll', () => {
+      const adapter = facebookAdapter(options);
+      expect(adapter.capabilities.poll).toBe(false);
+      expect(adapter.doPoll).toBeUndefined();
     });
   });
 
