@@ -1,0 +1,539 @@
+/**
+ * Segments: declarative, JSON-able definitions of groups of customers ("Turkish-speaking
+ * detractors on Instagram this week", "purchase intent, no reply yet"), kept up to date as
+ * interactions arrive, recomputed in full over the storage port, and announced as membership
+ * changes for the host's marketing tools. Memberships that depend on a time window expire with
+ * `advance(now)`.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { InvalidOptionsError } from '../errors.js';
+import {
+  INTENT_LABELS,
+  SENTIMENT_LABELS,
+  type Classification,
+  type Customer,
+  type IntentLabel,
+  type Interaction,
+  type SentimentLabel,
+} from '../interaction.js';
+import type { InteractionLedger } from '../ledger.js';
+import { DAY_MS, HOUR_MS, classificationOf, parseInsightOptions, timeOf } from './_shared.js';
+import { createZonedTime, isTimeZone } from './business-hours.js';
+import { scanInteractions } from './scan-ledger.js';
+
+/**
+ * A time window ending now: `today`, `this-week` (from Monday), `this-month` (calendar, in the
+ * engine's time zone), or the last N days / hours.
+ */
+export type Recency = 'today' | 'this-week' | 'this-month' | { lastDays: number } | { lastHours: number };
+
+/** A condition of a segment. Conditions that look at messages use the customer's own messages within `within`. */
+export type SegmentCondition =
+  | { all: SegmentCondition[] }
+  | { any: SegmentCondition[] }
+  | { not: SegmentCondition }
+  /** Wrote on any of these channels. */
+  | { channel: string | string[]; within?: Recency }
+  /** Wrote in any of these languages: the latest classified message (`of: 'latest'`, default) or any message. */
+  | { language: string | string[]; of?: 'latest' | 'any'; within?: Recency }
+  /** Sentiment of the latest classified message, or the average score: a label and/or a score range. */
+  | { sentiment: { of?: 'latest' | 'average'; label?: SentimentLabel | SentimentLabel[]; min?: number; max?: number }; within?: Recency }
+  /** Any message with any of these intents at `minConfidence` (default 0.5). */
+  | { intent: IntentLabel | IntentLabel[]; minConfidence?: number; within?: Recency }
+  /** A customer attribute (dotted path into `customer.attributes`, or `displayName` / `crmContactId`). */
+  | { attribute: string; equals?: unknown; in?: unknown[]; exists?: boolean; min?: number; max?: number }
+  /** The advocate or detractor score the host (or the advocates module) reports for the customer. */
+  | { score: 'advocate' | 'detractor'; min?: number; max?: number }
+  /** A message of the customer has no brand message after it in its conversation. */
+  | { noReplyYet: true; within?: Recency }
+  /** How many messages the customer wrote. */
+  | { messages: { min?: number; max?: number }; within?: Recency };
+
+/** A named segment. */
+export interface SegmentDefinition {
+  /** Stable id, used in events. */
+  id: string;
+  name?: string;
+  description?: string;
+  /** Default window of every message condition that has none. @default all history kept */
+  within?: Recency;
+  when: SegmentCondition;
+}
+
+/** Options of {@link createSegmentEngine}. */
+export interface SegmentEngineOptions {
+  /** Time zone of `today`, `this-week` and `this-month`. @default 'UTC' */
+  timeZone?: string;
+  /** The clock for `advance()` without an argument. @default () => new Date() */
+  now?: () => Date;
+  /** Advocate/detractor scores of a customer (e.g. from the advocates module); `setScores()` overrides. */
+  scoreOf?: (customerId: string) => { advocate?: number; detractor?: number } | undefined;
+  /** Messages kept per customer (newest win). @default 200 */
+  maxMessagesPerCustomer?: number;
+  /** Conversations remembered for `noReplyYet` (oldest dropped first). @default 100_000 */
+  maxConversations?: number;
+  /** A snapshot from `toJSON()` to resume from (made with the same definitions). */
+  state?: SegmentEngineState;
+}
+
+/** A membership change. Both kinds are insight events. */
+export interface SegmentChange {
+  type: 'segment-entered' | 'segment-left';
+  segmentId: string;
+  customerId: string;
+  at: string;
+  /** What caused it: a new message, time passing, a full evaluation, customer data. */
+  cause: 'interaction' | 'time' | 'evaluation' | 'customer';
+}
+
+/** Serializable state of the engine. */
+export interface SegmentEngineState {
+  version: 1;
+  time: number | null;
+  customers: Array<{ customerId: string; attributes: Record<string, unknown>; scores: { advocate?: number; detractor?: number }; messages: MessageFact[] }>;
+  conversations: Array<[string, { lastBrandAt: number | null; customers: string[] }]>;
+  memberships: Array<[string, string[]]>;
+}
+
+/** What the engine keeps of one customer message. */
+export interface MessageFact {
+  id: string;
+  at: number;
+  channel: string;
+  conversationId: string;
+  language?: string;
+  sentiment?: { label: SentimentLabel; score: number };
+  intents: Array<{ intent: IntentLabel; confidence: number }>;
+}
+
+export interface SegmentEngine {
+  readonly definitions: readonly SegmentDefinition[];
+  /** Feed a stored interaction: customer messages update that customer; brand messages settle `noReplyYet`. */
+  observe(interaction: Interaction, classification?: Classification): SegmentChange[];
+  /** Feed customer data (attributes) and re-evaluate that customer. */
+  observeCustomer(customer: Customer): SegmentChange[];
+  /** Set advocate/detractor scores and re-evaluate that customer. */
+  setScores(customerId: string, scores: { advocate?: number; detractor?: number }): SegmentChange[];
+  /** Move time forward: memberships whose window passed expire (and time-based ones begin). */
+  advance(now?: Date | string): SegmentChange[];
+  /**
+   * Rebuild every customer from the storage port (customers, their latest messages and the
+   * brand's answers) and report the differences with the current memberships.
+   */
+  evaluateAll(ledger: InteractionLedger, options?: { now?: Date | string; maxCustomers?: number }): Promise<SegmentChange[]>;
+  /** Segment ids the customer is in. */
+  segmentsOf(customerId: string): string[];
+  /** Customer ids in a segment. */
+  members(segmentId: string): string[];
+  /** Why a customer is or is not in a segment: each condition with its outcome. */
+  explain(segmentId: string, customerId: string): { member: boolean; conditions: Array<{ condition: string; matched: boolean }> };
+  /** Drop a customer (merged away, erased): leaves every segment. */
+  forget(customerId: string): SegmentChange[];
+  /** The state, serialisable; pass it back as `options.state` to resume. */
+  toJSON(): SegmentEngineState;
+}
+
+const recencySchema = z.union([
+  z.enum(['today', 'this-week', 'this-month']),
+  z.object({ lastDays: z.number().positive().finite() }).strict(),
+  z.object({ lastHours: z.number().positive().finite() }).strict(),
+]);
+const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const range = { min: z.number().finite().optional(), max: z.number().finite().optional() };
+
+const conditionSchema: z.ZodType<SegmentCondition> = z.lazy(() =>
+  z.union([
+    z.object({ all: z.array(conditionSchema).min(1) }).strict(),
+    z.object({ any: z.array(conditionSchema).min(1) }).strict(),
+    z.object({ not: conditionSchema }).strict(),
+    z.object({ channel: stringOrList, within: recencySchema.optional() }).strict(),
+    z.object({ language: stringOrList, of: z.enum(['latest', 'any']).optional(), within: recencySchema.optional() }).strict(),
+    z
+      .object({
+        sentiment: z
+          .object({
+            of: z.enum(['latest', 'average']).optional(),
+            label: z.union([z.enum(SENTIMENT_LABELS), z.array(z.enum(SENTIMENT_LABELS)).min(1)]).optional(),
+            ...range,
+          })
+          .strict(),
+        within: recencySchema.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        intent: z.union([z.enum(INTENT_LABELS), z.array(z.enum(INTENT_LABELS)).min(1)]),
+        minConfidence: z.number().min(0).max(1).optional(),
+        within: recencySchema.optional(),
+      })
+      .strict(),
+    z
+      .object({ attribute: z.string().min(1), equals: z.unknown().optional(), in: z.array(z.unknown()).optional(), exists: z.boolean().optional(), ...range })
+      .strict(),
+    z.object({ score: z.enum(['advocate', 'detractor']), ...range }).strict(),
+    z.object({ noReplyYet: z.literal(true), within: recencySchema.optional() }).strict(),
+    z.object({ messages: z.object(range).strict(), within: recencySchema.optional() }).strict(),
+  ]),
+) as z.ZodType<SegmentCondition>;
+
+const definitionSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  description: z.string().optional(),
+  within: recencySchema.optional(),
+  when: conditionSchema,
+});
+
+const definitionsSchema = z.array(definitionSchema).superRefine((definitions, context) => {
+  const seen = new Set<string>();
+  definitions.forEach((definition, index) => {
+    if (seen.has(definition.id)) context.addIssue({ code: 'custom', path: [index, 'id'], message: `Duplicate segment id \`${definition.id}\`.` });
+    seen.add(definition.id);
+  });
+});
+
+const optionsSchema = z.object({
+  timeZone: z.string().refine(isTimeZone, 'Unknown IANA time zone.').default('UTC'),
+  now: z.custom<() => Date>((value) => typeof value === 'function', 'Expected a function returning a Date.').default(() => () => new Date()),
+  scoreOf: z.custom<SegmentEngineOptions['scoreOf']>((value) => typeof value === 'function', 'Expected a function.').optional(),
+  maxMessagesPerCustomer: z.number().int().positive().default(200),
+  maxConversations: z.number().int().positive().default(100_000),
+  state: z
+    .custom<SegmentEngineState>(
+      (value) => {
+        const state = value as SegmentEngineState;
+        return state?.version === 1 && Array.isArray(state.customers) && Array.isArray(state.conversations) && Array.isArray(state.memberships);
+      },
+      'Expected a snapshot made by toJSON() (version 1).',
+    )
+    .optional(),
+});
+
+/** Validates segment definitions. @throws InvalidOptionsError listing each bad path. */
+export function parseSegmentDefinitions(definitions: unknown): SegmentDefinition[] {
+  return parseInsightOptions('segments', definitionsSchema, definitions) as SegmentDefinition[];
+}
+
+interface CustomerState {
+  customerId: string;
+  attributes: Record<string, unknown>;
+  scores: { advocate?: number; detractor?: number };
+  messages: MessageFact[];
+}
+
+function asList<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+function usesTime(condition: SegmentCondition, inherited: Recency | undefined): boolean {
+  if ('all' in condition) return condition.all.some((child) => usesTime(child, inherited));
+  if ('any' in condition) return condition.any.some((child) => usesTime(child, inherited));
+  if ('not' in condition) return usesTime(condition.not, inherited);
+  if ('within' in condition && condition.within !== undefined) return true;
+  if ('noReplyYet' in condition) return true;
+  return inherited !== undefined && !('attribute' in condition) && !('score' in condition);
+}
+
+function attributeAt(customer: CustomerState, path: string): unknown {
+  let value: unknown = customer.attributes;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+function inRange(value: number | undefined, condition: { min?: number; max?: number }): boolean {
+  if (value === undefined || !Number.isFinite(value)) return false;
+  return (condition.min === undefined || value >= condition.min) && (condition.max === undefined || value <= condition.max);
+}
+
+/** One-line rendering of a condition for explanations. */
+function describe(condition: SegmentCondition): string {
+  return JSON.stringify(condition);
+}
+
+/**
+ * Creates a segment engine over validated definitions.
+ * @throws InvalidOptionsError for malformed definitions (unknown intent, empty `all`, bad window ...) or options.
+ * @example
+ * const segments = createSegmentEngine([
+ *   { id: 'tr-instagram-detractors', within: 'this-week', when: { all: [{ language: 'tr' }, { channel: 'instagram' }, { sentiment: { of: 'average', max: -0.3 } }] } },
+ *   { id: 'purchase-no-reply', within: { lastDays: 7 }, when: { all: [{ intent: 'purchase_intent' }, { noReplyYet: true }] } },
+ * ]);
+ */
+export function createSegmentEngine(definitions: SegmentDefinition[], options: SegmentEngineOptions = {}): SegmentEngine {
+  const segments = parseSegmentDefinitions(definitions);
+  const settings = parseInsightOptions('segments', optionsSchema, options);
+  const zone = createZonedTime(settings.timeZone);
+  const timed = segments.filter((segment) => usesTime(segment.when, segment.within));
+
+  let time = Number.NEGATIVE_INFINITY;
+  let customers = new Map<string, CustomerState>();
+  let conversations = new Map<string, { lastBrandAt: number; customers: Set<string> }>();
+  let memberships = new Map<string, Set<string>>(segments.map((segment) => [segment.id, new Set<string>()]));
+  if (settings.state) {
+    const copy = structuredClone(settings.state);
+    time = copy.time ?? Number.NEGATIVE_INFINITY;
+    customers = new Map(copy.customers.map((customer) => [customer.customerId, customer]));
+    conversations = new Map(copy.conversations.map(([id, entry]) => [id, { lastBrandAt: entry.lastBrandAt ?? Number.NEGATIVE_INFINITY, customers: new Set(entry.customers) }]));
+    memberships = new Map(segments.map((segment) => [segment.id, new Set(copy.memberships.find(([id]) => id === segment.id)?.[1] ?? [])]));
+  }
+
+  function windowStart(recency: Recency | undefined, now: number): number {
+    if (recency === undefined) return Number.NEGATIVE_INFINITY;
+    if (typeof recency === 'object') return now - ('lastDays' in recency ? recency.lastDays * DAY_MS : recency.lastHours * HOUR_MS);
+    const today = zone.startOfWallDay(zone.wallClockOf(now));
+    if (recency === 'today') return zone.instantOf(today);
+    if (recency === 'this-week') return zone.instantOf(today - ((new Date(today).getUTCDay() + 6) % 7) * DAY_MS);
+    const date = new Date(today);
+    return zone.instantOf(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
+  }
+
+  function scoresOf(customer: CustomerState) {
+    return { ...settings.scoreOf?.(customer.customerId), ...customer.scores };
+  }
+
+  function test(condition: SegmentCondition, customer: CustomerState, now: number, inherited: Recency | undefined, trace?: Array<{ condition: string; matched: boolean }>): boolean {
+    let result: boolean;
+    if ('all' in condition) result = condition.all.every((child) => test(child, customer, now, inherited, trace));
+    else if ('any' in condition) result = condition.any.some((child) => test(child, customer, now, inherited, trace));
+    else if ('not' in condition) result = !test(condition.not, customer, now, inherited, trace);
+    else if ('attribute' in condition) {
+      const value = condition.attribute === 'displayName' || condition.attribute === 'crmContactId' ? customer.attributes[`$${condition.attribute}`] : attributeAt(customer, condition.attribute);
+      result =
+        (condition.exists === undefined || (value !== undefined && value !== null) === condition.exists) &&
+        (condition.equals === undefined || JSON.stringify(value) === JSON.stringify(condition.equals)) &&
+        (condition.in === undefined || condition.in.some((option) => JSON.stringify(option) === JSON.stringify(value))) &&
+        (condition.min === undefined && condition.max === undefined ? true : inRange(typeof value === 'number' ? value : Number.NaN, condition));
+    } else if ('score' in condition) {
+      result = inRange(scoresOf(customer)[condition.score], condition);
+    } else {
+      const since = windowStart(condition.within ?? inherited, now);
+      const messages = customer.messages.filter((message) => message.at >= since && message.at <= now);
+      if ('channel' in condition) {
+        const channels = asList(condition.channel);
+        result = messages.some((message) => channels.includes(message.channel));
+      } else if ('language' in condition) {
+        const languages = asList(condition.language);
+        const classified = messages.filter((message) => message.language !== undefined && message.language !== 'und');
+        result = condition.of === 'any' ? classified.some((message) => languages.includes(message.language!)) : classified.length > 0 && languages.includes(classified.at(-1)!.language!);
+      } else if ('sentiment' in condition) {
+        const rated = messages.filter((message) => message.sentiment !== undefined);
+        const spec = condition.sentiment;
+        if (rated.length === 0) result = false;
+        else if (spec.of === 'average') {
+          const average = rated.reduce((sum, message) => sum + message.sentiment!.score, 0) / rated.length;
+          const label: SentimentLabel = average <= -0.2 ? 'negative' : average >= 0.2 ? 'positive' : 'neutral';
+          result = (spec.label === undefined || asList(spec.label).includes(label)) && (spec.min === undefined && spec.max === undefined ? true : inRange(average, spec));
+        } else {
+          const latest = rated.at(-1)!.sentiment!;
+          result = (spec.label === undefined || asList(spec.label).includes(latest.label)) && (spec.min === undefined && spec.max === undefined ? true : inRange(latest.score, spec));
+        }
+      } else if ('intent' in condition) {
+        const intents = asList(condition.intent);
+        const minimum = condition.minConfidence ?? 0.5;
+        result = messages.some((message) => message.intents.some((intent) => intents.includes(intent.intent) && intent.confidence >= minimum));
+      } else if ('noReplyYet' in condition) {
+        result = messages.some((message) => (conversations.get(message.conversationId)?.lastBrandAt ?? Number.NEGATIVE_INFINITY) < message.at);
+      } else {
+        result = inRange(messages.length, condition.messages);
+      }
+    }
+    if (trace && !('all' in condition) && !('any' in condition) && !('not' in condition)) trace.push({ condition: describe(condition), matched: result });
+    return result;
+  }
+
+  function evaluate(customer: CustomerState, now: number, cause: SegmentChange['cause'], only: SegmentDefinition[] = segments): SegmentChange[] {
+    const changes: SegmentChange[] = [];
+    const at = new Date(Number.isFinite(now) ? now : 0).toISOString();
+    for (const segment of only) {
+      const members = memberships.get(segment.id)!;
+      const member = test(segment.when, customer, now, segment.within);
+      if (member && !members.has(customer.customerId)) {
+        members.add(customer.customerId);
+        changes.push({ type: 'segment-entered', segmentId: segment.id, customerId: customer.customerId, at, cause });
+      } else if (!member && members.has(customer.customerId)) {
+        members.delete(customer.customerId);
+        changes.push({ type: 'segment-left', segmentId: segment.id, customerId: customer.customerId, at, cause });
+      }
+    }
+    return changes;
+  }
+
+  function customerState(customerId: string): CustomerState {
+    let customer = customers.get(customerId);
+    if (!customer) customers.set(customerId, (customer = { customerId, attributes: {}, scores: {}, messages: [] }));
+    return customer;
+  }
+
+  function conversation(conversationId: string) {
+    let entry = conversations.get(conversationId);
+    if (!entry) {
+      conversations.set(conversationId, (entry = { lastBrandAt: Number.NEGATIVE_INFINITY, customers: new Set() }));
+      if (conversations.size > settings.maxConversations) conversations.delete(conversations.keys().next().value as string);
+    }
+    return entry;
+  }
+
+  function factOf(interaction: Interaction, labels: Classification | undefined): MessageFact {
+    const language = labels?.language ?? interaction.language;
+    return {
+      id: interaction.id,
+      at: timeOf(interaction.createdAt, 'interaction.createdAt'),
+      channel: interaction.channel,
+      conversationId: interaction.conversationId,
+      ...(language ? { language } : {}),
+      ...(labels ? { sentiment: { label: labels.sentiment.label, score: labels.sentiment.score } } : {}),
+      intents: labels?.intents.map((intent) => ({ intent: intent.intent, confidence: intent.confidence })) ?? [],
+    };
+  }
+
+  function addMessage(customer: CustomerState, fact: MessageFact) {
+    const messages = customer.messages;
+    const existing = messages.findIndex((message) => message.id === fact.id);
+    if (existing >= 0) messages.splice(existing, 1);
+    let index = messages.length;
+    while (index > 0 && messages[index - 1]!.at > fact.at) index--;
+    messages.splice(index, 0, fact);
+    if (messages.length > settings.maxMessagesPerCustomer) messages.splice(0, messages.length - settings.maxMessagesPerCustomer);
+  }
+
+  function moveTo(at: number): SegmentChange[] {
+    if (at <= time) return [];
+    time = at;
+    if (timed.length === 0) return [];
+    return [...customers.values()].flatMap((customer) => evaluate(customer, at, 'time', timed));
+  }
+
+  function applyCustomer(state: CustomerState, customer: Customer) {
+    state.attributes = { ...customer.attributes };
+    if (customer.displayName !== undefined) state.attributes.$displayName = customer.displayName;
+    if (customer.crmContactId !== undefined) state.attributes.$crmContactId = customer.crmContactId;
+  }
+
+  return {
+    definitions: segments,
+
+    observe(interaction, classification) {
+      const changes = moveTo(timeOf(interaction.createdAt, 'interaction.createdAt'));
+      if (interaction.direction === 'outbound') {
+        const entry = conversation(interaction.conversationId);
+        entry.lastBrandAt = Math.max(entry.lastBrandAt, Date.parse(interaction.createdAt));
+        for (const customerId of entry.customers) {
+          const customer = customers.get(customerId);
+          if (customer) changes.push(...evaluate(customer, time, 'interaction'));
+        }
+        return changes;
+      }
+      if (!interaction.customerId || interaction.state === 'deleted' || interaction.kind === 'reaction') return changes;
+      const customer = customerState(interaction.customerId);
+      addMessage(customer, factOf(interaction, classificationOf(interaction, classification)));
+      conversation(interaction.conversationId).customers.add(customer.customerId);
+      return changes.concat(evaluate(customer, time, 'interaction'));
+    },
+
+    observeCustomer(customer) {
+      const state = customerState(customer.id);
+      applyCustomer(state, customer);
+      return evaluate(state, time, 'customer');
+    },
+
+    setScores(customerId, scores) {
+      const state = customerState(customerId);
+      state.scores = { ...state.scores, ...scores };
+      return evaluate(state, time, 'customer');
+    },
+
+    advance(now) {
+      return moveTo(now === undefined ? settings.now().getTime() : timeOf(now, 'now'));
+    },
+
+    async evaluateAll(ledger, evaluateOptions = {}) {
+      const now = evaluateOptions.now === undefined ? Math.max(time, settings.now().getTime()) : timeOf(evaluateOptions.now, 'now');
+      const rebuilt = new Map<string, CustomerState>();
+      const rebuiltConversations = new Map<string, { lastBrandAt: number; customers: Set<string> }>();
+      let cursor: string | undefined;
+      let seen = 0;
+      const maxCustomers = evaluateOptions.maxCustomers ?? Number.POSITIVE_INFINITY;
+      do {
+        const page = await ledger.listCustomers({ limit: 500, ...(cursor ? { cursor } : {}) });
+        for (const customer of page.items) {
+          if (seen++ >= maxCustomers) break;
+          const state: CustomerState = { customerId: customer.id, attributes: {}, scores: customers.get(customer.id)?.scores ?? {}, messages: [] };
+          applyCustomer(state, customer);
+          for await (const interaction of scanInteractions(ledger, { customerId: customer.id, order: 'desc', until: new Date(now + 1).toISOString() }, settings.maxMessagesPerCustomer * 2)) {
+            if (interaction.direction === 'outbound' || interaction.kind === 'reaction') continue;
+            if (state.messages.length >= settings.maxMessagesPerCustomer) break;
+            state.messages.unshift(factOf(interaction, interaction.classification));
+          }
+          for (const conversationId of new Set(state.messages.map((message) => message.conversationId))) {
+            let entry = rebuiltConversations.get(conversationId);
+            if (!entry) {
+              const latestBrand = await ledger.queryInteractions({ conversationId, direction: 'outbound', order: 'desc', limit: 1, until: new Date(now + 1).toISOString() });
+              const at = latestBrand.items[0] ? Date.parse(latestBrand.items[0].createdAt) : Number.NEGATIVE_INFINITY;
+              rebuiltConversations.set(conversationId, (entry = { lastBrandAt: at, customers: new Set() }));
+            }
+            entry.customers.add(customer.id);
+          }
+          rebuilt.set(customer.id, state);
+        }
+        cursor = seen >= maxCustomers ? undefined : (page.nextCursor ?? undefined);
+      } while (cursor);
+      const changes: SegmentChange[] = [];
+      const at = new Date(now).toISOString();
+      for (const customerId of customers.keys()) {
+        if (rebuilt.has(customerId)) continue;
+        for (const [segmentId, members] of memberships) {
+          if (members.delete(customerId)) changes.push({ type: 'segment-left', segmentId, customerId, at, cause: 'evaluation' });
+        }
+      }
+      customers = rebuilt;
+      conversations = rebuiltConversations;
+      time = Math.max(time, now);
+      for (const customer of customers.values()) changes.push(...evaluate(customer, now, 'evaluation'));
+      return changes;
+    },
+
+    segmentsOf(customerId) {
+      return segments.filter((segment) => memberships.get(segment.id)!.has(customerId)).map((segment) => segment.id);
+    },
+
+    members(segmentId) {
+      const members = memberships.get(segmentId);
+      if (!members) throw new InvalidOptionsError(`[insights/segments] Unknown segment \`${segmentId}\`. Known: ${segments.map((segment) => `\`${segment.id}\``).join(', ')}.`);
+      return [...members];
+    },
+
+    explain(segmentId, customerId) {
+      const segment = segments.find((candidate) => candidate.id === segmentId);
+      if (!segment) throw new InvalidOptionsError(`[insights/segments] Unknown segment \`${segmentId}\`.`);
+      const conditions: Array<{ condition: string; matched: boolean }> = [];
+      const customer = customers.get(customerId) ?? { customerId, attributes: {}, scores: {}, messages: [] };
+      const member = test(segment.when, customer, Number.isFinite(time) ? time : settings.now().getTime(), segment.within, conditions);
+      return { member, conditions };
+    },
+
+    forget(customerId) {
+      customers.delete(customerId);
+      const at = new Date(Number.isFinite(time) ? time : settings.now().getTime()).toISOString();
+      const changes: SegmentChange[] = [];
+      for (const [segmentId, members] of memberships) {
+        if (members.delete(customerId)) changes.push({ type: 'segment-left', segmentId, customerId, at, cause: 'customer' });
+      }
+      return changes;
+    },
+
+    toJSON() {
+      return structuredClone({
+        version: 1 as const,
+        time: Number.isFinite(time) ? time : null,
+        customers: [...customers.values()],
+        conversations: [...conversations.entries()].map(([id, entry]) => [id, { lastBrandAt: Number.isFinite(entry.lastBrandAt) ? entry.lastBrandAt : null, customers: [...entry.customers] }] as [string, { lastBrandAt: number | null; customers: string[] }]),
+        memberships: [...memberships.entries()].map(([id, members]) => [id, [...members]] as [string, string[]]),
+      });
+    },
+  };
+}
