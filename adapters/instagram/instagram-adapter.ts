@@ -6,6 +6,7 @@ import { createGraphApi, metaRateLimitFromResponse, type GraphApi } from '../_sh
 import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { describeIssues, metaChangeSchema, type MetaChange, type MetaEntry } from '../_shared/meta/meta-webhook.js';
+import { addProfiles, createProfileCache, instagramProfileApi } from '../_shared/meta/profiles.js';
 import { postPublicComment, sendDirectMessage, sendPrivateReply } from '../_shared/meta/send-message.js';
 import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
 import { commentValueSchema, mentionLookupSchema, mentionValueSchema, type MentionValue } from './instagram-schemas.js';
@@ -31,6 +32,12 @@ export interface InstagramAdapterOptions extends MetaAppOptions {
    * (`mentioned_comment` / `mentioned_media`) to store its text. @default true
    */
   fetchMentions?: boolean;
+  /**
+   * Look up each new direct-message sender with the User Profile API (`name`, `username`,
+   * `profile_pic`, `follower_count`, `is_verified_user`), cached for a day. Instagram allows it only
+   * for people who messaged the account. A failed look-up is a warning. @default false
+   */
+  fetchProfiles?: boolean;
   /** Adapter id (webhook path segment and `channel`); give each account its own. @default 'instagram' */
   id?: string;
 }
@@ -40,6 +47,7 @@ const optionsSchema = metaAppOptionsSchema.extend({
   pageId: numericIdSchema('Facebook Page').optional(),
   username: z.string().regex(/^@?[A-Za-z0-9._]{1,30}$/, 'An Instagram username has up to 30 letters, digits, dots and underscores.').transform((name) => name.replace(/^@/, '')).optional(),
   fetchMentions: z.boolean().default(true),
+  fetchProfiles: z.boolean().default(false),
   id: adapterIdSchema(ADAPTER_ID),
 });
 
@@ -61,6 +69,7 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
   const id = settings.id;
   const brandIds = new Set([settings.accountId, ...(settings.pageId ? [settings.pageId] : [])]);
   const graphOptions = graphOptionsOf(settings);
+  const profiles = createProfileCache();
   const sender = settings.pageId ?? settings.accountId;
   /** Comments answered privately by this process (Meta allows one private reply per comment). */
   const privatelyAnswered = new Set<string>();
@@ -130,6 +139,7 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
     const items = [...(entry.messaging ?? []), ...(entry.standby ?? [])];
     if (items.length) {
       const messaging = readMessagingItems(items, { channel: id, brandIds, now });
+      if (settings.fetchProfiles) messaging.warnings.push(...(await addProfiles(messaging.events, graph, instagramProfileApi, profiles, now.getTime())));
       outcome.events.push(...messaging.events);
       outcome.rejected.push(...messaging.rejected);
       outcome.warnings.push(...messaging.warnings);

@@ -5,6 +5,7 @@ import { readMessagingItems } from '../_shared/meta/messaging-events.js';
 import { createGraphApi, metaRateLimitFromResponse } from '../_shared/meta/meta-graph.js';
 import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
+import { addProfiles, createProfileCache, messengerProfileApi } from '../_shared/meta/profiles.js';
 import { sendDirectMessage } from '../_shared/meta/send-message.js';
 import { emptyOutcome, receiveMetaWebhook } from '../_shared/meta/webhook-intake.js';
 
@@ -14,12 +15,19 @@ const ADAPTER_ID = 'messenger';
 export interface MessengerAdapterOptions extends MetaAppOptions {
   /** Numeric id of the Facebook Page whose inbox this adapter serves. Messages are sent as this Page. */
   pageId: string;
+  /**
+   * Look up each new sender's name and picture with the User Profile API
+   * (`GET /{psid}?fields=first_name,last_name,profile_pic`), cached for a day. One Graph call per
+   * person; a failed look-up is a warning and the message is stored anyway. @default false
+   */
+  fetchProfiles?: boolean;
   /** Adapter id (webhook path segment and `channel`); give each Page its own. @default 'messenger' */
   id?: string;
 }
 
 const optionsSchema = metaAppOptionsSchema.extend({
   pageId: numericIdSchema('Facebook Page', 'Page → About → Page transparency, or `GET /me?fields=id` with the Page token'),
+  fetchProfiles: z.boolean().default(false),
   id: adapterIdSchema(ADAPTER_ID),
 });
 
@@ -41,16 +49,20 @@ export function messengerAdapter(options: MessengerAdapterOptions): ChannelAdapt
   const id = settings.id;
   const brandIds = new Set([settings.pageId]);
   const graphOptions = graphOptionsOf(settings);
+  const profiles = createProfileCache();
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
       ...webhookCredentialsOf(settings),
       object: 'page',
       accountIds: brandIds,
-      readEntry(entry) {
+      async readEntry(entry) {
         // Standby items are messages the Page received while another app owned the thread.
         const items = [...(entry.messaging ?? []), ...(entry.standby ?? [])];
-        return items.length ? readMessagingItems(items, { channel: id, brandIds, now: context.now() }) : emptyOutcome();
+        if (!items.length) return emptyOutcome();
+        const outcome = readMessagingItems(items, { channel: id, brandIds, now: context.now() });
+        if (settings.fetchProfiles) outcome.warnings.push(...(await addProfiles(outcome.events, createGraphApi(context, graphOptions), messengerProfileApi, profiles, context.now().getTime())));
+        return outcome;
       },
     });
   }

@@ -307,6 +307,17 @@ describe('instagram adapter through createSocialCrm', () => {
       expect(server.calls[0]?.bodyJson).toMatchObject({ messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' });
     });
 
+    it('fills the sender from the User Profile API when fetchProfiles is on', async () => {
+      setup(NOW, { fetchProfiles: true });
+      server.route('get', `${GRAPH}/${CUSTOMER}`, () => HttpResponse.json(fixture('user-profile')));
+      await deliver(fixture('dm-batch'));
+      expect(new URL(server.calls[0]!.url).searchParams.get('fields')).toBe('name,username,profile_pic,follower_count,is_verified_user');
+      expect(server.calls).toHaveLength(1);
+      const photo = await ledger.getInteraction('instagram:aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAwMDAwMDAwMDAxOjM0MDI4MjM2Njg0MTcxMDMwMTI0NDI1OTk0MjI4MzIxMjYx');
+      expect(photo?.author).toEqual({ channel: 'instagram', nativeId: CUSTOMER, displayName: 'Deniz Kaya', handle: 'deniz.kaya', profileUrl: 'https://www.instagram.com/deniz.kaya/', avatarUrl: 'https://scontent.cdninstagram.com/v/t51.2885-19/deniz.jpg', followerCount: 2380, verified: false });
+      expect((await ledger.getInteraction(`instagram:${ECHO_MID}`))?.author).toEqual({ channel: 'instagram', nativeId: ACCOUNT_ID, isBrand: true });
+    });
+
     it('sends through the account itself with Instagram Login (no pageId)', async () => {
       setup(NOW, { pageId: undefined, graphBaseUrl: 'https://graph.instagram.com' });
       await deliver(recentDm(NOW));

@@ -221,6 +221,22 @@ describe('messenger adapter through createSocialCrm', () => {
     expect(await ledger.getInteraction(id)).toMatchObject({ state: 'deleted' });
   });
 
+  it('looks up each sender once with the User Profile API when fetchProfiles is on, and stores the message when it fails', async () => {
+    ledger = memoryLedger();
+    crm = createSocialCrm({ ledger, adapters: [messengerAdapter({ ...options, fetchProfiles: true })], classifier: false, now: () => NOW, logger: { debug() {}, info() {}, warn() {}, error() {} }, http: { retries: 0 } });
+    warnings = [];
+    crm.on('warning', (warning) => warnings.push(warning));
+    server.route('get', `https://graph.facebook.com/v23.0/${AYSE}`, () => HttpResponse.json(fixture('user-profile')));
+    server.route('get', `https://graph.facebook.com/v23.0/${JOHN}`, () => HttpResponse.json({ error: { message: '(#200) Permissions error', type: 'OAuthException', code: 200, fbtrace_id: 'Ab1' } }, { status: 403 }));
+    await deliver(fixture('message-text-tr'));
+    await deliver(fixture('messages-batch'));
+    expect(new URL(server.calls[0]!.url).searchParams.get('fields')).toBe('first_name,last_name,profile_pic');
+    expect(server.calls.map((call) => new URL(call.url).pathname)).toEqual([`/v23.0/${AYSE}`, `/v23.0/${JOHN}`]);
+    expect((await ledger.getInteraction(`messenger:${AYSE_MID}`))?.author).toMatchObject({ nativeId: AYSE, displayName: 'Ayşe Yılmaz', avatarUrl: expect.stringContaining('psid=6543210987654321') });
+    expect((await ledger.getInteraction('messenger:m_JohnReplyCccccccccccccccccccccccccccccccccccccccccccccccccc'))?.author).toEqual({ channel: 'messenger', nativeId: JOHN });
+    expect(warnings.map((warning) => warning.warning.details)).toEqual([{ id: JOHN }]);
+  });
+
   describe('the 24-hour window', () => {
     it('refuses a free-form answer after 24 hours before any network call', async () => {
       setup();
