@@ -5,11 +5,23 @@
  */
 import { createSocialCrm, identityKey, memoryLedger } from 'social-crm';
 import { createIdentityMerger } from 'social-crm/identity';
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { renderHtmlReport } from './html-report.js';
+import { startDemoInsights } from './insights.js';
 import { buildDemoReport, formatDemoReport } from './report.js';
 import { demoStream } from './stream.js';
 import { demoTransports } from './transports.js';
 
-export async function runDemo(options: { quiet?: boolean } = {}) {
+/** `--html <file>`: also write the report as a self-contained HTML page. */
+export function demoHtmlArgument(argv: readonly string[]): string | undefined {
+  const { values } = parseArgs({ args: [...argv], options: { html: { type: 'string' } }, strict: false, allowPositionals: true });
+  const file = values.html;
+  if (file === true || file === '') throw new Error('`--html` needs a file name, e.g. `npm run demo -- --html report.html`.');
+  return typeof file === 'string' ? file : undefined;
+}
+
+export async function runDemo(options: { quiet?: boolean; html?: string } = {}) {
   const scenes = demoStream();
   const transports = demoTransports([...new Set(scenes.map((scene) => scene.network))]);
   const ledger = memoryLedger();
@@ -21,6 +33,9 @@ export async function runDemo(options: { quiet?: boolean } = {}) {
     identity,
     now: () => clock,
   });
+  // The insights listen to the crm's events; a host would call advance() from a timer, the demo
+  // calls it as its replay clock moves.
+  const live = startDemoInsights(crm, () => clock);
   // The host CRM already knows Ayşe as contact C-1042 with her Instagram handle and phone number:
   // an explicit link, the strongest evidence, so her Instagram comment and WhatsApp messages land on
   // one customer even though neither network shares anything with the other.
@@ -32,9 +47,10 @@ export async function runDemo(options: { quiet?: boolean } = {}) {
     clock = new Date(scene.createdAt);
     const response = await crm.handleWebhook(await transports.get(scene.network)!.request(scene, clock));
     statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+    live.insights.advance(clock);
   }
   const seconds = (performance.now() - started) / 1000;
-  const report = await buildDemoReport(ledger);
+  const report = await buildDemoReport(ledger, live);
   const ayseCustomer = (await ledger.getIdentity(identityKey({ channel: ayse[0]!.network, nativeId: ayse[0]!.author.nativeId })))?.customerId;
   const explanation = ayseCustomer ? await identity.explain(ayseCustomer) : undefined;
   const text = formatDemoReport(report, [
@@ -47,9 +63,16 @@ export async function runDemo(options: { quiet?: boolean } = {}) {
     `Replayed ${scenes.length} webhooks in ${seconds.toFixed(2)} s; HTTP statuses: ${Object.entries(statuses).map(([status, value]) => `${status}×${value}`).join(', ')}`,
   ]);
   if (!options.quiet) console.log(text);
-  return { report, scenes, statuses, crm, ledger };
+  let html: string | undefined;
+  if (options.html) {
+    html = renderHtmlReport(report, { title: 'Yıldız Air — a week on social media (social-crm demo)' });
+    await writeFile(options.html, html, 'utf8');
+    if (!options.quiet) console.log(`\nHTML report written to ${options.html}`);
+  }
+  live.insights.close();
+  return { report, scenes, statuses, crm, ledger, insights: live, html, text };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runDemo();
+  await runDemo({ html: demoHtmlArgument(process.argv.slice(2)) });
 }

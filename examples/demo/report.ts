@@ -1,4 +1,19 @@
 import type { Customer, IdentityRecord, Interaction, InteractionLedger } from 'social-crm';
+import { rankAdvocates, type Alert, type CrisisEvidence, type MentionBucket, type MentionTotals, type RankedCustomer, type ViralityEvidence } from 'social-crm/insights';
+import type { DemoInsights } from './insights.js';
+
+/** What the insights found while the stream played, and their figures at the end. */
+export interface DemoInsightsReport {
+  /** Every alert raised, with when it resolved (if it did). */
+  alerts: Array<{ alert: Alert; resolvedAt?: string }>;
+  /** Customers announced live by `advocate-detected` / `detractor-detected`, in order. */
+  advocatesDetected: string[];
+  detractorsDetected: string[];
+  /** Hourly volume and sentiment of every mention. */
+  volume: MentionBucket[];
+  /** Totals per tracked topic. */
+  topics: MentionTotals[];
+}
 
 /** Everything the demo prints, computed from the ledger alone. */
 export interface DemoReport {
@@ -10,7 +25,10 @@ export interface DemoReport {
   multiNetworkCustomers: Array<{ customer: Customer; identities: IdentityRecord[] }>;
   waitingComplaints: Interaction[];
   departments: Record<string, number>;
-  advocates: Array<{ customerId: string; name: string; positive: number; peerHelp: number; reach: number }>;
+  /** From `rankAdvocates(ledger)`: the score and its components. */
+  advocates: RankedCustomer[];
+  detractors: RankedCustomer[];
+  insights?: DemoInsightsReport;
   spam: number;
   deadLetters: number;
 }
@@ -30,7 +48,7 @@ const count = (target: Record<string, number>, key: string) => {
   target[key] = (target[key] ?? 0) + 1;
 };
 
-export async function buildDemoReport(ledger: InteractionLedger): Promise<DemoReport> {
+export async function buildDemoReport(ledger: InteractionLedger, live?: DemoInsights): Promise<DemoReport> {
   const rows = await allInteractions(ledger);
   const answered = new Set(rows.filter((row) => row.direction === 'outbound').map((row) => row.conversationId));
   const report: DemoReport = {
@@ -42,11 +60,11 @@ export async function buildDemoReport(ledger: InteractionLedger): Promise<DemoRe
     multiNetworkCustomers: [],
     waitingComplaints: [],
     departments: {},
-    advocates: [],
+    advocates: await rankAdvocates(ledger, { limit: 10 }),
+    detractors: await rankAdvocates(ledger, { kind: 'detractor', limit: 10 }),
     spam: 0,
     deadLetters: (await ledger.listDeadLetters({ limit: 1000 })).items.length,
   };
-  const advocates = new Map<string, DemoReport['advocates'][number]>();
   for (const row of rows) {
     count(report.byChannel, row.channel);
     count(report.byDirection, row.direction);
@@ -60,18 +78,19 @@ export async function buildDemoReport(ledger: InteractionLedger): Promise<DemoRe
     }
     count(report.departments, classification.department.department);
     if (intents.has('complaint') && row.direction !== 'outbound' && !answered.has(row.conversationId)) report.waitingComplaints.push(row);
-    if (row.customerId && classification.sentiment.label === 'positive') {
-      const entry = advocates.get(row.customerId) ?? { customerId: row.customerId, name: row.author.displayName ?? row.author.handle ?? row.author.nativeId, positive: 0, peerHelp: 0, reach: 0 };
-      entry.positive++;
-      if (row.direction === 'peer') entry.peerHelp++;
-      entry.reach = Math.max(entry.reach, row.author.followerCount ?? 0);
-      advocates.set(row.customerId, entry);
-    }
   }
   report.waitingComplaints.sort((a, b) => (b.classification?.urgency ?? 0) - (a.classification?.urgency ?? 0));
-  report.advocates = [...advocates.values()]
-    .filter((entry) => entry.positive >= 2)
-    .sort((a, b) => b.positive + 2 * b.peerHelp - (a.positive + 2 * a.peerHelp) || b.reach - a.reach);
+  if (live) {
+    const monitor = live.insights.monitor!;
+    const resolvedAt = new Map(live.resolved.map((entry) => [entry.alert.id, entry.resolvedAt]));
+    report.insights = {
+      alerts: live.raised.map((alert) => ({ alert, ...(resolvedAt.has(alert.id) ? { resolvedAt: resolvedAt.get(alert.id)! } : {}) })),
+      advocatesDetected: live.advocatesDetected.map((customer) => customer.name),
+      detractorsDetected: live.detractorsDetected.map((customer) => customer.name),
+      volume: monitor.series('all'),
+      topics: monitor.definitions().filter((definition) => definition.id !== 'all').map((definition) => monitor.totals(definition.id)),
+    };
+  }
 
   let cursor: string | undefined;
   do {
@@ -119,9 +138,46 @@ export function formatDemoReport(report: DemoReport, extra: string[] = []): stri
   const routed = Object.values(report.departments).reduce((sum, value) => sum + value, 0);
   for (const [department, value] of Object.entries(report.departments).sort((a, b) => b[1] - a[1])) lines.push(`  ${department.padEnd(24)} ${bar(value, routed)} ${value}`);
   lines.push(`  spam filtered: ${report.spam}`);
-  section('Brand advocates');
+  if (report.insights) formatAlerts(lines, section, report.insights);
+  section('Brand advocates (score = own praise + help to other customers + consistency + reach − complaints)');
   if (!report.advocates.length) lines.push('  none');
-  for (const advocate of report.advocates.slice(0, 5)) lines.push(`  ${advocate.name.padEnd(18)} positive ${advocate.positive}, helped others ${advocate.peerHelp}, reach ${advocate.reach}`);
+  for (const advocate of report.advocates.slice(0, 5)) lines.push(`  ${formatRanked(advocate)}; praise ${advocate.counts.positive}, helped others ${advocate.counts.peerSupport}, active ${advocate.counts.activeDays} days`);
+  section('Detractors (score = own complaints + complaints passed on + consistency + reach − praise)');
+  if (!report.detractors.length) lines.push('  none');
+  for (const detractor of report.detractors.slice(0, 3)) lines.push(`  ${formatRanked(detractor)}; complaints ${detractor.counts.negative}, passed on ${detractor.counts.peerComplaints}`);
+  if (report.insights) {
+    lines.push(`  announced live: advocates ${report.insights.advocatesDetected.join(', ') || 'none'}; detractors ${report.insights.detractorsDetected.join(', ') || 'none'}`);
+    section('Mentions by topic (Turkish and English terms)');
+    for (const topic of [...report.insights.topics].sort((a, b) => b.mentions - a.mentions)) {
+      lines.push(`  ${topic.name.padEnd(14)} ${String(topic.mentions).padStart(4)} mentions, ${Math.round(topic.mix.negative * 100)}% negative, ${Math.round(topic.mix.positive * 100)}% positive, ${topic.authors} authors, reach ${topic.reach}`);
+    }
+  }
   lines.push(...extra);
   return lines.join('\n');
+}
+
+function formatRanked(customer: RankedCustomer): string {
+  const parts = customer.components;
+  return `${customer.name.padEnd(20)} ${customer.score.toFixed(1).padStart(5)} = ${parts.mentions.toFixed(1)} + ${parts.peer.toFixed(1)} + ${parts.consistency.toFixed(1)} + ${parts.reach.toFixed(1)} − ${Math.abs(parts.offset).toFixed(1)}`;
+}
+
+const time = (iso: string) => iso.slice(5, 16).replace('T', ' ');
+
+function formatAlerts(lines: string[], section: (title: string) => void, insights: DemoInsightsReport) {
+  section('Crisis and virality alerts (insights.on(\'alert-raised\'))');
+  if (!insights.alerts.length) lines.push('  none');
+  for (const { alert, resolvedAt } of insights.alerts) {
+    lines.push(`  [${alert.severity}] ${alert.kind} at ${time(alert.raisedAt)} UTC: ${alert.title}`);
+    if (alert.kind === 'crisis') {
+      const evidence = alert.evidence as CrisisEvidence;
+      lines.push(`    window ${time(evidence.window.start)}–${time(evidence.window.end)}; observed ${evidence.observed.mentions} negative mentions (weight ${evidence.observed.weight}) against a baseline of ${evidence.baseline.mean} ± ${evidence.baseline.stdDev} per bucket; z = ${evidence.score}`);
+      for (const post of evidence.topPosts.slice(0, 3)) lines.push(`    reach ${post.reach.toFixed(1).padStart(4)}  ${post.author}: ${post.text.slice(0, 90)}`);
+      lines.push(`    top authors: ${evidence.topAuthors.slice(0, 3).map((author) => `${author.name} (${author.followers} followers, ${author.posts} posts)`).join(', ')}`);
+    } else if (alert.kind === 'virality') {
+      const evidence = alert.evidence as ViralityEvidence;
+      lines.push(`    +${evidence.growth} in the window (${evidence.ratePerHour}/h), ${evidence.participants} people replying, answered by the brand: ${evidence.answeredByBrand ? 'yes' : 'no'}`);
+      lines.push(`    ${evidence.post.author}: ${evidence.post.text.slice(0, 100)}`);
+    }
+    lines.push(`    ${resolvedAt ? `resolved at ${time(resolvedAt)} UTC` : 'still open'}`);
+  }
 }

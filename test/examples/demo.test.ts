@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../examples/demo/index.js';
+import type { CrisisEvidence, ViralityEvidence } from 'social-crm/insights';
+import { demoHtmlArgument, runDemo } from '../../examples/demo/index.js';
 import { demoStream } from '../../examples/demo/stream.js';
 
 describe('npm run demo', () => {
+  it('reads --html <file> and refuses --html without a file', () => {
+    expect(demoHtmlArgument(['--html', 'out.html'])).toBe('out.html');
+    expect(demoHtmlArgument(['--html=out.html', '--db', 'x'])).toBe('out.html');
+    expect(demoHtmlArgument([])).toBeUndefined();
+    expect(() => demoHtmlArgument(['--html'])).toThrow(/needs a file name/);
+  });
+
   it('replays a deterministic stream of 300+ English and Turkish interactions with every story in it', () => {
     const scenes = demoStream();
     expect(scenes.length).toBeGreaterThanOrEqual(300);
@@ -20,4 +28,26 @@ describe('npm run demo', () => {
     expect(report.deadLetters).toBe(0);
     expect(report.byDirection.peer).toBeGreaterThan(0);
   });
+
+  it('raises one crisis alert for the guitar complaint, flags the viral thread, and ranks the repeat advocate first', async () => {
+    const { report, text } = await runDemo({ quiet: true });
+    const alerts = report.insights!.alerts;
+    const crisis = alerts.filter(({ alert }) => alert.kind === 'crisis');
+    expect(crisis).toHaveLength(1);
+    const evidence = crisis[0]!.alert.evidence as CrisisEvidence;
+    expect(evidence.topAuthors.map((author) => author.name)).toContain('Mert Kaya');
+    expect(evidence.observed.mentions).toBeGreaterThanOrEqual(5);
+    // Raised while the crowd joins the thread (stream hours 104-113), and resolved after it.
+    expect(crisis[0]!.alert.raisedAt >= '2026-11-18T14:00:00.000Z' && crisis[0]!.alert.raisedAt <= '2026-11-18T23:00:00.000Z').toBe(true);
+    expect(crisis[0]!.resolvedAt).toBeDefined();
+    const viral = alerts.filter(({ alert }) => alert.kind === 'virality');
+    expect(viral.map(({ alert }) => (alert.evidence as ViralityEvidence).post.author)).toEqual(['Mert Kaya']);
+    expect(report.insights!.advocatesDetected[0]).toBe(report.advocates[0]!.name);
+    expect(report.advocates[0]!.name).toMatch(/can\.demir|Can Demir/);
+    expect(report.advocates[0]!.counts.peerSupport).toBeGreaterThanOrEqual(1);
+    expect(report.insights!.topics.find((topic) => topic.id === 'guitar')!.mentions).toBeGreaterThanOrEqual(5);
+    expect(text).toContain('Crisis and virality alerts');
+    expect(text).toMatch(/\[(?:warning|critical)\] crisis at 11-18/);
+  });
 });
+
