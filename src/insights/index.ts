@@ -43,6 +43,8 @@ export type {
   SlaTrackerOptions,
   SlaTrackerState,
 } from './sla.js';
+export { customer360 } from './customer-360.js';
+export type { Customer360, Customer360Options, DirectionCounts, OpenIssue, ReplyRoute, SentimentBucket, TimelineEntry, TimelineRelation } from './customer-360.js';
 export { createRouter } from './routing.js';
 export type {
   AssignmentContext,
@@ -58,3 +60,9 @@ export type {
   RoutingTarget,
   RuleCheck,
 } from './routing.js';
+export { DEFAULT_SURVEY_TEMPLATES, createSurveyManager, summarizeSurveys } from './surveys.js';
+export type { SurveyChange, SurveyManager, SurveyManagerOptions, SurveyManagerState, SurveyNotSentReason, SurveyRecord, SurveyReport, SurveyTemplates } from './surveys.js';
+export { parseSurveyReply } from './survey-parse.js';
+export type { SurveyKind, SurveyScore } from './survey-parse.js';
+export { createSegmentEngine, parseSegmentDefinitions } from './segments.js';
+export type { MessageFact, Recency, SegmentChange, SegmentCondition, SegmentDefinition, SegmentEngine, SegmentEngineOptions, SegmentEngineState } from './segments.js';
