@@ -21,6 +21,7 @@ import {
   combineSentiment,
   denseFeatures,
   DENSE_FEATURES,
+  featureBuffer,
   loadLinearModel,
   predictLinear,
   scoreRules,
@@ -28,17 +29,16 @@ import {
   type LexiconIndex,
   type LinearModelData,
 } from '../src/classifier/sentiment.js';
-import { scanText, type LanguageTable } from '../src/classifier/_text.js';
+import { languageGramScore, scanText, type LanguageTable } from '../src/classifier/_text.js';
 import { DATA_FOLDER, isCalibration, isHeldOut, readRows, seededRandom, type DataRow } from './_classifier-data.js';
 
 const SEED = 20261122;
 const LANGUAGE_BITS = 16;
 const WORD_BITS = 18;
-const SENTIMENT_BITS = 17;
+const ENGLISH_BITS = 17;
+const TURKISH_BITS = 17;
 const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 6);
 const L2 = Number(process.env.TRAIN_L2 ?? 1e-4);
-/** Neutral band for Turkish, whose data has no neutral class: a fixed, uncalibrated choice. */
-const TURKISH_NEUTRAL_BAND = Number(process.env.TRAIN_TR_NEUTRAL ?? 0.3);
 const modelFolder = fileURLToPath(new URL('../src/classifier/model/', import.meta.url));
 
 function load(relative: string): DataRow[] {
@@ -79,7 +79,7 @@ function trainLanguage(): void {
   const table: LanguageTable = { weights: new Int8Array(size), scale: 1, words: new Int8Array(wordSize), bits: LANGUAGE_BITS };
   const count = (rows: DataRow[]) => {
     const sink = { grams: new Float64Array(size), words: new Float64Array(wordSize) };
-    for (const row of rows) scanText(row.text, table, sink);
+    for (const row of rows) languageGramScore(scanText(row.text, table, sink), table, sink);
     return sink;
   };
   const englishCounts = count(english);
@@ -119,25 +119,36 @@ function trainLanguage(): void {
 
 // ---------------------------------------------------------------- sentiment models
 interface Example {
-  sparse: number[];
-  dense: number[];
+  sparse: Int32Array;
+  dense: Float64Array;
   label: number;
   weight: number;
   ruleRaw: number;
 }
 
-function featurise(rows: Array<{ text: string; label: string; weight: number }>, classes: readonly string[], lexicon: LexiconIndex): Example[] {
+interface WeightedRow {
+  text: string;
+  label: string;
+  weight: number;
+}
+
+function featurise(rows: WeightedRow[], classes: readonly string[], lexicon: LexiconIndex): Example[] {
   const examples: Example[] = [];
+  const buffer = featureBuffer();
   for (const row of rows) {
     const label = classes.indexOf(row.label);
     if (label < 0) continue;
     const scan = scanText(row.text);
     const rules = scoreRules(scan, lexicon);
-    examples.push({ sparse: sparseFeatures(scan, lexicon, []).slice(), dense: denseFeatures(scan, rules), label, weight: row.weight, ruleRaw: rules.raw });
+    const dense = denseFeatures(scan, rules);
+    const ruleRaw = rules.raw;
+    sparseFeatures(scan, lexicon, buffer);
+    examples.push({ sparse: buffer.hashes.slice(0, buffer.count), dense, label, weight: row.weight, ruleRaw });
   }
   return examples;
 }
 
+/** Multinomial logistic regression over hashed features, AdaGrad with L2, seeded shuffles. */
 function trainSoftmax(examples: Example[], classes: readonly string[], bits: number, epochs: number, l2: number): LinearModelData {
   const classCount = classes.length;
   const mask = (1 << bits) - 1;
@@ -151,6 +162,7 @@ function trainSoftmax(examples: Example[], classes: readonly string[], bits: num
   const order = examples.map((_, index) => index);
   const rate = Number(process.env.TRAIN_RATE ?? 0.02);
   const denseRate = Number(process.env.TRAIN_DENSE_RATE ?? 0.3);
+  const logits = new Float64Array(classCount);
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let index = order.length - 1; index > 0; index--) {
       const other = Math.floor(random() * (index + 1));
@@ -158,19 +170,21 @@ function trainSoftmax(examples: Example[], classes: readonly string[], bits: num
     }
     for (const position of order) {
       const example = examples[position]!;
-      const logits = Array.from(bias);
-      for (const feature of example.sparse) {
-        const base = (feature & mask) * classCount;
-        for (let label = 0; label < classCount; label++) logits[label]! += weights[base + label]!;
+      let maximum = -Infinity;
+      for (let label = 0; label < classCount; label++) {
+        let logit = bias[label]!;
+        for (const feature of example.sparse) logit += weights[(feature & mask) * classCount + label]!;
+        for (let feature = 0; feature < denseCount; feature++) logit += dense[label]![feature]! * example.dense[feature]!;
+        logits[label] = logit;
+        if (logit > maximum) maximum = logit;
+      }
+      let sum = 0;
+      for (let label = 0; label < classCount; label++) {
+        logits[label] = Math.exp(logits[label]! - maximum);
+        sum += logits[label]!;
       }
       for (let label = 0; label < classCount; label++) {
-        for (let feature = 0; feature < denseCount; feature++) logits[label]! += dense[label]![feature]! * example.dense[feature]!;
-      }
-      const maximum = Math.max(...logits);
-      const exps = logits.map((logit) => Math.exp(logit - maximum));
-      const sum = exps.reduce((total, value) => total + value, 0);
-      for (let label = 0; label < classCount; label++) {
-        const gradient = (exps[label]! / sum - (label === example.label ? 1 : 0)) * example.weight;
+        const gradient = (logits[label]! / sum - (label === example.label ? 1 : 0)) * example.weight;
         bias[label]! -= 0.02 * gradient;
         for (const feature of example.sparse) {
           const slot = (feature & mask) * classCount + label;
@@ -203,25 +217,67 @@ function trainSoftmax(examples: Example[], classes: readonly string[], bits: num
   };
 }
 
-/** Picks the blend (model weight, neutral band) with the best macro-recall on calibration rows. */
-function calibrate(data: LinearModelData, examples: Example[], classes: readonly string[], fixedNeutral?: number): LinearModelData {
-  const model = loadLinearModel(data);
-  const probabilities = examples.map((example) => predictLinear(model, example.sparse, example.dense));
-  let best = { macroRecall: -1, model: 1, neutral: 0.2 };
-  for (const weight of [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 3]) {
-    for (const neutral of fixedNeutral === undefined ? [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8] : [fixedNeutral]) {
-      const hits = classes.map(() => 0);
-      const totals = classes.map(() => 0);
-      examples.forEach((example, index) => {
-        const decision = combineSentiment(probabilities[index]!, example.ruleRaw, { model: weight, neutral });
-        totals[example.label]! += 1;
-        if (classes[example.label] === decision.label) hits[example.label]! += 1;
+function macroRecall(gold: readonly number[], predicted: readonly number[], classCount: number): number {
+  const hits = new Array<number>(classCount).fill(0);
+  const totals = new Array<number>(classCount).fill(0);
+  gold.forEach((label, index) => {
+    totals[label]! += 1;
+    if (predicted[index] === label) hits[label]! += 1;
+  });
+  return hits.reduce((sum, hit, label) => sum + hit / Math.max(1, totals[label]!), 0) / classCount;
+}
+
+const LABELS = ['negative', 'neutral', 'positive'] as const;
+
+/**
+ * Chooses the three-class decision offsets by k-fold cross-validation on `tuning` (each fold
+ * trained with `always` added), for the best macro-averaged recall.
+ */
+function crossValidateOffsets(tuning: Example[], always: Example[], bits: number, folds: number): number[] {
+  const probabilities: Float64Array[] = new Array(tuning.length);
+  for (let fold = 0; fold < folds; fold++) {
+    const data = trainSoftmax([...tuning.filter((_, index) => index % folds !== fold), ...always], LABELS, bits, EPOCHS, L2);
+    const model = loadLinearModel(data);
+    tuning.forEach((example, index) => {
+      if (index % folds === fold) probabilities[index] = predictLinear(model, { hashes: example.sparse, count: example.sparse.length }, example.dense);
+    });
+  }
+  const gold = tuning.map((example) => example.label);
+  const steps = [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1];
+  let best = { macroRecall: -1, offsets: [0, 0, 0] };
+  for (const negative of steps) {
+    for (const positive of steps) {
+      const offsets = [negative, 0, positive];
+      const predicted = probabilities.map((values) => {
+        const decision = combineSentiment(values, 0, { model: 1, neutral: 0, offsets });
+        return LABELS.indexOf(decision.label);
       });
-      const macroRecall = hits.reduce((sum, hit, label) => sum + hit / Math.max(1, totals[label]!), 0) / classes.length;
-      if (macroRecall > best.macroRecall) best = { macroRecall, model: weight, neutral };
+      const score = macroRecall(gold, predicted, 3);
+      // ties go to the offsets nearest zero
+      if (score > best.macroRecall + 1e-9 || (Math.abs(score - best.macroRecall) < 1e-9 && Math.abs(negative) + Math.abs(positive) < Math.abs(best.offsets[0]!) + Math.abs(best.offsets[2]!))) {
+        best = { macroRecall: score, offsets };
+      }
     }
   }
-  console.log(`  calibration: model weight ${best.model}, neutral band ${best.neutral}, macro-recall ${best.macroRecall.toFixed(3)} on ${examples.length} rows`);
+  console.log(`  ${folds}-fold cross-validation: offsets ${best.offsets.join(', ')}, macro-recall ${best.macroRecall.toFixed(3)} on ${tuning.length} tweets`);
+  return best.offsets;
+}
+
+/** Picks the blend of a two-class model (model weight, neutral band) with the best macro-recall on three-class rows. */
+function calibrateBand(data: LinearModelData, rows: DataRow[], lexicon: LexiconIndex): LinearModelData {
+  const model = loadLinearModel(data);
+  const examples = featurise(rows.map((row) => ({ ...row, weight: 1 })), LABELS, lexicon);
+  const gold = examples.map((example) => example.label);
+  const probabilities = examples.map((example) => predictLinear(model, { hashes: example.sparse, count: example.sparse.length }, example.dense));
+  let best = { macroRecall: -1, model: 1, neutral: 0.3 };
+  for (const weight of [0.5, 1, 2, 3]) {
+    for (const neutral of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1, 1.2]) {
+      const predicted = examples.map((example, index) => LABELS.indexOf(combineSentiment(probabilities[index]!, example.ruleRaw, { model: weight, neutral }).label));
+      const score = macroRecall(gold, predicted, 3);
+      if (score > best.macroRecall) best = { macroRecall: score, model: weight, neutral };
+    }
+  }
+  console.log(`  band: model weight ${best.model}, neutral band ${best.neutral}, macro-recall ${best.macroRecall.toFixed(3)} on ${examples.length} rows`);
   return { ...data, blend: { model: best.model, neutral: best.neutral } };
 }
 
@@ -229,49 +285,30 @@ function serialise(data: LinearModelData): string {
   return JSON.stringify(data, null, 2).replace(/"(\w+)":/g, '$1:');
 }
 
-function vaderLexiconRows(): Array<{ text: string; label: string; weight: number }> {
-  const source = readFileSync(createRequire(import.meta.url).resolve('vader-sentiment/src/vader_lexicon.js'), 'utf8');
-  const rows: Array<{ text: string; label: string; weight: number }> = [];
-  for (const match of source.matchAll(/^\s*'?([a-z]+)'?:\s*(-?[\d.]+),?\s*$/gm)) {
-    const valence = Number(match[2]);
-    if (Math.abs(valence) < 1 || !/^[a-z]+$/.test(match[1]!)) continue;
-    rows.push({ text: match[1]!, label: valence > 0 ? 'positive' : 'negative', weight: 0.3 });
-  }
-  return rows;
-}
-
 function trainSentiment(): void {
   const english = buildLexicon('en');
-  const englishClasses = ['negative', 'neutral', 'positive'] as const;
-  const englishRows = [
-    ...trainRows('sentiment/en-tweeteval-val.jsonl', 'train').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'negative' ? 2 : 1 })),
-    ...trainRows('sentiment/en-vader-dev.jsonl', 'train').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'neutral' ? 1.2 : 0.8 })),
-    ...vaderLexiconRows(),
-  ];
-  const englishCalibration = [...trainRows('sentiment/en-tweeteval-val.jsonl', 'calibration'), ...trainRows('sentiment/en-vader-dev.jsonl', 'calibration')].map((row) => ({ ...row, weight: 1 }));
-  console.log(`sentiment en: ${englishRows.length} rows, ${englishCalibration.length} for calibration`);
-  const englishModel = calibrate(
-    trainSoftmax(featurise(englishRows, englishClasses, english), englishClasses, SENTIMENT_BITS, EPOCHS, L2),
-    featurise(englishCalibration, englishClasses, english),
-    englishClasses,
-  );
+  const tweetRows = trainRows('sentiment/en-tweeteval-val.jsonl').map((row) => ({ text: row.text, label: row.label, weight: row.label === 'negative' ? 2 : 1 }));
+  const vaderRows = trainRows('sentiment/en-vader-dev.jsonl').map((row) => ({ text: row.text, label: row.label, weight: 0.8 }));
+  console.log(`sentiment en: ${tweetRows.length} tweets and ${vaderRows.length} VADER snippets`);
+  const tweets = featurise(tweetRows, LABELS, english);
+  const snippets = featurise(vaderRows, LABELS, english);
+  const offsets = crossValidateOffsets(tweets, snippets, ENGLISH_BITS, 5);
+  const englishModel = trainSoftmax([...tweets, ...snippets], LABELS, ENGLISH_BITS, EPOCHS, L2);
+  englishModel.blend = { model: 1, neutral: 0.3, offsets };
 
   const turkish = buildLexicon('tr');
   const turkishClasses = ['negative', 'positive'] as const;
   const turkishRows = [
-    ...trainRows('sentiment/tr-movie-reviews-train.jsonl', 'train').map((row) => ({ text: row.text, label: row.label, weight: 1 })),
-    ...trainRows('sentiment/tr-aydin-dev.jsonl', 'train').map((row) => ({ text: row.text, label: row.label, weight: 4 })),
+    ...trainRows('sentiment/tr-movie-reviews-train.jsonl').map((row) => ({ text: row.text, label: row.label, weight: 1 })),
+    ...trainRows('sentiment/tr-aydin-dev.jsonl').map((row) => ({ text: row.text, label: row.label, weight: 4 })),
   ];
-  const turkishCalibration = [...trainRows('sentiment/tr-movie-reviews-train.jsonl', 'calibration'), ...trainRows('sentiment/tr-aydin-dev.jsonl', 'calibration')].map((row) => ({ ...row, weight: 1 }));
-  console.log(`sentiment tr: ${turkishRows.length} rows, ${turkishCalibration.length} for calibration`);
-  // Turkish training data has no neutral class, so only the model weight is calibrated.
-  const turkishModel = calibrate(
-    trainSoftmax(featurise(turkishRows, turkishClasses, turkish), turkishClasses, SENTIMENT_BITS, EPOCHS, L2),
-    featurise(turkishCalibration, turkishClasses, turkish),
-    turkishClasses,
-    0,
-  );
-  turkishModel.blend = { ...turkishModel.blend, neutral: TURKISH_NEUTRAL_BAND };
+  console.log(`sentiment tr: ${turkishRows.length} rows`);
+  let turkishModel = trainSoftmax(featurise(turkishRows, turkishClasses, turkish), turkishClasses, TURKISH_BITS, EPOCHS, L2);
+  // The Turkish training data has no neutral class: the band (two numbers) is tuned on the
+  // three-class dev tweets, which ../shared/data/README.md allows for tuning, not for weights.
+  const tuning = readRows(`${DATA_FOLDER}sentiment/tr-kulcu-dev.jsonl`);
+  if (tuning) turkishModel = calibrateBand(turkishModel, tuning, turkish);
+  else turkishModel.blend = { model: 1, neutral: 0.3 };
 
   writeFileSync(
     `${modelFolder}sentiment.ts`,

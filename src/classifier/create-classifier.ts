@@ -156,8 +156,7 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
     const rules = scoreRules(scan, pack.lexicon);
     denseFeatures(scan, rules, dense);
     const modelProbabilities = predictLinear(pack.model, sparseFeatures(scan, pack.lexicon, sparse), dense, probabilities[packLanguage]);
-    const neutralBand = resolved.neutralBand ?? pack.model.blend.neutral;
-    const { label, score, confidence } = combineSentiment(modelProbabilities, rules.raw, pack.model.blend, neutralBand);
+    const { label, score, confidence } = combineSentiment(modelProbabilities, rules.raw, pack.model.blend, resolved.neutralBand);
 
     // intents
     scores.fill(0);

@@ -452,10 +452,18 @@ export interface LinearModelData {
   blend: SentimentBlend;
 }
 
-/** `score = squash(rules) + model × (p(positive) − p(negative))`; neutral inside ±`neutral`. */
+/**
+ * How a model's probabilities become a label. `score = (squash(rules) + model × (p(positive) −
+ * p(negative))) / (1 + model)`. A model trained on three classes picks the class with the
+ * highest `log p + offsets[class]` (the offsets are chosen for macro-averaged recall by
+ * cross-validation); a two-class model, or a host-set band, says neutral while the combined
+ * evidence `squash(rules) + model × (p(positive) − p(negative))` stays inside ±`neutral`.
+ */
 export interface SentimentBlend {
   model: number;
   neutral: number;
+  /** Per-class additions to the log-probabilities (three-class models). */
+  offsets?: readonly number[];
 }
 
 /** A decoded model ready to score. */
@@ -543,13 +551,31 @@ export interface SentimentDecision {
   confidence: number;
 }
 
-/** Combines the learned probabilities with the rule sum (see {@link SentimentBlend}). */
-export function combineSentiment(probabilities: ArrayLike<number>, ruleRaw: number, blend: SentimentBlend, neutral = blend.neutral): SentimentDecision {
+/** Combines the learned probabilities with the rule sum (see {@link SentimentBlend}); `neutral` overrides the decision with a band. */
+export function combineSentiment(probabilities: ArrayLike<number>, ruleRaw: number, blend: SentimentBlend, neutral?: number): SentimentDecision {
   const positive = probabilities[probabilities.length - 1]!;
   const negative = probabilities[0]!;
   const combined = squash(ruleRaw) + blend.model * (positive - negative);
   const score = Math.max(-1, Math.min(1, combined / (1 + blend.model)));
+  const offsets = blend.offsets;
+  if (neutral === undefined && offsets && probabilities.length === 3) {
+    let best = 0;
+    let bestValue = -Infinity;
+    let total = 0;
+    for (let label = 0; label < 3; label++) {
+      const weighted = probabilities[label]! * Math.exp(offsets[label]!);
+      total += weighted;
+      if (weighted > bestValue) {
+        bestValue = weighted;
+        best = label;
+      }
+    }
+    return { label: SENTIMENT_ORDER[best]!, score, confidence: Math.min(0.99, bestValue / total) };
+  }
+  const band = neutral ?? blend.neutral;
   const magnitude = Math.abs(combined);
-  if (magnitude < neutral) return { label: 'neutral', score, confidence: 1 - (0.5 * magnitude) / Math.max(neutral, 1e-6) };
-  return { label: combined > 0 ? 'positive' : 'negative', score, confidence: Math.min(0.99, 0.5 + (magnitude - neutral) / 2) };
+  if (magnitude < band) return { label: 'neutral', score, confidence: 1 - (0.5 * magnitude) / Math.max(band, 1e-6) };
+  return { label: combined > 0 ? 'positive' : 'negative', score, confidence: Math.min(0.99, 0.5 + (magnitude - band) / 2) };
 }
+
+const SENTIMENT_ORDER = ['negative', 'neutral', 'positive'] as const;
