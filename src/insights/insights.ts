@@ -14,6 +14,11 @@ import { createAdvocateTracker, type AdvocateChange, type AdvocateTracker, type 
 import { createCrisisDetector, type CrisisDetector, type CrisisDetectorOptions } from './crisis.js';
 import { createMentionMonitor, type MentionMonitor, type MentionMonitorOptions } from './monitor.js';
 import { createViralityWatch, type ViralityWatch, type ViralityWatchOptions } from './virality.js';
+import { createRouter, type RoutedEvent, type Router, type RouterOptions } from './routing.js';
+import { createSegmentEngine, type SegmentChange, type SegmentDefinition, type SegmentEngine, type SegmentEngineOptions } from './segments.js';
+import { createSlaTracker, type SlaChange, type SlaClock, type SlaTracker, type SlaTrackerOptions } from './sla.js';
+import type { SurveyScore } from './survey-parse.js';
+import { createSurveyManager, type SurveyChange, type SurveyManager, type SurveyManagerOptions, type SurveyRecord } from './surveys.js';
 
 /**
  * Every event the insights layer emits, named `<noun>-<action>` like the core's.
@@ -28,6 +33,20 @@ export interface InsightsEvents {
   'advocate-detected': { customer: RankedCustomer };
   /** A customer's detraction score crossed the detractor threshold (same hysteresis). */
   'detractor-detected': { customer: RankedCustomer };
+  /** A waiting conversation reached its warning time (once per clock). */
+  'sla-warning': { clock: SlaClock; at: string; remainingMs: number };
+  /** A waiting conversation passed its deadline (once per clock). */
+  'sla-breached': { clock: SlaClock; at: string; overdueMs: number };
+  /** A customer message was given a queue (and an agent) by the router. */
+  routed: RoutedEvent;
+  /** A resolved conversation's survey is due; it is being sent (or recorded as not sendable). */
+  'survey-due': { survey: SurveyRecord };
+  /** A customer's answer to a survey was read into a score. */
+  'survey-scored': { survey: SurveyRecord; score: SurveyScore };
+  /** A customer joined a segment. */
+  'segment-entered': Omit<SegmentChange, 'type'>;
+  /** A customer left a segment (a new message, a window passing, a merge ...). */
+  'segment-left': Omit<SegmentChange, 'type'>;
 }
 
 export type InsightsEventName = keyof InsightsEvents;
@@ -43,6 +62,17 @@ export interface InsightsOptions {
   advocates?: AdvocateTrackerOptions | false;
   /** Campaign and mention monitoring; add definitions here or later with `insights.monitor.define()`. @default {} (on, no definitions) */
   monitor?: MentionMonitorOptions | false;
+  /** Response SLAs. @default {} (on, 60-minute 24/7 targets) */
+  sla?: SlaTrackerOptions | false;
+  /** Routing of customer messages; off unless rules are given. Emits `routed`. */
+  routing?: RouterOptions;
+  /** Satisfaction surveys (they message customers, so off unless given). Sent through this crm. */
+  surveys?: Omit<SurveyManagerOptions, 'crm'>;
+  /**
+   * Segments; off unless definitions are given. Scores come from the advocate tracker unless
+   * `scoreOf` is set. Run `insights.segments.evaluateAll(crm.ledger)` once for existing customers.
+   */
+  segments?: SegmentEngineOptions & { definitions: SegmentDefinition[] };
   /** The clock for `advance()` without a time. @default () => new Date() */
   now?: () => Date;
   /** Where listener failures are logged. @default errors to the console */
@@ -59,6 +89,14 @@ export interface Insights {
   readonly advocates: AdvocateTracker | null;
   /** The mention monitor, unless disabled. */
   readonly monitor: MentionMonitor | null;
+  /** The SLA tracker, unless disabled. */
+  readonly sla: SlaTracker | null;
+  /** The router, when `routing` was given. */
+  readonly router: Router | null;
+  /** The survey manager, when `surveys` was given. */
+  readonly surveys: SurveyManager | null;
+  /** The segment engine, when `segments` was given. */
+  readonly segments: SegmentEngine | null;
   /** Listen to an insights event; returns the unsubscribe function. */
   on<Name extends InsightsEventName>(name: Name, listener: InsightsEventListener<Name>): () => void;
   /**
@@ -76,6 +114,16 @@ const ignore = () => {};
 /** The bus only ever logs a listener that threw. */
 const defaultLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: (message, details) => console.error(message, details ?? '') };
 
+function scoresOf(advocates: AdvocateTracker, customerId: string): { advocate: number; detractor: number } | undefined {
+  const standing = advocates.score(customerId);
+  return standing ? { advocate: standing.advocate.score, detractor: standing.detractor.score } : undefined;
+}
+
+function withoutDefinitions(options: SegmentEngineOptions & { definitions: SegmentDefinition[] }): SegmentEngineOptions {
+  const { definitions: _definitions, ...rest } = options;
+  return rest;
+}
+
 /**
  * Subscribes the insights primitives to a crm's events.
  * @throws InvalidOptionsError when a primitive's options are invalid.
@@ -91,6 +139,17 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
   const virality = options.virality === false ? null : createViralityWatch({ now, ...options.virality });
   const advocates = options.advocates === false ? null : createAdvocateTracker(options.advocates);
   const monitor = options.monitor === false ? null : createMentionMonitor(options.monitor);
+  const sla = options.sla === false ? null : createSlaTracker({ now, ...options.sla });
+  const router = options.routing ? createRouter(options.routing) : null;
+  const surveys = options.surveys ? createSurveyManager({ now, ...options.surveys, crm }) : null;
+  const segments = options.segments
+    ? createSegmentEngine(options.segments.definitions, {
+        now,
+        ...(advocates ? { scoreOf: (customerId: string) => scoresOf(advocates, customerId) } : {}),
+        ...withoutDefinitions(options.segments),
+      })
+    : null;
+  const logger = options.logger ?? defaultLogger;
 
   function announce(changes: AlertChange[]) {
     for (const change of changes) {
@@ -109,6 +168,43 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
     if (virality) announce(virality.observe(interaction, labels));
     if (advocates) announceCustomers(advocates.observe(interaction, labels));
     monitor?.observe(interaction, labels);
+    observeServiceInsights(interaction, labels);
+  }
+
+  function announceSla(changes: SlaChange[]) {
+    for (const change of changes) {
+      if (change.type === 'sla-warning') events.emit('sla-warning', { clock: change.clock, at: change.at, remainingMs: change.remainingMs });
+      else if (change.type === 'sla-breached') events.emit('sla-breached', { clock: change.clock, at: change.at, overdueMs: change.overdueMs });
+    }
+  }
+
+  function announceSegments(changes: SegmentChange[]) {
+    for (const { type, ...change } of changes) events.emit(type, change);
+  }
+
+  function announceSurveys(changes: SurveyChange[]) {
+    for (const change of changes) {
+      if (change.type === 'survey-due') events.emit('survey-due', { survey: change.survey });
+      else if (change.type === 'survey-scored') events.emit('survey-scored', { survey: change.survey, score: change.score });
+    }
+  }
+
+  function logFailure(what: string) {
+    return (error: unknown) => logger.error(`[insights] ${what} failed; the stream carried on.`, { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+  }
+
+  /** SLA clocks, segments, surveys and routing (the customer-service side). */
+  function observeServiceInsights(interaction: Interaction, labels: Classification | undefined) {
+    if (sla) announceSla(sla.observe(interaction, labels));
+    if (segments) announceSegments(segments.observe(interaction, labels));
+    if (surveys) announceSurveys(surveys.observe(interaction, labels));
+    if (router && interaction.direction === 'inbound' && interaction.state !== 'deleted') {
+      const context = segments && interaction.customerId ? { segments: segments.segmentsOf(interaction.customerId) } : {};
+      router
+        .route(interaction, labels, context)
+        .then((routed) => events.emit('routed', routed))
+        .catch(logFailure(`Routing ${interaction.id}`));
+    }
   }
 
   /** Ids fed from `interaction-received`, so the `interaction-classified` that follows is not counted twice. */
@@ -132,6 +228,14 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       // The brand's answer: not a mention, but the virality watch notes that the thread was answered.
       if (virality) announce(virality.observe(interaction));
     }),
+    crm.on('reply-sent', (event) => {
+      if (sla) announceSla(sla.observeReply(event));
+      if (segments) announceSegments(segments.observe(event.interaction));
+      if (surveys) announceSurveys(surveys.observe(event.interaction));
+    }),
+    crm.on('customer-merged', ({ merge }) => {
+      if (segments) for (const absorbed of merge.absorbedIds) announceSegments(segments.forget(absorbed));
+    }),
   ];
 
   return {
@@ -139,12 +243,19 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
     virality,
     advocates,
     monitor,
+    sla,
+    router,
+    surveys,
+    segments,
     on: (name, listener) => events.on(name, listener),
     observe,
     advance(at) {
       const time = at ?? now();
       if (crisis) announce(crisis.advance(time));
       if (virality) announce(virality.advance(time));
+      if (sla) announceSla(sla.advance(time));
+      if (segments) announceSegments(segments.advance(time));
+      if (surveys) surveys.advance(time).then(announceSurveys, logFailure('Surveys'));
     },
     close() {
       for (const unsubscribe of subscriptions.splice(0)) unsubscribe();

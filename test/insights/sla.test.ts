@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { InvalidOptionsError } from 'social-crm';
-import { createBusinessCalendar, createSlaTracker, type SlaChange } from 'social-crm/insights';
+import { describe, expect, it, vi } from 'vitest';
+import { InvalidOptionsError, channelIdentityResolver, createSocialCrm, memoryLedger } from 'social-crm';
+import { createBusinessCalendar, createInsights, createSlaTracker, type SlaChange } from 'social-crm/insights';
 import { classified, message, utc } from './_conversations.js';
 
 const MINUTE = 60_000;
@@ -171,5 +171,39 @@ describe('createSlaTracker', () => {
     const paths = (error as InvalidOptionsError).issues.map((issue) => issue.path);
     expect(paths).toEqual(expect.arrayContaining(['targets.0.firstResponseMinutes', 'businessHours.timeZone', 'businessHours.weekly.mon.0']));
     expect(() => createSlaTracker({ businessHours: { timeZone: 'UTC', weekly: {} } })).toThrow(/no opening hours/);
+  });
+});
+
+describe('SLAs, routing and segments through createInsights', () => {
+  it('announces the route, the segment, the warning, the breach and the answer from the crm stream', async () => {
+    let clock = new Date(utc('2026-01-05', '10:00'));
+    const crm = createSocialCrm({ ledger: memoryLedger(), classifier: false, identity: channelIdentityResolver(), now: () => clock, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    const insights = createInsights(crm, {
+      now: () => clock,
+      crisis: false,
+      virality: false,
+      sla: { defaultTarget: { firstResponseMinutes: 30 } },
+      routing: { rules: [{ name: 'refunds', when: { keywords: ['refund'] }, assign: { queue: 'refunds' } }], queues: { refunds: { agents: ['mert'] } } },
+      segments: { definitions: [{ id: 'waiting', within: { lastDays: 7 }, when: { noReplyYet: true } }] },
+    });
+    const log: string[] = [];
+    insights.on('routed', (event) => log.push(`routed ${event.queue} ${event.agent}`));
+    insights.on('segment-entered', (event) => log.push(`entered ${event.segmentId}`));
+    insights.on('segment-left', (event) => log.push(`left ${event.segmentId}`));
+    insights.on('sla-warning', (event) => log.push(`warning ${event.clock.conversationId}`));
+    insights.on('sla-breached', (event) => log.push(`breached ${event.clock.conversationId}`));
+    const input = { channel: 'forum', kind: 'comment' as const, createdAt: utc('2026-01-05', '10:00') };
+    await crm.ingest({ ...input, nativeId: 'q1', author: { channel: 'forum', nativeId: 'ayse' }, text: 'I want a refund' });
+    await vi.waitFor(() => expect(log).toContain('routed refunds mert'));
+    clock = new Date(utc('2026-01-05', '10:16'));
+    insights.advance();
+    clock = new Date(utc('2026-01-05', '10:31'));
+    insights.advance();
+    insights.advance();
+    await crm.ingest({ ...input, nativeId: 'a1', conversationId: 'q1', parentId: 'q1', author: { channel: 'forum', nativeId: 'brand', isBrand: true }, text: 'Refunded.', createdAt: utc('2026-01-05', '10:40') });
+    expect(log).toEqual(['entered waiting', 'routed refunds mert', 'warning forum:q1', 'breached forum:q1', 'left waiting']);
+    expect(insights.sla!.responses()).toEqual([expect.objectContaining({ conversationId: 'forum:q1', responseMs: 40 * MINUTE, breached: true })]);
+    expect(insights.router!.load()).toEqual({ mert: 1 });
+    insights.close();
   });
 });

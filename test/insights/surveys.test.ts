@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { channelIdentityResolver, createSocialCrm, memoryLedger, type SocialCrm } from 'social-crm';
 import { messengerAdapter } from 'social-crm/adapters/messenger';
-import { createSurveyManager, parseSurveyReply, summarizeSurveys, type SurveyChange, type SurveyKind, type SurveyManagerOptions, type SurveyRecord } from 'social-crm/insights';
+import { createInsights, createSurveyManager, parseSurveyReply, summarizeSurveys, type SurveyChange, type SurveyKind, type SurveyManagerOptions, type SurveyRecord } from 'social-crm/insights';
 import { createChannelTestServer } from 'social-crm/testing';
 import { classified, utc } from './_conversations.js';
 
@@ -197,6 +197,21 @@ describe('createSurveyManager through a crm and the Messenger Send API (mocked w
     // A new question a week later is a new issue, but the customer was surveyed 7 days ago.
     await customerSays('m3', 'One more question', utc('2026-01-12', '10:00'));
     expect(await surveys.resolve('messenger:t1')).toEqual([]);
+  });
+
+  it('announces survey-due and survey-scored through createInsights', async () => {
+    const { crm, customerSays, brandSays } = setup();
+    const insights = createInsights(crm, { now: () => clock, crisis: false, virality: false, sla: false, surveys: { resolveAfterHours: 1 } });
+    const log: string[] = [];
+    insights.on('survey-due', ({ survey }) => log.push(`due ${survey.conversationId} ${survey.language}`));
+    insights.on('survey-scored', ({ score }) => log.push(`scored ${score.score}`));
+    await customerSays('m1', 'Where is my order?', utc('2026-01-05', '10:00'), { language: 'en' });
+    await brandSays('messenger:m1', 'It ships today.', utc('2026-01-05', '10:10'));
+    insights.advance(utc('2026-01-05', '11:10'));
+    await vi.waitFor(() => expect(insights.surveys!.surveys({ status: 'sent' })).toHaveLength(1));
+    await customerSays('m2', '⭐⭐⭐⭐⭐', utc('2026-01-05', '11:30'));
+    expect(log).toEqual(['due messenger:t1 en', 'scored 5']);
+    insights.close();
   });
 
   it('expires unanswered surveys and resumes pending ones from toJSON()', async () => {
