@@ -1,18 +1,16 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSocialCrm, isSocialCrmError, memoryLedger, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { isSocialCrmError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { facebookAdapter, type FacebookAdapterOptions } from 'social-crm/adapters/facebook';
+import { createMetaHarness, fixtureReader, rejection, signMeta, type MetaHarness } from '../messenger/meta-harness.js';
 import { messengerAdapter } from 'social-crm/adapters/messenger';
 
 // Payloads are written from Meta's Webhooks for Pages and the Page `feed` field reference, the
 // Pages API comments guide, private replies and the Graph error-handling page: field names
 // verbatim, values invented.
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
-}
+const fixture = fixtureReader(import.meta.url);
 
 const PAGE_ID = '104711112223334';
 const APP_SECRET = 'facebook-test-app-secret-0123456789';
@@ -29,9 +27,7 @@ const options: FacebookAdapterOptions = {
   accessToken: 'page-access-token',
 };
 
-function sign(body: string, secret = APP_SECRET): Record<string, string> {
-  return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
-}
+const sign = (body: string, secret = APP_SECRET) => signMeta(body, secret);
 
 /** The Turkish comment, written `minutesAgo` before `at`. */
 function commentAt(at: Date, minutesAgo = 5): Record<string, unknown> {
@@ -55,10 +51,6 @@ function feedRoutes(server: ChannelTestServer) {
 
 function commentRoute(server: ChannelTestServer) {
   server.route('post', `${GRAPH}/:objectId/comments`, () => HttpResponse.json(fixture('comment-response'), { headers: { 'x-app-usage': '{"call_count":12,"total_time":4,"total_cputime":3}' } }));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (error: unknown) => error);
 }
 
 const server = createChannelTestServer();
@@ -106,28 +98,11 @@ describe('facebook adapter through createSocialCrm', () => {
   let ledger: InteractionLedger;
   let crm: SocialCrm;
   let warnings: Array<SocialCrmEvents['warning']>;
+  let deliver: MetaHarness['deliver'];
+  let rows: MetaHarness['rows'];
 
-  function setup(now = NOW, classify = false) {
-    ledger = memoryLedger();
-    crm = createSocialCrm({
-      ledger,
-      adapters: [facebookAdapter(options)],
-      ...(classify ? {} : { classifier: false as const }),
-      now: () => now,
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-      http: { retries: 1, maxRateLimitWaitMs: 5_000, backoffBaseMs: 5 },
-    });
-    warnings = [];
-    crm.on('warning', (warning) => warnings.push(warning));
-  }
-
-  async function deliver(body: unknown, headers?: Record<string, string>): Promise<Response> {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    return crm.handleWebhook(new Request(WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json', ...(headers ?? sign(text)) }, body: text }));
-  }
-
-  async function rows() {
-    return (await ledger.queryInteractions({ channel: 'facebook', includeDeleted: true, limit: 100 })).items;
+  function setup(now = NOW, classify = false, extra: Partial<FacebookAdapterOptions> = {}) {
+    ({ crm, ledger, warnings, deliver, rows } = createMetaHarness({ adapters: [facebookAdapter({ ...options, ...extra })], channel: 'facebook', webhookUrl: WEBHOOK_URL, appSecret: APP_SECRET, now, classify, http: { retries: 1, maxRateLimitWaitMs: 5_000, backoffBaseMs: 5 } }));
   }
 
   afterEach(() => server.reset());
@@ -261,10 +236,7 @@ describe('facebook adapter through createSocialCrm', () => {
 
   describe('feed backfill (pollFeed)', () => {
     it('pages back through the feed with its comments, then resumes with since: no gaps, no duplicates', async () => {
-      ledger = memoryLedger();
-      crm = createSocialCrm({ ledger, adapters: [facebookAdapter({ ...options, pollFeed: true, pollPageSize: 2 })], classifier: false, now: () => NOW, logger: { debug() {}, info() {}, warn() {}, error() {} } });
-      warnings = [];
-      crm.on('warning', (warning) => warnings.push(warning));
+      setup(NOW, false, { pollFeed: true, pollPageSize: 2 });
       feedRoutes(server);
       const [first] = await crm.poll();
       expect(first).toMatchObject({ pages: 2, stored: 7, duplicates: 0 });
@@ -299,11 +271,8 @@ describe('facebook adapter through createSocialCrm', () => {
   });
 
   it('shares one callback URL with the messenger adapter: each stores its part of the same deliveries', async () => {
-    ledger = memoryLedger();
     const shared = { appSecret: APP_SECRET, verifyToken: 'fb-verify-token', accessToken: 'page-access-token', pageId: PAGE_ID };
-    crm = createSocialCrm({ ledger, adapters: [facebookAdapter(shared), messengerAdapter(shared)], classifier: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
-    warnings = [];
-    crm.on('warning', (warning) => warnings.push(warning));
+    ({ crm, ledger, warnings } = createMetaHarness({ adapters: [facebookAdapter(shared), messengerAdapter(shared)], channel: 'facebook', webhookUrl: WEBHOOK_URL, appSecret: APP_SECRET }));
     /** The route a host mounts for the one Page callback URL (docs/adapters/facebook.md). */
     async function metaPageWebhook(request: Request): Promise<Response> {
       const body = request.method === 'POST' ? await request.arrayBuffer() : undefined;

@@ -1,18 +1,15 @@
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSocialCrm, isSocialCrmError, memoryLedger, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { isSocialCrmError, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { instagramAdapter, type InstagramAdapterOptions } from 'social-crm/adapters/instagram';
+import { createMetaHarness, fixtureReader, rejection, signMeta, type MetaHarness } from '../messenger/meta-harness.js';
 
 // Payloads are written from Meta's Instagram Platform pages (webhooks and their examples, the
 // Instagram webhook field reference, mentioned_comment / mentioned_media / mentions, comment
 // replies, private replies) and the Messenger Platform messaging events: field names verbatim,
 // values invented.
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
-}
+const fixture = fixtureReader(import.meta.url);
 
 const ACCOUNT_ID = '17841400000000001';
 const PAGE_ID = '104711112223334';
@@ -34,9 +31,7 @@ const options: InstagramAdapterOptions = {
   accessToken: 'page-access-token',
 };
 
-function sign(body: string, secret = APP_SECRET): Record<string, string> {
-  return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
-}
+const sign = (body: string, secret = APP_SECRET) => signMeta(body, secret);
 
 /** The Turkish DM, written `minutesAgo` before `at`. */
 function recentDm(at: Date, minutesAgo = 5): Record<string, unknown> {
@@ -58,10 +53,6 @@ function replyRoute(server: ChannelTestServer) {
 
 function sendRoute(server: ChannelTestServer) {
   server.route('post', `${GRAPH}/${PAGE_ID}/messages`, () => HttpResponse.json(fixture('send-response')));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (error: unknown) => error);
 }
 
 const server = createChannelTestServer();
@@ -117,28 +108,11 @@ describe('instagram adapter through createSocialCrm', () => {
   let ledger: InteractionLedger;
   let crm: SocialCrm;
   let warnings: Array<SocialCrmEvents['warning']>;
+  let deliver: MetaHarness['deliver'];
+  let rows: MetaHarness['rows'];
 
   function setup(now = NOW, extra: Partial<InstagramAdapterOptions> = {}, classify = false) {
-    ledger = memoryLedger();
-    crm = createSocialCrm({
-      ledger,
-      adapters: [instagramAdapter({ ...options, ...extra })],
-      ...(classify ? {} : { classifier: false as const }),
-      now: () => now,
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-      http: { retries: 1, maxRateLimitWaitMs: 5_000, backoffBaseMs: 5 },
-    });
-    warnings = [];
-    crm.on('warning', (warning) => warnings.push(warning));
-  }
-
-  async function deliver(body: unknown, headers?: Record<string, string>): Promise<Response> {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    return crm.handleWebhook(new Request(WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json', ...(headers ?? sign(text)) }, body: text }));
-  }
-
-  async function rows() {
-    return (await ledger.queryInteractions({ channel: 'instagram', includeDeleted: true, limit: 100 })).items;
+    ({ crm, ledger, warnings, deliver, rows } = createMetaHarness({ adapters: [instagramAdapter({ ...options, ...extra })], channel: 'instagram', webhookUrl: WEBHOOK_URL, appSecret: APP_SECRET, now, classify, http: { retries: 1, maxRateLimitWaitMs: 5_000, backoffBaseMs: 5 } }));
   }
 
   afterEach(() => server.reset());

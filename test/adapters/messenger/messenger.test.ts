@@ -1,17 +1,14 @@
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSocialCrm, isSocialCrmError, memoryLedger, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { createSocialCrm, isSocialCrmError, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { messengerAdapter, type MessengerAdapterOptions } from 'social-crm/adapters/messenger';
+import { createMetaHarness, fixtureReader, rejection, signMeta, type MetaHarness } from './meta-harness.js';
 
 // Payloads are written from Meta's Messenger Platform webhook reference (messages, message_echoes,
 // messaging_postbacks, message_reactions, message_edits, message_deliveries, message_reads) and the
 // Send API / Graph error-handling pages: field names verbatim, values invented.
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
-}
+const fixture = fixtureReader(import.meta.url);
 
 const PAGE_ID = '104711112223334';
 const AYSE = '6543210987654321';
@@ -30,10 +27,7 @@ const options: MessengerAdapterOptions = {
   accessToken: 'page-access-token',
 };
 
-/** Signs a body as Meta does (independently of the adapter's helpers). */
-function sign(body: string, secret = APP_SECRET): Record<string, string> {
-  return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
-}
+const sign = (body: string, secret = APP_SECRET) => signMeta(body, secret);
 
 /** The Turkish message, written `minutesAgo` before `at`, so window rules can be tested against any clock. */
 function recentMessage(at: Date, minutesAgo = 5): Record<string, unknown> {
@@ -44,10 +38,6 @@ function recentMessage(at: Date, minutesAgo = 5): Record<string, unknown> {
 
 function sendRoute(server: ChannelTestServer) {
   server.route('post', SEND_URL, () => HttpResponse.json(fixture('send-response'), { headers: { 'x-business-use-case-usage': JSON.stringify({ [PAGE_ID]: [{ type: 'messenger', call_count: 3, total_cputime: 1, total_time: 2, estimated_time_to_regain_access: 0 }] }) } }));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (error: unknown) => error);
 }
 
 const server = createChannelTestServer();
@@ -109,28 +99,11 @@ describe('messenger adapter through createSocialCrm', () => {
   let ledger: InteractionLedger;
   let crm: SocialCrm;
   let warnings: Array<SocialCrmEvents['warning']>;
+  let deliver: MetaHarness['deliver'];
+  let rows: MetaHarness['rows'];
 
-  function setup(now = NOW, classify = false) {
-    ledger = memoryLedger();
-    crm = createSocialCrm({
-      ledger,
-      adapters: [messengerAdapter(options)],
-      ...(classify ? {} : { classifier: false as const }),
-      now: () => now,
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-      http: { retries: 2, maxRateLimitWaitMs: 5_000, backoffBaseMs: 10 },
-    });
-    warnings = [];
-    crm.on('warning', (warning) => warnings.push(warning));
-  }
-
-  async function deliver(body: unknown, headers?: Record<string, string>): Promise<Response> {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    return crm.handleWebhook(new Request(WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json', ...(headers ?? sign(text)) }, body: text }));
-  }
-
-  async function rows() {
-    return (await ledger.queryInteractions({ channel: 'messenger', includeDeleted: true, limit: 100 })).items;
+  function setup(now = NOW, classify = false, extra: Partial<MessengerAdapterOptions> = {}) {
+    ({ crm, ledger, warnings, deliver, rows } = createMetaHarness({ adapters: [messengerAdapter({ ...options, ...extra })], channel: 'messenger', webhookUrl: WEBHOOK_URL, appSecret: APP_SECRET, now, classify }));
   }
 
   afterEach(() => server.reset());
@@ -222,10 +195,7 @@ describe('messenger adapter through createSocialCrm', () => {
   });
 
   it('looks up each sender once with the User Profile API when fetchProfiles is on, and stores the message when it fails', async () => {
-    ledger = memoryLedger();
-    crm = createSocialCrm({ ledger, adapters: [messengerAdapter({ ...options, fetchProfiles: true })], classifier: false, now: () => NOW, logger: { debug() {}, info() {}, warn() {}, error() {} }, http: { retries: 0 } });
-    warnings = [];
-    crm.on('warning', (warning) => warnings.push(warning));
+    setup(NOW, false, { fetchProfiles: true });
     server.route('get', `https://graph.facebook.com/v23.0/${AYSE}`, () => HttpResponse.json(fixture('user-profile')));
     server.route('get', `https://graph.facebook.com/v23.0/${JOHN}`, () => HttpResponse.json({ error: { message: '(#200) Permissions error', type: 'OAuthException', code: 200, fbtrace_id: 'Ab1' } }, { status: 403 }));
     await deliver(fixture('message-text-tr'));
