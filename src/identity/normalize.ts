@@ -76,6 +76,21 @@ export function normalizeEmail(email: string | undefined | null): NormalizedValu
  */
 export function normalizePhone(phone: string | undefined | null, defaultRegion?: string): NormalizedValue {
   const text = (phone ?? '').trim();
+  const cacheKey = `${defaultRegion ?? ''}|${text}`;
+  const cached = phoneCache.get(cacheKey);
+  if (cached) return cached;
+  const result = parsePhone(text, defaultRegion);
+  // The merger compares each candidate's phone again for every new identity; parsing dominates that
+  // cost, so results are kept in a bounded table (emptied whole when full: simple and allocation-free).
+  if (phoneCache.size >= PHONE_CACHE_SIZE) phoneCache.clear();
+  phoneCache.set(cacheKey, result);
+  return result;
+}
+
+const PHONE_CACHE_SIZE = 50_000;
+const phoneCache = new Map<string, Readonly<NormalizedValue>>();
+
+function parsePhone(text: string, defaultRegion: string | undefined): Readonly<NormalizedValue> {
   const digits = text.replace(/[^\d+]/g, '');
   if (!digits) return { value: '', valid: false };
   try {
