@@ -254,6 +254,25 @@ describe('whatsapp adapter through createSocialCrm', () => {
   });
 
   describe('webhooks', () => {
+    it('turns a stop and then a resume of marketing messages into opted-out and opted-in consent', async () => {
+      setup();
+      await deliver(fixture('user-preferences'));
+      expect(await ledger.getConsent('whatsapp:447700900123')).toMatchObject({ status: 'opted-out' });
+      await deliver(fixture('system-preference-resume'));
+      expect(await ledger.getConsent('whatsapp:447700900123')).toMatchObject({ status: 'opted-in', source: 'whatsapp:marketing_messages:system', updatedAt: '2026-01-01T17:53:20.000Z' });
+      expect((await stored('wamid.SYSPREF01')).text).toBe('User requested to resume marketing messages');
+    });
+
+    it('accepts notifications up to 3 MB and refuses larger ones with 413', async () => {
+      setup();
+      const envelope = fixture('text-en') as { entry: Array<Record<string, unknown>> };
+      envelope.entry[0]!.padding = 'x'.repeat(2 * 1024 * 1024);
+      expect((await deliver(envelope)).status).toBe(200);
+      expect(await rows()).toHaveLength(1);
+      envelope.entry[0]!.padding = 'x'.repeat(3 * 1024 * 1024);
+      expect((await deliver(envelope)).status).toBe(413);
+    });
+
     it('answers the verification handshake as text/plain and refuses a wrong token with 403', async () => {
       setup();
       const ok = await crm.handleWebhook(new Request(`${WEBHOOK_URL}?hub.mode=subscribe&hub.challenge=987654321&hub.verify_token=${VERIFY_TOKEN}`));
