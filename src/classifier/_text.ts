@@ -520,12 +520,13 @@ const EMOTICON_NEXT = new Set([...")(][dDpP/\\|*3oO@-'^"].map((character) => cha
 
 /** Cheap pre-check for {@link EMOTICON_PATTERN}: an eye followed by a mouth, or `<3`. */
 function mayHoldEmoticon(text: string): boolean {
-  for (let index = 0; index < text.length - 1; index++) {
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
     const code = text.charCodeAt(index);
     if (code === 0x3a || code === 0x3b || code === 0x3d) {
       const next = text.charCodeAt(index + 1);
-      // "://" of a URL is not a face
-      if (EMOTICON_NEXT.has(next) && !(next === 0x2f && text.charCodeAt(index + 2) === 0x2f)) return true;
+      // the "://" of a URL is not a face
+      if (EMOTICON_NEXT.has(next) && !(next === 0x2f && text.charCodeAt(index + 2) === 0x2f && ((CHAR_INFO[text.charCodeAt(index - 1)] ?? 0) & IS_WORD) !== 0)) return true;
       let before = index > 0 ? text.charCodeAt(index - 1) : 0;
       if ((before === 0x2d || before === 0x27) && index > 1) before = text.charCodeAt(index - 2);
       if (before === 0x28 || before === 0x29) return true;
@@ -534,7 +535,7 @@ function mayHoldEmoticon(text: string): boolean {
       if (next === 0x33 || (next === 0x2f && text.charCodeAt(index + 2) === 0x33)) return true;
     } else if (code === 0x78 || code === 0x58 || code === 0x38) {
       const before = index > 0 ? text.charCodeAt(index - 1) : 0x20;
-      if ((before === 0x20 || before === 0x28 || before === 0x0a || before === 0x09) && EMOTICON_NEXT.has(text.charCodeAt(index + 1))) return true;
+      if ((before === 0x20 || before === 0x28 || before === 0x0a || before === 0x09 || before === 0x0d || before === 0x0c || before === 0x0b || before === 0xa0) && EMOTICON_NEXT.has(text.charCodeAt(index + 1))) return true;
     }
   }
   return false;

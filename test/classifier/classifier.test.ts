@@ -148,7 +148,32 @@ describe('department and urgency', () => {
   });
 });
 
+describe('emoticons', () => {
+  it('reads reversed faces at the end of a text and faces with a nose', () => {
+    expect(classify('see you all tomorrow (:').sentiment.score).toBeGreaterThan(classify('see you all tomorrow').sentiment.score);
+    expect(classify('well that went great :-(').sentiment.score).toBeLessThan(classify('well that went great').sentiment.score);
+  });
+
+  it('does not take the "://" of a link for a face', () => {
+    const linked = classify('new post up at https://example.com/blog');
+    expect(linked.explanation.find((item) => item.label.startsWith('sentiment:'))!.cues.join(' ')).not.toMatch(/:\//);
+  });
+});
+
 describe('explanation and model id', () => {
+  it('quotes matched intent phrases as the customer wrote them', () => {
+    const result = classify('Please CANCEL MY subscription today');
+    const churn = result.explanation.find((item) => item.label === 'intent:churn_risk');
+    expect(churn?.cues.some((cue) => cue.includes('CANCEL MY'))).toBe(true);
+  });
+
+  it('is plain data: cloning and serialising keep every entry', () => {
+    const result = classify('Kargo hala gelmedi, rezalet! Avukatıma gidiyorum', { locale: 'tr-TR' });
+    expect(structuredClone(result)).toEqual(result);
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+    expect(result.explanation.map((item) => item.label)).toEqual(expect.arrayContaining(['language:tr', 'sentiment:negative', 'intent:escalation_threat', 'urgency']));
+  });
+
   it('names the cues behind each label', () => {
     const result = classify('The app is great but support is TERRIBLE');
     const sentiment = result.explanation.find((item) => item.label === `sentiment:${result.sentiment.label}`);
