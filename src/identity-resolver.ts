@@ -8,6 +8,7 @@
 import type { ChannelIdentity, Customer } from './interaction.js';
 import { identityKey } from './interaction.js';
 import type { InteractionLedger, IdentityRecord, MergeRecord } from './ledger.js';
+import { IDENTITY_SEEN_RESOLUTION_MS } from './ledger.js';
 
 /** What the resolver may use. */
 export interface IdentityResolverContext {
@@ -45,7 +46,8 @@ export function channelIdentityResolver(): IdentityResolver {
       const now = context.now().toISOString();
       const existing = await context.ledger.getIdentity(key);
       if (existing) {
-        await context.ledger.saveIdentity(refreshIdentity(existing, identity, now));
+        const { record, changed, stale } = refreshIdentity(existing, identity, now);
+        if (changed || stale) await context.ledger.saveIdentity(record);
         return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
       }
       const record = await registerIdentity(identity, context, { blockingKeys: [] });
@@ -86,11 +88,26 @@ export async function registerIdentity(
   return record;
 }
 
-/** @internal Keep the newest profile fields the network gave, without losing older ones. */
-export function refreshIdentity(record: IdentityRecord, identity: ChannelIdentity, now: string): IdentityRecord {
-  const merged: ChannelIdentity = { ...record.identity };
+/**
+ * @internal Keep the newest profile fields the network gave, without losing older ones.
+ * `changed` says whether any profile field differs from the stored record; `stale` whether the
+ * record is due a write anyway so that `lastSeenAt` stays within {@link IDENTITY_SEEN_RESOLUTION_MS}.
+ * `lastSeenAt` never moves backwards (deliveries arrive out of order).
+ */
+export function refreshIdentity(
+  stored: IdentityRecord,
+  identity: ChannelIdentity,
+  now: string,
+): { record: IdentityRecord; changed: boolean; stale: boolean } {
+  const merged: ChannelIdentity = { ...stored.identity };
+  let changed = false;
   for (const [field, value] of Object.entries(identity) as Array<[keyof ChannelIdentity, unknown]>) {
-    if (value !== undefined) (merged as Record<string, unknown>)[field] = value;
+    if (value === undefined) continue;
+    const before = (merged as Record<string, unknown>)[field];
+    if (before !== value && (typeof value !== 'object' || JSON.stringify(before) !== JSON.stringify(value))) changed = true;
+    (merged as Record<string, unknown>)[field] = value;
   }
-  return { ...record, identity: merged, lastSeenAt: now };
+  const elapsed = Date.parse(now) - Date.parse(stored.lastSeenAt);
+  const lastSeenAt = elapsed > 0 ? now : stored.lastSeenAt;
+  return { record: { ...stored, identity: merged, lastSeenAt }, changed, stale: elapsed >= IDENTITY_SEEN_RESOLUTION_MS };
 }

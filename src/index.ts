@@ -79,6 +79,7 @@ export type {
   Page,
   PrivacyStore,
 } from './ledger.js';
+export { IDENTITY_SEEN_RESOLUTION_MS } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
 export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';

@@ -83,8 +83,15 @@ export interface IdentityRecord {
   /** True when the link was attested by the platform or the host CRM, not inferred. */
   attested: boolean;
   firstSeenAt: string;
+  /**
+   * When the identity last wrote. The resolvers rewrite a record whose profile did not change at
+   * most once per {@link IDENTITY_SEEN_RESOLUTION_MS}, so it is exact to about a minute.
+   */
   lastSeenAt: string;
 }
+
+/** How stale `lastSeenAt` may get before an unchanged identity record is written again: one minute. */
+export const IDENTITY_SEEN_RESOLUTION_MS = 60_000;
 
 /** Who or what decided a merge. */
 export interface MergeDecision {

@@ -482,7 +482,12 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     const key = identityKey(identity);
     const existing = await context.ledger.getIdentity(key);
     if (existing) {
-      const refreshed = refreshIdentity(existing, identity, context.now().toISOString());
+      const { record: refreshed, changed, stale } = refreshIdentity(existing, identity, context.now().toISOString());
+      if (!changed) {
+        // Same profile: same blocking keys, nothing new to match on.
+        if (stale) await context.ledger.saveIdentity(refreshed);
+        return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
+      }
       refreshed.blockingKeys = blockingKeysOf(refreshed.identity, existing);
       await context.ledger.saveIdentity(refreshed);
       const gained = refreshed.blockingKeys.some((blockingKey) => !existing.blockingKeys.includes(blockingKey));

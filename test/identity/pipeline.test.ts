@@ -1,7 +1,7 @@
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityMerger } from 'social-crm/identity';
-import { createSocialCrm, memoryLedger, type ChannelIdentity, type InteractionInput } from 'social-crm';
+import { channelIdentityResolver, createSocialCrm, memoryLedger, type ChannelIdentity, type InteractionInput } from 'social-crm';
 import { xAdapter } from 'social-crm/adapters/x';
 import { createChannelTestServer } from 'social-crm/testing';
 import { ayseInstagram, ayseWhatsapp, ayseX } from './_fixtures.js';
@@ -60,5 +60,27 @@ describe('the pipeline with the merger', () => {
     expect(new URL(server.calls[0]!.url).pathname).toBe('/2/dm_conversations/with/x-9/messages');
     expect(server.calls[0]!.bodyJson).toEqual({ text: 'Merhaba Ayşe, siparişine bakıyoruz.' });
     expect(reply).toMatchObject({ channel: 'x', direction: 'outbound', customerId: fromX?.customerId, recipientId: 'x-9', parentId: '1582838223200000003' });
+  });
+
+  it.each([
+    ['the merger', () => createIdentityMerger()],
+    ['one customer per identity', () => undefined],
+  ])('keeps profile changes at once and lastSeenAt to the minute (%s)', async (_name, makeMerger) => {
+    const ledger = memoryLedger();
+    let clock = new Date('2026-11-22T10:00:00Z');
+    const merger = makeMerger();
+    const crm = createSocialCrm({ ledger, classifier: false, ...(merger ? { identity: merger } : { identity: channelIdentityResolver() }), logger: silent, now: () => clock });
+    const at = async (iso: string, nativeId: string, author: ChannelIdentity = ayseX) => {
+      clock = new Date(iso);
+      await crm.ingest({ ...message(author, nativeId), createdAt: iso });
+      return (await ledger.getIdentity('x:x-9'))!;
+    };
+    expect((await at('2026-11-22T10:00:00Z', 's1')).lastSeenAt).toBe('2026-11-22T10:00:00.000Z');
+    expect((await at('2026-11-22T10:00:30Z', 's2')).lastSeenAt).toBe('2026-11-22T10:00:00.000Z');
+    const renamed = await at('2026-11-22T10:00:40Z', 's3', { ...ayseX, displayName: 'Ayşe Y.' });
+    expect(renamed).toMatchObject({ lastSeenAt: '2026-11-22T10:00:40.000Z', identity: { displayName: 'Ayşe Y.', handle: 'ayse_yilmaz' } });
+    expect((await at('2026-11-22T10:02:00Z', 's4')).lastSeenAt).toBe('2026-11-22T10:02:00.000Z');
+    // A late delivery never moves it back.
+    expect((await at('2026-11-22T09:00:00Z', 's5')).lastSeenAt).toBe('2026-11-22T10:02:00.000Z');
   });
 });
