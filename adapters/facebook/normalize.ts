@@ -92,14 +92,14 @@ export function normalizeFeedChange(value: FeedValue, context: FeedContext): Fee
   if (!edited && !NEW_VERBS.has(value.verb)) {
     return { warning: { type: 'ignored', message: `Feed \`${value.item}\` with verb \`${value.verb}\` is not stored by the CRM.`, details: { item: value.item, verb: value.verb } } };
   }
-  if (!person) return { error: `[${context.channel}] The feed ${value.item} has no author (\`from\`).` };
   const reaction = isReaction ? (value.reaction_type ?? 'like') : undefined;
   const interaction: InteractionInput = {
     channel: context.channel,
     nativeId: place.nativeId,
     kind: place.kind,
     visibility: 'public',
-    author: person,
+    // Meta leaves out `from` for some people; the item is kept, attributed to itself alone.
+    author: person ?? { channel: context.channel, nativeId: `anonymous:${place.nativeId}` },
     conversationId: place.root,
     ...(place.parentId ? { parentId: place.parentId } : {}),
     recipientId: context.pageId,

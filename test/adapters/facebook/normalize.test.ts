@@ -41,10 +41,10 @@ describe('normalizeFeedChange', () => {
     expect(normalize({ item: 'milestone', verb: 'add' })).toMatchObject({ warning: { type: 'ignored' } });
   });
 
-  it('explains what is missing instead of guessing', () => {
+  it('explains what is missing instead of guessing, and keeps an item whose author Meta leaves out', () => {
     expect(normalize({ item: 'comment', verb: 'add' })).toEqual({ error: '[facebook] The feed change is a comment without `comment_id`.' });
     expect(normalizeFeedChange(feedValueSchema.parse({ item: 'reaction', verb: 'add', post_id: '1_2' }), context)).toEqual({ error: '[facebook] The feed change is a reaction without `from`.' });
-    expect(normalizeFeedChange(feedValueSchema.parse({ item: 'status', verb: 'add', post_id: '1_2' }), context)).toEqual({ error: '[facebook] The feed status has no author (`from`).' });
+    expect(normalizeFeedChange(feedValueSchema.parse({ item: 'status', verb: 'add', post_id: '1_2' }), context)).toMatchObject({ event: { interaction: { author: { channel: 'facebook', nativeId: 'anonymous:1_2' } } } });
     expect(normalizeFeedChange(feedValueSchema.parse({ item: 'status', verb: 'add' }), context)).toEqual({ error: '[facebook] The feed change is a post without `post_id`.' });
   });
 });
