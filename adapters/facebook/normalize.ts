@@ -24,16 +24,20 @@ const DELETE_VERBS = new Set(['remove', 'delete', 'hide']);
 /** One feed change turned canonical: an event, or a warning when the CRM does not store it. */
 export type FeedOutcome = { event: ChannelEvent } | { warning: AdapterWarning };
 
-function author(value: FeedValue, context: FeedContext): ChannelIdentityInput | undefined {
-  const id = value.from?.id ?? (value.sender_id !== undefined ? String(value.sender_id) : undefined);
-  if (!id) return undefined;
-  const name = value.from?.name ?? value.sender_name;
-  return {
-    channel: context.channel,
-    nativeId: id,
-    ...(name ? { displayName: name } : {}),
-    ...(id === context.pageId ? { isBrand: true } : {}),
-  };
+/** Who wrote a feed item: `from` (older payloads: `sender_id`/`sender_name`), or nobody when Meta leaves it out. */
+function personOf(value: FeedValue): { id: string; name?: string } | undefined {
+  if (value.from) return value.from;
+  if (value.sender_id === undefined) return undefined;
+  return { id: String(value.sender_id), ...(value.sender_name ? { name: value.sender_name } : {}) };
+}
+
+/**
+ * The identity of a feed item's author; the Page itself is the brand. Meta leaves the author out
+ * for some people: the item is then kept, attributed to itself alone (`anonymous:<item id>`).
+ */
+export function feedIdentity(channel: string, pageId: string, person: { id: string; name?: string | undefined } | undefined, itemId: string): ChannelIdentityInput {
+  if (!person) return { channel, nativeId: `anonymous:${itemId}` };
+  return { channel, nativeId: person.id, ...(person.name ? { displayName: person.name } : {}), ...(person.id === pageId ? { isBrand: true } : {}) };
 }
 
 function attachmentsOf(value: FeedValue): Attachment[] {
@@ -81,8 +85,8 @@ export function normalizeFeedChange(value: FeedValue, context: FeedContext): Fee
   if (!isReaction && !POST_ITEMS.has(value.item) && value.item !== 'comment') {
     return { warning: { type: 'ignored', message: `Feed item \`${value.item}\` (${value.verb}) is not stored by the CRM.`, details: { item: value.item, verb: value.verb } } };
   }
-  const person = author(value, context);
-  const place = placement(value, person?.nativeId);
+  const person = personOf(value);
+  const place = placement(value, person?.id);
   if (typeof place === 'string') return { error: `[${context.channel}] The feed change is ${place}.` };
   const createdAt = metaTime(value.created_time, context.now);
   if (DELETE_VERBS.has(value.verb)) {
@@ -98,8 +102,7 @@ export function normalizeFeedChange(value: FeedValue, context: FeedContext): Fee
     nativeId: place.nativeId,
     kind: place.kind,
     visibility: 'public',
-    // Meta leaves out `from` for some people; the item is kept, attributed to itself alone.
-    author: person ?? { channel: context.channel, nativeId: `anonymous:${place.nativeId}` },
+    author: feedIdentity(context.channel, context.pageId, person, place.nativeId),
     conversationId: place.root,
     ...(place.parentId ? { parentId: place.parentId } : {}),
     recipientId: context.pageId,

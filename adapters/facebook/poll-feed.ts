@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { InvalidPayloadError, type Attachment, type ChannelIdentityInput, type InteractionInput } from 'social-crm';
+import { InvalidPayloadError, type Attachment, type InteractionInput } from 'social-crm';
 import type { AdapterWarning, ChannelEvent, PollRequest, PollResult, RejectedItem } from 'social-crm/adapter-kit';
 import { compactJson, metaTime } from '../_shared/meta/messaging-events.js';
 import type { GraphApi } from '../_shared/meta/meta-graph.js';
 import { describeIssues } from '../_shared/meta/meta-webhook.js';
+import { feedIdentity } from './normalize.js';
 
 /*
  * Backfill of the Page feed: `GET /{page-id}/feed` newest first, with each post's comments
@@ -87,19 +88,13 @@ function toAttachment(attachment: z.output<typeof graphAttachmentSchema>): Attac
   return attachment.url ? { type: 'link', url: attachment.url } : undefined;
 }
 
-function author(from: z.output<typeof person> | undefined, itemId: string, settings: FeedPollSettings): ChannelIdentityInput {
-  // Graph hides `from` of people who have not granted the app access in some cases.
-  if (!from) return { channel: settings.channel, nativeId: `anonymous:${itemId}` };
-  return { channel: settings.channel, nativeId: from.id, ...(from.name ? { displayName: from.name } : {}), ...(from.id === settings.pageId ? { isBrand: true } : {}) };
-}
-
 function postInteraction(post: GraphPost, settings: FeedPollSettings, now: Date): InteractionInput {
   return {
     channel: settings.channel,
     nativeId: post.id,
     kind: 'post',
     visibility: 'public',
-    author: author(post.from, post.id, settings),
+    author: feedIdentity(settings.channel, settings.pageId, post.from, post.id),
     conversationId: post.id,
     recipientId: settings.pageId,
     text: post.message ?? '',
@@ -119,7 +114,7 @@ function commentInteraction(comment: z.output<typeof graphCommentSchema>, post: 
     nativeId: comment.id,
     kind: comment.parent ? 'reply' : 'comment',
     visibility: 'public',
-    author: author(comment.from, comment.id, settings),
+    author: feedIdentity(settings.channel, settings.pageId, comment.from, comment.id),
     conversationId: post.id,
     parentId,
     recipientId: settings.pageId,
