@@ -22,6 +22,7 @@ import type { InteractionLedger } from '../ledger.js';
 import { DAY_MS, HOUR_MS, classificationOf, parseInsightOptions, timeOf } from './_shared.js';
 import { createZonedTime, isTimeZone } from './business-hours.js';
 import { scanInteractions } from './scan-ledger.js';
+import { TimeQueue } from './time-queue.js';
 
 /**
  * A time window ending now: `today`, `this-week` (from Monday), `this-month` (calendar, in the
@@ -227,13 +228,14 @@ function asList<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function usesTime(condition: SegmentCondition, inherited: Recency | undefined): boolean {
-  if ('all' in condition) return condition.all.some((child) => usesTime(child, inherited));
-  if ('any' in condition) return condition.any.some((child) => usesTime(child, inherited));
-  if ('not' in condition) return usesTime(condition.not, inherited);
-  if ('within' in condition && condition.within !== undefined) return true;
-  if ('noReplyYet' in condition) return true;
-  return inherited !== undefined && !('attribute' in condition) && !('score' in condition);
+/** The windows a condition's message conditions look through (none: it does not change as time passes). */
+function windowsOf(condition: SegmentCondition, inherited: Recency | undefined): Recency[] {
+  if ('all' in condition) return condition.all.flatMap((child) => windowsOf(child, inherited));
+  if ('any' in condition) return condition.any.flatMap((child) => windowsOf(child, inherited));
+  if ('not' in condition) return windowsOf(condition.not, inherited);
+  if ('attribute' in condition || 'score' in condition) return [];
+  const window = ('within' in condition ? condition.within : undefined) ?? inherited;
+  return window === undefined ? [] : [window];
 }
 
 function attributeAt(customer: CustomerState, path: string): unknown {
@@ -268,7 +270,12 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
   const segments = parseSegmentDefinitions(definitions);
   const settings = parseInsightOptions('segments', optionsSchema, options);
   const zone = createZonedTime(settings.timeZone);
-  const timed = segments.filter((segment) => usesTime(segment.when, segment.within));
+  const windows = segments.map((segment) => ({ segment, windows: windowsOf(segment.when, segment.within) })).filter((entry) => entry.windows.length > 0);
+  const timed = windows.map((entry) => entry.segment);
+  const rollingMs = [...new Set(windows.flatMap((entry) => entry.windows.flatMap((window) => (typeof window === 'object' ? ['lastDays' in window ? window.lastDays * DAY_MS : window.lastHours * HOUR_MS] : []))))];
+  const calendars = [...new Set(windows.flatMap((entry) => entry.windows.filter((window): window is 'today' | 'this-week' | 'this-month' => typeof window === 'string')))];
+  // When each customer's windowed memberships may next change: a message leaving a rolling window, or a calendar boundary.
+  const timers = new TimeQueue();
 
   let time = Number.NEGATIVE_INFINITY;
   let customers = new Map<string, CustomerState>();
@@ -278,6 +285,7 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
     const copy = structuredClone(settings.state);
     time = copy.time ?? Number.NEGATIVE_INFINITY;
     customers = new Map(copy.customers.map((customer) => [customer.customerId, customer]));
+    for (const customer of customers.values()) reschedule(customer, time);
     conversations = new Map(copy.conversations.map(([id, entry]) => [id, { lastBrandAt: entry.lastBrandAt ?? Number.NEGATIVE_INFINITY, customers: new Set(entry.customers) }]));
     memberships = new Map(segments.map((segment) => [segment.id, new Set(copy.memberships.find(([id]) => id === segment.id)?.[1] ?? [])]));
   }
@@ -401,11 +409,38 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
     if (messages.length > settings.maxMessagesPerCustomer) messages.splice(0, messages.length - settings.maxMessagesPerCustomer);
   }
 
+  /** The next calendar boundary after `now` (start of the next day, week or month in the zone). */
+  function nextBoundary(window: 'today' | 'this-week' | 'this-month', now: number): number {
+    const today = zone.startOfWallDay(zone.wallClockOf(now));
+    if (window === 'today') return zone.instantOf(today + DAY_MS);
+    if (window === 'this-week') return zone.instantOf(today + (7 - ((new Date(today).getUTCDay() + 6) % 7)) * DAY_MS);
+    const date = new Date(today);
+    return zone.instantOf(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1));
+  }
+
+  function reschedule(customer: CustomerState, now: number) {
+    if (timed.length === 0 || !Number.isFinite(now)) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const window of calendars) next = Math.min(next, nextBoundary(window, now));
+    for (const duration of rollingMs) {
+      // Messages are in time order: the first still inside the window is the next to leave it.
+      const leaving = customer.messages.find((message) => message.at + duration >= now);
+      if (leaving) next = Math.min(next, leaving.at + duration + 1);
+    }
+    timers.schedule(customer.customerId, next);
+  }
+
   function moveTo(at: number): SegmentChange[] {
     if (at <= time) return [];
     time = at;
     if (timed.length === 0) return [];
-    return [...customers.values()].flatMap((customer) => evaluate(customer, at, 'time', timed));
+    return timers.takeDue(at).flatMap((customerId) => {
+      const customer = customers.get(customerId);
+      if (!customer) return [];
+      const changes = evaluate(customer, at, 'time', timed);
+      reschedule(customer, at);
+      return changes;
+    });
   }
 
   function applyCustomer(state: CustomerState, customer: Customer) {
@@ -431,6 +466,7 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
       if (!interaction.customerId || interaction.state === 'deleted' || interaction.kind === 'reaction') return changes;
       const customer = customerState(interaction.customerId);
       addMessage(customer, factOf(interaction, classificationOf(interaction, classification)));
+      reschedule(customer, time);
       conversation(interaction.conversationId).customers.add(customer.customerId);
       return changes.concat(evaluate(customer, time, 'interaction'));
     },
@@ -491,6 +527,8 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
         }
       }
       customers = rebuilt;
+      timers.clear();
+      for (const customer of customers.values()) reschedule(customer, now);
       conversations = rebuiltConversations;
       time = Math.max(time, now);
       for (const customer of customers.values()) changes.push(...evaluate(customer, now, 'evaluation'));
@@ -518,6 +556,7 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
 
     forget(customerId) {
       customers.delete(customerId);
+      timers.unschedule(customerId);
       const at = new Date(Number.isFinite(time) ? time : settings.now().getTime()).toISOString();
       const changes: SegmentChange[] = [];
       for (const [segmentId, members] of memberships) {

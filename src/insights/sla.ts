@@ -13,6 +13,7 @@ import { InvalidOptionsError } from '../errors.js';
 import { DEPARTMENTS, type Classification, type Department, type Interaction } from '../interaction.js';
 import { classificationOf, parseInsightOptions, timeOf } from './_shared.js';
 import { businessHoursSchema, createBusinessCalendar, type BusinessHoursOptions } from './business-hours.js';
+import { TimeQueue } from './time-queue.js';
 
 /** Which conversations a target applies to. Every given field must match. */
 export interface SlaTargetMatch {
@@ -271,12 +272,17 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
   const clocks = new Map<string, SlaClock>();
   const answered = new Set<string>();
   let responses: SlaResponse[] = [];
+  // Each clock's next warning or deadline, so moving time touches only the clocks that are due.
+  const timers = new TimeQueue();
   if (settings.state !== undefined) {
     const parsed = snapshotSchema.safeParse(settings.state);
     if (!parsed.success) throw new InvalidOptionsError('[insights/sla] `state` must be a snapshot made by toJSON() (version 1).');
     const copy = structuredClone(settings.state as SlaTrackerState);
     time = copy.time ?? Number.NEGATIVE_INFINITY;
-    for (const clock of copy.clocks) clocks.set(clock.conversationId, clock);
+    for (const clock of copy.clocks) {
+      clocks.set(clock.conversationId, clock);
+      timers.schedule(clock.conversationId, nextEventAt(clock));
+    }
     for (const id of copy.answeredConversations) answered.add(id);
     responses = copy.responses;
   }
@@ -318,8 +324,18 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
     if (answered.size > settings.maxConversations) answered.delete(answered.values().next().value as string);
   }
 
-  /** Fires the clock's warning or breach when `at` has reached it. */
+  function nextEventAt(clock: SlaClock): number {
+    return !clock.warnedAt ? Date.parse(clock.warnAt) : !clock.breachedAt ? Date.parse(clock.dueAt) : Number.POSITIVE_INFINITY;
+  }
+
+  /** Fires the clock's warning or breach when `at` has reached it, and schedules the next one. */
   function check(clock: SlaClock, at: number): SlaChange[] {
+    const changes = fire(clock, at);
+    timers.schedule(clock.conversationId, nextEventAt(clock));
+    return changes;
+  }
+
+  function fire(clock: SlaClock, at: number): SlaChange[] {
     const due = Date.parse(clock.dueAt);
     if (!clock.breachedAt && at >= due) {
       clock.breachedAt = isoOf(at);
@@ -337,7 +353,10 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
   function moveTo(at: number): SlaChange[] {
     if (at <= time) return [];
     time = at;
-    return [...clocks.values()].flatMap((clock) => check(clock, at));
+    return timers.takeDue(at).flatMap((conversationId) => {
+      const clock = clocks.get(conversationId);
+      return clock ? check(clock, at) : [];
+    });
   }
 
   function stop(conversationId: string, reply: Interaction): SlaChange[] {
@@ -348,6 +367,7 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
       return [];
     }
     clocks.delete(conversationId);
+    timers.unschedule(conversationId);
     remember(conversationId);
     const response: SlaResponse = {
       conversationId,
@@ -388,7 +408,10 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
           existing.urgency = urgency;
           existing.priority = priorityOf(urgency);
           if (labels) existing.department = labels.department.department;
-          if (!existing.breachedAt) schedule(existing);
+          if (!existing.breachedAt) {
+            schedule(existing);
+            return changes.concat(check(existing, time));
+          }
         }
         return changes;
       }

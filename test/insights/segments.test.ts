@@ -85,6 +85,15 @@ describe('createSegmentEngine: incremental', () => {
     expect(brief(engine.forget('c1'))).toEqual(['-detractors/c1:customer']);
   });
 
+  it('begins a membership when a calendar window turns over ("wrote last week, quiet today")', () => {
+    const engine = createSegmentEngine([{ id: 'quiet-today', when: { all: [{ messages: { min: 1 }, within: { lastDays: 14 } }, { not: { messages: { min: 1 }, within: 'today' } }] } }]);
+    expect(engine.observe(message({ id: 'm', at: utc('2026-01-05', '10:00'), customerId: 'c1' }))).toEqual([]);
+    expect(engine.advance(utc('2026-01-05', '23:59'))).toEqual([]);
+    expect(brief(engine.advance(utc('2026-01-06', '00:00')))).toEqual(['+quiet-today/c1:time']);
+    // Fourteen days after the message it no longer counts as "wrote recently".
+    expect(brief(engine.advance(utc('2026-01-19', '10:01')))).toEqual(['-quiet-today/c1:time']);
+  });
+
   it('resumes memberships and their expiry from toJSON()', () => {
     const first = createSegmentEngine([purchaseNoReply]);
     first.observe(message({ id: 'q', at: utc('2026-01-05', '10:00'), customerId: 'c1', labels: classified({ intents: ['purchase_intent'] }) }));
