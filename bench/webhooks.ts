@@ -12,7 +12,7 @@ import { channelIdentityResolver, createSocialCrm, memoryLedger, type Classifier
 import { hmac, toHex } from 'social-crm/adapter-kit';
 import { whatsappAdapter } from 'social-crm/adapters/whatsapp';
 import { xAdapter } from 'social-crm/adapters/x';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { writeBenchmarkSection } from './_report.js';
 
 const APP_SECRET = 'bench-meta-app-secret';
@@ -203,9 +203,9 @@ default classifier and the default identity merger, as \`createSocialCrm()\` set
 
 Each WhatsApp delivery is verified (HMAC-SHA256 over the raw body), parsed, normalised per message
 type (text, captioned image, location, list reply) and stored one interaction at a time; customers
-repeat across deliveries (5,000 distinct numbers). Most of the time goes to the identity merger
-(candidate look-ups by name and phone against a growing ledger). Peak RSS ${peakRssMB} MB; load average
-during the run ${loadavg()[0]!.toFixed(1)} (other jobs shared the machine, so treat the figures as a floor).`,
+repeat across deliveries (5,000 distinct numbers). Peak RSS ${peakRssMB} MB. Load average during the
+run ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores: other jobs shared the machine, so treat the figures as a floor and
+differences between rows of less than about a third as noise.`,
   );
   console.log(JSON.stringify({ whatsappInteractionsPerSecond: whatsapp, xInteractionsPerSecond: x }));
 }
