@@ -89,8 +89,14 @@ export function excerpt(text: string, max = 140): string {
 
 /** Case- and diacritic-folded text for matching (`İSTANBUL`, `ıstanbul`, `Istanbul` → `istanbul`). */
 export function foldForMatch(text: string): string {
-  return foldToAscii(text);
+  // Several primitives fold the same interaction's text in a row: remember the last one.
+  if (text !== lastFolded.text) {
+    lastFolded.text = text;
+    lastFolded.folded = foldToAscii(text);
+  }
+  return lastFolded.folded;
 }
+const lastFolded = { text: '', folded: '' };
 
 /** Keeps the `size` items with the highest `score`, best first. */
 export function keepTop<T>(list: T[], item: T, score: (value: T) => number, size: number): void {

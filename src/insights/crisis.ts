@@ -315,10 +315,8 @@ export function createCrisisDetector(input: CrisisDetectorOptions = {}): CrisisD
     return state;
   }
 
-  function add(tally: Tally, interaction: Interaction, weight: number) {
-    tally.mentions++;
-    tally.weight += weight;
-    const post: EvidencePost = {
+  function evidencePost(interaction: Interaction, weight: number): EvidencePost {
+    return {
       id: interaction.id,
       text: excerpt(interaction.text),
       reach: round(weight),
@@ -327,11 +325,16 @@ export function createCrisisDetector(input: CrisisDetectorOptions = {}): CrisisD
       createdAt: interaction.createdAt,
       ...(interaction.url ? { url: interaction.url } : {}),
     };
+  }
+
+  function add(tally: Tally, post: EvidencePost, weight: number, followers: number) {
+    tally.mentions++;
+    tally.weight += weight;
     keepTop(tally.posts, post, (value) => value.reach, options.topPosts);
     const author = (tally.authors[post.authorKey] ??= { key: post.authorKey, name: post.author, followers: 0, posts: 0, reach: 0 });
     author.posts++;
     author.reach += weight;
-    author.followers = Math.max(author.followers, interaction.author.followerCount ?? 0);
+    author.followers = Math.max(author.followers, followers);
   }
 
   function observe(interaction: Interaction, classification?: Classification): AlertChange[] {
@@ -346,13 +349,15 @@ export function createCrisisDetector(input: CrisisDetectorOptions = {}): CrisisD
       return changes;
     }
     const weight = reachWeight(interaction, options.reach);
+    const post = evidencePost(interaction, weight);
+    const followers = interaction.author.followerCount ?? 0;
     for (const key of keysOf(interaction, classification)) {
       const state = stateFor(key, bucket);
       // Late arrivals (older than the open bucket) count in the open bucket.
       roll(state, bucket, changes);
-      add(state.open, interaction, weight);
+      add(state.open, post, weight, followers);
       if (state.active) {
-        add(state.active.tally, interaction, weight);
+        add(state.active.tally, post, weight, followers);
         continue;
       }
       if (state.closed < options.warmUpBuckets || state.bucket < state.quietUntil || state.open.mentions < options.minVolume) continue;

@@ -89,6 +89,7 @@ export interface MentionMonitorOptions {
 }
 
 type StoredBucket = Omit<MentionBucket, 'start' | 'authors'> & { index: number; authors: string[] };
+type LiveBucket = Omit<StoredBucket, 'authors'> & { authors: Set<string> };
 /** A serialisable snapshot of a {@link MentionMonitor}. */
 export type MentionMonitorState = { version: 1; bucketMinutes: number; series: Record<string, StoredBucket[]> };
 
@@ -124,7 +125,7 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
   const options = parseInsightOptions('monitor', optionsSchema, input);
   const bucketMs = options.bucketMinutes * 60_000;
   const compiled = new Map<string, Compiled>();
-  const series = new Map<string, Map<number, StoredBucket>>();
+  const series = new Map<string, Map<number, LiveBucket>>();
   const newest = new Map<string, number>();
 
   function define(definition: MentionDefinition) {
@@ -149,7 +150,7 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
       throw new InvalidOptionsError('[insights/monitor] `state` is not a snapshot of a mention monitor with the same bucketMinutes (version 1).');
     }
     for (const [id, buckets] of Object.entries(state.series)) {
-      series.set(id, new Map(buckets.map((bucket) => [bucket.index, structuredClone(bucket)])));
+      series.set(id, new Map(buckets.map((bucket) => [bucket.index, { ...bucket, authors: new Set(bucket.authors) }])));
       if (buckets.length) newest.set(id, Math.max(...buckets.map((bucket) => bucket.index)));
     }
   }
@@ -158,7 +159,7 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
     const buckets = series.get(id)!;
     let bucket = buckets.get(index);
     if (!bucket) {
-      bucket = { index, mentions: 0, positive: 0, neutral: 0, negative: 0, unclassified: 0, reach: 0, engagement: 0, authors: [] };
+      bucket = { index, mentions: 0, positive: 0, neutral: 0, negative: 0, unclassified: 0, reach: 0, engagement: 0, authors: new Set() };
       buckets.set(index, bucket);
       const latest = Math.max(newest.get(id) ?? index, index);
       newest.set(id, latest);
@@ -170,10 +171,10 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
     bucket.reach += interaction.author.followerCount ?? 0;
     bucket.engagement += engagementOf(interaction);
     const author = authorKeyOf(interaction);
-    if (bucket.authors.length < MAX_AUTHORS_PER_BUCKET && !bucket.authors.includes(author)) bucket.authors.push(author);
+    if (bucket.authors.size < MAX_AUTHORS_PER_BUCKET) bucket.authors.add(author);
   }
 
-  function range(id: string, since?: string | Date, until?: string | Date): { buckets: StoredBucket[]; from: number; to: number } {
+  function range(id: string, since?: string | Date, until?: string | Date): { buckets: LiveBucket[]; from: number; to: number } {
     const buckets = series.get(id);
     if (!buckets) throw new InvalidOptionsError(`[insights/monitor] No definition with id \`${id}\`. Known: ${[...series.keys()].map((key) => `\`${key}\``).join(', ') || 'none'}.`);
     const from = since === undefined ? Number.NEGATIVE_INFINITY : Math.floor(timeOf(since, 'since') / bucketMs);
@@ -181,7 +182,7 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
     return { buckets: [...buckets.values()].filter((bucket) => bucket.index >= from && bucket.index <= to).sort((a, b) => a.index - b.index), from, to };
   }
 
-  const publicBucket = (bucket: StoredBucket): MentionBucket => ({
+  const publicBucket = (bucket: LiveBucket): MentionBucket => ({
     start: new Date(bucket.index * bucketMs).toISOString(),
     mentions: bucket.mentions,
     positive: bucket.positive,
@@ -190,7 +191,7 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
     unclassified: bucket.unclassified,
     reach: bucket.reach,
     engagement: bucket.engagement,
-    authors: bucket.authors.length,
+    authors: bucket.authors.size,
   });
 
   return {
@@ -224,7 +225,7 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
       const byIndex = new Map(buckets.map((bucket) => [bucket.index, bucket]));
       const rows: MentionBucket[] = [];
       for (let index = first; index <= last && rows.length < 100_000; index++) {
-        rows.push(publicBucket(byIndex.get(index) ?? { index, mentions: 0, positive: 0, neutral: 0, negative: 0, unclassified: 0, reach: 0, engagement: 0, authors: [] }));
+        rows.push(publicBucket(byIndex.get(index) ?? { index, mentions: 0, positive: 0, neutral: 0, negative: 0, unclassified: 0, reach: 0, engagement: 0, authors: new Set() }));
       }
       return rows;
     },
@@ -244,7 +245,7 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
     toJSON: () => ({
       version: 1,
       bucketMinutes: options.bucketMinutes,
-      series: Object.fromEntries([...series.entries()].map(([id, buckets]) => [id, [...buckets.values()].map((bucket) => structuredClone(bucket))])),
+      series: Object.fromEntries([...series.entries()].map(([id, buckets]) => [id, [...buckets.values()].map((bucket) => ({ ...bucket, authors: [...bucket.authors] }))])),
     }),
   };
 }
