@@ -62,20 +62,63 @@ function attachmentWarnings(reply: OutboundReply): AdapterWarning[] {
     : [];
 }
 
+/** Attachment types the Send API takes as `message.attachment.type` with a hosted `payload.url`. */
+export type SendableAttachmentType = 'image' | 'video' | 'audio' | 'file';
+
 /**
- * Sends a direct message to the reply's recipient (a PSID or IGSID): `POST /{sender}/messages`
- * with `recipient.id`, `messaging_type` and `message.text`, after the window check.
+ * Sends a direct message to the reply's recipient (a PSID or IGSID) after the window check:
+ * `POST /{sender}/messages` with `recipient.id`, `messaging_type` and `message.text`, then one
+ * message per attachment (`message.attachment: { type, payload: { url, is_reusable } }`), since a
+ * Send API message carries text or one attachment. The reply's id is the first message's;
+ * attachments the network cannot take (no URL, another type) are dropped with a warning.
  */
-export async function sendDirectMessage(graph: GraphApi, senderId: string, reply: OutboundReply, now: Date, adapterId: string): Promise<SendResult> {
+export async function sendDirectMessage(
+  graph: GraphApi,
+  senderId: string,
+  reply: OutboundReply,
+  now: Date,
+  adapterId: string,
+  attachmentTypes: readonly SendableAttachmentType[] = ['image', 'video', 'audio', 'file'],
+): Promise<SendResult> {
   const messagingType = messagingTypeFor(reply, now, adapterId);
   const path = `${senderId}/messages`;
-  const body = await graph.post(path, { recipient: { id: reply.recipient.nativeId }, ...messagingType, message: { text: reply.text } });
-  const sent = readAnswer(sendApiResponseSchema, body, adapterId, graph.url(path));
+  const sendable = reply.attachments.filter((attachment): attachment is typeof attachment & { type: SendableAttachmentType; url: string } =>
+    (attachmentTypes as readonly string[]).includes(attachment.type) && typeof attachment.url === 'string' && attachment.url !== '',
+  );
+  const warnings: AdapterWarning[] = [];
+  if (sendable.length < reply.attachments.length) {
+    warnings.push({ type: 'unsupported', message: `Attachments without a hosted URL, or of a type other than ${attachmentTypes.join(', ')}, were not sent.`, details: { count: reply.attachments.length - sendable.length } });
+  }
+  const messages = [
+    ...(reply.text.trim() ? [{ text: reply.text }] : []),
+    ...sendable.map((attachment) => ({ attachment: { type: attachment.type, payload: { url: attachment.url, is_reusable: true } } })),
+  ];
+  if (!messages.length) throw new ReplyNotAllowedError('not-replyable', `[${adapterId}] The reply has neither text nor an attachment that can be sent.`);
+  const sentIds: string[] = [];
+  let recipientId: string | undefined;
+  for (const message of messages) {
+    let body: unknown;
+    try {
+      body = await graph.post(path, { recipient: { id: reply.recipient.nativeId }, ...messagingType, message });
+    } catch (error) {
+      // What was sent stays sent: once the first message went out the reply exists, so a later failure is a warning.
+      if (!sentIds.length) throw error;
+      warnings.push({ type: 'other', message: `An attachment could not be sent: ${error instanceof Error ? error.message : String(error)}`, details: { sent: sentIds.length, of: messages.length } });
+      break;
+    }
+    const sent = readAnswer(sendApiResponseSchema, body, adapterId, graph.url(path));
+    sentIds.push(sent.message_id);
+    recipientId ??= sent.recipient_id;
+  }
   return {
-    nativeId: sent.message_id,
+    nativeId: sentIds[0]!,
     createdAt: now.toISOString(),
-    channelMetadata: { ...(sent.recipient_id ? { recipientId: sent.recipient_id } : {}), messagingType: messagingType.messaging_type },
-    warnings: attachmentWarnings(reply),
+    channelMetadata: {
+      ...(recipientId ? { recipientId } : {}),
+      messagingType: messagingType.messaging_type,
+      ...(sentIds.length > 1 ? { messageIds: sentIds } : {}),
+    },
+    warnings,
   };
 }
 
