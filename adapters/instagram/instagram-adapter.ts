@@ -166,7 +166,7 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
     if ((reply.visibility ?? target.visibility) === 'private') {
       if (onComment) return sendPrivateReply(graph, sender, reply, now, id, privatelyAnswered);
       if (target.kind === 'mention') throw new ReplyNotAllowedError('not-replyable', `[${id}] A caption mention has no comment to answer privately; answer it in public.`);
-      return sendDirectMessage(graph, sender, reply, now, id);
+      return sendDirectMessage(graph, sender, reply, now, id, ['image', 'video', 'audio']);
     }
     if (target.kind === 'comment') return postPublicComment(graph, `${target.nativeId}/replies`, reply, now, id);
     // Instagram threads one level deep: an answer to a reply goes under its top-level comment.

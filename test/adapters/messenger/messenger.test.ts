@@ -207,6 +207,29 @@ describe('messenger adapter through createSocialCrm', () => {
     expect(warnings.map((warning) => warning.warning.details)).toEqual([{ id: JOHN }]);
   });
 
+  it('sends attachments with hosted URLs as messages of their own after the text, and drops the rest with a warning', async () => {
+    setup();
+    await deliver(recentMessage(NOW));
+    let count = 0;
+    server.route('post', SEND_URL, () => HttpResponse.json({ recipient_id: AYSE, message_id: `m_part_${++count}` }));
+    const sent = await crm.reply(`messenger:${AYSE_MID}`, {
+      text: 'İade etiketiniz ve kılavuz ekte 📎',
+      attachments: [
+        { type: 'image', url: 'https://cdn.acme.example/return-label.png' },
+        { type: 'file', url: 'https://cdn.acme.example/guide.pdf', name: 'guide.pdf' },
+        { type: 'location', data: { latitude: 41.01, longitude: 28.97 } },
+      ],
+    });
+    expect(server.calls.map((call) => (call.bodyJson as { message: unknown }).message)).toEqual([
+      { text: 'İade etiketiniz ve kılavuz ekte 📎' },
+      { attachment: { type: 'image', payload: { url: 'https://cdn.acme.example/return-label.png', is_reusable: true } } },
+      { attachment: { type: 'file', payload: { url: 'https://cdn.acme.example/guide.pdf', is_reusable: true } } },
+    ]);
+    expect(server.calls.every((call) => (call.bodyJson as { messaging_type: string }).messaging_type === 'RESPONSE')).toBe(true);
+    expect(sent).toMatchObject({ nativeId: 'm_part_1', channelMetadata: { messenger: { messageIds: ['m_part_1', 'm_part_2', 'm_part_3'] } } });
+    expect(warnings.map((warning) => warning.warning)).toEqual([expect.objectContaining({ type: 'unsupported', details: { count: 1 } })]);
+  });
+
   describe('the 24-hour window', () => {
     it('refuses a free-form answer after 24 hours before any network call', async () => {
       setup();
