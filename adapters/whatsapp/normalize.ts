@@ -1,5 +1,6 @@
 import type { Attachment, ChannelIdentityInput, InteractionInput, JSONObject, JSONValue } from 'social-crm';
 import type { AdapterWarning, ChannelEvent } from 'social-crm/adapter-kit';
+import { compactJson, metaTime } from '../_shared/meta/messaging-events.js';
 import type { WhatsappContact, WhatsappError, WhatsappMedia, WhatsappMessage, WhatsappStatus, WhatsappUserPreference } from './whatsapp-schemas.js';
 
 /** What every normaliser needs to know about the delivery. */
@@ -16,22 +17,9 @@ export interface NormalizeContext {
   now: Date;
 }
 
-/** Unix seconds (string or number) → ISO-8601; the delivery time when absent or unreadable. */
-export function fromUnixSeconds(value: string | number | undefined, fallback: Date): string {
-  const seconds = typeof value === 'string' ? Number(value) : value;
-  return seconds !== undefined && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : fallback.toISOString();
-}
-
 /** One thread per customer per business phone number. */
 export function conversationKey(phoneNumberId: string, waId: string): string {
   return `${phoneNumberId}:${waId}`;
-}
-
-/** Drops `undefined` members so the result is JSON. */
-function compact(value: Record<string, JSONValue | undefined>): JSONObject {
-  const result: JSONObject = {};
-  for (const [key, member] of Object.entries(value)) if (member !== undefined) result[key] = member;
-  return result;
 }
 
 /** The customer's identity: WhatsApp id, E.164 phone and profile name. */
@@ -55,7 +43,7 @@ function mediaAttachment(key: MediaKey, media: WhatsappMedia): Attachment {
     ...(media.mime_type ? { mimeType: media.mime_type } : {}),
     ...(media.filename ? { name: media.filename } : {}),
     ...(media.caption ? { caption: media.caption } : {}),
-    data: compact({ mediaId: media.id, sha256: media.sha256, voice: media.voice, animated: media.animated }),
+    data: compactJson({ mediaId: media.id, sha256: media.sha256, voice: media.voice, animated: media.animated }),
   };
 }
 
@@ -85,7 +73,7 @@ function readContent(message: WhatsappMessage): { text: string; attachments: Att
       if (location) {
         const place = [location.name, location.address].filter(Boolean).join(', ');
         text = `📍 ${place ? `${place} ` : ''}(${location.latitude}, ${location.longitude})`;
-        attachments.push({ type: 'location', ...(location.url ? { url: location.url } : {}), data: compact({ latitude: location.latitude, longitude: location.longitude, name: location.name, address: location.address }) });
+        attachments.push({ type: 'location', ...(location.url ? { url: location.url } : {}), data: compactJson({ latitude: location.latitude, longitude: location.longitude, name: location.name, address: location.address }) });
         metadata.location = location as JSONObject;
       }
       break;
@@ -140,7 +128,7 @@ export function normalizeMessage(message: WhatsappMessage, context: NormalizeCon
   const warnings: AdapterWarning[] = [];
   const { channel } = context;
   const author = customerIdentity(channel, message.from, context.contacts.get(message.from) ?? (context.contacts.size === 1 ? [...context.contacts.values()][0] : undefined));
-  const createdAt = fromUnixSeconds(message.timestamp, context.now);
+  const createdAt = metaTime(message.timestamp, context.now);
   const isReaction = message.type === 'reaction' && message.reaction !== undefined;
   const { text, attachments, metadata } = readContent(message);
   const parentId = isReaction ? message.reaction!.message_id : message.context?.id;
@@ -168,7 +156,7 @@ export function normalizeMessage(message: WhatsappMessage, context: NormalizeCon
     attachments,
     ...(isReaction && message.reaction!.emoji ? { reaction: message.reaction!.emoji } : {}),
     channelMetadata: {
-      [channel]: compact({
+      [channel]: compactJson({
         type: message.type,
         phoneNumberId: context.phoneNumberId,
         displayPhoneNumber: context.displayPhoneNumber,
@@ -202,7 +190,7 @@ function consentEvent(channel: string, identity: ChannelIdentityInput, preferenc
 export function normalizeUserPreference(preference: WhatsappUserPreference, context: NormalizeContext): ChannelEvent | undefined {
   if (preference.category !== undefined && preference.category !== 'marketing_messages') return undefined;
   const identity = customerIdentity(context.channel, preference.wa_id, context.contacts.get(preference.wa_id));
-  return consentEvent(context.channel, identity, preference.value, 'user_preferences', fromUnixSeconds(preference.timestamp, context.now));
+  return consentEvent(context.channel, identity, preference.value, 'user_preferences', metaTime(preference.timestamp, context.now));
 }
 
 const DELIVERY_STATUSES = new Set(['sent', 'delivered', 'read', 'failed']);
@@ -217,7 +205,7 @@ export function normalizeStatus(status: WhatsappStatus, context: NormalizeContex
   if (!DELIVERY_STATUSES.has(status.status)) {
     return { events: [], warnings: [{ type: 'ignored', message: `WhatsApp status \`${status.status}\` of ${status.id} is not a delivery state; it was ignored.`, details: { id: status.id, status: status.status } }] };
   }
-  const at = fromUnixSeconds(status.timestamp, context.now);
+  const at = metaTime(status.timestamp, context.now);
   const recipient = status.recipient_id ? customerIdentity(context.channel, status.recipient_id, context.contacts.get(status.recipient_id)) : undefined;
   const error = status.errors?.[0];
   const events: ChannelEvent[] = [

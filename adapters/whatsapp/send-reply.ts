@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidPayloadError, type Attachment, type OutboundReply } from 'social-crm';
+import { ChannelApiError, InvalidPayloadError, type Attachment, type OutboundReply } from 'social-crm';
 import { parseChannelOptions, type AdapterContext, type AdapterWarning, type SendResult } from 'social-crm/adapter-kit';
 import { assertMessagingWindow, createGraphApi, describeIssues } from '../_shared/meta/index.js';
 import { whatsappSendResponseSchema } from './whatsapp-schemas.js';
@@ -111,10 +111,18 @@ export async function sendWhatsappReply(reply: OutboundReply, context: AdapterCo
     ...(quotable && !options.template && (options.quote ?? true) ? { context: { message_id: target.nativeId } } : {}),
     ...message,
   };
-  const answer = whatsappSendResponseSchema.safeParse(await graph.post(`${settings.phoneNumberId}/messages`, body));
+  const path = `${settings.phoneNumberId}/messages`;
+  const response = await graph.post(path, body);
+  const answer = whatsappSendResponseSchema.safeParse(response);
   if (!answer.success) {
     // The call went through: sending again could message the customer twice, so it is not retried.
-    throw new InvalidPayloadError(`[${settings.adapterId}] WhatsApp accepted the message but answered an unexpected body: ${describeIssues(answer.error)}`, { status: 502 });
+    throw new ChannelApiError(`WhatsApp accepted the message but its answer could not be read (${describeIssues(answer.error)}); check the conversation before sending again.`, {
+      adapterId: settings.adapterId,
+      method: 'POST',
+      url: graph.url(path),
+      isRetryable: false,
+      responseBody: JSON.stringify(response)?.slice(0, 4000),
+    });
   }
   const sent = answer.data.messages[0]!;
   const waId = answer.data.contacts?.[0]?.wa_id;

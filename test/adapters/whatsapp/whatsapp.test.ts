@@ -489,6 +489,17 @@ describe('whatsapp adapter through createSocialCrm', () => {
       expect(auth).toMatchObject({ code: 'CHANNEL_API_ERROR', isRetryable: false, platformCode: 190, subcode: 463, status: 401 });
     });
 
+    it('does not retry a send whose answer cannot be read, and says so', async () => {
+      setup();
+      await deliver(recentText('wamid.ERR03', 'Merhaba'));
+      server.route('post', GRAPH_MESSAGES, () => ({ messaging_product: 'whatsapp', contacts: [{ input: TR_CUSTOMER, wa_id: TR_CUSTOMER }], messages: [] }));
+      const error = (await rejection(crm.reply('whatsapp:wamid.ERR03', 'Merhaba'))) as ChannelApiError;
+      expect(error).toMatchObject({ code: 'CHANNEL_API_ERROR', isRetryable: false, url: GRAPH_MESSAGES });
+      expect(error.message).toMatch(/check the conversation/);
+      expect(server.calls).toHaveLength(1);
+      expect(await rows()).toHaveLength(1);
+    });
+
     it('reports throughput errors (130429 without 429) as retryable RateLimitError', async () => {
       setup();
       await deliver(recentText('wamid.ERR02', 'Merhaba'));
