@@ -25,6 +25,7 @@ const messagingOptionsSchema = z.object({
 });
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** Reads Graph's answer to a send; a call that went through but answered something else is not retried. */
 function readAnswer<Schema extends z.ZodType>(schema: Schema, body: unknown, adapterId: string, url: string): z.output<Schema> {
@@ -38,6 +39,7 @@ function readAnswer<Schema extends z.ZodType>(schema: Schema, body: unknown, ada
     responseBody: JSON.stringify(body)?.slice(0, 4000),
   });
 }
+
 /** How long after a comment Meta accepts a private reply to it. */
 export const PRIVATE_REPLY_WINDOW_DAYS = 7;
 
@@ -52,7 +54,7 @@ export function messagingTypeFor(reply: OutboundReply, now: Date, adapterId: str
     assertMessagingWindow(reply, now, 24, `A person may still answer within 7 days with \`channelOptions: { ${adapterId}: { tag: 'HUMAN_AGENT' } }\`.`);
     return { messaging_type: 'RESPONSE' };
   }
-  assertMessagingWindow(reply, now, 24 * 7, 'Even the HUMAN_AGENT tag allows only 7 days.');
+  assertMessagingWindow(reply, now, 7 * 24, 'Even the HUMAN_AGENT tag allows only 7 days.');
   return { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' };
 }
 
@@ -123,27 +125,60 @@ export async function sendDirectMessage(
 }
 
 /**
+ * The comments an adapter answered privately in the last 7 days (older ones are past the limit
+ * anyway, so memory stays bounded). Meta allows one private reply per comment.
+ */
+export interface PrivateReplyMemory {
+  has(commentId: string): boolean;
+  add(commentId: string, at: number): void;
+  delete(commentId: string): void;
+}
+
+export function createPrivateReplyMemory(): PrivateReplyMemory {
+  const answered = new Map<string, number>();
+  return {
+    has: (commentId) => answered.has(commentId),
+    add(commentId, at) {
+      answered.delete(commentId);
+      answered.set(commentId, at);
+      for (const [id, when] of answered) {
+        if (at - when <= PRIVATE_REPLY_WINDOW_DAYS * DAY) break;
+        answered.delete(id);
+      }
+    },
+    delete: (commentId) => void answered.delete(commentId),
+  };
+}
+
+/**
  * Answers a public comment privately (the message lands in the commenter's inbox): `POST
  * /{sender}/messages` with `recipient.comment_id`. Meta allows one private reply per comment,
- * within 7 days; `alreadyAnswered` is the adapter's memory of comments it answered so.
+ * within 7 days; `answered` is the adapter's memory of comments it answered so.
  * @throws ReplyNotAllowedError before any network call when the 7 days are over or the comment was answered.
  */
-export async function sendPrivateReply(graph: GraphApi, senderId: string, reply: OutboundReply, now: Date, adapterId: string, alreadyAnswered: Set<string>): Promise<SendResult> {
+export async function sendPrivateReply(graph: GraphApi, senderId: string, reply: OutboundReply, now: Date, adapterId: string, answered: PrivateReplyMemory): Promise<SendResult> {
   const comment = reply.inReplyTo;
   const age = now.getTime() - Date.parse(comment.createdAt);
-  if (!(age <= PRIVATE_REPLY_WINDOW_DAYS * 24 * HOUR)) {
+  if (!(age <= PRIVATE_REPLY_WINDOW_DAYS * DAY)) {
     throw new ReplyNotAllowedError(
       'messaging-window-closed',
       `[${adapterId}] A private reply is allowed only within ${PRIVATE_REPLY_WINDOW_DAYS} days of the comment; ${comment.id} was written at ${comment.createdAt}. Answer in public instead.`,
     );
   }
-  if (alreadyAnswered.has(comment.nativeId)) {
+  if (answered.has(comment.nativeId)) {
     throw new ReplyNotAllowedError('not-replyable', `[${adapterId}] ${comment.id} already has its private reply; Meta allows one per comment. Continue in the direct-message conversation once the customer answers.`);
   }
+  // Claimed before the call, so two concurrent replies cannot both go out; released if it fails.
+  answered.add(comment.nativeId, now.getTime());
   const path = `${senderId}/messages`;
-  const body = await graph.post(path, { recipient: { comment_id: comment.nativeId }, message: { text: reply.text } });
+  let body: unknown;
+  try {
+    body = await graph.post(path, { recipient: { comment_id: comment.nativeId }, message: { text: reply.text } });
+  } catch (error) {
+    answered.delete(comment.nativeId);
+    throw error;
+  }
   const sent = readAnswer(sendApiResponseSchema, body, adapterId, graph.url(path));
-  alreadyAnswered.add(comment.nativeId);
   return {
     nativeId: sent.message_id,
     createdAt: now.toISOString(),
