@@ -5,7 +5,7 @@ import { createGraphApi, metaRateLimitFromResponse } from '../_shared/meta/meta-
 import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { describeIssues, type MetaEntry } from '../_shared/meta/meta-webhook.js';
-import { postPublicComment, sendPrivateReply } from '../_shared/meta/send-message.js';
+import { createPrivateReplyMemory, postPublicComment, sendPrivateReply } from '../_shared/meta/send-message.js';
 import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
 import { feedValueSchema } from './facebook-schemas.js';
 import { normalizeFeedChange } from './normalize.js';
@@ -53,7 +53,7 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
   const id = settings.id;
   const graphOptions = graphOptionsOf(settings);
   /** Comments answered privately by this process (Meta allows one private reply per comment). */
-  const privatelyAnswered = new Set<string>();
+  const privatelyAnswered = createPrivateReplyMemory();
 
   function readEntry(entry: MetaEntry, now: Date): EntryOutcome {
     const outcome = emptyOutcome();

@@ -7,7 +7,7 @@ import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf 
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { describeIssues, metaChangeSchema, type MetaChange, type MetaEntry } from '../_shared/meta/meta-webhook.js';
 import { addProfiles, createProfileCache, instagramProfileApi } from '../_shared/meta/profiles.js';
-import { postPublicComment, sendDirectMessage, sendPrivateReply } from '../_shared/meta/send-message.js';
+import { createPrivateReplyMemory, postPublicComment, sendDirectMessage, sendPrivateReply } from '../_shared/meta/send-message.js';
 import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
 import { commentValueSchema, mentionLookupSchema, mentionValueSchema, type MentionValue } from './instagram-schemas.js';
 import { normalizeComment, normalizeMention, type InstagramContext } from './normalize.js';
@@ -72,7 +72,7 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
   const profiles = createProfileCache();
   const sender = settings.pageId ?? settings.accountId;
   /** Comments answered privately by this process (Meta allows one private reply per comment). */
-  const privatelyAnswered = new Set<string>();
+  const privatelyAnswered = createPrivateReplyMemory();
 
   async function lookUpMention(graph: GraphApi, value: MentionValue): Promise<unknown> {
     const fields = value.comment_id

@@ -142,6 +142,19 @@ describe('facebook adapter through createSocialCrm', () => {
     expect(server.calls).toHaveLength(2);
   });
 
+  it('lets a private reply that Meta refused be sent again', async () => {
+    setup();
+    await deliver(commentAt(NOW));
+    server.route('post', `${GRAPH}/${PAGE_ID}/messages`, ({ index }) =>
+      index === 0
+        ? HttpResponse.json({ error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, fbtrace_id: 'Fb1' } }, { status: 400 })
+        : HttpResponse.json(fixture('private-reply-response')),
+    );
+    expect(await rejection(crm.reply(`facebook:${COMMENT_ID}`, { text: 'Merhaba', visibility: 'private' }))).toMatchObject({ code: 'CHANNEL_API_ERROR', platformCode: 100, isRetryable: false });
+    expect(await crm.reply(`facebook:${COMMENT_ID}`, { text: 'Merhaba', visibility: 'private' })).toMatchObject({ kind: 'direct_message' });
+    expect(server.calls).toHaveLength(2);
+  });
+
   it('refuses a private reply after 7 days before any call', async () => {
     setup();
     await deliver(commentAt(NOW, 7 * 24 * 60 + 1));
