@@ -34,7 +34,7 @@ import { DATA_FOLDER, isCalibration, isHeldOut, readRows, seededRandom, type Dat
 
 const SEED = 20261122;
 const LANGUAGE_BITS = 16;
-const WORD_BITS = 18;
+const WORD_BITS = 16;
 const ENGLISH_BITS = 17;
 const TURKISH_BITS = 17;
 const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 6);

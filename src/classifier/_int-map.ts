@@ -1,11 +1,12 @@
 /**
  * @internal An open-addressing map from 32-bit word hashes to small non-negative integers.
- * `Map<number, …>` boxes hashes above 2^30 on every look-up; this keeps keys and values
- * in typed arrays, so a look-up in the hot path allocates nothing.
+ * `Map<number, …>` boxes hashes above 2^30 on every look-up; this keeps each key beside its
+ * value in one typed array, so a look-up in the hot path allocates nothing and touches one
+ * cache line.
  */
 export class IntMap {
-  private keys: Int32Array;
-  private values: Int32Array;
+  /** `[key, value]` pairs; value -1 marks an empty slot. */
+  private slots: Int32Array;
   private shift: number;
   /** Number of keys stored. */
   size = 0;
@@ -13,44 +14,47 @@ export class IntMap {
   constructor(expected = 8) {
     let bits = 4;
     while (1 << bits < expected * 2) bits++;
-    this.keys = new Int32Array(1 << bits);
-    this.values = new Int32Array(1 << bits).fill(-1);
+    this.slots = IntMap.empty(1 << bits);
     this.shift = 32 - bits;
+  }
+
+  private static empty(capacity: number): Int32Array {
+    const slots = new Int32Array(capacity * 2);
+    for (let slot = 1; slot < slots.length; slot += 2) slots[slot] = -1;
+    return slots;
   }
 
   /** The value stored for `key`, or -1. */
   get(key: number): number {
-    const keys = this.keys;
-    const values = this.values;
-    const mask = keys.length - 1;
+    const slots = this.slots;
+    const mask = slots.length - 2;
     key |= 0;
-    let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    let slot = (Math.imul(key, 0x9e3779b1) >>> this.shift) << 1;
     for (;;) {
-      const value = values[slot]!;
-      if (value === -1 || keys[slot] === key) return value;
-      slot = (slot + 1) & mask;
+      const value = slots[slot + 1]!;
+      if (value === -1 || slots[slot] === key) return value;
+      slot = (slot + 2) & mask;
     }
   }
 
   /** Stores `value` (≥ 0) for `key`, replacing any earlier value. */
   set(key: number, value: number): void {
-    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    if ((this.size + 1) * 4 > this.slots.length) this.grow();
     key |= 0;
-    const mask = this.keys.length - 1;
-    let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
-    while (this.values[slot] !== -1 && this.keys[slot] !== key) slot = (slot + 1) & mask;
-    if (this.values[slot] === -1) this.size++;
-    this.keys[slot] = key;
-    this.values[slot] = value;
+    const slots = this.slots;
+    const mask = slots.length - 2;
+    let slot = (Math.imul(key, 0x9e3779b1) >>> this.shift) << 1;
+    while (slots[slot + 1] !== -1 && slots[slot] !== key) slot = (slot + 2) & mask;
+    if (slots[slot + 1] === -1) this.size++;
+    slots[slot] = key;
+    slots[slot + 1] = value;
   }
 
   private grow(): void {
-    const keys = this.keys;
-    const values = this.values;
-    this.keys = new Int32Array(keys.length * 2);
-    this.values = new Int32Array(keys.length * 2).fill(-1);
+    const old = this.slots;
+    this.slots = IntMap.empty(old.length);
     this.shift--;
     this.size = 0;
-    for (let slot = 0; slot < keys.length; slot++) if (values[slot] !== -1) this.set(keys[slot]!, values[slot]!);
+    for (let slot = 0; slot < old.length; slot += 2) if (old[slot + 1] !== -1) this.set(old[slot]!, old[slot + 1]!);
   }
 }

@@ -300,6 +300,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
   let languageWords = 0;
   let knownWords = 0;
   let hashtag = false;
+  let faceMarks = 0;
   let emoji: number[] = NO_EMOJI;
 
   const length = text.length;
@@ -410,6 +411,8 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       if (elongated) tokenFlags |= TOKEN_ELONGATED;
       if (wordLetters === 0) tokenFlags |= TOKEN_NUMERIC;
       if (hashtag) tokenFlags |= TOKEN_HASHTAG;
+      // "xD", "XP", "8D": faces made of letters
+      if (wordLength <= 3 && (foldedCodes[starts[tokenCount]!] === 0x78 || foldedCodes[starts[tokenCount]!] === 0x38)) faceMarks++;
       flags[tokenCount] = tokenFlags;
       clauses[tokenCount] = clause;
       tokenCount++;
@@ -453,6 +456,8 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       continue;
     }
     hashtag = false;
+    // eyes, mouths, noses and hearts of emoticons: only then is the emoticon pattern run
+    if (code === 0x3a || code === 0x3b || code === 0x3d || code === 0x3c || code === 0x28 || code === 0x29) faceMarks++;
     if (code === 0x21) exclamations++;
     else if (code === 0x3f) questions++;
     if (code === 0x2e || code === 0x21 || code === 0x3f || code === 0x3b || code === 0x2c || code === 0x0a || code === 0x3a) {
@@ -467,7 +472,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
 
   let emoticonScore = 0;
   let emoticons: string[] = NO_EMOTICONS;
-  if (mayHoldEmoticon(text)) {
+  if (faceMarks > 0 && mayHoldEmoticon(text)) {
     EMOTICON_PATTERN.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = EMOTICON_PATTERN.exec(text)) !== null && emoticonScore < 32 && emoticonScore > -32) {
