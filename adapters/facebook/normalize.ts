@@ -18,8 +18,12 @@ const POST_ITEMS = new Set(['status', 'post', 'photo', 'video', 'share', 'link']
 const REACTION_ITEMS = new Set(['reaction', 'like']);
 const NEW_VERBS = new Set(['add']);
 const EDIT_VERBS = new Set(['edited', 'edit', 'update']);
-/** A hidden comment is gone from the Page for everyone but its author: tombstoned like a removal. */
-const DELETE_VERBS = new Set(['remove', 'delete', 'hide']);
+const DELETE_VERBS = new Set(['remove', 'delete']);
+/**
+ * The Page hid (or showed again) an item: it still exists and its author still sees it, so the
+ * CRM keeps the customer's words and reports the moderation as a warning instead of a deletion.
+ */
+const MODERATION_VERBS = new Set(['hide', 'unhide']);
 
 /** One feed change turned canonical: an event, or a warning when the CRM does not store it. */
 export type FeedOutcome = { event: ChannelEvent } | { warning: AdapterWarning };
@@ -78,7 +82,8 @@ function placement(value: FeedValue, personId: string | undefined): { nativeId: 
 /**
  * One `feed` change → a canonical event. Posts (the Page's and visitors'), comments, replies to
  * comments and reactions are stored; `verb` `add` makes a new interaction, `edited` an edit,
- * `remove`/`hide` a deletion. Anything else is a warning, so the delivery is still acknowledged.
+ * `remove` a deletion; `hide`/`unhide` keep the item and report a warning. Anything else is a
+ * warning too, so the delivery is still acknowledged.
  */
 export function normalizeFeedChange(value: FeedValue, context: FeedContext): FeedOutcome | { error: string } {
   const isReaction = REACTION_ITEMS.has(value.item);
@@ -89,6 +94,15 @@ export function normalizeFeedChange(value: FeedValue, context: FeedContext): Fee
   const place = placement(value, person?.id);
   if (typeof place === 'string') return { error: `[${context.channel}] The feed change is ${place}.` };
   const createdAt = metaTime(value.created_time, context.now);
+  if (MODERATION_VERBS.has(value.verb)) {
+    return {
+      warning: {
+        type: 'other',
+        message: `The Page ${value.verb === 'hide' ? 'hid' : 'showed again'} ${value.item} ${place.nativeId}; the CRM keeps it as it was.`,
+        details: { item: value.item, verb: value.verb, nativeId: place.nativeId },
+      },
+    };
+  }
   if (DELETE_VERBS.has(value.verb)) {
     return { event: { type: 'deletion', channel: context.channel, nativeId: place.nativeId, deletedAt: createdAt } };
   }

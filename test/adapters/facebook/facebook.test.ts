@@ -186,7 +186,7 @@ describe('facebook adapter through createSocialCrm', () => {
     expect(await rejection(crm.reply('facebook:104711112223334_998877665544222', { text: 'DM', visibility: 'private' }))).toMatchObject({ reason: 'not-replyable' });
   });
 
-  it('edits a changed reaction and drops it when removed; a hidden comment is tombstoned', async () => {
+  it('edits a changed reaction and drops it when removed; a comment the Page hid is kept', async () => {
     setup();
     await deliver(fixture('feed-batch'));
     await deliver(fixture('feed-reaction-changes'));
@@ -198,7 +198,9 @@ describe('facebook adapter through createSocialCrm', () => {
     const hidden = JSON.parse(JSON.stringify(fixture('feed-comment-remove')).replace('"remove"', '"hide"')) as unknown;
     await deliver(fixture('feed-comment-tr'));
     await deliver(hidden);
-    expect(await ledger.getInteraction(`facebook:${COMMENT_ID}`)).toMatchObject({ state: 'deleted', text: '' });
+    const kept = await ledger.getInteraction(`facebook:${COMMENT_ID}`);
+    expect(kept).toMatchObject({ state: 'active' });
+    expect(kept?.text).toMatch(/^Siparişim 4411/);
   });
 
   it('surfaces an expired token as a non-retryable ChannelApiError with the Graph code', async () => {

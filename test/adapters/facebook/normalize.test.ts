@@ -37,7 +37,9 @@ describe('normalizeFeedChange', () => {
 
   it('marks edits with edited_time and ignores verbs and items the CRM does not store', () => {
     expect(normalize({ item: 'status', verb: 'edited', message: 'v2', edited_time: 1772445700 })).toMatchObject({ event: { interaction: { state: 'edited', editedAt: '2026-03-02T10:01:40.000Z', text: 'v2' } } });
-    expect(normalize({ item: 'comment', verb: 'unhide', comment_id: '1_2' })).toMatchObject({ warning: { type: 'ignored', details: { item: 'comment', verb: 'unhide' } } });
+    expect(normalize({ item: 'comment', verb: 'block', comment_id: '1_2' })).toMatchObject({ warning: { type: 'ignored', details: { item: 'comment', verb: 'block' } } });
+    expect(normalize({ item: 'comment', verb: 'hide', comment_id: '1_2' })).toMatchObject({ warning: { type: 'other', details: { item: 'comment', verb: 'hide' } } });
+    expect(normalize({ item: 'comment', verb: 'unhide', comment_id: '1_2' })).toMatchObject({ warning: { type: 'other', details: { item: 'comment', verb: 'unhide' } } });
     expect(normalize({ item: 'milestone', verb: 'add' })).toMatchObject({ warning: { type: 'ignored' } });
   });
 
