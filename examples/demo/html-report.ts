@@ -145,6 +145,29 @@ function topicTable(report: DemoReport): string {
   return `<table id="topics"><thead><tr><th>Topic</th><th>Mentions</th><th>Sentiment</th><th>Negative</th><th>Authors</th><th>Reach</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+const duration = (ms: number | null) => (ms === null ? '–' : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
+
+function serviceSection(report: DemoReport): string {
+  const service = report.insights?.service;
+  if (!service) return '';
+  const queue = service.queue
+    .map((item) => `<tr class="${escape(item.status)}"><td>${escape(item.priority)}</td><td>${escape(item.status)}</td><td>${escape(item.channel)}</td><td>${escape(time(item.waitingSince))}</td><td>${escape(time(item.dueAt))}</td><td class="num">${item.interactionIds.length}</td><td class="num">${item.urgency.toFixed(2)}</td></tr>`)
+    .join('');
+  const figures = service.figures
+    .map((row) => `<tr><td>${escape(row.key)}</td><td class="num">${row.responses}</td><td class="num">${duration(row.firstResponse.medianMs)}</td><td class="num">${duration(row.firstResponse.p90Ms)}</td><td class="num">${row.open}</td><td class="num">${row.openBreached}</td></tr>`)
+    .join('');
+  const routed = Object.entries(service.routed)
+    .sort((a, b) => b[1] - a[1])
+    .map(([queueName, count]) => `<tr><td>${escape(queueName)}</td><td class="num">${count}</td></tr>`)
+    .join('');
+  const segments = service.segments.map((segment) => `<tr><td>${escape(segment.name)}</td><td class="num">${segment.members}</td></tr>`).join('');
+  return `<section id="sla"><h2>Conversations waiting for the brand (SLA queue, ${service.waiting} waiting; ${service.breaches} breaches announced)</h2>
+<table id="sla-queue"><thead><tr><th>Priority</th><th>Status</th><th>Channel</th><th>Waiting since (UTC)</th><th>Due (UTC)</th><th>Messages</th><th>Urgency</th></tr></thead><tbody>${queue}</tbody></table>
+<table id="sla-figures"><thead><tr><th>Channel</th><th>Answered</th><th>First response, median</th><th>p90</th><th>Open</th><th>Overdue</th></tr></thead><tbody>${figures}</tbody></table></section>
+<section id="routing"><h2>Routing and segments</h2><table id="routing-table"><thead><tr><th>Queue</th><th>Messages routed</th></tr></thead><tbody>${routed}</tbody></table>
+<table id="segments-table"><thead><tr><th>Segment</th><th>Customers</th></tr></thead><tbody>${segments}</tbody></table></section>`;
+}
+
 /** Extra sections (e.g. response SLAs, routing) as already-escaped HTML. */
 export interface HtmlSection {
   id: string;
@@ -169,6 +192,7 @@ h1{font-size:22px;margin:8px 0}h2{font-size:17px;margin:28px 0 8px;border-bottom
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{background:#f4f6f9;border-radius:8px;padding:8px 14px}.card b{display:block;font-size:20px}
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #eceef2;padding:4px 6px;text-align:left;vertical-align:top}th{font-weight:600;background:#fafbfc}.num{text-align:right;font-variant-numeric:tabular-nums}
 .alert{border-left:4px solid ${COLORS.alert};background:#fffaf0;padding:8px 12px;margin:10px 0;border-radius:4px}.alert.critical{border-color:${COLORS.negative}}.alert[data-kind=virality]{background:#f7f2fd}
+tr.breached td:nth-child(2){color:${COLORS.negative};font-weight:600}tr.warning td:nth-child(2){color:#b7791f}
 .alert .title{font-weight:600}.posts{margin:4px 0 4px 18px;padding:0}.reach{color:#666;font-size:12px}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
 blockquote{margin:6px 0;padding-left:10px;border-left:3px solid #ccc}
 </style></head>
@@ -179,6 +203,7 @@ blockquote{margin:6px 0;padding-left:10px;border-left:3px solid #ccc}
 <section id="volume"><h2>Mentions per hour by sentiment</h2><p>${legend}</p>${insights ? volumeChart(insights.volume, insights.alerts) : ''}<h2>Share of negative mentions (6-hour rolling)</h2>${insights ? sentimentChart(insights.volume) : ''}</section>
 <section id="alerts"><h2>Alerts</h2>${alertCards(insights?.alerts ?? [])}</section>
 <section id="waiting"><h2>Complaints waiting for an answer, most urgent first</h2>${queueTable(report)}</section>
+${serviceSection(report)}
 <section id="advocates"><h2>Brand advocates</h2>${rankedTable('advocates-table', report.advocates, 'advocate')}<h2>Detractors</h2>${rankedTable('detractors-table', report.detractors, 'detractor')}</section>
 <section id="mentions"><h2>Mentions by topic</h2>${topicTable(report)}</section>
 ${(options.sections ?? []).map((section) => `<section id="${escape(section.id)}"><h2>${escape(section.title)}</h2>${section.html}</section>`).join('\n')}

@@ -1,5 +1,15 @@
 import type { Customer, IdentityRecord, Interaction, InteractionLedger } from 'social-crm';
-import { rankAdvocates, type Alert, type CrisisEvidence, type MentionBucket, type MentionTotals, type RankedCustomer, type ViralityEvidence } from 'social-crm/insights';
+import {
+  rankAdvocates,
+  type Alert,
+  type CrisisEvidence,
+  type MentionBucket,
+  type MentionTotals,
+  type RankedCustomer,
+  type SlaFigures,
+  type SlaQueueItem,
+  type ViralityEvidence,
+} from 'social-crm/insights';
 import type { DemoInsights } from './insights.js';
 
 /** What the insights found while the stream played, and their figures at the end. */
@@ -13,6 +23,17 @@ export interface DemoInsightsReport {
   volume: MentionBucket[];
   /** Totals per tracked topic. */
   topics: MentionTotals[];
+  /** The customer-service side: SLA queue and figures, routing, segments. */
+  service?: {
+    /** Conversations waiting for the brand, most urgent first. */
+    queue: SlaQueueItem[];
+    waiting: number;
+    figures: SlaFigures[];
+    warnings: number;
+    breaches: number;
+    routed: Record<string, number>;
+    segments: Array<{ id: string; name: string; members: number }>;
+  };
 }
 
 /** Everything the demo prints, computed from the ledger alone. */
@@ -90,6 +111,19 @@ export async function buildDemoReport(ledger: InteractionLedger, live?: DemoInsi
       volume: monitor.series('all'),
       topics: monitor.definitions().filter((definition) => definition.id !== 'all').map((definition) => monitor.totals(definition.id)),
     };
+    const { sla, segments } = live.insights;
+    if (sla) {
+      const queue = sla.queue();
+      report.insights.service = {
+        queue: queue.slice(0, 20),
+        waiting: queue.length,
+        figures: sla.figures({ by: 'channel' }),
+        warnings: live.slaWarnings,
+        breaches: live.slaBreaches,
+        routed: live.routed,
+        segments: (segments?.definitions ?? []).map((definition) => ({ id: definition.id, name: definition.name ?? definition.id, members: segments!.members(definition.id).length })),
+      };
+    }
   }
 
   let cursor: string | undefined;
@@ -147,6 +181,7 @@ export function formatDemoReport(report: DemoReport, extra: string[] = []): stri
   for (const detractor of report.detractors.slice(0, 3)) lines.push(`  ${formatRanked(detractor)}; complaints ${detractor.counts.negative}, passed on ${detractor.counts.peerComplaints}`);
   if (report.insights) {
     lines.push(`  announced live: advocates ${report.insights.advocatesDetected.join(', ') || 'none'}; detractors ${report.insights.detractorsDetected.join(', ') || 'none'}`);
+    if (report.insights.service) formatService(lines, section, report.insights.service);
     section('Mentions by topic (Turkish and English terms)');
     for (const topic of [...report.insights.topics].sort((a, b) => b.mentions - a.mentions)) {
       lines.push(`  ${topic.name.padEnd(14)} ${String(topic.mentions).padStart(4)} mentions, ${Math.round(topic.mix.negative * 100)}% negative, ${Math.round(topic.mix.positive * 100)}% positive, ${topic.authors} authors, reach ${topic.reach}`);
@@ -180,4 +215,22 @@ function formatAlerts(lines: string[], section: (title: string) => void, insight
     }
     lines.push(`    ${resolvedAt ? `resolved at ${time(resolvedAt)} UTC` : 'still open'}`);
   }
+}
+
+const minutes = (ms: number | null) => (ms === null ? '–' : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
+
+function formatService(lines: string[], section: (title: string) => void, service: NonNullable<DemoInsightsReport['service']>) {
+  section('Response SLAs (insights.sla)');
+  lines.push(`  ${service.waiting} conversations waiting for the brand; ${service.warnings} warnings and ${service.breaches} breaches announced`);
+  for (const figures of service.figures) {
+    lines.push(`  ${figures.key.padEnd(10)} answered ${figures.responses}, first response median ${minutes(figures.firstResponse.medianMs)} (p90 ${minutes(figures.firstResponse.p90Ms)}), open ${figures.open} (${figures.openBreached} overdue)`);
+  }
+  lines.push('  Most urgent waiting:');
+  for (const item of service.queue.slice(0, 8)) {
+    lines.push(`    [${item.priority}] ${item.channel.padEnd(9)} ${item.status.padEnd(8)} waiting since ${time(item.waitingSince)} (${item.interactionIds.length} messages, urgency ${item.urgency.toFixed(2)})`);
+  }
+  section('Routing (insights.on(\'routed\'))');
+  for (const [queue, count] of Object.entries(service.routed).sort((a, b) => b[1] - a[1])) lines.push(`  ${queue.padEnd(14)} ${count}`);
+  section('Segments (insights.segments)');
+  for (const segment of service.segments) lines.push(`  ${segment.name.padEnd(40)} ${segment.members} customers`);
 }
