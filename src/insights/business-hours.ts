@@ -61,6 +61,8 @@ function minutesOf(time: string): number {
   return Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 }
 
+const QUARTER_HOUR_MS = 15 * 60_000;
+
 /** Wall-clock conversions for one IANA zone. Wall times are encoded as if they were UTC instants. */
 export interface ZonedTime {
   /** The zone's wall-clock reading of an instant. */
@@ -83,11 +85,22 @@ export function createZonedTime(timeZone: string): ZonedTime {
     minute: '2-digit',
     second: '2-digit',
   });
-  function wallClockOf(at: number): number {
-    const parts: Record<string, number> = {};
-    for (const part of formatter.formatToParts(new Date(at))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-    return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour! % 24, parts.minute!, parts.second!) + ((at % 1000) + 1000) % 1000;
+  // Zone offsets change only on quarter-hour boundaries, so one Intl reading serves a whole quarter hour.
+  const offsets = new Map<number, number>();
+  function offsetAt(at: number): number {
+    const quarter = Math.floor(at / QUARTER_HOUR_MS);
+    let offset = offsets.get(quarter);
+    if (offset === undefined) {
+      const start = quarter * QUARTER_HOUR_MS;
+      const parts: Record<string, number> = {};
+      for (const part of formatter.formatToParts(new Date(start))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+      offset = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour! % 24, parts.minute!, parts.second!) - start;
+      if (offsets.size >= 50_000) offsets.clear();
+      offsets.set(quarter, offset);
+    }
+    return offset;
   }
+  const wallClockOf = (at: number) => at + offsetAt(at);
   return {
     wallClockOf,
     instantOf(wall) {
@@ -132,11 +145,17 @@ export function createBusinessCalendar(options?: BusinessHoursOptions): Business
     (settings.weekly[day] ?? []).map((interval) => [minutesOf(interval.start), minutesOf(interval.end)] as const).sort((a, b) => a[0] - b[0]),
   );
 
+  const days = new Map<number, Array<[number, number]>>();
   /** Opening intervals of the local day that starts at wall time `dayStart`, as instants. */
   function intervalsOfDay(dayStart: number): Array<[number, number]> {
-    const date = new Date(dayStart);
-    if (holidays.has(date.toISOString().slice(0, 10))) return [];
-    return schedule[date.getUTCDay()]!.map(([start, end]) => [instantOf(dayStart + start * 60_000), instantOf(dayStart + end * 60_000)]);
+    let intervals = days.get(dayStart);
+    if (!intervals) {
+      const date = new Date(dayStart);
+      intervals = holidays.has(date.toISOString().slice(0, 10)) ? [] : schedule[date.getUTCDay()]!.map(([start, end]) => [instantOf(dayStart + start * 60_000), instantOf(dayStart + end * 60_000)]);
+      if (days.size >= 10_000) days.clear();
+      days.set(dayStart, intervals);
+    }
+    return intervals;
   }
 
   const dayStartOf = (at: number) => zone.startOfWallDay(wallClockOf(at));

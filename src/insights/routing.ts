@@ -270,11 +270,17 @@ export function createRouter(options: RouterOptions): Router {
   const positions: Record<string, number> = { ...settings.state?.positions };
   // interaction id → agent; the load of an agent is the number of items it holds.
   const assignments = new Map<string, string>(Object.entries(settings.state?.assignments ?? {}));
+  const counts = new Map<string, number>();
+  for (const agent of assignments.values()) counts.set(agent, (counts.get(agent) ?? 0) + 1);
 
-  function loads(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const agent of assignments.values()) counts.set(agent, (counts.get(agent) ?? 0) + 1);
-    return counts;
+  function unassign(interactionId: string): string | undefined {
+    const agent = assignments.get(interactionId);
+    if (agent === undefined) return undefined;
+    assignments.delete(interactionId);
+    const left = (counts.get(agent) ?? 1) - 1;
+    if (left > 0) counts.set(agent, left);
+    else counts.delete(agent);
+    return agent;
   }
 
   function explain(interaction: Interaction, classification?: Classification, context: RoutingContext = {}): RoutingExplanation {
@@ -301,7 +307,6 @@ export function createRouter(options: RouterOptions): Router {
       const labels = classificationOf(interaction, classification);
       const decision = explain(interaction, labels, context);
       const queue = settings.queues[decision.queue];
-      const counts = loads();
       const agents = (queue?.agents ?? []).map((agent) => ({ agent, openItems: counts.get(agent) ?? 0 }));
       let agent: string | undefined;
       let assignedBy: RoutedEvent['assignedBy'] = 'none';
@@ -325,8 +330,9 @@ export function createRouter(options: RouterOptions): Router {
         }
       }
       if (agent !== undefined) {
-        assignments.delete(interaction.id);
+        unassign(interaction.id);
         assignments.set(interaction.id, agent);
+        counts.set(agent, (counts.get(agent) ?? 0) + 1);
       }
       const matchedCheck = decision.checks.find((check) => check.rule === decision.rule);
       return {
@@ -343,13 +349,11 @@ export function createRouter(options: RouterOptions): Router {
     },
 
     release(interactionId) {
-      const agent = assignments.get(interactionId);
-      assignments.delete(interactionId);
-      return agent;
+      return unassign(interactionId);
     },
 
     load() {
-      return Object.fromEntries(loads());
+      return Object.fromEntries(counts);
     },
 
     toJSON() {

@@ -228,6 +228,14 @@ function asList<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/** True when a condition looks only at customer data (attributes, scores), never at messages. */
+function attributeOnly(condition: SegmentCondition): boolean {
+  if ('all' in condition) return condition.all.every(attributeOnly);
+  if ('any' in condition) return condition.any.every(attributeOnly);
+  if ('not' in condition) return attributeOnly(condition.not);
+  return 'attribute' in condition || 'score' in condition;
+}
+
 /** The windows a condition's message conditions look through (none: it does not change as time passes). */
 function windowsOf(condition: SegmentCondition, inherited: Recency | undefined): Recency[] {
   if ('all' in condition) return condition.all.flatMap((child) => windowsOf(child, inherited));
@@ -491,33 +499,49 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
       const now = evaluateOptions.now === undefined ? Math.max(time, settings.now().getTime()) : timeOf(evaluateOptions.now, 'now');
       const rebuilt = new Map<string, CustomerState>();
       const rebuiltConversations = new Map<string, { lastBrandAt: number; customers: Set<string> }>();
-      let cursor: string | undefined;
-      let seen = 0;
+      // Merged-away customers point at their survivors, so their stray messages count for the survivor.
+      const survivorOf = new Map<string, string>();
       const maxCustomers = evaluateOptions.maxCustomers ?? Number.POSITIVE_INFINITY;
+      let cursor: string | undefined;
       do {
-        const page = await ledger.listCustomers({ limit: 500, ...(cursor ? { cursor } : {}) });
+        const page = await ledger.listCustomers({ limit: 500, includeMerged: true, ...(cursor ? { cursor } : {}) });
         for (const customer of page.items) {
-          if (seen++ >= maxCustomers) break;
+          if (customer.mergedInto) {
+            survivorOf.set(customer.id, customer.mergedInto);
+            continue;
+          }
+          if (rebuilt.size >= maxCustomers) continue;
           const state: CustomerState = { customerId: customer.id, attributes: {}, scores: customers.get(customer.id)?.scores ?? {}, messages: [] };
           applyCustomer(state, customer);
-          for await (const interaction of scanInteractions(ledger, { customerId: customer.id, order: 'desc', until: new Date(now + 1).toISOString() }, settings.maxMessagesPerCustomer * 2)) {
-            if (interaction.direction === 'outbound' || interaction.kind === 'reaction') continue;
-            if (state.messages.length >= settings.maxMessagesPerCustomer) break;
-            state.messages.unshift(factOf(interaction, interaction.classification));
-          }
-          for (const conversationId of new Set(state.messages.map((message) => message.conversationId))) {
-            let entry = rebuiltConversations.get(conversationId);
-            if (!entry) {
-              const latestBrand = await ledger.queryInteractions({ conversationId, direction: 'outbound', order: 'desc', limit: 1, until: new Date(now + 1).toISOString() });
-              const at = latestBrand.items[0] ? Date.parse(latestBrand.items[0].createdAt) : Number.NEGATIVE_INFINITY;
-              rebuiltConversations.set(conversationId, (entry = { lastBrandAt: at, customers: new Set() }));
-            }
-            entry.customers.add(customer.id);
-          }
           rebuilt.set(customer.id, state);
         }
-        cursor = seen >= maxCustomers ? undefined : (page.nextCursor ?? undefined);
+        cursor = page.nextCursor ?? undefined;
       } while (cursor);
+      const survivor = (id: string) => {
+        let current = id;
+        for (let hops = 0; hops < 32 && survivorOf.has(current); hops++) current = survivorOf.get(current)!;
+        return current;
+      };
+      // One pass over the interactions, oldest first, from the earliest window any definition looks through.
+      const since = segments.some((segment) => windowsOf(segment.when, segment.within).length === 0 && !attributeOnly(segment.when))
+        ? Number.NEGATIVE_INFINITY
+        : Math.min(...windows.flatMap((entry) => entry.windows.map((window) => windowStart(window, now))));
+      const query = { until: new Date(now + 1).toISOString(), ...(Number.isFinite(since) ? { since: new Date(since).toISOString() } : {}) };
+      const readMessages = segments.some((segment) => !attributeOnly(segment.when));
+      for await (const interaction of readMessages ? scanInteractions(ledger, query) : []) {
+        if (interaction.direction === 'outbound') {
+          const entry = rebuiltConversations.get(interaction.conversationId);
+          if (entry) entry.lastBrandAt = Math.max(entry.lastBrandAt, Date.parse(interaction.createdAt));
+          continue;
+        }
+        if (!interaction.customerId || interaction.kind === 'reaction') continue;
+        const state = rebuilt.get(survivor(interaction.customerId));
+        if (!state) continue;
+        addMessage(state, factOf(interaction, interaction.classification));
+        let entry = rebuiltConversations.get(interaction.conversationId);
+        if (!entry) rebuiltConversations.set(interaction.conversationId, (entry = { lastBrandAt: Number.NEGATIVE_INFINITY, customers: new Set() }));
+        entry.customers.add(state.customerId);
+      }
       const changes: SegmentChange[] = [];
       const at = new Date(now).toISOString();
       for (const customerId of customers.keys()) {
