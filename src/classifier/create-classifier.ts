@@ -262,8 +262,15 @@ const SENTIMENT_EXPLANATION = { negative: 'sentiment:negative', neutral: 'sentim
 const INTENT_EXPLANATION = Object.fromEntries(INTENT_LABELS.map((intent) => [intent, `intent:${intent}`])) as Record<IntentLabel, string>;
 const DEPARTMENT_EXPLANATION = Object.fromEntries(DEPARTMENTS.map((department) => [department, `department:${department}`])) as Record<Department, string>;
 
+const LANGUAGE_LABELS = new Map<string, string>();
+
 function languageExplanation(language: string, cue: string, truncated: boolean): Classification['explanation'][number] {
-  return { label: `language:${language}`, cues: truncated ? [cue, 'text cut to its first 4,000 characters'] : [cue] };
+  let label = LANGUAGE_LABELS.get(language);
+  if (label === undefined) {
+    label = `language:${language}`;
+    if (LANGUAGE_LABELS.size < 256) LANGUAGE_LABELS.set(language, label);
+  }
+  return { label, cues: truncated ? [cue, 'text cut to its first 4,000 characters'] : [cue] };
 }
 
 function describeUrgency(flags: number, followers: number, participants: number): string[] {

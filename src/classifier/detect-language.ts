@@ -126,7 +126,8 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const foreignLetters = scan.foreignLatinLetters >= 2 && scan.foreignLatinLetters > scan.turkishStrong;
   // Known words usually settle it; the character n-grams are scored only when they do not.
   let evidence = scan.languageScore * LANGUAGE_MODEL.scale + scan.turkishStrong * 1.5;
-  if (scan.knownWords < WORDS_SETTLE_COUNT || Math.abs(evidence) < WORDS_SETTLE_NATS) evidence += languageGramScore(scan, languageTable()) * LANGUAGE_MODEL.scale;
+  const grams = scan.knownWords < WORDS_SETTLE_COUNT || Math.abs(evidence) < WORDS_SETTLE_NATS;
+  if (grams) evidence += languageGramScore(scan, languageTable()) * LANGUAGE_MODEL.scale;
   // ö and ü without any ı ğ ş ç, in text the model calls English: German, Hungarian, Finnish ...
   const umlautsInEnglish = scan.turkishWeak > 0 && scan.turkishStrong === 0 && evidence < 0;
   // ı ğ ş ç with no letter foreign to Turkish: Turkish, whatever the word list says
@@ -168,6 +169,6 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     };
   }
   const language = total > 0 ? 'tr' : 'en';
-  const cue = scan.turkishStrong > 0 && language === 'tr' ? `Turkish letters (${scan.turkishStrong}) and character n-grams` : 'character n-grams and words';
+  const cue = scan.turkishStrong > 0 && language === 'tr' ? (grams ? 'Turkish letters, words and character n-grams' : 'Turkish letters and known words') : grams ? 'words and character n-grams' : 'known words';
   return { language, confidence: Math.min(0.99, logistic(Math.abs(total))), cue, fromPrior: false };
 }
