@@ -1,6 +1,6 @@
 /** Internal helpers shared by the insights primitives. Not exported from the entry. */
 import type { z } from 'zod';
-import { InvalidOptionsError, formatIssues, toValidationIssues } from '../errors.js';
+import { InvalidInteractionError, InvalidOptionsError, formatIssues, toValidationIssues } from '../errors.js';
 import type { Alert } from '../events.js';
 import { foldToAscii } from '../identity/normalize.js';
 import { identityKey, type Classification, type Interaction } from '../interaction.js';
@@ -16,11 +16,17 @@ export function parseInsightOptions<Schema extends z.ZodType>(name: string, sche
   throw new InvalidOptionsError(`[insights/${name}] Invalid options:\n${formatIssues(issues)}`, issues);
 }
 
-/** Epoch milliseconds of an ISO date-time; throws a typed error for anything unreadable. */
+/**
+ * Epoch milliseconds of an ISO date-time; throws a typed error for anything unreadable:
+ * `InvalidInteractionError` for an interaction's own field (`what` starting with `interaction.`),
+ * `InvalidOptionsError` for an argument.
+ */
 export function timeOf(value: string | Date, what = 'time'): number {
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new InvalidOptionsError(`[insights] Unreadable ${what}: ${JSON.stringify(value)}; expected an ISO-8601 date-time or a Date.`);
-  return ms;
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isFinite(ms)) return ms;
+  const message = `[insights] Unreadable ${what}: ${JSON.stringify(value)}; expected an ISO-8601 date-time or a Date.`;
+  if (what.startsWith('interaction.')) throw new InvalidInteractionError(message, [{ path: what.slice('interaction.'.length), message: 'not a date-time' }]);
+  throw new InvalidOptionsError(message);
 }
 
 /** The classification to use: the one passed, else the one stored on the interaction. */

@@ -198,6 +198,8 @@ export function createCrisisDetector(input: CrisisDetectorOptions = {}): CrisisD
   if (period && (period < 2 || period > 10_080)) {
     throw new InvalidOptionsError(`[insights/crisis] seasonality '${options.seasonality}' needs between 2 and 10080 buckets per period; with ${options.bucketMinutes}-minute buckets it has ${period}.`);
   }
+  /** Keys that always exist (the brand, the named topics); other keys are dropped when they fall silent. */
+  const permanent = new Set(['all', ...Object.keys(options.keys.topics)]);
   const topics = Object.entries(options.keys.topics).flatMap(([name, terms]) => {
     const test = compileTerms(terms);
     return test ? [{ name, test }] : [];
@@ -263,7 +265,7 @@ export function createCrisisDetector(input: CrisisDetectorOptions = {}): CrisisD
   }
 
   /** Closes the open bucket and the empty ones after it, up to (not including) `target`. */
-  function roll(state: KeyState, target: number, changes: AlertChange[]) {
+  function roll(state: KeyState, target: number, changes: AlertChange[], prune = true) {
     if (target <= state.bucket) return;
     const steps = Math.min(target - state.bucket, MAX_EMPTY_BUCKETS);
     for (let step = 0; step < steps; step++) {
@@ -274,6 +276,11 @@ export function createCrisisDetector(input: CrisisDetectorOptions = {}): CrisisD
     }
     state.bucket = target;
     state.open = emptyTally();
+    // A hashtag or custom key whose baseline has decayed to nothing holds no information: a new
+    // mention recreates it with the same zero baseline, so it can go (bounded memory).
+    if (prune && !permanent.has(state.key) && !state.active && state.quietUntil <= state.bucket && state.overall.mean < 1e-3 && state.overall.variance < 1e-3) {
+      states.delete(state.key);
+    }
   }
 
   function closeBucket(state: KeyState, index: number, tally: Tally, changes: AlertChange[]) {
@@ -354,7 +361,7 @@ export function createCrisisDetector(input: CrisisDetectorOptions = {}): CrisisD
     for (const key of keysOf(interaction, classification)) {
       const state = stateFor(key, bucket);
       // Late arrivals (older than the open bucket) count in the open bucket.
-      roll(state, bucket, changes);
+      roll(state, bucket, changes, false);
       add(state.open, post, weight, followers);
       if (state.active) {
         add(state.active.tally, post, weight, followers);

@@ -98,6 +98,25 @@ describe('createCrisisDetector', () => {
     expect(resolved(feed(second, background(49, 3)))).toHaveLength(1);
   });
 
+  it('keeps a key per hashtag while it matters and forgets it once its baseline has decayed to nothing', () => {
+    const detector = createCrisisDetector({ warmUpBuckets: 4, keys: { hashtags: true } });
+    feed(detector, [post({ hours: 0, sentiment: 'negative', hashtags: ['yildizbreaksguitars'] })]);
+    expect(detector.keys().sort()).toEqual(['#yildizbreaksguitars', 'all']);
+    detector.advance(at(10));
+    expect(detector.keys()).toContain('#yildizbreaksguitars');
+    detector.advance(at(200));
+    expect(detector.keys()).toEqual(['all']);
+    // A new storm on the tag finds a warm, zero baseline and alerts.
+    const storm = Array.from({ length: 6 }, (_, index) => post({ hours: 200.1 + index / 20, sentiment: 'negative', hashtags: ['YildizBreaksGuitars'], author: `s${index}` }));
+    expect(raised(feed(detector, storm)).map((alert) => alert.evidence.key)).toContain('#yildizbreaksguitars');
+  });
+
+  it('rejects an interaction whose time cannot be read, with a typed error', () => {
+    const detector = createCrisisDetector();
+    expect(() => detector.observe({ ...post({ hours: 0 }), createdAt: 'yesterday' })).toThrow(expect.objectContaining({ code: 'INVALID_INTERACTION' }));
+    expect(() => detector.advance('soon')).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+  });
+
   it('ignores positive and brand posts and rejects bad options and snapshots with typed errors', () => {
     const detector = createCrisisDetector({ warmUpBuckets: 0, minSpread: 0.5 });
     const praise = Array.from({ length: 20 }, (_, index) => post({ hours: index / 40, sentiment: 'positive' }));
