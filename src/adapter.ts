@@ -85,7 +85,15 @@ export type ChannelEvent =
       error?: { code?: string | number; message: string };
     }
   /** The customer opted out of (or back into) messages on this identity. */
-  | { type: 'consent'; identity: ChannelIdentity; status: 'opted-in' | 'opted-out'; source: string; at: string };
+  | {
+      type: 'consent';
+      identity: ChannelIdentity;
+      status: 'opted-in' | 'opted-out';
+      source: string;
+      at: string;
+      /** `marketing` when the choice covers promotional messages only. @default 'all' */
+      purpose?: 'all' | 'marketing';
+    };
 
 /** An item of a batch that could not be understood; the core dead-letters it. */
 export interface RejectedItem {

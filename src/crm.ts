@@ -41,7 +41,7 @@ import {
   type InteractionInput,
   type OutboundReply,
 } from './interaction.js';
-import type { DeadLetter, DeadLetterStage, InteractionLedger } from './ledger.js';
+import type { ConsentPurpose, ConsentRecord, DeadLetter, DeadLetterStage, InteractionLedger } from './ledger.js';
 import { wrapLedger } from './wrap-ledger.js';
 import { DEFAULT_MAX_BODY_BYTES, readRawBody, webhookErrorStatus } from './webhook.js';
 import { randomId } from './_utils.js';
@@ -169,8 +169,11 @@ export interface SocialCrm {
   processEvents(events: ChannelEvent[], options?: { adapterId?: string; source?: InteractionSource; rejected?: RejectedItem[] }): Promise<IngestResult>;
   /** Reply to a stored interaction in its thread, to the identity that wrote it. */
   reply(interactionId: string, content: string | ReplyContent): Promise<Interaction>;
-  /** Record a customer's opt-out or opt-in for one identity. */
-  setConsent(identity: ChannelIdentity | string, status: 'opted-in' | 'opted-out', source: string): Promise<void>;
+  /**
+   * Record a customer's opt-out or opt-in for one identity. `purpose: 'marketing'` covers promotional
+   * messages only (service replies still go out) and never replaces an opt-out of all messages.
+   */
+  setConsent(identity: ChannelIdentity | string, status: 'opted-in' | 'opted-out', source: string, options?: { purpose?: ConsentPurpose }): Promise<void>;
   /** Replay dead letters through the pipeline; successes are removed, failures kept with attempts + 1. */
   retryDeadLetters(options?: { limit?: number }): Promise<RetryResult>;
   /** Listen to an event; returns the unsubscribe function. */
@@ -482,6 +485,19 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     return { kind: 'updated', interaction: updated };
   }
 
+  /** Stores a consent choice unless it is a marketing-only one over an opt-out of everything, and announces it. */
+  async function recordConsent(consent: ConsentRecord): Promise<void> {
+    if (consent.purpose === 'marketing') {
+      const current = await ledger.getConsent(consent.identityKey);
+      if (current?.status === 'opted-out' && (current.purpose ?? 'all') === 'all') {
+        logger.info('[social-crm] A marketing consent choice does not replace an opt-out of all messages.', { identityKey: consent.identityKey, source: consent.source });
+        return;
+      }
+    }
+    await ledger.setConsent(consent);
+    events.emit('consent-changed', { consent });
+  }
+
   async function processEvent(event: ChannelEvent, source: InteractionSource): Promise<Outcome> {
     switch (event.type) {
       case 'interaction': {
@@ -521,9 +537,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
         });
       }
       case 'consent': {
-        const consent = { identityKey: identityKey(event.identity), status: event.status, source: event.source, updatedAt: event.at };
-        await ledger.setConsent(consent);
-        events.emit('consent-changed', { consent });
+        await recordConsent({ identityKey: identityKey(event.identity), status: event.status, purpose: event.purpose ?? 'all', source: event.source, updatedAt: event.at });
         return { kind: 'updated' };
       }
     }
@@ -722,7 +736,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
         const recipient = target.author;
         if (visibility === 'private') {
           const consent = await ledger.getConsent(identityKey(recipient));
-          if (consent?.status === 'opted-out') {
+          if (consent?.status === 'opted-out' && (consent.purpose ?? 'all') === 'all') {
             throw new ReplyNotAllowedError('opted-out', `[${adapter.id}] ${identityKey(recipient)} opted out of messages (${consent.source}, ${consent.updatedAt}).`);
           }
         }
@@ -776,11 +790,9 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       }
     },
 
-    async setConsent(who, status, source) {
+    async setConsent(who, status, source, consentOptions = {}) {
       const key = typeof who === 'string' ? who : identityKey(who);
-      const consent = { identityKey: key, status, source, updatedAt: now().toISOString() };
-      await ledger.setConsent(consent);
-      events.emit('consent-changed', { consent });
+      await recordConsent({ identityKey: key, status, purpose: consentOptions.purpose ?? 'all', source, updatedAt: now().toISOString() });
     },
 
     async retryDeadLetters(retryOptions = {}) {

@@ -62,6 +62,7 @@ export type {
 } from './interaction.js';
 export type {
   AppendResult,
+  ConsentPurpose,
   ConsentRecord,
   CustomerExport,
   CustomerStore,

@@ -142,10 +142,20 @@ export interface DeadLetter {
 export interface ConsentRecord {
   identityKey: string;
   status: 'opted-in' | 'opted-out';
+  /**
+   * What the choice covers. `all` (the default when absent): every message, so `crm.reply()` refuses
+   * to answer an opted-out identity. `marketing`: promotional messages only (a WhatsApp "stop
+   * marketing messages"); service replies still go out, and the host's campaign tools read it.
+   * One record per identity: a `marketing` choice never replaces an `all` opt-out.
+   */
+  purpose?: ConsentPurpose;
   /** Where it came from: `whatsapp:STOP`, `crm`, `agent:42` ... */
   source: string;
   updatedAt: string;
 }
+
+/** What a consent choice covers; see {@link ConsentRecord.purpose}. */
+export type ConsentPurpose = 'all' | 'marketing';
 
 /** Everything the ledger holds about one customer (GDPR access/portability). */
 export interface CustomerExport {

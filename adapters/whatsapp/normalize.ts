@@ -183,7 +183,7 @@ export function normalizeMessage(message: WhatsappMessage, context: NormalizeCon
 function consentEvent(channel: string, identity: ChannelIdentityInput, preference: string, via: string, at: string): ChannelEvent | undefined {
   const status = preference === 'stop' ? 'opted-out' : preference === 'resume' ? 'opted-in' : undefined;
   if (!status) return undefined;
-  return { type: 'consent', identity: { ...identity, channel, nativeId: identity.nativeId }, status, source: `${channel}:marketing_messages:${via}`, at };
+  return { type: 'consent', identity: { ...identity, channel, nativeId: identity.nativeId }, status, purpose: 'marketing', source: `${channel}:marketing_messages:${via}`, at };
 }
 
 /** `user_preferences[]` (stop or resume marketing messages) → a consent event. */

@@ -257,6 +257,8 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect(await ledger.getConsent('whatsapp:905551112233')).toBeNull();
         await ledger.setConsent({ identityKey: 'whatsapp:905551112233', status: 'opted-out', source: 'whatsapp:STOP', updatedAt: '2026-01-01T00:00:00.000Z' });
         expect((await ledger.getConsent('whatsapp:905551112233'))?.status).toBe('opted-out');
+        await ledger.setConsent({ identityKey: 'whatsapp:905551112233', status: 'opted-out', purpose: 'marketing', source: 'whatsapp:marketing', updatedAt: '2026-01-02T00:00:00.000Z' });
+        expect(await ledger.getConsent('whatsapp:905551112233')).toMatchObject({ status: 'opted-out', purpose: 'marketing', source: 'whatsapp:marketing' });
       });
     });
 

@@ -107,6 +107,11 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'consent purpose',
+    statements: [`ALTER TABLE {schema}.consents ADD COLUMN purpose text NOT NULL DEFAULT 'all' CHECK (purpose IN ('all', 'marketing'))`],
+  },
 ];
 
 /** The newest schema version this build of the ledger needs. */

@@ -175,12 +175,13 @@ export function rowToDeadLetter(row: SqlRow): DeadLetter {
   return entry;
 }
 
-export const CONSENT_SELECT = ['identity_key', 'status', 'source', isoColumn('updated_at')].join(', ');
+export const CONSENT_SELECT = ['identity_key', 'status', 'purpose', 'source', isoColumn('updated_at')].join(', ');
 
 export function rowToConsent(row: SqlRow): ConsentRecord {
   return {
     identityKey: String(row.identity_key),
     status: row.status as ConsentRecord['status'],
+    purpose: row.purpose as NonNullable<ConsentRecord['purpose']>,
     source: String(row.source),
     updatedAt: String(row.updated_at),
   };

@@ -235,7 +235,7 @@ describe('whatsapp adapter through createSocialCrm', () => {
       expect(failed.channelMetadata.whatsapp?.deliveryError).toEqual({ code: 131026, message: 'Message undeliverable: Message Undeliverable.' });
     });
 
-    it('turns a 131050 failure and a user_preferences stop into opt-out consent, which blocks the next reply', async () => {
+    it('turns a 131050 failure and a user_preferences stop into marketing opt-outs: service replies still go out, an opt-out of everything stops them', async () => {
       setup();
       await deliver(recentText('wamid.E2E04', 'Kampanya var mı?'));
       sendRoute(server);
@@ -243,13 +243,22 @@ describe('whatsapp adapter through createSocialCrm', () => {
       const consents: Array<SocialCrmEvents['consent-changed']> = [];
       crm.on('consent-changed', (event) => consents.push(event));
       await deliver(fixture('status-failed-opt-out'));
-      expect(consents.map(({ consent }) => [consent.identityKey, consent.status, consent.source])).toEqual([[`whatsapp:${TR_CUSTOMER}`, 'opted-out', 'whatsapp:marketing_messages:131050']]);
+      expect(consents.map(({ consent }) => [consent.identityKey, consent.status, consent.purpose, consent.source])).toEqual([
+        [`whatsapp:${TR_CUSTOMER}`, 'opted-out', 'marketing', 'whatsapp:marketing_messages:131050'],
+      ]);
+      await crm.reply('whatsapp:wamid.E2E04', 'Siparişiniz yolda.');
+      expect(server.calls).toHaveLength(2);
+
+      await crm.setConsent(`whatsapp:${TR_CUSTOMER}`, 'opted-out', 'agent:7');
       const refused = await rejection(crm.reply('whatsapp:wamid.E2E04', 'Bir şey daha'));
       expect((refused as ReplyNotAllowedError).reason).toBe('opted-out');
-      expect(server.calls).toHaveLength(1);
+      expect(server.calls).toHaveLength(2);
+      // A later marketing choice does not lift the opt-out of everything.
+      await deliver(fixture('status-failed-opt-out'));
+      expect(await ledger.getConsent(`whatsapp:${TR_CUSTOMER}`)).toMatchObject({ status: 'opted-out', purpose: 'all', source: 'agent:7' });
 
       await deliver(fixture('user-preferences'));
-      expect(consents.at(-1)?.consent).toMatchObject({ identityKey: 'whatsapp:447700900123', status: 'opted-out', source: 'whatsapp:marketing_messages:user_preferences', updatedAt: '2026-01-01T15:06:40.000Z' });
+      expect(consents.at(-1)?.consent).toMatchObject({ identityKey: 'whatsapp:447700900123', status: 'opted-out', purpose: 'marketing', source: 'whatsapp:marketing_messages:user_preferences', updatedAt: '2026-01-01T15:06:40.000Z' });
     });
   });
 
