@@ -246,6 +246,20 @@ function windowsOf(condition: SegmentCondition, inherited: Recency | undefined):
   return window === undefined ? [] : [window];
 }
 
+/** The messages (kept in time order) written in `[since, until]`. */
+function messagesWithin(messages: MessageFact[], since: number, until: number): MessageFact[] {
+  let low = 0;
+  let high = messages.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (messages[middle]!.at < since) low = middle + 1;
+    else high = middle;
+  }
+  let end = messages.length;
+  while (end > low && messages[end - 1]!.at > until) end--;
+  return low === 0 && end === messages.length ? messages : messages.slice(low, end);
+}
+
 function attributeAt(customer: CustomerState, path: string): unknown {
   let value: unknown = customer.attributes;
   for (const key of path.split('.')) {
@@ -308,6 +322,15 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
     return zone.instantOf(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
   }
 
+  // Window starts depend only on the window and the time: computed once per evaluation time.
+  let windowCache = { now: Number.NaN, starts: new Map<Recency | undefined, number>() };
+  function windowStartCached(recency: Recency | undefined, now: number): number {
+    if (windowCache.now !== now) windowCache = { now, starts: new Map() };
+    let start = windowCache.starts.get(recency);
+    if (start === undefined) windowCache.starts.set(recency, (start = windowStart(recency, now)));
+    return start;
+  }
+
   function scoresOf(customer: CustomerState) {
     return { ...settings.scoreOf?.(customer.customerId), ...customer.scores };
   }
@@ -327,8 +350,7 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
     } else if ('score' in condition) {
       result = inRange(scoresOf(customer)[condition.score], condition);
     } else {
-      const since = windowStart(condition.within ?? inherited, now);
-      const messages = customer.messages.filter((message) => message.at >= since && message.at <= now);
+      const messages = messagesWithin(customer.messages, windowStartCached(condition.within ?? inherited, now), now);
       if ('channel' in condition) {
         const channels = asList(condition.channel);
         result = messages.some((message) => channels.includes(message.channel));
