@@ -94,6 +94,17 @@ describe('createInsights', () => {
     expect(top).toMatchObject({ name: 'Can Demir', counts: { positive: 3, peerSupport: 1 } });
   });
 
+  it('passes edits with new engagement counts to the virality watch, and counts the edit as no new mention', async () => {
+    const { insights, seen, ingest } = setup();
+    await ingest([mention('root', 1, 'You broke my guitar, terrible', 'mert', 48_000)]);
+    await ingest([{ ...mention('root', 1, 'You broke my guitar, terrible (edit: 40 people shared this)', 'mert', 48_000), editedAt: at(1.5), metrics: { shares: 40, quotes: 5 } }]);
+    const viral = seen.raised.filter((alert) => alert.kind === 'virality');
+    expect(viral).toHaveLength(1);
+    expect(viral[0]!.evidence).toMatchObject({ growth: 45, shares: 40, quotes: 5 });
+    // The edit is the same complaint: still one negative mention for its author.
+    expect(insights.advocates!.ranking({ kind: 'detractor' }).map((entry) => entry.counts.negative)).toEqual([1]);
+  });
+
   it('runs with primitives switched off', async () => {
     const crm = createSocialCrm({ ledger: memoryLedger(), classifier: keywordClassifier, identity: channelIdentityResolver() });
     const insights = createInsights(crm, { crisis: false, virality: false, advocates: false, monitor: false });
