@@ -121,12 +121,7 @@ export interface PhraseMatcher {
   lists: CompiledPhrase[][];
   /** Prefix lengths in use, ascending. */
   prefixLengths: Int32Array;
-  /** One bit per (prefix hash, length) bucket: most words skip the map look-ups for prefixes. */
-  prefixFilter: Uint32Array;
 }
-
-const FILTER_BITS = 16;
-const filterSlot = (key: number): number => (Math.imul(key, 0x2c1b3c6d) >>> (32 - FILTER_BITS));
 
 /** Salts a prefix hash with its length, so one map holds every prefix length. */
 const prefixKey = (hash: number, length: number): number => mixHash(hash, length);
@@ -166,7 +161,7 @@ function expandOptional(words: string[]): string[][] {
 
 /** Compiles rules into a matcher. */
 export function compileIntentRules(rules: readonly IntentRule[]): PhraseMatcher {
-  const matcher: PhraseMatcher = { exact: new IntMap(1024), prefixes: new IntMap(256), lists: [], prefixLengths: new Int32Array(0), prefixFilter: new Uint32Array(1 << (FILTER_BITS - 5)) };
+  const matcher: PhraseMatcher = { exact: new IntMap(1024), prefixes: new IntMap(256), lists: [], prefixLengths: new Int32Array(0) };
   const lengths = new Set<number>();
   const add = (map: IntMap, key: number, phrase: CompiledPhrase) => {
     let list = map.get(key);
@@ -188,10 +183,7 @@ export function compileIntentRules(rules: readonly IntentRule[]): PhraseMatcher 
         firstSlot.prefixHashes.forEach((hash, index) => {
           const length = firstSlot.prefixLengths[index]!;
           lengths.add(length);
-          const key = prefixKey(hash, length);
-          const slot = filterSlot(key);
-          matcher.prefixFilter[slot >>> 5]! |= 1 << (slot & 31);
-          add(matcher.prefixes, key, phrase);
+          add(matcher.prefixes, prefixKey(hash, length), phrase);
         });
       }
     }
@@ -275,7 +267,6 @@ export function matchIntentRules(scan: ScannedText, matcher: PhraseMatcher, evid
   matchPass = (matchPass + 1) | 0;
   const lengths = matcher.prefixLengths;
   const lists = matcher.lists;
-  const filter = matcher.prefixFilter;
   for (let token = 0; token < scan.tokenCount; token++) {
     const exact = matcher.exact.get(scan.hashes[token]!);
     if (exact >= 0) tryPhrases(lists[exact]!, scan, token, evidence);
@@ -283,10 +274,7 @@ export function matchIntentRules(scan: ScannedText, matcher: PhraseMatcher, evid
     for (let index = 0; index < lengths.length; index++) {
       const prefixLength = lengths[index]!;
       if (prefixLength > length) break;
-      const key = prefixKey(scan.prefixHashes[token * MAX_PREFIX + prefixLength - 1]!, prefixLength);
-      const slot = filterSlot(key);
-      if ((filter[slot >>> 5]! & (1 << (slot & 31))) === 0) continue;
-      const found = matcher.prefixes.get(key);
+      const found = matcher.prefixes.get(prefixKey(scan.prefixHashes[token * MAX_PREFIX + prefixLength - 1]!, prefixLength));
       if (found >= 0) tryPhrases(lists[found]!, scan, token, evidence);
     }
   }
