@@ -195,10 +195,13 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
 
   /** SLA clocks, segments, surveys and routing (the customer-service side). */
   function observeServiceInsights(interaction: Interaction, labels: Classification | undefined) {
-    if (sla) announceSla(sla.observe(interaction, labels));
+    const surveyChanges = surveys ? surveys.observe(interaction, labels) : [];
+    // An answer to a survey waits for nobody: it opens no SLA clock and is not routed.
+    const surveyAnswer = surveyChanges.some((change) => change.type === 'survey-scored' && change.survey.answer?.interactionId === interaction.id);
+    if (sla && !surveyAnswer) announceSla(sla.observe(interaction, labels));
     if (segments) announceSegments(segments.observe(interaction, labels));
-    if (surveys) announceSurveys(surveys.observe(interaction, labels));
-    if (router && interaction.direction === 'inbound' && interaction.state !== 'deleted') {
+    announceSurveys(surveyChanges);
+    if (router && !surveyAnswer && interaction.direction === 'inbound' && interaction.state !== 'deleted') {
       const context = segments && interaction.customerId ? { segments: segments.segmentsOf(interaction.customerId) } : {};
       router
         .route(interaction, labels, context)

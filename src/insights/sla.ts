@@ -235,6 +235,10 @@ function responseTimeFigures(values: number[]): ResponseTimeFigures {
   return { count: sorted.length, medianMs: quantile(sorted, 0.5), p90Ms: quantile(sorted, 0.9) };
 }
 
+function copyOf(clock: SlaClock): SlaClock {
+  return { ...clock, interactionIds: [...clock.interactionIds] };
+}
+
 function isoOf(ms: number): string {
   return new Date(Number.isFinite(ms) ? ms : 8.64e15).toISOString();
 }
@@ -341,11 +345,11 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
       clock.breachedAt = isoOf(at);
       // A deadline passed before the warning was ever seen: the breach says it all.
       clock.warnedAt ??= clock.breachedAt;
-      return [{ type: 'sla-breached', clock: { ...clock }, at: clock.breachedAt, overdueMs: calendar.workingMsBetween(due, at) }];
+      return [{ type: 'sla-breached', clock: copyOf(clock), at: clock.breachedAt, overdueMs: calendar.workingMsBetween(due, at) }];
     }
     if (!clock.warnedAt && at >= Date.parse(clock.warnAt)) {
       clock.warnedAt = isoOf(at);
-      return [{ type: 'sla-warning', clock: { ...clock }, at: clock.warnedAt, remainingMs: calendar.workingMsBetween(at, due) }];
+      return [{ type: 'sla-warning', clock: copyOf(clock), at: clock.warnedAt, remainingMs: calendar.workingMsBetween(at, due) }];
     }
     return [];
   }
@@ -377,7 +381,7 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
       phase: clock.phase,
       target: clock.target,
       interactionId: clock.interactionIds[0]!,
-      interactionIds: clock.interactionIds,
+      interactionIds: [...clock.interactionIds],
       replyId: reply.id,
       waitingSince: clock.waitingSince,
       respondedAt: reply.createdAt,
@@ -433,7 +437,7 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
       schedule(clock);
       clocks.set(clock.conversationId, clock);
       // An imported old message may already be overdue: report its standing right away.
-      return [...changes, { type: 'sla-started', clock: { ...clock } }, ...check(clock, time)];
+      return [...changes, { type: 'sla-started', clock: copyOf(clock) }, ...check(clock, time)];
     },
 
     observeReply({ interaction, inReplyTo }) {
@@ -456,7 +460,7 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
         const due = Date.parse(clock.dueAt);
         const remainingMs = at >= due ? -calendar.workingMsBetween(due, at) : calendar.workingMsBetween(at, due);
         const status = at >= due ? 'breached' : at >= Date.parse(clock.warnAt) ? 'warning' : 'ok';
-        items.push({ ...clock, interactionIds: [...clock.interactionIds], status, remainingMs });
+        items.push({ ...copyOf(clock), status, remainingMs });
       }
       items.sort(
         (a, b) =>
@@ -469,7 +473,7 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
 
     clock(conversationId) {
       const clock = clocks.get(conversationId);
-      return clock ? { ...clock, interactionIds: [...clock.interactionIds] } : null;
+      return clock ? copyOf(clock) : null;
     },
 
     responses(conversationId) {

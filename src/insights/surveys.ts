@@ -234,6 +234,8 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
   let lastSurveyed = new Map<string, number>();
   /** Ids of the survey messages themselves, which must not count as brand answers. */
   let surveyMessages = new Set<string>();
+  /** The customer message a survey is being sent in reply to: `reply-sent` arrives before `crm.reply()` returns. */
+  let sendingTo: string | undefined;
   if (settings.state) {
     const state = structuredClone(settings.state);
     time = state.time ?? Number.NEGATIVE_INFINITY;
@@ -299,7 +301,10 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
     if (consent?.status === 'opted-out') return notSent('opted-out');
     const visibility = facts.visibility === 'private' || settings.publicThreads === 'private-message' ? 'private' : 'public';
     try {
-      const sent = await crm.reply(facts.lastInboundId, { text: templates[record.language]!, visibility, idempotencyKey: record.id });
+      sendingTo = facts.lastInboundId;
+      const sent = await crm.reply(facts.lastInboundId, { text: templates[record.language]!, visibility, idempotencyKey: record.id }).finally(() => {
+        sendingTo = undefined;
+      });
       record.status = 'sent';
       record.sentAt = sent.createdAt;
       record.sentInteractionId = sent.id;
@@ -331,6 +336,10 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
     const at = Date.parse(interaction.createdAt);
     if (interaction.direction === 'outbound') {
       const facts = conversations.get(interaction.conversationId);
+      if (sendingTo !== undefined && interaction.parentId !== undefined && `${interaction.channel}:${interaction.parentId}` === sendingTo) {
+        surveyMessages.add(interaction.id);
+        return [];
+      }
       if (facts && !surveyMessages.has(interaction.id)) facts.lastBrandAt = Math.max(facts.lastBrandAt ?? at, at);
       return [];
     }

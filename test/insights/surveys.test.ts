@@ -201,7 +201,7 @@ describe('createSurveyManager through a crm and the Messenger Send API (mocked w
 
   it('announces survey-due and survey-scored through createInsights', async () => {
     const { crm, customerSays, brandSays } = setup();
-    const insights = createInsights(crm, { now: () => clock, crisis: false, virality: false, sla: false, surveys: { resolveAfterHours: 1 } });
+    const insights = createInsights(crm, { now: () => clock, crisis: false, virality: false, surveys: { resolveAfterHours: 1 } });
     const log: string[] = [];
     insights.on('survey-due', ({ survey }) => log.push(`due ${survey.conversationId} ${survey.language}`));
     insights.on('survey-scored', ({ score }) => log.push(`scored ${score.score}`));
@@ -211,6 +211,10 @@ describe('createSurveyManager through a crm and the Messenger Send API (mocked w
     await vi.waitFor(() => expect(insights.surveys!.surveys({ status: 'sent' })).toHaveLength(1));
     await customerSays('m2', '⭐⭐⭐⭐⭐', utc('2026-01-05', '11:30'));
     expect(log).toEqual(['due messenger:t1 en', 'scored 5']);
+    // The answer waits for nobody (no SLA clock), and the survey message was not taken for a brand answer.
+    expect(insights.sla!.queue()).toEqual([]);
+    expect(insights.sla!.responses().map((response) => response.replyId)).toEqual([expect.stringMatching(/^messenger:m_out_/)]);
+    expect(insights.surveys!.toJSON().conversations[0]).toMatchObject({ lastBrandAt: Date.parse(utc('2026-01-05', '10:10')) });
     insights.close();
   });
 
