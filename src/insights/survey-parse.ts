@@ -1,8 +1,9 @@
 /**
  * Reads a customer's answer to a CSAT (1–5) or NPS (0–10) survey: numbers ("5", "10/10",
- * "4/5", "8 out of 10", "10 üzerinden 8", "5 yıldız"), stars ("⭐⭐⭐⭐", "★★★☆☆"), and words in
+ * "4/5", "8 out of 10", "10 üzerinden 8", "5 yıldız"), stars ("⭐⭐⭐⭐", "★★★☆☆"), words in
  * English and Turkish ("very satisfied", "çok memnun kaldım", "berbat", "fena değil") with
- * negation and intensifiers; else the classifier's sentiment, flagged as low confidence.
+ * negation and intensifiers, faces ("😍", "👎"); else the classifier's sentiment, flagged as low
+ * confidence.
  *
  * @module
  */
@@ -19,7 +20,7 @@ export interface SurveyScore {
   kind: SurveyKind;
   /** `low` for sentiment fallbacks, mixed wording and numbers off the asked scale. */
   confidence: 'high' | 'low';
-  method: 'number' | 'stars' | 'words' | 'sentiment';
+  method: 'number' | 'stars' | 'words' | 'emoji' | 'sentiment';
   /** The part of the text (or the label) the score came from. */
   evidence: string;
 }
@@ -151,6 +152,30 @@ function fromStars(text: string, kind: SurveyKind): SurveyScore | null {
   return { score: kind === 'csat' && scale === 5 ? clamp(filled, kind) : rescale(filled, scale, kind), kind, confidence: 'high', method: 'stars', evidence: '★'.repeat(filled) + '☆'.repeat(empty) };
 }
 
+/** Faces and thumbs rated 1–5; used when the text has no number and no rating word. */
+const EMOJI_RATINGS: Array<[RegExp, number]> = [
+  [/😍|🤩|🥰|💯|❤️|😻/gu, 5],
+  [/😊|🙂|😀|😃|😄|👍|☺️/gu, 4],
+  [/😐|😶|🤷/gu, 3],
+  [/🙁|☹️|😕|😞|😒|👎/gu, 2],
+  [/😡|🤬|😠|😤|💩/gu, 1],
+];
+
+function fromEmoji(text: string, kind: SurveyKind): SurveyScore | null {
+  const found: number[] = [];
+  let evidence = '';
+  for (const [pattern, value] of EMOJI_RATINGS) {
+    for (const match of text.matchAll(pattern)) {
+      found.push(value);
+      evidence += match[0];
+    }
+  }
+  if (found.length === 0) return null;
+  const rating = clamp(found.reduce((sum, value) => sum + value, 0) / found.length, 'csat');
+  const spread = Math.max(...found) - Math.min(...found);
+  return { score: kind === 'csat' ? rating : CSAT_TO_NPS[rating]!, kind, confidence: spread > 1 ? 'low' : 'high', method: 'emoji', evidence };
+}
+
 function fromNumbers(folded: string, kind: SurveyKind): SurveyScore | null {
   // Number words count only next to a rating word or a scale: "five stars", "on üzerinden sekiz".
   const text = folded.replace(/\b([a-z]+)\b(?=\s+(?:stars?|yildiz|puan|out of|uzerinden)\b)|(?<=\b(?:out of|uzerinden)\s+)\b([a-z]+)\b/g, (word) => (word in NUMBER_WORDS ? String(NUMBER_WORDS[word]) : word));
@@ -254,7 +279,7 @@ function fromWords(text: string, kind: SurveyKind): SurveyScore | null {
  * @example parseSurveyReply('hiç memnun kalmadım', 'csat') // { score: 1, method: 'words', ... }
  */
 export function parseSurveyReply(text: string, kind: SurveyKind, classification?: Classification): SurveyScore | null {
-  const parsed = fromStars(text, kind) ?? fromNumbers(foldForMatch(text), kind) ?? fromWords(text, kind);
+  const parsed = fromStars(text, kind) ?? fromNumbers(foldForMatch(text), kind) ?? fromWords(text, kind) ?? fromEmoji(text, kind);
   if (parsed) return parsed;
   if (!classification || !classification.languageSupported) return null;
   const sentiment = classification.sentiment.score;

@@ -48,6 +48,9 @@ describe('parseSurveyReply', () => {
     ['not satisfied at all', 'csat', 1, 'words'],
     ["wasn't very helpful", 'csat', 2, 'words'],
     ['I would not recommend you', 'nps', 3, 'words'],
+    ['😍', 'csat', 5, 'emoji'],
+    ['👎👎', 'nps', 3, 'emoji'],
+    ['😡', 'csat', 1, 'emoji'],
   ];
   it.each(cases)('%j (%s) → %i by %s', (text, kind, score, method) => {
     expect(parseSurveyReply(text, kind)).toMatchObject({ score, kind, method, confidence: 'high' });
