@@ -261,7 +261,7 @@ function evaluate(options: EvaluateOptions): Evaluation | undefined {
   if (options.speed) log(`\nthroughput: ${msgsPerSec} msgs/s (one core, CPU time, full result incl. language detection); model ${modelBytes()} bytes`);
 
   const anchors: Evaluation['anchors'] = {};
-  const english = task === 'sentiment' && options.anchors && (file.startsWith('en-') || rows.every((row) => row.lang === undefined || row.lang === 'en'));
+  const english = task === 'sentiment' && options.anchors && (file.startsWith('en-') || (!file.startsWith('tr-') && rows.every((row) => row.lang === undefined || row.lang === 'en')));
   if (english) {
     for (const [name, label] of Object.entries(ANCHOR_LABELLERS)) {
       const anchorMetrics = score(rows.map((row) => row.label), rows.map((row) => label(row.text)), ['negative', 'neutral', 'positive']);

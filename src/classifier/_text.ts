@@ -71,6 +71,8 @@ const IS_FOREIGN = 0x2000;
 const IS_OTHER_SCRIPT = 0x4000;
 /** Invisible joiners and combining dots, dropped inside words. */
 const IS_SKIP = 0x8000;
+/** The lower-case letter (unfolded) sits above the class bits. */
+const LOWER_SHIFT = 16;
 const CHAR_INFO = new Uint32Array(0x250);
 (() => {
   const turkish = new Set([0xe7, 0x11f, 0x131, 0x15f]);
@@ -86,7 +88,7 @@ const CHAR_INFO = new Uint32Array(0x250);
     if (turkish.has(lower) || code === 0x130) info |= IS_TURKISH;
     else if (turkishWeak.has(lower)) info |= IS_TURKISH_WEAK;
     else if (lower >= 0xc0 && !sharedWithTurkish.has(lower)) info |= IS_FOREIGN;
-    CHAR_INFO[code] = info;
+    CHAR_INFO[code] = info | (lower << LOWER_SHIFT);
   }
 })();
 
@@ -354,7 +356,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
           break;
         }
         const fold = info & 0xff;
-        const lower = code < 0x250 ? LOWER[code]! : code;
+        const lower = code < 0x250 ? info >>> LOWER_SHIFT : code;
         if ((info & IS_DIGIT) === 0) {
           wordLetters++;
           if ((info & IS_UPPER) !== 0) wordUpper++;
