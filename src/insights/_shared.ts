@@ -22,12 +22,22 @@ export function parseInsightOptions<Schema extends z.ZodType>(name: string, sche
  * `InvalidOptionsError` for an argument.
  */
 export function timeOf(value: string | Date, what = 'time'): number {
+  // Every primitive reads the same interaction's createdAt in a row: remember the last one.
+  if (typeof value === 'string' && value === lastTime.text) return lastTime.ms;
   const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (Number.isFinite(ms)) return ms;
+  if (Number.isFinite(ms)) {
+    if (typeof value === 'string') {
+      lastTime.text = value;
+      lastTime.ms = ms;
+    }
+    return ms;
+  }
   const message = `[insights] Unreadable ${what}: ${JSON.stringify(value)}; expected an ISO-8601 date-time or a Date.`;
   if (what.startsWith('interaction.')) throw new InvalidInteractionError(message, [{ path: what.slice('interaction.'.length), message: 'not a date-time' }]);
   throw new InvalidOptionsError(message);
 }
+
+const lastTime = { text: '', ms: 0 };
 
 /** The classification to use: the one passed, else the one stored on the interaction. */
 export function classificationOf(interaction: Interaction, classification?: Classification): Classification | undefined {

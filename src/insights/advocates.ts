@@ -169,6 +169,17 @@ export function createAdvocateTracker(input: AdvocateTrackerOptions = {}): Advoc
     return count;
   }
 
+  /** The score alone (no rounding, no allocation of the full entry): for the threshold checks. */
+  function quickScore(entry: Entry, kind: 'advocate' | 'detractor', at: number): number {
+    const advocate = kind === 'advocate';
+    if (!(advocate ? entry.counts.positive + entry.counts.peerSupport : entry.counts.negative + entry.counts.peerComplaints)) return 0;
+    const factor = at > entry.at ? 2 ** (-(at - entry.at) / halfLifeMs) : 1;
+    const { positive, negative, peerSupport, peerComplaints } = entry.sums;
+    const own = advocate ? weights.mention * positive + weights.peer * peerSupport - weights.offset * (negative + peerComplaints) : weights.mention * negative + weights.peerComplaint * peerComplaints - weights.offset * (positive + peerSupport);
+    const days = daysWithin(advocate ? entry.positiveDays : entry.negativeDays, at);
+    return Math.max(0, own * factor + weights.consistency * Math.log2(1 + days) + weights.reach * Math.min(1, Math.log10(1 + entry.followers) / 6));
+  }
+
   function rank(entry: Entry, kind: 'advocate' | 'detractor', at: number): RankedCustomer {
     const sums = decayed(entry, at);
     const reach = weights.reach * Math.min(1, Math.log10(1 + entry.followers) / 6);
@@ -213,12 +224,12 @@ export function createAdvocateTracker(input: AdvocateTrackerOptions = {}): Advoc
 
   function thresholds(entry: Entry, at: number, changes: AdvocateChange[]) {
     for (const kind of ['advocate', 'detractor'] as const) {
-      const ranked = rank(entry, kind, at);
+      const score = quickScore(entry, kind, at);
       const band = options[kind];
-      if (!entry[kind] && ranked.score >= band.detect) {
+      if (!entry[kind] && score >= band.detect) {
         entry[kind] = true;
-        changes.push({ type: `${kind}-detected`, customer: ranked });
-      } else if (entry[kind] && ranked.score < band.release) {
+        changes.push({ type: `${kind}-detected`, customer: rank(entry, kind, at) });
+      } else if (entry[kind] && score < band.release) {
         entry[kind] = false;
       }
     }

@@ -128,10 +128,15 @@ export function createViralityWatch(input: ViralityWatchOptions = {}): ViralityW
   const clock = options.now ?? (() => new Date());
   const isNegative = options.isNegative ?? isNegativeMention;
   const posts = new Map<string, Watched>();
+  /** Posts with an open alert, re-measured on `advance()`. */
+  const alerted = new Set<string>();
   let streamTime = Number.NEGATIVE_INFINITY;
   if (options.state) {
     if (options.state.version !== 1 || !Array.isArray(options.state.posts)) throw new InvalidOptionsError('[insights/virality] `state` is not a snapshot of a virality watch (version 1).');
-    for (const watched of options.state.posts) posts.set(watched.post.id, structuredClone(watched));
+    for (const watched of options.state.posts) {
+      posts.set(watched.post.id, structuredClone(watched));
+      if (watched.alert && !watched.resolved) alerted.add(watched.post.id);
+    }
     streamTime = options.state.streamTime ?? streamTime;
   }
 
@@ -179,6 +184,7 @@ export function createViralityWatch(input: ViralityWatchOptions = {}): ViralityW
         raisedAt: new Date(now).toISOString(),
       };
       changes.push({ type: 'raised', alert: watched.alert });
+      alerted.add(watched.post.id);
     } else if (watched.alert && growth < options.resolveBelow * options.minGrowth) {
       const alert: ViralityAlert = { ...watched.alert, evidence: { ...watched.alert.evidence, total: totalOf(watched), answeredByBrand: watched.answeredByBrand, participants: watched.repliers.length } };
       changes.push({ type: 'resolved', alert, resolvedAt: new Date(now).toISOString() });
@@ -215,8 +221,10 @@ export function createViralityWatch(input: ViralityWatchOptions = {}): ViralityW
   }
 
   function forget(now: number, changes: AlertChange[]) {
+    // Posts are kept in the order they were first seen, which is (nearly) time order: stop at the
+    // first one still inside the horizon (a late arrival is forgotten a little later).
     for (const [id, watched] of posts) {
-      if (now - watched.createdMs <= horizonMs) continue;
+      if (now - watched.createdMs <= horizonMs) break;
       if (watched.alert && !watched.resolved) changes.push({ type: 'resolved', alert: watched.alert, resolvedAt: new Date(now).toISOString() });
       posts.delete(id);
     }
@@ -272,11 +280,13 @@ export function createViralityWatch(input: ViralityWatchOptions = {}): ViralityW
       const changes: AlertChange[] = [];
       const now = Math.max(streamTime, timeOf(at ?? clock(), 'advance(now)'));
       streamTime = now;
-      for (const watched of posts.values()) {
-        if (watched.alert && !watched.resolved) {
+      for (const id of alerted) {
+        const watched = posts.get(id);
+        if (watched?.alert && !watched.resolved) {
           sample(watched, now);
           evaluate(watched, now, changes);
         }
+        if (!watched || watched.resolved) alerted.delete(id);
       }
       forget(now, changes);
       return changes;
