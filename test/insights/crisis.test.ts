@@ -98,6 +98,24 @@ describe('createCrisisDetector', () => {
     expect(resolved(feed(second, background(49, 3)))).toHaveLength(1);
   });
 
+  it('with daily seasonality, learns a recurring morning peak and still alerts on the same volume at night', () => {
+    // 14 days: one complaint an hour, and eight every morning at 09:00.
+    const days = (from: number, count: number) =>
+      Array.from({ length: count * 24 }, (_, index) => from * 24 + index).flatMap((hour) =>
+        Array.from({ length: hour % 24 === 9 ? 8 : 1 }, (_, index) => post({ hours: hour + index / 10, sentiment: 'negative', author: `c${hour}-${index}` })),
+      );
+    const history = days(0, 14);
+    const peak = (hour: number) => Array.from({ length: 8 }, (_, index) => post({ hours: hour + index / 10, sentiment: 'negative', author: `p${hour}-${index}` }));
+    const seasonal = createCrisisDetector({ seasonality: 'daily', alpha: 0.3, warmUpBuckets: 24 });
+    feed(seasonal, history);
+    expect(raised(feed(seasonal, peak(14 * 24 + 9)))).toEqual([]);
+    expect(raised(feed(seasonal, peak(14 * 24 + 15)))).toHaveLength(1);
+    // Without seasonality the morning peak itself keeps alerting.
+    const flat = createCrisisDetector({ alpha: 0.3, warmUpBuckets: 24, cooldownBuckets: 0 });
+    feed(flat, history);
+    expect(raised(feed(flat, peak(14 * 24 + 9)))).toHaveLength(1);
+  });
+
   it('keeps a key per hashtag while it matters and forgets it once its baseline has decayed to nothing', () => {
     const detector = createCrisisDetector({ warmUpBuckets: 4, keys: { hashtags: true } });
     feed(detector, [post({ hours: 0, sentiment: 'negative', hashtags: ['yildizbreaksguitars'] })]);
