@@ -47,7 +47,7 @@ export type SegmentCondition =
   | { attribute: string; equals?: unknown; in?: unknown[]; exists?: boolean; min?: number; max?: number }
   /** The advocate or detractor score the host (or the advocates module) reports for the customer. */
   | { score: 'advocate' | 'detractor'; min?: number; max?: number }
-  /** A message of the customer has no brand message after it in its conversation. */
+  /** A message of the customer to the brand (not to other customers) has no brand message after it in its conversation. */
   | { noReplyYet: true; within?: Recency }
   /** How many messages the customer wrote. */
   | { messages: { min?: number; max?: number }; within?: Recency };
@@ -104,6 +104,8 @@ export interface MessageFact {
   at: number;
   channel: string;
   conversationId: string;
+  /** `peer` for messages to other customers, which wait for no brand answer. */
+  direction?: 'inbound' | 'peer';
   language?: string;
   sentiment?: { label: SentimentLabel; score: number };
   intents: Array<{ intent: IntentLabel; confidence: number }>;
@@ -375,7 +377,7 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
         const minimum = condition.minConfidence ?? 0.5;
         result = messages.some((message) => message.intents.some((intent) => intents.includes(intent.intent) && intent.confidence >= minimum));
       } else if ('noReplyYet' in condition) {
-        result = messages.some((message) => (conversations.get(message.conversationId)?.lastBrandAt ?? Number.NEGATIVE_INFINITY) < message.at);
+        result = messages.some((message) => message.direction !== 'peer' && (conversations.get(message.conversationId)?.lastBrandAt ?? Number.NEGATIVE_INFINITY) < message.at);
       } else {
         result = inRange(messages.length, condition.messages);
       }
@@ -423,6 +425,7 @@ export function createSegmentEngine(definitions: SegmentDefinition[], options: S
       at: timeOf(interaction.createdAt, 'interaction.createdAt'),
       channel: interaction.channel,
       conversationId: interaction.conversationId,
+      ...(interaction.direction === 'peer' ? { direction: 'peer' as const } : {}),
       ...(language ? { language } : {}),
       ...(labels ? { sentiment: { label: labels.sentiment.label, score: labels.sentiment.score } } : {}),
       intents: labels?.intents.map((intent) => ({ intent: intent.intent, confidence: intent.confidence })) ?? [],

@@ -58,6 +58,8 @@ describe('createSegmentEngine: incremental', () => {
     expect(brief(ask('q2', 'c2', utc('2026-01-05', '11:00')))).toEqual(['+purchase-no-reply/c2:interaction']);
     const answer = engine.observe(message({ id: 'a1', conversation: 'q1', direction: 'outbound', at: utc('2026-01-05', '12:00') }));
     expect(brief(answer)).toEqual(['-purchase-no-reply/c1:interaction']);
+    // Talk among customers waits for no brand answer.
+    expect(engine.observe(message({ id: 'peer', direction: 'peer', at: utc('2026-01-05', '12:30'), customerId: 'c3', labels: classified({ intents: ['purchase_intent'] }) }))).toEqual([]);
     // c2 is never answered: membership ends when the question falls out of the 7-day window.
     expect(engine.advance(utc('2026-01-12', '11:00'))).toEqual([]);
     expect(brief(engine.advance(utc('2026-01-12', '11:01')))).toEqual(['-purchase-no-reply/c2:time']);
