@@ -14,10 +14,11 @@
  * The last line printed is one JSON object.
  */
 import { createReadStream } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { memoryLedger, type ChannelIdentity, type InteractionLedger } from '../src/index.js';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createIdentityMerger, defaultIdentityModel, identityBlockingRules, identityComparisons, linkRecords, type LinkRecord, type LinkRecordsOptions, type LinkRecordsResult } from '../src/identity/index.js';
+import { createIdentityMerger, defaultIdentityModel, identityBlockingRules, identityComparisons, linkRecords, type LinkRecord, type LinkRecordColumns, type LinkRecordsOptions, type LinkRecordsResult } from '../src/identity/index.js';
 
 interface DatasetRow {
   id: string;
@@ -285,20 +286,41 @@ function asciiHandle(text: string): string {
     .replace(/[ıİ]/g, 'i');
 }
 
+/** Generated identities, column by column (see {@link LinkRecordColumns}); record `i` belongs to person `personOf[i]`. */
+export interface GeneratedIdentities {
+  count: number;
+  /** `name`, `email`, `phone` and `handle` columns, and the network of each identity as its source. */
+  columns: LinkRecordColumns & { sources: string[] };
+  personOf: Uint32Array;
+}
+
 /**
  * Generated social identities: people with one to four accounts on different networks.
  * WhatsApp and Telegram carry a phone (in varying formats), Facebook and email an address
  * (Gmail dots and plus tags vary), Instagram, X, TikTok and Telegram a handle built from the
  * name (separators and numbers vary). Display names vary in case, diacritics, emoji, typos
- * and first-name-only forms. Returns records and each record's person.
+ * and first-name-only forms. Returns the identities as columns (no object per identity; equal
+ * display names are one string) and each identity's person; a record's id is its index.
  */
-export function generateIdentities(count: number, seed = 20261122): { records: LinkRecord[]; personOf: Uint32Array } {
+export function generateIdentities(count: number, seed = 20261122): GeneratedIdentities {
   const random = generator(seed);
   const turkishGiven = nameList(TURKISH_GIVEN, TURKISH_SYLLABLES, 400, random);
   const turkishSurname = nameList(TURKISH_SURNAME, TURKISH_SYLLABLES, 1500, random);
   const englishGiven = nameList(ENGLISH_GIVEN, ENGLISH_SYLLABLES, 400, random);
   const englishSurname = nameList(ENGLISH_SURNAME, ENGLISH_SYLLABLES, 1500, random);
-  const records: LinkRecord[] = [];
+  const names = new Array<string | undefined>(count);
+  const emails = new Array<string | undefined>(count);
+  const phones = new Array<string | undefined>(count);
+  const handles = new Array<string | undefined>(count);
+  const sources = new Array<string>(count);
+  const internedNames = new Map<string, string>();
+  const intern = (text: string) => {
+    const known = internedNames.get(text);
+    if (known !== undefined) return known;
+    internedNames.set(text, text);
+    return text;
+  };
+  let length = 0;
   const personOf = new Uint32Array(count);
   // Addresses and handles are unique per person, as providers and networks enforce.
   const taken = new Set<string>();
@@ -309,7 +331,7 @@ export function generateIdentities(count: number, seed = 20261122): { records: L
     return candidate;
   };
   let person = 0;
-  while (records.length < count) {
+  while (length < count) {
     const turkish = random.chance(0.5);
     const given = (turkish ? turkishGiven : englishGiven)[random.skewed(400)] as string;
     const surname = (turkish ? turkishSurname : englishSurname)[random.skewed(1500)] as string;
@@ -324,7 +346,7 @@ export function generateIdentities(count: number, seed = 20261122): { records: L
     const accounts = random.chance(0.35) ? 1 : random.chance(0.55) ? 2 : random.chance(0.65) ? 3 : 4;
     const channels = [...CHANNELS_BY_KIND].sort(() => random.next() - 0.5).slice(0, accounts);
     for (const channel of channels) {
-      if (records.length >= count) break;
+      if (length >= count) break;
       let name: string | undefined = `${given} ${surname}`;
       const variant = random.next();
       if (variant < 0.15) name = name.toLocaleUpperCase(turkish ? 'tr' : 'en');
@@ -333,41 +355,40 @@ export function generateIdentities(count: number, seed = 20261122): { records: L
       else if (variant < 0.45) name = `${name} ✨`;
       else if (variant < 0.5) name = name.slice(0, -2) + name.slice(-1);
       else if (variant < 0.55) name = undefined;
-      const fields: Record<string, string | undefined> = { name };
+      names[length] = name === undefined ? undefined : intern(name);
       if (channel === 'whatsapp' || (channel === 'telegram' && random.chance(0.5))) {
-        fields.phone = random.chance(0.3) && turkish ? `0${phone.slice(4).replace(/ /g, random.chance(0.5) ? ' ' : '')}` : phone;
+        phones[length] = random.chance(0.3) && turkish ? `0${phone.slice(4).replace(/ /g, random.chance(0.5) ? ' ' : '')}` : phone;
       }
       if (channel === 'email' || (channel === 'facebook' && random.chance(0.6))) {
         const local = emailDomain === 'gmail.com' && random.chance(0.3) ? `${emailLocal.replace('.', '')}+${channel}` : emailLocal;
-        fields.email = `${local}@${emailDomain}`;
+        emails[length] = `${local}@${emailDomain}`;
       }
       if (channel === 'instagram' || channel === 'x' || channel === 'tiktok' || channel === 'telegram') {
         const handleVariant = random.next();
-        fields.handle = handleVariant < 0.5 ? baseHandle : handleVariant < 0.7 ? baseHandle.replace(/[._]/g, '') : handleVariant < 0.85 ? `${baseHandle}.${channel}` : `${asciiHandle(given)}${random.integer(10_000)}`;
+        handles[length] = handleVariant < 0.5 ? baseHandle : handleVariant < 0.7 ? baseHandle.replace(/[._]/g, '') : handleVariant < 0.85 ? `${baseHandle}.${channel}` : `${asciiHandle(given)}${random.integer(10_000)}`;
       }
-      personOf[records.length] = person;
-      records.push({ id: `${channel}:${records.length}`, source: channel, fields });
+      sources[length] = channel;
+      personOf[length] = person;
+      length++;
     }
     person++;
   }
-  return { records, personOf };
+  return { count, columns: { fields: { name: names, email: emails, phone: phones, handle: handles }, sources }, personOf };
 }
 
-/** Pairwise precision and recall of clusters against generated persons (counted per person). */
-function scoreGenerated(result: LinkRecordsResult, records: LinkRecord[], personOf: Uint32Array): Score {
-  const indexOf = new Map<string, number>();
-  records.forEach((record, index) => indexOf.set(record.id, index));
+/** Pairwise precision and recall of clusters of record indexes against generated persons. */
+function scoreGenerated(clusters: ReadonlyArray<ReadonlyArray<number>>, personOf: Uint32Array): Score {
   const perPerson = new Map<number, number>();
   for (const person of personOf) perPerson.set(person, (perPerson.get(person) ?? 0) + 1);
   let truePairs = 0;
   for (const size of perPerson.values()) truePairs += (size * (size - 1)) / 2;
   let predictedPairs = 0;
   let correctPairs = 0;
-  for (const cluster of result.clusters) {
+  for (const cluster of clusters) {
     predictedPairs += (cluster.length * (cluster.length - 1)) / 2;
     const counts = new Map<number, number>();
-    for (const id of cluster) {
-      const person = personOf[indexOf.get(id) as number] as number;
+    for (const index of cluster) {
+      const person = personOf[index] as number;
       counts.set(person, (counts.get(person) ?? 0) + 1);
     }
     for (const size of counts.values()) correctPairs += (size * (size - 1)) / 2;
@@ -377,17 +398,56 @@ function scoreGenerated(result: LinkRecordsResult, records: LinkRecord[], person
   return { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), truePairs, predictedPairs, correctPairs };
 }
 
+/**
+ * Samples the process's resident set size from a worker thread every 2 ms, so the peak is
+ * seen while the main thread is busy inside one synchronous call.
+ */
+function rssSampler(): { reset(): void; stop(): Promise<number> } {
+  const shared = new Float64Array(new SharedArrayBuffer(8));
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const peak = new Float64Array(workerData);
+     setInterval(() => { const rss = process.memoryUsage.rss(); if (rss > peak[0]) peak[0] = rss; }, 2);`,
+    { eval: true, workerData: shared.buffer },
+  );
+  worker.unref();
+  return {
+    reset: () => {
+      shared[0] = process.memoryUsage.rss();
+    },
+    stop: async () => {
+      await worker.terminate();
+      return (shared[0] as number) / 1024 / 1024;
+    },
+  };
+}
+
+/** A full garbage collection when the process runs with `--expose-gc`, so sizes are live data. */
+function collectGarbage(): boolean {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return false;
+  gc();
+  return true;
+}
+
 async function runGenerated(count: number, args: string[]): Promise<void> {
   if (!Number.isInteger(count) || count < 2) throw new Error('--generate needs a whole number of identities, at least 2.');
-  const baselineMB = process.memoryUsage().rss / 1024 / 1024;
+  // The sampler thread starts first so that its own memory is part of the baseline.
+  const sampler = rssSampler();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const gcExposed = collectGarbage();
+  const baselineMB = process.memoryUsage.rss() / 1024 / 1024;
   const generated = performance.now();
-  const { records, personOf } = generateIdentities(count);
+  const { columns, personOf } = generateIdentities(count);
   const generateSeconds = (performance.now() - generated) / 1000;
-  const heapAfterGenerate = process.memoryUsage().heapUsed / 1024 / 1024;
+  collectGarbage();
+  const afterInput = process.memoryUsage();
+  const inputMB = afterInput.rss / 1024 / 1024;
   const threshold = argument(args, '--threshold');
+  sampler.reset();
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  const result = linkRecords(records, {
+  const result = linkRecords(columns, {
     includePairs: false,
     comparisons: identityComparisons.map((comparison) => (comparison.type === 'phone' ? { ...comparison, defaultRegion: 'TR' } : comparison)),
     blocking: identityBlockingRules,
@@ -401,8 +461,12 @@ async function runGenerated(count: number, args: string[]): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const score = scoreGenerated(result, records, personOf);
-  const peak = peakRssMB();
+  const peak = Math.max(await sampler.stop(), process.memoryUsage.rss() / 1024 / 1024);
+  const score = scoreGenerated(
+    result.clusters.map((cluster) => cluster.map(Number)),
+    personOf,
+  );
+  const perIdentity = (megabytes: number) => Math.round((megabytes * 1024 * 1024) / count);
   const summary = {
     dataset: `generated-${count}`,
     model: args.includes('--merger-model') ? 'merger defaults' : 'EM',
@@ -421,18 +485,25 @@ async function runGenerated(count: number, args: string[]): Promise<void> {
     generateSeconds: round(generateSeconds, 2),
     seconds: round(seconds, 2),
     cpuSeconds: round(cpuSeconds, 2),
+    gcExposed,
+    baselineRssMB: round(baselineMB, 1),
+    inputRssMB: round(inputMB - baselineMB, 1),
+    inputHeapMB: round(afterInput.heapUsed / 1024 / 1024, 1),
     peakRssMB: round(peak, 1),
-    bytesPerIdentity: Math.round(((peak - baselineMB) * 1024 * 1024) / count),
-    inputHeapMB: round(heapAfterGenerate, 1),
+    maxRssMB: round(peakRssMB(), 1),
+    bytesPerIdentity: perIdentity(peak - baselineMB),
+    linkerBytesPerIdentity: perIdentity(peak - inputMB),
   };
   report(summary, [
-    `generated    ${count} identities of ${summary.persons} people (${summary.generateSeconds} s to generate)`,
+    `generated    ${count} identities of ${summary.persons} people, as columns (${summary.generateSeconds} s to generate)`,
     `precision    ${summary.precision}`,
     `recall       ${summary.recall}`,
     `f1           ${summary.f1}`,
     `pairs        ${summary.pairsCompared} compared (${summary.oversizedBlocks} oversized blocks windowed), ${score.predictedPairs} predicted, ${score.truePairs} true`,
     `time         ${summary.seconds} s linkage wall clock, ${summary.cpuSeconds} s CPU (single-threaded; CPU above wall is the garbage collector's helper threads)`,
-    `memory       peak RSS ${summary.peakRssMB} MB, ${summary.bytesPerIdentity} bytes per identity above the process baseline (input records alone: ${summary.inputHeapMB} MB heap)`,
+    `memory       baseline RSS ${summary.baselineRssMB} MB; the input adds ${summary.inputRssMB} MB RSS (${summary.inputHeapMB} MB heap in use${gcExposed ? ' after a full GC' : '; run with --expose-gc for live sizes'})`,
+    `             peak RSS during linkage ${summary.peakRssMB} MB (sampled every 2 ms): ${summary.bytesPerIdentity} bytes per identity above the baseline, input included; ${summary.linkerBytesPerIdentity} for the linker alone`,
+    `             process max RSS ${summary.maxRssMB} MB (includes generating the input)`,
   ]);
 }
 
@@ -467,7 +538,8 @@ function withCustomerIndex(ledger: InteractionLedger): InteractionLedger {
  */
 async function runIncremental(count: number): Promise<void> {
   if (!Number.isInteger(count) || count < 2) throw new Error('--incremental needs a whole number of identities, at least 2.');
-  const { records, personOf } = generateIdentities(count);
+  const { columns, personOf } = generateIdentities(count);
+  const { name, handle, email, phone } = columns.fields as Record<string, Array<string | undefined>>;
   const ledger = withCustomerIndex(memoryLedger());
   const merger = createIdentityMerger({ defaultRegion: 'TR' });
   let counter = 0;
@@ -477,14 +549,13 @@ async function runIncremental(count: number): Promise<void> {
   let suggestions = 0;
   const started = performance.now();
   for (let index = 0; index < count; index++) {
-    const record = records[index] as LinkRecord;
     const identity: ChannelIdentity = {
-      channel: record.source as string,
+      channel: columns.sources[index] as string,
       nativeId: String(index),
-      ...(record.fields.name ? { displayName: record.fields.name } : {}),
-      ...(record.fields.handle ? { handle: record.fields.handle } : {}),
-      ...(record.fields.email ? { email: record.fields.email } : {}),
-      ...(record.fields.phone ? { phone: record.fields.phone } : {}),
+      ...(name?.[index] ? { displayName: name[index] } : {}),
+      ...(handle?.[index] ? { handle: handle[index] } : {}),
+      ...(email?.[index] ? { email: email[index] } : {}),
+      ...(phone?.[index] ? { phone: phone[index] } : {}),
     };
     const before = performance.now();
     const result = await merger.resolve(identity, context);
@@ -493,16 +564,16 @@ async function runIncremental(count: number): Promise<void> {
     suggestions += result.suggestions.length;
   }
   const seconds = (performance.now() - started) / 1000;
-  const byCustomer = new Map<string, string[]>();
+  const byCustomer = new Map<string, number[]>();
   for (let index = 0; index < count; index++) {
-    const record = await ledger.getIdentity(`${(records[index] as LinkRecord).source}:${index}`);
+    const record = await ledger.getIdentity(`${columns.sources[index]}:${index}`);
     const customerId = record?.customerId ?? `missing:${index}`;
     let members = byCustomer.get(customerId);
     if (!members) byCustomer.set(customerId, (members = []));
-    members.push((records[index] as LinkRecord).id);
+    members.push(index);
   }
   const clusters = [...byCustomer.values()].filter((members) => members.length > 1);
-  const score = scoreGenerated({ clusters } as LinkRecordsResult, records, personOf);
+  const score = scoreGenerated(clusters, personOf);
   const late = Float64Array.from(latencies.subarray(Math.floor(count * 0.9))).sort();
   const percentile = (share: number) => round(late[Math.min(late.length - 1, Math.floor(late.length * share))] ?? 0, 3);
   const summary = {

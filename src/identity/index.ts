@@ -5,7 +5,7 @@
  * @module
  */
 export { linkRecords } from './link-records.js';
-export type { LinkRecord, LinkRecordsOptions, LinkRecordsResult, ScoredPair } from './link-records.js';
+export type { LinkRecord, LinkRecordColumns, LinkRecordsOptions, LinkRecordsResult, ScoredPair } from './link-records.js';
 export type { ComparisonSpec } from './comparisons.js';
 export type { BlockingRule, BlockingKeyPart } from './blocking.js';
 export { estimateByEm, weightToProbability } from './fellegi-sunter.js';

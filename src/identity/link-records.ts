@@ -31,6 +31,19 @@ export interface LinkRecord {
   source?: string;
 }
 
+/**
+ * Records column by column, for large batches: one array per field instead of one object per
+ * record, so a million records cost their values and little else.
+ */
+export interface LinkRecordColumns {
+  /** Field values by name, one entry per record; every array has the same length. */
+  fields: Record<string, ReadonlyArray<string | undefined>>;
+  /** Record ids, unique within the batch; left out, a record's id is its index as a decimal string. */
+  ids?: ReadonlyArray<string>;
+  /** The data set of each record, as {@link LinkRecord.source}. */
+  sources?: ReadonlyArray<string | undefined>;
+}
+
 /** Options of {@link linkRecords}. */
 export interface LinkRecordsOptions {
   /** How fields are compared; each becomes one factor of the model. */
@@ -114,20 +127,81 @@ export interface LinkRecordsResult {
   };
 }
 
-/** Growable typed array of 32-bit unsigned integers. */
-class UintList {
-  data = new Uint32Array(1024);
+type NumberArray = Uint16Array | Uint32Array | Float64Array;
+
+/**
+ * Append-only list of numbers in fixed-size typed chunks: growing never copies, and at most
+ * one chunk is partly used, so millions of entries cost their width and nothing more.
+ */
+class ChunkedList<T extends NumberArray> {
+  private readonly chunks: T[] = [];
+  private current: T | null = null;
   length = 0;
+  constructor(private readonly allocate: (size: number) => T) {}
   push(value: number): void {
-    if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = value;
+    const offset = this.length & CHUNK_MASK;
+    if (offset === 0) this.chunks.push((this.current = this.allocate(CHUNK_SIZE)));
+    (this.current as T)[offset] = value;
+    this.length++;
+  }
+  get(index: number): number {
+    return (this.chunks[index >>> CHUNK_BITS] as T)[index & CHUNK_MASK] as number;
+  }
+  /** Frees the storage; the list is empty afterwards. */
+  release(): void {
+    this.chunks.length = 0;
+    this.current = null;
+    this.length = 0;
   }
 }
+const CHUNK_BITS = 16;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
 
+/** Reads one field of record `index`. */
+type FieldReader = (index: number) => string | undefined;
+
+/** Uniform access to records given as objects or as columns. */
+interface RecordSource {
+  count: number;
+  reader(field: string): FieldReader;
+  id(index: number): string;
+  source(index: number): string | undefined;
+}
+
+function recordSource(records: ReadonlyArray<LinkRecord> | LinkRecordColumns): RecordSource {
+  if (Array.isArray(records)) {
+    const list = records as ReadonlyArray<LinkRecord>;
+    return {
+      count: list.length,
+      reader: (field) => (index) => (list[index] as LinkRecord).fields[field],
+      id: (index) => (list[index] as LinkRecord).id,
+      source: (index) => (list[index] as LinkRecord).source,
+    };
+  }
+  const columns = records as LinkRecordColumns;
+  if (!columns || typeof columns !== 'object' || !columns.fields || typeof columns.fields !== 'object') {
+    throw new InvalidOptionsError('[identity] `linkRecords` takes an array of records or `{ fields: { <field>: values[] } }`.', [{ path: 'records', message: 'neither an array nor columns' }]);
+  }
+  const entries = Object.entries(columns.fields);
+  const count = entries[0]?.[1].length ?? columns.ids?.length ?? 0;
+  const lengths: Array<[string, ArrayLike<unknown> | undefined]> = [...entries, ['ids', columns.ids], ['sources', columns.sources]];
+  for (const [name, values] of lengths) {
+    if (values !== undefined && (!Array.isArray(values) || values.length !== count)) {
+      throw new InvalidOptionsError(`[identity] Column \`${name}\` must be an array of ${count} values, one per record.`, [{ path: `records.${name}`, message: 'length differs' }]);
+    }
+  }
+  const missing: FieldReader = () => undefined;
+  return {
+    count,
+    reader: (field) => {
+      const values = columns.fields[field];
+      return values ? (index) => values[index] : missing;
+    },
+    id: columns.ids ? (index) => (columns.ids as ReadonlyArray<string>)[index] as string : (index) => String(index),
+    source: columns.sources ? (index) => (columns.sources as ReadonlyArray<string | undefined>)[index] : () => undefined,
+  };
+}
 
 /** Record values prepared once per comparison, plus term frequencies. @internal */
 export interface PreparedColumns {
@@ -137,31 +211,49 @@ export interface PreparedColumns {
   averageAgreement: number[];
 }
 
-/** Normalises every comparison's field over all records. @internal */
-export function prepareColumns(records: ReadonlyArray<LinkRecord>, comparisons: CompiledComparison[]): PreparedColumns {
+/**
+ * Normalises every comparison's field over all records. Values of term-frequency comparisons
+ * are interned (one string per distinct value), and repeated raw values are prepared once.
+ * @internal
+ */
+export function prepareColumns(records: RecordSource, comparisons: CompiledComparison[]): PreparedColumns {
+  const count = records.count;
+  const frequencies: Array<Map<string, number> | null> = [];
   const columns = comparisons.map((comparison) => {
+    const read = records.reader(comparison.field);
     const cache = new Map<string, string | undefined>();
-    return records.map((record) => {
-      const raw = record.fields[comparison.field];
-      if (raw === undefined || raw === null) return undefined;
-      const text = String(raw);
-      if (cache.has(text)) return cache.get(text);
-      const prepared = comparison.prepare(text);
-      if (cache.size < 50_000) cache.set(text, prepared);
-      return prepared;
-    });
-  });
-  const frequencies = comparisons.map((comparison, index) => {
-    if (!comparison.termFrequency) return null;
-    const counts = new Map<string, number>();
+    const column = new Array<string | undefined>(count);
+    // The counts double as the intern table: each distinct value is kept once.
+    const counts = comparison.termFrequency ? new Map<string, number>() : null;
+    const canonical = counts ? new Map<string, string>() : null;
     let present = 0;
-    for (const value of columns[index] as Array<string | undefined>) {
-      if (value === undefined) continue;
-      counts.set(value, (counts.get(value) ?? 0) + 1);
-      present++;
+    for (let index = 0; index < count; index++) {
+      const raw = read(index);
+      if (raw === undefined || raw === null) {
+        column[index] = undefined;
+        continue;
+      }
+      const text = String(raw);
+      let prepared: string | undefined;
+      if (cache.has(text)) prepared = cache.get(text);
+      else {
+        prepared = comparison.prepare(text);
+        if (canonical && prepared !== undefined) {
+          const known = canonical.get(prepared);
+          if (known === undefined) canonical.set(prepared, prepared);
+          else prepared = known;
+        }
+        if (cache.size < 50_000) cache.set(text, prepared);
+      }
+      column[index] = prepared;
+      if (counts && prepared !== undefined) {
+        counts.set(prepared, (counts.get(prepared) ?? 0) + 1);
+        present++;
+      }
     }
-    for (const [value, count] of counts) counts.set(value, count / Math.max(present, 1));
-    return counts;
+    if (counts) for (const [value, seen] of counts) counts.set(value, seen / Math.max(present, 1));
+    frequencies.push(counts);
+    return column;
   });
   const averageAgreement = frequencies.map((counts) => {
     if (!counts) return 0;
@@ -228,14 +320,15 @@ function createVeto(
   fields: string[],
   comparisons: CompiledComparison[],
   columns: Array<Array<string | undefined>>,
-  records: ReadonlyArray<LinkRecord>,
+  input: RecordSource,
 ) {
   if (fields.length === 0) return null;
   const readers = fields.map((field) => {
     const index = comparisons.findIndex((comparison) => comparison.field === field);
     if (index >= 0) return (record: number) => (columns[index] as Array<string | undefined>)[record];
+    const read = input.reader(field);
     return (record: number) => {
-      const raw = (records[record] as LinkRecord).fields[field];
+      const raw = read(record);
       return raw === undefined || raw === null || String(raw).trim() === '' ? undefined : foldToAscii(String(raw).trim());
     };
   });
@@ -283,7 +376,7 @@ function createVeto(
  * })
  * @throws InvalidOptionsError for malformed options or an unknown blocking transform.
  */
-export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRecordsOptions): LinkRecordsResult {
+export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColumns, options: LinkRecordsOptions): LinkRecordsResult {
   const started = performance.now();
   const parsed = parseOptions(linkRecordsOptionsSchema, options, 'linkRecords options') as LinkRecordsOptions;
   const comparisons = parsed.comparisons.map(compileComparison);
@@ -299,7 +392,8 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
   if (parsed.model && parsed.model.comparisons.length !== comparisons.length) {
     throw new InvalidOptionsError('[identity] `model` must have one entry per comparison.', [{ path: 'model.comparisons', message: 'length differs from comparisons' }]);
   }
-  const count = records.length;
+  const input = recordSource(records);
+  const count = input.count;
   const matchThreshold = parsed.matchThreshold ?? 0.9;
   const reviewThreshold = parsed.reviewThreshold ?? Math.min(0.5, matchThreshold);
   const maxBlockSize = parsed.maxBlockSize ?? 1000;
@@ -307,31 +401,35 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
 
   const sourceNames = new Map<string, number>();
   const sourceIndex = new Int32Array(count);
-  records.forEach((record, index) => {
-    const name = record.source ?? '';
+  for (let index = 0; index < count; index++) {
+    const name = input.source(index) ?? '';
     let value = sourceNames.get(name);
     if (value === undefined) sourceNames.set(name, (value = sourceNames.size));
     sourceIndex[index] = value;
-  });
+  }
   const linkType = parsed.linkType ?? 'auto';
   const linkOnly = linkType === 'link' || (linkType === 'auto' && sourceNames.size > 1);
   const sources = linkOnly ? sourceIndex : null;
 
-  const { columns, frequencies, averageAgreement } = prepareColumns(records, comparisons);
+  const { columns, frequencies, averageAgreement } = prepareColumns(input, comparisons);
 
   const ruleHashes = rules.map((rule) => {
     const hashes = new Uint32Array(count);
+    const readers = rule.fields.map((field) => [field, input.reader(field)] as const);
+    // One scratch object, refilled per record: no per-record allocation.
+    const fields: Record<string, string | undefined> = {};
     for (let index = 0; index < count; index++) {
-      const key = rule.key((records[index] as LinkRecord).fields);
+      for (const [field, read] of readers) fields[field] = read(index);
+      const key = rule.key(fields);
       hashes[index] = key === undefined ? 0 : hashKey(key);
     }
     return hashes;
   });
 
   // Candidate pairs and the distinct patterns they show.
-  const pairA = new UintList();
-  const pairB = new UintList();
-  const pairPattern = new UintList();
+  // 4 + 4 + 2 bytes per candidate pair (pattern numbers fit 16 bits unless there are many levels).
+  const pairA = new ChunkedList((size) => new Uint32Array(size));
+  const pairB = new ChunkedList((size) => new Uint32Array(size));
   const patternIndex = new Map<number, number>();
   const strides: number[] = [];
   let stride = 1;
@@ -342,6 +440,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
   if (stride * rules.length > Number.MAX_SAFE_INTEGER) {
     throw new InvalidOptionsError('[identity] Too many comparison levels to encode; use fewer comparisons or levels.', [{ path: 'comparisons', message: 'too many levels' }]);
   }
+  const pairPattern = stride * rules.length <= 0xffff ? new ChunkedList((size) => new Uint16Array(size)) : new ChunkedList((size) => new Uint32Array(size));
   const patternLevels: number[] = [];
   const patternCounts: number[] = [];
   const patternRule: number[] = [];
@@ -437,15 +536,15 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
   const pairTotal = pairA.length;
   const comparisonCount = comparisons.length;
   const shareOf = (pair: number, index: number): number => {
-    const pattern = pairPattern.data[pair] as number;
+    const pattern = pairPattern.get(pair);
     const level = patternLevels[pattern * comparisonCount + index] as number;
     if (level < 0 || level >= ((comparisons[index] as CompiledComparison).equalLevels ?? 1)) return 0;
-    return (frequencies[index] as Map<string, number>).get((columns[index] as Array<string | undefined>)[pairA.data[pair] as number] as string) ?? 0;
+    return (frequencies[index] as Map<string, number>).get((columns[index] as Array<string | undefined>)[pairA.get(pair)] as string) ?? 0;
   };
   const ruleReference = rules.map(() => comparisons.map(() => ({ logSum: 0, count: 0 })));
   if (termFrequencyWeight > 0) {
     for (let pair = 0; pair < pairTotal; pair++) {
-      const rule = patternRule[pairPattern.data[pair] as number] as number;
+      const rule = patternRule[pairPattern.get(pair)] as number;
       for (const index of termFrequencyComparisons) {
         if (!(involved[rule] as boolean[])[index]) continue;
         const share = shareOf(pair, index);
@@ -462,7 +561,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
   let candidateB = new Uint32Array(1024);
   let candidateWeight = new Float64Array(1024);
   for (let pair = 0; pair < pairTotal; pair++) {
-    const pattern = pairPattern.data[pair] as number;
+    const pattern = pairPattern.get(pair);
     let weight = patternWeight[pattern] as number;
     if (termFrequencyWeight > 0) {
       const rule = patternRule[pattern] as number;
@@ -484,15 +583,15 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
       candidateB = grow(candidateB, new Uint32Array(candidateCount * 2));
       candidateWeight = grow(candidateWeight, new Float64Array(candidateCount * 2));
     }
-    candidateA[candidateCount] = pairA.data[pair] as number;
-    candidateB[candidateCount] = pairB.data[pair] as number;
+    candidateA[candidateCount] = pairA.get(pair);
+    candidateB[candidateCount] = pairB.get(pair);
     candidateWeight[candidateCount] = weight;
     candidateCount++;
   }
   // The candidate list is all that is needed from here on.
-  pairA.data = new Uint32Array(0);
-  pairB.data = new Uint32Array(0);
-  pairPattern.data = new Uint32Array(0);
+  pairA.release();
+  pairB.release();
+  pairPattern.release();
   // Strongest first: the one-to-one constraint and the cannotLink veto keep the best evidence.
   const order = new Uint32Array(candidateCount);
   for (let index = 0; index < candidateCount; index++) order[index] = index;
@@ -506,13 +605,13 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
   const reviews: ScoredPair[] = [];
   let matchCount = 0;
   let reviewCount = 0;
-  const veto = createVeto(parsed.cannotLink ?? [], comparisons, columns, records);
+  const veto = createVeto(parsed.cannotLink ?? [], comparisons, columns, input);
   const output = (list: ScoredPair[], candidate: number, vetoed = false) => {
     if (!includePairs) return;
     const weight = candidateWeight[candidate] as number;
     list.push({
-      a: (records[candidateA[candidate] as number] as LinkRecord).id,
-      b: (records[candidateB[candidate] as number] as LinkRecord).id,
+      a: input.id(candidateA[candidate] as number),
+      b: input.id(candidateB[candidate] as number),
       weight,
       probability: weightToProbability(weight),
       ...(vetoed ? { vetoed: true } : {}),
@@ -542,7 +641,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord>, options: LinkRec
     output(matches, candidate);
     if (unionFind.union(rootA, rootB) && veto) veto.joined(rootA, rootB, unionFind.find(rootA));
   }
-  const clusters = unionFind.groups(2).map((members) => members.map((index) => (records[index] as LinkRecord).id));
+  const clusters = unionFind.groups(2).map((members) => members.map((index) => input.id(index)));
 
   return {
     matches,

@@ -113,6 +113,29 @@ describe('linkRecords', () => {
     expect(() => linkRecords([], { ...options, matchThreshold: 0.5, reviewThreshold: 0.9 })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
   });
 
+  it('takes records column by column and links them as it links objects', () => {
+    const { records } = people(400);
+    const fields: Record<string, Array<string | undefined>> = {};
+    for (const name of ['given', 'surname', 'dob', 'city']) fields[name] = records.map((record) => record.fields[name]);
+    const columns = { fields, ids: records.map((record) => record.id), sources: records.map((record) => record.source) };
+    const quick = { ...options, em: { sampleSize: 20_000 } };
+    const fromObjects = linkRecords(records, quick);
+    const fromColumns = linkRecords(columns, quick);
+    expect(fromColumns.clusters).toEqual(fromObjects.clusters);
+    expect(fromColumns.matches).toEqual(fromObjects.matches);
+    expect(fromColumns.stats.pairsCompared).toBe(fromObjects.stats.pairsCompared);
+    expect(fromObjects.clusters.length).toBeGreaterThan(100);
+    // Without ids, a record is named by its index.
+    const unnamed = linkRecords({ fields, sources: columns.sources }, quick);
+    expect(unnamed.clusters).toEqual(fromObjects.clusters.map((cluster) => cluster.map((id) => String(records.findIndex((record) => record.id === id)))));
+  });
+
+  it('rejects columns of different lengths with a typed error', () => {
+    const columns = { fields: { given: ['ayse', 'ayse'], surname: ['kaya'], dob: ['19800101', '19800101'], city: ['izmir', 'izmir'] } };
+    expect(() => linkRecords(columns, options)).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('surname') }));
+    expect(() => linkRecords({ fields: { given: ['a'] }, ids: ['x', 'y'] }, options)).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+  });
+
   it('bounds work in oversized blocks', () => {
     const records: LinkRecord[] = Array.from({ length: 300 }, (_, index) => ({ id: String(index), fields: { city: 'istanbul', name: `person ${index}` } }));
     const result = linkRecords(records, { comparisons: [{ type: 'name', field: 'name' }], blocking: [['city']], maxBlockSize: 10 });
