@@ -93,8 +93,17 @@ const UNKNOWN_WORD_RATIO = 0.35;
 /** Languages franc may name when it only checks for "neither English nor Turkish": those it can map to ISO 639-1. */
 const COMMON_LANGUAGES = Object.keys(ISO_639_3_TO_1);
 
+const localeCache = new Map<string, string | undefined>();
+
 function localeLanguage(locale: string | undefined): string | undefined {
   if (!locale) return undefined;
+  if (localeCache.has(locale)) return localeCache.get(locale);
+  const language = parseLocale(locale);
+  if (localeCache.size < 1024) localeCache.set(locale, language);
+  return language;
+}
+
+function parseLocale(locale: string): string | undefined {
   const match = /^([a-zA-Z]{2,3})(?:[-_]|$)/.exec(locale.trim());
   if (!match) return undefined;
   const code = match[1]!.toLowerCase();
@@ -105,6 +114,17 @@ function logistic(value: number): number {
   return 1 / (1 + Math.exp(-value));
 }
 
+const factsCache = new WeakMap<readonly string[], { hasEnglish: boolean; hasTurkish: boolean; fastOnly: boolean }>();
+
+function candidateFacts(candidates: readonly string[]): { hasEnglish: boolean; hasTurkish: boolean; fastOnly: boolean } {
+  let facts = factsCache.get(candidates);
+  if (!facts) {
+    facts = { hasEnglish: candidates.includes('en'), hasTurkish: candidates.includes('tr'), fastOnly: candidates.every((code) => code === 'en' || code === 'tr') };
+    factsCache.set(candidates, facts);
+  }
+  return facts;
+}
+
 /**
  * Decides the language of a scanned text. `text` is the raw input (franc needs it when it runs).
  */
@@ -112,9 +132,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const prior = localeLanguage(locale);
   const priorUsable = prior !== undefined && settings.candidates.includes(prior);
   const fallback = priorUsable ? prior! : settings.defaultLanguage;
-  const hasEnglish = settings.candidates.includes('en');
-  const hasTurkish = settings.candidates.includes('tr');
-  const fastOnly = settings.candidates.every((code) => code === 'en' || code === 'tr');
+  const { hasEnglish, hasTurkish, fastOnly } = candidateFacts(settings.candidates);
   const wordLetters = scan.letters;
   const latinLetters = scan.letters - scan.otherScriptLetters;
 
