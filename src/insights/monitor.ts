@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod';
+import { hashWord } from '../classifier/_text.js';
 import { InvalidOptionsError } from '../errors.js';
 import type { Classification, Interaction } from '../interaction.js';
 import { authorKeyOf, classificationOf, compileTerms, engagementOf, foldForMatch, parseInsightOptions, round, timeOf } from './_shared.js';
@@ -88,8 +89,9 @@ export interface MentionMonitorOptions {
   state?: MentionMonitorState;
 }
 
-type StoredBucket = Omit<MentionBucket, 'start' | 'authors'> & { index: number; authors: string[] };
-type LiveBucket = Omit<StoredBucket, 'authors'> & { authors: Set<string> };
+/** Authors are kept as 32-bit hashes of their key: distinct counts need no names, and memory stays small. */
+type StoredBucket = Omit<MentionBucket, 'start' | 'authors'> & { index: number; authors: number[] };
+type LiveBucket = Omit<StoredBucket, 'authors'> & { authors: Set<number> };
 /** A serialisable snapshot of a {@link MentionMonitor}. */
 export type MentionMonitorState = { version: 1; bucketMinutes: number; series: Record<string, StoredBucket[]> };
 
@@ -170,8 +172,7 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
     else bucket.unclassified++;
     bucket.reach += interaction.author.followerCount ?? 0;
     bucket.engagement += engagementOf(interaction);
-    const author = authorKeyOf(interaction);
-    if (bucket.authors.size < MAX_AUTHORS_PER_BUCKET) bucket.authors.add(author);
+    if (bucket.authors.size < MAX_AUTHORS_PER_BUCKET) bucket.authors.add(hashWord(authorKeyOf(interaction)));
   }
 
   function range(id: string, since?: string | Date, until?: string | Date): { buckets: LiveBucket[]; from: number; to: number } {
@@ -231,7 +232,7 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
     },
     totals(id, { since, until } = {}) {
       const { buckets } = range(id, since, until);
-      const authors = new Set<string>();
+      const authors = new Set<number>();
       const totals = { mentions: 0, positive: 0, neutral: 0, negative: 0, unclassified: 0, reach: 0, engagement: 0 };
       for (const bucket of buckets) {
         for (const key of Object.keys(totals) as Array<keyof typeof totals>) totals[key] += bucket[key];
