@@ -1,6 +1,8 @@
 /** Shared by the bench commands: machine facts and writing a section of docs/benchmarks.md. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** One line naming the machine, the runtime and the date. */
 export function machineLine(): string {
@@ -19,4 +21,16 @@ export function writeBenchmarkSection(name: string, title: string, body: string,
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nProduced by `npm run bench -- <command>`; each command rewrites its own section.\n';
   const pattern = new RegExp(`${start}[\\s\\S]*?${end}`);
   writeFileSync(file, pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`);
+}
+
+let collect: (() => void) | undefined;
+/** Heap in use after two full garbage collections (enables `gc` on first use), for retained-memory figures. */
+export function heapAfterGc(): number {
+  if (!collect) {
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as () => void;
+  }
+  collect();
+  collect();
+  return process.memoryUsage().heapUsed;
 }
