@@ -31,6 +31,7 @@ export interface RoutingMatch {
 
 /** Where a matched interaction goes. */
 export interface RoutingTarget {
+  /** Queue name, free-form (e.g. `sales-tr`); agents per queue are set in `queues`. */
   queue: string;
   /** @default the classifier's department */
   department?: Department;
@@ -42,12 +43,15 @@ export interface RoutingRule {
   name: string;
   /** With `mode: 'priority'`, higher runs first (ties keep their order). @default 0 */
   priority?: number;
+  /** Conditions; all must hold. */
   when: RoutingMatch;
+  /** Where a matching interaction goes. */
   assign: RoutingTarget;
 }
 
 /** How agents of one queue are picked. */
 export interface QueueOptions {
+  /** Agent ids, in round-robin order. */
   agents: string[];
   /** @default 'round-robin' */
   strategy?: 'round-robin' | 'least-loaded';
@@ -83,7 +87,9 @@ export interface RouterOptions {
 
 /** Why one rule did or did not match. */
 export interface RuleCheck {
+  /** The rule's name. */
   rule: string;
+  /** Every condition held. */
   matched: boolean;
   /** One line per condition: what was required and what was found. */
   reasons: string[];
@@ -91,7 +97,9 @@ export interface RuleCheck {
 
 /** Result of {@link Router.explain}. */
 export interface RoutingExplanation {
+  /** The queue chosen. */
   queue: string;
+  /** The rule's department, else the classifier's (or the default's). */
   department?: Department;
   /** The rule that decided, or `null` for the default. */
   rule: string | null;
@@ -101,16 +109,21 @@ export interface RoutingExplanation {
 
 /** The `routed` event: where an interaction went and who took it. */
 export interface RoutedEvent {
+  /** The interaction routed. */
   interactionId: string;
   conversationId: string;
   channel: string;
+  /** The queue it went to. */
   queue: string;
+  /** The rule's department, else the classifier's. */
   department?: Department;
+  /** The rule that matched, or `null` for the default. */
   rule: string | null;
   /** The agent assigned, when the queue has agents or the host hook chose one. */
   agent?: string;
   /** `host`, `round-robin`, `least-loaded`, or `none`. */
   assignedBy: 'host' | 'round-robin' | 'least-loaded' | 'none';
+  /** Why the rule matched, one line per condition. */
   reasons: string[];
 }
 

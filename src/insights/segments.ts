@@ -82,8 +82,10 @@ export interface SegmentEngineOptions {
 /** A membership change. Both kinds are insight events. */
 export interface SegmentChange {
   type: 'segment-entered' | 'segment-left';
+  /** The definition's `id`. */
   segmentId: string;
   customerId: string;
+  /** The engine's time when membership changed (ISO-8601). */
   at: string;
   /** What caused it: a new message, time passing, a full evaluation, customer data. */
   cause: 'interaction' | 'time' | 'evaluation' | 'customer';
@@ -100,12 +102,15 @@ export interface SegmentEngineState {
 
 /** What the engine keeps of one customer message. */
 export interface MessageFact {
+  /** Interaction id. */
   id: string;
+  /** `createdAt`, epoch milliseconds. */
   at: number;
   channel: string;
   conversationId: string;
   /** `peer` for messages to other customers, which wait for no brand answer. */
   direction?: 'inbound' | 'peer';
+  /** The classifier's language, else the network's. */
   language?: string;
   sentiment?: { label: SentimentLabel; score: number };
   intents: Array<{ intent: IntentLabel; confidence: number }>;

@@ -64,9 +64,13 @@ export interface SlaTrackerOptions {
 
 /** A conversation waiting for the brand. */
 export interface SlaClock {
+  /** The conversation waiting (its `conversationId`). */
   conversationId: string;
+  /** Adapter id of the conversation's network. */
   channel: string;
+  /** The customer who wrote the first waiting message, when attributed. */
   customerId?: string;
+  /** The classifier's department for the waiting messages. */
   department?: Department;
   /** Highest urgency among the waiting messages. */
   urgency: number;
@@ -79,10 +83,15 @@ export interface SlaClock {
   interactionIds: string[];
   /** Name of the target applied. */
   target: string;
+  /** The target's minutes for this phase (working minutes with business hours). */
   targetMinutes: number;
+  /** When `sla-warning` falls due (ISO-8601). */
   warnAt: string;
+  /** The deadline (ISO-8601). */
   dueAt: string;
+  /** When the warning fired; set to the breach time when the deadline passed unseen. */
   warnedAt?: string;
+  /** When the breach fired. */
   breachedAt?: string;
 }
 
@@ -99,17 +108,22 @@ export interface SlaResponse {
   channel: string;
   customerId?: string;
   department?: Department;
+  /** First response, or next response after a follow-up. */
   phase: 'first' | 'next';
+  /** Name of the target that applied. */
   target: string;
   /** The first waiting message answered, and all of them. */
   interactionId: string;
   interactionIds: string[];
   /** The brand's message. */
   replyId: string;
+  /** When the first answered message was written. */
   waitingSince: string;
+  /** When the brand's message was written. */
   respondedAt: string;
   /** Working time waited (wall time without business hours). */
   responseMs: number;
+  /** The answer came after the deadline. */
   breached: boolean;
 }
 
@@ -122,16 +136,23 @@ export type SlaChange =
 
 /** Median and 90th percentile (nearest rank) of response times, in milliseconds. */
 export interface ResponseTimeFigures {
+  /** Answers counted. */
   count: number;
+  /** `null` without answers. */
   medianMs: number | null;
+  /** `null` without answers. */
   p90Ms: number | null;
 }
 
 /** Figures for one channel, department or the whole. */
 export interface SlaFigures {
+  /** The channel, the department (`unknown` when unclassified) or `all`. */
   key: string;
+  /** Answers recorded. */
   responses: number;
+  /** Working time to the brand's first answer in a conversation. */
   firstResponse: ResponseTimeFigures;
+  /** Working time to answer a follow-up. */
   nextResponse: ResponseTimeFigures;
   /** Answers that came after the deadline. */
   breachedResponses: number;

@@ -73,25 +73,35 @@ export type SurveyNotSentReason =
 export interface SurveyRecord {
   /** `survey:<conversationId>:<n>`. */
   id: string;
+  /** CSAT (1–5) or NPS (0–10). */
   kind: SurveyKind;
+  /** The resolved conversation. */
   conversationId: string;
   channel: string;
   customerId?: string;
+  /** The classifier's department in the conversation, for reports. */
   department?: Department;
+  /** Language of the question sent (`en` when no template matches the conversation's). */
   language: string;
   /** The customer message answered by the survey. */
   inReplyTo: string;
   /** Identity key of the customer asked. */
   recipient: string;
+  /** `failed` when sending failed for another reason (a network error); `not-sent` when a rule or the customer forbade it. */
   status: 'due' | 'sent' | 'not-sent' | 'failed' | 'answered' | 'expired';
-  /** What resolved the conversation. */
+  /** What resolved the conversation: `resolve()`, or the quiet period. */
   trigger: 'host' | 'quiet';
+  /** When the survey fell due (ISO-8601). */
   dueAt: string;
+  /** When the network accepted the question. */
   sentAt?: string;
   /** The survey message as stored. */
   sentInteractionId?: string;
+  /** Why it was not sent. */
   reason?: SurveyNotSentReason;
+  /** The error behind `not-sent` or `failed`, when there was one. */
   error?: { code?: string; message: string };
+  /** The score read from the customer's answer, with the answer's id and time. */
   answer?: SurveyScore & { interactionId: string; at: string };
 }
 
@@ -105,11 +115,13 @@ export type SurveyChange =
 
 /** CSAT/NPS for one group. */
 export interface SurveyReport {
+  /** The channel, the department (`unknown` when unclassified) or `all`. */
   key: string;
   /** Surveys sent (answered or not). */
   sent: number;
   /** Surveys that could not be sent. */
   notSent: number;
+  /** Surveys with a score. */
   answered: number;
   /** answered / sent; null when nothing was sent. */
   responseRate: number | null;
