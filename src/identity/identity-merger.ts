@@ -17,7 +17,7 @@ import type { ComparisonSpec } from './comparisons.js';
 import type { FellegiSunterModel } from './fellegi-sunter.js';
 import { defaultIdentityModel, identityBlockingKeys, identityComparisons, identityToRecord } from './identity-model.js';
 import { normalizeEmail, normalizePhone } from './normalize.js';
-import { createPairScorer, describeComparisons, type ComparisonOutcome } from './score-pair.js';
+import { createPairScorer, describeComparisons, type ComparisonOutcome, type PreparedValues } from './score-pair.js';
 import { comparisonSpecSchema, modelSchema, parseOptions } from './_schemas.js';
 
 /**
@@ -76,6 +76,17 @@ export interface MergeEvidence {
   weight?: number;
   probability?: number;
 }
+
+/** An identity's values as the model compares them, and its verified email and phone. */
+interface PreparedIdentity {
+  source: Pick<ChannelIdentity, 'displayName' | 'handle' | 'email' | 'phone'>;
+  values: PreparedValues;
+  email: string | null;
+  phone: string | null;
+}
+
+/** Identities per generation of the prepared-values cache (a few hundred bytes each). */
+const PREPARED_CACHE_SIZE = 10_000;
 
 /** A pair of customers waiting for an agent's decision. */
 export interface MergeSuggestion {
@@ -220,6 +231,13 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
   const maxCandidates = parsed.maxCandidates ?? 200;
   const scorer = createPairScorer(options.comparisons ?? identityComparisons, (options.model ?? defaultIdentityModel) as FellegiSunterModel);
   const queue: MergeSuggestion[] = [];
+  // Below this weight a pair is in the no-match band: `weigh` may stop early. A hair lower than
+  // the band so that rounding in the shortened sum never drops a pair the full score keeps.
+  const reviewWeight = Math.log2(reviewBand / (1 - reviewBand)) - 1e-6;
+  // Two generations: when the young one is full it becomes the old one, and the old one is
+  // dropped whole (O(1); deleting a Map's oldest keys one by one leaves holes that slow iteration).
+  let preparedYoung = new Map<string, PreparedIdentity>();
+  let preparedOld = new Map<string, PreparedIdentity>();
   let chain: Promise<unknown> = Promise.resolve();
 
   /** Runs commands one at a time in this process, so two deliveries cannot race on one customer. */
@@ -275,6 +293,53 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     const phoneA = verifiedPhone(a);
     if (phoneA !== null && phoneA === verifiedPhone(b)) return 'same-verified-phone';
     return null;
+  }
+
+  /**
+   * An identity's comparison values and verified identifiers, normalised once and reused while
+   * its profile is unchanged (candidates come back in many resolutions). Bounded: entries not
+   * used for two generations are dropped.
+   */
+  function preparedOf(identity: ChannelIdentity): PreparedIdentity {
+    const key = identityKey(identity);
+    let cached = preparedYoung.get(key);
+    if (!cached) {
+      cached = preparedOld.get(key);
+      if (cached) remember(key, cached);
+    }
+    if (
+      cached &&
+      cached.source.displayName === identity.displayName &&
+      cached.source.handle === identity.handle &&
+      cached.source.email === identity.email &&
+      cached.source.phone === identity.phone
+    ) {
+      return cached;
+    }
+    const entry: PreparedIdentity = {
+      source: { displayName: identity.displayName, handle: identity.handle, email: identity.email, phone: identity.phone },
+      values: scorer.prepare(identityToRecord(identity, region)),
+      email: verifiedEmail(identity),
+      phone: verifiedPhone(identity),
+    };
+    remember(key, entry);
+    return entry;
+  }
+
+  function remember(key: string, entry: PreparedIdentity): void {
+    if (preparedYoung.size >= PREPARED_CACHE_SIZE) {
+      preparedOld = preparedYoung;
+      preparedYoung = new Map();
+    }
+    preparedYoung.set(key, entry);
+  }
+
+  /** Whether a pair can leave the no-match band, without building its explanation. */
+  function worthExplaining(a: PreparedIdentity, b: PreparedIdentity): boolean {
+    if (evidenceLevel === 'attested-only') return false;
+    if ((a.email !== null && a.email === b.email) || (a.phone !== null && a.phone === b.phone)) return true;
+    if (evidenceLevel !== 'probabilistic') return false;
+    return scorer.weigh(a.values, b.values, reviewWeight) >= reviewWeight;
   }
 
   function bandOf(probability: number): PairExplanation['band'] {
@@ -407,9 +472,12 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     const candidates = (await ledger.findIdentitiesByBlockingKeys(record.blockingKeys.filter((key) => !key.startsWith('crm:')), maxCandidates)).filter(
       (candidate) => candidate.key !== record.key && candidate.customerId !== record.customerId && !candidate.identity.isBrand,
     );
-    // Best evidence per candidate customer.
+    // Best evidence per candidate customer. Most candidates are in the no-match band: a cheap
+    // weight with an early stop rules them out before any explanation is built.
     const byCustomer = new Map<string, { candidate: IdentityRecord; pair: PairExplanation }>();
+    const self = preparedOf(record.identity);
     for (const candidate of candidates) {
+      if (!worthExplaining(self, preparedOf(candidate.identity))) continue;
       const pair = comparePair(record.identity, candidate.identity);
       const current = byCustomer.get(candidate.customerId);
       const rank = (entry: PairExplanation) => (entry.deterministic ? 1e6 : 0) + entry.weight;

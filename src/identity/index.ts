@@ -38,4 +38,4 @@ export type {
   UnmergeResult,
 } from './identity-merger.js';
 export { createPairScorer, describeComparisons } from './score-pair.js';
-export type { ComparisonOutcome, PairScore, PairScorer } from './score-pair.js';
+export type { ComparisonOutcome, PairScore, PairScorer, PreparedValues } from './score-pair.js';

@@ -34,9 +34,20 @@ export interface PairScore {
   comparisons: ComparisonOutcome[];
 }
 
+/** A record's values normalised once by each comparison, for repeated scoring. */
+export type PreparedValues = ReadonlyArray<string | undefined>;
+
 /** Scores pairs of records with a fixed model. */
 export interface PairScorer {
+  /** The full score, comparison by comparison. */
   score(a: LinkRecord, b: LinkRecord): PairScore;
+  /** Normalises a record's values once (for {@link PairScorer.weigh}). */
+  prepare(record: LinkRecord): PreparedValues;
+  /**
+   * Total weight in bits of two prepared records, without explanations. With `floor`, stops
+   * early and returns `-Infinity` as soon as the pair cannot reach that weight any more.
+   */
+  weigh(a: PreparedValues, b: PreparedValues, floor?: number): number;
 }
 
 /** Builds a {@link PairScorer}; the model must have one entry per comparison. */
@@ -57,7 +68,28 @@ export function createPairScorer(specs: ComparisonSpec[], model: FellegiSunterMo
   });
   const weights = model.comparisons.map(comparisonWeights);
   const prior = priorWeight(model);
+  // Cheap comparisons first (exact identifiers), so that the bound stops before the costly
+  // string similarities when a pair cannot reach the floor.
+  const cost: Partial<Record<ComparisonSpec['type'], number>> = { exact: 0, phone: 0, date: 1, numeric: 1, email: 2, handle: 3, string: 4, name: 4 };
+  const order = comparisons.map((_, index) => index).sort((first, second) => (cost[comparisons[first]!.type] ?? 5) - (cost[comparisons[second]!.type] ?? 5));
+  const best = weights.map((levels) => Math.max(0, ...levels));
+  // Most a pair can still gain from the comparisons after position `k` of `order`.
+  const remainingBest = order.map((_, position) => order.slice(position + 1).reduce((sum, index) => sum + (best[index] as number), 0));
   return {
+    prepare: (record) => comparisons.map((comparison) => comparison.prepare(record.fields[comparison.field])),
+    weigh(a, b, floor = Number.NEGATIVE_INFINITY) {
+      let total = prior;
+      for (let position = 0; position < order.length; position++) {
+        const index = order[position] as number;
+        const valueA = a[index];
+        const valueB = b[index];
+        if (valueA !== undefined && valueB !== undefined) {
+          total += (weights[index] as number[])[(comparisons[index] as CompiledComparison).compare(valueA, valueB)] ?? 0;
+        }
+        if (total + (remainingBest[position] as number) < floor) return Number.NEGATIVE_INFINITY;
+      }
+      return total;
+    },
     score(a, b) {
       let total = prior;
       const outcomes = comparisons.map((comparison, index): ComparisonOutcome => {
