@@ -97,6 +97,8 @@ export interface SurveyRecord {
   sentAt?: string;
   /** The survey message as stored. */
   sentInteractionId?: string;
+  /** The conversation the survey message landed in (a private thread when a public comment was asked privately). */
+  sentConversationId?: string;
   /** Why it was not sent. */
   reason?: SurveyNotSentReason;
   /** The error behind `not-sent` or `failed`, when there was one. */
@@ -203,6 +205,11 @@ const optionsSchema = z.object({
 
 const MAX_CONVERSATIONS = 100_000;
 
+/** Where an answer to a sent survey may come from: the recipient, or the conversation the question landed in. */
+function answerKeysOf(record: SurveyRecord): string[] {
+  return [record.recipient, ...(record.sentConversationId ? [`conversation:${record.sentConversationId}`] : [])];
+}
+
 /** Computes CSAT/NPS figures over answered surveys. */
 export function summarizeSurveys(key: string, records: SurveyRecord[]): SurveyReport {
   const sent = records.filter((record) => record.sentAt !== undefined).length;
@@ -241,7 +248,7 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
   let time = Number.NEGATIVE_INFINITY;
   let conversations = new Map<string, ConversationFacts>();
   let records = new Map<string, SurveyRecord>();
-  /** Recipient identity key → the survey waiting for its answer. */
+  /** Recipient identity key, and the conversation the question landed in → the survey waiting for its answer. */
   let awaiting = new Map<string, string>();
   let lastSurveyed = new Map<string, number>();
   /** Ids of the survey messages themselves, which must not count as brand answers. */
@@ -253,7 +260,7 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
     time = state.time ?? Number.NEGATIVE_INFINITY;
     conversations = new Map(state.conversations.map((facts) => [facts.conversationId, facts]));
     records = new Map(state.surveys.map((record) => [record.id, record]));
-    awaiting = new Map(state.surveys.filter((record) => record.status === 'sent').map((record) => [record.recipient, record.id]));
+    awaiting = new Map(state.surveys.filter((record) => record.status === 'sent').flatMap((record) => answerKeysOf(record).map((key) => [key, record.id] as [string, string])));
     lastSurveyed = new Map(state.lastSurveyed);
     surveyMessages = new Set(state.surveys.flatMap((record) => (record.sentInteractionId ? [record.sentInteractionId] : [])));
   }
@@ -268,7 +275,8 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
   }
 
   function readAnswer(interaction: Interaction, labels: Classification | undefined): SurveyChange[] {
-    const surveyId = awaiting.get(identityKey(interaction.author));
+    // The answer comes from the person asked, or (when a network gives the private thread another identity) in the thread the question landed in.
+    const surveyId = awaiting.get(identityKey(interaction.author)) ?? awaiting.get(`conversation:${interaction.conversationId}`);
     const record = surveyId ? records.get(surveyId) : undefined;
     if (!record || record.status !== 'sent' || interaction.channel !== record.channel) return [];
     const at = Date.parse(interaction.createdAt);
@@ -278,7 +286,7 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
     if (!score) return [];
     record.status = 'answered';
     record.answer = { ...score, interactionId: interaction.id, at: interaction.createdAt };
-    awaiting.delete(record.recipient);
+    for (const key of answerKeysOf(record)) if (awaiting.get(key) === record.id) awaiting.delete(key);
     return [{ type: 'survey-scored', survey: copy(record), score }];
   }
 
@@ -322,7 +330,8 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
       record.sentInteractionId = sent.id;
       surveyMessages.add(sent.id);
       if (facts.customerId) lastSurveyed.set(facts.customerId, at);
-      awaiting.set(record.recipient, record.id);
+      record.sentConversationId = sent.conversationId;
+      for (const key of answerKeysOf(record)) awaiting.set(key, record.id);
       changes.push({ type: 'survey-sent', survey: copy(record) });
     } catch (error) {
       if (isReplyNotAllowedError(error)) return notSent(error.reason, error);
@@ -404,7 +413,7 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
       for (const record of records.values()) {
         if (record.status === 'sent' && at > Date.parse(record.sentAt!) + settings.answerWindowHours * HOUR_MS) {
           record.status = 'expired';
-          if (awaiting.get(record.recipient) === record.id) awaiting.delete(record.recipient);
+          for (const key of answerKeysOf(record)) if (awaiting.get(key) === record.id) awaiting.delete(key);
           changes.push({ type: 'survey-expired', survey: copy(record) });
         }
       }

@@ -202,6 +202,16 @@ describe('createSurveyManager through a crm and the Messenger Send API (mocked w
     expect(await surveys.resolve('messenger:t1')).toEqual([]);
   });
 
+  it('reads an answer written in the survey thread by another identity of the customer, once', async () => {
+    const { surveys, changes, customerSays } = setup({ resolveAfterHours: false });
+    await customerSays('m1', 'Where is my order?', utc('2026-01-05', '10:00'));
+    await surveys.resolve('messenger:t1');
+    await customerSays('m2', '4', utc('2026-01-05', '10:20'), { author: { channel: 'messenger', nativeId: '24000000000000999' } });
+    expect(changes.filter((change) => change.type === 'survey-scored').map((change) => change.type === 'survey-scored' && change.score.score)).toEqual([4]);
+    await customerSays('m3', '1', utc('2026-01-05', '10:25'));
+    expect(changes.filter((change) => change.type === 'survey-scored')).toHaveLength(1);
+  });
+
   it('announces survey-due and survey-scored through createInsights', async () => {
     const { crm, customerSays, brandSays } = setup();
     const insights = createInsights(crm, { now: () => clock, crisis: false, virality: false, surveys: { resolveAfterHours: 1 } });
