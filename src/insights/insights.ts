@@ -226,17 +226,15 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       // Edits and re-polls bring new engagement counts; they are not new mentions.
       if (change === 'edited' && virality) announce(virality.observe(interaction));
     }),
-    crm.on('customer-merged', ({ merge }) => advocates?.mergeCustomers(merge.survivorId, merge.absorbedIds)),
-    crm.on('reply-sent', ({ interaction }) => {
-      // The brand's answer: not a mention, but the virality watch notes that the thread was answered.
-      if (virality) announce(virality.observe(interaction));
-    }),
     crm.on('reply-sent', (event) => {
+      // The brand's answer: not a mention, but the virality watch notes that the thread was answered.
+      if (virality) announce(virality.observe(event.interaction));
       if (sla) announceSla(sla.observeReply(event));
       if (segments) announceSegments(segments.observe(event.interaction));
       if (surveys) announceSurveys(surveys.observe(event.interaction));
     }),
     crm.on('customer-merged', ({ merge }) => {
+      advocates?.mergeCustomers(merge.survivorId, merge.absorbedIds);
       if (segments) for (const absorbed of merge.absorbedIds) announceSegments(segments.forget(absorbed));
     }),
   ];
