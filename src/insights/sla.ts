@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { DEPARTMENTS, type Classification, type Department, type Interaction } from '../interaction.js';
-import { classificationOf, parseInsightOptions, timeOf } from './_shared.js';
+import { DAY_MS, classificationOf, parseInsightOptions, timeOf } from './_shared.js';
 import { businessHoursSchema, createBusinessCalendar, type BusinessHoursOptions } from './business-hours.js';
 import { TimeQueue } from './time-queue.js';
 
@@ -58,6 +58,10 @@ export interface SlaTrackerOptions {
   maxResponses?: number;
   /** Conversations remembered as "the brand has answered here" (oldest dropped first). @default 100_000 */
   maxConversations?: number;
+  /** A conversation still waiting this many days after its first unanswered message is dropped from the queue (`sla-abandoned`). @default 30 */
+  abandonAfterDays?: number;
+  /** Upper bound on waiting conversations; beyond it the longest-waiting is dropped (`sla-abandoned`). @default 100_000 */
+  maxOpenClocks?: number;
   /** A snapshot from `toJSON()` to resume from. */
   state?: SlaTrackerState;
 }
@@ -132,7 +136,9 @@ export type SlaChange =
   | { type: 'sla-started'; clock: SlaClock }
   | { type: 'sla-warning'; clock: SlaClock; at: string; remainingMs: number }
   | { type: 'sla-breached'; clock: SlaClock; at: string; overdueMs: number }
-  | { type: 'sla-stopped'; response: SlaResponse };
+  | { type: 'sla-stopped'; response: SlaResponse }
+  /** Dropped unanswered: waiting longer than `abandonAfterDays`, or beyond `maxOpenClocks`. */
+  | { type: 'sla-abandoned'; clock: SlaClock; at: string };
 
 /** Median and 90th percentile (nearest rank) of response times, in milliseconds. */
 export interface ResponseTimeFigures {
@@ -226,6 +232,8 @@ const optionsSchema = z.object({
   now: z.custom<() => Date>((value) => typeof value === 'function', 'Expected a function returning a Date.').default(() => () => new Date()),
   maxResponses: z.number().int().positive().default(100_000),
   maxConversations: z.number().int().positive().default(100_000),
+  abandonAfterDays: z.number().positive().finite().default(30),
+  maxOpenClocks: z.number().int().positive().default(100_000),
   state: z.unknown().optional(),
 });
 
@@ -349,12 +357,21 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
     if (answered.size > settings.maxConversations) answered.delete(answered.values().next().value as string);
   }
 
+  const abandonMs = settings.abandonAfterDays * DAY_MS;
+
   function nextEventAt(clock: SlaClock): number {
-    return !clock.warnedAt ? Date.parse(clock.warnAt) : !clock.breachedAt ? Date.parse(clock.dueAt) : Number.POSITIVE_INFINITY;
+    return !clock.warnedAt ? Date.parse(clock.warnAt) : !clock.breachedAt ? Date.parse(clock.dueAt) : Date.parse(clock.waitingSince) + abandonMs;
+  }
+
+  function abandon(clock: SlaClock, at: number): SlaChange[] {
+    clocks.delete(clock.conversationId);
+    timers.unschedule(clock.conversationId);
+    return [{ type: 'sla-abandoned', clock: copyOf(clock), at: isoOf(at) }];
   }
 
   /** Fires the clock's warning or breach when `at` has reached it, and schedules the next one. */
   function check(clock: SlaClock, at: number): SlaChange[] {
+    if (clock.breachedAt && at >= Date.parse(clock.waitingSince) + abandonMs) return abandon(clock, at);
     const changes = fire(clock, at);
     timers.schedule(clock.conversationId, nextEventAt(clock));
     return changes;
@@ -457,8 +474,9 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
       };
       schedule(clock);
       clocks.set(clock.conversationId, clock);
+      const dropped = clocks.size > settings.maxOpenClocks ? abandon(clocks.values().next().value as SlaClock, time) : [];
       // An imported old message may already be overdue: report its standing right away.
-      return [...changes, { type: 'sla-started', clock: copyOf(clock) }, ...check(clock, time)];
+      return [...changes, ...dropped, { type: 'sla-started', clock: copyOf(clock) }, ...check(clock, time)];
     },
 
     observeReply({ interaction, inReplyTo }) {

@@ -149,6 +149,18 @@ describe('createSlaTracker', () => {
     expect(byDepartment[0]!.breachRate).toBeCloseTo(1 / 3);
   });
 
+  it('drops conversations left waiting too long, or beyond the bound, so the state stays bounded', () => {
+    const sla = createSlaTracker({ defaultTarget: { firstResponseMinutes: 60 }, abandonAfterDays: 2, maxOpenClocks: 2 });
+    sla.observe(message({ id: 'a', at: utc('2026-01-05', '10:00') }));
+    sla.observe(message({ id: 'b', at: utc('2026-01-05', '11:00') }));
+    const third = sla.observe(message({ id: 'c', at: utc('2026-01-05', '12:00') }));
+    expect(third.filter((change) => change.type === 'sla-abandoned').map((change) => 'clock' in change && change.clock.conversationId)).toEqual(['x:a']);
+    expect(types(sla.advance(utc('2026-01-07', '10:59')))).toEqual(['sla-breached']);
+    const later = sla.advance(utc('2026-01-07', '11:00'));
+    expect(later.map((change) => [change.type, 'clock' in change ? change.clock.conversationId : ''])).toEqual([['sla-abandoned', 'x:b']]);
+    expect(sla.queue().map((item) => item.conversationId)).toEqual(['x:c']);
+  });
+
   it('resumes from toJSON() without firing a warning twice', () => {
     const first = createSlaTracker({ defaultTarget: { firstResponseMinutes: 60 } });
     first.observe(message({ id: 'q', at: utc('2026-01-05', '10:00') }));
