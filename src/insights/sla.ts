@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
-import { DEPARTMENTS, type Classification, type Department, type Interaction } from '../interaction.js';
+import { DEPARTMENTS, INTENT_LABELS, INTERACTION_KINDS, type Classification, type Department, type IntentLabel, type Interaction, type InteractionKind } from '../interaction.js';
 import { DAY_MS, classificationOf, parseInsightOptions, timeOf } from './_shared.js';
 import { businessHoursSchema, createBusinessCalendar, type BusinessHoursOptions } from './business-hours.js';
 import { TimeQueue } from './time-queue.js';
@@ -62,6 +62,12 @@ export interface SlaTrackerOptions {
   abandonAfterDays?: number;
   /** Upper bound on waiting conversations; beyond it the longest-waiting is dropped (`sla-abandoned`). @default 100_000 */
   maxOpenClocks?: number;
+  /**
+   * Customer messages that wait for nobody, e.g. `{ kinds: ['mention', 'post'] }` when only questions
+   * in threads and private messages get answers. Reactions and confident spam never open a clock.
+   * @default {}
+   */
+  exclude?: { kinds?: InteractionKind[]; channels?: string[]; intents?: IntentLabel[] };
   /** A snapshot from `toJSON()` to resume from. */
   state?: SlaTrackerState;
 }
@@ -234,6 +240,10 @@ const optionsSchema = z.object({
   maxConversations: z.number().int().positive().default(100_000),
   abandonAfterDays: z.number().positive().finite().default(30),
   maxOpenClocks: z.number().int().positive().default(100_000),
+  exclude: z
+    .object({ kinds: z.array(z.enum(INTERACTION_KINDS)).optional(), channels: z.array(z.string().min(1)).optional(), intents: z.array(z.enum(INTENT_LABELS)).optional() })
+    .strict()
+    .default({}),
   state: z.unknown().optional(),
 });
 
@@ -431,9 +441,11 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
     return [{ type: 'sla-stopped', response }];
   }
 
+  const excluded = settings.exclude;
   function opens(interaction: Interaction, classification: Classification | undefined): boolean {
     if (interaction.direction !== 'inbound' || interaction.state === 'deleted' || interaction.kind === 'reaction') return false;
-    return !classification?.intents.some((intent) => intent.intent === 'spam' && intent.confidence >= 0.5);
+    if (excluded.kinds?.includes(interaction.kind) || excluded.channels?.includes(interaction.channel)) return false;
+    return !classification?.intents.some((intent) => intent.confidence >= 0.5 && (intent.intent === 'spam' || excluded.intents?.includes(intent.intent)));
   }
 
   return {

@@ -121,7 +121,13 @@ describe('createSlaTracker', () => {
     expect(sla.queue()).toEqual([]);
   });
 
-  it('ignores customer-to-customer talk, reactions and confident spam', () => {
+  it('ignores customer-to-customer talk, reactions, confident spam and what the host excludes', () => {
+    const excluding = createSlaTracker({ exclude: { kinds: ['mention'], intents: ['praise'] } });
+    excluding.observe(message({ id: 'm', kind: 'mention', at: utc('2026-01-05', '10:00') }));
+    excluding.observe(message({ id: 'p', kind: 'comment', at: utc('2026-01-05', '10:00'), labels: classified({ intents: ['praise'] }) }));
+    excluding.observe(message({ id: 'q', kind: 'comment', at: utc('2026-01-05', '10:00'), labels: classified({ intents: ['question'] }) }));
+    expect(excluding.queue().map((item) => item.conversationId)).toEqual(['x:q']);
+    expect(() => createSlaTracker({ exclude: { kinds: ['tweet' as never] } })).toThrow(/exclude\.kinds\.0/);
     const sla = createSlaTracker();
     sla.observe(message({ id: 'p', direction: 'peer', at: utc('2026-01-05', '10:00') }));
     sla.observe(message({ id: 'r', kind: 'reaction', at: utc('2026-01-05', '10:00') }));
