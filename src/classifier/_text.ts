@@ -558,13 +558,3 @@ export function foldedText(scan: ScannedText): string {
   scan.folded = folded;
   return folded;
 }
-
-/** The folded text of token `index`. */
-export function tokenText(scan: ScannedText, index: number): string {
-  return foldedText(scan).slice(scan.starts[index]!, scan.ends[index]!);
-}
-
-/** Token `index` as written in the input. */
-export function rawTokenText(scan: ScannedText, index: number): string {
-  return scan.text.slice(scan.rawStarts[index]!, scan.rawEnds[index]!);
-}

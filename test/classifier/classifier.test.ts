@@ -248,6 +248,13 @@ describe('options', () => {
     expect(turkish.classify({ text: 'sistem yine coktu arkadaslar' }).sentiment.label).toBe('negative');
   });
 
+  it('host multi-word terms match as phrases, with or without Turkish letters', () => {
+    const custom = createClassifier({ lexicon: { tr: { terms: { 'fatura itirazı': -4 } } } });
+    for (const text of ['Bugün yine fatura itirazı yaptım', 'bugun yine fatura itirazi yaptim']) {
+      expect(custom.classify({ text, locale: 'tr-TR' }).sentiment.score).toBeLessThan(classify(text, { locale: 'tr-TR' }).sentiment.score - 0.1);
+    }
+  });
+
   it('host intent keywords add intents', () => {
     const text = 'moving my lines to Globex Mobile';
     const custom = createClassifier({ lexicon: { en: { intents: { churn_risk: ['globex mobile'] } } } });
