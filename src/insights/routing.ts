@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { DEPARTMENTS, INTENT_LABELS, type Classification, type Department, type IntentLabel, type Interaction } from '../interaction.js';
 import { classificationOf, foldForMatch, parseInsightOptions } from './_shared.js';
+import { asList, departmentsSchema, namesSchema, unitRangeSchema } from './option-schemas.js';
 
 /** Conditions of a rule. Every given condition must hold; a list matches when any of its values does. */
 export interface RoutingMatch {
@@ -153,8 +154,6 @@ export interface Router {
   toJSON(): RouterState;
 }
 
-const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
-const departmentOrList = z.union([z.enum(DEPARTMENTS), z.array(z.enum(DEPARTMENTS)).min(1)]);
 const targetSchema = z.object({ queue: z.string().min(1), department: z.enum(DEPARTMENTS).optional() });
 
 const ruleSchema = z.object({
@@ -162,11 +161,11 @@ const ruleSchema = z.object({
   priority: z.number().finite().default(0),
   when: z
     .object({
-      channel: stringOrList.optional(),
-      language: stringOrList.optional(),
+      channel: namesSchema.optional(),
+      language: namesSchema.optional(),
       intents: z.array(z.enum(INTENT_LABELS)).min(1).optional(),
-      department: departmentOrList.optional(),
-      urgency: z.object({ min: z.number().min(0).max(1).optional(), max: z.number().min(0).max(1).optional() }).optional(),
+      department: departmentsSchema.optional(),
+      urgency: unitRangeSchema.optional(),
       keywords: z.array(z.string().trim().min(1)).min(1).optional(),
       segments: z.array(z.string().min(1)).min(1).optional(),
       minIntentConfidence: z.number().min(0).max(1).default(0.5),
@@ -197,10 +196,6 @@ const optionsSchema = z
   });
 
 type ParsedRule = z.output<typeof ruleSchema>;
-
-function asList<T>(value: T | T[] | undefined): T[] | undefined {
-  return value === undefined ? undefined : Array.isArray(value) ? value : [value];
-}
 
 function listText(values: readonly string[]): string {
   return values.map((value) => `\`${value}\``).join(', ');

@@ -23,6 +23,7 @@ import { DAY_MS, HOUR_MS, classificationOf, parseInsightOptions, timeOf } from '
 import { createZonedTime, isTimeZone } from './business-hours.js';
 import { scanInteractions } from './scan-ledger.js';
 import { TimeQueue } from './time-queue.js';
+import { asList, departmentsSchema, namesSchema, unitRangeSchema } from './option-schemas.js';
 
 /**
  * A time window ending now: `today`, `this-week` (from Monday), `this-month` (calendar, in the
@@ -148,7 +149,6 @@ const recencySchema = z.union([
   z.object({ lastDays: z.number().positive().finite() }).strict(),
   z.object({ lastHours: z.number().positive().finite() }).strict(),
 ]);
-const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const range = { min: z.number().finite().optional(), max: z.number().finite().optional() };
 
 const conditionSchema: z.ZodType<SegmentCondition> = z.lazy(() =>
@@ -156,8 +156,8 @@ const conditionSchema: z.ZodType<SegmentCondition> = z.lazy(() =>
     z.object({ all: z.array(conditionSchema).min(1) }).strict(),
     z.object({ any: z.array(conditionSchema).min(1) }).strict(),
     z.object({ not: conditionSchema }).strict(),
-    z.object({ channel: stringOrList, within: recencySchema.optional() }).strict(),
-    z.object({ language: stringOrList, of: z.enum(['latest', 'any']).optional(), within: recencySchema.optional() }).strict(),
+    z.object({ channel: namesSchema, within: recencySchema.optional() }).strict(),
+    z.object({ language: namesSchema, of: z.enum(['latest', 'any']).optional(), within: recencySchema.optional() }).strict(),
     z
       .object({
         sentiment: z
@@ -229,10 +229,6 @@ interface CustomerState {
   attributes: Record<string, unknown>;
   scores: { advocate?: number; detractor?: number };
   messages: MessageFact[];
-}
-
-function asList<T>(value: T | T[]): T[] {
-  return Array.isArray(value) ? value : [value];
 }
 
 /** True when a condition looks only at customer data (attributes, scores), never at messages. */

@@ -10,10 +10,11 @@
  */
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
-import { DEPARTMENTS, INTENT_LABELS, INTERACTION_KINDS, type Classification, type Department, type IntentLabel, type Interaction, type InteractionKind } from '../interaction.js';
+import { INTENT_LABELS, INTERACTION_KINDS, type Classification, type Department, type IntentLabel, type Interaction, type InteractionKind } from '../interaction.js';
 import { DAY_MS, classificationOf, parseInsightOptions, timeOf } from './_shared.js';
 import { businessHoursSchema, createBusinessCalendar, type BusinessHoursOptions } from './business-hours.js';
 import { TimeQueue } from './time-queue.js';
+import { asList, departmentsSchema, namesSchema, unitRangeSchema } from './option-schemas.js';
 
 /** Which conversations a target applies to. Every given field must match. */
 export interface SlaTargetMatch {
@@ -209,8 +210,6 @@ export interface SlaTracker {
   toJSON(): SlaTrackerState;
 }
 
-const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
-const departmentOrList = z.union([z.enum(DEPARTMENTS), z.array(z.enum(DEPARTMENTS)).min(1)]);
 const minutes = z.number().positive().finite();
 const targetBase = z.object({ name: z.string().min(1).optional(), firstResponseMinutes: minutes, nextResponseMinutes: minutes.optional() });
 
@@ -220,9 +219,9 @@ const optionsSchema = z.object({
       targetBase.extend({
         match: z
           .object({
-            channel: stringOrList.optional(),
-            department: departmentOrList.optional(),
-            urgency: z.object({ min: z.number().min(0).max(1).optional(), max: z.number().min(0).max(1).optional() }).optional(),
+            channel: namesSchema.optional(),
+            department: departmentsSchema.optional(),
+            urgency: unitRangeSchema.optional(),
           })
           .optional(),
       }),
@@ -258,10 +257,6 @@ const snapshotSchema = z.object({
 const MINUTE_MS = 60_000;
 const WAITING_IDS_KEPT = 20;
 const PRIORITY_ORDER: Record<SlaPriority, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
-
-function asList<T>(value: T | T[] | undefined): T[] | undefined {
-  return value === undefined ? undefined : Array.isArray(value) ? value : [value];
-}
 
 /** Nearest-rank quantile of an ascending list. */
 function quantile(sorted: number[], q: number): number | null {
