@@ -100,8 +100,9 @@ function wideInfo(code: number): number {
 
 function isUrlAt(text: string, index: number): boolean {
   const code = text.charCodeAt(index) | 0x20;
-  if (code === 0x68) return text.startsWith('http://', index) || text.startsWith('https://', index) || text.startsWith('HTTP', index);
-  return text.startsWith('www.', index) || text.startsWith('WWW.', index);
+  const next = text.charCodeAt(index + 1) | 0x20;
+  if (code === 0x68) return next === 0x74 && (text.startsWith('http://', index) || text.startsWith('https://', index) || text.startsWith('HTTP', index));
+  return next === 0x77 && (text.startsWith('www.', index) || text.startsWith('WWW.', index));
 }
 
 const EMPTY_WEIGHTS = new Int8Array(1);
