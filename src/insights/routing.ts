@@ -73,7 +73,10 @@ export interface RouterOptions {
   rules: RoutingRule[];
   /** `first-match` takes rules in order; `priority` sorts them by `priority` first. @default 'first-match' */
   mode?: 'first-match' | 'priority';
-  /** When no rule matches. @default { queue: 'general' } with the classifier's department */
+  /**
+   * When no rule matches. @default the classifier's department as both queue and department
+   * (`customer_service`, `sales` ...), or queue `general` for an unclassified interaction
+   */
   default?: RoutingTarget;
   /** Agents per queue; a queue without agents routes without assigning anyone. */
   queues?: Record<string, QueueOptions>;
@@ -305,7 +308,7 @@ export function createRouter(options: RouterOptions): Router {
       }
     }
     const department = settings.default?.department ?? labels?.department.department;
-    return { queue: settings.default?.queue ?? 'general', ...(department ? { department } : {}), rule: null, checks };
+    return { queue: settings.default?.queue ?? labels?.department.department ?? 'general', ...(department ? { department } : {}), rule: null, checks };
   }
 
   return {

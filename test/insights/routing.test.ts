@@ -53,7 +53,7 @@ describe('createRouter: rules', () => {
     const queueOf = (text: string) => router.explain(message({ id: 'k', at, text }), classified()).queue;
     expect(queueOf('İADE lütfen')).toBe('refunds');
     expect(queueOf('I want a REFUND.')).toBe('refunds');
-    expect(queueOf('refunded already, thanks')).toBe('general');
+    expect(queueOf('refunded already, thanks')).toBe('customer_service');
   });
 
   it('matches urgency ranges per channel, segments from the context, and falls back to the default', () => {
@@ -123,7 +123,8 @@ describe('createRouter: assignment', () => {
     expect(await router.route(message({ id: 'h1', at }), classified({ language: 'tr', intents: ['purchase_intent'], urgency: 0.95 }))).toMatchObject({ agent: 'supervisor', assignedBy: 'host' });
     expect(await router.route(message({ id: 'h2', at }), tr)).toMatchObject({ agent: 'deniz', assignedBy: 'round-robin' });
     expect(seen[1]).toEqual({ queue: 'sales-tr', agents: [{ agent: 'deniz', openItems: 0 }, { agent: 'ece', openItems: 0 }] });
-    expect(await router.route(message({ id: 'h3', at }), classified())).toMatchObject({ queue: 'general', assignedBy: 'none' });
+    expect(await router.route(message({ id: 'h3', at }), classified({ department: 'research_development' }))).toMatchObject({ queue: 'research_development', department: 'research_development', rule: null, assignedBy: 'none' });
+    expect(await router.route(message({ id: 'h4', at }))).toMatchObject({ queue: 'general', assignedBy: 'none' });
   });
 
   it('resumes round-robin positions and open items from toJSON()', async () => {
