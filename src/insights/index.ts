@@ -24,7 +24,7 @@ export { createViralityWatch } from './virality.js';
 export type { ViralityAlert, ViralityEvidence, ViralityWatch, ViralityWatchOptions, ViralityWatchState } from './virality.js';
 export { createAdvocateTracker, rankAdvocates } from './advocates.js';
 export type { AdvocacyComponents, AdvocateChange, AdvocateTracker, AdvocateTrackerOptions, AdvocateTrackerState, RankedCustomer } from './advocates.js';
-export { createMentionMonitor } from './monitor.js';
+export { createMentionMonitor, queryMentions } from './monitor.js';
 export type { MentionBucket, MentionDefinition, MentionMonitor, MentionMonitorOptions, MentionMonitorState, MentionTotals } from './monitor.js';
 export { ALWAYS_OPEN, WEEKDAYS, createBusinessCalendar } from './business-hours.js';
 export type { BusinessCalendar, BusinessHoursOptions, OpeningInterval, Weekday } from './business-hours.js';

@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { hashWord } from '../classifier/_text.js';
 import { InvalidOptionsError } from '../errors.js';
 import type { Classification, Interaction } from '../interaction.js';
+import type { InteractionLedger } from '../ledger.js';
 import { authorKeyOf, classificationOf, compileTerms, engagementOf, foldForMatch, parseInsightOptions, round, timeOf } from './_shared.js';
+import { scanInteractions } from './scan-ledger.js';
 
 /** What to track. An interaction matches when any keyword or hashtag (or `match`) does. */
 export interface MentionDefinition {
@@ -249,4 +251,22 @@ export function createMentionMonitor(input: MentionMonitorOptions = {}): Mention
       series: Object.fromEntries([...series.entries()].map(([id, buckets]) => [id, [...buckets.values()].map((bucket) => ({ ...bucket, authors: [...bucket.authors] }))])),
     }),
   };
+}
+
+/**
+ * Mention series recomputed from the storage port: a pure query over `ledger.queryInteractions`
+ * with the monitor's matching, for reports over any past period (the live monitor keeps only
+ * `retentionBuckets`). Returns each definition's totals and series (empty buckets filled).
+ * @throws InvalidOptionsError
+ * @example const [winter] = await queryMentions(crm.ledger, { definitions: [{ id: 'winter', keywords: ['kış kampanyası'] }], since: '2026-11-01T00:00:00Z' });
+ */
+export async function queryMentions(
+  ledger: Pick<InteractionLedger, 'queryInteractions'>,
+  options: { definitions: MentionDefinition[]; since?: string; until?: string; channel?: string; bucketMinutes?: number },
+): Promise<Array<{ totals: MentionTotals; series: MentionBucket[] }>> {
+  const monitor = createMentionMonitor({ definitions: options.definitions, retentionBuckets: Number.MAX_SAFE_INTEGER, ...(options.bucketMinutes ? { bucketMinutes: options.bucketMinutes } : {}) });
+  const query = { ...(options.since ? { since: options.since } : {}), ...(options.until ? { until: options.until } : {}), ...(options.channel ? { channel: options.channel } : {}) };
+  for await (const interaction of scanInteractions(ledger, query)) monitor.observe(interaction);
+  const range = { ...(options.since ? { since: options.since } : {}), ...(options.until ? { until: options.until } : {}) };
+  return options.definitions.map((definition) => ({ totals: monitor.totals(definition.id), series: monitor.series(definition.id, range) }));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMentionMonitor } from 'social-crm/insights';
+import { memoryLedger } from 'social-crm';
+import { createMentionMonitor, queryMentions } from 'social-crm/insights';
 import { at, post } from './_streams.js';
 
 const campaign = { id: 'kis', name: 'Kış kampanyası', keywords: ['kış kampanyası', 'winter sale'], hashtags: ['YıldızKış'] };
@@ -59,5 +60,24 @@ describe('createMentionMonitor', () => {
     expect(() => monitor.series('idea')).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
     expect(() => monitor.define({ id: 'empty', keywords: ['  '] })).toThrow(/never match/);
     expect(() => createMentionMonitor({ definitions: [{ id: '' }] as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+  });
+
+  it('recomputes series over any period from the storage port (queryMentions)', async () => {
+    const ledger = memoryLedger();
+    const rows = [
+      post({ hours: 0.5, text: 'Kış kampanyası başladı mı?' }),
+      post({ hours: 30, text: 'WINTER SALE!!!', sentiment: 'positive' }),
+      post({ hours: 30.2, text: 'kış kampanyasında iade yok mu?', sentiment: 'negative' }),
+      post({ hours: 31, text: 'unrelated' }),
+    ];
+    for (const row of rows) await ledger.appendInteraction(row);
+    const [winter] = await queryMentions(ledger, { definitions: [campaign], since: at(24), until: at(48), bucketMinutes: 360 });
+    expect(winter!.totals).toMatchObject({ mentions: 2, positive: 1, negative: 1 });
+    expect(winter!.series.map((bucket) => [bucket.start, bucket.mentions])).toEqual([
+      [at(24), 0],
+      [at(30), 2],
+      [at(36), 0],
+      [at(42), 0],
+    ]);
   });
 });
