@@ -42,7 +42,7 @@ function parseTransform(name: string): Transform | null {
     case 'last-token':
       return (value) => normalizeName(value).tokens.at(-1) ?? '';
     case 'sorted-tokens':
-      return (value) => [...normalizeName(value).tokens].sort().join(' ');
+      return (value) => normalizeName(value).tokens.sort().join(' ');
     case 'email':
       return (value) => {
         const email = normalizeEmail(value);

@@ -186,27 +186,14 @@ const NAME_NOISE = /[^\p{L}\p{N}\s'-]/gu;
  * @example normalizeName('İSMAİL Işık', 'tr').key === 'ismail isik'
  */
 export function normalizeName(name: string | undefined | null, locale?: string): NormalizedName {
-  const raw = name ?? '';
-  // Names repeat far more than other fields (common first names and surnames), and each one is
-  // read for blocking keys and again for comparison: results are kept in a bounded table
-  // (emptied whole when full); callers get their own copy of the token list.
-  const cacheKey = locale ? `${locale}|${raw}` : raw;
-  const cached = nameCache.get(cacheKey);
-  if (cached) return { ...cached, tokens: [...cached.tokens] };
-  const text = raw.replace(/\([^)]*\)/g, ' ').replace(NAME_NOISE, ' ').replace(/\s+/g, ' ').trim();
+  const text = (name ?? '').replace(/\([^)]*\)/g, ' ').replace(NAME_NOISE, ' ').replace(/\s+/g, ' ').trim();
   const folded = foldCase(text, locale);
   const tokens = foldToAscii(text)
     .replace(/['-]/g, ' ')
     .split(/\s+/)
     .filter((token) => token.length > 0);
-  const result: NormalizedName = { folded, key: tokens.join(' '), tokens, valid: tokens.length > 0 };
-  if (nameCache.size >= NAME_CACHE_SIZE) nameCache.clear();
-  nameCache.set(cacheKey, { ...result, tokens: [...tokens] });
-  return result;
+  return { folded, key: tokens.join(' '), tokens, valid: tokens.length > 0 };
 }
-
-const NAME_CACHE_SIZE = 20_000;
-const nameCache = new Map<string, NormalizedName>();
 
 /**
  * A URL reduced to host and path: lower-case punycode host without `www.`, no scheme,
