@@ -1,9 +1,10 @@
 /**
  * `npm run demo`: replays a week of English and Turkish social traffic through the real webhook
  * code path (signed requests → adapters → pipeline → ledger) and prints what a social CRM
- * team would look at. No server and no keys: everything runs in process on memoryLedger().
+ * team would look at. No server and no keys: everything runs in process on memoryLedger(), or,
+ * with `--db <folder>`, on the PostgreSQL ledger embedded through PGlite in that folder.
  */
-import { createSocialCrm, identityKey, memoryLedger } from 'social-crm';
+import { createSocialCrm, identityKey, isSocialCrmError } from 'social-crm';
 import { createIdentityMerger } from 'social-crm/identity';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -12,6 +13,7 @@ import { startDemoInsights } from './insights.js';
 import { buildDemoReport, formatDemoReport } from './report.js';
 import { demoStream } from './stream.js';
 import { demoTransports } from './transports.js';
+import { demoDatabaseArgument, openDemoLedger } from './ledger.js';
 
 /** `--html <file>`: also write the report as a self-contained HTML page. */
 export function demoHtmlArgument(argv: readonly string[]): string | undefined {
@@ -21,10 +23,11 @@ export function demoHtmlArgument(argv: readonly string[]): string | undefined {
   return typeof file === 'string' ? file : undefined;
 }
 
-export async function runDemo(options: { quiet?: boolean; html?: string } = {}) {
+export async function runDemo(options: { quiet?: boolean; html?: string; db?: string } = {}) {
   const scenes = demoStream();
   const transports = demoTransports([...new Set(scenes.map((scene) => scene.network))]);
-  const ledger = memoryLedger();
+  const storage = await openDemoLedger(options.db);
+  const ledger = storage.ledger;
   let clock = new Date(scenes[0]!.createdAt);
   const identity = createIdentityMerger({ ledger, now: () => clock, defaultRegion: 'TR' });
   const crm = createSocialCrm({
@@ -40,7 +43,14 @@ export async function runDemo(options: { quiet?: boolean; html?: string } = {}) 
   // an explicit link, the strongest evidence, so her Instagram comment and WhatsApp messages land on
   // one customer even though neither network shares anything with the other.
   const ayse = scenes.filter((scene) => scene.story === 'two-networks');
-  for (const scene of ayse) await identity.link({ channel: scene.network, ...scene.author }, 'C-1042');
+  for (const scene of ayse) {
+    try {
+      await identity.link({ channel: scene.network, ...scene.author }, 'C-1042');
+    } catch (error) {
+      // A second run on the same --db folder finds the link in place.
+      if (!isSocialCrmError(error)) throw error;
+    }
+  }
   const statuses: Record<number, number> = {};
   const started = performance.now();
   for (const scene of scenes) {
@@ -60,6 +70,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string } = {}) 
     ...(explanation ? explanation.text.split('\n').map((line) => `  ${line}`) : ['  (not linked)']),
     `Merge suggestions waiting for an agent: ${identity.suggestions().length}`,
     '',
+    `Storage: ${storage.description}`,
     `Replayed ${scenes.length} webhooks in ${seconds.toFixed(2)} s; HTTP statuses: ${Object.entries(statuses).map(([status, value]) => `${status}×${value}`).join(', ')}`,
   ]);
   if (!options.quiet) console.log(text);
@@ -70,9 +81,10 @@ export async function runDemo(options: { quiet?: boolean; html?: string } = {}) 
     if (!options.quiet) console.log(`\nHTML report written to ${options.html}`);
   }
   live.insights.close();
+  if (options.db) await crm.close();
   return { report, scenes, statuses, crm, ledger, insights: live, html, text };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runDemo({ html: demoHtmlArgument(process.argv.slice(2)) });
+  await runDemo({ html: demoHtmlArgument(process.argv.slice(2)), db: demoDatabaseArgument(process.argv.slice(2)) });
 }

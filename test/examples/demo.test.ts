@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CrisisEvidence, ViralityEvidence } from 'social-crm/insights';
 import { demoHtmlArgument, runDemo } from '../../examples/demo/index.js';
+import { demoDatabaseArgument } from '../../examples/demo/ledger.js';
 import { demoStream } from '../../examples/demo/stream.js';
 
 describe('npm run demo', () => {
@@ -49,5 +53,24 @@ describe('npm run demo', () => {
     expect(text).toContain('Crisis and virality alerts');
     expect(text).toMatch(/\[(?:warning|critical)\] crisis at 11-18/);
   });
-});
 
+  it('reads --db <folder> and refuses --db without a folder', () => {
+    expect(demoDatabaseArgument(['--db', './demo-data'])).toBe('./demo-data');
+    expect(demoDatabaseArgument(['--html', 'r.html'])).toBeUndefined();
+    expect(() => demoDatabaseArgument(['--db'])).toThrow(/needs a folder/);
+  });
+
+  it('keeps its data in an embedded PostgreSQL folder with --db, and a second run stores each webhook once', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'social-crm-demo-'));
+    try {
+      const first = await runDemo({ quiet: true, db: folder });
+      expect(first.statuses).toEqual({ 200: first.scenes.length });
+      const second = await runDemo({ quiet: true, db: folder });
+      expect(second.statuses).toEqual({ 200: second.scenes.length });
+      expect(second.text).toMatch(/postgresLedger on PGlite/);
+      expect(second.text).toContain(`${first.scenes.length} interactions stored`);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
