@@ -270,9 +270,53 @@ function background(count: number, next: () => number): Scene[] {
   return scenes;
 }
 
+const ANSWERS: Record<'en' | 'tr', string[]> = {
+  en: [
+    'Sorry to hear that. Please send us your booking reference by DM and we will look into it right away.',
+    'Thanks for reaching out! You can find the details in our app under My Trips, and we are happy to help by DM.',
+    'Thank you for your kind words, we will pass them on to the crew! 💙',
+  ],
+  tr: [
+    'Yaşadığınız sorun için çok üzgünüz. PNR numaranızı DM ile iletirseniz hemen ilgileneceğiz.',
+    'Bize yazdığınız için teşekkürler! Detaylar uygulamada Seyahatlerim bölümünde, DM üzerinden de yardımcı oluruz.',
+    'Güzel sözleriniz için teşekkür ederiz, ekibimize iletiyoruz! 💙',
+  ],
+};
+
+/**
+ * The brand answers part of the public background traffic, after anything from twenty minutes to a
+ * day and a half, so the response-time figures have answered and waiting conversations. The guitar
+ * crisis and the scripted stories stay unanswered: that is the lesson the report shows.
+ */
+function brandAnswers(scenes: Scene[], next: () => number): Scene[] {
+  const answers: Scene[] = [];
+  for (const scene of scenes) {
+    if (scene.story !== 'background' || scene.visibility !== 'public' || next() >= 0.45) continue;
+    const brand = BRAND[scene.network as keyof typeof BRAND];
+    if (!brand) continue;
+    const language = scene.author.locale?.startsWith('tr') ? 'tr' : 'en';
+    const text = ANSWERS[language][Math.floor(next() * ANSWERS[language].length)]!;
+    const delayHours = 1 / 3 + next() * next() * 36;
+    answers.push({
+      network: scene.network,
+      nativeId: scene.network === 'x' ? `16${scene.nativeId.replace(/\D/g, '').padStart(17, '0')}` : `${scene.nativeId}-answer`,
+      kind: 'reply',
+      author: brand,
+      text: scene.network === 'x' ? `@${scene.author.handle ?? scene.author.nativeId} ${text}` : text,
+      parentId: scene.nativeId,
+      conversationId: scene.conversationId ?? scene.nativeId,
+      visibility: 'public',
+      createdAt: new Date(Date.parse(scene.createdAt) + delayHours * hour).toISOString(),
+      story: 'background',
+    });
+  }
+  return answers;
+}
+
 /** The full stream, ordered by time. */
 export function demoStream(seed = 20261122): Scene[] {
   const next = random(seed);
   const scripted = [...guitarCrisis(), ...twoNetworks(), ...advocate(), ...purchaseIdeaSpam()];
-  return [...scripted, ...background(320 - scripted.length, next)].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  const crowd = background(320 - scripted.length, next);
+  return [...scripted, ...crowd, ...brandAnswers(crowd, next)].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
 }

@@ -23,6 +23,11 @@ describe('npm run demo', () => {
     for (const story of ['guitar-crisis', 'two-networks', 'advocate', 'purchase', 'idea', 'spam'] as const) expect(stories.has(story), story).toBe(true);
     expect(new Set(scenes.map((scene) => scene.network)).size).toBeGreaterThanOrEqual(4);
     expect(scenes.some((scene) => /[çğışöüİ]/.test(scene.text))).toBe(true);
+    // The brand answers part of the crowd (so response times have something to measure), never the crisis thread.
+    const answers = scenes.filter((scene) => scene.author.isBrand);
+    expect(answers.length).toBeGreaterThan(20);
+    const crisis = new Set(scenes.filter((scene) => scene.story === 'guitar-crisis').map((scene) => scene.nativeId));
+    expect(answers.filter((answer) => crisis.has(answer.parentId ?? ''))).toEqual([]);
   });
 
   it('stores every scene through the webhook path and prints the report', async () => {
