@@ -76,9 +76,12 @@ export interface ClassifierOptions {
     /** Minimum confidence for an intent to be reported. @default 0.5 */
     intent?: number;
     /**
-     * Half-width of the neutral band on the combined sentiment evidence: below it the label
-     * is `neutral`. Raise it for fewer polar labels.
-     * @default each model's own band (English: calibrated on held-back rows; Turkish: 0.3)
+     * Half-width of the neutral band on the combined sentiment evidence
+     * (`squash(rules) + w × (p(positive) − p(negative))`): inside it the label is `neutral`.
+     * Setting it makes both languages decide by this band; raise it for fewer polar labels.
+     * @default unset: English picks the class with the highest probability after per-class
+     * offsets chosen by cross-validation; Turkish (trained on two classes) uses its own band,
+     * tuned on three-class dev tweets
      */
     neutral?: number;
     /** Nats of evidence the English/Turkish model needs to overrule the locale. @default 1.5 */
