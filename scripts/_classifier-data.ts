@@ -39,11 +39,6 @@ export function isHeldOut(file: string, id: string): boolean {
   return stringHash(`${file}:${id}`) % 5 === 0;
 }
 
-/** True for the eighth of the remaining rows kept out of sentiment training to calibrate the blend. */
-export function isCalibration(file: string, id: string): boolean {
-  return stringHash(`calibration:${file}:${id}`) % 8 === 0;
-}
-
 /** A seeded generator (mulberry32), for reproducible shuffles. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
