@@ -84,15 +84,19 @@ describeChannelAdapter('Messenger', {
     target: { body: recentMessage(new Date()) },
     targetId: `messenger:${AYSE_MID}`,
     routes: sendRoute,
+    rateLimited(mocked, seconds) {
+      mocked.route('post', SEND_URL, ({ index }) =>
+        index === 0 ? HttpResponse.json(fixture('error-rate-limit'), { status: 429, headers: { 'retry-after': String(seconds) } }) : HttpResponse.json(fixture('send-response')),
+      );
+    },
     expectRequest(call) {
       expect(call.url).toBe(SEND_URL);
       expect(call.headers.authorization).toBe('Bearer page-access-token');
       expect(call.bodyJson).toEqual({ recipient: { id: AYSE }, messaging_type: 'RESPONSE', message: { text: 'Thank you, we are on it.' } });
     },
   },
-  // Meta names the regain time in minutes (`estimated_time_to_regain_access`), so the kit's
-  // one-second reset cannot be expressed; the rate-limit tests below use Meta's own signals.
-  skip: ['rate-limit'],
+  // A throttled Send API call answered with HTTP 429 and `Retry-After`: the kit checks the retry
+  // waits for it. Meta's own throttling codes and usage headers are tested below.
 });
 
 describe('messenger adapter through createSocialCrm', () => {
