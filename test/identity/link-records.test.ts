@@ -130,6 +130,18 @@ describe('linkRecords', () => {
     expect(unnamed.clusters).toEqual(fromObjects.clusters.map((cluster) => cluster.map((id) => String(records.findIndex((record) => record.id === id)))));
   });
 
+  it('vetoes on a column that no comparison reads (cannotLink)', () => {
+    const model: FellegiSunterModel = { lambda: 0.5, comparisons: [{ name: 'name', m: [0.9, 0.02, 0.04, 0.02, 0.02], u: [0.001, 0.01, 0.01, 0.05, 0.929] }] };
+    const spec = { comparisons: [{ type: 'name' as const, field: 'name' }], blocking: [['name:sorted-tokens']], model };
+    const columns = { fields: { name: ['Ayşe Yılmaz', 'AYSE YILMAZ', 'Ayse Yilmaz'], taxId: ['111', undefined, '222'] } };
+    expect(linkRecords(columns, spec).clusters).toEqual([['0', '1', '2']]);
+    const vetoed = linkRecords(columns, { ...spec, cannotLink: ['taxId'] });
+    expect(vetoed.clusters).toHaveLength(1);
+    expect(vetoed.clusters[0]).toContain('1');
+    expect(vetoed.clusters[0]).toHaveLength(2);
+    expect(vetoed.reviews.filter((pair) => pair.vetoed)).toHaveLength(2);
+  });
+
   it('rejects columns of different lengths with a typed error', () => {
     const columns = { fields: { given: ['ayse', 'ayse'], surname: ['kaya'], dob: ['19800101', '19800101'], city: ['izmir', 'izmir'] } };
     expect(() => linkRecords(columns, options)).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('surname') }));
