@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { renderHtmlReport } from './html-report.js';
 import { startDemoInsights } from './insights.js';
 import { buildDemoReport, formatDemoReport } from './report.js';
-import { demoStream } from './stream.js';
+import { demoNetwork } from './network.js';
+import { demoStream, type Scene } from './stream.js';
 import { demoTransports } from './transports.js';
 import { demoDatabaseArgument, openDemoLedger } from './ledger.js';
 
@@ -23,8 +24,30 @@ export function demoHtmlArgument(argv: readonly string[]): string | undefined {
   return typeof file === 'string' ? file : undefined;
 }
 
+const HOUR = 3_600_000;
+
+/** What the demo's agents write back in a private conversation. */
+const AGENT_ANSWERS: Record<'en' | 'tr', string[]> = {
+  en: ['Hi, this is Selin from Yıldız Air. I have checked your booking and fixed it; you will get an e-mail in a minute.', 'Thanks for your patience! Your request is on its way to the baggage team, reference YA-4711.'],
+  tr: ['Merhaba, ben Yıldız Air’den Selin. Rezervasyonunuzu kontrol ettim ve düzelttim, birazdan e-posta gelecek.', 'Sabrınız için teşekkürler! Talebiniz YA-4711 numarasıyla bagaj ekibimize iletildi.'],
+};
+
+/** How the demo's customers answer a satisfaction question. */
+const SURVEY_ANSWERS: Record<'en' | 'tr', string[]> = {
+  en: ['5', 'Very satisfied, thank you!', '4/5', 'not bad', 'Terrible, nobody solved anything', '⭐⭐⭐⭐', '2', 'I would give it a 3'],
+  tr: ['5', 'çok memnun kaldım, teşekkürler', '4/5', 'fena değil', 'berbat, hiç memnun kalmadım', '⭐⭐⭐⭐⭐', '3', 'memnun değilim'],
+};
+
+/** A stable number in [0, 1) from an id, so the agents and customers act the same on every run. */
+function choice(id: string): number {
+  let hash = 2166136261;
+  for (let index = 0; index < id.length; index++) hash = Math.imul(hash ^ id.charCodeAt(index), 16777619);
+  return (hash >>> 0) / 4294967296;
+}
+
 export async function runDemo(options: { quiet?: boolean; html?: string; db?: string } = {}) {
   const scenes = demoStream();
+  const network = demoNetwork();
   const transports = demoTransports([...new Set(scenes.map((scene) => scene.network))]);
   const storage = await openDemoLedger(options.db);
   const ledger = storage.ledger;
@@ -35,6 +58,8 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     adapters: [...transports.values()].map((transport) => transport.adapter),
     identity,
     now: () => clock,
+    // Replies and surveys go through crm.reply() to an in-process stand-in of the networks.
+    fetch: network.fetch,
   });
   // The insights listen to the crm's events; a host would call advance() from a timer, the demo
   // calls it as its replay clock moves.
@@ -52,12 +77,60 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     }
   }
   const statuses: Record<number, number> = {};
-  const started = performance.now();
-  for (const scene of scenes) {
-    clock = new Date(scene.createdAt);
+  const agentReplies = { sent: 0, refused: 0 };
+  // The replay agenda: every scene's webhook at its time, plus what the brand's agents and customers
+  // do in reaction (agent answers to private messages, answers to the surveys sent).
+  const agenda: Array<{ at: number; run: () => Promise<void> }> = [];
+  const schedule = (at: number, run: () => Promise<void>) => {
+    let index = agenda.length;
+    while (index > 0 && agenda[index - 1]!.at > at) index--;
+    agenda.splice(index, 0, { at, run });
+  };
+  const authors = new Map<string, Scene>();
+  const deliver = async (scene: Scene, options: { agentsAnswer?: boolean } = {}) => {
     const response = await crm.handleWebhook(await transports.get(scene.network)!.request(scene, clock));
     statuses[response.status] = (statuses[response.status] ?? 0) + 1;
-    live.insights.advance(clock);
+    if (scene.author.isBrand) return;
+    authors.set(identityKey({ channel: scene.network, nativeId: scene.author.nativeId }), scene);
+    const roll = choice(scene.nativeId);
+    if ((options.agentsAnswer ?? true) && scene.story === 'background' && scene.visibility === 'private' && roll < 0.6) {
+      const language = scene.author.locale?.startsWith('tr') ? 'tr' : 'en';
+      schedule(Date.parse(scene.createdAt) + (0.3 + roll * 8) * HOUR, async () => {
+        try {
+          await crm.reply(`${scene.network}:${scene.nativeId}`, AGENT_ANSWERS[language][Math.floor(roll * 10) % AGENT_ANSWERS[language].length]!);
+          agentReplies.sent++;
+        } catch (error) {
+          if (!isSocialCrmError(error)) throw error;
+          agentReplies.refused++;
+        }
+      });
+    }
+  };
+  // Customers answer most of the satisfaction questions the survey manager sent, a few hours later.
+  const asked = new Set<string>();
+  const answerSurveys = () => {
+    for (const survey of live.insights.surveys?.surveys({ status: 'sent' }) ?? []) {
+      if (asked.has(survey.id)) continue;
+      asked.add(survey.id);
+      const customer = authors.get(survey.recipient);
+      const roll = choice(survey.id);
+      if (!customer || roll >= 0.75) continue;
+      const language = customer.author.locale?.startsWith('tr') ? 'tr' : 'en';
+      const answers = SURVEY_ANSWERS[language];
+      const at = Date.parse(survey.sentAt!) + (0.2 + roll * 6) * HOUR;
+      const nativeId = `${customer.network === 'whatsapp' ? 'wamid.' : 'm_'}SURVEY${String(asked.size).padStart(4, '0')}`;
+      const { parentId: _parentId, ...scene } = customer;
+      schedule(at, () => deliver({ ...scene, nativeId, kind: 'direct_message', text: answers[Math.floor(roll * 100) % answers.length]!, createdAt: new Date(at).toISOString(), story: 'background' }, { agentsAnswer: false }));
+    }
+  };
+  for (const scene of scenes) schedule(Date.parse(scene.createdAt), () => deliver(scene));
+  const started = performance.now();
+  while (agenda.length) {
+    const step = agenda.shift()!;
+    clock = new Date(step.at);
+    await step.run();
+    await live.insights.advance(clock);
+    answerSurveys();
   }
   const seconds = (performance.now() - started) / 1000;
   const report = await buildDemoReport(ledger, live);
@@ -70,8 +143,9 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     ...(explanation ? explanation.text.split('\n').map((line) => `  ${line}`) : ['  (not linked)']),
     `Merge suggestions waiting for an agent: ${identity.suggestions().length}`,
     '',
+    `Agents answered ${agentReplies.sent} private conversations through crm.reply() (${agentReplies.refused} refused); ${network.sent.length} requests went to the stand-in network`,
     `Storage: ${storage.description}`,
-    `Replayed ${scenes.length} webhooks in ${seconds.toFixed(2)} s; HTTP statuses: ${Object.entries(statuses).map(([status, value]) => `${status}×${value}`).join(', ')}`,
+    `Replayed ${Object.values(statuses).reduce((sum, count) => sum + count, 0)} webhooks in ${seconds.toFixed(2)} s; HTTP statuses: ${Object.entries(statuses).map(([status, value]) => `${status}×${value}`).join(', ')}`,
   ]);
   if (!options.quiet) console.log(text);
   let html: string | undefined;
@@ -82,7 +156,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
   }
   live.insights.close();
   if (options.db) await crm.close();
-  return { report, scenes, statuses, crm, ledger, insights: live, html, text };
+  return { report, scenes, statuses, crm, ledger, insights: live, html, text, agentReplies, network };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

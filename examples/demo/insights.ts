@@ -52,6 +52,9 @@ export function startDemoInsights(crm: SocialCrm, now: () => Date): DemoInsights
       queues: { sales: { agents: ['deniz', 'ece'], strategy: 'least-loaded' }, refunds: { agents: ['mert', 'zeynep'] } },
     },
     segments: { definitions: DEMO_SEGMENTS, timeZone: 'Europe/Istanbul' },
+    // A CSAT question once an agent has answered a private conversation and the customer has been
+    // quiet for four hours, in the conversation's language, through crm.reply().
+    surveys: { kind: 'csat', resolveAfterHours: 4, channels: ['whatsapp', 'messenger'] },
     monitor: {
       definitions: [
         { id: 'all', name: 'All mentions', match: () => true },

@@ -8,6 +8,7 @@ import {
   type RankedCustomer,
   type SlaFigures,
   type SlaQueueItem,
+  type SurveyReport,
   type ViralityEvidence,
 } from 'social-crm/insights';
 import type { DemoInsights } from './insights.js';
@@ -33,6 +34,8 @@ export interface DemoInsightsReport {
     breaches: number;
     routed: Record<string, number>;
     segments: Array<{ id: string; name: string; members: number }>;
+    /** CSAT after resolved conversations: all channels first, then per channel. */
+    surveys: SurveyReport[];
   };
 }
 
@@ -122,6 +125,7 @@ export async function buildDemoReport(ledger: InteractionLedger, live?: DemoInsi
         breaches: live.slaBreaches,
         routed: live.routed,
         segments: (segments?.definitions ?? []).map((definition) => ({ id: definition.id, name: definition.name ?? definition.id, members: segments!.members(definition.id).length })),
+        surveys: live.insights.surveys ? [...live.insights.surveys.report({ by: 'all' }), ...live.insights.surveys.report({ by: 'channel' })] : [],
       };
     }
   }
@@ -233,4 +237,12 @@ function formatService(lines: string[], section: (title: string) => void, servic
   for (const [queue, count] of Object.entries(service.routed).sort((a, b) => b[1] - a[1])) lines.push(`  ${queue.padEnd(14)} ${count}`);
   section('Segments (insights.segments)');
   for (const segment of service.segments) lines.push(`  ${segment.name.padEnd(40)} ${segment.members} customers`);
+  if (service.surveys.length) {
+    section('Satisfaction after resolved conversations (insights.surveys, CSAT 1–5)');
+    for (const row of service.surveys) {
+      const rate = row.responseRate === null ? '–' : `${Math.round(row.responseRate * 100)}%`;
+      const csat = row.csat === null ? '–' : `${Math.round(row.csat)}% satisfied (4–5)`;
+      lines.push(`  ${row.key.padEnd(10)} sent ${row.sent}, not sent ${row.notSent}, answered ${row.answered} (${rate}), CSAT ${csat}${row.lowConfidence ? `, ${row.lowConfidence} read from wording alone` : ''}`);
+    }
+  }
 }

@@ -104,8 +104,12 @@ export interface Insights {
    * from the crm arrive through its events; do not feed those twice.
    */
   observe(interaction: Interaction, classification?: Classification): void;
-  /** Move time on to `now` (default: the clock): closes buckets, resolves alerts. Call it from a timer. */
-  advance(now?: Date | string): void;
+  /**
+   * Move time on to `now` (default: the clock): closes buckets, resolves alerts, sends surveys that
+   * fell due. Call it from a timer. The promise settles when the surveys are sent (it never rejects:
+   * a failure is logged); everything else has happened when the call returns.
+   */
+  advance(now?: Date | string): Promise<void>;
   /** Stop listening to the crm. */
   close(): void;
 }
@@ -256,7 +260,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       if (virality) announce(virality.advance(time));
       if (sla) announceSla(sla.advance(time));
       if (segments) announceSegments(segments.advance(time));
-      if (surveys) surveys.advance(time).then(announceSurveys, logFailure('Surveys'));
+      return surveys ? surveys.advance(time).then(announceSurveys, logFailure('Surveys')) : Promise.resolve();
     },
     close() {
       for (const unsubscribe of subscriptions.splice(0)) unsubscribe();

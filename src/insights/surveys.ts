@@ -233,6 +233,22 @@ export function summarizeSurveys(key: string, records: SurveyRecord[]): SurveyRe
   };
 }
 
+/** Intents that make a message a new request rather than an answer to the question asked. */
+const NEW_REQUEST_INTENTS = new Set(['question', 'support_request', 'purchase_intent', 'feature_request']);
+/** Longest message read as an answer from its wording (rating words, faces or sentiment). */
+const SENTIMENT_ANSWER_MAX_WORDS = 12;
+
+/**
+ * A message without an explicit score ("5", "4/5", "★★★★") counts as an answer from its wording
+ * ("çok memnun kaldım", 😍, or its sentiment) only when it is short and asks for nothing new: "Can I
+ * change my return date?" after a survey is the next request, and a long story that happens to say
+ * "fine" is not a rating.
+ */
+function readsAsAnswer(text: string, labels: Classification | undefined): boolean {
+  if (text.trim().split(/\s+/).length > SENTIMENT_ANSWER_MAX_WORDS) return false;
+  return !(labels?.intents ?? []).some((intent) => NEW_REQUEST_INTENTS.has(intent.intent));
+}
+
 /**
  * Creates a survey manager. Feed it stored interactions; call `advance()` from a timer.
  * @throws InvalidOptionsError listing each bad option.
@@ -283,7 +299,7 @@ export function createSurveyManager(options: SurveyManagerOptions): SurveyManage
     const sentAt = Date.parse(record.sentAt!);
     if (at <= sentAt || at > sentAt + settings.answerWindowHours * HOUR_MS) return [];
     const score = parseSurveyReply(interaction.text, record.kind, labels);
-    if (!score) return [];
+    if (!score || (score.method !== 'number' && score.method !== 'stars' && !readsAsAnswer(interaction.text, labels))) return [];
     record.status = 'answered';
     record.answer = { ...score, interactionId: interaction.id, at: interaction.createdAt };
     for (const key of answerKeysOf(record)) if (awaiting.get(key) === record.id) awaiting.delete(key);

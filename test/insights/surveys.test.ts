@@ -162,6 +162,24 @@ describe('createSurveyManager through a crm and the Messenger Send API (mocked w
     expect(changes.filter((change) => change.type === 'survey-due')).toHaveLength(1);
   });
 
+  it('takes a new request after the survey for the next message, not for a rating from its sentiment', async () => {
+    const { crm, surveys, changes, customerSays, brandSays, advance } = setup({ resolveAfterHours: 2 });
+    await customerSays('m1', 'Can I change my return date online?', utc('2026-01-05', '10:00'));
+    await brandSays('messenger:m1', 'Yes, under My Trips in the app.', utc('2026-01-05', '10:30'));
+    await advance(utc('2026-01-05', '12:30'));
+    expect(changes.map((change) => change.type)).toEqual(['survey-due', 'survey-sent']);
+    await customerSays('m2', 'Do you allow pets in the cabin?', utc('2026-01-05', '13:00'));
+    const question = (await crm.ledger.getInteraction('messenger:m2'))!;
+    expect(surveys.observe(question, classified({ sentiment: 'neutral', intents: ['question'] }))).toEqual([]);
+    const longStory = { ...question, id: 'messenger:m3', nativeId: 'm3', text: 'Well the flight itself was fine but then the bus to the terminal took forty minutes and nobody told us why' };
+    expect(surveys.observe(longStory, classified({ sentiment: 'negative' }))).toEqual([]);
+    expect(surveys.surveys()[0]).toMatchObject({ status: 'sent' });
+    const thanks = { ...question, id: 'messenger:m4', nativeId: 'm4', text: 'Thanks, sorted now' };
+    expect(surveys.observe(thanks, classified({ sentiment: 'positive', score: 0.6 }))).toEqual([
+      expect.objectContaining({ type: 'survey-scored', score: expect.objectContaining({ score: 4, method: 'sentiment', confidence: 'low' }) }),
+    ]);
+  });
+
   it('marks a survey not sent when the messaging window closed, without a network call or a throw', async () => {
     const { surveys, changes, customerSays, brandSays, advance } = setup({ resolveAfterHours: 30 });
     await customerSays('m1', 'Where is my order?', utc('2026-01-05', '10:00'));
