@@ -19,6 +19,7 @@ import { memoryLedger, type ChannelIdentity, type InteractionLedger } from '../s
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createIdentityMerger, defaultIdentityModel, identityBlockingRules, identityComparisons, linkRecords, type LinkRecord, type LinkRecordColumns, type LinkRecordsOptions, type LinkRecordsResult } from '../src/identity/index.js';
+import { seededRandom } from '../src/_utils.js';
 
 interface DatasetRow {
   id: string;
@@ -235,14 +236,7 @@ export async function run(args: string[]): Promise<void> {
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     integer: (below: number) => Math.floor(next() * below),

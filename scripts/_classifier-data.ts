@@ -40,13 +40,4 @@ export function isHeldOut(file: string, id: string): boolean {
 }
 
 /** A seeded generator (mulberry32), for reproducible shuffles. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../src/_utils.js';
