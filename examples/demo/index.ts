@@ -4,12 +4,13 @@
  * team would look at. No server and no keys: everything runs in process on memoryLedger(), or,
  * with `--db <folder>`, on the PostgreSQL ledger embedded through PGlite in that folder.
  */
-import { createSocialCrm, identityKey, isSocialCrmError } from 'social-crm';
+import { createSocialCrm, identityKey, isSocialCrmError, type InteractionLedger } from 'social-crm';
+import { customer360 } from 'social-crm/insights';
 import { createIdentityMerger } from 'social-crm/identity';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { renderHtmlReport } from './html-report.js';
-import { startDemoInsights } from './insights.js';
+import { startDemoInsights, type DemoInsights } from './insights.js';
 import { buildDemoReport, formatDemoReport } from './report.js';
 import { demoNetwork } from './network.js';
 import { demoStream, type Scene } from './stream.js';
@@ -43,6 +44,25 @@ function choice(id: string): number {
   let hash = 2166136261;
   for (let index = 0; index < id.length; index++) hash = Math.imul(hash ^ id.charCodeAt(index), 16777619);
   return (hash >>> 0) / 4294967296;
+}
+
+/** Ayşe's customer 360: what an agent sees before answering her. */
+async function customer360Lines(ledger: InteractionLedger, customerId: string, live: DemoInsights): Promise<string[]> {
+  const view = await customer360(ledger, customerId, { bucket: 'day', ...(live.insights.advocates ? { advocates: live.insights.advocates } : {}), ...(live.insights.segments ? { segments: live.insights.segments } : {}) });
+  if (!view) return [];
+  const clip = (text: string) => (text.length > 72 ? `${text.slice(0, 71)}…` : text);
+  const day = (iso: string | null) => (iso ? `${iso.slice(5, 10)} ${iso.slice(11, 16)} UTC` : '–');
+  return [
+    '',
+    `Customer 360: ${view.customer.displayName ?? view.customer.id} (insights.customer360)`,
+    '─'.repeat(60),
+    `  first contact ${day(view.firstContactAt)}, last ${day(view.lastContactAt)}; advocate score ${view.advocateScore?.toFixed(1) ?? '–'}, detractor score ${view.detractorScore?.toFixed(1) ?? '–'}; segments: ${view.segments?.join(', ') || 'none'}`,
+    ...view.identities.map((record) => `  reply route ${record.route.channel.padEnd(9)} ${record.route.handle ?? record.identity.phone ?? record.key}${record.route.optedOut ? ' (opted out)' : ''}, last message ${day(record.route.lastInteractionAt ?? null)}`),
+    ...Object.entries(view.counts).map(([channel, counts]) => `  ${channel.padEnd(9)} ${counts.inbound} from her, ${counts.outbound} to her, ${counts.peer} with other customers`),
+    `  sentiment by day: ${view.sentimentTrend.map((bucket) => `${bucket.start.slice(5, 10)} ${bucket.averageScore.toFixed(2)}`).join(', ')}`,
+    `  open issues: ${view.openIssues.length ? view.openIssues.map((issue) => `${issue.channel} "${clip(issue.text)}"`).join('; ') : 'none'}`,
+    ...view.timeline.map((entry) => `  ${day(entry.interaction.createdAt)} ${entry.interaction.channel.padEnd(9)} ${entry.relation.padEnd(13)} ${clip(entry.interaction.text)}`),
+  ];
 }
 
 export async function runDemo(options: { quiet?: boolean; html?: string; db?: string } = {}) {
@@ -93,7 +113,9 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     if (scene.author.isBrand) return;
     authors.set(identityKey({ channel: scene.network, nativeId: scene.author.nativeId }), scene);
     const roll = choice(scene.nativeId);
-    if ((options.agentsAnswer ?? true) && scene.story === 'background' && scene.visibility === 'private' && roll < 0.6) {
+    // Agents answer most private messages of the crowd, and Ayşe's WhatsApp messages (her Instagram comment waits).
+    const answered = scene.story === 'two-networks' || (scene.story === 'background' && roll < 0.6);
+    if ((options.agentsAnswer ?? true) && scene.visibility === 'private' && answered) {
       const language = scene.author.locale?.startsWith('tr') ? 'tr' : 'en';
       schedule(Date.parse(scene.createdAt) + (0.3 + roll * 8) * HOUR, async () => {
         try {
@@ -142,6 +164,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     '───────────────────────────────────────────',
     ...(explanation ? explanation.text.split('\n').map((line) => `  ${line}`) : ['  (not linked)']),
     `Merge suggestions waiting for an agent: ${identity.suggestions().length}`,
+    ...(ayseCustomer ? await customer360Lines(ledger, ayseCustomer, live) : []),
     '',
     `Agents answered ${agentReplies.sent} private conversations through crm.reply() (${agentReplies.refused} refused); ${network.sent.length} requests went to the stand-in network`,
     `Storage: ${storage.description}`,

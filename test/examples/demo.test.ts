@@ -51,6 +51,11 @@ describe('npm run demo', () => {
 
   it('raises one crisis alert for the guitar complaint, flags the viral thread, and ranks the repeat advocate first', async () => {
     const { report, text } = await runDemo({ quiet: true });
+    // Customer 360 of the person behind two networks: both reply routes, the agents' answers, her survey answer.
+    expect(text).toMatch(/Customer 360: Ayşe Yılmaz/);
+    expect(text).toMatch(/reply route instagram ayse\.yilmaz/);
+    expect(text).toMatch(/reply route whatsapp {2}\+905321112233/);
+    expect(text).toMatch(/whatsapp {2}3 from her, 3 to her/);
     const alerts = report.insights!.alerts;
     const crisis = alerts.filter(({ alert }) => alert.kind === 'crisis');
     expect(crisis).toHaveLength(1);
