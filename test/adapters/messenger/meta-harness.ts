@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSocialCrm, memoryLedger, type Interaction, type InteractionLedger, type SocialCrm, type SocialCrmEvents, type SocialCrmOptions } from 'social-crm';
 import type { ChannelAdapter } from 'social-crm/adapter-kit';
+export { rejection } from '../../helpers/outcomes.js';
 
 /*
  * What the Facebook, Messenger and Instagram tests share: Meta's signature, fixture files, and a
@@ -16,11 +17,6 @@ export function fixtureReader(testFileUrl: string): (name: string) => Record<str
 /** `X-Hub-Signature-256` as Meta computes it (independently of the adapters' helpers). */
 export function signMeta(body: string, secret: string): Record<string, string> {
   return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
-}
-
-/** What a promise rejected with (`undefined` when it resolved). */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (error: unknown) => error);
 }
 
 /** A crm, its ledger and warnings, and a way to post signed deliveries to one webhook URL. */

@@ -25,25 +25,13 @@ import {
   verifyMetaSignature,
   type MetaSendError,
 } from '../../../adapters/_shared/meta/index.js';
+import { rejection, failure } from '../../helpers/outcomes.js';
 
 const APP_SECRET = 'meta-app-secret-4f1c';
 const GRAPH = 'https://graph.facebook.com/v23.0';
 
 function signature(body: string, secret = APP_SECRET): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
-}
-
-function failure(call: () => unknown): unknown {
-  try {
-    call();
-    return undefined;
-  } catch (error) {
-    return error;
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (error: unknown) => error);
 }
 
 describe('metaAppOptionsSchema', () => {

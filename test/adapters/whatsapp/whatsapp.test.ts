@@ -16,6 +16,7 @@ import {
 } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter } from 'social-crm/testing';
 import { whatsappAdapter, type WhatsappAdapterOptions } from 'social-crm/adapters/whatsapp';
+import { rejection, failure } from '../../helpers/outcomes.js';
 
 // Payloads are written from Meta's WhatsApp Cloud API webhook reference (field names verbatim,
 // values invented): webhooks/reference/messages (text, media, location, contacts, interactive,
@@ -57,19 +58,6 @@ function recentText(id: string, body: string, from = TR_CUSTOMER, secondsAgo = 6
 
 function sendRoute(server: ReturnType<typeof createChannelTestServer>) {
   server.route('post', GRAPH_MESSAGES, () => fixture('send-response'));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (error: unknown) => error);
-}
-
-function failure(call: () => unknown): unknown {
-  try {
-    call();
-    return undefined;
-  } catch (error) {
-    return error;
-  }
 }
 
 const server = createChannelTestServer();

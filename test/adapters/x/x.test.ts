@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSocialCrm, isSocialCrmError, memoryLedger, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { xAdapter, type XAdapterOptions } from 'social-crm/adapters/x';
+import { rejection, failure } from '../../helpers/outcomes.js';
 
 // Payloads are written from X's documentation (field names verbatim, values invented):
 // x-api/account-activity/introduction.mdx, x-api/activity/event-payloads.mdx,
@@ -57,21 +58,6 @@ function mentionsRoutes(server: ChannelTestServer, sinceResponse = fixture('empt
 
 function createTweetRoute(server: ChannelTestServer) {
   server.route('post', `${API}/2/tweets`, () => HttpResponse.json(fixture('create-tweet-response'), { status: 201, headers: rateHeaders(99) }));
-}
-
-/** What a promise rejected with (`undefined` when it resolved). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (error: unknown) => error);
-}
-
-/** What a call threw (`undefined` when it returned). */
-function failure(call: () => unknown): unknown {
-  try {
-    call();
-    return undefined;
-  } catch (error) {
-    return error;
-  }
 }
 
 const server = createChannelTestServer();
