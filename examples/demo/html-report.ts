@@ -161,11 +161,21 @@ function serviceSection(report: DemoReport): string {
     .map(([queueName, count]) => `<tr><td>${escape(queueName)}</td><td class="num">${count}</td></tr>`)
     .join('');
   const segments = service.segments.map((segment) => `<tr><td>${escape(segment.name)}</td><td class="num">${segment.members}</td></tr>`).join('');
+  const percent = (value: number | null) => (value === null ? '–' : `${Math.round(value)}%`);
+  const surveys = service.surveys
+    .map((row) => `<tr><td>${escape(row.key)}</td><td class="num">${row.sent}</td><td class="num">${row.notSent}</td><td class="num">${row.answered}</td><td class="num">${percent(row.responseRate === null ? null : row.responseRate * 100)}</td><td class="num">${percent(row.csat)}</td></tr>`)
+    .join('');
   return `<section id="sla"><h2>Conversations waiting for the brand (SLA queue, ${service.waiting} waiting; ${service.breaches} breaches announced)</h2>
 <table id="sla-queue"><thead><tr><th>Priority</th><th>Status</th><th>Channel</th><th>Waiting since (UTC)</th><th>Due (UTC)</th><th>Messages</th><th>Urgency</th></tr></thead><tbody>${queue}</tbody></table>
 <table id="sla-figures"><thead><tr><th>Channel</th><th>Answered</th><th>First response, median</th><th>p90</th><th>Open</th><th>Overdue</th></tr></thead><tbody>${figures}</tbody></table></section>
 <section id="routing"><h2>Routing and segments</h2><table id="routing-table"><thead><tr><th>Queue</th><th>Messages routed</th></tr></thead><tbody>${routed}</tbody></table>
-<table id="segments-table"><thead><tr><th>Segment</th><th>Customers</th></tr></thead><tbody>${segments}</tbody></table></section>`;
+<table id="segments-table"><thead><tr><th>Segment</th><th>Customers</th></tr></thead><tbody>${segments}</tbody></table></section>${
+    surveys
+      ? `
+<section id="surveys"><h2>Satisfaction after resolved conversations (CSAT, 4–5 = satisfied)</h2>
+<table id="surveys-table"><thead><tr><th>Channel</th><th>Sent</th><th>Not sent</th><th>Answered</th><th>Response rate</th><th>CSAT</th></tr></thead><tbody>${surveys}</tbody></table></section>`
+      : ''
+  }`;
 }
 
 /** Extra sections (e.g. response SLAs, routing) as already-escaped HTML. */

@@ -60,11 +60,12 @@ describe.skipIf(!hasChromium)(`demo --html renders in headless Chromium${hasChro
     expect(firstRow).toMatch(/can\.demir|Can Demir/);
     expect(firstRow).toContain('class="score-bar"');
     expect(dom).toContain('<table id="topics">');
-    // The customer-service side: the SLA queue (nothing is answered in the demo stream, so all overdue), routing, segments.
+    // The customer-service side: the SLA queue (the most urgent waiting are overdue), routing, segments, surveys.
     const sla = dom.slice(dom.indexOf('<table id="sla-queue">'), dom.indexOf('</table>', dom.indexOf('<table id="sla-queue">')));
     expect(sla.match(/<tr class="breached">/g)?.length ?? 0).toBeGreaterThan(5);
     expect(dom).toMatch(/<table id="routing-table">[\s\S]*?<td>triage<\/td>/);
     expect(dom).toContain('Purchase intent, no reply yet');
+    expect(dom).toMatch(/<table id="surveys-table">[\s\S]*?<td>all<\/td><td class="num">\d+<\/td>/);
     expect(dom).toContain('Broken guitar');
   });
 });
