@@ -28,7 +28,8 @@ export type ComparisonSpec =
       method?: 'jaro-winkler' | 'levenshtein';
       /**
        * Jaro–Winkler: minimum similarities, descending (default `[0.92, 0.8]`);
-       * Levenshtein: maximum edit distances, ascending (default `[1, 2]`).
+       * Levenshtein: maximum edit distances, ascending (default `[1, 2]`); two neighbouring
+       * characters swapped count as one edit.
        */
       thresholds?: number[];
       termFrequency?: boolean;
@@ -152,7 +153,8 @@ export function compileComparison(spec: ComparisonSpec): CompiledComparison {
           },
           compare: (a, b) => {
             if (a === b) return 0;
-            const distance = levenshtein(a, b, limit);
+            // Two neighbouring characters typed in the wrong order ("1983" / "1893") are one slip, not two.
+            const distance = isTransposition(a, b) ? 1 : levenshtein(a, b, limit);
             for (let index = 0; index < distances.length; index++) {
               if (distance <= (distances[index] as number)) return index + 1;
             }

@@ -72,6 +72,28 @@ describe('linkRecords', () => {
     expect(result.clusters.every((cluster) => cluster.length === 2)).toBe(true);
   });
 
+  it('counts two neighbouring characters typed in the wrong order as one edit', () => {
+    const model: FellegiSunterModel = {
+      lambda: 0.1,
+      comparisons: [{ name: 'year', m: [0.8, 0.15, 0.05], u: [0.02, 0.1, 0.88] }],
+    };
+    const records: LinkRecord[] = [
+      { id: 'typed', fields: { year: '1983', team: 'x' } },
+      { id: 'swapped', fields: { year: '1893', team: 'x' } },
+      { id: 'other', fields: { year: '1947', team: 'x' } },
+    ];
+    const result = linkRecords(records, {
+      comparisons: [{ type: 'string', field: 'year', method: 'levenshtein', thresholds: [1] }],
+      blocking: [['team']],
+      model,
+      matchThreshold: 0.99,
+      reviewThreshold: 0,
+    });
+    const weightOf = (a: string, b: string) => result.reviews.find((pair) => [pair.a, pair.b].sort().join() === [a, b].sort().join())?.weight;
+    // The prior weight is the same for both pairs; the level weights tell them apart.
+    expect(weightOf('typed', 'swapped')! - weightOf('typed', 'other')!).toBeCloseTo(Math.log2(0.15 / 0.1) - Math.log2(0.05 / 0.88), 6);
+  });
+
   it('clusters transitively with union-find', () => {
     const records: LinkRecord[] = ['a', 'b', 'c'].map((id) => ({ id, fields: { email: 'same@example.com' } }));
     records.push({ id: 'd', fields: { email: 'other@example.com' } });
