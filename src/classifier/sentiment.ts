@@ -18,6 +18,7 @@ import {
   TURKISH_PRE_NEGATORS,
 } from './lexicons.js';
 import { IntMap } from './_int-map.js';
+import { VALENCE_EN } from './model/valence.js';
 import { FNV_OFFSET, MAX_PREFIX, TOKEN_CAPS, TOKEN_ELONGATED, TOKEN_NUMERIC, foldedText, hashWord, mixHash, type ScannedText } from './_text.js';
 
 /** Languages with a sentiment model. */
@@ -40,6 +41,8 @@ export interface LexiconIndex {
   /** Multiplier for the sentiment word it modifies; 1 when not a modifier. */
   factor: number[];
   roles: number[];
+  /** VADER valence (-4..4) of English words; 0 for words VADER does not rate and for Turkish. */
+  valence: number[];
   /** Turkish stems, matched by prefix. */
   stems: IntMap;
   stemPolarity: number[];
@@ -75,6 +78,7 @@ export function buildLexicon(language: ModelLanguage, extra: Record<string, numb
     polarity: [],
     factor: [],
     roles: [],
+    valence: [],
     stems: new IntMap(512),
     stemPolarity: [],
     stemVerb: [],
@@ -90,6 +94,7 @@ export function buildLexicon(language: ModelLanguage, extra: Record<string, numb
       index.polarity.push(0);
       index.factor.push(1);
       index.roles.push(0);
+      index.valence.push(0);
     }
     return found;
   };
@@ -109,6 +114,10 @@ export function buildLexicon(language: ModelLanguage, extra: Record<string, numb
     for (const [word, factor] of ENGLISH_MODIFIERS) index.factor[entry(word)] = factor;
     for (const word of ENGLISH_NEGATORS) index.roles[entry(word)]! |= ROLE_PRE_NEGATOR;
     for (const word of ENGLISH_CONTRAST) index.roles[entry(word)]! |= ROLE_CONTRAST;
+    for (const [valence, words] of Object.entries(VALENCE_EN)) {
+      const value = Number(valence);
+      for (const word of words.split(' ')) index.valence[entry(word)] = value;
+    }
   } else {
     for (const [word, item] of TURKISH_LEXICON) {
       if (item.exact) index.polarity[entry(word)] = item.polarity;
@@ -151,6 +160,12 @@ export interface RuleResult {
   emoji: number;
   /** Lexicon hits (words and host phrases). */
   hits: number;
+  /**
+   * Sums of the VADER valences of the English words, positive and negative apart; a word
+   * after a negator in its clause counts -0.74 times its valence (VADER's own factor).
+   */
+  valencePositive: number;
+  valenceNegative: number;
   /** Strongest cue words, strongest first: offsets into `scan.text` and final contribution. */
   cueCount: number;
   cueStarts: Int32Array;
@@ -212,6 +227,8 @@ const rules: RuleResult = {
   negations: 0,
   emoji: 0,
   hits: 0,
+  valencePositive: 0,
+  valenceNegative: 0,
   cueCount: 0,
   cueStarts: new Int32Array(MAX_CUES),
   cueEnds: new Int32Array(MAX_CUES),
@@ -248,11 +265,25 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
   const polarities = polarityScratch;
   const roles = lexicon.roles;
   const factors = lexicon.factor;
+  const valences = lexicon.valence;
   let contrastAt = -1;
+  let valencePositive = 0;
+  let valenceNegative = 0;
+  let negatedClause = -1;
   for (let token = 0; token < count; token++) {
     const entry = lexicon.words.get(scan.hashes[token]!);
     entries[token] = entry;
-    if (entry >= 0 && (roles[entry]! & ROLE_CONTRAST) !== 0) contrastAt = token;
+    if (entry >= 0) {
+      const role = roles[entry]!;
+      if ((role & ROLE_CONTRAST) !== 0) contrastAt = token;
+      let valence = valences[entry]!;
+      if (valence !== 0) {
+        if (negatedClause === scan.clauses[token]) valence *= -0.74;
+        if (valence > 0) valencePositive += valence;
+        else valenceNegative -= valence;
+      }
+      if ((role & ROLE_PRE_NEGATOR) !== 0) negatedClause = scan.clauses[token]!;
+    }
     polarities[token] = (scan.flags[token]! & TOKEN_NUMERIC) !== 0 ? 0 : tokenPolarity(scan, lexicon, token, entry);
   }
 
@@ -335,6 +366,8 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
   rules.negations = negations;
   rules.emoji = emoji;
   rules.hits = hits;
+  rules.valencePositive = valencePositive;
+  rules.valenceNegative = valenceNegative;
   return rules;
 }
 
@@ -370,11 +403,16 @@ export function describeCues(scan: ScannedText, result: RuleResult): string[] {
 }
 
 /** Dense inputs of the learned model, in this order. */
-export const DENSE_FEATURES = ['ruleScore', 'rulePositive', 'ruleNegative', 'emoji', 'question', 'exclamation', 'negation'] as const;
+export const DENSE_FEATURES = ['ruleScore', 'rulePositive', 'ruleNegative', 'emoji', 'question', 'exclamation', 'negation', 'valenceScore', 'valencePositive', 'valenceNegative'] as const;
 
 /** Squashes a rule sum into (-1, 1). */
 export function squash(raw: number): number {
   return raw / Math.sqrt(raw * raw + 12);
+}
+
+/** Squashes a sum of VADER valences into (-1, 1). */
+function squashValence(sum: number): number {
+  return sum / Math.sqrt(sum * sum + 6);
 }
 
 /** Dense feature values for the learned model, written into `out` (length {@link DENSE_FEATURES}). */
@@ -386,6 +424,9 @@ export function denseFeatures(scan: ScannedText, rules: RuleResult, out: Float64
   out[4] = scan.questions > 0 ? 1 : 0;
   out[5] = scan.exclamations > 0 ? 1 : 0;
   out[6] = rules.negations > 0 ? 1 : 0;
+  out[7] = squashValence(rules.valencePositive - rules.valenceNegative);
+  out[8] = squashValence(rules.valencePositive);
+  out[9] = squashValence(rules.valenceNegative);
   return out;
 }
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createClassifier } from 'social-crm/classifier';
 import { classificationSchema } from '../../src/interaction.js';
 import { isSocialCrmError } from '../../src/errors.js';
+import { buildLexicon, scoreRules } from '../../src/classifier/sentiment.js';
+import { scanText } from '../../src/classifier/_text.js';
 
 const classifier = createClassifier();
 const classify = (text: string, extra: Record<string, unknown> = {}) => classifier.classify({ text, ...extra });
@@ -44,6 +46,21 @@ describe('sentiment: English', () => {
     expect(classify('sooo goooood').sentiment.label).toBe('positive');
   });
 
+  it("VADER's valences count words AFINN lacks, negated within the clause", () => {
+    const english = buildLexicon('en');
+    // "gorgeous" is in VADER's lexicon (+3.0) and not in AFINN-165
+    const plain = scoreRules(scanText('What a gorgeous view'), english);
+    expect(plain.valencePositive).toBeCloseTo(3, 5);
+    expect(plain.valenceNegative).toBe(0);
+    const negated = scoreRules(scanText('The view was not gorgeous'), english);
+    expect(negated.valencePositive).toBe(0);
+    expect(negated.valenceNegative).toBeCloseTo(3 * 0.74, 5);
+    // the next clause is not negated
+    const nextClause = scoreRules(scanText('Not today. What a gorgeous view'), english);
+    expect(nextClause.valencePositive).toBeCloseTo(3, 5);
+    expect(scoreRules(scanText('Bu manzara çok güzel'), buildLexicon('tr')).valencePositive).toBe(0);
+  });
+
   it('intensifiers push further than the bare word', () => {
     expect(classify('the service was extremely bad').sentiment.score).toBeLessThan(classify('the service was bad').sentiment.score);
   });
@@ -81,6 +98,13 @@ describe('sentiment: Turkish', () => {
 
   it('elongation: çooook güzel', () => {
     expect(classify('çooook güzel olmuş').sentiment.label).toBe('positive');
+  });
+
+  it('plain statements are neutral (a three-class model, not a band)', () => {
+    expect(classify("Yarın sabah Ankara'ya gidiyorum").sentiment.label).toBe('neutral');
+    expect(classify("Maç bu akşam 20:00'de").sentiment.label).toBe('neutral');
+    expect(classify('Yeni telefonum çok güzel, bayıldım').sentiment.label).toBe('positive');
+    expect(classify('Kargo hâlâ gelmedi, rezalet').sentiment.label).toBe('negative');
   });
 
   it('emoji count in Turkish too', () => {
