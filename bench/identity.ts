@@ -447,6 +447,7 @@ async function runGenerated(count: number, args: string[]): Promise<void> {
     blocking: identityBlockingRules,
     linkType: 'dedupe',
     cannotLink: args.includes('--no-veto') ? [] : ['email', 'phone'],
+    onePerSource: !args.includes('--no-veto'),
     maxBlockSize: Number(argument(args, '--max-block') ?? 50),
     ...(threshold ? { matchThreshold: Number(threshold) } : {}),
     // The merger's own parameters and auto-merge band instead of EM.

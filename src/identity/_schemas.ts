@@ -62,6 +62,7 @@ export const linkRecordsOptionsSchema = z
     maxBlockSize: z.number().int().min(2).optional(),
     termFrequencyWeight: z.number().min(0).max(1).optional(),
     cannotLink: z.array(z.string().min(1)).optional(),
+    onePerSource: z.boolean().optional(),
     includePairs: z.boolean().optional(),
   })
   .refine((options) => (options.reviewThreshold ?? 0) <= (options.matchThreshold ?? 1), {

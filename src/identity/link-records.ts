@@ -84,6 +84,13 @@ export interface LinkRecordsOptions {
    * strongest first, so the best evidence wins. @default []
    */
   cannotLink?: string[];
+  /**
+   * In dedupe mode, let a cluster hold at most one record of each `source`: two clusters that
+   * both hold a record of the same source are never joined (the pair goes to `reviews` with
+   * `vetoed: true`). For social identities whose source is the network, this is "one account
+   * per network": two X accounts are not merged on a similar name. @default false
+   */
+  onePerSource?: boolean;
   /** Return `matches` and `reviews` pair by pair; false returns only clusters and counts (saves memory at scale). @default true */
   includePairs?: boolean;
 }
@@ -313,6 +320,24 @@ export function startingModel(
       const total = countsOfLevels.reduce((sum, value) => sum + value, 0);
       return { name: comparison.name, m: initialM(comparison.levelCount), u: [...countsOfLevels].map((value) => value / total) };
     }),
+  };
+}
+
+/** Tracks the sources of each cluster for `onePerSource`; singletons need no entry. */
+function createSourceVeto(sourceIndex: Int32Array) {
+  const clusterSources = new Map<number, number[]>();
+  const sourcesOf = (root: number): number[] => clusterSources.get(root) ?? [sourceIndex[root] as number];
+  return {
+    conflict(rootA: number, rootB: number): boolean {
+      const second = sourcesOf(rootB);
+      return sourcesOf(rootA).some((source) => second.includes(source));
+    },
+    joined(rootA: number, rootB: number, root: number): void {
+      const merged = [...sourcesOf(rootA), ...sourcesOf(rootB)];
+      clusterSources.delete(rootA);
+      clusterSources.delete(rootB);
+      clusterSources.set(root, merged);
+    },
   };
 }
 
@@ -608,6 +633,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
   let matchCount = 0;
   let reviewCount = 0;
   const veto = createVeto(parsed.cannotLink ?? [], comparisons, columns, input);
+  const sourceVeto = parsed.onePerSource === true && !linkOnly ? createSourceVeto(sourceIndex) : null;
   const output = (list: ScoredPair[], candidate: number, vetoed = false) => {
     if (!includePairs) return;
     const weight = candidateWeight[candidate] as number;
@@ -634,14 +660,18 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
     }
     const rootA = unionFind.find(a);
     const rootB = unionFind.find(b);
-    if (rootA !== rootB && veto && veto.conflict(rootA, rootB)) {
+    if (rootA !== rootB && ((veto && veto.conflict(rootA, rootB)) || (sourceVeto && sourceVeto.conflict(rootA, rootB)))) {
       reviewCount++;
       output(reviews, candidate, true);
       continue;
     }
     matchCount++;
     output(matches, candidate);
-    if (unionFind.union(rootA, rootB) && veto) veto.joined(rootA, rootB, unionFind.find(rootA));
+    if (unionFind.union(rootA, rootB)) {
+      const root = unionFind.find(rootA);
+      veto?.joined(rootA, rootB, root);
+      sourceVeto?.joined(rootA, rootB, root);
+    }
   }
   const clusters = unionFind.groups(2).map((members) => members.map((index) => input.id(index)));
 

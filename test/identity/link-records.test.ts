@@ -129,6 +129,31 @@ describe('linkRecords', () => {
     for (const pair of vetoedPairs) expect(vetoed.clusters[0]!.includes(pair.a) && vetoed.clusters[0]!.includes(pair.b)).toBe(false);
   });
 
+  it('keeps one record per source in a cluster when asked (onePerSource)', () => {
+    const records: LinkRecord[] = [
+      { id: 'x-1', source: 'x', fields: { name: 'Ayşe Yılmaz' } },
+      { id: 'x-2', source: 'x', fields: { name: 'AYSE YILMAZ' } },
+      { id: 'instagram', source: 'instagram', fields: { name: 'Ayse Yilmaz' } },
+      { id: 'whatsapp', source: 'whatsapp', fields: { name: 'Ayşe Yılmaz' } },
+    ];
+    const model: FellegiSunterModel = {
+      lambda: 0.5,
+      comparisons: [{ name: 'name', m: [0.9, 0.02, 0.04, 0.02, 0.02], u: [0.001, 0.01, 0.01, 0.05, 0.929] }],
+    };
+    const spec = { comparisons: [{ type: 'name' as const, field: 'name' }], blocking: [['name:sorted-tokens']], model, linkType: 'dedupe' as const };
+    expect(linkRecords(records, spec).clusters).toEqual([['x-1', 'x-2', 'instagram', 'whatsapp']]);
+    const result = linkRecords(records, { ...spec, onePerSource: true });
+    expect(result.clusters).toHaveLength(1);
+    const cluster = result.clusters[0]!;
+    expect(cluster).toHaveLength(3);
+    expect(cluster).toEqual(expect.arrayContaining(['instagram', 'whatsapp']));
+    expect(cluster.filter((id) => id.startsWith('x-'))).toHaveLength(1);
+    // Every pair that would have put both X accounts in one cluster is reported, not linked.
+    const vetoed = result.reviews.filter((pair) => pair.vetoed);
+    expect(vetoed.length).toBeGreaterThan(0);
+    for (const pair of vetoed) expect(cluster.includes(pair.a) && cluster.includes(pair.b)).toBe(false);
+  });
+
   it('rejects malformed options and unknown blocking transforms', () => {
     expect(() => linkRecords([], { comparisons: [], blocking: [['x']] })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
     expect(() => linkRecords([], { comparisons: [{ type: 'exact', field: 'x' }], blocking: [['x:metaphone']] })).toThrowError(/Unknown blocking transform/);
