@@ -60,7 +60,7 @@ ilgisiz -2|ilgilenmiyor -2|saygisiz -3|kaba -2|pahali -2|kazik -3|soygun -3|skan
 beter -3|dert -2|derdi -2|mahvet -3|mahvol -3|iskence -3|cile -2|perisan -3|zor= -1|zorluk -1|agla -2|
 uzuldum -2|of= -1|off= -2|offf= -2|yuh= -2|amk= -3|aq= -3|siktir -3|bok -3|boktan -3|kahretsin -3|
 cop -2|iade -1|gec= -1|gecikme -2|rezaletsiniz -3|bitik -2|kotuydu -3|kotulesti -3|
-fena -2|hastalik -2|hasta -1|kriz -2|korku -2|endise -2|tedirgin -2|kavga -2|savas -2|
+rotar -2|kaos -2|kaotik -2|hasarli -2|hasar= -2|kirik -2|kirildi -2|kayip -2|cevapsiz -2|fena -2|hastalik -2|hasta -1|kriz -2|korku -2|endise -2|tedirgin -2|kavga -2|savas -2|
 `;
 
 /** A Turkish stem entry. */
