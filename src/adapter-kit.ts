@@ -10,10 +10,12 @@
 export type {
   AdapterContext,
   AdapterWarning,
+  AttachmentContent,
   ChannelAdapter,
   ChannelAdapterFactory,
   ChannelCapabilities,
   ChannelEvent,
+  FetchAttachmentRequest,
   Logger,
   PollRequest,
   PollResult,
@@ -23,6 +25,7 @@ export type {
   WebhookResult,
 } from './adapter.js';
 export { capabilityMismatches } from './adapter.js';
+export { DEFAULT_MAX_ATTACHMENT_BYTES, assertAttachmentSize, checkAttachmentDigest, fetchAttachmentUrl, readAttachmentBody, sha256Hex } from './attachments.js';
 export {
   DEFAULT_MAX_BODY_BYTES,
   assertContentType,

@@ -11,8 +11,10 @@
  */
 import type { KyInstance } from 'ky';
 import type {
+  Attachment,
   ChannelIdentity,
   DeliveryStatus,
+  Interaction,
   InteractionInput,
   OutboundReply,
 } from './interaction.js';
@@ -145,6 +147,28 @@ export interface PollRequest {
   limit?: number;
 }
 
+/** What the core asks `doFetchAttachment` for. */
+export interface FetchAttachmentRequest {
+  /** The stored interaction that carries the attachment. */
+  interaction: Interaction;
+  /** The attachment, as the adapter stored it (`url`, `data` with the network's media id …). */
+  attachment: Attachment;
+  /** Refuse anything larger (check the size the network announces before downloading). */
+  maxBytes: number;
+}
+
+/** The bytes of an attachment, downloaded from the network. */
+export interface AttachmentContent {
+  body: Uint8Array;
+  /** Bytes in `body`. */
+  size: number;
+  mimeType?: string;
+  /** File name, where the network keeps one. */
+  name?: string;
+  /** Lower-case hex SHA-256 of `body`. */
+  sha256: string;
+}
+
 /**
  * Rules the adapter knows about when a reply is allowed. The core checks consent itself;
  * adapters throw `ReplyNotAllowedError` from `doSendReply` for platform windows.
@@ -166,6 +190,12 @@ export interface ChannelAdapter {
   doHandleWebhook?(request: Request, context: AdapterContext): Promise<WebhookResult>;
   doPoll?(request: PollRequest, context: AdapterContext): Promise<PollResult>;
   doSendReply?(reply: OutboundReply, context: AdapterContext): Promise<SendResult>;
+  /**
+   * Downloads the bytes of an inbound attachment that the network keeps behind an id or an
+   * authenticated URL (WhatsApp media, for instance). Optional: the core's `fetchAttachment`
+   * fetches a plain public `url` itself when this is missing.
+   */
+  doFetchAttachment?(request: FetchAttachmentRequest, context: AdapterContext): Promise<AttachmentContent>;
 }
 
 /** Remaining budget and its reset, read from a network's response headers. */

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import type {
   AdapterContext,
   AdapterWarning,
+  AttachmentContent,
   ChannelAdapter,
   ChannelEvent,
   Logger,
   RejectedItem,
 } from './adapter.js';
 import { capabilityMismatches } from './adapter.js';
+import { DEFAULT_MAX_ATTACHMENT_BYTES, fetchAttachmentUrl, isFileAttachment } from './attachments.js';
 import type { Classifier, ClassifierInput } from './classifier-port.js';
 import {
   ClassifierError,
@@ -169,6 +171,15 @@ export interface SocialCrm {
   processEvents(events: ChannelEvent[], options?: { adapterId?: string; source?: InteractionSource; rejected?: RejectedItem[] }): Promise<IngestResult>;
   /** Reply to a stored interaction in its thread, to the identity that wrote it. */
   reply(interactionId: string, content: string | ReplyContent): Promise<Interaction>;
+  /**
+   * Download the bytes of one attachment of a stored interaction (its `index` in `attachments`,
+   * default 0): through the adapter's `doFetchAttachment` (WhatsApp media ids, authenticated
+   * URLs) or, for a plain `https` URL, with one GET through the adapter's HTTP client.
+   * @throws NotFoundError (no such interaction or attachment), UnsupportedCapabilityError (nothing to
+   * download: a location, a contact, no URL), ChannelApiError (the network refused, the file is over
+   * `maxBytes`, default 100 MB, or its checksum is wrong).
+   */
+  fetchAttachment(interactionId: string, index?: number, options?: { maxBytes?: number }): Promise<AttachmentContent>;
   /**
    * Record a customer's opt-out or opt-in for one identity. `purpose: 'marketing'` covers promotional
    * messages only (service replies still go out) and never replaces an opt-out of all messages.
@@ -788,6 +799,26 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
         events.emit('reply-failed', { inReplyTo: target, error: typed });
         throw typed;
       }
+    },
+
+    async fetchAttachment(id, index = 0, fetchOptions = {}) {
+      const target = await ledger.getInteraction(id);
+      if (!target) throw new NotFoundError('Interaction', id);
+      const attachment = target.attachments[index];
+      if (!attachment) throw new NotFoundError('Attachment', `${id}#${index}`);
+      const adapter = adapterOrThrow(target.channel);
+      const maxBytes = fetchOptions.maxBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
+      if (!Number.isInteger(maxBytes) || maxBytes <= 0) {
+        throw new InvalidOptionsError('fetchAttachment() `maxBytes` must be a positive whole number of bytes.', [{ path: 'maxBytes', message: 'must be a positive integer' }]);
+      }
+      const request = { interaction: target, attachment, maxBytes };
+      const context = contexts.get(adapter.id)!;
+      if (!isFileAttachment(attachment)) {
+        throw new UnsupportedCapabilityError(adapter.id, 'fetchAttachment', `Attachment ${index} of \`${id}\` is a ${attachment.type}, not a file; its details are in \`data\`.`);
+      }
+      if (adapter.doFetchAttachment) return adapter.doFetchAttachment(request, context);
+      if (attachment.url?.startsWith('https://')) return fetchAttachmentUrl(adapter.id, request, context);
+      throw new UnsupportedCapabilityError(adapter.id, 'fetchAttachment', `Attachment ${index} of \`${id}\` (${attachment.type}) has no https URL and the adapter cannot download it.`);
     },
 
     async setConsent(who, status, source, consentOptions = {}) {

@@ -85,7 +85,7 @@ export { memoryLedger } from './memory-ledger.js';
 export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';
 export type { IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';
-export type { ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
+export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
 export {
   ERROR_CODES,
   ChannelApiError,

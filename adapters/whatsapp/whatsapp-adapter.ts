@@ -11,6 +11,7 @@ import {
 import { describeIssues, metaAppOptionsSchema, metaRateLimitFromResponse, type MetaAppOptions, type MetaChange, type MetaEntry } from '../_shared/meta/index.js';
 import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
 import { normalizeMessage, normalizeStatus, normalizeUserPreference, type NormalizeContext } from './normalize.js';
+import { fetchWhatsappMedia } from './fetch-media.js';
 import { sendWhatsappReply } from './send-reply.js';
 import {
   whatsappContactSchema,
@@ -162,5 +163,6 @@ export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
     doSendReply: (reply, context) => sendWhatsappReply(reply, context, { ...settings, adapterId: id }),
+    doFetchAttachment: (request, context) => fetchWhatsappMedia(request, context, { ...settings, adapterId: id }),
   };
 }

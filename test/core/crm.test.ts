@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSocialCrm,
@@ -402,6 +403,34 @@ describe('reply, consent and polling through a network mocked with msw', () => {
     expect(summary?.error).toBeDefined();
     expect(failures).toHaveLength(1);
     expect(await ledger.getCursor('forum', 'default')).toBe('kept');
+  });
+
+  it('downloads an attachment by its https URL when the adapter has no fetcher, size-guarded', async () => {
+    const { crm } = await forumCrm();
+    await crm.ingest({
+      channel: 'forum',
+      nativeId: 'm1',
+      kind: 'post',
+      author: { channel: 'forum', nativeId: 'ayse' },
+      text: 'Kutu ezik geldi',
+      createdAt: '2026-11-20T11:00:00Z',
+      attachments: [
+        { type: 'image', url: 'https://cdn.forum.example.test/p/m1.jpg' },
+        { type: 'location', data: { latitude: 41.01, longitude: 28.97 } },
+      ],
+    });
+    const photo = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
+    server.route('get', 'https://cdn.forum.example.test/p/m1.jpg', () => new Response(photo, { headers: { 'content-type': 'image/jpeg' } }));
+    const content = await crm.fetchAttachment('forum:m1');
+    expect([...content.body]).toEqual([...photo]);
+    expect(content).toMatchObject({ size: 8, mimeType: 'image/jpeg', sha256: createHash('sha256').update(photo).digest('hex') });
+    await expect(crm.fetchAttachment('forum:m1', 0, { maxBytes: 4 })).rejects.toMatchObject({ code: 'CHANNEL_API_ERROR', isRetryable: false, message: expect.stringContaining('4-byte limit') });
+    await expect(crm.fetchAttachment('forum:m1', 1)).rejects.toMatchObject({ code: 'UNSUPPORTED_CAPABILITY', capability: 'fetchAttachment' });
+    await expect(crm.fetchAttachment('forum:m1', 2)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(crm.fetchAttachment('forum:nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(crm.fetchAttachment('forum:m1', 0, { maxBytes: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    server.route('get', 'https://cdn.forum.example.test/p/m1.jpg', () => new Response('gone', { status: 404 }));
+    await expect(crm.fetchAttachment('forum:m1')).rejects.toMatchObject({ code: 'CHANNEL_API_ERROR', status: 404 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -505,6 +505,68 @@ describe('whatsapp adapter through createSocialCrm', () => {
       expect(isSocialCrmError(error, 'RATE_LIMITED')).toBe(true);
       expect(error.isRetryable).toBe(true);
       expect(error.message).toMatch(/throughput/);
+    });
+  });
+
+  describe('media downloads', () => {
+    const MEDIA_ID = '2754859441498128';
+    const GRAPH_MEDIA = `https://graph.facebook.com/v23.0/${MEDIA_ID}`;
+    const DOWNLOAD = 'https://lookaside.fbsbx.com/whatsapp_business/attachments/';
+    const photo = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46]);
+    const photoSha = createHash('sha256').update(photo).digest('hex');
+
+    function mediaRoutes(answer: Record<string, unknown> = {}) {
+      server.route('get', GRAPH_MEDIA, () => ({ ...fixture('media-url'), sha256: photoSha, ...answer }));
+      server.route('get', DOWNLOAD, () => new Response(photo, { headers: { 'content-type': 'image/jpeg' } }));
+    }
+
+    it('looks the media id up, downloads the file with the token and checks its SHA-256', async () => {
+      setup();
+      await deliver(fixture('media'));
+      mediaRoutes();
+      const content = await crm.fetchAttachment('whatsapp:wamid.MEDIA01');
+      expect([...content.body]).toEqual([...photo]);
+      expect(content).toMatchObject({ size: 8, mimeType: 'image/jpeg', sha256: photoSha });
+      const [lookup, download] = server.calls;
+      expect(lookup).toMatchObject({ method: 'GET', headers: { authorization: 'Bearer EAAJ-system-user-token' } });
+      expect(new URL(lookup!.url).searchParams.get('phone_number_id')).toBe(PHONE_NUMBER_ID);
+      expect(new URL(lookup!.url).pathname).toBe(`/v23.0/${MEDIA_ID}`);
+      expect(download).toMatchObject({ method: 'GET', headers: { authorization: 'Bearer EAAJ-system-user-token' } });
+      expect(download!.url).toBe(fixture('media-url').url);
+    });
+
+    it('refuses a file larger than maxBytes before downloading it', async () => {
+      setup();
+      await deliver(fixture('media'));
+      mediaRoutes({ file_size: '16777216' });
+      const error = (await rejection(crm.fetchAttachment('whatsapp:wamid.MEDIA01', 0, { maxBytes: 1024 }))) as ChannelApiError;
+      expect(error).toMatchObject({ code: 'CHANNEL_API_ERROR', isRetryable: false });
+      expect(error.message).toContain('16777216 bytes');
+      expect(server.calls.map((call) => new URL(call.url).host)).toEqual(['graph.facebook.com']);
+    });
+
+    it('reports a download whose SHA-256 differs from the announced one as retryable', async () => {
+      setup();
+      await deliver(fixture('media'));
+      mediaRoutes({ sha256: 'f'.repeat(64) });
+      const error = (await rejection(crm.fetchAttachment('whatsapp:wamid.MEDIA01'))) as ChannelApiError;
+      expect(error).toMatchObject({ code: 'CHANNEL_API_ERROR', isRetryable: true });
+      expect(error.message).toContain(photoSha);
+    });
+
+    it('turns an unknown or expired media id into a typed error with the Graph code', async () => {
+      setup();
+      await deliver(fixture('media'));
+      server.route('get', GRAPH_MEDIA, () => HttpResponse.json(fixture('error-100-media'), { status: 400 }));
+      const error = await rejection(crm.fetchAttachment('whatsapp:wamid.MEDIA01'));
+      expect(error).toMatchObject({ code: 'CHANNEL_API_ERROR', status: 400, platformCode: 100, subcode: 33, isRetryable: false });
+    });
+
+    it('has nothing to download for a location', async () => {
+      setup();
+      await deliver(fixture('batch'));
+      await expect(crm.fetchAttachment('whatsapp:wamid.BATCH01')).rejects.toMatchObject({ code: 'UNSUPPORTED_CAPABILITY', capability: 'fetchAttachment' });
+      expect(server.calls).toEqual([]);
     });
   });
 
