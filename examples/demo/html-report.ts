@@ -2,7 +2,7 @@
  * The demo report as one self-contained HTML page: inline CSS and SVG charts, no scripts, no
  * fonts, images or styles from elsewhere, so it opens from disk in any browser and can be mailed.
  */
-import type { CrisisEvidence, MentionBucket, RankedCustomer, ViralityEvidence } from 'social-crm/insights';
+import type { CrisisEvidence, Customer360, MentionBucket, RankedCustomer, ViralityEvidence } from 'social-crm/insights';
 import type { DemoReport } from './report.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -178,6 +178,41 @@ function serviceSection(report: DemoReport): string {
   }`;
 }
 
+/**
+ * What an agent sees before answering one customer: how to reach them on each identity, the
+ * counts, the sentiment trend, open issues and the whole timeline, plus why the identities are
+ * one customer (`identity.explain()` text, when given).
+ */
+export function customer360Section(view: Customer360, explanation?: string): HtmlSection {
+  const name = view.customer.displayName ?? view.customer.id;
+  const routes = view.identities
+    .map((record) => `<tr><td>${escape(record.route.channel)}</td><td>${escape(record.route.handle ?? record.identity.phone ?? record.key)}</td><td>${escape(record.route.visibility ?? '–')}</td><td>${record.route.lastInteractionAt ? escape(time(record.route.lastInteractionAt)) : '–'}</td><td>${record.route.optedOut ? 'opted out' : 'yes'}</td></tr>`)
+    .join('');
+  const counts = Object.entries(view.counts)
+    .map(([channel, value]) => `<tr><td>${escape(channel)}</td><td class="num">${value.inbound}</td><td class="num">${value.outbound}</td><td class="num">${value.peer}</td></tr>`)
+    .join('');
+  const trend = view.sentimentTrend.map((bucket) => `<li>${escape(bucket.start.slice(5, 10))}: ${bucket.averageScore.toFixed(2)} (${bucket.messages} messages)</li>`).join('');
+  const issues = view.openIssues.length
+    ? view.openIssues.map((issue) => `<li>${escape(time(issue.createdAt))} ${escape(issue.channel)}: <q>${escape(issue.text)}</q> <span class="reach">${escape(issue.intents.join(', '))}</span></li>`).join('')
+    : '<li>none</li>';
+  const timeline = view.timeline
+    .map((entry) => `<tr class="${escape(entry.relation)}"><td>${escape(time(entry.interaction.createdAt))}</td><td>${escape(entry.interaction.channel)}</td><td>${escape(entry.relation)}</td><td>${escape(entry.interaction.text)}</td></tr>`)
+    .join('');
+  const scores = `advocate score ${view.advocateScore?.toFixed(1) ?? '–'}, detractor score ${view.detractorScore?.toFixed(1) ?? '–'}; segments: ${view.segments?.join(', ') || 'none'}`;
+  return {
+    id: 'customer-360',
+    title: `Customer 360: ${name}`,
+    html: `<p>First contact ${view.firstContactAt ? escape(time(view.firstContactAt)) : '–'}, last ${view.lastContactAt ? escape(time(view.lastContactAt)) : '–'}; ${escape(scores)}</p>
+<table id="routes-table"><thead><tr><th>Network</th><th>Reply to</th><th>Visibility</th><th>Last message</th><th>Reachable</th></tr></thead><tbody>${routes}</tbody></table>
+<table id="counts-table"><thead><tr><th>Network</th><th>From the customer</th><th>To the customer</th><th>With other customers</th></tr></thead><tbody>${counts}</tbody></table>
+<h3>Sentiment by day</h3><ul>${trend}</ul>
+<h3>Open issues</h3><ul id="open-issues">${issues}</ul>
+<h3>Timeline</h3><table id="timeline-table"><thead><tr><th>When</th><th>Network</th><th>Relation</th><th>Text</th></tr></thead><tbody>${timeline}</tbody></table>${
+      explanation ? `\n<h3>Why these identities are one customer</h3><pre>${escape(explanation)}</pre>` : ''
+    }`,
+  };
+}
+
 /** Extra sections (e.g. response SLAs, routing) as already-escaped HTML. */
 export interface HtmlSection {
   id: string;
@@ -205,6 +240,7 @@ table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px s
 tr.breached td:nth-child(2){color:${COLORS.negative};font-weight:600}tr.warning td:nth-child(2){color:#b7791f}
 .alert .title{font-weight:600}.posts{margin:4px 0 4px 18px;padding:0}.reach{color:#666;font-size:12px}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
 blockquote{margin:6px 0;padding-left:10px;border-left:3px solid #ccc}
+pre{white-space:pre-wrap;background:#f4f6f9;padding:8px 12px;border-radius:6px;font-size:12px}tr.to-customer td{color:#3b5b92}
 </style></head>
 <body>
 <h1>${escape(title)}</h1>

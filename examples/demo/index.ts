@@ -5,11 +5,11 @@
  * with `--db <folder>`, on the PostgreSQL ledger embedded through PGlite in that folder.
  */
 import { createSocialCrm, identityKey, isSocialCrmError, type InteractionLedger } from 'social-crm';
-import { customer360 } from 'social-crm/insights';
+import { customer360, type Customer360 } from 'social-crm/insights';
 import { createIdentityMerger } from 'social-crm/identity';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { renderHtmlReport } from './html-report.js';
+import { customer360Section, renderHtmlReport } from './html-report.js';
 import { startDemoInsights, type DemoInsights } from './insights.js';
 import { buildDemoReport, formatDemoReport } from './report.js';
 import { demoNetwork } from './network.js';
@@ -47,9 +47,12 @@ function choice(id: string): number {
 }
 
 /** Ayşe's customer 360: what an agent sees before answering her. */
-async function customer360Lines(ledger: InteractionLedger, customerId: string, live: DemoInsights): Promise<string[]> {
-  const view = await customer360(ledger, customerId, { bucket: 'day', ...(live.insights.advocates ? { advocates: live.insights.advocates } : {}), ...(live.insights.segments ? { segments: live.insights.segments } : {}) });
-  if (!view) return [];
+async function ayseView(ledger: InteractionLedger, customerId: string, live: DemoInsights): Promise<Customer360 | null> {
+  return customer360(ledger, customerId, { bucket: 'day', ...(live.insights.advocates ? { advocates: live.insights.advocates } : {}), ...(live.insights.segments ? { segments: live.insights.segments } : {}) });
+}
+
+/** The customer 360 as lines of the text report. */
+function customer360Lines(view: Customer360): string[] {
   const clip = (text: string) => (text.length > 72 ? `${text.slice(0, 71)}…` : text);
   const day = (iso: string | null) => (iso ? `${iso.slice(5, 10)} ${iso.slice(11, 16)} UTC` : '–');
   return [
@@ -158,13 +161,14 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
   const report = await buildDemoReport(ledger, live);
   const ayseCustomer = (await ledger.getIdentity(identityKey({ channel: ayse[0]!.network, nativeId: ayse[0]!.author.nativeId })))?.customerId;
   const explanation = ayseCustomer ? await identity.explain(ayseCustomer) : undefined;
+  const view = ayseCustomer ? await ayseView(ledger, ayseCustomer, live) : null;
   const text = formatDemoReport(report, [
     '',
     'Why Ayşe is one customer (identity.explain)',
     '───────────────────────────────────────────',
     ...(explanation ? explanation.text.split('\n').map((line) => `  ${line}`) : ['  (not linked)']),
     `Merge suggestions waiting for an agent: ${identity.suggestions().length}`,
-    ...(ayseCustomer ? await customer360Lines(ledger, ayseCustomer, live) : []),
+    ...(view ? customer360Lines(view) : []),
     '',
     `Agents answered ${agentReplies.sent} private conversations through crm.reply() (${agentReplies.refused} refused); ${network.sent.length} requests went to the stand-in network`,
     `Storage: ${storage.description}`,
@@ -173,7 +177,10 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
   if (!options.quiet) console.log(text);
   let html: string | undefined;
   if (options.html) {
-    html = renderHtmlReport(report, { title: 'Yıldız Air — a week on social media (social-crm demo)' });
+    html = renderHtmlReport(report, {
+      title: 'Yıldız Air — a week on social media (social-crm demo)',
+      sections: view ? [customer360Section(view, explanation?.text)] : [],
+    });
     await writeFile(options.html, html, 'utf8');
     if (!options.quiet) console.log(`\nHTML report written to ${options.html}`);
   }

@@ -50,9 +50,16 @@ describe('npm run demo', () => {
   });
 
   it('raises one crisis alert for the guitar complaint, flags the viral thread, and ranks the repeat advocate first', async () => {
-    const { report, text } = await runDemo({ quiet: true });
+    const folder = await mkdtemp(join(tmpdir(), 'social-crm-demo-html-'));
+    const { report, text, html } = await runDemo({ quiet: true, html: join(folder, 'report.html') }).finally(() => rm(folder, { recursive: true, force: true }));
     // Customer 360 of the person behind two networks: both reply routes, the agents' answers, her survey answer.
     expect(text).toMatch(/Customer 360: Ayşe Yılmaz/);
+    const panel = html!.slice(html!.indexOf('<section id="customer-360">'), html!.indexOf('</section>', html!.indexOf('<section id="customer-360">')));
+    expect(panel).toContain('<h2>Customer 360: Ayşe Yılmaz</h2>');
+    expect(panel).toMatch(/<tr><td>instagram<\/td><td>ayse\.yilmaz<\/td><td>public<\/td>/);
+    expect(panel).toMatch(/<tr><td>whatsapp<\/td><td>\+905321112233<\/td><td>private<\/td>/);
+    expect(panel.match(/<tr class="to-customer">/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
+    expect(panel).toMatch(/Why these identities are one customer<\/h3><pre>[\s\S]*C-1042/);
     expect(text).toMatch(/reply route instagram ayse\.yilmaz/);
     expect(text).toMatch(/reply route whatsapp {2}\+905321112233/);
     expect(text).toMatch(/whatsapp {2}3 from her, 3 to her/);

@@ -52,6 +52,14 @@ describe.skipIf(!hasChromium)(`demo --html renders in headless Chromium${hasChro
     expect(alerts).toMatch(/z = <b>\d/);
   });
 
+  it('ends with Ayşe\'s customer 360: both reply routes, the timeline and why she is one customer', () => {
+    const panel = dom.slice(dom.indexOf('<section id="customer-360">'));
+    expect(panel).toContain('<table id="routes-table">');
+    expect(panel).toMatch(/ayse\.yilmaz[\s\S]*\+905321112233/);
+    expect(panel).toContain('<table id="timeline-table">');
+    expect(panel).toContain('Why these identities are one customer');
+  });
+
   it('lists the unanswered queue and ranks Can Demir first among the advocates', () => {
     const queue = dom.slice(dom.indexOf('<table id="queue">'), dom.indexOf('</table>', dom.indexOf('<table id="queue">')));
     expect(queue.match(/<tr>/g)?.length ?? 0).toBeGreaterThan(10);
