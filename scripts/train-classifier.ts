@@ -334,7 +334,9 @@ function trainEnglish(): LinearModelData {
  * neutral and tweet-style examples come from OffensEval's Turkish tweets (CC-BY), labelled by
  * a first two-class model (movie reviews and tr-aydin) with the rules: offensive → negative;
  * not offensive and confidently polar in both the model and the rules → that class; not
- * offensive with weak evidence (model between 0.3 and 0.7, rule sum under 1) → neutral. Those
+ * offensive and the model unsure (between 0.3 and 0.7) → neutral. (Asking also for a weak rule
+ * sum there taught the model that any lexicon hit rules neutral out: "Hiçbir sorun yok" came
+ * out negative, and tr-kulcu 0.008 lower.) Those
  * pseudo-labels weigh 0.15 each beside the real labels. The decision offsets (two numbers)
  * are tuned on tr-kulcu-dev, which the data README allows for tuning, never for weights.
  */
@@ -354,7 +356,7 @@ function trainTurkish(): LinearModelData {
     const p = positive! / (negative! + positive!);
     let label = -1;
     if (tweets[index]!.label === 'offensive') label = 0;
-    else if (p > 0.3 && p < 0.7 && Math.abs(example.ruleRaw) < 1) label = 1;
+    else if (p > 0.3 && p < 0.7) label = 1;
     else if (p >= 0.85 && example.ruleRaw > 0) label = 2;
     else if (p <= 0.15 && example.ruleRaw < 0) label = 0;
     if (label < 0) return;

@@ -186,10 +186,9 @@ function tokenPolarity(scan: ScannedText, lexicon: LexiconIndex, token: number, 
       const found = lexicon.stems.get(scan.prefixHashes[token * MAX_PREFIX + prefix - 1]!);
       if (found < 0) continue;
       const polarity = lexicon.stemPolarity[found]!;
-      if (lexicon.stemVerb[found] && hasNegativeSuffix(scan.codes, scan.starts[token]! + lexicon.stemLength[found]!, scan.ends[token]!)) {
-        return polarity + (polarity > 0 ? NEGATED_BY_SUFFIX : -NEGATED_BY_SUFFIX);
-      }
-      return polarity;
+      const rest = scan.starts[token]! + lexicon.stemLength[found]!;
+      const negated = lexicon.stemVerb[found] ? hasNegativeSuffix(scan.codes, rest, scan.ends[token]!) : hasPrivativeSuffix(scan.codes, rest, scan.ends[token]!);
+      return negated ? polarity + (polarity > 0 ? NEGATED_BY_SUFFIX : -NEGATED_BY_SUFFIX) : polarity;
     }
   }
   if ((scan.flags[token]! & TOKEN_ELONGATED) !== 0) {
@@ -210,6 +209,17 @@ function squeezedHash(codes: Uint16Array, start: number, end: number): number {
     hash = Math.imul(hash ^ code, 0x01000193);
   }
   return hash >>> 0;
+}
+
+/**
+ * Whether `codes[start, end)`, the rest of a Turkish noun or adjective after its stem, starts
+ * with the privative -sız/-siz/-suz/-süz (folded `siz`/`suz`): "umutsuz", "başarısız",
+ * "hatasız". The copula "-siniz" ("güzelsiniz") does not match.
+ */
+function hasPrivativeSuffix(codes: Uint16Array, start: number, end: number): boolean {
+  if (end - start < 3 || codes[start] !== 0x73 || codes[start + 2] !== 0x7a) return false;
+  const vowel = codes[start + 1];
+  return vowel === 0x69 || vowel === 0x75;
 }
 
 /** Whether `codes[start, end)`, the rest of a Turkish verb after its stem, negates it. */
@@ -446,9 +456,47 @@ export function featureBuffer(): FeatureBuffer {
   return { hashes: new Int32Array(512), count: 0 };
 }
 
+let turkishNegated = new Uint8Array(256);
+let turkishRoles = new Uint8Array(256);
+
 /**
- * Hashed sparse features: words (marked when an English negator precedes them in the
- * clause), adjacent word pairs, for Turkish 5-letter stems, and emoji. Fills `out`.
+ * Fills `turkishNegated[token]` with 1 for the words a Turkish negator governs: one or two words
+ * before a post-negator in the same clause ("sorun yok", "güzel değil") or after a pre-negator
+ * in it ("hiçbir sorun").
+ */
+function markTurkishNegation(scan: ScannedText, lexicon: LexiconIndex): void {
+  const count = scan.tokenCount;
+  if (turkishNegated.length < count) {
+    turkishNegated = new Uint8Array(count * 2);
+    turkishRoles = new Uint8Array(count * 2);
+  }
+  const roles = turkishRoles;
+  for (let token = 0; token < count; token++) {
+    const entry = lexicon.words.get(scan.hashes[token]!);
+    roles[token] = entry >= 0 ? lexicon.roles[entry]! : 0;
+  }
+  const clauses = scan.clauses;
+  let negatedClause = -1;
+  for (let token = 0; token < count; token++) {
+    const clause = clauses[token]!;
+    let negated = negatedClause === clause;
+    if (!negated && (roles[token]! & (ROLE_PRE_NEGATOR | ROLE_POST_NEGATOR)) === 0) {
+      for (let ahead = token + 1; ahead <= token + 2 && ahead < count && clauses[ahead] === clause; ahead++) {
+        if ((roles[ahead]! & ROLE_POST_NEGATOR) !== 0) {
+          negated = true;
+          break;
+        }
+      }
+    }
+    turkishNegated[token] = negated ? 1 : 0;
+    if ((roles[token]! & ROLE_PRE_NEGATOR) !== 0) negatedClause = clause;
+  }
+}
+
+/**
+ * Hashed sparse features: words (marked when a negator governs them: an English one before
+ * them in the clause, a Turkish one before or just after them), adjacent word pairs, for
+ * Turkish 5-letter stems (marked the same way), and emoji. Fills `out`.
  */
 export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: FeatureBuffer): FeatureBuffer {
   const count = scan.tokenCount;
@@ -457,6 +505,8 @@ export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: Fe
   const hashes = out.hashes;
   let size = 0;
   const english = lexicon.language === 'en';
+  if (!english) markTurkishNegation(scan, lexicon);
+  const negatedBy = turkishNegated;
   let negatedClause = -1;
   let previous = 0x9747b28c;
   let previousClause = -1;
@@ -464,10 +514,13 @@ export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: Fe
     const hash = scan.hashes[token]!;
     const clause = scan.clauses[token]!;
     if (clause !== previousClause) previous = 0x9747b28c;
-    const negatedHere = english && negatedClause === clause;
+    const negatedHere = english ? negatedClause === clause : negatedBy[token] === 1;
     hashes[size++] = negatedHere ? mixHash(hash, NEGATED_SALT) : hash;
     hashes[size++] = mixHash(previous ^ BIGRAM_SALT, hash);
-    if (!english && scan.lengths[token]! > 5) hashes[size++] = mixHash(scan.prefixHashes[token * MAX_PREFIX + 4]!, PREFIX_SALT);
+    if (!english && scan.lengths[token]! > 5) {
+      const prefix = mixHash(scan.prefixHashes[token * MAX_PREFIX + 4]!, PREFIX_SALT);
+      hashes[size++] = negatedHere ? mixHash(prefix, NEGATED_SALT) : prefix;
+    }
     if (english && isPreNegator(lexicon, hash)) negatedClause = clause;
     previous = hash;
     previousClause = clause;

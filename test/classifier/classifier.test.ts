@@ -100,6 +100,17 @@ describe('sentiment: Turkish', () => {
     expect(classify('çooook güzel olmuş').sentiment.label).toBe('positive');
   });
 
+  it('the privative -sız/-siz/-suz/-süz turns a stem around; the copula -siniz does not', () => {
+    const turkish = buildLexicon('tr');
+    const raw = (text: string) => scoreRules(scanText(text), turkish).raw;
+    expect(raw('başarılı bir güncelleme')).toBeGreaterThan(0);
+    expect(raw('başarısız bir güncelleme')).toBeLessThan(0);
+    expect(raw('hatasız teslimat')).toBeGreaterThan(0);
+    expect(raw('umutsuzum')).toBeLessThan(0);
+    expect(raw('çok güzelsiniz')).toBeGreaterThan(0);
+    expect(classify('Tamamen başarısız bir güncelleme').sentiment.label).toBe('negative');
+  });
+
   it('plain statements are neutral (a three-class model, not a band)', () => {
     expect(classify("Yarın sabah Ankara'ya gidiyorum").sentiment.label).toBe('neutral');
     expect(classify("Maç bu akşam 20:00'de").sentiment.label).toBe('neutral');
