@@ -463,13 +463,31 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     return registerIdentity(identity, context, { blockingKeys: blockingKeysOf(identity), attested });
   }
 
+  /**
+   * Candidates for an identity, at most `maxCandidates` per kind of key. Keys that name one
+   * account (email, phone, handle) are asked apart from name keys, so a common name (thousands of
+   * "Mehmet Yılmaz") can never crowd the one identity with the same verified email out of the
+   * ledger's capped answer, whatever order the ledger returns rows in.
+   */
+  async function findCandidates(ledger: InteractionLedger, blockingKeys: string[]): Promise<IdentityRecord[]> {
+    const keys = blockingKeys.filter((key) => !key.startsWith('crm:'));
+    const names = keys.filter((key) => key.startsWith('name:') || key.startsWith('name-sound:'));
+    const exact = keys.filter((key) => !names.includes(key));
+    const [first, second] = await Promise.all(
+      [exact, names].map((group) => (group.length > 0 ? ledger.findIdentitiesByBlockingKeys(group, maxCandidates) : Promise.resolve([]))),
+    );
+    const byKey = new Map<string, IdentityRecord>();
+    for (const candidate of [...(first ?? []), ...(second ?? [])]) if (!byKey.has(candidate.key)) byKey.set(candidate.key, candidate);
+    return [...byKey.values()];
+  }
+
   /** Finds customers to merge with (or suggest) for one identity and acts on the result. */
   async function matchAgainstCandidates(record: IdentityRecord, context: IdentityResolverContext): Promise<Omit<ResolveResult, 'created'>> {
     const { ledger } = context;
     const merges: MergeRecord[] = [];
     const suggestions: ResolveResult['suggestions'] = [];
     if (evidenceLevel === 'attested-only' || record.identity.isBrand) return { customerId: record.customerId, merges, suggestions };
-    const candidates = (await ledger.findIdentitiesByBlockingKeys(record.blockingKeys.filter((key) => !key.startsWith('crm:')), maxCandidates)).filter(
+    const candidates = (await findCandidates(ledger, record.blockingKeys)).filter(
       (candidate) => candidate.key !== record.key && candidate.customerId !== record.customerId && !candidate.identity.isBrand,
     );
     // Best evidence per candidate customer. Most candidates are in the no-match band: a cheap

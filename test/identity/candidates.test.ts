@@ -1,0 +1,38 @@
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryLedger, type InteractionLedger } from 'social-crm';
+import { createIdentityMerger } from 'social-crm/identity';
+import { postgresLedger } from 'social-crm/ledgers/postgres';
+import { testContext } from './_fixtures.js';
+
+/*
+ * The ledger caps candidate look-ups (`maxCandidates`), and the port leaves the order of the
+ * answer to the ledger: PostgreSQL returns rows by identity key. A name shared by many people must
+ * not push the one identity with the same verified email out of the answer.
+ */
+let pglite: PGlite;
+beforeAll(async () => {
+  pglite = new PGlite();
+  await pglite.waitReady;
+});
+afterAll(async () => {
+  await pglite?.close();
+});
+
+describe.each([
+  ['memory', () => memoryLedger()],
+  ['PostgreSQL (PGlite)', () => postgresLedger({ pglite, schema: 'candidates_test' })],
+] as Array<[string, () => InteractionLedger]>)('candidates on the %s ledger', (_name, create) => {
+  it('still finds the identity with the same verified email when namesakes fill the candidate limit', async () => {
+    const ledger = create();
+    const merger = createIdentityMerger({ maxCandidates: 10, defaultRegion: 'TR' });
+    const context = testContext(ledger);
+    // Namesakes on a network whose identity keys sort before `email:`.
+    for (let index = 0; index < 25; index++) await merger.resolve({ channel: 'app', nativeId: `n${index}`, displayName: 'Mehmet Yılmaz' }, context);
+    const first = await merger.resolve({ channel: 'email', nativeId: 'mehmet@example.com', email: 'mehmet@example.com', displayName: 'Mehmet Yılmaz' }, context);
+    const second = await merger.resolve({ channel: 'facebook', nativeId: '100200', email: 'Mehmet@Example.com', displayName: 'Mehmet Yılmaz' }, context);
+    expect(second.merges.map((merge) => merge.evidence.kind)).toEqual(['same-verified-email']);
+    expect((await ledger.getIdentity('facebook:100200'))?.customerId).toBe((await ledger.getIdentity('email:mehmet@example.com'))?.customerId);
+    expect(first.created).toBe(true);
+  });
+});
