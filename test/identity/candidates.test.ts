@@ -1,8 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryLedger, type InteractionLedger } from 'social-crm';
 import { createIdentityMerger } from 'social-crm/identity';
 import { postgresLedger } from 'social-crm/ledgers/postgres';
+import { sharedPglite } from '../helpers/pglite.js';
 import { testContext } from './_fixtures.js';
 
 /*
@@ -10,18 +10,11 @@ import { testContext } from './_fixtures.js';
  * answer to the ledger: PostgreSQL returns rows by identity key. A name shared by many people must
  * not push the one identity with the same verified email out of the answer.
  */
-let pglite: PGlite;
-beforeAll(async () => {
-  pglite = new PGlite();
-  await pglite.waitReady;
-});
-afterAll(async () => {
-  await pglite?.close();
-});
+const database = sharedPglite();
 
 describe.each([
   ['memory', () => memoryLedger()],
-  ['PostgreSQL (PGlite)', () => postgresLedger({ pglite, schema: 'candidates_test' })],
+  ['PostgreSQL (PGlite)', () => postgresLedger({ pglite: database(), schema: 'candidates_test' })],
 ] as Array<[string, () => InteractionLedger]>)('candidates on the %s ledger', (_name, create) => {
   it('still finds the identity with the same verified email when namesakes fill the candidate limit', async () => {
     const ledger = create();
@@ -31,7 +24,7 @@ describe.each([
     for (let index = 0; index < 25; index++) await merger.resolve({ channel: 'app', nativeId: `n${index}`, displayName: 'Mehmet Yılmaz' }, context);
     const first = await merger.resolve({ channel: 'email', nativeId: 'mehmet@example.com', email: 'mehmet@example.com', displayName: 'Mehmet Yılmaz' }, context);
     const second = await merger.resolve({ channel: 'facebook', nativeId: '100200', email: 'Mehmet@Example.com', displayName: 'Mehmet Yılmaz' }, context);
-    expect(second.merges.map((merge) => merge.evidence.kind)).toEqual(['same-verified-email']);
+    expect(second.merges.map((merge) => (merge.evidence as { kind: string }).kind)).toEqual(['same-verified-email']);
     expect((await ledger.getIdentity('facebook:100200'))?.customerId).toBe((await ledger.getIdentity('email:mehmet@example.com'))?.customerId);
     expect(first.created).toBe(true);
   });

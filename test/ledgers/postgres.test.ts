@@ -1,7 +1,7 @@
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSocialCrmError, type InteractionLedger } from 'social-crm';
+import { sharedPglite } from '../helpers/pglite.js';
 import { describeLedger, makeCustomer, makeIdentityRecord, makeInteraction } from 'social-crm/testing';
 import { migratePostgresLedger, postgresLedger, type PostgresLedger } from '../../src/ledgers/postgres/index.js';
 
@@ -15,14 +15,7 @@ let schemaCounter = 0;
 const nextSchema = () => `scrm_${RUN}_${++schemaCounter}`;
 
 /** One PGlite for the whole file (startup takes seconds); each test gets its own schema. */
-let pglite: PGlite;
-beforeAll(async () => {
-  pglite = new PGlite();
-  await pglite.waitReady;
-});
-afterAll(async () => {
-  await pglite?.close();
-});
+const database = sharedPglite();
 
 function oracleFor(query: (sql: string, params: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>, schema: () => string) {
   return {
@@ -56,12 +49,12 @@ describe('postgresLedger options', () => {
 describe('PGlite', () => {
   let current = '';
   describeLedger('postgres (PGlite)', {
-    create: () => postgresLedger({ pglite, schema: (current = nextSchema()) }),
+    create: () => postgresLedger({ pglite: database(), schema: (current = nextSchema()) }),
     destroy: async (ledger) => {
       await ledger.close?.();
-      await pglite.query(`DROP SCHEMA IF EXISTS "${(ledger as PostgresLedger).schema}" CASCADE`);
+      await database().query(`DROP SCHEMA IF EXISTS "${(ledger as PostgresLedger).schema}" CASCADE`);
     },
-    oracle: oracleFor((sql, params) => pglite.query(sql, params), () => current),
+    oracle: oracleFor((sql, params) => database().query(sql, params), () => current),
   });
 
   it('keeps data in a data directory across restarts', async () => {
@@ -83,9 +76,9 @@ describe('PGlite', () => {
     }
   }, 30_000);
 
-  reliabilityTests('PGlite', () => postgresLedger({ pglite, schema: nextSchema() }), async (ledger) => {
+  reliabilityTests('PGlite', () => postgresLedger({ pglite: database(), schema: nextSchema() }), async (ledger) => {
     await ledger.close();
-    await pglite.query(`DROP SCHEMA IF EXISTS "${ledger.schema}" CASCADE`);
+    await database().query(`DROP SCHEMA IF EXISTS "${ledger.schema}" CASCADE`);
   });
 });
 
