@@ -16,6 +16,7 @@ import type {
   DeliveryStatus,
   Interaction,
   InteractionInput,
+  JSONValue,
   OutboundReply,
 } from './interaction.js';
 
@@ -85,6 +86,11 @@ export type ChannelEvent =
       /** Recipient, where the network names it. */
       recipient?: ChannelIdentity;
       error?: { code?: string | number; message: string };
+      /**
+       * Network-only facts about the delivery (WhatsApp's conversation and pricing), merged into
+       * the message's `channelMetadata[channel]`; stored even when the status itself is not news.
+       */
+      channelMetadata?: Record<string, JSONValue>;
     }
   /** The customer opted out of (or back into) messages on this identity. */
   | {

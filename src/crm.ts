@@ -41,6 +41,7 @@ import {
   type DeliveryStatus,
   type Interaction,
   type InteractionInput,
+  type JSONValue,
   type OutboundReply,
 } from './interaction.js';
 import type { ConsentPurpose, ConsentRecord, DeadLetter, DeadLetterStage, InteractionLedger } from './ledger.js';
@@ -537,11 +538,20 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
             return { kind: 'duplicate' };
           }
           const current = existing.deliveryStatus ?? 'pending';
-          if (current === 'failed' || DELIVERY_ORDER[event.status] <= DELIVERY_ORDER[current]) return { kind: 'duplicate', interaction: existing };
-          const metadata = event.error
-            ? { ...existing.channelMetadata, [event.channel]: { ...existing.channelMetadata[event.channel], deliveryError: event.error } }
-            : existing.channelMetadata;
-          const updated = await ledger.updateInteraction(id, { deliveryStatus: event.status, channelMetadata: metadata as Interaction['channelMetadata'] });
+          const advances = current !== 'failed' && DELIVERY_ORDER[event.status] > DELIVERY_ORDER[current];
+          const known = existing.channelMetadata[event.channel] ?? {};
+          // Objects are merged one level deep: a later status that repeats fewer fields keeps the earlier ones.
+          const facts = Object.entries(event.channelMetadata ?? {})
+            .map(([key, value]): [string, JSONValue] => {
+              const before = known[key];
+              const isObject = (item: unknown): item is Record<string, JSONValue> => typeof item === 'object' && item !== null && !Array.isArray(item);
+              return [key, isObject(before) && isObject(value) ? { ...before, ...value } : value];
+            })
+            .filter(([key, value]) => JSON.stringify(known[key]) !== JSON.stringify(value));
+          if (!advances && facts.length === 0) return { kind: 'duplicate', interaction: existing };
+          const merged = { ...known, ...Object.fromEntries(facts), ...(advances && event.error ? { deliveryError: event.error } : {}) };
+          const metadata = (Object.keys(merged).length > 0 ? { ...existing.channelMetadata, [event.channel]: merged } : existing.channelMetadata) as Interaction['channelMetadata'];
+          const updated = await ledger.updateInteraction(id, { ...(advances ? { deliveryStatus: event.status } : {}), channelMetadata: metadata });
           if (!updated) return { kind: 'duplicate' };
           events.emit('interaction-updated', { interaction: updated, change: 'delivery-status' });
           return { kind: 'updated', interaction: updated };

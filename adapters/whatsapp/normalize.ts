@@ -201,6 +201,24 @@ export const MARKETING_OPT_OUT_CODE = 131050;
  * A status of a business message → a `delivery-status` event for the outbound interaction; a
  * failure keeps the first error's code and title. A 131050 failure is also a consent event.
  */
+/**
+ * The conversation a status belongs to and how it is billed, as WhatsApp reports them on `sent`
+ * and `delivered` statuses: kept on the message so hosts can count costs per category.
+ */
+function billingOf(status: WhatsappStatus, now: Date): { channelMetadata?: Record<string, JSONValue> } {
+  const facts: Record<string, JSONValue> = {};
+  const { conversation, pricing } = status;
+  if (conversation) {
+    facts.conversation = compactJson({
+      id: conversation.id,
+      expiresAt: conversation.expiration_timestamp !== undefined ? metaTime(conversation.expiration_timestamp, now) : undefined,
+      origin: conversation.origin?.type,
+    });
+  }
+  if (pricing) facts.pricing = compactJson({ billable: pricing.billable, model: pricing.pricing_model, category: pricing.category, type: typeof pricing.type === 'string' ? pricing.type : undefined });
+  return Object.keys(facts).length > 0 ? { channelMetadata: facts } : {};
+}
+
 export function normalizeStatus(status: WhatsappStatus, context: NormalizeContext): { events: ChannelEvent[]; warnings: AdapterWarning[] } {
   if (!DELIVERY_STATUSES.has(status.status)) {
     return { events: [], warnings: [{ type: 'ignored', message: `WhatsApp status \`${status.status}\` of ${status.id} is not a delivery state; it was ignored.`, details: { id: status.id, status: status.status } }] };
@@ -217,6 +235,7 @@ export function normalizeStatus(status: WhatsappStatus, context: NormalizeContex
       at,
       ...(recipient ? { recipient: { ...recipient, nativeId: recipient.nativeId } } : {}),
       ...(status.status === 'failed' ? { error: { ...(error?.code !== undefined ? { code: error.code } : {}), message: error ? describeError(error) : 'WhatsApp reported the message as failed without an error.' } } : {}),
+      ...billingOf(status, context.now),
     },
   ];
   if (status.status === 'failed' && error?.code === MARKETING_OPT_OUT_CODE && recipient) {

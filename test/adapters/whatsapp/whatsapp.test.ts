@@ -210,8 +210,17 @@ describe('whatsapp adapter through createSocialCrm', () => {
       await deliver(fixture('status-sent'));
       await deliver(fixture('status-read'));
       await deliver(fixture('status-delivered'));
-      expect((await stored(OUTBOUND_ID)).deliveryStatus).toBe('read');
-      expect(updates).toEqual(['read']);
+      const read = await stored(OUTBOUND_ID);
+      expect(read.deliveryStatus).toBe('read');
+      // The sent status is not news (the reply was stored as sent), but its conversation and pricing are.
+      expect(updates).toEqual(['sent', 'read']);
+      expect(read.channelMetadata.whatsapp).toMatchObject({
+        conversation: { id: '3f1c0e7a9b2d4c6e8f0a1b2c3d4e5f60', expiresAt: '2026-01-02T00:14:20.000Z', origin: 'service' },
+        pricing: { billable: true, model: 'PMP', category: 'service', type: 'regular' },
+      });
+      // A redelivered status with the same facts changes nothing.
+      await deliver(fixture('status-sent'));
+      expect(updates).toEqual(['sent', 'read']);
 
       setup();
       await deliver(recentText('wamid.E2E03', 'Merhaba'));
