@@ -304,7 +304,7 @@ const SUITE: Array<{ task: Task; dataset: string; split: string; note: string }>
   { task: 'sentiment', dataset: 'sentiment/en-tweeteval-val.jsonl', split: 'all', note: 'mostly trained on: not a quality figure' },
   { task: 'sentiment', dataset: 'sentiment/en-vader-dev.jsonl', split: 'heldout', note: 'held-out 20%' },
   { task: 'sentiment', dataset: 'sentiment/en-airline-dev.jsonl', split: 'all', note: 'benchmark only, never trained on' },
-  { task: 'sentiment', dataset: 'sentiment/tr-kulcu-dev.jsonl', split: 'all', note: 'benchmark only; the Turkish neutral band (2 numbers) is tuned on it' },
+  { task: 'sentiment', dataset: 'sentiment/tr-kulcu-dev.jsonl', split: 'all', note: 'benchmark only; the Turkish decision offsets (2 numbers) are tuned on it, no weights' },
   { task: 'sentiment', dataset: 'sentiment/tr-aydin-dev.jsonl', split: 'heldout', note: 'held-out 20%, two classes (macro over the two; a neutral prediction is an error)' },
   { task: 'language', dataset: 'langid/social-en-tr-dev.jsonl', split: 'all', note: 'real tweets, never trained on' },
   { task: 'language', dataset: 'langid/lingua-word-pairs-dev.jsonl', split: 'all', note: 'two-word texts (figure: English and Turkish rows)' },
