@@ -79,9 +79,9 @@ export interface ClassifierOptions {
      * Half-width of the neutral band on the combined sentiment evidence
      * (`squash(rules) + w × (p(positive) − p(negative))`): inside it the label is `neutral`.
      * Setting it makes both languages decide by this band; raise it for fewer polar labels.
-     * @default unset: English picks the class with the highest probability after per-class
-     * offsets chosen by cross-validation; Turkish (trained on two classes) uses its own band,
-     * tuned on three-class dev tweets
+     * @default unset: each language picks the class with the highest probability after
+     * per-class offsets (English: chosen by cross-validation; Turkish: tuned on three-class dev
+     * tweets)
      */
     neutral?: number;
     /** Nats of evidence the English/Turkish model needs to overrule the locale. @default 1.5 */
@@ -97,7 +97,7 @@ export interface ResolvedClassifierOptions {
   defaultLanguage: string;
   lexicon: Partial<Record<'en' | 'tr', LexiconExtension>>;
   intentThreshold: number;
-  /** Undefined: each model's own calibrated band. */
+  /** Undefined: each model's own decision (class offsets). */
   neutralBand: number | undefined;
   languageMargin: number;
   id: string;

@@ -549,8 +549,8 @@ export interface LinearModelData {
 /**
  * How a model's probabilities become a label. `score = (squash(rules) + model × (p(positive) −
  * p(negative))) / (1 + model)`. A model trained on three classes picks the class with the
- * highest `log p + offsets[class]` (the offsets are chosen for macro-averaged recall by
- * cross-validation); a two-class model, or a host-set band, says neutral while the combined
+ * highest `log p + offsets[class]` (the offsets are chosen for macro-averaged recall); a
+ * two-class model, or a host-set band, says neutral while the combined
  * evidence `squash(rules) + model × (p(positive) − p(negative))` stays inside ±`neutral`.
  */
 export interface SentimentBlend {
