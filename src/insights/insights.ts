@@ -6,19 +6,20 @@
  * @module
  */
 import type { Logger } from '../adapter.js';
+import { InvalidOptionsError } from '../errors.js';
 import type { SocialCrm } from '../crm.js';
 import { EventBus, type Alert } from '../events.js';
 import type { Classification, Interaction } from '../interaction.js';
 import type { AlertChange } from './_shared.js';
-import { createAdvocateTracker, type AdvocateChange, type AdvocateTracker, type AdvocateTrackerOptions, type RankedCustomer } from './advocates.js';
-import { createCrisisDetector, type CrisisDetector, type CrisisDetectorOptions } from './crisis.js';
-import { createMentionMonitor, type MentionMonitor, type MentionMonitorOptions } from './monitor.js';
-import { createViralityWatch, type ViralityWatch, type ViralityWatchOptions } from './virality.js';
-import { createRouter, type RoutedEvent, type Router, type RouterOptions } from './routing.js';
-import { createSegmentEngine, type SegmentChange, type SegmentDefinition, type SegmentEngine, type SegmentEngineOptions } from './segments.js';
-import { createSlaTracker, type SlaChange, type SlaClock, type SlaTracker, type SlaTrackerOptions } from './sla.js';
+import { createAdvocateTracker, type AdvocateChange, type AdvocateTracker, type AdvocateTrackerOptions, type AdvocateTrackerState, type RankedCustomer } from './advocates.js';
+import { createCrisisDetector, type CrisisDetector, type CrisisDetectorOptions, type CrisisDetectorState } from './crisis.js';
+import { createMentionMonitor, type MentionMonitor, type MentionMonitorOptions, type MentionMonitorState } from './monitor.js';
+import { createViralityWatch, type ViralityWatch, type ViralityWatchOptions, type ViralityWatchState } from './virality.js';
+import { createRouter, type RoutedEvent, type Router, type RouterOptions, type RouterState } from './routing.js';
+import { createSegmentEngine, type SegmentChange, type SegmentDefinition, type SegmentEngine, type SegmentEngineOptions, type SegmentEngineState } from './segments.js';
+import { createSlaTracker, type SlaChange, type SlaClock, type SlaTracker, type SlaTrackerOptions, type SlaTrackerState } from './sla.js';
 import type { SurveyScore } from './survey-parse.js';
-import { createSurveyManager, type SurveyChange, type SurveyManager, type SurveyManagerOptions, type SurveyRecord } from './surveys.js';
+import { createSurveyManager, type SurveyChange, type SurveyManager, type SurveyManagerOptions, type SurveyManagerState, type SurveyRecord } from './surveys.js';
 
 /**
  * Every event the insights layer emits, named `<noun>-<action>` like the core's.
@@ -77,6 +78,26 @@ export interface InsightsOptions {
   now?: () => Date;
   /** Where listener failures are logged. @default errors to the console */
   logger?: Logger;
+  /**
+   * A snapshot from `insights.toJSON()` to resume from after a restart: each enabled primitive
+   * starts from its part (a primitive's own `state` option wins). Pass the same options as before.
+   */
+  state?: InsightsState;
+}
+
+/** A JSON-safe snapshot of every enabled primitive ({@link Insights.toJSON}). */
+export interface InsightsState {
+  version: 1;
+  /** When the snapshot was taken (ISO-8601). */
+  savedAt: string;
+  crisis?: CrisisDetectorState;
+  virality?: ViralityWatchState;
+  advocates?: AdvocateTrackerState;
+  monitor?: MentionMonitorState;
+  sla?: SlaTrackerState;
+  router?: RouterState;
+  surveys?: SurveyManagerState;
+  segments?: SegmentEngineState;
 }
 
 /** The wired insights: the primitives, their events, and a clock to move them on. */
@@ -110,6 +131,12 @@ export interface Insights {
    * a failure is logged); everything else has happened when the call returns.
    */
   advance(now?: Date | string): Promise<void>;
+  /**
+   * The state of every enabled primitive as one JSON-safe value (alert baselines, advocate scores,
+   * SLA clocks, pending surveys, segment members …). Store it and pass it back as `options.state`
+   * to carry on after a restart.
+   */
+  toJSON(): InsightsState;
   /** Stop listening to the crm. */
   close(): void;
 }
@@ -139,17 +166,24 @@ function withoutDefinitions(options: SegmentEngineOptions & { definitions: Segme
 export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): Insights {
   const now = options.now ?? (() => new Date());
   const events = new EventBus<InsightsEvents>(options.logger ?? defaultLogger);
-  const crisis = options.crisis === false ? null : createCrisisDetector({ now, ...options.crisis });
-  const virality = options.virality === false ? null : createViralityWatch({ now, ...options.virality });
-  const advocates = options.advocates === false ? null : createAdvocateTracker(options.advocates);
-  const monitor = options.monitor === false ? null : createMentionMonitor(options.monitor);
-  const sla = options.sla === false ? null : createSlaTracker({ now, ...options.sla });
-  const router = options.routing ? createRouter(options.routing) : null;
-  const surveys = options.surveys ? createSurveyManager({ now, ...options.surveys, crm }) : null;
+  const saved = options.state;
+  if (saved !== undefined && (typeof saved !== 'object' || saved === null || saved.version !== 1)) {
+    throw new InvalidOptionsError('[insights] `state` must be a snapshot made by insights.toJSON() (version 1).', [{ path: 'state', message: 'not an insights snapshot' }]);
+  }
+  /** A primitive's part of the snapshot, unless its own options carry a state. */
+  const resume = <Part>(part: Part | undefined) => (part === undefined ? {} : { state: part });
+  const crisis = options.crisis === false ? null : createCrisisDetector({ now, ...resume(saved?.crisis), ...options.crisis });
+  const virality = options.virality === false ? null : createViralityWatch({ now, ...resume(saved?.virality), ...options.virality });
+  const advocates = options.advocates === false ? null : createAdvocateTracker({ ...resume(saved?.advocates), ...options.advocates });
+  const monitor = options.monitor === false ? null : createMentionMonitor({ ...resume(saved?.monitor), ...options.monitor });
+  const sla = options.sla === false ? null : createSlaTracker({ now, ...resume(saved?.sla), ...options.sla });
+  const router = options.routing ? createRouter({ ...resume(saved?.router), ...options.routing }) : null;
+  const surveys = options.surveys ? createSurveyManager({ now, ...resume(saved?.surveys), ...options.surveys, crm }) : null;
   const segments = options.segments
     ? createSegmentEngine(options.segments.definitions, {
         now,
         ...(advocates ? { scoreOf: (customerId: string) => scoresOf(advocates, customerId) } : {}),
+        ...resume(saved?.segments),
         ...withoutDefinitions(options.segments),
       })
     : null;
@@ -261,6 +295,20 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       if (sla) announceSla(sla.advance(time));
       if (segments) announceSegments(segments.advance(time));
       return surveys ? surveys.advance(time).then(announceSurveys, logFailure('Surveys')) : Promise.resolve();
+    },
+    toJSON() {
+      return {
+        version: 1,
+        savedAt: now().toISOString(),
+        ...(crisis ? { crisis: crisis.toJSON() } : {}),
+        ...(virality ? { virality: virality.toJSON() } : {}),
+        ...(advocates ? { advocates: advocates.toJSON() } : {}),
+        ...(monitor ? { monitor: monitor.toJSON() } : {}),
+        ...(sla ? { sla: sla.toJSON() } : {}),
+        ...(router ? { router: router.toJSON() } : {}),
+        ...(surveys ? { surveys: surveys.toJSON() } : {}),
+        ...(segments ? { segments: segments.toJSON() } : {}),
+      };
     },
     close() {
       for (const unsubscribe of subscriptions.splice(0)) unsubscribe();

@@ -307,6 +307,8 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
   };
 
   let time = Number.NEGATIVE_INFINITY;
+  // Declared before the snapshot is read: restoring schedules each clock's next event with it.
+  const abandonMs = settings.abandonAfterDays * DAY_MS;
   const clocks = new Map<string, SlaClock>();
   const answered = new Set<string>();
   let responses: SlaResponse[] = [];
@@ -361,8 +363,6 @@ export function createSlaTracker(options: SlaTrackerOptions = {}): SlaTracker {
     answered.add(conversationId);
     if (answered.size > settings.maxConversations) answered.delete(answered.values().next().value as string);
   }
-
-  const abandonMs = settings.abandonAfterDays * DAY_MS;
 
   function nextEventAt(clock: SlaClock): number {
     return !clock.warnedAt ? Date.parse(clock.warnAt) : !clock.breachedAt ? Date.parse(clock.dueAt) : Date.parse(clock.waitingSince) + abandonMs;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { channelIdentityResolver, createSocialCrm, memoryLedger, type Classifier, type InteractionInput } from 'social-crm';
-import { createInsights, type Alert } from 'social-crm/insights';
+import { createInsights, type Alert, type InsightsState } from 'social-crm/insights';
 import { HOUR, T0, at, labels } from './_streams.js';
 
 /** A host classifier (the port a host implements): negative when the text says so, in either language. */
@@ -103,6 +103,30 @@ describe('createInsights', () => {
     expect(viral[0]!.evidence).toMatchObject({ growth: 45, shares: 40, quotes: 5 });
     // The edit is the same complaint: still one negative mention for its author.
     expect(insights.advocates!.ranking({ kind: 'detractor' }).map((entry) => entry.counts.negative)).toEqual([1]);
+  });
+
+  it('carries on after a restart from insights.toJSON(): the open alert resolves once, advocates keep their scores', async () => {
+    const first = setup();
+    await first.ingest([...quietDay(0, 24), ...storm(24), mention('p1', 24.5, 'Great crew, thanks', 'can', 12_400)]);
+    expect(first.seen.raised).toHaveLength(1);
+    const snapshot = JSON.parse(JSON.stringify(first.insights.toJSON())) as InsightsState;
+    first.insights.close();
+    expect(snapshot).toMatchObject({ version: 1, crisis: { version: 1 }, advocates: { version: 1 }, sla: { version: 1 } });
+
+    // A new process: a fresh crm over the same storage, insights resumed from the snapshot.
+    let clock = new Date(T0 + 25 * HOUR);
+    const crm = createSocialCrm({ ledger: first.crm.ledger, classifier: keywordClassifier, identity: channelIdentityResolver(), now: () => clock });
+    const resumed = createInsights(crm, { now: () => clock, crisis: { warmUpBuckets: 12 }, state: snapshot });
+    const resolved: Alert[] = [];
+    resumed.on('alert-resolved', ({ alert }) => resolved.push(alert));
+    expect(resumed.crisis!.activeAlerts().map((alert) => alert.id)).toEqual([first.seen.raised[0]!.id]);
+    expect(resumed.advocates!.ranking()).toEqual(first.insights.advocates!.ranking());
+    for (const row of quietDay(25, 3)) {
+      clock = new Date(row.createdAt as string);
+      await crm.ingest(row);
+    }
+    expect(resolved.map((alert) => alert.id)).toEqual([first.seen.raised[0]!.id]);
+    expect(() => createInsights(crm, { state: { version: 2 } as unknown as InsightsState })).toThrow(/snapshot made by insights.toJSON/);
   });
 
   it('runs with primitives switched off', async () => {

@@ -176,6 +176,10 @@ describe('createSlaTracker', () => {
     expect(second.advance(utc('2026-01-05', '10:55'))).toEqual([]);
     expect(types(second.advance(utc('2026-01-05', '11:05')))).toEqual(['sla-breached']);
     expect(() => createSlaTracker({ state: { version: 2 } as never })).toThrow(InvalidOptionsError);
+    // A breached clock resumes too, and is abandoned on time after the restart.
+    const third = createSlaTracker({ defaultTarget: { firstResponseMinutes: 60 }, abandonAfterDays: 2, state: JSON.parse(JSON.stringify(second.toJSON())) });
+    expect(types(third.advance(utc('2026-01-07', '09:59')))).toEqual([]);
+    expect(types(third.advance(utc('2026-01-07', '10:00')))).toEqual(['sla-abandoned']);
   });
 
   it('rejects bad targets and business hours with a typed error listing each path', () => {
