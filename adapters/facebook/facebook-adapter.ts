@@ -94,9 +94,10 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
     const now = context.now();
     const target = reply.inReplyTo;
     const onComment = target.kind === 'comment' || target.kind === 'reply';
+    const visitorPost = target.kind === 'post' && target.direction === 'inbound';
     if ((reply.visibility ?? target.visibility) === 'private') {
-      if (onComment) return sendPrivateReply(graph, settings.pageId, reply, now, id, privatelyAnswered);
-      throw new ReplyNotAllowedError('not-replyable', `[${id}] Only comments can be answered privately; answer this ${target.kind} in public.`);
+      if (onComment || visitorPost) return sendPrivateReply(graph, settings.pageId, reply, now, id, privatelyAnswered);
+      throw new ReplyNotAllowedError('not-replyable', `[${id}] Only comments and visitors' posts can be answered privately; answer this ${target.direction === 'outbound' ? 'Page post' : target.kind} in public.`);
     }
     if (target.kind === 'reaction') throw new ReplyNotAllowedError('not-replyable', `[${id}] A reaction has no text to answer; answer the ${target.parentId ? `item it reacts to (${target.parentId})` : 'post'} instead.`);
     // Comments nest two levels deep: an answer to a reply goes under the comment it replies to.

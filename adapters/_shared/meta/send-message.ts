@@ -151,9 +151,10 @@ export function createPrivateReplyMemory(): PrivateReplyMemory {
 }
 
 /**
- * Answers a public comment privately (the message lands in the commenter's inbox): `POST
- * /{sender}/messages` with `recipient.comment_id`. Meta allows one private reply per comment,
- * within 7 days; `answered` is the adapter's memory of comments it answered so.
+ * Answers a public comment, or a visitor's post on the Page, privately (the message lands in the
+ * author's inbox): `POST /{sender}/messages` with `recipient.comment_id` (or `recipient.post_id`
+ * for a post). Meta allows one private reply per comment or post, within 7 days; `answered` is the
+ * adapter's memory of the items it answered so.
  * @throws ReplyNotAllowedError before any network call when the 7 days are over or the comment was answered.
  */
 export async function sendPrivateReply(graph: GraphApi, senderId: string, reply: OutboundReply, now: Date, adapterId: string, answered: PrivateReplyMemory): Promise<SendResult> {
@@ -173,7 +174,8 @@ export async function sendPrivateReply(graph: GraphApi, senderId: string, reply:
   const path = `${senderId}/messages`;
   let body: unknown;
   try {
-    body = await graph.post(path, { recipient: { comment_id: comment.nativeId }, message: { text: reply.text } });
+    const recipient = comment.kind === 'post' ? { post_id: comment.nativeId } : { comment_id: comment.nativeId };
+    body = await graph.post(path, { recipient, message: { text: reply.text } });
   } catch (error) {
     answered.delete(comment.nativeId);
     throw error;

@@ -187,7 +187,13 @@ describe('facebook adapter through createSocialCrm', () => {
     await crm.reply('facebook:104711112223334_998877665544222', 'Sam, we are sorry. A replacement is on its way.');
     expect(server.calls.map((call) => call.params.objectId)).toEqual(['998877665544222_3300000000000001', '104711112223334_998877665544222']);
     expect(await rejection(crm.reply(reaction!.id, 'Thanks for the love'))).toMatchObject({ code: 'REPLY_NOT_ALLOWED', reason: 'not-replyable' });
-    expect(await rejection(crm.reply('facebook:104711112223334_998877665544222', { text: 'DM', visibility: 'private' }))).toMatchObject({ reason: 'not-replyable' });
+    // A visitor's post can be answered once in private (recipient.post_id); the Page's own post cannot.
+    server.route('post', `${GRAPH}/${PAGE_ID}/messages`, () => HttpResponse.json(fixture('private-reply-response')));
+    expect(await crm.reply('facebook:104711112223334_998877665544222', { text: 'Sam, could you send us your order number?', visibility: 'private' })).toMatchObject({ kind: 'direct_message', visibility: 'private' });
+    expect(server.calls.at(-1)?.bodyJson).toEqual({ recipient: { post_id: '104711112223334_998877665544222' }, message: { text: 'Sam, could you send us your order number?' } });
+    expect(await rejection(crm.reply('facebook:104711112223334_998877665544222', { text: 'Again', visibility: 'private' }))).toMatchObject({ reason: 'not-replyable' });
+    expect(await rejection(crm.reply(photoPost!.id, { text: 'DM', visibility: 'private' }))).toMatchObject({ reason: 'not-replyable' });
+    expect(server.calls).toHaveLength(3);
   });
 
   it('edits a changed reaction and drops it when removed; a comment the Page hid is kept', async () => {
