@@ -150,9 +150,14 @@ function writeValence(): void {
   const entries = [...groups].sort(([first], [second]) => first - second).map(([valence, words]) => `  '${valence}': '${words.join(' ')}',`);
   writeFileSync(
     `${modelFolder}valence.ts`,
-    `/**\n * @internal VADER's word valences (-4..4), keyed by valence: ${byWord.size} one-word entries of the\n` +
-      ` * lexicon in \`vader-sentiment\` (Apache-2.0, Comcast; lexicon by C.J. Hutto, MIT), folded like the\n` +
-      ` * scanner folds text. Written by scripts/train-classifier.ts.\n */\n` +
+    `/*! Derived from the VADER lexicon (Hutto, C.J. & Gilbert, E.E. (2014). VADER: A Parsimonious Rule-based\n` +
+      ` * Model for Sentiment Analysis of Social Media Text. ICWSM-14) as shipped in the vader-sentiment package\n` +
+      ` * (vaderSentiment-js), Copyright 2018 Comcast Cable Communications Management, LLC, licensed under the\n` +
+      ` * Apache License, Version 2.0 (http://www.apache.org/licenses/LICENSE-2.0). Changed: only one-word\n` +
+      ` * entries and their mean valence are kept, grouped by valence. */\n\n` +
+      `/**\n * @internal VADER's word valences (-4..4), keyed by valence: ${byWord.size} one-word entries of the\n` +
+      ` * lexicon, folded like the scanner folds text ("can't" → "cant"). Written by\n` +
+      ` * scripts/train-classifier.ts.\n */\n` +
       `export const VALENCE_EN: Readonly<Record<string, string>> = {\n${entries.join('\n')}\n};\n`,
   );
   console.log(`valence: ${byWord.size} VADER words`);

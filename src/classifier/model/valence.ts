@@ -1,7 +1,13 @@
+/*! Derived from the VADER lexicon (Hutto, C.J. & Gilbert, E.E. (2014). VADER: A Parsimonious Rule-based
+ * Model for Sentiment Analysis of Social Media Text. ICWSM-14) as shipped in the vader-sentiment package
+ * (vaderSentiment-js), Copyright 2018 Comcast Cable Communications Management, LLC, licensed under the
+ * Apache License, Version 2.0 (http://www.apache.org/licenses/LICENSE-2.0). Changed: only one-word
+ * entries and their mean valence are kept, grouped by valence. */
+
 /**
  * @internal VADER's word valences (-4..4), keyed by valence: 7236 one-word entries of the
- * lexicon in `vader-sentiment` (Apache-2.0, Comcast; lexicon by C.J. Hutto, MIT), folded like the
- * scanner folds text. Written by scripts/train-classifier.ts.
+ * lexicon, folded like the scanner folds text ("can't" → "cant"). Written by
+ * scripts/train-classifier.ts.
  */
 export const VALENCE_EN: Readonly<Record<string, string>> = {
   '-3.9': 'rapist',
