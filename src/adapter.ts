@@ -92,6 +92,20 @@ export type ChannelEvent =
        */
       channelMetadata?: Record<string, JSONValue>;
     }
+  /**
+   * Every outbound message of a conversation sent at or before `upTo` reached `status`: read
+   * receipts that name a time (Messenger's `watermark`) instead of the messages.
+   */
+  | {
+      type: 'delivery-watermark';
+      channel: string;
+      /** The conversation, as the adapter sets `conversationId` on its interactions (with or without the `<channel>:` prefix). */
+      conversationId: string;
+      status: 'delivered' | 'read';
+      /** ISO-8601: messages created at or before this moment. */
+      upTo: string;
+      at: string;
+    }
   /** The customer opted out of (or back into) messages on this identity. */
   | {
       type: 'consent';

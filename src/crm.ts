@@ -510,6 +510,35 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     events.emit('consent-changed', { consent });
   }
 
+  /** Moves a stored outbound message's delivery status forward (never back) and keeps the network's facts about it. */
+  function applyDeliveryStatus(id: string, event: { channel: string; status: DeliveryStatus; at: string; error?: { code?: string | number; message: string }; channelMetadata?: Record<string, JSONValue> }): Promise<Outcome> {
+    return withLock(`interaction:${id}`, async () => {
+      const existing = await ledger.getInteraction(id);
+      if (!existing) {
+        warn(event.channel, { type: 'ignored', message: `Delivery status for an unknown message \`${id}\` was ignored.`, details: { status: event.status } });
+        return { kind: 'duplicate' };
+      }
+      const current = existing.deliveryStatus ?? 'pending';
+      const advances = current !== 'failed' && DELIVERY_ORDER[event.status] > DELIVERY_ORDER[current];
+      const known = existing.channelMetadata[event.channel] ?? {};
+      // Objects are merged one level deep: a later status that repeats fewer fields keeps the earlier ones.
+      const facts = Object.entries(event.channelMetadata ?? {})
+        .map(([key, value]): [string, JSONValue] => {
+          const before = known[key];
+          const isObject = (item: unknown): item is Record<string, JSONValue> => typeof item === 'object' && item !== null && !Array.isArray(item);
+          return [key, isObject(before) && isObject(value) ? { ...before, ...value } : value];
+        })
+        .filter(([key, value]) => JSON.stringify(known[key]) !== JSON.stringify(value));
+      if (!advances && facts.length === 0) return { kind: 'duplicate', interaction: existing };
+      const merged = { ...known, ...Object.fromEntries(facts), ...(advances && event.error ? { deliveryError: event.error } : {}) };
+      const metadata = (Object.keys(merged).length > 0 ? { ...existing.channelMetadata, [event.channel]: merged } : existing.channelMetadata) as Interaction['channelMetadata'];
+      const updated = await ledger.updateInteraction(id, { ...(advances ? { deliveryStatus: event.status } : {}), channelMetadata: metadata });
+      if (!updated) return { kind: 'duplicate' };
+      events.emit('interaction-updated', { interaction: updated, change: 'delivery-status' });
+      return { kind: 'updated', interaction: updated };
+    });
+  }
+
   async function processEvent(event: ChannelEvent, source: InteractionSource): Promise<Outcome> {
     switch (event.type) {
       case 'interaction': {
@@ -529,33 +558,19 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       }
       case 'deletion':
         return withLock(`interaction:${interactionId(event.channel, event.nativeId)}`, () => tombstone(event.channel, event.nativeId, event.deletedAt));
-      case 'delivery-status': {
-        const id = interactionId(event.channel, event.nativeId);
-        return withLock(`interaction:${id}`, async () => {
-          const existing = await ledger.getInteraction(id);
-          if (!existing) {
-            warn(event.channel, { type: 'ignored', message: `Delivery status for an unknown message \`${id}\` was ignored.`, details: { status: event.status } });
-            return { kind: 'duplicate' };
-          }
-          const current = existing.deliveryStatus ?? 'pending';
-          const advances = current !== 'failed' && DELIVERY_ORDER[event.status] > DELIVERY_ORDER[current];
-          const known = existing.channelMetadata[event.channel] ?? {};
-          // Objects are merged one level deep: a later status that repeats fewer fields keeps the earlier ones.
-          const facts = Object.entries(event.channelMetadata ?? {})
-            .map(([key, value]): [string, JSONValue] => {
-              const before = known[key];
-              const isObject = (item: unknown): item is Record<string, JSONValue> => typeof item === 'object' && item !== null && !Array.isArray(item);
-              return [key, isObject(before) && isObject(value) ? { ...before, ...value } : value];
-            })
-            .filter(([key, value]) => JSON.stringify(known[key]) !== JSON.stringify(value));
-          if (!advances && facts.length === 0) return { kind: 'duplicate', interaction: existing };
-          const merged = { ...known, ...Object.fromEntries(facts), ...(advances && event.error ? { deliveryError: event.error } : {}) };
-          const metadata = (Object.keys(merged).length > 0 ? { ...existing.channelMetadata, [event.channel]: merged } : existing.channelMetadata) as Interaction['channelMetadata'];
-          const updated = await ledger.updateInteraction(id, { ...(advances ? { deliveryStatus: event.status } : {}), channelMetadata: metadata });
-          if (!updated) return { kind: 'duplicate' };
-          events.emit('interaction-updated', { interaction: updated, change: 'delivery-status' });
-          return { kind: 'updated', interaction: updated };
-        });
+      case 'delivery-status':
+        return applyDeliveryStatus(interactionId(event.channel, event.nativeId), event);
+      case 'delivery-watermark': {
+        // The conversation's outbound messages up to the watermark, newest first; a page is plenty:
+        // older ones were moved on by earlier receipts.
+        const conversationId = event.conversationId.startsWith(`${event.channel}:`) ? event.conversationId : interactionId(event.channel, event.conversationId);
+        const page = await ledger.queryInteractions({ conversationId, channel: event.channel, direction: 'outbound', until: new Date(Date.parse(event.upTo) + 1).toISOString(), order: 'desc', limit: 100 });
+        let last: Outcome = { kind: 'duplicate' };
+        for (const message of page.items) {
+          const outcome = await applyDeliveryStatus(message.id, { channel: event.channel, status: event.status, at: event.at });
+          if (outcome.kind === 'updated') last = outcome;
+        }
+        return last;
       }
       case 'consent': {
         await recordConsent({ identityKey: identityKey(event.identity), status: event.status, purpose: event.purpose ?? 'all', source: event.source, updatedAt: event.at });

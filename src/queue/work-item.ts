@@ -35,6 +35,8 @@ export async function orderingKey(event: ChannelEvent, conversationOf: (id: stri
       const id = interactionId(event.channel, event.nativeId);
       return (await conversationOf(id)) ?? id;
     }
+    case 'delivery-watermark':
+      return conversationKey(event.channel, event.conversationId);
     case 'consent':
       return `consent:${identityKey(event.identity)}`;
   }

@@ -208,6 +208,11 @@ function messageInteraction(item: MessagingItem, message: NonNullable<MessagingI
   };
 }
 
+/** A receipt that names only a time: every message the brand sent in the conversation until then. */
+function watermarkEvent(item: MessagingItem, context: MessagingContext, status: 'delivered' | 'read', watermark: number, at: string): ChannelEvent {
+  return { type: 'delivery-watermark', channel: context.channel, conversationId: sides(item, context).conversationId, status, upTo: new Date(watermark).toISOString(), at };
+}
+
 function readItem(item: MessagingItem, context: MessagingContext, outcome: MessagingOutcome): void {
   const at = metaTime(item.timestamp, context.now);
   const { channel } = context;
@@ -272,14 +277,16 @@ function readItem(item: MessagingItem, context: MessagingContext, outcome: Messa
     return;
   }
   if (item.delivery) {
-    // Only deliveries that name their messages identify something stored; a bare watermark does not.
     for (const mid of item.delivery.mids ?? []) {
       outcome.events.push({ type: 'delivery-status', channel, nativeId: mid, status: 'delivered', at, recipient: { channel, nativeId: item.sender.id } });
     }
+    // A watermark alone says: everything the brand sent in this conversation until then arrived.
+    if (!item.delivery.mids?.length && item.delivery.watermark !== undefined) outcome.events.push(watermarkEvent(item, context, 'delivered', item.delivery.watermark, at));
     return;
   }
   if (item.read) {
     if (item.read.mid) outcome.events.push({ type: 'delivery-status', channel, nativeId: item.read.mid, status: 'read', at, recipient: { channel, nativeId: item.sender.id } });
+    else if (item.read.watermark !== undefined) outcome.events.push(watermarkEvent(item, context, 'read', item.read.watermark, at));
     return;
   }
   const key = IGNORED_MESSAGING_KEYS.find((name) => name in item);

@@ -50,7 +50,7 @@ describe('readMessagingItems', () => {
     expect(parsed[0]?.conversationId).toBe(parsed[5]?.conversationId);
   });
 
-  it('reports deletions, receipts that name messages, and nothing for a bare read watermark', () => {
+  it('reports deletions, receipts that name messages, and bare watermarks for the whole conversation', () => {
     const { events, warnings, rejected } = readMessagingItems(
       [
         from({ message: { mid: 'm_9', is_deleted: true } }),
@@ -62,13 +62,17 @@ describe('readMessagingItems', () => {
       ],
       context,
     );
-    expect(events.map((event) => [event.type, 'nativeId' in event ? event.nativeId : undefined, event.type === 'delivery-status' ? event.status : undefined])).toEqual([
+    expect(events.map((event) => [event.type, 'nativeId' in event ? event.nativeId : undefined, 'status' in event ? event.status : undefined])).toEqual([
       ['deletion', 'm_9', undefined],
       ['deletion', `reaction:m_1:${PSID}`, undefined],
       ['delivery-status', 'm_a', 'delivered'],
       ['delivery-status', 'm_b', 'delivered'],
+      ['delivery-watermark', undefined, 'delivered'],
+      ['delivery-watermark', undefined, 'read'],
       ['delivery-status', 'm_c', 'read'],
     ]);
+    // A watermark names the conversation and the moment (milliseconds), not the messages.
+    expect(events[5]).toMatchObject({ channel: 'messenger', conversationId: `${PAGE}-${PSID}`, upTo: new Date(1772445599000).toISOString() });
     expect(warnings).toEqual([]);
     expect(rejected).toEqual([]);
   });

@@ -161,6 +161,25 @@ describe('messenger adapter through createSocialCrm', () => {
     expect(await rows()).toHaveLength(2);
   });
 
+  it('marks every answer sent before a read watermark as read, and none sent after it', async () => {
+    const clock = new Date(NOW);
+    setup(clock);
+    await deliver(fixture('message-text-tr'));
+    sendRoute(server);
+    const first = await crm.reply(`messenger:${AYSE_MID}`, 'Kargonuz yolda.');
+    const receipt = fixture('delivery-and-read') as { entry: Array<{ messaging: Array<Record<string, unknown>> }> };
+    const read = receipt.entry[0]!.messaging[1]!;
+    Object.assign(read, { timestamp: NOW.getTime() + 60_000, read: { watermark: NOW.getTime() + 30_000 } });
+    receipt.entry[0]!.messaging = [read];
+    server.route('post', SEND_URL, () => ({ recipient_id: AYSE, message_id: 'm_SecondAnswer' }));
+    clock.setTime(NOW.getTime() + 45_000);
+    const second = await crm.reply(`messenger:${AYSE_MID}`, 'Yarın teslim edilecek.');
+    expect((await deliver(receipt)).status).toBe(200);
+    expect(await ledger.getInteraction(first.id)).toMatchObject({ deliveryStatus: 'read' });
+    expect(await ledger.getInteraction(second.id)).toMatchObject({ deliveryStatus: 'sent' });
+    expect(warnings).toEqual([]);
+  });
+
   it('reads a batch of two entries: attachments, reply_to, quick replies, stickers, unknown fields and a missing timestamp', async () => {
     setup();
     expect((await deliver(fixture('messages-batch'))).status).toBe(200);
