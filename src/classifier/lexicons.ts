@@ -102,14 +102,6 @@ export const ENGLISH_NEGATORS = new Set([
 
 /** Turkish words that negate the sentiment word before them (`güzel değil`, `sorun yok`). */
 export const TURKISH_POST_NEGATORS = ['degil', 'yok', 'olmaz', 'olmadi', 'olmuyor', 'olmayan', 'olmamis'];
-/**
- * The Turkish question particle and its inflections (folded): "güzel mi?" asks rather than
- * says, and "güzel değil mi?" says it is.
- */
-export const TURKISH_QUESTION_PARTICLES = [
-  'mi', 'mu', 'misin', 'musun', 'miyim', 'muyum', 'miyiz', 'muyuz', 'misiniz', 'musunuz', 'midir', 'mudur',
-  'miydi', 'muydu', 'miymis', 'muymus',
-];
 /** Turkish words that negate what follows (`hiç güzel değil` is handled by the post-negator; `asla`, `ne ... ne`). */
 export const TURKISH_PRE_NEGATORS = new Set(['asla', 'hicbir', 'hicbi']);
 

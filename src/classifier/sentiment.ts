@@ -16,7 +16,6 @@ import {
   TURKISH_NEGATIVE_SUFFIX,
   TURKISH_POST_NEGATORS,
   TURKISH_PRE_NEGATORS,
-  TURKISH_QUESTION_PARTICLES,
 } from './lexicons.js';
 import { IntMap } from './_int-map.js';
 import { VALENCE_EN } from './model/valence.js';
@@ -29,7 +28,6 @@ export type ModelLanguage = 'en' | 'tr';
 const ROLE_PRE_NEGATOR = 1;
 const ROLE_POST_NEGATOR = 2;
 const ROLE_CONTRAST = 4;
-const ROLE_QUESTION = 8;
 
 /**
  * Hash-keyed lexicon for one language, host extensions included. Entries live in parallel
@@ -128,7 +126,6 @@ export function buildLexicon(language: ModelLanguage, extra: Record<string, numb
     for (const [word, factor] of TURKISH_MODIFIERS) index.factor[entry(word)] = factor;
     for (const word of TURKISH_PRE_NEGATORS) index.roles[entry(word)]! |= ROLE_PRE_NEGATOR;
     for (const word of TURKISH_POST_NEGATORS) index.roles[entry(word)]! |= ROLE_POST_NEGATOR;
-    for (const word of TURKISH_QUESTION_PARTICLES) index.roles[entry(word)]! |= ROLE_QUESTION;
     for (const word of TURKISH_CONTRAST) index.roles[entry(word)]! |= ROLE_CONTRAST;
   }
   for (const [term, polarity] of Object.entries(extra)) {
@@ -333,20 +330,13 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
       if ((roles[before]! & ROLE_PRE_NEGATOR) !== 0) negated = english ? !negated : true;
     }
     if (!english) {
-      // "güzel mi?" asks (half the weight); "güzel değil mi?" says it is (no negation)
-      let postNegated = false;
-      for (let ahead = token + 1; ahead < count && ahead <= token + 3 && scan.clauses[ahead] === clause; ahead++) {
+      for (let ahead = token + 1; ahead < count && ahead <= token + 2 && scan.clauses[ahead] === clause; ahead++) {
         const after = entries[ahead]!;
-        if (after < 0) continue;
-        const role = roles[after]!;
-        if ((role & ROLE_POST_NEGATOR) !== 0 && ahead <= token + 2) postNegated = true;
-        else if ((role & ROLE_QUESTION) !== 0) {
-          if (postNegated) postNegated = false;
-          else value *= 0.5;
+        if (after >= 0 && (roles[after]! & ROLE_POST_NEGATOR) !== 0) {
+          negated = true;
           break;
         }
       }
-      if (postNegated) negated = true;
     }
     if (negated) {
       negations++;
