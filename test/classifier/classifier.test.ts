@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createClassifier } from 'social-crm/classifier';
 import { classificationSchema } from '../../src/interaction.js';
 import { isSocialCrmError } from '../../src/errors.js';
-import { buildLexicon, scoreRules } from '../../src/classifier/sentiment.js';
-import { scanText } from '../../src/classifier/_text.js';
+import { buildLexicon, featureBuffer, scoreRules, sparseFeatures } from '../../src/classifier/sentiment.js';
+import { hashWord, scanText } from '../../src/classifier/_text.js';
 
 const classifier = createClassifier();
 const classify = (text: string, extra: Record<string, unknown> = {}) => classifier.classify({ text, ...extra });
@@ -109,6 +109,20 @@ describe('sentiment: Turkish', () => {
     expect(raw('umutsuzum')).toBeLessThan(0);
     expect(raw('çok güzelsiniz')).toBeGreaterThan(0);
     expect(classify('Tamamen başarısız bir güncelleme').sentiment.label).toBe('negative');
+  });
+
+  it('the learned model sees a word governed by a Turkish negator as another feature', () => {
+    const turkish = buildLexicon('tr');
+    const features = (text: string) => {
+      const buffer = sparseFeatures(scanText(text), turkish, featureBuffer());
+      return Array.from(buffer.hashes.subarray(0, buffer.count));
+    };
+    const sorun = hashWord('sorun') | 0;
+    expect(features('sorun var')).toContain(sorun);
+    expect(features('sorun yok')).not.toContain(sorun);
+    expect(features('hiçbir sorun')).not.toContain(sorun);
+    // a negator in another clause governs nothing here
+    expect(features('sorun, yok')).toContain(sorun);
   });
 
   it('plain statements are neutral (a three-class model, not a band)', () => {
