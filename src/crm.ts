@@ -777,6 +777,11 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
           }
         }
         const lastInbound = await ledger.queryInteractions({ authorKey: identityKey(recipient), channel: target.channel, order: 'desc', limit: 1 });
+        // Answers to a public item in private land in its conversation with the item as parent.
+        const privateRepliesSent =
+          visibility === 'private' && target.visibility === 'public'
+            ? (await ledger.queryInteractions({ conversationId: target.conversationId, direction: 'outbound', limit: 1000 })).items.filter((item) => item.parentId === target.nativeId && item.visibility === 'private').length
+            : undefined;
         const parsedReply = outboundReplySchema.safeParse({
           channel: adapter.id,
           inReplyTo: target,
@@ -785,6 +790,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
           attachments: request.attachments ?? [],
           visibility,
           ...(lastInbound.items[0] ? { lastInboundAt: lastInbound.items[0].createdAt } : {}),
+          ...(privateRepliesSent !== undefined ? { privateRepliesSent } : {}),
           channelOptions: request.channelOptions ?? {},
           idempotencyKey: request.idempotencyKey ?? generateId('reply'),
         });

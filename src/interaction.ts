@@ -238,6 +238,11 @@ export const outboundReplySchema = z.object({
   visibility: z.enum(['public', 'private']).optional(),
   /** When the customer last wrote to the brand in this conversation (for messaging windows). */
   lastInboundAt: z.string().optional(),
+  /**
+   * Private replies the brand already sent to `inReplyTo`, counted from the ledger (so every
+   * process sees them): networks that allow one private reply per comment refuse a second.
+   */
+  privateRepliesSent: z.number().int().nonnegative().optional(),
   /** Per-call options for one adapter: `{ whatsapp: { template: {...} } }`. Parsed only by that adapter. */
   channelOptions: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   /** Stable key; adapters that support idempotent sends pass it on. */

@@ -153,8 +153,9 @@ export function createPrivateReplyMemory(): PrivateReplyMemory {
 /**
  * Answers a public comment, or a visitor's post on the Page, privately (the message lands in the
  * author's inbox): `POST /{sender}/messages` with `recipient.comment_id` (or `recipient.post_id`
- * for a post). Meta allows one private reply per comment or post, within 7 days; `answered` is the
- * adapter's memory of the items it answered so.
+ * for a post). Meta allows one private reply per comment or post, within 7 days. The ledger's count
+ * (`reply.privateRepliesSent`) covers every process; `answered`, the adapter's memory, also covers
+ * a send still in flight in this one.
  * @throws ReplyNotAllowedError before any network call when the 7 days are over or the comment was answered.
  */
 export async function sendPrivateReply(graph: GraphApi, senderId: string, reply: OutboundReply, now: Date, adapterId: string, answered: PrivateReplyMemory): Promise<SendResult> {
@@ -166,7 +167,7 @@ export async function sendPrivateReply(graph: GraphApi, senderId: string, reply:
       `[${adapterId}] A private reply is allowed only within ${PRIVATE_REPLY_WINDOW_DAYS} days of the comment; ${comment.id} was written at ${comment.createdAt}. Answer in public instead.`,
     );
   }
-  if (answered.has(comment.nativeId)) {
+  if (answered.has(comment.nativeId) || (reply.privateRepliesSent ?? 0) > 0) {
     throw new ReplyNotAllowedError('not-replyable', `[${adapterId}] ${comment.id} already has its private reply; Meta allows one per comment. Continue in the direct-message conversation once the customer answers.`);
   }
   // Claimed before the call, so two concurrent replies cannot both go out; released if it fails.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isSocialCrmError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { createSocialCrm, isSocialCrmError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { facebookAdapter, type FacebookAdapterOptions } from 'social-crm/adapters/facebook';
 import { createMetaHarness, fixtureReader, rejection, signMeta, type MetaHarness } from '../messenger/meta-harness.js';
@@ -143,6 +143,9 @@ describe('facebook adapter through createSocialCrm', () => {
     expect(server.calls[1]?.bodyJson).toEqual({ recipient: { comment_id: COMMENT_ID }, message: { text: 'Sipariş numaranızı buradan paylaşabilir misiniz?' } });
     expect(privately).toMatchObject({ nativeId: 'm_PrivateReplyIiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii', kind: 'direct_message', visibility: 'private', customerId: comment!.customerId });
     expect(await rejection(crm.reply(comment!.id, { text: 'Again', visibility: 'private' }))).toMatchObject({ code: 'REPLY_NOT_ALLOWED', reason: 'not-replyable' });
+    // Another process over the same storage (a fresh adapter, nothing in memory) refuses too: the ledger has the first one.
+    const other = createSocialCrm({ ledger, adapters: [facebookAdapter(options)], classifier: false, now: () => NOW, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    expect(await rejection(other.reply(comment!.id, { text: 'From another worker', visibility: 'private' }))).toMatchObject({ code: 'REPLY_NOT_ALLOWED', reason: 'not-replyable' });
     expect(server.calls).toHaveLength(2);
   });
 
