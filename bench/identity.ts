@@ -20,6 +20,7 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createIdentityMerger, defaultIdentityModel, identityBlockingRules, identityComparisons, linkRecords, type LinkRecord, type LinkRecordColumns, type LinkRecordsOptions, type LinkRecordsResult } from '../src/identity/index.js';
 import { seededRandom } from '../src/_utils.js';
+import { parseJsonLine } from '../scripts/_jsonl.js';
 
 interface DatasetRow {
   id: string;
@@ -93,8 +94,10 @@ function detectSchema(row: DatasetRow): keyof typeof SCHEMAS | null {
 async function readRows(path: string): Promise<DatasetRow[]> {
   const rows: DatasetRow[] = [];
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNumber = 0;
   for await (const line of lines) {
-    if (line.trim()) rows.push(JSON.parse(line) as DatasetRow);
+    const row = parseJsonLine(line, path, ++lineNumber);
+    if (row) rows.push(row as DatasetRow);
   }
   return rows;
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseJsonLines } from './_jsonl.js';
 
 /** One labelled row of a shared data file. */
 export interface DataRow {
@@ -21,10 +22,7 @@ export const DATA_FOLDER = fileURLToPath(new URL('../../shared/data/', import.me
 /** Reads a JSON Lines file; an absent file gives `undefined`. */
 export function readRows(path: string): DataRow[] | undefined {
   if (!existsSync(path)) return undefined;
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as DataRow);
+  return parseJsonLines(readFileSync(path, 'utf8'), path) as DataRow[];
 }
 
 /** FNV-1a of a string (the split key). */
