@@ -300,6 +300,12 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     return identityPromise;
   }
   const events = new EventBus<SocialCrmEvents>(logger);
+  // Commands run on the host's merger (manual merges, unmerges, splits, CRM links) are announced
+  // like the merges the pipeline makes itself.
+  const unsubscribeIdentity = options.identity?.subscribe?.((change) => {
+    if (change.type === 'customer-created') events.emit('customer-created', { customer: change.customer });
+    else events.emit(change.type, { merge: change.merge });
+  });
   const webhookPath = (options.webhookPath ?? '/webhooks').replace(/\/+$/, '');
   const adapters = new Map<string, ChannelAdapter>();
   const contexts = new Map<string, AdapterContext>();
@@ -897,6 +903,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     },
 
     async close() {
+      unsubscribeIdentity?.();
       await options.ledger.close?.();
     },
   };

@@ -28,10 +28,23 @@ export interface ResolveResult {
   suggestions: Array<{ customerId: string; score: number; evidence: unknown }>;
 }
 
+/** A change a resolver made outside `resolve()`: an agent's or the host's command. */
+export type IdentityCommandChange =
+  | { type: 'customer-merged'; merge: MergeRecord }
+  | { type: 'customer-unmerged'; merge: MergeRecord }
+  | { type: 'customer-created'; customer: Customer };
+
 /** Attributes channel identities to customers. */
 export interface IdentityResolver {
   readonly id: string;
   resolve(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult>;
+  /**
+   * Optional: announce changes made by commands (manual merges, unmerges, splits, CRM links). The
+   * crm subscribes and re-emits them as its `customer-merged`, `customer-unmerged` and
+   * `customer-created` events; merges made inside `resolve()` are reported by its result instead.
+   * Returns the unsubscribe function.
+   */
+  subscribe?(listener: (change: IdentityCommandChange) => void): () => void;
 }
 
 /**

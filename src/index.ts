@@ -84,7 +84,7 @@ export { IDENTITY_SEEN_RESOLUTION_MS } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
 export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';
-export type { IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';
+export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';
 export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
 export {
   ERROR_CODES,

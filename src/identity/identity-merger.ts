@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { ChannelIdentity, Customer } from '../interaction.js';
 import { identityKey } from '../interaction.js';
 import type { IdentityRecord, InteractionLedger, MergeDecision, MergeRecord } from '../ledger.js';
-import type { IdentityResolver, IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
+import type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
 import { refreshIdentity, registerIdentity } from '../identity-resolver.js';
 import { IdentityConflictError, InvalidOptionsError, NotFoundError } from '../errors.js';
 import type { ComparisonSpec } from './comparisons.js';
@@ -239,6 +239,17 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
   let preparedYoung = new Map<string, PreparedIdentity>();
   let preparedOld = new Map<string, PreparedIdentity>();
   let chain: Promise<unknown> = Promise.resolve();
+  /** Listeners of command changes (the crm re-emits them as events). */
+  const listeners = new Set<(change: IdentityCommandChange) => void>();
+  function announce(change: IdentityCommandChange): void {
+    for (const listener of listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure must not undo or fail the command that already happened.
+      }
+    }
+  }
 
   /** Runs commands one at a time in this process, so two deliveries cannot race on one customer. */
   function exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -605,8 +616,30 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     return record.identity;
   }
 
+  const announceMerges = <Result extends { merges: MergeRecord[] }>(result: Result): Result => {
+    for (const merge of result.merges) announce({ type: 'customer-merged', merge });
+    return result;
+  };
+  const announceMerge = (merge: MergeRecord): MergeRecord => {
+    announce({ type: 'customer-merged', merge });
+    return merge;
+  };
+  const announceUnmerge = (result: UnmergeResult): UnmergeResult => {
+    announce({ type: 'customer-unmerged', merge: result.merge });
+    return result;
+  };
+  const announceCreated = (customer: Customer): Customer => {
+    announce({ type: 'customer-created', customer });
+    return customer;
+  };
+
   return {
     id: parsed.id ?? 'identity-merger',
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
 
     resolve(identity, context) {
       return exclusive(() => resolveIdentity(identity, context));
@@ -643,7 +676,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
           customerId = survivor.id;
         }
         return { customerId, merges };
-      });
+      }).then(announceMerges);
     },
 
     attest(a, b, attestation, context) {
@@ -660,7 +693,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
         };
         const merge = await performMerge(resolved, (customers[0] as Customer).id, [(customers[1] as Customer).id], { type: 'rule', name: `platform-attested:${attestation.source}` }, evidence);
         return { customerId: merge.survivorId, merges: [merge] };
-      });
+      }).then(announceMerges);
     },
 
     merge(customerIds, mergeOptions, context) {
@@ -690,7 +723,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
           reasons: [`agent ${mergeOptions.agent} merged these customers${mergeOptions.reason ? `: ${mergeOptions.reason}` : ''}`, ...conflicts.map((conflict) => `overridden conflict: ${conflict}`)],
         };
         return performMerge(resolved, survivorId, customerIds.filter((id) => id !== survivorId), { type: 'agent', name: mergeOptions.agent }, evidence);
-      });
+      }).then(announceMerge);
     },
 
     unmerge(mergeId, context) {
@@ -741,7 +774,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
         const undone: MergeRecord = { ...merge, undoneAt: resolved.now().toISOString() };
         await ledger.saveMerge(undone);
         return { merge: undone, customers: restored, skippedIdentities };
-      });
+      }).then(announceUnmerge);
     },
 
     split(customerId, identityKeys, splitOptions, context) {
@@ -781,7 +814,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
         for (const record of moving) await ledger.saveIdentity({ ...record, customerId: created.id });
         await ledger.assignInteractions(movingKeys, created.id);
         return created;
-      });
+      }).then(announceCreated);
     },
 
     async explain(customerId, context) {

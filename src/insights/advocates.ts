@@ -121,6 +121,12 @@ export interface AdvocateTracker {
   observe(interaction: Interaction, classification?: Classification): AdvocateChange[];
   /** Fold absorbed customers into the survivor (after `customer-merged`). */
   mergeCustomers(survivorId: string, absorbedIds: string[]): void;
+  /**
+   * Recount some customers from their interactions (after `customer-unmerged`, which the folded
+   * sums cannot undo): their entries are replaced by what `interactions` (theirs, any order) give.
+   * Announces nothing; a customer already announced keeps that state.
+   */
+  rebuildCustomers(customerIds: string[], interactions: Iterable<Interaction>): void;
   /** One customer's standing, or `null` when never seen. */
   score(customerId: string, at?: Date | string): { advocate: RankedCustomer; detractor: RankedCustomer } | null;
   /** Customers best first, as of `at` (default: the latest interaction seen). */
@@ -303,6 +309,24 @@ export function createAdvocateTracker(input: AdvocateTrackerOptions = {}): Advoc
         entries.delete(entry.key);
       }
       entries.set(survivorId, survivor);
+    },
+    rebuildCustomers(customerIds, interactions) {
+      const ids = new Set(customerIds);
+      const announced = new Map([...ids].flatMap((id) => {
+        const entry = entries.get(id);
+        return entry ? [[id, { advocate: entry.advocate, detractor: entry.detractor }] as const] : [];
+      }));
+      for (const id of ids) entries.delete(id);
+      const theirs = [...interactions].filter((interaction) => ids.has(authorKeyOf(interaction))).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+      for (const interaction of theirs) observe(interaction);
+      // The survivor was announced before the split: the parts it splits into are not announced again.
+      const wasAnnounced = { advocate: [...announced.values()].some((flags) => flags.advocate), detractor: [...announced.values()].some((flags) => flags.detractor) };
+      for (const id of ids) {
+        const entry = entries.get(id);
+        if (!entry) continue;
+        entry.advocate ||= wasAnnounced.advocate && quickScore(entry, 'advocate', entry.at) >= options.advocate.release;
+        entry.detractor ||= wasAnnounced.detractor && quickScore(entry, 'detractor', entry.at) >= options.detractor.release;
+      }
     },
     score(customerId, at) {
       const entry = entries.get(customerId);

@@ -11,6 +11,7 @@ import type { SocialCrm } from '../crm.js';
 import { EventBus, type Alert } from '../events.js';
 import type { Classification, Interaction } from '../interaction.js';
 import type { AlertChange } from './_shared.js';
+import { scanInteractions } from './scan-ledger.js';
 import { createAdvocateTracker, type AdvocateChange, type AdvocateTracker, type AdvocateTrackerOptions, type AdvocateTrackerState, type RankedCustomer } from './advocates.js';
 import { createCrisisDetector, type CrisisDetector, type CrisisDetectorOptions, type CrisisDetectorState } from './crisis.js';
 import { createMentionMonitor, type MentionMonitor, type MentionMonitorOptions, type MentionMonitorState } from './monitor.js';
@@ -127,8 +128,9 @@ export interface Insights {
   observe(interaction: Interaction, classification?: Classification): void;
   /**
    * Move time on to `now` (default: the clock): closes buckets, resolves alerts, sends surveys that
-   * fell due. Call it from a timer. The promise settles when the surveys are sent (it never rejects:
-   * a failure is logged); everything else has happened when the call returns.
+   * fell due. Call it from a timer. The promise settles when the surveys are sent and the advocate
+   * recounts of undone merges are done (it never rejects: a failure is logged); everything else has
+   * happened when the call returns.
    */
   advance(now?: Date | string): Promise<void>;
   /**
@@ -141,6 +143,8 @@ export interface Insights {
   close(): void;
 }
 
+/** Most interactions read per customer when an undone merge is recounted. */
+const MAX_RECOUNTED_INTERACTIONS = 20_000;
 const ignore = () => {};
 /** The bus only ever logs a listener that threw. */
 const defaultLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: (message, details) => console.error(message, details ?? '') };
@@ -248,6 +252,17 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
     }
   }
 
+  /** Recounts after undone merges, still reading storage; `advance()` waits for them. */
+  const rebuilds = new Set<Promise<void>>();
+
+  async function recountAdvocates(tracker: AdvocateTracker, customerIds: string[]): Promise<void> {
+    const interactions: Interaction[] = [];
+    for (const customerId of customerIds) {
+      for await (const interaction of scanInteractions(crm.ledger, { customerId }, MAX_RECOUNTED_INTERACTIONS)) interactions.push(interaction);
+    }
+    tracker.rebuildCustomers(customerIds, interactions);
+  }
+
   /** Ids fed from `interaction-received`, so the `interaction-classified` that follows is not counted twice. */
   let lastReceived: string | undefined;
   const subscriptions = [
@@ -275,6 +290,14 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       advocates?.mergeCustomers(merge.survivorId, merge.absorbedIds);
       if (segments) for (const absorbed of merge.absorbedIds) announceSegments(segments.forget(absorbed));
     }),
+    crm.on('customer-unmerged', ({ merge }) => {
+      // Folded sums cannot be split: recount the customers the merge is undone between from storage.
+      if (!advocates) return;
+      const rebuild: Promise<void> = recountAdvocates(advocates, [merge.survivorId, ...merge.absorbedIds])
+        .catch(logFailure(`Recounting the advocates of undone merge ${merge.id}`))
+        .finally(() => rebuilds.delete(rebuild));
+      rebuilds.add(rebuild);
+    }),
   ];
 
   return {
@@ -294,7 +317,8 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       if (virality) announce(virality.advance(time));
       if (sla) announceSla(sla.advance(time));
       if (segments) announceSegments(segments.advance(time));
-      return surveys ? surveys.advance(time).then(announceSurveys, logFailure('Surveys')) : Promise.resolve();
+      const sent = surveys ? surveys.advance(time).then(announceSurveys, logFailure('Surveys')) : Promise.resolve();
+      return Promise.all([sent, ...rebuilds]).then(() => undefined);
     },
     toJSON() {
       return {

@@ -37,6 +37,28 @@ describe('the pipeline with the merger', () => {
     expect(explanation.merges.map((merge) => merge.mergeId)).toEqual(merged);
   });
 
+  it("announces an agent's merge, its undoing and a split on the crm's bus", async () => {
+    const ledger = memoryLedger();
+    const merger = createIdentityMerger({ ledger });
+    const crm = createSocialCrm({ ledger, classifier: false, identity: merger, logger: silent });
+    const seen: string[] = [];
+    crm.on('customer-merged', ({ merge }) => seen.push(`merged ${merge.id}`));
+    crm.on('customer-unmerged', ({ merge }) => seen.push(`unmerged ${merge.id}`));
+    crm.on('customer-created', ({ customer }) => seen.push(`created ${customer.id}`));
+    await crm.ingest([message(ayseInstagram, 'ig-m9'), message(ayseWhatsapp, 'wa-m9')]);
+    const instagram = (await ledger.getInteraction('instagram:ig-m9'))!.customerId as string;
+    const whatsapp = (await ledger.getInteraction('whatsapp:wa-m9'))!.customerId as string;
+    seen.length = 0;
+    const merge = await merger.merge([instagram, whatsapp], { agent: 'selin' });
+    await merger.unmerge(merge.id);
+    const again = await merger.merge([instagram, whatsapp], { agent: 'selin' });
+    const split = await merger.split(again.survivorId, [`whatsapp:${ayseWhatsapp.nativeId}`], { agent: 'selin' });
+    expect(seen).toEqual([`merged ${merge.id}`, `unmerged ${merge.id}`, `merged ${again.id}`, `created ${split.id}`]);
+    await crm.close();
+    await merger.merge([again.survivorId, split.id], { agent: 'selin' });
+    expect(seen).toHaveLength(4);
+  });
+
   it('is the default resolver', async () => {
     const ledger = memoryLedger();
     const crm = createSocialCrm({ ledger, classifier: false, logger: silent });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { channelIdentityResolver, createSocialCrm, memoryLedger, type Classifier, type InteractionInput } from 'social-crm';
+import { createIdentityMerger } from 'social-crm/identity';
 import { createInsights, type Alert, type InsightsState } from 'social-crm/insights';
 import { HOUR, T0, at, labels } from './_streams.js';
 
@@ -127,6 +128,32 @@ describe('createInsights', () => {
     }
     expect(resolved.map((alert) => alert.id)).toEqual([first.seen.raised[0]!.id]);
     expect(() => createInsights(crm, { state: { version: 2 } as unknown as InsightsState })).toThrow(/snapshot made by insights.toJSON/);
+  });
+
+  it('splits the advocate standing back when an agent undoes a merge', async () => {
+    let clock = new Date(T0);
+    const ledger = memoryLedger();
+    const merger = createIdentityMerger({ ledger, now: () => clock });
+    const crm = createSocialCrm({ ledger, classifier: keywordClassifier, identity: merger, now: () => clock });
+    const insights = createInsights(crm, { now: () => clock });
+    const praise = (nativeId: string, hours: number, author: string, name: string, followers: number): InteractionInput => ({
+      ...mention(nativeId, hours, 'Great crew, thanks', author, followers),
+      author: { channel: 'x', nativeId: author, handle: author, displayName: name, followerCount: followers },
+    });
+    for (const row of [praise('a1', 1, 'can', 'Can Demir', 12_400), praise('a2', 2, 'can', 'Can Demir', 12_400), praise('b1', 3, 'zeynep', 'Zeynep Kaya', 300)]) {
+      clock = new Date(row.createdAt as string);
+      await crm.ingest(row);
+    }
+    const can = (await ledger.getInteraction('x:a1'))!.customerId as string;
+    const zeynep = (await ledger.getInteraction('x:b1'))!.customerId as string;
+    const before = { can: insights.advocates!.score(can)!.advocate.counts.positive, zeynep: insights.advocates!.score(zeynep)!.advocate.counts.positive };
+    const merge = await merger.merge([can, zeynep], { agent: 'selin' });
+    expect(insights.advocates!.score(merge.survivorId)!.advocate.counts.positive).toBe(3);
+    await merger.unmerge(merge.id);
+    await insights.advance();
+    expect(insights.advocates!.score(can)!.advocate.counts.positive).toBe(before.can);
+    expect(insights.advocates!.score(zeynep)!.advocate.counts.positive).toBe(before.zeynep);
+    expect(insights.advocates!.ranking().map((entry) => entry.name)).toEqual(['Can Demir', 'Zeynep Kaya']);
   });
 
   it('runs with primitives switched off', async () => {
