@@ -18,7 +18,8 @@ export type ChannelSuiteGroup =
   | 'deletes'
   | 'threading'
   | 'rate-limit'
-  | 'polling';
+  | 'polling'
+  | 'attachments';
 
 /** A webhook body: a string is sent as is, anything else as JSON. */
 export type WebhookBody = string | object;
@@ -89,6 +90,17 @@ export interface DescribeChannelAdapterOptions<Options> {
     /** Distinct interactions the pages hold in all. */
     totalInteractions: number;
   };
+  /** Required when the adapter implements `doFetchAttachment`. */
+  attachments?: {
+    /** A webhook body, or an interaction to ingest, that stores an interaction with a file attachment. */
+    target: { body: WebhookBody } | { interaction: InteractionInput };
+    /** Interaction id of the target (`<channel>:<nativeId>`). */
+    targetId: string;
+    /** Which of its attachments. @default 0 */
+    index?: number;
+    /** Install the network's download endpoint(s), serving exactly `bytes` for that attachment. */
+    routes(server: ChannelTestServer, bytes: Uint8Array): void;
+  };
   /** Groups to skip (say why in your test file). */
   skip?: ChannelSuiteGroup[];
   /** Use your own mocked network (one per test file). @default a new one */
@@ -154,15 +166,15 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       return (await ledger.queryInteractions({ channel: probe.id, includeDeleted: true, limit: 1000 })).items;
     }
 
-    async function createTarget() {
-      const target = options.reply!.target;
+    async function createTarget(source: { target: { body: WebhookBody } | { interaction: InteractionInput }; targetId: string } = options.reply!) {
+      const { target, targetId } = source;
       if ('body' in target) {
         expect((await deliver(target.body)).status).toBe(200);
       } else {
         await crm.ingest(target.interaction);
       }
-      const found = await ledger.getInteraction(options.reply!.targetId);
-      expect(found, `the reply target ${options.reply!.targetId} was not stored`).not.toBeNull();
+      const found = await ledger.getInteraction(targetId);
+      expect(found, `the target ${targetId} was not stored`).not.toBeNull();
       return found!;
     }
 
@@ -194,6 +206,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
         if (capabilities.poll) expect(options.poll, 'poll routes are required').toBeDefined();
         if (capabilities.edits && capabilities.webhook) expect(options.webhook?.edit, 'an edit fixture is required').toBeDefined();
         if (capabilities.deletes && capabilities.webhook) expect(options.webhook?.deletion, 'a deletion fixture is required').toBeDefined();
+        if (probe.doFetchAttachment) expect(options.attachments, 'an attachment fixture and download routes are required with doFetchAttachment').toBeDefined();
       });
     });
 
@@ -346,6 +359,32 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
         }
         expect(isSocialCrmError(thrown, 'RATE_LIMITED')).toBe(true);
         expect((thrown as SocialCrmError & { isRetryable: boolean }).isRetryable).toBe(true);
+      });
+    });
+
+    describe.skipIf(!probe.doFetchAttachment || !options.attachments || skip.has('attachments'))('attachments', () => {
+      // 70 bytes of a fixed pattern: enough to tell a truncated or altered download.
+      const bytes = Uint8Array.from({ length: 70 }, (_, index) => (index * 37 + 11) % 256);
+      it('downloads exactly the bytes the network serves, with their size and SHA-256', async () => {
+        const target = await createTarget(options.attachments!);
+        options.attachments!.routes(server, bytes);
+        const content = await crm.fetchAttachment(target.id, options.attachments!.index ?? 0);
+        expect([...content.body]).toEqual([...bytes]);
+        expect(content.size).toBe(bytes.length);
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+        expect(content.sha256).toBe([...digest].map((byte) => byte.toString(16).padStart(2, '0')).join(''));
+      });
+      it('refuses a file over maxBytes with a non-retryable ChannelApiError', async () => {
+        const target = await createTarget(options.attachments!);
+        options.attachments!.routes(server, bytes);
+        let thrown: unknown;
+        try {
+          await crm.fetchAttachment(target.id, options.attachments!.index ?? 0, { maxBytes: bytes.length - 1 });
+        } catch (error) {
+          thrown = error;
+        }
+        expect(isSocialCrmError(thrown, 'CHANNEL_API_ERROR')).toBe(true);
+        expect((thrown as SocialCrmError & { isRetryable: boolean }).isRetryable).toBe(false);
       });
     });
 

@@ -120,6 +120,15 @@ describeChannelAdapter('WhatsApp Cloud API', {
       );
     },
   },
+  attachments: {
+    target: { body: fixture('media') },
+    targetId: 'whatsapp:wamid.MEDIA01',
+    routes(mocked, bytes) {
+      const answer = fixture('media-url');
+      mocked.route('get', 'https://graph.facebook.com/v23.0/2754859441498128', () => ({ ...answer, sha256: createHash('sha256').update(bytes).digest('hex'), file_size: String(bytes.length) }));
+      mocked.route('get', 'https://lookaside.fbsbx.com/whatsapp_business/attachments/', () => new Response(bytes, { headers: { 'content-type': 'image/jpeg' } }));
+    },
+  },
 });
 
 describe('whatsapp adapter through createSocialCrm', () => {
