@@ -362,7 +362,8 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    describe.skipIf(!probe.doFetchAttachment || !options.attachments || skip.has('attachments'))('attachments', () => {
+    // Registered only for adapters that download files (an optional method, not a capability flag).
+    if (probe.doFetchAttachment) describe.skipIf(!options.attachments || skip.has('attachments'))('attachments', () => {
       // 70 bytes of a fixed pattern: enough to tell a truncated or altered download.
       const bytes = Uint8Array.from({ length: 70 }, (_, index) => (index * 37 + 11) % 256);
       it('downloads exactly the bytes the network serves, with their size and SHA-256', async () => {

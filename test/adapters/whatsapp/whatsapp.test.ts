@@ -126,7 +126,7 @@ describeChannelAdapter('WhatsApp Cloud API', {
     routes(mocked, bytes) {
       const answer = fixture('media-url');
       mocked.route('get', 'https://graph.facebook.com/v23.0/2754859441498128', () => ({ ...answer, sha256: createHash('sha256').update(bytes).digest('hex'), file_size: String(bytes.length) }));
-      mocked.route('get', 'https://lookaside.fbsbx.com/whatsapp_business/attachments/', () => new Response(bytes, { headers: { 'content-type': 'image/jpeg' } }));
+      mocked.route('get', 'https://lookaside.fbsbx.com/whatsapp_business/attachments/', () => new Response(new Uint8Array(bytes), { headers: { 'content-type': 'image/jpeg' } }));
     },
   },
 });
