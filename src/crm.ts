@@ -266,6 +266,11 @@ function describeError(error: unknown): DeadLetter['error'] {
   return { name: 'Error', message: String(error) };
 }
 
+/** A JSON object (not an array, not null). */
+function isJsonObject(value: unknown): value is Record<string, JSONValue> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
  * Creates the SDK object a host keeps for its lifetime. Nothing connects here: adapters and the
  * ledger are used on the first call.
@@ -531,8 +536,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       const facts = Object.entries(event.channelMetadata ?? {})
         .map(([key, value]): [string, JSONValue] => {
           const before = known[key];
-          const isObject = (item: unknown): item is Record<string, JSONValue> => typeof item === 'object' && item !== null && !Array.isArray(item);
-          return [key, isObject(before) && isObject(value) ? { ...before, ...value } : value];
+          return [key, isJsonObject(before) && isJsonObject(value) ? { ...before, ...value } : value];
         })
         .filter(([key, value]) => JSON.stringify(known[key]) !== JSON.stringify(value));
       if (!advances && facts.length === 0) return { kind: 'duplicate', interaction: existing };
