@@ -10,7 +10,8 @@
  * Options: `--threshold P` (match probability, default the linker's), `--no-one-to-one`,
  * `--merger-model` (generated runs: the merger's default parameters and bands instead of EM),
  * `--no-veto` (generated runs: no cannotLink on email and phone), `--max-block N` (default 50),
- * `--em-u` (re-estimate u by EM instead of keeping the random-pair estimate).
+ * `--em-u` (re-estimate u by EM instead of keeping the random-pair estimate),
+ * `--mutual-best P|off` (data sets: link mutual best candidates from probability P, default 0.8).
  * The last line printed is one JSON object.
  */
 import { createReadStream } from 'node:fs';
@@ -166,6 +167,18 @@ function report(summary: Record<string, unknown>, lines: string[]): void {
   console.log(JSON.stringify(summary));
 }
 
+/**
+ * Data set runs link a pair from probability 0.8 when each record is the other's best candidate
+ * (`mutualBestThreshold`); `--mutual-best P` sets another level, `--mutual-best off` turns it off.
+ */
+function mutualBest(args: string[]): Pick<LinkRecordsOptions, 'mutualBestThreshold'> {
+  const value = argument(args, '--mutual-best') ?? '0.8';
+  if (value === 'off') return {};
+  const level = Number(value);
+  if (!(level >= 0 && level <= 1)) throw new Error(`--mutual-best needs a probability between 0 and 1 or \`off\`, got ${value}.`);
+  return { mutualBestThreshold: level };
+}
+
 async function runDataset(path: string, args: string[]): Promise<void> {
   const started = performance.now();
   const rows = await readRows(path);
@@ -190,6 +203,7 @@ async function runDataset(path: string, args: string[]): Promise<void> {
     linkType: linkMode ? 'link' : 'dedupe',
     oneToOne: linkMode && !args.includes('--no-one-to-one'),
     ...(threshold ? { matchThreshold: Number(threshold) } : {}),
+    ...mutualBest(args),
     em: { ...(args.includes('--em-u') ? { fixU: false } : {}), ...(argument(args, '--prior') ? { priorStrength: Number(argument(args, '--prior')) } : {}) },
   });
   const entityOf = new Map(rows.map((row) => [row.id, String(row.entity_id)]));

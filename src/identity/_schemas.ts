@@ -57,6 +57,7 @@ export const linkRecordsOptionsSchema = z
     oneToOne: z.boolean().optional(),
     matchThreshold: probability.optional(),
     reviewThreshold: probability.optional(),
+    mutualBestThreshold: probability.optional(),
     model: modelSchema.optional(),
     em: emOptionsSchema.optional(),
     maxBlockSize: z.number().int().min(2).optional(),

@@ -61,6 +61,11 @@ export interface LinkRecordsOptions {
   matchThreshold?: number;
   /** Match probability from which a pair is reported for review. @default 0.5 */
   reviewThreshold?: number;
+  /**
+   * Match probability from which a pair below `matchThreshold` is still linked when it is each
+   * record's best candidate: neither record has a stronger-scoring pair. Off when left out.
+   */
+  mutualBestThreshold?: number;
   /** Use these parameters instead of estimating them (EM is then skipped). */
   model?: FellegiSunterModel;
   /**
@@ -421,7 +426,8 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
   const input = recordSource(records);
   const count = input.count;
   const matchThreshold = parsed.matchThreshold ?? 0.9;
-  const reviewThreshold = parsed.reviewThreshold ?? Math.min(0.5, matchThreshold);
+  const mutualBestThreshold = parsed.mutualBestThreshold ?? matchThreshold;
+  const reviewThreshold = Math.min(parsed.reviewThreshold ?? Math.min(0.5, matchThreshold), mutualBestThreshold);
   const maxBlockSize = parsed.maxBlockSize ?? 1000;
   const termFrequencyWeight = parsed.termFrequencyWeight ?? 1;
 
@@ -645,10 +651,25 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
       ...(vetoed ? { vetoed: true } : {}),
     });
   };
+  // Each record's strongest candidate weight, for the mutual-best band.
+  let bestWeight: Float64Array | null = null;
+  if (mutualBestThreshold < matchThreshold) {
+    bestWeight = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
+    for (let candidate = 0; candidate < candidateCount; candidate++) {
+      const weight = candidateWeight[candidate] as number;
+      const a = candidateA[candidate] as number;
+      const b = candidateB[candidate] as number;
+      if (weight > (bestWeight[a] as number)) bestWeight[a] = weight;
+      if (weight > (bestWeight[b] as number)) bestWeight[b] = weight;
+    }
+  }
   for (const candidate of order) {
     const a = candidateA[candidate] as number;
     const b = candidateB[candidate] as number;
-    if (weightToProbability(candidateWeight[candidate] as number) < matchThreshold) {
+    const weight = candidateWeight[candidate] as number;
+    const probability = weightToProbability(weight);
+    const mutualBest = bestWeight !== null && probability >= mutualBestThreshold && bestWeight[a] === weight && bestWeight[b] === weight;
+    if (probability < matchThreshold && !mutualBest) {
       reviewCount++;
       output(reviews, candidate);
       continue;

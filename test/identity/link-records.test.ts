@@ -129,6 +129,34 @@ describe('linkRecords', () => {
     for (const pair of vetoedPairs) expect(vetoed.clusters[0]!.includes(pair.a) && vetoed.clusters[0]!.includes(pair.b)).toBe(false);
   });
 
+  it('links a pair below the match band only when each record is the other\'s best candidate (mutualBestThreshold)', () => {
+    const records: LinkRecord[] = [
+      { id: 'werner-1', fields: { name: 'Werner Pfeiffer', year: '1956' } },
+      { id: 'werner-2', fields: { name: 'Werner Pfeiffer', year: '1975' } },
+      { id: 'juergen-1', fields: { name: 'Juergen Mueller', year: '1964' } },
+      { id: 'juergen-2', fields: { name: 'Juergen Mueller', year: '1964' } },
+      { id: 'juergen-3', fields: { name: 'Juergen Mueller', year: '1990' } },
+    ];
+    // Same name, other year: 5/6 ≈ 0.83; same name and year: ≈ 0.997.
+    const model: FellegiSunterModel = {
+      lambda: 0.5,
+      comparisons: [
+        { name: 'name', m: [0.9, 0.02, 0.04, 0.02, 0.02], u: [0.02, 0.01, 0.01, 0.05, 0.91] },
+        { name: 'year', m: [0.9, 0.1], u: [0.1, 0.9] },
+      ],
+    };
+    const spec: LinkRecordsOptions = { comparisons: [{ type: 'name', field: 'name' }, { type: 'exact', field: 'year' }], blocking: [['name:sorted-tokens']], model };
+    const sorted = (clusters: string[][]) => clusters.map((cluster) => [...cluster].sort()).sort();
+    expect(sorted(linkRecords(records, spec).clusters)).toEqual([['juergen-1', 'juergen-2']]);
+    const mutual = linkRecords(records, { ...spec, mutualBestThreshold: 0.8 });
+    // juergen-3's best candidates have a stronger partner each, so it stays apart.
+    expect(sorted(mutual.clusters)).toEqual([['juergen-1', 'juergen-2'], ['werner-1', 'werner-2']]);
+    expect(mutual.matches.find((pair) => pair.a.startsWith('werner'))?.probability).toBeCloseTo(5 / 6, 5);
+    expect(mutual.reviews.filter((pair) => pair.a === 'juergen-3' || pair.b === 'juergen-3')).toHaveLength(2);
+    // Below the mutual-best threshold the pair is only reviewed.
+    expect(sorted(linkRecords(records, { ...spec, mutualBestThreshold: 0.85 }).clusters)).toEqual([['juergen-1', 'juergen-2']]);
+  });
+
   it('keeps one record per source in a cluster when asked (onePerSource)', () => {
     const records: LinkRecord[] = [
       { id: 'x-1', source: 'x', fields: { name: 'Ayşe Yılmaz' } },
