@@ -76,11 +76,13 @@ export type {
   InteractionStore,
   MergeDecision,
   MergeRecord,
+  MergeSuggestionRecord,
   OperationsStore,
   Page,
   PrivacyStore,
+  ReviewStore,
 } from './ledger.js';
-export { IDENTITY_SEEN_RESOLUTION_MS } from './ledger.js';
+export { IDENTITY_SEEN_RESOLUTION_MS, hasReviewStore } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
 export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';

@@ -122,6 +122,26 @@ export interface MergeRecord {
   undoneAt?: string;
 }
 
+/**
+ * Two customers that may be one person, waiting for an agent's decision: the identity merger's
+ * review queue. The merger keeps one open suggestion per pair of customers and replaces it when
+ * the evidence changes.
+ */
+export interface MergeSuggestionRecord {
+  id: string;
+  /** The customer the new identity was attributed to. */
+  customerId: string;
+  /** The existing customer it may be the same person as. */
+  candidateCustomerId: string;
+  /** Match probability. */
+  score: number;
+  /** Why it was not merged automatically (`review-band`, `conflict`, `previously-separated`, `ambiguous`). */
+  reason: string;
+  /** The comparisons, their weights and outcomes (JSON). */
+  evidence: unknown;
+  createdAt: string;
+}
+
 /** Where a step of the pipeline failed; the input is kept for replay. */
 export type DeadLetterStage = 'webhook' | 'poll' | 'ingest' | 'validate' | 'identity' | 'classify' | 'ledger' | 'events';
 
@@ -241,10 +261,28 @@ export interface PrivacyStore {
 }
 
 /**
- * The whole storage port. Implement every method; `close` is optional.
+ * The identity merger's review queue. Optional: implement all three methods or none; without
+ * them the merger keeps its queue in process memory (lost on restart, not shared between
+ * processes). `eraseCustomer` then also deletes the suggestions that name the customer.
+ */
+export interface ReviewStore {
+  /** Insert or replace by `id`. */
+  saveSuggestion(suggestion: MergeSuggestionRecord): Promise<void>;
+  /**
+   * Newest first, by `(createdAt, id)`; with `customerId`, only suggestions naming that customer on
+   * either side. `limit` 1–1000 (default 100); opaque `nextCursor`, `null` on the last page.
+   */
+  listSuggestions(query?: { customerId?: string; limit?: number; cursor?: string }): Promise<Page<MergeSuggestionRecord>>;
+  /** Remove a suggestion. Returns whether it existed. */
+  removeSuggestion(id: string): Promise<boolean>;
+}
+
+/**
+ * The whole storage port. Implement every method of the required groups; the review queue
+ * ({@link ReviewStore}) and `close` are optional.
  * @see docs/authoring/custom-ledger.md
  */
-export interface InteractionLedger extends InteractionStore, CustomerStore, OperationsStore, PrivacyStore {
+export interface InteractionLedger extends InteractionStore, CustomerStore, OperationsStore, PrivacyStore, Partial<ReviewStore> {
   /** Release connections. Called by `crm.close()`. */
   close?(): Promise<void>;
 }
@@ -276,3 +314,13 @@ export const LEDGER_METHOD_GROUPS = {
   ],
   privacy: ['exportCustomer', 'eraseCustomer'],
 } as const satisfies Record<string, ReadonlyArray<keyof InteractionLedger>>;
+
+/** Groups a ledger implements completely or not at all. @internal */
+export const OPTIONAL_LEDGER_METHOD_GROUPS = {
+  review: ['saveSuggestion', 'listSuggestions', 'removeSuggestion'],
+} as const satisfies Record<string, ReadonlyArray<keyof InteractionLedger>>;
+
+/** Whether the ledger keeps the review queue ({@link ReviewStore}). */
+export function hasReviewStore(ledger: InteractionLedger): ledger is InteractionLedger & ReviewStore {
+  return OPTIONAL_LEDGER_METHOD_GROUPS.review.every((method) => typeof ledger[method] === 'function');
+}

@@ -9,7 +9,9 @@ import type {
   InteractionLedger,
   InteractionQuery,
   MergeRecord,
+  MergeSuggestionRecord,
   Page,
+  ReviewStore,
 } from './ledger.js';
 import { clone, comparePositions, decodeCursor, encodeCursor, pageSize, randomId } from './_utils.js';
 import { InvalidOptionsError } from './errors.js';
@@ -31,6 +33,7 @@ export function memoryLedger(): InteractionLedger {
   const cursors = new Map<string, string>();
   const deadLetters = new Map<string, DeadLetter>();
   const consents = new Map<string, ConsentRecord>();
+  const { eraseCustomers: eraseSuggestions, ...review } = memoryReviewStore();
 
   const position = (interaction: Interaction) => ({ at: interaction.createdAt, id: interaction.id });
 
@@ -46,20 +49,6 @@ export function memoryLedger(): InteractionLedger {
     return true;
   }
 
-  function paginate<T>(rows: T[], positionOf: (row: T) => { at: string; id: string }, limit: number | undefined, cursor: string | undefined, order: 'asc' | 'desc' = 'asc'): Page<T> {
-    const direction = order === 'asc' ? 1 : -1;
-    const sorted = rows.sort((a, b) => direction * comparePositions(positionOf(a), positionOf(b)));
-    const after = decodeCursor(cursor);
-    if (cursor !== undefined && after === null) {
-      throw new InvalidOptionsError(`Cursor \`${cursor}\` is not a cursor this ledger issued.`);
-    }
-    const start = after ? sorted.filter((row) => direction * comparePositions(positionOf(row), after) > 0) : sorted;
-    const size = pageSize(limit);
-    const items = start.slice(0, size);
-    const last = items.at(-1);
-    return { items: items.map(clone), nextCursor: start.length > size && last ? encodeCursor(positionOf(last)) : null };
-  }
-
   function indexIdentity(record: IdentityRecord, previous: IdentityRecord | undefined) {
     for (const key of previous?.blockingKeys ?? []) identitiesByBlockingKey.get(key)?.delete(record.key);
     for (const key of record.blockingKeys) {
@@ -70,6 +59,7 @@ export function memoryLedger(): InteractionLedger {
   }
 
   return {
+    ...review,
     async appendInteraction(interaction) {
       const existing = interactions.get(interaction.id);
       if (existing) return { inserted: false, interaction: clone(existing) };
@@ -230,7 +220,48 @@ export function memoryLedger(): InteractionLedger {
         const customer = customers.get(id);
         if (customer) customers.set(id, erasedCustomer(customer));
       }
+      eraseSuggestions(related);
       return result;
+    },
+  };
+}
+
+/** Sorts `rows` by position and returns one page of copies. */
+function paginate<T>(rows: T[], positionOf: (row: T) => { at: string; id: string }, limit: number | undefined, cursor: string | undefined, order: 'asc' | 'desc' = 'asc'): Page<T> {
+  const direction = order === 'asc' ? 1 : -1;
+  const sorted = rows.sort((a, b) => direction * comparePositions(positionOf(a), positionOf(b)));
+  const after = decodeCursor(cursor);
+  if (cursor !== undefined && after === null) {
+    throw new InvalidOptionsError(`Cursor \`${cursor}\` is not a cursor this ledger issued.`);
+  }
+  const start = after ? sorted.filter((row) => direction * comparePositions(positionOf(row), after) > 0) : sorted;
+  const size = pageSize(limit);
+  const items = start.slice(0, size);
+  const last = items.at(-1);
+  return { items: items.map(clone), nextCursor: start.length > size && last ? encodeCursor(positionOf(last)) : null };
+}
+
+/**
+ * The review queue in process memory: part of {@link memoryLedger}, and the identity merger's
+ * queue when a host's ledger keeps none. `eraseCustomers` drops every suggestion naming one of
+ * the customers. @internal
+ */
+export function memoryReviewStore(): ReviewStore & { eraseCustomers(customerIds: ReadonlySet<string>): void } {
+  const suggestions = new Map<string, MergeSuggestionRecord>();
+  return {
+    async saveSuggestion(suggestion) {
+      suggestions.set(suggestion.id, clone(suggestion));
+    },
+    async listSuggestions(query = {}) {
+      const { customerId } = query;
+      const rows = [...suggestions.values()].filter((row) => customerId === undefined || row.customerId === customerId || row.candidateCustomerId === customerId);
+      return paginate(rows, (row) => ({ at: row.createdAt, id: row.id }), query.limit, query.cursor, 'desc');
+    },
+    async removeSuggestion(id) {
+      return suggestions.delete(id);
+    },
+    eraseCustomers(customerIds) {
+      for (const [id, row] of suggestions) if (customerIds.has(row.customerId) || customerIds.has(row.candidateCustomerId)) suggestions.delete(id);
     },
   };
 }

@@ -1,12 +1,18 @@
 import type { Logger } from './adapter.js';
 import { LedgerError, MissingLedgerMethodsError, isSocialCrmError } from './errors.js';
-import { LEDGER_METHOD_GROUPS, type InteractionLedger } from './ledger.js';
+import { LEDGER_METHOD_GROUPS, OPTIONAL_LEDGER_METHOD_GROUPS, type InteractionLedger } from './ledger.js';
 
-/** Names of required methods the object lacks, across every group. @internal */
+/**
+ * Names of required methods the object lacks, across every group, plus the rest of any
+ * optional group it implements only in part. @internal
+ */
 export function missingLedgerMethods(ledger: object): string[] {
-  return Object.values(LEDGER_METHOD_GROUPS)
-    .flat()
-    .filter((method) => typeof (ledger as Record<string, unknown>)[method] !== 'function');
+  const lacks = (method: string) => typeof (ledger as Record<string, unknown>)[method] !== 'function';
+  const partial = Object.values(OPTIONAL_LEDGER_METHOD_GROUPS).flatMap((group) => {
+    const missing = group.filter(lacks);
+    return missing.length < group.length ? missing : [];
+  });
+  return [...Object.values(LEDGER_METHOD_GROUPS).flat().filter(lacks), ...partial];
 }
 
 /**
@@ -18,7 +24,10 @@ export function wrapLedger(ledger: InteractionLedger, logger: Logger): Interacti
   const missing = missingLedgerMethods(ledger);
   if (missing.length) throw new MissingLedgerMethodsError(missing);
   const wrapped: Record<string, unknown> = {};
-  for (const method of Object.values(LEDGER_METHOD_GROUPS).flat()) {
+  const present = Object.values(OPTIONAL_LEDGER_METHOD_GROUPS)
+    .flat()
+    .filter((method) => typeof ledger[method] === 'function');
+  for (const method of [...Object.values(LEDGER_METHOD_GROUPS).flat(), ...present]) {
     const original = (ledger as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!;
     wrapped[method] = async (...args: unknown[]) => {
       logger.debug(`ledger_${method}`, { args: args.length === 1 && typeof args[0] === 'string' ? args : args.length });

@@ -167,7 +167,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     'Why Ayşe is one customer (identity.explain)',
     '───────────────────────────────────────────',
     ...(explanation ? explanation.text.split('\n').map((line) => `  ${line}`) : ['  (not linked)']),
-    `Merge suggestions waiting for an agent: ${identity.suggestions().length}`,
+    `Merge suggestions waiting for an agent: ${(await identity.suggestions({ limit: 1000 })).items.length}`,
     ...(view ? customer360Lines(view) : []),
     '',
     `Agents answered ${agentReplies.sent} private conversations through crm.reply() (${agentReplies.refused} refused); ${network.sent.length} requests went to the stand-in network`,

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { ChannelIdentity, Customer } from '../interaction.js';
 import { identityKey } from '../interaction.js';
-import type { IdentityRecord, InteractionLedger, MergeDecision, MergeRecord } from '../ledger.js';
+import { hasReviewStore, type IdentityRecord, type InteractionLedger, type MergeDecision, type MergeRecord, type MergeSuggestionRecord, type Page, type ReviewStore } from '../ledger.js';
+import { memoryReviewStore } from '../memory-ledger.js';
 import type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
 import { refreshIdentity, registerIdentity } from '../identity-resolver.js';
 import { IdentityConflictError, InvalidOptionsError, NotFoundError } from '../errors.js';
@@ -88,19 +89,20 @@ interface PreparedIdentity {
 /** Identities per generation of the prepared-values cache (a few hundred bytes each). */
 const PREPARED_CACHE_SIZE = 10_000;
 
-/** A pair of customers waiting for an agent's decision. */
-export interface MergeSuggestion {
-  id: string;
-  /** The customer the new identity was attributed to. */
-  customerId: string;
-  /** The existing customer it may be the same person as. */
-  candidateCustomerId: string;
-  /** Match probability. */
-  score: number;
+/** A pair of customers waiting for an agent's decision (one per pair; see {@link IdentityMerger.suggestions}). */
+export interface MergeSuggestion extends MergeSuggestionRecord {
   /** Why it was not merged automatically: the score band, a conflict, or an earlier unmerge or split. */
   reason: 'review-band' | 'conflict' | 'previously-separated' | 'ambiguous';
   evidence: MergeEvidence;
-  createdAt: string;
+}
+
+/** Query of {@link IdentityMerger.suggestions}. */
+export interface SuggestionQuery {
+  /** Only suggestions naming this customer, or a customer merged into it (then all on one page). */
+  customerId?: string;
+  /** Page size, 1–1000. @default 100 */
+  limit?: number;
+  cursor?: string;
 }
 
 /** Context for agent commands; falls back to the merger's options. */
@@ -183,10 +185,15 @@ export interface IdentityMerger extends IdentityResolver {
   explain(customerId: string, context?: IdentityCommandContext): Promise<CustomerExplanation>;
   /** How two identities (or identity keys known to the ledger) compare. */
   explainPair(a: ChannelIdentity | string, b: ChannelIdentity | string, context?: IdentityCommandContext): Promise<PairExplanation>;
-  /** The review queue (this process only), newest first; optionally for one customer. */
-  suggestions(query?: { customerId?: string }): MergeSuggestion[];
+  /**
+   * The review queue, newest first: in the ledger when it keeps one ({@link ReviewStore}), else in
+   * this merger's memory. Customer ids are the current ones (after later merges); suggestions whose
+   * customers have since become one, or were erased, are dropped as they are read, so a page can
+   * hold fewer than `limit` items.
+   */
+  suggestions(query?: SuggestionQuery, context?: IdentityCommandContext): Promise<Page<MergeSuggestion>>;
   /** Remove a suggestion from the queue (after an agent decided). Returns whether it was there. */
-  dismissSuggestion(id: string): boolean;
+  dismissSuggestion(id: string, context?: IdentityCommandContext): Promise<boolean>;
 }
 
 const optionsSchema = z.object({
@@ -230,7 +237,9 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
   const reviewBand = parsed.bands?.review ?? 0.8;
   const maxCandidates = parsed.maxCandidates ?? 200;
   const scorer = createPairScorer(options.comparisons ?? identityComparisons, (options.model ?? defaultIdentityModel) as FellegiSunterModel);
-  const queue: MergeSuggestion[] = [];
+  // The review queue when the ledger keeps none.
+  const memoryQueue = memoryReviewStore();
+  const reviewStoreOf = (ledger: InteractionLedger): ReviewStore => (hasReviewStore(ledger) ? ledger : memoryQueue);
   // Below this weight a pair is in the no-match band: `weigh` may stop early. A hair lower than
   // the band so that rounding in the shortened sum never drops a pair the full score keeps.
   const reviewWeight = Math.log2(reviewBand / (1 - reviewBand)) - 1e-6;
@@ -492,6 +501,69 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     return [...byKey.values()];
   }
 
+  /**
+   * Puts a suggestion in the review queue, replacing the open one for the same two customers
+   * (keeping its id and date), so repeated evidence never piles up duplicates.
+   */
+  async function enqueueSuggestion(ledger: InteractionLedger, suggestion: MergeSuggestion): Promise<void> {
+    const store = reviewStoreOf(ledger);
+    const pair = new Set([suggestion.customerId, suggestion.candidateCustomerId]);
+    const open = (await listAll(store, suggestion.customerId)).find((row) => pair.has(row.customerId) && pair.has(row.candidateCustomerId));
+    await store.saveSuggestion(open ? { ...suggestion, id: open.id, createdAt: open.createdAt } : suggestion);
+  }
+
+  /** Every stored suggestion naming the customer. */
+  async function listAll(store: ReviewStore, customerId: string): Promise<MergeSuggestionRecord[]> {
+    const rows: MergeSuggestionRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listSuggestions({ customerId, limit: 1000, ...(cursor ? { cursor } : {}) });
+      rows.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return rows;
+  }
+
+  /** The customer a merged-away customer now lives in (following `mergedInto`), or `null`. */
+  async function currentCustomer(ledger: InteractionLedger, id: string): Promise<Customer | null> {
+    let customer = await ledger.getCustomer(id);
+    for (let hops = 0; customer?.mergedInto && hops < 32; hops++) customer = await ledger.getCustomer(customer.mergedInto);
+    return customer;
+  }
+
+  /** The customer and every customer merged into it (through undone merges too, when redone). */
+  async function mergedGroup(ledger: InteractionLedger, customerId: string): Promise<string[]> {
+    const group = [customerId];
+    for (let index = 0; index < group.length && group.length < 1000; index++) {
+      for (const merge of await ledger.listMerges(group[index] as string)) {
+        if (merge.undoneAt || merge.survivorId !== group[index]) continue;
+        for (const absorbed of merge.absorbedIds) if (!group.includes(absorbed)) group.push(absorbed);
+      }
+    }
+    return group;
+  }
+
+  /**
+   * Suggestions as they stand now: customer ids moved to the customers they were merged into;
+   * rows whose customers became one, were erased or are gone, and older rows of a pair already
+   * listed, are removed from the store.
+   */
+  async function currentSuggestions(ledger: InteractionLedger, store: ReviewStore, rows: MergeSuggestionRecord[]): Promise<MergeSuggestion[]> {
+    const items: MergeSuggestion[] = [];
+    const pairs = new Set<string>();
+    for (const row of rows) {
+      const [customer, candidate] = await Promise.all([currentCustomer(ledger, row.customerId), currentCustomer(ledger, row.candidateCustomerId)]);
+      const pair = customer && candidate ? [customer.id, candidate.id].sort().join('\u0000') : '';
+      if (!customer || !candidate || customer.id === candidate.id || customer.attributes.erased === true || candidate.attributes.erased === true || pairs.has(pair)) {
+        await store.removeSuggestion(row.id);
+        continue;
+      }
+      pairs.add(pair);
+      items.push({ ...(row as MergeSuggestion), customerId: customer.id, candidateCustomerId: candidate.id });
+    }
+    return items;
+  }
+
   /** Finds customers to merge with (or suggest) for one identity and acts on the result. */
   async function matchAgainstCandidates(record: IdentityRecord, context: IdentityResolverContext): Promise<Omit<ResolveResult, 'created'>> {
     const { ledger } = context;
@@ -527,8 +599,8 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
         weight: pair.weight,
         probability: pair.probability,
       };
-      const suggest = (reason: MergeSuggestion['reason']) => {
-        const suggestion: MergeSuggestion = {
+      const suggest = async (reason: MergeSuggestion['reason']) => {
+        await enqueueSuggestion(ledger, {
           id: context.generateId(),
           customerId: currentCustomerId,
           candidateCustomerId,
@@ -536,16 +608,15 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
           reason,
           evidence,
           createdAt: context.now().toISOString(),
-        };
-        queue.unshift(suggestion);
+        });
         suggestions.push({ customerId: candidateCustomerId, score: pair.probability, evidence: { ...evidence, reason } });
       };
       if (band === 'review') {
-        suggest('review-band');
+        await suggest('review-band');
         continue;
       }
       if (!deterministic && probabilisticMerged) {
-        suggest('ambiguous');
+        await suggest('ambiguous');
         continue;
       }
       const current = await loadCustomer(ledger, currentCustomerId);
@@ -556,11 +627,11 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
       const conflicts = conflictsBetween(currentIdentities, otherIdentities);
       if (conflicts.length > 0) {
         evidence.reasons = [...conflicts.map((conflict) => `conflict: ${conflict}`), ...evidence.reasons];
-        suggest('conflict');
+        await suggest('conflict');
         continue;
       }
       if (await separated(ledger, current, other)) {
-        suggest('previously-separated');
+        await suggest('previously-separated');
         continue;
       }
       const [survivor, absorbed] = oldestFirst([other, current]) as [Customer, Customer];
@@ -861,15 +932,22 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
       return comparePair(first, second);
     },
 
-    suggestions(query) {
-      return queue.filter((suggestion) => !query?.customerId || suggestion.customerId === query.customerId || suggestion.candidateCustomerId === query.customerId).map((suggestion) => structuredClone(suggestion));
+    async suggestions(query = {}, context) {
+      const { ledger } = commandContext(context);
+      const store = reviewStoreOf(ledger);
+      if (query.customerId === undefined) {
+        const page = await store.listSuggestions({ ...(query.limit !== undefined ? { limit: query.limit } : {}), ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) });
+        return { items: await currentSuggestions(ledger, store, page.items), nextCursor: page.nextCursor };
+      }
+      const rows = new Map<string, MergeSuggestionRecord>();
+      for (const id of await mergedGroup(ledger, query.customerId)) for (const row of await listAll(store, id)) rows.set(row.id, row);
+      const newestFirst = [...rows.values()].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+      return { items: await currentSuggestions(ledger, store, newestFirst), nextCursor: null };
     },
 
-    dismissSuggestion(id) {
-      const index = queue.findIndex((suggestion) => suggestion.id === id);
-      if (index < 0) return false;
-      queue.splice(index, 1);
-      return true;
+    async dismissSuggestion(id, context) {
+      const { ledger } = commandContext(context);
+      return reviewStoreOf(ledger).removeSuggestion(id);
     },
   };
 }

@@ -35,6 +35,7 @@ export type {
   MergeEvidence,
   MergeSuggestion,
   PairExplanation,
+  SuggestionQuery,
   UnmergeResult,
 } from './identity-merger.js';
 export { createPairScorer, describeComparisons } from './score-pair.js';

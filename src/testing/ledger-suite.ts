@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { InteractionLedger, MergeRecord } from 'social-crm';
+import { hasReviewStore, type InteractionLedger, type MergeRecord, type MergeSuggestionRecord } from 'social-crm';
 import { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
 
 /** Named groups of the ledger suite; skip any with `skip`. */
-export type LedgerSuiteGroup = 'interactions' | 'pagination' | 'concurrency' | 'customers' | 'merges' | 'operations' | 'privacy';
+export type LedgerSuiteGroup = 'interactions' | 'pagination' | 'concurrency' | 'customers' | 'merges' | 'operations' | 'privacy' | 'review';
 
 /** Options of {@link describeLedger}. */
 export interface DescribeLedgerOptions {
@@ -227,6 +227,54 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect((await ledger.listMerges('c2')).map((merge) => merge.id)).toEqual(['m1']);
         await ledger.saveMerge({ ...base, undoneAt: '2026-01-05T00:00:00.000Z' });
         expect((await ledger.getMerge('m1'))?.undoneAt).toBe('2026-01-05T00:00:00.000Z');
+      });
+    });
+
+    describe.skipIf(skip.has('review'))('review queue (optional ReviewStore)', () => {
+      const suggestion = (id: string, customerId: string, candidateCustomerId: string, createdAt: string): MergeSuggestionRecord => ({
+        id,
+        customerId,
+        candidateCustomerId,
+        score: 0.93,
+        reason: 'review-band',
+        evidence: { kind: 'probabilistic', reasons: ['name: equal (Ayşe Yılmaz / AYSE YILMAZ), +7.6 bits'] },
+        createdAt,
+      });
+
+      it('keeps suggestions newest first, finds them by either customer, pages and removes them', async (context) => {
+        if (!hasReviewStore(ledger)) return context.skip('this ledger keeps no review queue (the merger then keeps it in memory)');
+        const first = suggestion('s1', 'c1', 'c2', '2026-01-01T00:00:00.000Z');
+        await ledger.saveSuggestion(first);
+        await ledger.saveSuggestion(suggestion('s2', 'c3', 'c1', '2026-01-02T00:00:00.000Z'));
+        await ledger.saveSuggestion(suggestion('s3', 'c4', 'c5', '2026-01-02T00:00:00.000Z'));
+        expect((await ledger.listSuggestions()).items.map((row) => row.id)).toEqual(['s3', 's2', 's1']);
+        expect((await ledger.listSuggestions()).items.at(-1)).toEqual(first);
+        expect((await ledger.listSuggestions({ customerId: 'c1' })).items.map((row) => row.id)).toEqual(['s2', 's1']);
+        expect((await ledger.listSuggestions({ customerId: 'nobody' })).items).toEqual([]);
+        await ledger.saveSuggestion({ ...first, score: 0.95, reason: 'conflict' });
+        expect((await ledger.listSuggestions({ customerId: 'c2' })).items).toEqual([{ ...first, score: 0.95, reason: 'conflict' }]);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await ledger.listSuggestions({ limit: 1, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.items.map((row) => row.id));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        expect(seen).toEqual(['s3', 's2', 's1']);
+        expect(await ledger.removeSuggestion('s2')).toBe(true);
+        expect(await ledger.removeSuggestion('s2')).toBe(false);
+        expect((await ledger.listSuggestions()).items.map((row) => row.id)).toEqual(['s3', 's1']);
+      });
+
+      it('erases the suggestions that name an erased customer', async (context) => {
+        if (!hasReviewStore(ledger)) return context.skip('this ledger keeps no review queue (the merger then keeps it in memory)');
+        await ledger.saveCustomer(makeCustomer({ id: 'c1', displayName: 'Ayşe Yılmaz' }));
+        await ledger.saveCustomer(makeCustomer({ id: 'c2', mergedInto: 'c1' }));
+        await ledger.saveSuggestion(suggestion('s1', 'c3', 'c1', '2026-01-01T00:00:00.000Z'));
+        await ledger.saveSuggestion(suggestion('s2', 'c2', 'c4', '2026-01-02T00:00:00.000Z'));
+        await ledger.saveSuggestion(suggestion('s3', 'c4', 'c5', '2026-01-03T00:00:00.000Z'));
+        await ledger.eraseCustomer('c1');
+        expect((await ledger.listSuggestions()).items.map((row) => row.id)).toEqual(['s3']);
       });
     });
 

@@ -110,11 +110,11 @@ describe('probabilistic evidence', () => {
     expect(tiktok.suggestions[0]?.customerId).toBe(instagram.customerId);
     expect(tiktok.suggestions[0]?.score).toBeGreaterThanOrEqual(0.8);
     expect(tiktok.suggestions[0]?.score).toBeLessThan(0.99);
-    const queue = merger.suggestions({ customerId: tiktok.customerId });
+    const queue = (await merger.suggestions({ customerId: tiktok.customerId }, context)).items;
     expect(queue).toHaveLength(1);
     expect(queue[0]?.reason).toBe('review-band');
-    expect(merger.dismissSuggestion(queue[0]?.id ?? '')).toBe(true);
-    expect(merger.suggestions()).toEqual([]);
+    expect(await merger.dismissSuggestion(queue[0]?.id ?? '', context)).toBe(true);
+    expect((await merger.suggestions({}, context)).items).toEqual([]);
   });
 
   it('does nothing for different people who share a blocking key', async () => {

@@ -19,7 +19,7 @@ describe('conflicting strong identifiers', () => {
       band: 'auto-merge',
       conflicts: [expect.stringContaining('different verified emails')],
     });
-    expect(merger.suggestions()[0]).toMatchObject({ reason: 'conflict', candidateCustomerId: first.customerId });
+    expect((await merger.suggestions({}, context)).items[0]).toMatchObject({ reason: 'conflict', candidateCustomerId: first.customerId });
   });
 
   it('never auto-merges on an equal verified email when verified phones differ', async () => {

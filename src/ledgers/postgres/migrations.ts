@@ -112,6 +112,24 @@ export const MIGRATIONS: Migration[] = [
     name: 'consent purpose',
     statements: [`ALTER TABLE {schema}.consents ADD COLUMN purpose text NOT NULL DEFAULT 'all' CHECK (purpose IN ('all', 'marketing'))`],
   },
+  {
+    version: 3,
+    name: 'merge suggestions',
+    statements: [
+      `CREATE TABLE {schema}.merge_suggestions (
+        id text COLLATE "C" PRIMARY KEY,
+        customer_id text COLLATE "C" NOT NULL,
+        candidate_customer_id text COLLATE "C" NOT NULL,
+        score double precision NOT NULL,
+        reason text NOT NULL,
+        evidence jsonb,
+        created_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX merge_suggestions_position_idx ON {schema}.merge_suggestions (created_at, id)`,
+      `CREATE INDEX merge_suggestions_customer_idx ON {schema}.merge_suggestions (customer_id)`,
+      `CREATE INDEX merge_suggestions_candidate_idx ON {schema}.merge_suggestions (candidate_customer_id)`,
+    ],
+  },
 ];
 
 /** The newest schema version this build of the ledger needs. */

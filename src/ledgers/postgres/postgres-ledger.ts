@@ -26,6 +26,8 @@ import {
   rowToIdentity,
   rowToInteraction,
   rowToMerge,
+  rowToSuggestion,
+  SUGGESTION_SELECT,
 } from './rows.js';
 
 /**
@@ -443,6 +445,34 @@ function createOperations(
       return rows.map(rowToMerge);
     },
 
+    async saveSuggestion(suggestion) {
+      await executor.query(
+        `INSERT INTO ${table('merge_suggestions')} (id, customer_id, candidate_customer_id, score, reason, evidence, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::timestamptz)
+         ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, candidate_customer_id = EXCLUDED.candidate_customer_id, score = EXCLUDED.score,
+           reason = EXCLUDED.reason, evidence = EXCLUDED.evidence, created_at = EXCLUDED.created_at`,
+        [
+          suggestion.id,
+          suggestion.customerId,
+          suggestion.candidateCustomerId,
+          suggestion.score,
+          suggestion.reason,
+          json(suggestion.evidence),
+          validTimestamp(suggestion.createdAt, 'createdAt'),
+        ],
+      );
+    },
+
+    async listSuggestions(query = {}) {
+      const where = query.customerId === undefined ? [] : ['(customer_id = $1 OR candidate_customer_id = $1)'];
+      const params = query.customerId === undefined ? [] : [query.customerId];
+      return page(SUGGESTION_SELECT, table('merge_suggestions'), where, params, rowToSuggestion, (row) => ({ at: row.createdAt, id: row.id }), { ...query, order: 'desc' });
+    },
+
+    async removeSuggestion(id) {
+      return (await executor.query(`DELETE FROM ${table('merge_suggestions')} WHERE id = $1 RETURNING id`, [id])).length > 0;
+    },
+
     async getCursor(adapterId, stream) {
       const [row] = await executor.query<{ cursor: string }>(`SELECT cursor FROM ${table('poll_cursors')} WHERE adapter_id = $1 AND stream = $2`, [adapterId, stream]);
       return row ? String(row.cursor) : null;
@@ -546,6 +576,7 @@ function createOperations(
           [related],
         );
         result.mergesErased = merges.length;
+        await run.query(`DELETE FROM ${table('merge_suggestions')} WHERE customer_id = ANY($1::text[]) OR candidate_customer_id = ANY($1::text[])`, [related]);
 
         const customers = await run.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = ANY($1::text[]) FOR UPDATE`, [related]);
         for (const row of customers) {

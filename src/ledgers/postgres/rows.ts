@@ -9,7 +9,7 @@
  * @internal
  */
 import { identityKey, type Customer, type Interaction } from '../../interaction.js';
-import type { ConsentRecord, DeadLetter, IdentityRecord, MergeRecord } from '../../ledger.js';
+import type { ConsentRecord, DeadLetter, IdentityRecord, MergeRecord, MergeSuggestionRecord } from '../../ledger.js';
 import type { SqlRow } from './driver.js';
 
 /** `to_char` pattern that matches `Date.prototype.toISOString()`. */
@@ -143,6 +143,20 @@ export function rowToIdentity(row: SqlRow): IdentityRecord {
 }
 
 export const MERGE_SELECT = ['id', 'survivor_id', 'absorbed_ids', 'decided_by', 'score', 'evidence', 'snapshot', isoColumn('created_at'), isoColumn('undone_at')].join(', ');
+
+export const SUGGESTION_SELECT = ['id', 'customer_id', 'candidate_customer_id', 'score', 'reason', 'evidence', isoColumn('created_at')].join(', ');
+
+export function rowToSuggestion(row: SqlRow): MergeSuggestionRecord {
+  return {
+    id: String(row.id),
+    customerId: String(row.customer_id),
+    candidateCustomerId: String(row.candidate_customer_id),
+    score: Number(row.score),
+    reason: String(row.reason),
+    evidence: row.evidence,
+    createdAt: String(row.created_at),
+  };
+}
 
 export function rowToMerge(row: SqlRow): MergeRecord {
   const merge: MergeRecord = {
