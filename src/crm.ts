@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createKeyedLock } from './_locks.js';
 import type {
   AdapterContext,
   AdapterWarning,
@@ -234,23 +235,6 @@ const optionsSchema = z.object({
 
 const DELIVERY_ORDER: Record<DeliveryStatus, number> = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 
-/** A small keyed mutex so that two deliveries of one item, or two items of one author, never race. */
-function createKeyedLock() {
-  const tails = new Map<string, Promise<unknown>>();
-  return async function withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = tails.get(key) ?? Promise.resolve();
-    const run = previous.then(task, task);
-    const tail = run.catch(() => undefined);
-    tails.set(key, tail);
-    try {
-      return await run;
-    } finally {
-      if (tails.get(key) === tail) tails.delete(key);
-    }
-  };
-}
-
-
 function errorResponse(error: unknown): Response {
   const status = webhookErrorStatus(error);
   const body = isSocialCrmError(error)
@@ -314,7 +298,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
   const webhookPath = (options.webhookPath ?? '/webhooks').replace(/\/+$/, '');
   const adapters = new Map<string, ChannelAdapter>();
   const contexts = new Map<string, AdapterContext>();
-  const withLock = createKeyedLock();
+  const { withLock } = createKeyedLock();
   const hooks = { afterReceive: options.hooks?.afterReceive ?? [], beforeSend: options.hooks?.beforeSend ?? [] };
   /** Distinct authors per conversation, for the classifier's urgency (bounded). */
   const participants = new Map<string, Set<string>>();

@@ -20,6 +20,7 @@ import { defaultIdentityModel, identityBlockingKeys, identityComparisons, identi
 import { normalizeEmail, normalizePhone } from './normalize.js';
 import { createPairScorer, describeComparisons, type ComparisonOutcome, type PreparedValues } from './score-pair.js';
 import { comparisonSpecSchema, modelSchema, parseOptions } from './_schemas.js';
+import { createGate, createKeyedLock } from '../_locks.js';
 
 /**
  * Which evidence may link two channel identities to one customer:
@@ -84,6 +85,14 @@ interface PreparedIdentity {
   values: PreparedValues;
   email: string | null;
   phone: string | null;
+}
+
+/** A candidate customer worth acting on, with its best pair. */
+interface RankedCandidate {
+  customerId: string;
+  candidate: IdentityRecord;
+  pair: PairExplanation;
+  band: 'auto-merge' | 'review';
 }
 
 /** Identities per generation of the prepared-values cache (a few hundred bytes each). */
@@ -247,7 +256,10 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
   // dropped whole (O(1); deleting a Map's oldest keys one by one leaves holes that slow iteration).
   let preparedYoung = new Map<string, PreparedIdentity>();
   let preparedOld = new Map<string, PreparedIdentity>();
-  let chain: Promise<unknown> = Promise.resolve();
+  // Resolutions sharing a key run one after another; the gate lets them register and rank side by
+  // side (shared) while merges, suggestions and agent commands run alone (exclusive).
+  const keyLocks = createKeyedLock();
+  const gate = createGate();
   /** Listeners of command changes (the crm re-emits them as events). */
   const listeners = new Set<(change: IdentityCommandChange) => void>();
   function announce(change: IdentityCommandChange): void {
@@ -260,12 +272,6 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     }
   }
 
-  /** Runs commands one at a time in this process, so two deliveries cannot race on one customer. */
-  function exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const result = chain.then(task, task);
-    chain = result.catch(() => undefined);
-    return result;
-  }
 
   function commandContext(context: IdentityCommandContext | undefined): IdentityResolverContext {
     const ledger = context?.ledger ?? options.ledger;
@@ -564,12 +570,13 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     return items;
   }
 
-  /** Finds customers to merge with (or suggest) for one identity and acts on the result. */
-  async function matchAgainstCandidates(record: IdentityRecord, context: IdentityResolverContext): Promise<Omit<ResolveResult, 'created'>> {
+  /**
+   * The candidate customers worth acting on for one identity (a deterministic link, or a score in
+   * the review or auto-merge band), best first. Reads only: runs beside other resolutions.
+   */
+  async function rankCandidates(record: IdentityRecord, context: IdentityResolverContext): Promise<RankedCandidate[]> {
     const { ledger } = context;
-    const merges: MergeRecord[] = [];
-    const suggestions: ResolveResult['suggestions'] = [];
-    if (evidenceLevel === 'attested-only' || record.identity.isBrand) return { customerId: record.customerId, merges, suggestions };
+    if (evidenceLevel === 'attested-only' || record.identity.isBrand) return [];
     const candidates = (await findCandidates(ledger, record.blockingKeys)).filter(
       (candidate) => candidate.key !== record.key && candidate.customerId !== record.customerId && !candidate.identity.isBrand,
     );
@@ -584,13 +591,29 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
       const rank = (entry: PairExplanation) => (entry.deterministic ? 1e6 : 0) + entry.weight;
       if (!current || rank(pair) > rank(current.pair)) byCustomer.set(candidate.customerId, { candidate, pair });
     }
-    const ranked = [...byCustomer.entries()].sort((first, second) => (second[1].pair.deterministic ? 1e6 : 0) + second[1].pair.weight - ((first[1].pair.deterministic ? 1e6 : 0) + first[1].pair.weight));
-    let currentCustomerId = record.customerId;
+    const band = (pair: PairExplanation) => (pair.deterministic !== null ? 'auto-merge' : evidenceLevel === 'probabilistic' ? pair.band : 'no-match');
+    return [...byCustomer.entries()]
+      .filter(([, { pair }]) => band(pair) !== 'no-match')
+      .sort((first, second) => (second[1].pair.deterministic ? 1e6 : 0) + second[1].pair.weight - ((first[1].pair.deterministic ? 1e6 : 0) + first[1].pair.weight))
+      .map(([customerId, { candidate, pair }]) => ({ customerId, candidate, pair, band: band(pair) as RankedCandidate['band'] }));
+  }
+
+  /**
+   * Merges with (or suggests) the ranked candidates. Runs alone: customers are read again here,
+   * and a customer merged since the ranking stands for the customer it now lives in.
+   */
+  async function actOnCandidates(record: IdentityRecord, ranked: RankedCandidate[], context: IdentityResolverContext): Promise<Omit<ResolveResult, 'created'>> {
+    const { ledger } = context;
+    const merges: MergeRecord[] = [];
+    const suggestions: ResolveResult['suggestions'] = [];
+    let currentCustomerId = (await currentCustomer(ledger, record.customerId))?.id ?? record.customerId;
     let probabilisticMerged = false;
-    for (const [candidateCustomerId, { candidate, pair }] of ranked) {
+    const seen = new Set<string>();
+    for (const { customerId: rankedCustomerId, candidate, pair, band } of ranked) {
+      const candidateCustomerId = (await currentCustomer(ledger, rankedCustomerId))?.id;
+      if (!candidateCustomerId || candidateCustomerId === currentCustomerId || seen.has(candidateCustomerId)) continue;
+      seen.add(candidateCustomerId);
       const deterministic = pair.deterministic !== null;
-      const band = deterministic ? 'auto-merge' : evidenceLevel === 'probabilistic' ? pair.band : 'no-match';
-      if (band === 'no-match') continue;
       const evidence: MergeEvidence = {
         kind: pair.deterministic ?? 'probabilistic',
         identities: [record.key, candidate.key],
@@ -646,7 +669,11 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     return { customerId: currentCustomerId, merges, suggestions };
   }
 
-  async function resolveIdentity(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult> {
+  /**
+   * Registers or refreshes the identity and ranks its candidates (reads and its own records only).
+   * `ranked` is empty when there is nothing to merge or suggest.
+   */
+  async function prepareResolution(identity: ChannelIdentity, context: IdentityResolverContext): Promise<{ record: IdentityRecord | null; created: boolean; customerId: string; ranked: RankedCandidate[] }> {
     const key = identityKey(identity);
     const existing = await context.ledger.getIdentity(key);
     if (existing) {
@@ -654,16 +681,32 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
       if (!changed) {
         // Same profile: same blocking keys, nothing new to match on.
         if (stale) await context.ledger.saveIdentity(refreshed);
-        return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
+        return { record: null, created: false, customerId: existing.customerId, ranked: [] };
       }
       refreshed.blockingKeys = blockingKeysOf(refreshed.identity, existing);
       await context.ledger.saveIdentity(refreshed);
       const gained = refreshed.blockingKeys.some((blockingKey) => !existing.blockingKeys.includes(blockingKey));
-      if (!gained) return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
-      return { ...(await matchAgainstCandidates(refreshed, context)), created: false };
+      if (!gained) return { record: null, created: false, customerId: existing.customerId, ranked: [] };
+      return { record: refreshed, created: false, customerId: refreshed.customerId, ranked: await rankCandidates(refreshed, context) };
     }
     const record = await register(identity, context);
-    return { ...(await matchAgainstCandidates(record, context)), created: true };
+    return { record, created: true, customerId: record.customerId, ranked: await rankCandidates(record, context) };
+  }
+
+  /**
+   * Resolves one identity. Resolutions that share no key (the identity's own, its email, phone,
+   * handle or name keys) cannot be each other's candidates, so they register and rank side by
+   * side; merging and suggesting run one at a time, as do the agent commands.
+   */
+  function resolveIdentity(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult> {
+    const keys = [`identity:${identityKey(identity)}`, ...identityBlockingKeys(identity, region)];
+    return keyLocks.withLocks(keys, async () => {
+      const prepared = await gate.shared(() => prepareResolution(identity, context));
+      if (!prepared.record || prepared.ranked.length === 0) return { customerId: prepared.customerId, created: prepared.created, merges: [], suggestions: [] };
+      const record = prepared.record;
+      const acted = await gate.exclusive(() => actOnCandidates(record, prepared.ranked, context));
+      return { ...acted, created: prepared.created };
+    });
   }
 
   /** The record of an identity, registered first when the ledger does not know it. */
@@ -713,11 +756,11 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     resolve(identity, context) {
-      return exclusive(() => resolveIdentity(identity, context));
+      return resolveIdentity(identity, context);
     },
 
     link(identity, crmContactId, context) {
-      return exclusive(async () => {
+      return gate.exclusive(async () => {
         const resolved = commandContext(context);
         const { ledger } = resolved;
         if (!crmContactId) throw new InvalidOptionsError('[identity] `crmContactId` must not be empty.', [{ path: 'crmContactId', message: 'required' }]);
@@ -751,7 +794,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     attest(a, b, attestation, context) {
-      return exclusive(async () => {
+      return gate.exclusive(async () => {
         const resolved = commandContext(context);
         const first = await ensureIdentity(a, resolved, true);
         const second = await ensureIdentity(b, resolved, true);
@@ -768,7 +811,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     merge(customerIds, mergeOptions, context) {
-      return exclusive(async () => {
+      return gate.exclusive(async () => {
         const resolved = commandContext(context);
         const { ledger } = resolved;
         if (!mergeOptions?.agent) throw new InvalidOptionsError('[identity] `agent` is required for a manual merge.', [{ path: 'agent', message: 'required' }]);
@@ -798,7 +841,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     unmerge(mergeId, context) {
-      return exclusive(async () => {
+      return gate.exclusive(async () => {
         const resolved = commandContext(context);
         const { ledger } = resolved;
         const merge = await ledger.getMerge(mergeId);
@@ -849,7 +892,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     split(customerId, identityKeys, splitOptions, context) {
-      return exclusive(async () => {
+      return gate.exclusive(async () => {
         const resolved = commandContext(context);
         const { ledger } = resolved;
         if (!splitOptions?.agent) throw new InvalidOptionsError('[identity] `agent` is required for a split.', [{ path: 'agent', message: 'required' }]);
