@@ -275,8 +275,8 @@ ${result.e2eCount} signed canonical webhooks, one interaction each, spread over 
 to JetStream (16 partitions), with 8 requests in flight. Worker processes
 (\`examples/scale-out\`, role \`worker\`) then drain the queue into PostgreSQL. Each
 interaction goes through identity resolution and one idempotent append. The default identity
-merger resolves one identity at a time per process: a new identity costs about six ledger calls
-and three commits, a further message from a known one a look-up and the append (its identity
+merger resolves identities that share no key side by side (each worker consumes 4 messages at
+once), and merges one at a time: a new identity costs about six ledger calls and three commits, a further message from a known one a look-up and the append (its identity
 record is rewritten at most once a minute). The drain rate is measured from the first worker's
 subscription to the last row stored.
 
