@@ -276,7 +276,9 @@ to JetStream (16 partitions), with 8 requests in flight. Worker processes
 (\`examples/scale-out\`, role \`worker\`) then drain the queue into PostgreSQL. Each
 interaction goes through identity resolution and one idempotent append. The default identity
 merger resolves identities that share no key side by side (each worker consumes 4 messages at
-once), and merges one at a time: a new identity costs about six ledger calls and three commits, a further message from a known one a look-up and the append (its identity
+once); a new identity is resolved in one transaction holding advisory locks on its identity and
+blocking keys, so workers never give one author two customers. A new identity costs about eight
+statements and one commit, a further message from a known one a look-up and the append (its identity
 record is rewritten at most once a minute). The drain rate is measured from the first worker's
 subscription to the last row stored.
 

@@ -74,6 +74,7 @@ export type {
   InteractionPatch,
   InteractionQuery,
   InteractionStore,
+  LockingStore,
   MergeDecision,
   MergeRecord,
   MergeSuggestionRecord,
@@ -82,7 +83,7 @@ export type {
   PrivacyStore,
   ReviewStore,
 } from './ledger.js';
-export { IDENTITY_SEEN_RESOLUTION_MS, hasReviewStore } from './ledger.js';
+export { IDENTITY_SEEN_RESOLUTION_MS, hasLocking, hasReviewStore } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
 export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';

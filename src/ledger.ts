@@ -278,11 +278,27 @@ export interface ReviewStore {
 }
 
 /**
+ * Locks shared by every process that uses the same storage. Optional: without it the identity
+ * merger coordinates only the work of its own process.
+ */
+export interface LockingStore {
+  /**
+   * Runs `task` holding a lock on every key (take them in sorted order, so that two callers can
+   * never each hold a key the other waits for). `task` gets a ledger bound to the locked scope:
+   * it must use that ledger for everything inside, and a `withLocks` call on it adds keys to the
+   * same scope (already held keys are fine), all released when the outermost task ends. The task
+   * may be run again after a transient failure (a deadlock the storage detected, say), so keep it
+   * free of outside side effects.
+   */
+  withLocks<T>(keys: string[], task: (ledger: InteractionLedger) => Promise<T>): Promise<T>;
+}
+
+/**
  * The whole storage port. Implement every method of the required groups; the review queue
- * ({@link ReviewStore}) and `close` are optional.
+ * ({@link ReviewStore}), cross-process locks ({@link LockingStore}) and `close` are optional.
  * @see docs/authoring/custom-ledger.md
  */
-export interface InteractionLedger extends InteractionStore, CustomerStore, OperationsStore, PrivacyStore, Partial<ReviewStore> {
+export interface InteractionLedger extends InteractionStore, CustomerStore, OperationsStore, PrivacyStore, Partial<ReviewStore>, Partial<LockingStore> {
   /** Release connections. Called by `crm.close()`. */
   close?(): Promise<void>;
 }
@@ -318,9 +334,15 @@ export const LEDGER_METHOD_GROUPS = {
 /** Groups a ledger implements completely or not at all. @internal */
 export const OPTIONAL_LEDGER_METHOD_GROUPS = {
   review: ['saveSuggestion', 'listSuggestions', 'removeSuggestion'],
+  locking: ['withLocks'],
 } as const satisfies Record<string, ReadonlyArray<keyof InteractionLedger>>;
 
 /** Whether the ledger keeps the review queue ({@link ReviewStore}). */
 export function hasReviewStore(ledger: InteractionLedger): ledger is InteractionLedger & ReviewStore {
   return OPTIONAL_LEDGER_METHOD_GROUPS.review.every((method) => typeof ledger[method] === 'function');
+}
+
+/** Whether the ledger offers cross-process locks ({@link LockingStore}). */
+export function hasLocking(ledger: InteractionLedger): ledger is InteractionLedger & LockingStore {
+  return typeof ledger.withLocks === 'function';
 }

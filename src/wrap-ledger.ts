@@ -31,6 +31,11 @@ export function wrapLedger(ledger: InteractionLedger, logger: Logger): Interacti
     const original = (ledger as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!;
     wrapped[method] = async (...args: unknown[]) => {
       logger.debug(`ledger_${method}`, { args: args.length === 1 && typeof args[0] === 'string' ? args : args.length });
+      // The ledger a locked task receives is checked and wrapped the same way.
+      if (method === 'withLocks' && typeof args[1] === 'function') {
+        const task = args[1] as (scoped: InteractionLedger) => Promise<unknown>;
+        args = [args[0], (scoped: InteractionLedger) => task(wrapLedger(scoped, logger))];
+      }
       try {
         return await original.apply(ledger, args);
       } catch (error) {

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { ChannelIdentity, Customer } from '../interaction.js';
 import { identityKey } from '../interaction.js';
-import { hasReviewStore, type IdentityRecord, type InteractionLedger, type MergeDecision, type MergeRecord, type MergeSuggestionRecord, type Page, type ReviewStore } from '../ledger.js';
+import { hasLocking, hasReviewStore, type IdentityRecord, type InteractionLedger, type MergeDecision, type MergeRecord, type MergeSuggestionRecord, type Page, type ReviewStore } from '../ledger.js';
 import { memoryReviewStore } from '../memory-ledger.js';
 import type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
 import { refreshIdentity, registerIdentity } from '../identity-resolver.js';
@@ -600,9 +600,11 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
 
   /**
    * Merges with (or suggests) the ranked candidates. Runs alone: customers are read again here,
-   * and a customer merged since the ranking stands for the customer it now lives in.
+   * and a customer merged since the ranking stands for the customer it now lives in. With
+   * cross-process locks, `locked` holds the customers locked for this step: a candidate that has
+   * since moved to another customer is left for a later resolution.
    */
-  async function actOnCandidates(record: IdentityRecord, ranked: RankedCandidate[], context: IdentityResolverContext): Promise<Omit<ResolveResult, 'created'>> {
+  async function actOnCandidates(record: IdentityRecord, ranked: RankedCandidate[], context: IdentityResolverContext, locked: ReadonlySet<string> | null): Promise<Omit<ResolveResult, 'created'>> {
     const { ledger } = context;
     const merges: MergeRecord[] = [];
     const suggestions: ResolveResult['suggestions'] = [];
@@ -612,6 +614,8 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     for (const { customerId: rankedCustomerId, candidate, pair, band } of ranked) {
       const candidateCustomerId = (await currentCustomer(ledger, rankedCustomerId))?.id;
       if (!candidateCustomerId || candidateCustomerId === currentCustomerId || seen.has(candidateCustomerId)) continue;
+      // Merged into a customer outside the locked set since: the next resolution that meets it decides.
+      if (locked && (!locked.has(candidateCustomerId) || !locked.has(currentCustomerId))) continue;
       seen.add(candidateCustomerId);
       const deterministic = pair.deterministic !== null;
       const evidence: MergeEvidence = {
@@ -674,15 +678,11 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
    * `ranked` is empty when there is nothing to merge or suggest.
    */
   async function prepareResolution(identity: ChannelIdentity, context: IdentityResolverContext): Promise<{ record: IdentityRecord | null; created: boolean; customerId: string; ranked: RankedCandidate[] }> {
-    const key = identityKey(identity);
-    const existing = await context.ledger.getIdentity(key);
+    const existing = await context.ledger.getIdentity(identityKey(identity));
     if (existing) {
-      const { record: refreshed, changed, stale } = refreshIdentity(existing, identity, context.now().toISOString());
-      if (!changed) {
-        // Same profile: same blocking keys, nothing new to match on.
-        if (stale) await context.ledger.saveIdentity(refreshed);
-        return { record: null, created: false, customerId: existing.customerId, ranked: [] };
-      }
+      const known = await knownUnchanged(existing, identity, context);
+      if (known) return { record: null, created: false, customerId: known.customerId, ranked: [] };
+      const { record: refreshed } = refreshIdentity(existing, identity, context.now().toISOString());
       refreshed.blockingKeys = blockingKeysOf(refreshed.identity, existing);
       await context.ledger.saveIdentity(refreshed);
       const gained = refreshed.blockingKeys.some((blockingKey) => !existing.blockingKeys.includes(blockingKey));
@@ -694,18 +694,89 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
   }
 
   /**
+   * The result for a known identity whose profile did not change (its record is rewritten when
+   * `lastSeenAt` is due), or `null` when the identity must be matched again.
+   */
+  async function knownUnchanged(existing: IdentityRecord, identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult | null> {
+    const { record, changed, stale } = refreshIdentity(existing, identity, context.now().toISOString());
+    // Same profile: same blocking keys, nothing new to match on.
+    if (changed) return null;
+    if (stale) await context.ledger.saveIdentity(record);
+    return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
+  }
+
+  /**
+   * Runs `task` holding the ledger's cross-process locks on `keys` when it offers them
+   * ({@link LockingStore}), with a context whose ledger is bound to the locked scope; otherwise
+   * runs it as it is.
+   */
+  function coordinated<T>(context: IdentityResolverContext, keys: string[], task: (context: IdentityResolverContext) => Promise<T>): Promise<T> {
+    const { ledger } = context;
+    if (!hasLocking(ledger) || keys.length === 0) return task(context);
+    return ledger.withLocks(keys, (locked) => task({ ...context, ledger: locked }));
+  }
+
+  /** Adds `keys` to the locked scope the context's ledger is bound to (nothing without locks). */
+  async function holdLocks(context: IdentityResolverContext, keys: string[]): Promise<void> {
+    if (hasLocking(context.ledger) && keys.length > 0) await context.ledger.withLocks(keys, async () => undefined);
+  }
+
+  /**
+   * Runs an agent or host command: holding the ledger's cross-process locks on its keys (when the
+   * ledger has them), then alone in this process.
+   */
+  async function runCommand<T>(
+    context: IdentityCommandContext | undefined,
+    keysOf: (resolved: IdentityResolverContext) => string[] | Promise<string[]>,
+    task: (resolved: IdentityResolverContext) => Promise<T>,
+  ): Promise<T> {
+    const resolved = commandContext(context);
+    const keys = await keysOf(resolved);
+    return coordinated(resolved, keys, (scoped) => inProcess(scoped, 'exclusive', () => task(scoped)));
+  }
+
+  /**
+   * Runs `task` through this process's gate — unless the ledger has cross-process locks: its
+   * locks and transactions then keep the work apart (and waiting on the gate while holding them
+   * could deadlock with a command of this process waiting on them).
+   */
+  function inProcess<T>(context: IdentityResolverContext, mode: 'shared' | 'exclusive', task: () => Promise<T>): Promise<T> {
+    if (hasLocking(context.ledger)) return task();
+    return mode === 'shared' ? gate.shared(task) : gate.exclusive(task);
+  }
+
+  /** Cross-process lock keys of customers (the PostgreSQL ledger's `withCustomerLock` uses the same). */
+  const customerLocks = (ids: Iterable<string>): string[] => [...new Set(ids)].map((id) => `customer:${id}`);
+
+  /**
    * Resolves one identity. Resolutions that share no key (the identity's own, its email, phone,
    * handle or name keys) cannot be each other's candidates, so they register and rank side by
-   * side; merging and suggesting run one at a time, as do the agent commands.
+   * side; merging and suggesting run one at a time, as do the agent commands. With a ledger that
+   * has cross-process locks, the same keys are locked there too, so that workers in other
+   * processes wait: a known identity with an unchanged profile is answered before, without locks.
    */
   function resolveIdentity(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult> {
     const keys = [`identity:${identityKey(identity)}`, ...identityBlockingKeys(identity, region)];
     return keyLocks.withLocks(keys, async () => {
-      const prepared = await gate.shared(() => prepareResolution(identity, context));
-      if (!prepared.record || prepared.ranked.length === 0) return { customerId: prepared.customerId, created: prepared.created, merges: [], suggestions: [] };
-      const record = prepared.record;
-      const acted = await gate.exclusive(() => actOnCandidates(record, prepared.ranked, context));
-      return { ...acted, created: prepared.created };
+      if (hasLocking(context.ledger)) {
+        const existing = await context.ledger.getIdentity(identityKey(identity));
+        const known = existing ? await knownUnchanged(existing, identity, context) : null;
+        if (known) return known;
+      }
+      return coordinated(context, keys.map((key) => `identity-key:${key}`), async (scoped) => {
+        const prepared = await inProcess(scoped, 'shared', () => prepareResolution(identity, scoped));
+        if (!prepared.record || prepared.ranked.length === 0) return { customerId: prepared.customerId, created: prepared.created, merges: [], suggestions: [] };
+        const record = prepared.record;
+        let locked: Set<string> | null = null;
+        if (hasLocking(scoped.ledger)) {
+          // Lock every customer involved (as they stand now); those that move meanwhile are left alone.
+          locked = new Set<string>();
+          for (const id of [record.customerId, ...prepared.ranked.map((entry) => entry.customerId)]) locked.add((await currentCustomer(scoped.ledger, id))?.id ?? id);
+          await holdLocks(scoped, customerLocks(locked));
+        }
+        const acted = await inProcess(scoped, 'exclusive', () => actOnCandidates(record, prepared.ranked, scoped, locked));
+        return { ...acted, created: prepared.created };
+      });
     });
   }
 
@@ -760,8 +831,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     link(identity, crmContactId, context) {
-      return gate.exclusive(async () => {
-        const resolved = commandContext(context);
+      return runCommand(context, () => [`identity-key:identity:${identityKey(identity)}`, `crm:${crmContactId}`], async (resolved) => {
         const { ledger } = resolved;
         if (!crmContactId) throw new InvalidOptionsError('[identity] `crmContactId` must not be empty.', [{ path: 'crmContactId', message: 'required' }]);
         const record = await ensureIdentity(identity, resolved, true);
@@ -771,6 +841,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
         }
         const crmKey = `crm:${crmContactId}`;
         const others = (await ledger.findIdentitiesByBlockingKeys([crmKey], maxCandidates)).filter((other) => other.customerId !== customer.id);
+        await holdLocks(resolved, customerLocks([customer.id, ...others.map((other) => other.customerId)]));
         await ledger.saveIdentity({ ...record, attested: true, blockingKeys: [...new Set([...record.blockingKeys, crmKey])] });
         await ledger.saveCustomer({ ...customer, crmContactId, updatedAt: resolved.now().toISOString() });
         const merges: MergeRecord[] = [];
@@ -794,11 +865,11 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     attest(a, b, attestation, context) {
-      return gate.exclusive(async () => {
-        const resolved = commandContext(context);
+      return runCommand(context, () => [a, b].map((identity) => `identity-key:identity:${identityKey(identity)}`), async (resolved) => {
         const first = await ensureIdentity(a, resolved, true);
         const second = await ensureIdentity(b, resolved, true);
         if (first.customerId === second.customerId) return { customerId: first.customerId, merges: [] };
+        await holdLocks(resolved, customerLocks([first.customerId, second.customerId]));
         const customers = oldestFirst([await loadCustomer(resolved.ledger, first.customerId), await loadCustomer(resolved.ledger, second.customerId)]);
         const evidence: MergeEvidence = {
           kind: 'platform-attested',
@@ -811,8 +882,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     merge(customerIds, mergeOptions, context) {
-      return gate.exclusive(async () => {
-        const resolved = commandContext(context);
+      return runCommand(context, () => customerLocks(customerIds), async (resolved) => {
         const { ledger } = resolved;
         if (!mergeOptions?.agent) throw new InvalidOptionsError('[identity] `agent` is required for a manual merge.', [{ path: 'agent', message: 'required' }]);
         if (new Set(customerIds).size < 2 || new Set(customerIds).size !== customerIds.length) {
@@ -841,8 +911,11 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     unmerge(mergeId, context) {
-      return gate.exclusive(async () => {
-        const resolved = commandContext(context);
+      const customersOf = async (resolved: IdentityResolverContext) => {
+        const merge = await resolved.ledger.getMerge(mergeId);
+        return merge ? customerLocks([merge.survivorId, ...merge.absorbedIds]) : [];
+      };
+      return runCommand(context, customersOf, async (resolved) => {
         const { ledger } = resolved;
         const merge = await ledger.getMerge(mergeId);
         if (!merge) throw new NotFoundError('Merge', mergeId);
@@ -892,8 +965,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     },
 
     split(customerId, identityKeys, splitOptions, context) {
-      return gate.exclusive(async () => {
-        const resolved = commandContext(context);
+      return runCommand(context, () => customerLocks([customerId]), async (resolved) => {
         const { ledger } = resolved;
         if (!splitOptions?.agent) throw new InvalidOptionsError('[identity] `agent` is required for a split.', [{ path: 'agent', message: 'required' }]);
         const customer = await loadCustomer(ledger, customerId);

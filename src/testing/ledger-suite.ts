@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hasReviewStore, type InteractionLedger, type MergeRecord, type MergeSuggestionRecord } from 'social-crm';
+import { hasLocking, hasReviewStore, type InteractionLedger, type MergeRecord, type MergeSuggestionRecord } from 'social-crm';
 import { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
 
 /** Named groups of the ledger suite; skip any with `skip`. */
-export type LedgerSuiteGroup = 'interactions' | 'pagination' | 'concurrency' | 'customers' | 'merges' | 'operations' | 'privacy' | 'review';
+export type LedgerSuiteGroup = 'interactions' | 'pagination' | 'concurrency' | 'customers' | 'merges' | 'operations' | 'privacy' | 'review' | 'locking';
 
 /** Options of {@link describeLedger}. */
 export interface DescribeLedgerOptions {
@@ -275,6 +275,55 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         await ledger.saveSuggestion(suggestion('s3', 'c4', 'c5', '2026-01-03T00:00:00.000Z'));
         await ledger.eraseCustomer('c1');
         expect((await ledger.listSuggestions()).items.map((row) => row.id)).toEqual(['s3']);
+      });
+    });
+
+    describe.skipIf(skip.has('locking'))('cross-process locks (optional LockingStore)', () => {
+      const noLocking = 'this ledger offers no cross-process locks (the merger then coordinates one process only)';
+
+      it('runs tasks that share a key one after the other, and gives each a working ledger', async (context) => {
+        if (!hasLocking(ledger)) return context.skip(noLocking);
+        const events: string[] = [];
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let entered!: () => void;
+        const inside = new Promise<void>((resolve) => (entered = resolve));
+        const first = ledger.withLocks(['customer:c1', 'email:ayse@example.com'], async (locked) => {
+          events.push('first in');
+          await locked.saveCustomer(makeCustomer({ id: 'c1', displayName: 'Ayşe' }));
+          entered();
+          await held;
+          events.push('first out');
+        });
+        try {
+          await inside;
+          const second = ledger.withLocks(['email:ayse@example.com'], async (locked) => {
+            events.push('second in');
+            return (await locked.getCustomer('c1'))?.displayName;
+          });
+          // Give the second task every chance to start early; it must not.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          expect(events).toEqual(['first in']);
+          release();
+          await first;
+          expect(await second).toBe('Ayşe');
+          expect(events).toEqual(['first in', 'first out', 'second in']);
+        } finally {
+          release();
+          await first.catch(() => undefined);
+        }
+      });
+
+      it('adds keys to the scope from inside a task, also keys it already holds', async (context) => {
+        if (!hasLocking(ledger)) return context.skip(noLocking);
+        const result = await ledger.withLocks(['identity:test:a'], async (locked) => {
+          await locked.saveCustomer(makeCustomer({ id: 'c2' }));
+          return locked.withLocks!(['customer:c2', 'identity:test:a'], async (inner) => (await inner.getCustomer('c2'))?.id);
+        });
+        expect(result).toBe('c2');
+        expect((await ledger.getCustomer('c2'))?.id).toBe('c2');
+        // Everything was released: the same keys can be taken again.
+        await expect(ledger.withLocks(['customer:c2', 'identity:test:a'], async () => 'again')).resolves.toBe('again');
       });
     });
 

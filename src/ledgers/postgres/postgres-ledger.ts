@@ -229,13 +229,7 @@ export function postgresLedger(options: PostgresLedgerOptions): PostgresLedger {
       return appendMany(quoteIdentifier(schema), executor, ledger, interactions);
     },
     async withCustomerLock(customerIds, task) {
-      const ids = [...new Set(Array.isArray(customerIds) ? customerIds : [customerIds])].sort();
-      return transaction(async (locked) => {
-        for (const id of ids) {
-          await locked.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`social-crm:customer:${schema}:${id}`]);
-        }
-        return task(createOperations(quoteIdentifier(schema), locked, (inner) => inner(locked)));
-      });
+      return ledger.withLocks!((Array.isArray(customerIds) ? customerIds : [customerIds]).map((id) => `customer:${id}`), task);
     },
     async close() {
       closed = true;
@@ -467,6 +461,18 @@ function createOperations(
       const where = query.customerId === undefined ? [] : ['(customer_id = $1 OR candidate_customer_id = $1)'];
       const params = query.customerId === undefined ? [] : [query.customerId];
       return page(SUGGESTION_SELECT, table('merge_suggestions'), where, params, rowToSuggestion, (row) => ({ at: row.createdAt, id: row.id }), { ...query, order: 'desc' });
+    },
+
+    async withLocks(keys, task) {
+      // Transaction-scoped advisory locks, taken in one statement in sorted order; inside a
+      // locked task `transaction` reuses the open one, so nested calls add to the same scope.
+      const names = [...new Set(keys)].sort().map((key) => `social-crm:${schema}:${key}`);
+      return transaction(async (locked) => {
+        if (names.length > 0) {
+          await locked.query(`SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS lock(name, position) ORDER BY position`, [names]);
+        }
+        return task(createOperations(schema, locked, (inner) => inner(locked)));
+      });
     },
 
     async removeSuggestion(id) {
