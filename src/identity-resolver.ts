@@ -7,8 +7,8 @@
  */
 import type { ChannelIdentity, Customer } from './interaction.js';
 import { identityKey } from './interaction.js';
-import type { InteractionLedger, IdentityRecord, MergeRecord } from './ledger.js';
-import { IDENTITY_SEEN_RESOLUTION_MS } from './ledger.js';
+import type { InteractionLedger, IdentityRecord, LockingStore, MergeRecord } from './ledger.js';
+import { IDENTITY_SEEN_RESOLUTION_MS, hasLocking } from './ledger.js';
 
 /** What the resolver may use. */
 export interface IdentityResolverContext {
@@ -49,7 +49,9 @@ export interface IdentityResolver {
 
 /**
  * The minimal resolver: a known channel identity keeps its customer, an unknown one gets a
- * new customer. It never links identities across networks.
+ * new customer. It never links identities across networks. With a ledger that has cross-process
+ * locks ({@link LockingStore}), a new identity is registered under a lock on it, so that two
+ * processes meeting it at once create one customer.
  */
 export function channelIdentityResolver(): IdentityResolver {
   return {
@@ -63,8 +65,16 @@ export function channelIdentityResolver(): IdentityResolver {
         if (changed || stale) await context.ledger.saveIdentity(record);
         return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
       }
-      const record = await registerIdentity(identity, context, { blockingKeys: [] });
-      return { customerId: record.customerId, created: true, merges: [], suggestions: [] };
+      const register = async (scoped: IdentityResolverContext): Promise<ResolveResult> => {
+        // Another process may have registered it while this one waited for the lock.
+        const found = scoped === context ? null : await scoped.ledger.getIdentity(key);
+        if (found) return { customerId: found.customerId, created: false, merges: [], suggestions: [] };
+        const record = await registerIdentity(identity, scoped, { blockingKeys: [] });
+        return { customerId: record.customerId, created: true, merges: [], suggestions: [] };
+      };
+      const { ledger } = context;
+      // With cross-process locks, two workers meeting a new author at once create one customer.
+      return hasLocking(ledger) ? ledger.withLocks([`identity-key:identity:${key}`], (locked) => register({ ...context, ledger: locked })) : register(context);
     },
   };
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelIdentity, InteractionLedger } from 'social-crm';
+import { channelIdentityResolver, type ChannelIdentity, type IdentityResolver, type InteractionLedger } from 'social-crm';
 import { createIdentityMerger } from 'social-crm/identity';
 import { postgresLedger } from 'social-crm/ledgers/postgres';
 import { sharedPglite } from '../helpers/pglite.js';
@@ -42,18 +42,21 @@ if (SERVER_URL) {
   ]);
 }
 
-/** A "process": its own merger and its own id sequence, sharing the database. */
-function worker(ledger: InteractionLedger, name: string) {
-  const merger = createIdentityMerger({ defaultRegion: 'TR' });
+/** A "process": its own resolver (the merger unless given) and its own id sequence, sharing the database. */
+function worker(ledger: InteractionLedger, name: string, resolver: IdentityResolver = createIdentityMerger({ defaultRegion: 'TR' })) {
+  const merger = resolver;
   const base = testContext(ledger);
   const context = { ...base, generateId: () => `${name}_${base.generateId()}` };
   return (identity: ChannelIdentity) => merger.resolve(identity, context);
 }
 
 describe.each(backends)('two workers on %s', (_name, create) => {
-  it('give an identity they both see for the first time one customer, with no orphan', async () => {
+  it.each([
+    ['the merger', undefined],
+    ['channelIdentityResolver()', channelIdentityResolver],
+  ] as Array<[string, (() => IdentityResolver) | undefined]>)('with %s give an identity they both see for the first time one customer, with no orphan', async (_resolver, make) => {
     const ledger = create();
-    const [first, second] = [worker(ledger, 'w1'), worker(ledger, 'w2')];
+    const [first, second] = [worker(ledger, 'w1', make?.()), worker(ledger, 'w2', make?.())];
     const identities: ChannelIdentity[] = Array.from({ length: 10 }, (_, index) => ({ channel: 'instagram', nativeId: `ig-${index}`, handle: `user.${index}.k` }));
     const results = await Promise.all(identities.flatMap((identity) => [first(identity), second(identity)]));
     for (let index = 0; index < identities.length; index++) {
