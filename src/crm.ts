@@ -447,6 +447,14 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       events.emit('interaction-skipped', { id: interaction.id, reason: 'duplicate', source });
       return { kind: 'duplicate', interaction: appended.interaction };
     }
+    if (resolved) {
+      // A merge (or split) that moved the author's identity between the resolution and the append
+      // re-pointed the author's stored interactions, but not this one, written just after: follow it.
+      const owner = (await ledger.getIdentity(identityKey(interaction.author)))?.customerId;
+      if (owner && owner !== appended.interaction.customerId) {
+        appended.interaction = (await ledger.updateInteraction(interaction.id, { customerId: owner })) ?? appended.interaction;
+      }
+    }
     if (resolved?.created) {
       const customer = await ledger.getCustomer(resolved.customerId);
       if (customer) events.emit('customer-created', { customer });

@@ -37,6 +37,30 @@ describe('the pipeline with the merger', () => {
     expect(explanation.merges.map((merge) => merge.mergeId)).toEqual(merged);
   });
 
+  it('stores an interaction with the customer its author was merged into while it was on its way', async () => {
+    const ledger = memoryLedger();
+    const merger = createIdentityMerger({ ledger });
+    const existing = await merger.resolve({ channel: 'email', nativeId: 'ayse@example.com', email: 'ayse@example.com' }, { ledger, now: () => new Date(), generateId: () => 'cus_existing' });
+    let merges = 0;
+    const crm = createSocialCrm({
+      ledger,
+      classifier: false,
+      identity: merger,
+      logger: silent,
+      hooks: {
+        // Between the resolution and the append, an agent folds the new customer into the existing one.
+        afterReceive: [
+          async ({ interaction }) => {
+            if (merges++ === 0) await merger.merge([existing.customerId, interaction.customerId!], { agent: 'agent-7', survivorId: existing.customerId });
+          },
+        ],
+      },
+    });
+    await crm.ingest(message(ayseInstagram, 'ig-late'));
+    expect((await ledger.getInteraction('instagram:ig-late'))?.customerId).toBe(existing.customerId);
+    expect((await ledger.getIdentity('instagram:ig-1'))?.customerId).toBe(existing.customerId);
+  });
+
   it("announces an agent's merge, its undoing and a split on the crm's bus", async () => {
     const ledger = memoryLedger();
     const merger = createIdentityMerger({ ledger });
