@@ -56,6 +56,13 @@ export interface IdentityMergerOptions {
   model?: FellegiSunterModel;
   /** Most candidate identities fetched per resolution. @default 200 */
   maxCandidates?: number;
+  /**
+   * The blocking keys an identity is stored with and its candidates are looked up by: identities
+   * that share a key are compared. Keys that start with `name:` or `name-sound:` are looked up
+   * apart from the others (see the guide). Keys starting with `crm:` are reserved for `link`.
+   * @default identityBlockingKeys (email, phone, handle core, name tokens, name soundex)
+   */
+  blockingKeys?: (identity: ChannelIdentity, defaultRegion: string | undefined) => string[];
   /** Ledger for the agent commands (`merge`, `unmerge` ...) when they get no context. */
   ledger?: InteractionLedger;
   /** Clock for the agent commands. @default () => new Date() */
@@ -218,6 +225,7 @@ const optionsSchema = z.object({
   comparisons: z.array(comparisonSpecSchema).min(1).optional(),
   model: modelSchema.optional(),
   maxCandidates: z.number().int().positive().optional(),
+  blockingKeys: z.custom<(identity: ChannelIdentity, defaultRegion: string | undefined) => string[]>((value) => typeof value === 'function', 'A function from an identity to its blocking keys.').optional(),
   ledger: z.custom<InteractionLedger>((value) => typeof value === 'object' && value !== null).optional(),
   now: z.custom<() => Date>((value) => typeof value === 'function').optional(),
   generateId: z.custom<() => string>((value) => typeof value === 'function').optional(),
@@ -245,6 +253,10 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
   const autoMergeBand = parsed.bands?.autoMerge ?? 0.99;
   const reviewBand = parsed.bands?.review ?? 0.8;
   const maxCandidates = parsed.maxCandidates ?? 200;
+  const customKeys = options.blockingKeys;
+  /** The identity's blocking keys (a host's function must not add `crm:` keys; those are `link`'s). */
+  const keysOf = (identity: ChannelIdentity): string[] =>
+    customKeys ? customKeys(identity, region).filter((key) => typeof key === 'string' && key.length > 0 && !key.startsWith('crm:')) : identityBlockingKeys(identity, region);
   const scorer = createPairScorer(options.comparisons ?? identityComparisons, (options.model ?? defaultIdentityModel) as FellegiSunterModel);
   // The review queue when the ledger keeps none.
   const memoryQueue = memoryReviewStore();
@@ -397,7 +409,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
 
   function blockingKeysOf(identity: ChannelIdentity, previous?: IdentityRecord): string[] {
     const kept = (previous?.blockingKeys ?? []).filter((key) => key.startsWith('crm:'));
-    return [...new Set([...identityBlockingKeys(identity, region), ...kept])];
+    return [...new Set([...keysOf(identity), ...kept])];
   }
 
   async function loadCustomer(ledger: InteractionLedger, id: string): Promise<Customer> {
@@ -756,7 +768,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
    * processes wait: a known identity with an unchanged profile is answered before, without locks.
    */
   function resolveIdentity(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult> {
-    const keys = [`identity:${identityKey(identity)}`, ...identityBlockingKeys(identity, region)];
+    const keys = [`identity:${identityKey(identity)}`, ...keysOf(identity)];
     return keyLocks.withLocks(keys, async () => {
       if (hasLocking(context.ledger)) {
         const existing = await context.ledger.getIdentity(identityKey(identity));
