@@ -145,6 +145,17 @@ export interface UnmergeResult {
   skippedIdentities: string[];
 }
 
+/** Result of {@link IdentityMerger.rematch}. */
+export interface RematchResult {
+  customersScanned: number;
+  identitiesScanned: number;
+  merges: MergeRecord[];
+  /** Suggestions put in (or refreshed in) the review queue. */
+  suggestions: number;
+  /** Pass it to the next call; `null` when every customer was scanned. */
+  nextCursor: string | null;
+}
+
 /** Result of {@link IdentityMerger.explainPair}. */
 export interface PairExplanation {
   identities: [string, string];
@@ -199,6 +210,14 @@ export interface IdentityMerger extends IdentityResolver {
   split(customerId: string, identityKeys: string[], options: { agent: string }, context?: IdentityCommandContext): Promise<Customer>;
   /** Why a customer is made of the identities it has. @throws NotFoundError */
   explain(customerId: string, context?: IdentityCommandContext): Promise<CustomerExplanation>;
+  /**
+   * Matches the identities already in the ledger again, one page of customers per call (call
+   * again with `nextCursor` until it is `null`): after a change of model, bands, evidence level or
+   * `blockingKeys`, or over customers another resolver made. Stored blocking keys are brought up to
+   * date on the way; merges and suggestions follow the rules of `resolve`, and merges are announced
+   * to `subscribe` listeners (the crm re-emits them as `customer-merged`).
+   */
+  rematch(query?: { limit?: number; cursor?: string }, context?: IdentityCommandContext): Promise<RematchResult>;
   /** How two identities (or identity keys known to the ledger) compare. */
   explainPair(a: ChannelIdentity | string, b: ChannelIdentity | string, context?: IdentityCommandContext): Promise<PairExplanation>;
   /**
@@ -778,18 +797,45 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
       return coordinated(context, keys.map((key) => `identity-key:${key}`), async (scoped) => {
         const prepared = await inProcess(scoped, 'shared', () => prepareResolution(identity, scoped));
         if (!prepared.record || prepared.ranked.length === 0) return { customerId: prepared.customerId, created: prepared.created, merges: [], suggestions: [] };
-        const record = prepared.record;
-        let locked: Set<string> | null = null;
-        if (hasLocking(scoped.ledger)) {
-          // Lock every customer involved (as they stand now); those that move meanwhile are left alone.
-          locked = new Set<string>();
-          for (const id of [record.customerId, ...prepared.ranked.map((entry) => entry.customerId)]) locked.add((await currentCustomer(scoped.ledger, id))?.id ?? id);
-          await holdLocks(scoped, customerLocks(locked));
-        }
-        const acted = await inProcess(scoped, 'exclusive', () => actOnCandidates(record, prepared.ranked, scoped, locked));
-        return { ...acted, created: prepared.created };
+        return { ...(await lockAndAct(prepared.record, prepared.ranked, scoped)), created: prepared.created };
       });
     });
+  }
+
+  /**
+   * Locks the customers involved as they stand now (with cross-process locks; those that move
+   * meanwhile are left alone), then merges with or suggests the ranked candidates, alone.
+   */
+  async function lockAndAct(record: IdentityRecord, ranked: RankedCandidate[], context: IdentityResolverContext): Promise<Omit<ResolveResult, 'created'>> {
+    let locked: Set<string> | null = null;
+    if (hasLocking(context.ledger)) {
+      locked = new Set<string>();
+      for (const id of [record.customerId, ...ranked.map((entry) => entry.customerId)]) locked.add((await currentCustomer(context.ledger, id))?.id ?? id);
+      await holdLocks(context, customerLocks(locked));
+    }
+    return inProcess(context, 'exclusive', () => actOnCandidates(record, ranked, context, locked));
+  }
+
+  /**
+   * Matches one stored identity again: its blocking keys are brought up to date (the host may have
+   * changed `blockingKeys`), then it is ranked and acted on like a resolution.
+   */
+  function rematchIdentity(key: string, identity: ChannelIdentity, context: IdentityResolverContext): Promise<Omit<ResolveResult, 'created'> | null> {
+    const keys = [`identity:${key}`, ...keysOf(identity)];
+    return keyLocks.withLocks(keys, () =>
+      coordinated(context, keys.map((lockKey) => `identity-key:${lockKey}`), async (scoped) => {
+        let record = await scoped.ledger.getIdentity(key);
+        if (!record) return null;
+        const blockingKeys = blockingKeysOf(record.identity, record);
+        if (blockingKeys.length !== record.blockingKeys.length || blockingKeys.some((blockingKey) => !record!.blockingKeys.includes(blockingKey))) {
+          record = { ...record, blockingKeys };
+          await scoped.ledger.saveIdentity(record);
+        }
+        const current = record;
+        const ranked = await inProcess(scoped, 'shared', () => rankCandidates(current, scoped));
+        return ranked.length === 0 ? null : lockAndAct(current, ranked, scoped);
+      }),
+    );
   }
 
   /** The record of an identity, registered first when the ledger does not know it. */
@@ -1048,6 +1094,26 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
         merges,
         text: lines.join('\n'),
       };
+    },
+
+    async rematch(query = {}, context) {
+      const resolved = commandContext(context);
+      const page = await resolved.ledger.listCustomers({ limit: query.limit ?? 100, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) });
+      const merges: MergeRecord[] = [];
+      let suggestions = 0;
+      let identitiesScanned = 0;
+      for (const customer of page.items) {
+        for (const record of await resolved.ledger.listIdentities(customer.id)) {
+          identitiesScanned++;
+          if (record.identity.isBrand) continue;
+          const result = await rematchIdentity(record.key, record.identity, resolved);
+          if (!result) continue;
+          merges.push(...result.merges);
+          suggestions += result.suggestions.length;
+        }
+      }
+      announceMerges({ merges });
+      return { customersScanned: page.items.length, identitiesScanned, merges, suggestions, nextCursor: page.nextCursor };
     },
 
     async explainPair(a, b, context) {

@@ -35,6 +35,7 @@ export type {
   MergeEvidence,
   MergeSuggestion,
   PairExplanation,
+  RematchResult,
   SuggestionQuery,
   UnmergeResult,
 } from './identity-merger.js';
