@@ -184,6 +184,8 @@ export interface CustomerExport {
   interactions: Interaction[];
   merges: MergeRecord[];
   consents: ConsentRecord[];
+  /** Review-queue suggestions that name the customer, from a ledger that keeps the queue ({@link ReviewStore}). */
+  suggestions?: MergeSuggestionRecord[];
 }
 
 /** What an erase removed. Counts stay; personal data goes. */

@@ -189,6 +189,7 @@ export function memoryLedger(): InteractionLedger {
           .filter((merge) => merge.survivorId === customerId || merge.absorbedIds.includes(customerId))
           .map(clone),
         consents: [...consents.values()].filter((consent) => keys.has(consent.identityKey)).map(clone),
+        suggestions: (await review.listSuggestions({ customerId, limit: 1000 })).items,
       };
       return result;
     },

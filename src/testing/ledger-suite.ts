@@ -266,13 +266,14 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect((await ledger.listSuggestions()).items.map((row) => row.id)).toEqual(['s3', 's1']);
       });
 
-      it('erases the suggestions that name an erased customer', async (context) => {
+      it('exports, then erases, the suggestions that name a customer', async (context) => {
         if (!hasReviewStore(ledger)) return context.skip('this ledger keeps no review queue (the merger then keeps it in memory)');
         await ledger.saveCustomer(makeCustomer({ id: 'c1', displayName: 'Ayşe Yılmaz' }));
         await ledger.saveCustomer(makeCustomer({ id: 'c2', mergedInto: 'c1' }));
         await ledger.saveSuggestion(suggestion('s1', 'c3', 'c1', '2026-01-01T00:00:00.000Z'));
         await ledger.saveSuggestion(suggestion('s2', 'c2', 'c4', '2026-01-02T00:00:00.000Z'));
         await ledger.saveSuggestion(suggestion('s3', 'c4', 'c5', '2026-01-03T00:00:00.000Z'));
+        expect((await ledger.exportCustomer('c1'))?.suggestions?.map((row) => row.id)).toEqual(['s1']);
         await ledger.eraseCustomer('c1');
         expect((await ledger.listSuggestions()).items.map((row) => row.id)).toEqual(['s3']);
       });

@@ -554,7 +554,10 @@ function createOperations(
               ])
             ).map(rowToConsent)
           : [];
-        return { customer: rowToCustomer(customerRow), identities, interactions, merges, consents };
+        const suggestions = (
+          await run.query(`SELECT ${SUGGESTION_SELECT} FROM ${table('merge_suggestions')} WHERE customer_id = $1 OR candidate_customer_id = $1 ORDER BY created_at DESC, id DESC`, [customerId])
+        ).map(rowToSuggestion);
+        return { customer: rowToCustomer(customerRow), identities, interactions, merges, consents, suggestions };
       });
     },
 
