@@ -288,7 +288,8 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
   let preparedYoung = new Map<string, PreparedIdentity>();
   let preparedOld = new Map<string, PreparedIdentity>();
   // Resolutions sharing a key run one after another; the gate lets them register and rank side by
-  // side (shared) while merges, suggestions and agent commands run alone (exclusive).
+  // side (shared) while merges, suggestions and agent commands run alone (exclusive). A ledger with
+  // cross-process locks takes the gate's place (see inProcess).
   const keyLocks = createKeyedLock();
   const gate = createGate();
   /** Listeners of command changes (the crm re-emits them as events). */
@@ -568,7 +569,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     return customer;
   }
 
-  /** The customer and every customer merged into it (through undone merges too, when redone). */
+  /** The customer and every customer merged into it, along chains of merges that were not undone. */
   async function mergedGroup(ledger: InteractionLedger, customerId: string): Promise<string[]> {
     const group = [customerId];
     for (let index = 0; index < group.length && group.length < 1000; index++) {
