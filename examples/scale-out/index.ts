@@ -8,7 +8,7 @@
  * Needs NATS with JetStream (NATS_URL, default nats://127.0.0.1:4222) and PostgreSQL
  * (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
  *
- * In your application, import from 'social-crm/queue' and 'social-crm/ledgers/postgres'.
+ * In your application, import from 'social-crm/queue', 'social-crm/identity' and 'social-crm/ledgers/postgres'.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createSocialCrm, type SocialCrm } from '../../src/index.js';
 import { canonicalWebhookAdapter, CANONICAL_SIGNATURE_HEADER, CANONICAL_TIMESTAMP_HEADER } from '../../adapters/canonical/index.js';
+import { createIdentityMerger } from '../../src/identity/index.js';
 import { postgresLedger } from '../../src/ledgers/postgres/index.js';
 import { createWebhookIntake, createWorker, natsQueue, type WorkQueue } from '../../src/queue/index.js';
 
@@ -33,6 +34,9 @@ function setup(): { crm: SocialCrm; queue: WorkQueue } {
     ledger: postgresLedger({ connectionString: DATABASE_URL, schema: SCHEMA }),
     adapters: [canonicalWebhookAdapter({ secret: SECRET })],
     classifier: false,
+    // The default, made explicit: the merger takes the PostgreSQL ledger's cross-process locks, so
+    // two workers meeting one new author create one customer.
+    identity: createIdentityMerger({ defaultRegion: 'TR' }),
     logger,
   });
   const queue = natsQueue({ servers: NATS_URL, stream: STREAM, subject: `${STREAM.toLowerCase()}.work`, partitions: 16, ackWaitMs: 10_000 });
