@@ -187,6 +187,8 @@ export interface CustomerExplanation {
     summary: string;
     reasons: string[];
   }>;
+  /** Open review-queue suggestions that name the customer (or a customer merged into it), newest first. */
+  suggestions: MergeSuggestion[];
   /** The whole explanation as text, one line per fact. */
   text: string;
 }
@@ -579,6 +581,15 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
       }
     }
     return group;
+  }
+
+  /** Open suggestions naming the customer or a customer merged into it, current, newest first. */
+  async function suggestionsOf(ledger: InteractionLedger, customerId: string): Promise<MergeSuggestion[]> {
+    const store = reviewStoreOf(ledger);
+    const rows = new Map<string, MergeSuggestionRecord>();
+    for (const id of await mergedGroup(ledger, customerId)) for (const row of await listAll(store, id)) rows.set(row.id, row);
+    const newestFirst = [...rows.values()].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+    return currentSuggestions(ledger, store, newestFirst);
   }
 
   /**
@@ -1089,10 +1100,17 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
         ...identities.map((record) => `  ${record.key}${record.attested ? ' (attested)' : ''}`),
         ...merges.flatMap((merge) => [merge.summary, ...merge.reasons.map((reason) => `  - ${reason}`)]),
       ];
+      const pending = await suggestionsOf(ledger, customer.mergedInto ?? customerId);
+      for (const suggestion of pending) {
+        const other = suggestion.customerId === (customer.mergedInto ?? customerId) ? suggestion.candidateCustomerId : suggestion.customerId;
+        lines.push(`Waiting for review: may be the same person as ${other} (match probability ${suggestion.score.toFixed(4)}, ${suggestion.reason})`);
+        lines.push(...suggestion.evidence.reasons.map((reason) => `  - ${reason}`));
+      }
       return {
         customerId,
         identities: identities.map((record) => ({ key: record.key, channel: record.identity.channel, attested: record.attested })),
         merges,
+        suggestions: pending,
         text: lines.join('\n'),
       };
     },
@@ -1133,10 +1151,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
         const page = await store.listSuggestions({ ...(query.limit !== undefined ? { limit: query.limit } : {}), ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) });
         return { items: await currentSuggestions(ledger, store, page.items), nextCursor: page.nextCursor };
       }
-      const rows = new Map<string, MergeSuggestionRecord>();
-      for (const id of await mergedGroup(ledger, query.customerId)) for (const row of await listAll(store, id)) rows.set(row.id, row);
-      const newestFirst = [...rows.values()].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
-      return { items: await currentSuggestions(ledger, store, newestFirst), nextCursor: null };
+      return { items: await suggestionsOf(ledger, query.customerId), nextCursor: null };
     },
 
     async dismissSuggestion(id, context) {

@@ -76,6 +76,17 @@ describe.each([
     if (durable) expect((await ledger.listSuggestions!()).items).toEqual([]);
   });
 
+  it('names the open suggestions in explain(), until they are dismissed', async () => {
+    const ledger = create();
+    const { merger, tiktok, instagram } = await reviewBandPair(ledger);
+    const explanation = await merger.explain(tiktok);
+    expect(explanation.suggestions.map((suggestion) => suggestion.candidateCustomerId)).toEqual([instagram]);
+    expect(explanation.text).toContain(`Waiting for review: may be the same person as ${instagram} (match probability 0.9`);
+    expect((await merger.explain(instagram)).text).toContain(`may be the same person as ${tiktok}`);
+    await merger.dismissSuggestion(explanation.suggestions[0]!.id);
+    expect((await merger.explain(tiktok)).suggestions).toEqual([]);
+  });
+
   it('dismisses a suggestion once, and forgets those of an erased customer', async () => {
     const ledger = create();
     const { merger, context, instagram } = await reviewBandPair(ledger);
