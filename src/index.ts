@@ -62,6 +62,7 @@ export type {
 } from './interaction.js';
 export type {
   AppendResult,
+  BatchStore,
   ConsentPurpose,
   ConsentRecord,
   CustomerExport,
@@ -79,11 +80,16 @@ export type {
   MergeRecord,
   MergeSuggestionRecord,
   OperationsStore,
+  OutboxRecord,
+  OutboxSettlement,
+  OutboxStore,
   Page,
   PrivacyStore,
   ReviewStore,
+  SendRecord,
+  SendStore,
 } from './ledger.js';
-export { IDENTITY_SEEN_RESOLUTION_MS, hasLocking, hasReviewStore } from './ledger.js';
+export { IDENTITY_SEEN_RESOLUTION_MS, hasBatchStore, hasLocking, hasOutbox, hasReviewStore, hasSendStore } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
 export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';

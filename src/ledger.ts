@@ -296,11 +296,153 @@ export interface LockingStore {
 }
 
 /**
+ * A stored change waiting to be announced to durable handlers: one row of the transactional
+ * outbox. The core writes it in the same {@link OutboxStore.transaction} as the change it
+ * announces, so a crash can never store a change without its event (or the reverse).
+ */
+export interface OutboxRecord {
+  /** Stable event id (`evt_…`), the same on every delivery: handlers use it to be idempotent. */
+  id: string;
+  /** The event name, e.g. `interaction-received`. */
+  name: string;
+  /** The event payload (JSON). */
+  payload: unknown;
+  /**
+   * Records that share a key are delivered in append order, one after the other: the customer
+   * id where there is one, else the conversation or interaction id.
+   */
+  orderingKey: string;
+  createdAt: string;
+  /** Not before this time (ISO-8601): set by a retry's backoff. Defaults to `createdAt`. */
+  availableAt?: string;
+  /** Failed delivery rounds so far. @default 0 */
+  attempts?: number;
+  /** Durable handlers that already handled (or gave up on) this record. @default [] */
+  completedHandlers?: string[];
+  /** The last delivery failure. */
+  lastError?: { handler: string; name: string; code?: string; message: string };
+}
+
+/** The outcome of a claimed record, for {@link OutboxStore.settleOutbox}. */
+export type OutboxSettlement =
+  /** Every handler is done with it: remove it from the outbox. */
+  | { type: 'delivered' }
+  /** A handler failed: keep it, release the lease, and offer it again at `availableAt`. */
+  | { type: 'retry'; availableAt: string; attempts: number; completedHandlers: string[]; lastError: NonNullable<OutboxRecord['lastError']> }
+  /** Not attempted (an earlier record of its key failed): release the lease, change nothing else. */
+  | { type: 'release' };
+
+/**
+ * The transactional outbox. Optional: implement all of its methods or none. Without it, events
+ * are emitted in process only (`crm.on`), and a crash between a write and its event loses the
+ * event. With it, `crm.subscribe()` handlers get every stored change at least once, in order
+ * per customer, across restarts and processes.
+ */
+export interface OutboxStore {
+  /**
+   * Runs `task` atomically: every write made through the ledger it receives commits together or
+   * not at all. Nested calls (on that ledger) join the open transaction. A `withLocks` inside
+   * joins it too. The task may run again after a transient failure, so keep it free of outside
+   * side effects.
+   */
+  transaction<T>(task: (ledger: InteractionLedger) => Promise<T>): Promise<T>;
+  /** Append records (ids are unique; an id already present is ignored). Order is kept. */
+  appendOutbox(records: OutboxRecord[]): Promise<void>;
+  /**
+   * Lease up to `limit` deliverable records to `owner` until `now + leaseMs`, oldest first. A
+   * record is deliverable when its `availableAt` has passed, it is not under a live lease, and
+   * every older record with the same `orderingKey` is deliverable too: the records returned for
+   * one key are always the oldest ones of that key still in the outbox, in order. Two concurrent
+   * claims never return the same record.
+   */
+  claimOutbox(query: { owner: string; limit: number; leaseMs: number; now: string }): Promise<OutboxRecord[]>;
+  /**
+   * Settle a record `owner` claimed. Returns `false` (and changes nothing) when the lease was lost
+   * meanwhile (it expired and another owner claimed the record) or the record is gone.
+   */
+  settleOutbox(id: string, owner: string, settlement: OutboxSettlement): Promise<boolean>;
+  /** Records still in the outbox, oldest first: for monitoring and tests. */
+  listOutbox(query?: { limit?: number; cursor?: string }): Promise<Page<OutboxRecord>>;
+}
+
+/**
+ * One outbound message the core was asked to send, keyed by its idempotency key: recorded
+ * before the network is called, so that a second `crm.reply()` with the same key never posts
+ * again.
+ */
+export interface SendRecord {
+  /** The idempotency key. */
+  key: string;
+  /** The adapter that sends it. */
+  channel: string;
+  /** The interaction answered. */
+  inReplyTo: string;
+  /**
+   * `pending`: recorded, not yet known to have left. `sent`: the network accepted it
+   * (`interactionId` names the stored outbound interaction). `unknown`: the call may have reached
+   * the network (a timeout or a reset after the request was written); it is never sent again
+   * automatically. `failed`: the network refused it; a new call with the same key may try again.
+   */
+  state: 'pending' | 'sent' | 'unknown' | 'failed';
+  /** The reply as sent (JSON). */
+  reply: unknown;
+  /** Send attempts made. */
+  attempts: number;
+  /** The stored outbound interaction, once sent. */
+  interactionId?: string;
+  error?: { name: string; code?: string; message: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Sends keyed by idempotency key. Optional: implement all of its methods or none. */
+export interface SendStore {
+  /**
+   * Store `record` unless a record with its key exists. Atomic: of N concurrent calls with one
+   * key, exactly one gets `created: true`; the others get the stored record.
+   */
+  createSend(record: SendRecord): Promise<{ created: boolean; record: SendRecord }>;
+  /** Replace the record with the same key; returns `false` when there is none. */
+  updateSend(record: SendRecord): Promise<boolean>;
+  /** The record, or `null`. */
+  getSend(key: string): Promise<SendRecord | null>;
+  /** Records in one state, oldest first (`unknown` ones, to reconcile). */
+  listSends(query: { state: SendRecord['state']; limit?: number; cursor?: string }): Promise<Page<SendRecord>>;
+}
+
+/**
+ * Batch reads and writes. Optional: implement all of its methods or none; the core falls back
+ * to the one-at-a-time methods. Each is the same as calling its single form once per item.
+ */
+export interface BatchStore {
+  /** The interactions that exist among `ids` (tombstones too), in any order. */
+  getInteractions(ids: string[]): Promise<Interaction[]>;
+  /**
+   * `appendInteraction` for each, in input order. Repeats of one id within the batch: the first
+   * is stored, the rest report `inserted: false`.
+   */
+  appendInteractions(interactions: Interaction[]): Promise<AppendResult[]>;
+  /** The identity records that exist among `keys`, in any order. */
+  getIdentities(keys: string[]): Promise<IdentityRecord[]>;
+}
+
+/**
  * The whole storage port. Implement every method of the required groups; the review queue
- * ({@link ReviewStore}), cross-process locks ({@link LockingStore}) and `close` are optional.
+ * ({@link ReviewStore}), cross-process locks ({@link LockingStore}), the outbox
+ * ({@link OutboxStore}), sends ({@link SendStore}), batch methods ({@link BatchStore}) and
+ * `close` are optional.
  * @see docs/authoring/custom-ledger.md
  */
-export interface InteractionLedger extends InteractionStore, CustomerStore, OperationsStore, PrivacyStore, Partial<ReviewStore>, Partial<LockingStore> {
+export interface InteractionLedger
+  extends InteractionStore,
+    CustomerStore,
+    OperationsStore,
+    PrivacyStore,
+    Partial<ReviewStore>,
+    Partial<LockingStore>,
+    Partial<OutboxStore>,
+    Partial<SendStore>,
+    Partial<BatchStore> {
   /** Release connections. Called by `crm.close()`. */
   close?(): Promise<void>;
 }
@@ -337,6 +479,9 @@ export const LEDGER_METHOD_GROUPS = {
 export const OPTIONAL_LEDGER_METHOD_GROUPS = {
   review: ['saveSuggestion', 'listSuggestions', 'removeSuggestion'],
   locking: ['withLocks'],
+  outbox: ['transaction', 'appendOutbox', 'claimOutbox', 'settleOutbox', 'listOutbox'],
+  sends: ['createSend', 'updateSend', 'getSend', 'listSends'],
+  batch: ['getInteractions', 'appendInteractions', 'getIdentities'],
 } as const satisfies Record<string, ReadonlyArray<keyof InteractionLedger>>;
 
 /** Whether the ledger keeps the review queue ({@link ReviewStore}). */
@@ -347,4 +492,19 @@ export function hasReviewStore(ledger: InteractionLedger): ledger is Interaction
 /** Whether the ledger offers cross-process locks ({@link LockingStore}). */
 export function hasLocking(ledger: InteractionLedger): ledger is InteractionLedger & LockingStore {
   return typeof ledger.withLocks === 'function';
+}
+
+/** Whether the ledger keeps the transactional outbox ({@link OutboxStore}). */
+export function hasOutbox(ledger: InteractionLedger): ledger is InteractionLedger & OutboxStore {
+  return OPTIONAL_LEDGER_METHOD_GROUPS.outbox.every((method) => typeof ledger[method] === 'function');
+}
+
+/** Whether the ledger records sends by idempotency key ({@link SendStore}). */
+export function hasSendStore(ledger: InteractionLedger): ledger is InteractionLedger & SendStore {
+  return OPTIONAL_LEDGER_METHOD_GROUPS.sends.every((method) => typeof ledger[method] === 'function');
+}
+
+/** Whether the ledger has batch reads and writes ({@link BatchStore}). */
+export function hasBatchStore(ledger: InteractionLedger): ledger is InteractionLedger & BatchStore {
+  return OPTIONAL_LEDGER_METHOD_GROUPS.batch.every((method) => typeof ledger[method] === 'function');
 }

@@ -35,6 +35,9 @@ export function wrapLedger(ledger: InteractionLedger, logger: Logger): Interacti
       if (method === 'withLocks' && typeof args[1] === 'function') {
         const task = args[1] as (scoped: InteractionLedger) => Promise<unknown>;
         args = [args[0], (scoped: InteractionLedger) => task(wrapLedger(scoped, logger))];
+      } else if (method === 'transaction' && typeof args[0] === 'function') {
+        const task = args[0] as (scoped: InteractionLedger) => Promise<unknown>;
+        args = [(scoped: InteractionLedger) => task(wrapLedger(scoped, logger))];
       }
       try {
         return await original.apply(ledger, args);
