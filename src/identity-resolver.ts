@@ -39,6 +39,13 @@ export interface IdentityResolver {
   readonly id: string;
   resolve(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult>;
   /**
+   * Optional batch form for a webhook delivery, a poll page or a queue batch: one result per
+   * identity, in input order (repeats of one identity key get the same customer). It must decide
+   * exactly as `resolve` called once per identity in order would, with fewer round trips (one
+   * lookup per key kind, new authors created together). The pipeline falls back to `resolve`.
+   */
+  resolveMany?(identities: ChannelIdentity[], context: IdentityResolverContext): Promise<ResolveResult[]>;
+  /**
    * Optional: announce changes made by commands (manual merges, unmerges, splits, CRM links). The
    * crm subscribes and re-emits them as its `customer-merged`, `customer-unmerged` and
    * `customer-created` events; merges made inside `resolve()` are reported by its result instead.
