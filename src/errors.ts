@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   CHANNEL_API_ERROR: "A network's API answered with an error or could not be reached.",
   RATE_LIMITED: "A network's rate limit is exhausted; retry after the reset.",
   REPLY_NOT_ALLOWED: 'A platform rule or the customer forbids this reply (messaging window, opt-out).',
+  REPLY_IN_DOUBT: 'A reply with this idempotency key is being sent, or may already have reached the network; it is not sent again.',
   LEDGER_ERROR: 'The storage port failed.',
   MISSING_LEDGER_METHODS: 'The storage port lacks methods a feature needs.',
   NOT_FOUND: 'The requested record does not exist.',
@@ -212,6 +213,23 @@ export class ReplyNotAllowedError extends SocialCrmError {
   }
 }
 
+/**
+ * A reply with the same idempotency key was already asked for and it is not known to have failed:
+ * it is being sent right now (`state: 'pending'`), or its call may have reached the network
+ * (`state: 'unknown'`: a timeout, a reset, a 5xx). Sending again could post twice, so the SDK
+ * does not. Check the thread, then settle it with `crm.settleReply()`.
+ */
+export class ReplyInDoubtError extends SocialCrmError {
+  override name = 'ReplyInDoubtError';
+  readonly idempotencyKey: string;
+  readonly state: 'pending' | 'unknown';
+  constructor(idempotencyKey: string, state: 'pending' | 'unknown', message: string, options?: SocialCrmErrorOptions) {
+    super('REPLY_IN_DOUBT', message, options);
+    this.idempotencyKey = idempotencyKey;
+    this.state = state;
+  }
+}
+
 /** A storage-port method failed. `method` names it; `cause` is what the host threw. */
 export class LedgerError extends SocialCrmError {
   override name = 'LedgerError';
@@ -291,6 +309,10 @@ export function isWebhookVerificationError(error: unknown): error is WebhookVeri
 }
 
 /** True for {@link ReplyNotAllowedError}. */
+export function isReplyInDoubtError(error: unknown): error is ReplyInDoubtError {
+  return isSocialCrmError(error, 'REPLY_IN_DOUBT') && (error as { name?: unknown }).name === 'ReplyInDoubtError';
+}
+
 export function isReplyNotAllowedError(error: unknown): error is ReplyNotAllowedError {
   return isSocialCrmError(error, 'REPLY_NOT_ALLOWED');
 }

@@ -15,10 +15,16 @@ export type {
   DeadLetterPayload,
   IngestResult,
   PollSummary,
+  DispatchResult,
+  DurableEvent,
+  DurableEventName,
+  DurableEventPayloads,
+  DurableSubscription,
   ReplyContent,
   RetryResult,
   SocialCrm,
   SocialCrmOptions,
+  WebhookVerification,
 } from './crm.js';
 export type { Alert, InteractionSource, SocialCrmEventListener, SocialCrmEventName, SocialCrmEvents } from './events.js';
 export {
@@ -109,6 +115,7 @@ export {
   PayloadTooLargeError,
   QueueError,
   RateLimitError,
+  ReplyInDoubtError,
   ReplyNotAllowedError,
   SocialCrmError,
   UnknownAdapterError,
@@ -118,6 +125,7 @@ export {
   WebhookVerificationError,
   isChannelApiError,
   isRateLimitError,
+  isReplyInDoubtError,
   isReplyNotAllowedError,
   isSocialCrmError,
   isWebhookVerificationError,

@@ -1,31 +1,19 @@
 import { z } from 'zod';
-import type { AdapterContext, ChannelAdapter, ChannelEvent, Logger, RejectedItem } from '../adapter.js';
+import type { ChannelEvent, Logger, RejectedItem } from '../adapter.js';
 import type { SocialCrm } from '../crm.js';
-import {
-  InvalidOptionsError,
-  UnknownAdapterError,
-  UnsupportedCapabilityError,
-  formatIssues,
-  isSocialCrmError,
-  toValidationIssues,
-  type InvalidPayloadError,
-} from '../errors.js';
-import { createHttpClient } from '../http.js';
-import { randomId } from '../_utils.js';
-import { DEFAULT_MAX_BODY_BYTES, readRawBody, webhookErrorStatus } from '../webhook.js';
+import { errorResponse } from '../pipeline/front-door.js';
+import { defaultLogger, parseOptions } from '../_options.js';
 import { orderingKey, toMessage } from './work-item.js';
 import type { WorkMessageInput, WorkQueue } from './work-queue.js';
 
-/** Options of {@link createWebhookIntake}. */
+/** Options of {@link createWebhookIntake}. The adapters' clock, `fetch` and HTTP settings are the crm's. */
 export interface WebhookIntakeOptions {
-  /** Path prefix before the adapter id, as in `createSocialCrm`. @default '/webhooks' */
+  /** Path prefix before the adapter id. @default the crm's `webhookPath` */
   webhookPath?: string;
-  /** Largest body accepted when the adapter sets no limit. @default 1 MiB */
+  /** Largest body accepted when the adapter sets no limit. @default the crm's `maxBodyBytes` (1 MiB) */
   maxBodyBytes?: number;
   /** @default warnings and errors to the console */
   logger?: Logger;
-  /** The clock adapters verify timestamps against. @default () => new Date() */
-  now?: () => Date;
 }
 
 /** Acknowledges webhooks fast: verifies, enqueues, answers. Workers do the rest. */
@@ -38,29 +26,11 @@ export interface WebhookIntake {
   handle(request: Request, options?: { adapterId?: string }): Promise<Response>;
 }
 
-const consoleLogger: Logger = {
-  debug() {},
-  info() {},
-  warn: (message, details) => console.warn(message, details ?? ''),
-  error: (message, details) => console.error(message, details ?? ''),
-};
-
-const optionsSchema = z
-  .object({
-    webhookPath: z.string().startsWith('/').default('/webhooks'),
-    maxBodyBytes: z.number().int().positive().optional(),
-    logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
-    now: z.custom<() => Date>((value) => typeof value === 'function').optional(),
-  })
-  .strict();
-
-
-function errorResponse(error: unknown, status: number): Response {
-  const body = isSocialCrmError(error)
-    ? { error: { code: error.code, message: error.message } }
-    : { error: { code: 'INTERNAL', message: '[social-crm] The webhook could not be queued; deliver it again.' } };
-  return Response.json(body, { status });
-}
+const optionsSchema = z.strictObject({
+  webhookPath: z.string().startsWith('/').optional(),
+  maxBodyBytes: z.number().int().positive().optional(),
+  logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
+});
 
 /**
  * The receiving half of a scaled-out deployment. It runs the adapter's verification
@@ -73,36 +43,8 @@ function errorResponse(error: unknown, status: number): Response {
  * app.post('/webhooks/:adapter', (request) => intake.handle(request));
  */
 export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: WebhookIntakeOptions = {}): WebhookIntake {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error.issues);
-    throw new InvalidOptionsError(`createWebhookIntake() options are invalid:\n${formatIssues(issues)}`, issues);
-  }
-  const logger = options.logger ?? consoleLogger;
-  const now = options.now ?? (() => new Date());
-  const webhookPath = parsed.data.webhookPath.replace(/\/+$/, '');
-  const contexts = new Map<string, AdapterContext>();
-
-  function contextOf(adapter: ChannelAdapter): AdapterContext {
-    let context = contexts.get(adapter.id);
-    if (!context) {
-      context = {
-        http: createHttpClient({ adapter, logger, now, userAgent: `social-crm-intake ${adapter.id}` }),
-        logger,
-        now,
-        generateId: () => randomId('id'),
-      };
-      contexts.set(adapter.id, context);
-    }
-    return context;
-  }
-
-  function routeAdapterId(request: Request, explicit: string | undefined): string {
-    if (explicit) return explicit;
-    const path = new URL(request.url).pathname.replace(/\/+$/, '');
-    const rest = path.startsWith(`${webhookPath}/`) ? path.slice(webhookPath.length + 1) : (path.split('/').at(-1) ?? '');
-    return decodeURIComponent(rest.split('/')[0] ?? '');
-  }
+  const settings = parseOptions('createWebhookIntake', optionsSchema, options);
+  const logger = options.logger ?? defaultLogger;
 
   /** The stored item's conversation; without the database, the item keys itself (the intake must not depend on it). */
   async function conversationOf(id: string): Promise<string | undefined> {
@@ -115,36 +57,23 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
 
   return {
     async handle(request, callOptions = {}) {
-      let adapter: ChannelAdapter;
-      let body: Uint8Array;
-      let outcome: Awaited<ReturnType<NonNullable<ChannelAdapter['doHandleWebhook']>>>;
-      try {
-        const id = routeAdapterId(request, callOptions.adapterId);
-        const found = crm.adapters.get(id);
-        if (!found) throw new UnknownAdapterError(id, [...crm.adapters.keys()]);
-        adapter = found;
-        if (!adapter.doHandleWebhook) throw new UnsupportedCapabilityError(adapter.id, 'webhook');
-        body = await readRawBody(request, adapter.maxBodyBytes ?? parsed.data.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-        const forwarded = new Request(request.url, {
-          method: request.method,
-          headers: request.headers,
-          ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { body: body as BodyInit }),
-        });
-        outcome = await adapter.doHandleWebhook(forwarded, contextOf(adapter));
-      } catch (error) {
-        const status = webhookErrorStatus(error);
-        (status >= 500 ? logger.error : logger.warn)(`[social-crm] Webhook rejected at intake: ${(error as Error)?.message ?? String(error)}`, { status, url: request.url });
-        return errorResponse(error, status);
+      // The crm's own front door: the adapters' HTTP clients use the host's `fetch` and `http` options.
+      const verified = await crm.verifyWebhook(request, {
+        ...(callOptions.adapterId ? { adapterId: callOptions.adapterId } : {}),
+        ...(settings.webhookPath ? { webhookPath: settings.webhookPath } : {}),
+        ...(settings.maxBodyBytes ? { maxBodyBytes: settings.maxBodyBytes } : {}),
+      });
+      if (verified.status === 'answered') return verified.response;
+      if (verified.status === 'failed') {
+        logger.error(`[social-crm] Webhook rejected at intake: ${(verified.error as Error)?.message ?? String(verified.error)}`, { url: request.url });
+        return verified.response;
       }
-
-      for (const warning of outcome.warnings ?? []) logger.debug(`[${adapter.id}] ${warning.message}`, warning.details);
-      const acknowledgement = outcome.response ?? Response.json({ received: outcome.events.length }, { status: 200 });
-      if (outcome.events.length === 0 && !outcome.rejected?.length) return acknowledgement;
+      if (verified.events.length === 0 && verified.rejected.length === 0) return verified.response;
       try {
-        await queue.enqueue(await messagesFor(adapter.id, outcome.events, outcome.rejected ?? []));
-        return acknowledgement;
+        await queue.enqueue(await messagesFor(verified.adapterId, verified.events, verified.rejected));
+        return verified.response;
       } catch (error) {
-        logger.error(`[${adapter.id}] The queue did not take a verified webhook; answering 503 so that the network delivers it again.`, {
+        logger.error(`[${verified.adapterId}] The queue did not take a verified webhook; answering 503 so that the network delivers it again.`, {
           error: (error as Error)?.message ?? String(error),
         });
         return errorResponse(error, 503);

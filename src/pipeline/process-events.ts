@@ -1,0 +1,262 @@
+/**
+ * The batch stage: a webhook delivery, a poll page or a queue batch goes through the pipeline
+ * together. Events are cut into rounds in which no two touch the same record; each round is
+ * prepared outside the unit of work (existing rows read in one call, authors resolved together,
+ * the classifier run over the round) and written as one unit with its outbox records.
+ *
+ * @internal
+ * @module
+ */
+import type { ChannelEvent, RejectedItem } from '../adapter.js';
+import type { InteractionSource } from '../events.js';
+import { identityKey, interactionId, parseInteraction, type Classification, type Interaction } from '../interaction.js';
+import type { InteractionLedger } from '../ledger.js';
+import { applyDeliveryStatus, applyWatermark, editOf, recordConsent, skipped, tombstone, writeEdit, type Outcome } from './apply-changes.js';
+import type { ChangeLog } from './change-log.js';
+import { classifyAll } from './classify.js';
+import { commitUnit, type PipelineContext } from './context.js';
+import { addDeadLetter, stageOf, type DeadLetterPayload } from './dead-letters.js';
+import { prepareNew, readInteractions, writeNew, type PreparedNew } from './store-new.js';
+
+/** What {@link SocialCrm.ingest} and the webhook/poll paths did. */
+export interface IngestResult {
+  /** New interactions stored. */
+  stored: number;
+  /** Edits, deletions and delivery updates applied to stored interactions. */
+  updated: number;
+  /** Redelivered or re-polled items skipped. */
+  duplicates: number;
+  /** Inputs that failed and went to the dead-letter store. */
+  deadLettered: number;
+  /** The stored or updated interactions, in input order. */
+  interactions: Interaction[];
+}
+
+export interface ProcessOptions {
+  source: InteractionSource;
+  adapterId?: string;
+  rejected?: RejectedItem[];
+  /** Throw an event's error instead of dead-lettering it (replays of dead letters). */
+  throwOnFailure?: boolean;
+}
+
+export function emptyResult(): IngestResult {
+  return { stored: 0, updated: 0, duplicates: 0, deadLettered: 0, interactions: [] };
+}
+
+/** One event of a round, with what preparing it found. */
+interface Item {
+  event: ChannelEvent;
+  /** The parsed interaction of an `interaction` event. */
+  interaction?: Interaction;
+  /** Set when the event already failed (it is dead-lettered with the round). */
+  error?: unknown;
+}
+
+/** The records an event touches, or `null` when it must run in a round of its own. */
+function touches(item: Item): string[] | null {
+  const { event } = item;
+  switch (event.type) {
+    case 'interaction':
+      return item.interaction ? [`interaction:${item.interaction.id}`] : [];
+    case 'deletion':
+    case 'delivery-status':
+      return [`interaction:${interactionId(event.channel, event.nativeId)}`];
+    case 'consent':
+      return [`consent:${identityKey(event.identity)}`];
+    default:
+      return null;
+  }
+}
+
+/** Cuts the items into rounds, in order, so that no two items of a round touch one record. */
+function intoRounds(items: Item[]): Item[][] {
+  const rounds: Item[][] = [];
+  let current: Item[] = [];
+  let keys = new Set<string>();
+  const flush = () => {
+    if (current.length) rounds.push(current);
+    current = [];
+    keys = new Set();
+  };
+  for (const item of items) {
+    const touched = touches(item);
+    if (touched === null) {
+      flush();
+      rounds.push([item]);
+      continue;
+    }
+    if (touched.some((key) => keys.has(key))) flush();
+    current.push(item);
+    for (const key of touched) keys.add(key);
+  }
+  flush();
+  return rounds;
+}
+
+/** What preparing a round decided for each item. */
+type Plan =
+  | { type: 'failed'; error: unknown }
+  | { type: 'skip'; interaction: Interaction }
+  | { type: 'new'; prepared: PreparedNew }
+  | { type: 'edit'; edited: Interaction; classification?: Classification }
+  | { type: 'tombstone'; channel: string; nativeId: string; deletedAt: string }
+  | { type: 'other' };
+
+async function prepareRound(context: PipelineContext, items: Item[], source: InteractionSource): Promise<Plan[]> {
+  const plans: Plan[] = items.map(() => ({ type: 'other' }));
+  const interactionItems = items.map((item, index) => ({ item, index })).filter(({ item }) => item.event.type === 'interaction');
+  for (const { item, index } of interactionItems) if (item.error !== undefined) plans[index] = { type: 'failed', error: item.error };
+  const parsed = interactionItems.filter(({ item }) => item.interaction !== undefined);
+  let existing: Map<string, Interaction>;
+  try {
+    existing = await readInteractions(context.ledger, parsed.map(({ item }) => item.interaction!.id));
+  } catch (error) {
+    for (const { index } of parsed) plans[index] = { type: 'failed', error };
+    return plans;
+  }
+  const fresh: Array<{ index: number; interaction: Interaction }> = [];
+  const edits: Array<{ index: number; edited: Interaction }> = [];
+  for (const { item, index } of parsed) {
+    const interaction = item.interaction!;
+    const stored = existing.get(interaction.id);
+    if (stored) {
+      const edited = stored.state === 'deleted' ? null : editOf(stored, interaction, context.now);
+      if (edited) edits.push({ index, edited });
+      else plans[index] = { type: 'skip', interaction: stored };
+    } else if (interaction.state === 'deleted') {
+      plans[index] = { type: 'tombstone', channel: interaction.channel, nativeId: interaction.nativeId, deletedAt: interaction.deletedAt ?? context.now().toISOString() };
+    } else {
+      fresh.push({ index, interaction });
+    }
+  }
+  const prepared = await prepareNew(context, fresh.map(({ interaction }) => interaction), source);
+  fresh.forEach(({ index }, position) => (plans[index] = { type: 'new', prepared: prepared[position]! }));
+  const classified = await classifyAll(context, edits.map(({ edited }) => edited));
+  edits.forEach(({ index, edited }, position) => {
+    const result = classified[position];
+    plans[index] = result instanceof Error ? { type: 'failed', error: result } : { type: 'edit', edited, ...(result ? { classification: result } : {}) };
+  });
+  return plans;
+}
+
+/** Writes one prepared round as one unit; returns each item's outcome (`null`: dead-lettered). */
+async function writeRound(
+  context: PipelineContext,
+  ledger: InteractionLedger,
+  changes: ChangeLog,
+  items: Item[],
+  plans: Plan[],
+  options: ProcessOptions,
+): Promise<Array<Outcome | null>> {
+  const outcomes: Array<Outcome | null> = items.map(() => null);
+  const at = context.now().toISOString();
+  const deadLetter = async (item: Item, error: unknown) => {
+    if (options.throwOnFailure) throw error;
+    await addDeadLetter(ledger, changes, stageOf(error), { type: 'event', ...(options.adapterId ? { adapterId: options.adapterId } : {}), source: options.source, event: item.event }, error, at);
+  };
+  const fresh = plans.map((plan, index) => ({ plan, index })).filter((entry): entry is { plan: Extract<Plan, { type: 'new' }>; index: number } => entry.plan.type === 'new');
+  const written = await writeNew(ledger, changes, fresh.map(({ plan }) => plan.prepared), options.source);
+  fresh.forEach(({ index }, position) => {
+    const outcome = written[position];
+    if (outcome) outcomes[index] = outcome;
+  });
+  for (const [index, item] of items.entries()) {
+    const plan = plans[index]!;
+    const { event } = item;
+    switch (plan.type) {
+      case 'failed':
+        await deadLetter(item, plan.error);
+        break;
+      case 'new':
+        if (plan.prepared.error !== undefined) await deadLetter(item, plan.prepared.error);
+        break;
+      case 'skip':
+        outcomes[index] = skipped(changes, plan.interaction, options.source);
+        break;
+      case 'edit':
+        outcomes[index] = await writeEdit(ledger, changes, plan.edited, plan.classification);
+        break;
+      case 'tombstone':
+        outcomes[index] = await tombstone(context, ledger, changes, plan.channel, plan.nativeId, plan.deletedAt);
+        break;
+      default:
+        if (event.type === 'deletion') outcomes[index] = await tombstone(context, ledger, changes, event.channel, event.nativeId, event.deletedAt);
+        else if (event.type === 'delivery-status') outcomes[index] = await applyDeliveryStatus(context, ledger, changes, interactionId(event.channel, event.nativeId), event);
+        else if (event.type === 'delivery-watermark') outcomes[index] = await applyWatermark(context, ledger, changes, event);
+        else if (event.type === 'consent') {
+          outcomes[index] = await recordConsent(context, ledger, changes, { identityKey: identityKey(event.identity), status: event.status, purpose: event.purpose ?? 'all', source: event.source, updatedAt: event.at });
+        }
+    }
+  }
+  return outcomes;
+}
+
+function tally(result: IngestResult, outcome: Outcome | null): void {
+  if (outcome === null) {
+    result.deadLettered++;
+    return;
+  }
+  if (outcome.kind === 'stored') result.stored++;
+  else if (outcome.kind === 'updated') result.updated++;
+  else result.duplicates++;
+  if (outcome.interaction && outcome.kind !== 'duplicate') result.interactions.push(outcome.interaction);
+}
+
+/** Runs one round: prepared, then written as one unit; a unit that fails is retried an item at a time. */
+async function runRound(context: PipelineContext, items: Item[], options: ProcessOptions, result: IngestResult): Promise<void> {
+  const lockKeys = items.flatMap((item) => touches(item) ?? []);
+  const outcomes = await context.locks.withLocks(lockKeys, async () => {
+    const plans = await prepareRound(context, items, options.source);
+    try {
+      return await commitUnit(context, (ledger, changes) => writeRound(context, ledger, changes, items, plans, options));
+    } catch (error) {
+      if (items.length > 1) return undefined;
+      if (options.throwOnFailure) throw error;
+      // One event that cannot be written: keep it for replay in a unit of its own. If even that
+      // fails, the caller sees the error and the network delivers again.
+      const [item] = items as [Item];
+      await commitUnit(context, (ledger, changes) =>
+        addDeadLetter(ledger, changes, stageOf(error), { type: 'event', ...(options.adapterId ? { adapterId: options.adapterId } : {}), source: options.source, event: item.event }, error, context.now().toISOString()),
+      );
+      return [null];
+    }
+  });
+  if (outcomes) {
+    for (const outcome of outcomes) tally(result, outcome);
+    return;
+  }
+  // Isolate what broke the unit: each event again, alone.
+  for (const item of items) await runRound(context, [item], options, result);
+}
+
+/** Parses an `interaction` event's input; a failure is kept on the item. */
+function toItem(context: PipelineContext, event: ChannelEvent): Item {
+  if (event.type !== 'interaction') return { event };
+  try {
+    return { event, interaction: parseInteraction(event.interaction, { now: context.now }) };
+  } catch (error) {
+    return { event, error };
+  }
+}
+
+/** Runs a list of channel events (and the items an adapter rejected) through the pipeline. */
+export async function processEvents(context: PipelineContext, events: ChannelEvent[], options: ProcessOptions): Promise<IngestResult> {
+  const result = emptyResult();
+  for (const round of intoRounds(events.map((event) => toItem(context, event)))) await runRound(context, round, options, result);
+  const rejected = options.rejected ?? [];
+  if (rejected.length > 0) {
+    const at = context.now().toISOString();
+    await commitUnit(context, async (ledger, changes) => {
+      for (const item of rejected) {
+        const payload: DeadLetterPayload = { type: 'rejected', ...(options.adapterId ? { adapterId: options.adapterId } : {}), item: item.payload };
+        await addDeadLetter(ledger, changes, 'validate', payload, item.error, at);
+      }
+    });
+    for (const item of rejected) {
+      context.warn(options.adapterId, { type: 'malformed', message: item.error.message });
+      result.deadLettered++;
+    }
+  }
+  return result;
+}

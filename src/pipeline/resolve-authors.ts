@@ -1,0 +1,60 @@
+/**
+ * The identity stage: which customer wrote each new interaction of a batch. One call to the
+ * resolver's batch form when it has one, else one resolution per distinct author, side by side.
+ *
+ * @internal
+ * @module
+ */
+import { IdentityConflictError, isSocialCrmError } from '../errors.js';
+import type { IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
+import { identityKey, type ChannelIdentity } from '../interaction.js';
+import type { PipelineContext } from './context.js';
+
+function toIdentityError(identity: ChannelIdentity, error: unknown): Error {
+  return isSocialCrmError(error) ? error : new IdentityConflictError(`Identity resolution failed for ${identityKey(identity)}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/**
+ * Resolves each author; returns one entry per input, in order: the result or that author's error.
+ * Repeats of one author share the first one's resolution (`created` only on the first).
+ */
+export async function resolveAuthors(context: PipelineContext, authors: ChannelIdentity[]): Promise<Array<ResolveResult | Error>> {
+  if (authors.length === 0) return [];
+  const resolver = await context.loadIdentity();
+  const resolverContext: IdentityResolverContext = { ledger: context.ledger, now: context.now, generateId: () => context.generateId('cus') };
+  const firstIndex = new Map<string, number>();
+  const distinct: ChannelIdentity[] = [];
+  const slot = authors.map((author) => {
+    const key = identityKey(author);
+    let index = firstIndex.get(key);
+    if (index === undefined) {
+      index = distinct.length;
+      firstIndex.set(key, index);
+      distinct.push(author);
+    }
+    return index;
+  });
+  const lockKeys = distinct.map((author) => `identity:${identityKey(author)}`);
+  let resolved: Array<ResolveResult | Error> | undefined;
+  if (resolver.resolveMany && distinct.length > 1) {
+    resolved = await context.locks
+      .withLocks(lockKeys, () => resolver.resolveMany!(distinct, resolverContext))
+      .then((results) => (results.length === distinct.length ? results : undefined))
+      .catch(() => undefined); // One author may have broken the batch: resolve one by one below.
+  }
+  resolved ??= await Promise.all(
+    distinct.map((author, index) =>
+      context.locks.withLock(lockKeys[index]!, () => resolver.resolve(author, resolverContext)).catch((error: unknown) => toIdentityError(author, error)),
+    ),
+  );
+  const announced = new Set<number>();
+  return slot.map((index) => {
+    const result = resolved[index]!;
+    if (result instanceof Error || !announced.has(index)) {
+      announced.add(index);
+      return result;
+    }
+    // A repeat: same customer, nothing new to announce.
+    return { customerId: result.customerId, created: false, merges: [], suggestions: [] };
+  });
+}

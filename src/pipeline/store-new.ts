@@ -1,0 +1,164 @@
+/**
+ * New interactions: prepared outside the unit of work (thread, author, classification, hooks),
+ * then written together inside it.
+ *
+ * @internal
+ * @module
+ */
+import type { InteractionSource } from '../events.js';
+import type { ResolveResult } from '../identity-resolver.js';
+import { identityKey, interactionId, type Classification, type Interaction } from '../interaction.js';
+import { hasBatchStore, type AppendResult, type IdentityRecord, type InteractionLedger } from '../ledger.js';
+import type { Outcome } from './apply-changes.js';
+import type { ChangeLog } from './change-log.js';
+import { classifyAll, noteParticipant } from './classify.js';
+import type { PipelineContext } from './context.js';
+import { resolveAuthors } from './resolve-authors.js';
+
+/** A new interaction ready to be written, or the error that stopped it. */
+export interface PreparedNew {
+  interaction: Interaction;
+  resolved?: ResolveResult;
+  classification?: Classification;
+  error?: unknown;
+}
+
+/** Reads interactions by id: one call when the ledger has batch reads. */
+export async function readInteractions(ledger: InteractionLedger, ids: string[]): Promise<Map<string, Interaction>> {
+  const unique = [...new Set(ids)];
+  const found = new Map<string, Interaction>();
+  if (unique.length === 0) return found;
+  const rows = hasBatchStore(ledger) ? await ledger.getInteractions(unique) : (await Promise.all(unique.map((id) => ledger.getInteraction(id)))).filter((row): row is Interaction => row !== null);
+  for (const row of rows) found.set(row.id, row);
+  return found;
+}
+
+async function readIdentities(ledger: InteractionLedger, keys: string[]): Promise<Map<string, IdentityRecord>> {
+  const unique = [...new Set(keys)];
+  const found = new Map<string, IdentityRecord>();
+  if (unique.length === 0) return found;
+  const rows = hasBatchStore(ledger) ? await ledger.getIdentities(unique) : (await Promise.all(unique.map((key) => ledger.getIdentity(key)))).filter((row): row is IdentityRecord => row !== null);
+  for (const row of rows) found.set(row.key, row);
+  return found;
+}
+
+/** Places replies in their parent's thread; a public reply between customers is customer-to-customer talk. */
+async function placeInThreads(context: PipelineContext, interactions: Interaction[]): Promise<Interaction[]> {
+  const threadParent = (interaction: Interaction) =>
+    interaction.direction === 'inbound' && interaction.parentId && interaction.visibility === 'public' ? interactionId(interaction.channel, interaction.parentId) : undefined;
+  const brandParent = (interaction: Interaction) => (interaction.author.isBrand && interaction.parentId ? interactionId(interaction.channel, interaction.parentId) : undefined);
+  const inBatch = new Map(interactions.map((interaction) => [interaction.id, interaction]));
+  const wanted = interactions.flatMap((interaction) => [threadParent(interaction), brandParent(interaction)]).filter((id): id is string => id !== undefined && !inBatch.has(id));
+  const stored = await readInteractions(context.ledger, wanted);
+  return interactions.map((interaction) => {
+    const parentId = threadParent(interaction);
+    const parent = parentId ? (inBatch.get(parentId) ?? stored.get(parentId)) : undefined;
+    if (!parent) return interaction;
+    const placed: Interaction =
+      parent.direction !== 'outbound' && identityKey(parent.author) !== identityKey(interaction.author)
+        ? { ...interaction, direction: 'peer', conversationId: parent.conversationId }
+        : { ...interaction, conversationId: parent.conversationId };
+    inBatch.set(placed.id, placed);
+    return placed;
+  }).map((interaction) => {
+    // The brand's own posts in a thread belong to the customer it answers.
+    const parentId = brandParent(interaction);
+    const customerId = parentId ? stored.get(parentId)?.customerId : undefined;
+    return customerId ? { ...interaction, customerId } : interaction;
+  });
+}
+
+/** Thread, author, classification and hooks for the new interactions of one round. */
+export async function prepareNew(context: PipelineContext, inputs: Interaction[], source: InteractionSource): Promise<PreparedNew[]> {
+  const placed = await placeInThreads(context, inputs);
+  const prepared: PreparedNew[] = placed.map((interaction) => ({ interaction }));
+  const customers = prepared.filter((item) => !item.interaction.author.isBrand);
+  const resolved = await resolveAuthors(context, customers.map((item) => item.interaction.author));
+  customers.forEach((item, index) => {
+    const result = resolved[index]!;
+    if (result instanceof Error) item.error = result;
+    else {
+      item.resolved = result;
+      item.interaction = { ...item.interaction, customerId: result.customerId };
+    }
+  });
+  // A brand reply to a customer's message of this same batch gets that customer.
+  const byId = new Map(prepared.map((item) => [item.interaction.id, item.interaction]));
+  for (const item of prepared) {
+    const { interaction } = item;
+    if (interaction.author.isBrand && !interaction.customerId && interaction.parentId) {
+      const customerId = byId.get(interactionId(interaction.channel, interaction.parentId))?.customerId;
+      if (customerId) item.interaction = { ...interaction, customerId };
+    }
+  }
+  const live = prepared.filter((item) => item.error === undefined);
+  for (const item of live) noteParticipant(context, item.interaction);
+  const classified = await classifyAll(context, live.map((item) => item.interaction));
+  live.forEach((item, index) => {
+    const result = classified[index];
+    if (result instanceof Error) item.error = result;
+    else if (result) {
+      item.classification = result;
+      item.interaction = { ...item.interaction, classification: result };
+    }
+  });
+  for (const item of prepared) {
+    if (item.error !== undefined) continue;
+    try {
+      for (const hook of context.hooks.afterReceive) {
+        const replaced = await hook({ interaction: item.interaction, source });
+        if (replaced) item.interaction = replaced;
+      }
+    } catch (error) {
+      item.error = error;
+    }
+  }
+  return prepared;
+}
+
+/** Appends many: one call when the ledger has batch writes. */
+async function appendAll(ledger: InteractionLedger, interactions: Interaction[]): Promise<AppendResult[]> {
+  if (interactions.length === 0) return [];
+  if (hasBatchStore(ledger) && interactions.length > 1) return ledger.appendInteractions(interactions);
+  const results: AppendResult[] = [];
+  for (const interaction of interactions) results.push(await ledger.appendInteraction(interaction));
+  return results;
+}
+
+/**
+ * Writes the prepared interactions (those without an error) and records what they announce.
+ * Returns one outcome per prepared item, `undefined` for the ones with an error.
+ */
+export async function writeNew(ledger: InteractionLedger, changes: ChangeLog, prepared: PreparedNew[], source: InteractionSource): Promise<Array<Outcome | undefined>> {
+  const ready = prepared.filter((item) => item.error === undefined);
+  const appended = await appendAll(ledger, ready.map((item) => item.interaction));
+  // A merge (or split) that moved an author's identity between the resolution and the append
+  // re-pointed the author's stored interactions, but not these, written just after: follow it.
+  const resolvedKeys = ready.filter((item, index) => item.resolved && appended[index]!.inserted).map((item) => identityKey(item.interaction.author));
+  const owners = await readIdentities(ledger, resolvedKeys);
+  const outcomes = new Map<PreparedNew, Outcome>();
+  for (const [index, item] of ready.entries()) {
+    const result = appended[index]!;
+    if (!result.inserted) {
+      changes.record('interaction-skipped', { id: item.interaction.id, reason: 'duplicate', source });
+      outcomes.set(item, { kind: 'duplicate', interaction: result.interaction });
+      continue;
+    }
+    let stored = result.interaction;
+    const owner = item.resolved ? owners.get(identityKey(item.interaction.author))?.customerId : undefined;
+    if (owner && owner !== stored.customerId) stored = (await ledger.updateInteraction(stored.id, { customerId: owner })) ?? stored;
+    const { resolved } = item;
+    if (resolved?.created) {
+      const customer = await ledger.getCustomer(resolved.customerId);
+      if (customer) changes.record('customer-created', { customer });
+    }
+    for (const merge of resolved?.merges ?? []) changes.record('customer-merged', { merge });
+    if (resolved?.suggestions.length) {
+      changes.record('customer-match-suggested', { identityKey: identityKey(item.interaction.author), customerId: resolved.customerId, candidates: resolved.suggestions });
+    }
+    changes.record('interaction-received', { interaction: stored, source });
+    if (item.classification) changes.record('interaction-classified', { interaction: stored, classification: item.classification });
+    outcomes.set(item, { kind: 'stored', interaction: stored });
+  }
+  return prepared.map((item) => outcomes.get(item));
+}
