@@ -1,6 +1,7 @@
 import { identityKey } from './interaction.js';
 import type { Customer, Interaction } from './interaction.js';
 import type {
+  AppendResult,
   ConsentRecord,
   CustomerExport,
   DeadLetter,
@@ -10,10 +11,25 @@ import type {
   InteractionQuery,
   MergeRecord,
   MergeSuggestionRecord,
+  OutboxRecord,
+  OutboxStore,
   Page,
   ReviewStore,
+  SendRecord,
 } from './ledger.js';
 import { clone, comparePositions, decodeCursor, encodeCursor, pageSize, randomId } from './_utils.js';
+import { createKeyedLock, type KeyedLock } from './_locks.js';
+import {
+  checkSendRecord,
+  checkSendState,
+  claimQueryOf,
+  decodeSequenceCursor,
+  encodeSequenceCursor,
+  erasedSend,
+  storedOutboxRecord,
+  timestampOf,
+  type StoredOutboxRecord,
+} from './_ledger-rules.js';
 import { InvalidOptionsError } from './errors.js';
 
 /**
@@ -21,19 +37,126 @@ import { InvalidOptionsError } from './errors.js';
  * Use it for tests, demos and as the model for your own implementation. Every record is
  * copied on the way in and out, so callers can never mutate stored state by accident.
  *
+ * It implements every optional group. `transaction(task)` gives `task` a ledger whose writes are
+ * undone when the task throws; transactions run one at a time (calls outside one still proceed),
+ * and `claimOutbox` waits for an open transaction, so it never sees records that may be rolled back.
+ *
  * @example
  * const crm = createSocialCrm({ ledger: memoryLedger(), adapters: [...] })
  */
 export function memoryLedger(): InteractionLedger {
-  const interactions = new Map<string, Interaction>();
-  const customers = new Map<string, Customer>();
-  const identities = new Map<string, IdentityRecord>();
-  const identitiesByBlockingKey = new Map<string, Set<string>>();
-  const merges = new Map<string, MergeRecord>();
-  const cursors = new Map<string, string>();
-  const deadLetters = new Map<string, DeadLetter>();
-  const consents = new Map<string, ConsentRecord>();
-  const { eraseCustomers: eraseSuggestions, ...review } = memoryReviewStore();
+  return memoryView(
+    {
+      interactions: new Map(),
+      customers: new Map(),
+      identities: new Map(),
+      identitiesByBlockingKey: new Map(),
+      merges: new Map(),
+      cursors: new Map(),
+      deadLetters: new Map(),
+      consents: new Map(),
+      suggestions: new Map(),
+      outbox: new Map(),
+      sends: new Map(),
+      sequence: { last: 0 },
+      exclusive: createKeyedLock(),
+    },
+    DIRECT_WRITES,
+  );
+}
+
+/** An outbox record and its place in append order, with its lease. */
+interface OutboxEntry {
+  record: StoredOutboxRecord;
+  sequence: number;
+  availableAt: number;
+  leaseOwner?: string;
+  leasedUntil?: number;
+}
+
+/** Everything one memory ledger stores, shared by the ledger and the views its transactions get. */
+interface MemoryState {
+  interactions: Map<string, Interaction>;
+  customers: Map<string, Customer>;
+  identities: Map<string, IdentityRecord>;
+  identitiesByBlockingKey: Map<string, Set<string>>;
+  merges: Map<string, MergeRecord>;
+  cursors: Map<string, string>;
+  deadLetters: Map<string, DeadLetter>;
+  consents: Map<string, ConsentRecord>;
+  suggestions: Map<string, MergeSuggestionRecord>;
+  outbox: Map<string, OutboxEntry>;
+  sends: Map<string, SendRecord>;
+  sequence: { last: number };
+  /** Held by the open transaction (and by claims made outside one). */
+  exclusive: KeyedLock;
+}
+
+/**
+ * Every change to stored state goes through one of these. Outside a transaction they write
+ * directly; a transaction's writes also record how to undo each change.
+ */
+interface Writes {
+  set<K, V>(map: Map<K, V>, key: K, value: V): void;
+  delete<K, V>(map: Map<K, V>, key: K): boolean;
+  add<V>(set: Set<V>, value: V): void;
+  remove<V>(set: Set<V>, value: V): void;
+  /** The open transaction these writes belong to, if any. */
+  readonly transaction?: { open: boolean };
+}
+
+const DIRECT_WRITES: Writes = {
+  set: (map, key, value) => void map.set(key, value),
+  delete: (map, key) => map.delete(key),
+  add: (set, value) => void set.add(value),
+  remove: (set, value) => void set.delete(value),
+};
+
+/** Writes that keep an undo step per change; `rollback` undoes them newest first. */
+function journalledWrites(): Writes & { transaction: { open: boolean }; rollback(): void } {
+  const undo: Array<() => void> = [];
+  const transaction = { open: true };
+  const record = (step: () => void) => {
+    if (transaction.open) undo.push(step);
+  };
+  return {
+    transaction,
+    set(map, key, value) {
+      const had = map.has(key);
+      const previous = map.get(key);
+      record(() => (had ? map.set(key, previous!) : map.delete(key)));
+      map.set(key, value);
+    },
+    delete(map, key) {
+      if (!map.has(key)) return false;
+      const previous = map.get(key)!;
+      record(() => map.set(key, previous));
+      return map.delete(key);
+    },
+    add(set, value) {
+      if (set.has(value)) return;
+      record(() => set.delete(value));
+      set.add(value);
+    },
+    remove(set, value) {
+      if (!set.has(value)) return;
+      record(() => set.add(value));
+      set.delete(value);
+    },
+    rollback() {
+      transaction.open = false;
+      for (const step of undo.reverse()) step();
+      undo.length = 0;
+    },
+  };
+}
+
+/** The ledger over `state`, writing through `writes`. */
+function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
+  const { interactions, customers, identities, identitiesByBlockingKey, merges, cursors, deadLetters, consents, outbox, sends } = state;
+  const { eraseCustomers: eraseSuggestions, ...review } = memoryReviewStore(state.suggestions, writes);
+  const inTransaction = () => writes.transaction?.open === true;
+  const exclusively = <T>(task: () => Promise<T>): Promise<T> => state.exclusive.withLock('transaction', task);
 
   const position = (interaction: Interaction) => ({ at: interaction.createdAt, id: interaction.id });
 
@@ -50,21 +173,47 @@ export function memoryLedger(): InteractionLedger {
   }
 
   function indexIdentity(record: IdentityRecord, previous: IdentityRecord | undefined) {
-    for (const key of previous?.blockingKeys ?? []) identitiesByBlockingKey.get(key)?.delete(record.key);
+    for (const key of previous?.blockingKeys ?? []) {
+      const set = identitiesByBlockingKey.get(key);
+      if (set) writes.remove(set, record.key);
+    }
     for (const key of record.blockingKeys) {
       let set = identitiesByBlockingKey.get(key);
-      if (!set) identitiesByBlockingKey.set(key, (set = new Set()));
-      set.add(record.key);
+      if (!set) writes.set(identitiesByBlockingKey, key, (set = new Set()));
+      writes.add(set, record.key);
     }
   }
 
-  return {
+  function appendOne(interaction: Interaction): AppendResult {
+    const existing = interactions.get(interaction.id);
+    if (existing) return { inserted: false, interaction: clone(existing) };
+    writes.set(interactions, interaction.id, clone(interaction));
+    return { inserted: true, interaction: clone(interaction) };
+  }
+
+  /** Records oldest first; a key's records stop at its first one that is leased or not yet available. */
+  function claim(query: Parameters<OutboxStore['claimOutbox']>[0]): OutboxRecord[] {
+    const { owner, limit, leaseMs, now } = claimQueryOf(query);
+    const blocked = new Set<string>();
+    const claimed: OutboxRecord[] = [];
+    for (const entry of [...outbox.values()].sort((a, b) => a.sequence - b.sequence)) {
+      if (claimed.length >= limit) break;
+      const key = entry.record.orderingKey;
+      if (blocked.has(key)) continue;
+      if (entry.availableAt > now || (entry.leasedUntil !== undefined && entry.leasedUntil > now)) {
+        blocked.add(key);
+        continue;
+      }
+      writes.set(outbox, entry.record.id, { ...entry, leaseOwner: owner, leasedUntil: now + leaseMs });
+      claimed.push(clone(entry.record));
+    }
+    return claimed;
+  }
+
+  const view: InteractionLedger = {
     ...review,
     async appendInteraction(interaction) {
-      const existing = interactions.get(interaction.id);
-      if (existing) return { inserted: false, interaction: clone(existing) };
-      interactions.set(interaction.id, clone(interaction));
-      return { inserted: true, interaction: clone(interaction) };
+      return appendOne(interaction);
     },
     async updateInteraction(id, patch) {
       const existing = interactions.get(id);
@@ -73,7 +222,7 @@ export function memoryLedger(): InteractionLedger {
       for (const [field, value] of Object.entries(patch)) {
         if (value === undefined) delete (updated as Record<string, unknown>)[field];
       }
-      interactions.set(id, updated);
+      writes.set(interactions, id, updated);
       return clone(updated);
     },
     async getInteraction(id) {
@@ -87,13 +236,29 @@ export function memoryLedger(): InteractionLedger {
     async assignInteractions(authorKeys, customerId) {
       const keys = new Set(authorKeys);
       let count = 0;
-      for (const interaction of interactions.values()) {
+      for (const interaction of [...interactions.values()]) {
         if (keys.has(identityKey(interaction.author))) {
-          interaction.customerId = customerId;
+          writes.set(interactions, interaction.id, { ...interaction, customerId });
           count++;
         }
       }
       return count;
+    },
+
+    async getInteractions(ids) {
+      return [...new Set(ids)].flatMap((id) => {
+        const found = interactions.get(id);
+        return found ? [clone(found)] : [];
+      });
+    },
+    async appendInteractions(batch) {
+      return batch.map(appendOne);
+    },
+    async getIdentities(keys) {
+      return [...new Set(keys)].flatMap((key) => {
+        const found = identities.get(key);
+        return found ? [clone(found)] : [];
+      });
     },
 
     async getCustomer(id) {
@@ -101,7 +266,7 @@ export function memoryLedger(): InteractionLedger {
       return found ? clone(found) : null;
     },
     async saveCustomer(customer) {
-      customers.set(customer.id, clone(customer));
+      writes.set(customers, customer.id, clone(customer));
     },
     async listCustomers(query = {}) {
       const rows = [...customers.values()].filter((customer) => query.includeMerged || !customer.mergedInto);
@@ -113,7 +278,7 @@ export function memoryLedger(): InteractionLedger {
     },
     async saveIdentity(record) {
       indexIdentity(record, identities.get(record.key));
-      identities.set(record.key, clone(record));
+      writes.set(identities, record.key, clone(record));
     },
     async listIdentities(customerId) {
       return [...identities.values()].filter((record) => record.customerId === customerId).map(clone);
@@ -132,7 +297,7 @@ export function memoryLedger(): InteractionLedger {
       });
     },
     async saveMerge(record) {
-      merges.set(record.id, clone(record));
+      writes.set(merges, record.id, clone(record));
     },
     async getMerge(id) {
       const found = merges.get(id);
@@ -149,28 +314,98 @@ export function memoryLedger(): InteractionLedger {
       return cursors.get(`${adapterId}\u0000${stream}`) ?? null;
     },
     async setCursor(adapterId, stream, cursor) {
-      cursors.set(`${adapterId}\u0000${stream}`, cursor);
+      writes.set(cursors, `${adapterId}\u0000${stream}`, cursor);
     },
     async addDeadLetter(entry) {
       const stored: DeadLetter = { ...clone(entry), id: entry.id ?? randomId('dl') };
-      deadLetters.set(stored.id, stored);
+      writes.set(deadLetters, stored.id, stored);
       return clone(stored);
     },
     async listDeadLetters(query = {}) {
       return paginate([...deadLetters.values()], (entry) => ({ at: entry.createdAt, id: entry.id }), query.limit, query.cursor);
     },
     async updateDeadLetter(entry) {
-      if (deadLetters.has(entry.id)) deadLetters.set(entry.id, clone(entry));
+      if (deadLetters.has(entry.id)) writes.set(deadLetters, entry.id, clone(entry));
     },
     async removeDeadLetter(id) {
-      return deadLetters.delete(id);
+      return writes.delete(deadLetters, id);
     },
     async getConsent(key) {
       const found = consents.get(key);
       return found ? clone(found) : null;
     },
     async setConsent(record) {
-      consents.set(record.identityKey, clone(record));
+      writes.set(consents, record.identityKey, clone(record));
+    },
+
+    async transaction(task) {
+      // A nested call on a transaction's ledger joins it.
+      if (inTransaction()) return task(view);
+      return exclusively(async () => {
+        const journal = journalledWrites();
+        try {
+          return await task(memoryView(state, journal));
+        } catch (error) {
+          journal.rollback();
+          throw error;
+        } finally {
+          journal.transaction.open = false;
+        }
+      });
+    },
+    async appendOutbox(records) {
+      const stored = records.map(storedOutboxRecord);
+      for (const record of stored) {
+        if (outbox.has(record.id)) continue;
+        writes.set(outbox, record.id, { record: clone(record), sequence: ++state.sequence.last, availableAt: Date.parse(record.availableAt) });
+      }
+    },
+    async claimOutbox(query) {
+      return inTransaction() ? claim(query) : exclusively(async () => claim(query));
+    },
+    async settleOutbox(id, owner, settlement) {
+      const entry = outbox.get(id);
+      if (!entry || entry.leaseOwner === undefined || entry.leaseOwner !== owner) return false;
+      const released: OutboxEntry = { record: entry.record, sequence: entry.sequence, availableAt: entry.availableAt };
+      if (settlement.type === 'delivered') writes.delete(outbox, id);
+      else if (settlement.type === 'release') writes.set(outbox, id, released);
+      else {
+        const { availableAt, attempts, completedHandlers, lastError } = settlement;
+        const record = { ...entry.record, availableAt, attempts, completedHandlers: [...completedHandlers], lastError: clone(lastError) };
+        writes.set(outbox, id, { ...released, record, availableAt: timestampOf(availableAt, 'availableAt') });
+      }
+      return true;
+    },
+    async listOutbox(query = {}) {
+      const after = query.cursor === undefined ? 0 : decodeSequenceCursor(query.cursor);
+      const rows = [...outbox.values()].filter((entry) => entry.sequence > after).sort((a, b) => a.sequence - b.sequence);
+      const size = pageSize(query.limit);
+      const items = rows.slice(0, size);
+      const last = items.at(-1);
+      return { items: items.map((entry) => clone(entry.record)), nextCursor: rows.length > size && last ? encodeSequenceCursor(last.sequence, last.record.id) : null };
+    },
+
+    async createSend(record) {
+      checkSendRecord(record);
+      const existing = sends.get(record.key);
+      if (existing) return { created: false, record: clone(existing) };
+      writes.set(sends, record.key, clone(record));
+      return { created: true, record: clone(record) };
+    },
+    async updateSend(record) {
+      checkSendRecord(record);
+      if (!sends.has(record.key)) return false;
+      writes.set(sends, record.key, clone(record));
+      return true;
+    },
+    async getSend(key) {
+      const found = sends.get(key);
+      return found ? clone(found) : null;
+    },
+    async listSends(query) {
+      checkSendState(query.state);
+      const rows = [...sends.values()].filter((record) => record.state === query.state);
+      return paginate(rows, (record) => ({ at: record.createdAt, id: record.key }), query.limit, query.cursor);
     },
 
     async exportCustomer(customerId) {
@@ -197,34 +432,43 @@ export function memoryLedger(): InteractionLedger {
       const result: EraseResult = { customerId, interactionsErased: 0, identitiesErased: 0, mergesErased: 0 };
       const related = new Set([customerId]);
       for (const customer of customers.values()) if (customer.mergedInto === customerId) related.add(customer.id);
-      for (const interaction of interactions.values()) {
+      const erasedInteractions = new Set<string>();
+      for (const interaction of [...interactions.values()]) {
         if (interaction.customerId && related.has(interaction.customerId)) {
-          interactions.set(interaction.id, eraseInteraction(interaction));
+          writes.set(interactions, interaction.id, eraseInteraction(interaction));
+          erasedInteractions.add(interaction.id);
           result.interactionsErased++;
         }
       }
-      for (const [key, record] of identities) {
+      for (const [key, record] of [...identities]) {
         if (related.has(record.customerId)) {
           indexIdentity({ ...record, blockingKeys: [] }, record);
-          identities.delete(key);
-          consents.delete(key);
+          writes.delete(identities, key);
+          writes.delete(consents, key);
           result.identitiesErased++;
         }
       }
-      for (const [id, merge] of merges) {
+      for (const [id, merge] of [...merges]) {
         if (related.has(merge.survivorId) || merge.absorbedIds.some((absorbed) => related.has(absorbed))) {
-          merges.set(id, { ...merge, evidence: null, snapshot: { customers: [], identities: [] } });
+          writes.set(merges, id, { ...merge, evidence: null, snapshot: { customers: [], identities: [] } });
           result.mergesErased++;
         }
       }
       for (const id of related) {
         const customer = customers.get(id);
-        if (customer) customers.set(id, erasedCustomer(customer));
+        if (customer) writes.set(customers, id, erasedCustomer(customer));
+      }
+      // Sends that answered the customer, or whose reply became the customer's interaction.
+      for (const [key, record] of [...sends]) {
+        if (erasedInteractions.has(record.inReplyTo) || (record.interactionId !== undefined && erasedInteractions.has(record.interactionId))) {
+          writes.set(sends, key, erasedSend(record));
+        }
       }
       eraseSuggestions(related);
       return result;
     },
   };
+  return view;
 }
 
 /** Sorts `rows` by position and returns one page of copies. */
@@ -243,15 +487,17 @@ function paginate<T>(rows: T[], positionOf: (row: T) => { at: string; id: string
 }
 
 /**
- * The review queue in process memory: part of {@link memoryLedger}, and the identity merger's
- * queue when a host's ledger keeps none. `eraseCustomers` drops every suggestion naming one of
- * the customers. @internal
+ * The review queue in process memory: part of {@link memoryLedger} (over its map and writes), and
+ * the identity merger's queue when a host's ledger keeps none. `eraseCustomers` drops every
+ * suggestion naming one of the customers. @internal
  */
-export function memoryReviewStore(): ReviewStore & { eraseCustomers(customerIds: ReadonlySet<string>): void } {
-  const suggestions = new Map<string, MergeSuggestionRecord>();
+export function memoryReviewStore(
+  suggestions = new Map<string, MergeSuggestionRecord>(),
+  writes: Writes = DIRECT_WRITES,
+): ReviewStore & { eraseCustomers(customerIds: ReadonlySet<string>): void } {
   return {
     async saveSuggestion(suggestion) {
-      suggestions.set(suggestion.id, clone(suggestion));
+      writes.set(suggestions, suggestion.id, clone(suggestion));
     },
     async listSuggestions(query = {}) {
       const { customerId } = query;
@@ -259,10 +505,10 @@ export function memoryReviewStore(): ReviewStore & { eraseCustomers(customerIds:
       return paginate(rows, (row) => ({ at: row.createdAt, id: row.id }), query.limit, query.cursor, 'desc');
     },
     async removeSuggestion(id) {
-      return suggestions.delete(id);
+      return writes.delete(suggestions, id);
     },
     eraseCustomers(customerIds) {
-      for (const [id, row] of suggestions) if (customerIds.has(row.customerId) || customerIds.has(row.candidateCustomerId)) suggestions.delete(id);
+      for (const [id, row] of [...suggestions]) if (customerIds.has(row.customerId) || customerIds.has(row.candidateCustomerId)) writes.delete(suggestions, id);
     },
   };
 }
