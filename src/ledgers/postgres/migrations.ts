@@ -130,6 +130,46 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX merge_suggestions_candidate_idx ON {schema}.merge_suggestions (candidate_customer_id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'outbox and sends',
+    statements: [
+      // `sequence` is the append order; claims walk it and lease a prefix of each ordering key.
+      `CREATE TABLE {schema}.outbox (
+        sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text COLLATE "C" NOT NULL UNIQUE,
+        name text NOT NULL,
+        payload jsonb,
+        ordering_key text COLLATE "C" NOT NULL,
+        created_at timestamptz NOT NULL,
+        available_at timestamptz NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        completed_handlers text[] NOT NULL DEFAULT '{}',
+        last_error jsonb,
+        lease_owner text,
+        leased_until timestamptz
+      )`,
+      `CREATE INDEX outbox_ordering_key_idx ON {schema}.outbox (ordering_key, sequence)`,
+      `CREATE INDEX outbox_available_at_idx ON {schema}.outbox (available_at)`,
+      `CREATE INDEX outbox_leased_until_idx ON {schema}.outbox (leased_until) WHERE leased_until IS NOT NULL`,
+      `CREATE TABLE {schema}.sends (
+        key text COLLATE "C" PRIMARY KEY,
+        channel text NOT NULL,
+        in_reply_to text COLLATE "C" NOT NULL,
+        state text NOT NULL CHECK (state IN ('pending', 'sent', 'unknown', 'failed')),
+        reply jsonb,
+        attempts integer NOT NULL,
+        interaction_id text COLLATE "C",
+        error jsonb,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        details jsonb NOT NULL DEFAULT '{}'
+      )`,
+      `CREATE INDEX sends_state_idx ON {schema}.sends (state, created_at, key)`,
+      `CREATE INDEX sends_in_reply_to_idx ON {schema}.sends (in_reply_to)`,
+      `CREATE INDEX sends_interaction_idx ON {schema}.sends (interaction_id) WHERE interaction_id IS NOT NULL`,
+    ],
+  },
 ];
 
 /** The newest schema version this build of the ledger needs. */

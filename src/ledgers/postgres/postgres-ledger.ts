@@ -1,9 +1,31 @@
 import { z } from 'zod';
 import { InvalidOptionsError, formatIssues, toValidationIssues } from '../../errors.js';
 import type { Interaction } from '../../interaction.js';
-import type { AppendResult, DeadLetter, EraseResult, InteractionLedger, InteractionQuery, Page } from '../../ledger.js';
+import type {
+  AppendResult,
+  BatchStore,
+  DeadLetter,
+  EraseResult,
+  InteractionLedger,
+  InteractionQuery,
+  LockingStore,
+  OutboxStore,
+  Page,
+  ReviewStore,
+  SendStore,
+} from '../../ledger.js';
 import { eraseInteraction, erasedCustomer } from '../../memory-ledger.js';
 import { decodeCursor, encodeCursor, pageSize, randomId } from '../../_utils.js';
+import {
+  checkSendRecord,
+  checkSendState,
+  claimQueryOf,
+  decodeSequenceCursor,
+  encodeSequenceCursor,
+  erasedSend,
+  storedOutboxRecord,
+  timestampOf,
+} from '../../_ledger-rules.js';
 import { openDriver, type DriverSource, type PGliteDatabase, type PostgresPool, type RetryPolicy, type SqlDriver, type SqlExecutor, type SqlRow } from './driver.js';
 import { applyMigrations, quoteIdentifier, type MigrationResult } from './migrations.js';
 import {
@@ -14,6 +36,8 @@ import {
   INTERACTION_COLUMNS,
   INTERACTION_SELECT,
   MERGE_SELECT,
+  OUTBOX_SELECT,
+  SEND_SELECT,
   customerParams,
   interactionParams,
   INTERACTION_PLACEHOLDERS,
@@ -26,7 +50,10 @@ import {
   rowToIdentity,
   rowToInteraction,
   rowToMerge,
+  rowToOutbox,
+  rowToSend,
   rowToSuggestion,
+  sendParams,
   SUGGESTION_SELECT,
 } from './rows.js';
 
@@ -225,11 +252,8 @@ export function postgresLedger(options: PostgresLedgerOptions): PostgresLedger {
     async migrate() {
       return applyMigrations(await driver(), schema);
     },
-    async appendInteractions(interactions) {
-      return appendMany(quoteIdentifier(schema), executor, ledger, interactions);
-    },
     async withCustomerLock(customerIds, task) {
-      return ledger.withLocks!((Array.isArray(customerIds) ? customerIds : [customerIds]).map((id) => `customer:${id}`), task);
+      return ledger.withLocks((Array.isArray(customerIds) ? customerIds : [customerIds]).map((id) => `customer:${id}`), task);
     },
     async close() {
       closed = true;
@@ -241,15 +265,19 @@ export function postgresLedger(options: PostgresLedgerOptions): PostgresLedger {
   };
 }
 
+/** The port with every optional group this ledger implements. */
+type Operations = InteractionLedger & ReviewStore & LockingStore & OutboxStore & SendStore & BatchStore;
+
 /**
  * Every ledger method, over one executor. `transaction` runs a block atomically; inside
- * {@link PostgresLedger.withCustomerLock} it reuses the open transaction.
+ * `withLocks` or the port's `transaction` it reuses the open transaction, so the ledger a task
+ * receives has every method (nested `withLocks` and `transaction` included) and they all join it.
  */
 function createOperations(
   schema: string,
   executor: SqlExecutor,
   transaction: <T>(task: (executor: SqlExecutor) => Promise<T>) => Promise<T>,
-): InteractionLedger {
+): Operations {
   const table = (name: string) => `${schema}.${name}`;
   const one = async <Row>(rows: Promise<SqlRow[]>, map: (row: SqlRow) => Row): Promise<Row | null> => {
     const [row] = await rows;
@@ -265,6 +293,7 @@ function createOperations(
     map: (row: SqlRow) => Row,
     positionOf: (row: Row) => { at: string; id: string },
     query: { limit?: number; cursor?: string; order?: 'asc' | 'desc' },
+    idColumn = 'id',
   ): Promise<Page<Row>> {
     const order = query.order === 'desc' ? 'DESC' : 'ASC';
     const conditions = [...where];
@@ -273,12 +302,12 @@ function createOperations(
       const after = decodeCursor(query.cursor);
       if (!after) throw new InvalidOptionsError(`Cursor \`${query.cursor}\` is not a cursor this ledger issued.`);
       values.push(after.at, after.id);
-      conditions.push(`(created_at, id) ${order === 'ASC' ? '>' : '<'} ($${values.length - 1}::timestamptz, $${values.length})`);
+      conditions.push(`(created_at, ${idColumn}) ${order === 'ASC' ? '>' : '<'} ($${values.length - 1}::timestamptz, $${values.length})`);
     }
     const size = pageSize(query.limit);
     values.push(size + 1);
     const rows = await executor.query(
-      `SELECT ${select} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY created_at ${order}, id ${order} LIMIT $${values.length}`,
+      `SELECT ${select} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY created_at ${order}, ${idColumn} ${order} LIMIT $${values.length}`,
       values,
     );
     const items = rows.slice(0, size).map(map);
@@ -287,8 +316,19 @@ function createOperations(
   }
 
   function validTimestamp(value: string, name: string): string {
-    if (Number.isNaN(Date.parse(value))) throw new InvalidOptionsError(`\`${name}\` must be an ISO-8601 date-time; got \`${value}\`.`);
+    timestampOf(value, name);
     return value;
+  }
+
+  /** The ledger a task gets inside a transaction: every method, joining the transaction `run` belongs to. */
+  const boundTo = (run: SqlExecutor): Operations => createOperations(schema, run, (inner) => inner(run));
+
+  /** Transaction-scoped advisory locks on `names`, taken in one statement in sorted order. */
+  async function lockAll(run: SqlExecutor, names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    await run.query(`SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS lock(name, position) ORDER BY position`, [
+      [...new Set(names)].sort(),
+    ]);
   }
 
   async function writeInteraction(run: SqlExecutor, interaction: Interaction): Promise<void> {
@@ -296,7 +336,7 @@ function createOperations(
     await run.query(`UPDATE ${table('interactions')} SET ${assignments.join(', ')} WHERE id = $1`, interactionParams(interaction));
   }
 
-  const operations: InteractionLedger = {
+  const operations: Operations = {
     async appendInteraction(interaction) {
       const inserted = await executor.query(
         `INSERT INTO ${table('interactions')} (${INTERACTION_COLUMNS.join(', ')}) VALUES (${INTERACTION_PLACEHOLDERS}) ON CONFLICT (id) DO NOTHING RETURNING ${INTERACTION_SELECT}`,
@@ -464,15 +504,130 @@ function createOperations(
     },
 
     async withLocks(keys, task) {
-      // Transaction-scoped advisory locks, taken in one statement in sorted order; inside a
-      // locked task `transaction` reuses the open one, so nested calls add to the same scope.
-      const names = [...new Set(keys)].sort().map((key) => `social-crm:${schema}:${key}`);
+      // Inside a locked task `transaction` reuses the open one, so nested calls add to the same scope.
       return transaction(async (locked) => {
-        if (names.length > 0) {
-          await locked.query(`SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS lock(name, position) ORDER BY position`, [names]);
-        }
-        return task(createOperations(schema, locked, (inner) => inner(locked)));
+        await lockAll(locked, keys.map((key) => `social-crm:${schema}:${key}`));
+        return task(boundTo(locked));
       });
+    },
+
+    async transaction(task) {
+      return transaction(async (run) => task(boundTo(run)));
+    },
+
+    async appendOutbox(records) {
+      const unique = new Map<string, ReturnType<typeof storedOutboxRecord>>();
+      for (const record of records.map(storedOutboxRecord)) if (!unique.has(record.id)) unique.set(record.id, record);
+      if (unique.size === 0) return;
+      const rows = [...unique.values()];
+      await transaction(async (run) => {
+        // Held until commit: records of one key appended by concurrent transactions get their
+        // sequence in commit order, so a claim can never see a newer record of a key before an older one.
+        await lockAll(run, rows.map((record) => `social-crm-outbox:${schema}:${record.orderingKey}`));
+        await run.query(
+          `INSERT INTO ${table('outbox')} (id, name, payload, ordering_key, created_at, available_at, attempts, completed_handlers, last_error)
+           SELECT record->>'id', record->>'name', record->'payload', record->>'orderingKey', (record->>'createdAt')::timestamptz,
+             (record->>'availableAt')::timestamptz, (record->>'attempts')::integer,
+             ARRAY(SELECT jsonb_array_elements_text(record->'completedHandlers')), record->'lastError'
+           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS input(record, position)
+           ORDER BY position
+           ON CONFLICT (id) DO NOTHING`,
+          [json(rows)],
+        );
+      });
+    },
+
+    async claimOutbox(query) {
+      const { owner, limit, leaseMs, now } = claimQueryOf(query);
+      return transaction(async (run) => {
+        // One claim at a time; the statement below starts after the lock, so it sees every earlier claim.
+        await run.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`social-crm-outbox-claim:${schema}`]);
+        // A key's first record that is leased or not yet available blocks the rest of that key;
+        // every record before it is deliverable.
+        const rows = await run.query(
+          `WITH blocked AS (
+             SELECT ordering_key, min(sequence) AS head FROM ${table('outbox')}
+             WHERE available_at > $1::timestamptz OR leased_until > $1::timestamptz
+             GROUP BY ordering_key
+           ), chosen AS (
+             SELECT candidate.sequence FROM ${table('outbox')} AS candidate
+             LEFT JOIN blocked ON blocked.ordering_key = candidate.ordering_key
+             WHERE blocked.head IS NULL OR candidate.sequence < blocked.head
+             ORDER BY candidate.sequence
+             LIMIT $2
+           )
+           UPDATE ${table('outbox')} SET lease_owner = $3, leased_until = $1::timestamptz + $4 * interval '1 millisecond'
+           WHERE sequence IN (SELECT sequence FROM chosen)
+           RETURNING ${OUTBOX_SELECT}`,
+          [new Date(now).toISOString(), limit, owner, leaseMs],
+        );
+        return rows.sort((a, b) => Number(a.sequence) - Number(b.sequence)).map(rowToOutbox);
+      });
+    },
+
+    async settleOutbox(id, owner, settlement) {
+      const where = `WHERE id = $1 AND lease_owner = $2 RETURNING id`;
+      if (settlement.type === 'delivered') return (await executor.query(`DELETE FROM ${table('outbox')} ${where}`, [id, owner])).length > 0;
+      if (settlement.type === 'release') {
+        return (await executor.query(`UPDATE ${table('outbox')} SET lease_owner = NULL, leased_until = NULL ${where}`, [id, owner])).length > 0;
+      }
+      const changed = await executor.query(
+        `UPDATE ${table('outbox')} SET lease_owner = NULL, leased_until = NULL, available_at = $3::timestamptz, attempts = $4,
+           completed_handlers = $5::text[], last_error = $6::jsonb ${where}`,
+        [id, owner, validTimestamp(settlement.availableAt, 'availableAt'), settlement.attempts, settlement.completedHandlers, json(settlement.lastError)],
+      );
+      return changed.length > 0;
+    },
+
+    async listOutbox(query = {}) {
+      const after = query.cursor === undefined ? 0 : decodeSequenceCursor(query.cursor);
+      const size = pageSize(query.limit);
+      const rows = await executor.query(`SELECT ${OUTBOX_SELECT} FROM ${table('outbox')} WHERE sequence > $1 ORDER BY sequence LIMIT $2`, [after, size + 1]);
+      const last = rows[size - 1];
+      return { items: rows.slice(0, size).map(rowToOutbox), nextCursor: rows.length > size && last ? encodeSequenceCursor(Number(last.sequence), String(last.id)) : null };
+    },
+
+    async createSend(record) {
+      checkSendRecord(record);
+      const [inserted] = await executor.query(
+        `INSERT INTO ${table('sends')} (key, channel, in_reply_to, state, reply, attempts, interaction_id, error, created_at, updated_at, details)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, $9::timestamptz, $10::timestamptz, $11::jsonb)
+         ON CONFLICT (key) DO NOTHING RETURNING ${SEND_SELECT}`,
+        sendParams(record),
+      );
+      if (inserted) return { created: true, record: rowToSend(inserted) };
+      // As for interactions: ON CONFLICT waited for the winner to commit, so its row is visible now.
+      const existing = await operations.getSend(record.key);
+      if (!existing) throw new Error(`[social-crm] Send \`${record.key}\` conflicted on insert but cannot be read back.`);
+      return { created: false, record: existing };
+    },
+
+    async updateSend(record) {
+      checkSendRecord(record);
+      return (await executor.query(`${updateSendStatement(table('sends'))} RETURNING key`, sendParams(record))).length > 0;
+    },
+
+    async getSend(key) {
+      return one(executor.query(`SELECT ${SEND_SELECT} FROM ${table('sends')} WHERE key = $1`, [key]), rowToSend);
+    },
+
+    async listSends(query) {
+      checkSendState(query.state);
+      return page(SEND_SELECT, table('sends'), ['state = $1'], [query.state], rowToSend, (record) => ({ at: record.createdAt, id: record.key }), query, 'key');
+    },
+
+    async getInteractions(ids) {
+      if (ids.length === 0) return [];
+      return (await executor.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE id = ANY($1::text[])`, [[...new Set(ids)]])).map(rowToInteraction);
+    },
+
+    async appendInteractions(interactions) {
+      return appendMany(schema, executor, operations, interactions);
+    },
+
+    async getIdentities(keys) {
+      if (keys.length === 0) return [];
+      return (await executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE key = ANY($1::text[])`, [[...new Set(keys)]])).map(rowToIdentity);
     },
 
     async removeSuggestion(id) {
@@ -587,6 +742,14 @@ function createOperations(
         result.mergesErased = merges.length;
         await run.query(`DELETE FROM ${table('merge_suggestions')} WHERE customer_id = ANY($1::text[]) OR candidate_customer_id = ANY($1::text[])`, [related]);
 
+        // Sends that answered the customer, or whose reply became the customer's interaction.
+        const sends = await run.query(
+          `SELECT ${SEND_SELECT} FROM ${table('sends')} WHERE in_reply_to IN (SELECT id FROM ${table('interactions')} WHERE customer_id = ANY($1::text[]))
+             OR interaction_id IN (SELECT id FROM ${table('interactions')} WHERE customer_id = ANY($1::text[])) FOR UPDATE`,
+          [related],
+        );
+        for (const row of sends) await run.query(updateSendStatement(table('sends')), sendParams(erasedSend(rowToSend(row))));
+
         const customers = await run.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = ANY($1::text[]) FOR UPDATE`, [related]);
         for (const row of customers) {
           const erased = erasedCustomer(rowToCustomer(row));
@@ -607,6 +770,7 @@ function createOperations(
 const APPEND_CHUNK = 500;
 
 async function appendMany(schema: string, executor: SqlExecutor, ledger: InteractionLedger, interactions: Interaction[]): Promise<AppendResult[]> {
+  if (interactions.length === 0) return [];
   const stored = new Map<string, Interaction>();
   const firsts = new Map<string, Interaction>();
   for (const interaction of interactions) if (!firsts.has(interaction.id)) firsts.set(interaction.id, interaction);
@@ -636,6 +800,12 @@ async function appendMany(schema: string, executor: SqlExecutor, ledger: Interac
       return { inserted: first, interaction: interactionStored };
     }),
   );
+}
+
+/** Replaces a send by key, with {@link sendParams} as parameters. */
+function updateSendStatement(sends: string): string {
+  return `UPDATE ${sends} SET channel = $2, in_reply_to = $3, state = $4, reply = $5::jsonb, attempts = $6, interaction_id = $7, error = $8::jsonb,
+    created_at = $9::timestamptz, updated_at = $10::timestamptz, details = $11::jsonb WHERE key = $1`;
 }
 
 function deadLetterParams(entry: DeadLetter): unknown[] {

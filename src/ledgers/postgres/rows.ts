@@ -9,7 +9,7 @@
  * @internal
  */
 import { identityKey, type Customer, type Interaction } from '../../interaction.js';
-import type { ConsentRecord, DeadLetter, IdentityRecord, MergeRecord, MergeSuggestionRecord } from '../../ledger.js';
+import type { ConsentRecord, DeadLetter, IdentityRecord, MergeRecord, MergeSuggestionRecord, OutboxRecord, SendRecord } from '../../ledger.js';
 import type { SqlRow } from './driver.js';
 
 /** `to_char` pattern that matches `Date.prototype.toISOString()`. */
@@ -199,4 +199,72 @@ export function rowToConsent(row: SqlRow): ConsentRecord {
     source: String(row.source),
     updatedAt: String(row.updated_at),
   };
+}
+
+// ---- outbox and sends -----------------------------------------------------------------------
+
+/** The SELECT list for outbox rows; `sequence` (the append order) comes along for sorting and cursors. */
+export const OUTBOX_SELECT = [
+  'sequence',
+  'id',
+  'name',
+  'payload',
+  'ordering_key',
+  isoColumn('created_at'),
+  isoColumn('available_at'),
+  'attempts',
+  'completed_handlers',
+  'last_error',
+].join(', ');
+
+export function rowToOutbox(row: SqlRow): OutboxRecord {
+  const record: OutboxRecord = {
+    id: String(row.id),
+    name: String(row.name),
+    payload: row.payload,
+    orderingKey: String(row.ordering_key),
+    createdAt: String(row.created_at),
+    availableAt: String(row.available_at),
+    attempts: Number(row.attempts),
+    completedHandlers: (row.completed_handlers ?? []) as string[],
+  };
+  if (row.last_error !== null && row.last_error !== undefined) record.lastError = row.last_error as NonNullable<OutboxRecord['lastError']>;
+  return record;
+}
+
+export const SEND_SELECT = [
+  'key',
+  'channel',
+  'in_reply_to',
+  'state',
+  'reply',
+  'attempts',
+  'interaction_id',
+  'error',
+  isoColumn('created_at'),
+  isoColumn('updated_at'),
+  'details',
+].join(', ');
+
+/** Parameters in {@link SEND_SELECT} order; fields added to `SendRecord` later go to `details`. */
+export function sendParams(record: SendRecord): unknown[] {
+  const { key, channel, inReplyTo, state, reply, attempts, interactionId, error, createdAt, updatedAt, ...details } = record;
+  return [key, channel, inReplyTo, state, json(reply), attempts, interactionId ?? null, json(error), createdAt, updatedAt, json(details)];
+}
+
+export function rowToSend(row: SqlRow): SendRecord {
+  const record = {
+    ...((row.details ?? {}) as object),
+    key: String(row.key),
+    channel: String(row.channel),
+    inReplyTo: String(row.in_reply_to),
+    state: row.state as SendRecord['state'],
+    reply: row.reply,
+    attempts: Number(row.attempts),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+  } as SendRecord;
+  if (row.interaction_id !== null && row.interaction_id !== undefined) record.interactionId = String(row.interaction_id);
+  if (row.error !== null && row.error !== undefined) record.error = row.error as NonNullable<SendRecord['error']>;
+  return record;
 }
