@@ -76,6 +76,10 @@ describe('PGlite', () => {
     }
   }, 30_000);
 
+  it('two pools claiming the outbox concurrently never get the same record', (context) => {
+    context.skip('PGlite has one connection, so two pools cannot race; the server tests run this check');
+  });
+
   reliabilityTests('PGlite', () => postgresLedger({ pglite: database(), schema: nextSchema() }), async (ledger) => {
     await ledger.close();
     await database().query(`DROP SCHEMA IF EXISTS "${ledger.schema}" CASCADE`);
@@ -148,6 +152,51 @@ describe.skipIf(!SERVER_URL)('PostgreSQL server', () => {
     // and the ledger still works on fresh connections
     expect(await ledger.getInteraction(rows[399]!.id)).toEqual(rows[399]);
     await ledger.close();
+  });
+
+  it('two pools claiming the outbox concurrently never get the same record, and deliver each key in order', async () => {
+    const name = schema();
+    const pools = [new pg.Pool({ connectionString: SERVER_URL, max: 4 }), new pg.Pool({ connectionString: SERVER_URL, max: 4 })];
+    for (const each of pools) each.on('error', () => undefined);
+    const ledgers = pools.map((each) => postgresLedger({ pool: each, schema: name }));
+    try {
+      const keys = Array.from({ length: 40 }, (_, index) => `customer-${index}`);
+      const records = Array.from({ length: 400 }, (_, index) => ({
+        id: `evt_${String(index).padStart(4, '0')}`,
+        name: 'interaction-received',
+        payload: { index },
+        orderingKey: keys[index % keys.length]!,
+        createdAt: '2026-03-01T00:00:00.000Z',
+      }));
+      await ledgers[0]!.appendOutbox!(records);
+      const claimedInOrder: string[] = [];
+      const claimedBy = new Map<string, string>();
+      let duplicates = 0;
+      // Four workers per pool claim a few records, note them, and settle them as delivered.
+      const worker = async (ledger: PostgresLedger, owner: string) => {
+        for (;;) {
+          const claimed = await ledger.claimOutbox!({ owner, limit: 7, leaseMs: 60_000, now: new Date().toISOString() });
+          for (const record of claimed) {
+            if (claimedBy.has(record.id)) duplicates++;
+            claimedBy.set(record.id, owner);
+            claimedInOrder.push(record.id);
+          }
+          for (const record of claimed) expect(await ledger.settleOutbox!(record.id, owner, { type: 'delivered' })).toBe(true);
+          if (claimed.length === 0 && (await ledger.listOutbox!({ limit: 1 })).items.length === 0) return;
+        }
+      };
+      await Promise.all(ledgers.flatMap((ledger, pool) => Array.from({ length: 4 }, (_, index) => worker(ledger, `pool-${pool}-worker-${index}`))));
+      expect(duplicates, 'no record is claimed twice').toBe(0);
+      expect(claimedBy.size).toBe(400);
+      expect(new Set(claimedBy.values()).size, 'both pools took part').toBeGreaterThan(1);
+      for (const key of keys) {
+        const appended = records.filter((record) => record.orderingKey === key).map((record) => record.id);
+        expect(claimedInOrder.filter((id) => appended.includes(id)), `records of ${key} are claimed in append order`).toEqual(appended);
+      }
+    } finally {
+      for (const ledger of ledgers) await ledger.close();
+      for (const each of pools) await each.end();
+    }
   });
 
   reliabilityTests('server', () => postgresLedger({ connectionString: SERVER_URL!, schema: schema(), maxConnections: 8 }), async (ledger) => {

@@ -134,7 +134,7 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'outbox and sends',
     statements: [
-      // `sequence` is the append order; claims walk it and lease a prefix of each ordering key.
+      // `sequence` is the append order: claims walk it, probing (ordering_key, sequence) for an older blocked record.
       `CREATE TABLE {schema}.outbox (
         sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         id text COLLATE "C" NOT NULL UNIQUE,
@@ -150,8 +150,6 @@ export const MIGRATIONS: Migration[] = [
         leased_until timestamptz
       )`,
       `CREATE INDEX outbox_ordering_key_idx ON {schema}.outbox (ordering_key, sequence)`,
-      `CREATE INDEX outbox_available_at_idx ON {schema}.outbox (available_at)`,
-      `CREATE INDEX outbox_leased_until_idx ON {schema}.outbox (leased_until) WHERE leased_until IS NOT NULL`,
       `CREATE TABLE {schema}.sends (
         key text COLLATE "C" PRIMARY KEY,
         channel text NOT NULL,

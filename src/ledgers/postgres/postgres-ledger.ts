@@ -542,17 +542,17 @@ function createOperations(
       return transaction(async (run) => {
         // One claim at a time; the statement below starts after the lock, so it sees every earlier claim.
         await run.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`social-crm-outbox-claim:${schema}`]);
-        // A key's first record that is leased or not yet available blocks the rest of that key;
-        // every record before it is deliverable.
+        // A record is deliverable when no record of its key up to it (itself included) is leased or
+        // not yet available. Walking the append order with an index probe per record stays cheap
+        // however many keys are blocked, and a long blocked key never hides the records behind it.
         const rows = await run.query(
-          `WITH blocked AS (
-             SELECT ordering_key, min(sequence) AS head FROM ${table('outbox')}
-             WHERE available_at > $1::timestamptz OR leased_until > $1::timestamptz
-             GROUP BY ordering_key
-           ), chosen AS (
+          `WITH chosen AS (
              SELECT candidate.sequence FROM ${table('outbox')} AS candidate
-             LEFT JOIN blocked ON blocked.ordering_key = candidate.ordering_key
-             WHERE blocked.head IS NULL OR candidate.sequence < blocked.head
+             WHERE NOT EXISTS (
+               SELECT 1 FROM ${table('outbox')} AS older
+               WHERE older.ordering_key = candidate.ordering_key AND older.sequence <= candidate.sequence
+                 AND (older.available_at > $1::timestamptz OR older.leased_until > $1::timestamptz)
+             )
              ORDER BY candidate.sequence
              LIMIT $2
            )
