@@ -346,7 +346,12 @@ export interface OutboxStore {
    * side effects.
    */
   transaction<T>(task: (ledger: InteractionLedger) => Promise<T>): Promise<T>;
-  /** Append records (ids are unique; an id already present is ignored). Order is kept. */
+  /**
+   * Append records (ids are unique; an id already present is ignored). Order is kept. When
+   * concurrent transactions append records with one key, a claim must never see the later record
+   * without the earlier one: give a key's records their order as their transactions commit (hold a
+   * lock on the key until commit, say).
+   */
   appendOutbox(records: OutboxRecord[]): Promise<void>;
   /**
    * Lease up to `limit` deliverable records to `owner` until `now + leaseMs`, oldest first. A
@@ -395,7 +400,11 @@ export interface SendRecord {
   updatedAt: string;
 }
 
-/** Sends keyed by idempotency key. Optional: implement all of its methods or none. */
+/**
+ * Sends keyed by idempotency key. Optional: implement all of its methods or none. `eraseCustomer`
+ * then also blanks the reply (and error message) of each send that answers one of the customer's
+ * interactions or became one; the record itself stays, so that its key still prevents a second post.
+ */
 export interface SendStore {
   /**
    * Store `record` unless a record with its key exists. Atomic: of N concurrent calls with one

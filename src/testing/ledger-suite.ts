@@ -1,9 +1,38 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hasLocking, hasReviewStore, type InteractionLedger, type MergeRecord, type MergeSuggestionRecord } from 'social-crm';
+import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import {
+  hasBatchStore,
+  hasLocking,
+  hasOutbox,
+  hasReviewStore,
+  hasSendStore,
+  type Interaction,
+  type InteractionLedger,
+  type MergeRecord,
+  type MergeSuggestionRecord,
+  type OutboxRecord,
+  type OutboxStore,
+  type SendRecord,
+} from 'social-crm';
 import { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
 
-/** Named groups of the ledger suite; skip any with `skip`. */
-export type LedgerSuiteGroup = 'interactions' | 'pagination' | 'concurrency' | 'customers' | 'merges' | 'operations' | 'privacy' | 'review' | 'locking';
+/**
+ * Named groups of the ledger suite; skip any with `skip`. The tests of an optional group
+ * (`review`, `locking`, `outbox`, `sends`, `batch`) report themselves skipped for a ledger that
+ * does not implement it.
+ */
+export type LedgerSuiteGroup =
+  | 'interactions'
+  | 'pagination'
+  | 'concurrency'
+  | 'customers'
+  | 'merges'
+  | 'operations'
+  | 'privacy'
+  | 'review'
+  | 'locking'
+  | 'outbox'
+  | 'sends'
+  | 'batch';
 
 /** Options of {@link describeLedger}. */
 export interface DescribeLedgerOptions {
@@ -328,6 +357,282 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
+    describe.skipIf(skip.has('outbox'))('transactional outbox (optional OutboxStore)', () => {
+      const outboxOf = (context: TestContext) => (hasOutbox(ledger) ? ledger : context.skip('this ledger keeps no outbox (events are then emitted in process only)'));
+      const claim = (outbox: OutboxStore, owner: string, limit: number, now: string, leaseMs = 60_000) => outbox.claimOutbox({ owner, limit, leaseMs, now });
+      const listed = async (outbox: OutboxStore) => (await outbox.listOutbox({ limit: 1000 })).items;
+
+      it('keeps append order (not id or createdAt order), ignores a repeated id, and pages', async (context) => {
+        const outbox = outboxOf(context);
+        const first = outboxEvent('k1', { id: 'evt_c', createdAt: at(-10) });
+        const second = outboxEvent('k2', { id: 'evt_a', createdAt: at(-30) });
+        const third = outboxEvent('k1', { id: 'evt_b', createdAt: at(-20) });
+        await outbox.appendOutbox([first, second]);
+        await outbox.appendOutbox([third, { ...first, payload: 'changed' }, { ...third, name: 'changed' }]);
+        const records = await listed(outbox);
+        expect(idsOf(records), 'listOutbox returns records in append order, each id once').toEqual(['evt_c', 'evt_a', 'evt_b']);
+        expect(records.map(withOutboxDefaults), 'an appended id that is already present is ignored: the first record stays as it was').toEqual([first, second, third].map(withOutboxDefaults));
+        const firstPage = await outbox.listOutbox({ limit: 2 });
+        expect(idsOf(firstPage.items)).toEqual(['evt_c', 'evt_a']);
+        expect(firstPage.nextCursor, 'a page that is not the last has a nextCursor').not.toBeNull();
+        const lastPage = await outbox.listOutbox({ limit: 2, cursor: firstPage.nextCursor! });
+        expect(idsOf(lastPage.items), 'the next page resumes after the cursor').toEqual(['evt_b']);
+        expect(lastPage.nextCursor).toBeNull();
+      });
+
+      it('claims the oldest deliverable records first and leaves those whose availableAt has not come', async (context) => {
+        const outbox = outboxOf(context);
+        const [early, later, next] = [outboxEvent('k1'), outboxEvent('k2', { availableAt: at(30) }), outboxEvent('k3')];
+        await outbox.appendOutbox([early, later, next]);
+        const claimed = await claim(outbox, 'worker-1', 10, at(0));
+        expect(idsOf(claimed), 'a claim returns deliverable records oldest first and skips one whose availableAt is still ahead').toEqual([early.id, next.id]);
+        expect(withOutboxDefaults(claimed[0]!), 'a claimed record comes back whole').toEqual(withOutboxDefaults(early));
+        expect(idsOf(await claim(outbox, 'worker-1', 10, at(31))), 'a record is claimable once its availableAt has passed').toEqual([later.id]);
+      });
+
+      it('leases: a second claim before the lease expires gets none of the leased records; after expiry they are offered again', async (context) => {
+        const outbox = outboxOf(context);
+        const records = [outboxEvent('k1'), outboxEvent('k2')];
+        await outbox.appendOutbox(records);
+        expect(idsOf(await claim(outbox, 'worker-1', 10, at(0), 30_000))).toEqual(idsOf(records));
+        expect(await claim(outbox, 'worker-2', 10, at(29)), 'a record under a live lease is not claimed by another owner').toEqual([]);
+        expect(await claim(outbox, 'worker-1', 10, at(29)), 'a record under a live lease is not claimed again by its owner either').toEqual([]);
+        expect(idsOf(await claim(outbox, 'worker-2', 10, at(31))), 'a record whose lease expired is offered again').toEqual(idsOf(records));
+      });
+
+      it('per key: a record is never claimed while an older record of its key is leased or not yet available', async (context) => {
+        const outbox = outboxOf(context);
+        const [k1, m1, k2, n1, n2] = [outboxEvent('K'), outboxEvent('M'), outboxEvent('K'), outboxEvent('N', { availableAt: at(30) }), outboxEvent('N')];
+        await outbox.appendOutbox([k1, m1, k2, n1, n2]);
+        expect(idsOf(await claim(outbox, 'worker-1', 1, at(0)))).toEqual([k1.id]);
+        expect(
+          idsOf(await claim(outbox, 'worker-2', 10, at(0))),
+          'record 2 of a key is not claimed while record 1 of that key is leased, nor while record 1 is not yet available',
+        ).toEqual([m1.id]);
+        expect(await outbox.settleOutbox(k1.id, 'worker-1', { type: 'delivered' })).toBe(true);
+        expect(idsOf(await claim(outbox, 'worker-2', 10, at(1))), 'once the older record is gone, the next record of its key is offered').toEqual([k2.id]);
+        expect(idsOf(await claim(outbox, 'worker-2', 10, at(31))), 'records of a key come in append order once the first is available').toEqual([n1.id, n2.id]);
+      });
+
+      it('a claim limit that cuts a key leaves a prefix of it leased and the rest waiting', async (context) => {
+        const outbox = outboxOf(context);
+        const [k1, k2, m1, k3] = [outboxEvent('K'), outboxEvent('K'), outboxEvent('M'), outboxEvent('K')];
+        await outbox.appendOutbox([k1, k2, m1, k3]);
+        expect(idsOf(await claim(outbox, 'worker-1', 2, at(0))), 'a claim limit takes the oldest records').toEqual([k1.id, k2.id]);
+        expect(idsOf(await claim(outbox, 'worker-2', 10, at(0))), 'the rest of a cut key waits while its older records are leased').toEqual([m1.id]);
+        for (const record of [k1, k2]) expect(await outbox.settleOutbox(record.id, 'worker-1', { type: 'delivered' })).toBe(true);
+        expect(idsOf(await claim(outbox, 'worker-2', 10, at(1)))).toEqual([k3.id]);
+      });
+
+      it('a long backlog behind a blocked key does not hold back other keys', async (context) => {
+        const outbox = outboxOf(context);
+        const backlog = Array.from({ length: 1500 }, () => outboxEvent('busy-customer'));
+        const other = outboxEvent('quiet-customer');
+        await outbox.appendOutbox([...backlog, other]);
+        expect(idsOf(await claim(outbox, 'worker-1', 1, at(0)))).toEqual([backlog[0]!.id]);
+        expect(
+          idsOf(await claim(outbox, 'worker-2', 10, at(0))),
+          'a deliverable record is claimed even when 1,499 older records of a blocked key come before it',
+        ).toEqual([other.id]);
+      });
+
+      it('concurrent claims never return the same record and keep each key in order', async (context) => {
+        const outbox = outboxOf(context);
+        const keys = Array.from({ length: 10 }, (_, index) => `customer-${index}`);
+        const records = [0, 1, 2].flatMap(() => keys.map((key) => outboxEvent(key)));
+        await outbox.appendOutbox(records);
+        const claims = await Promise.all(Array.from({ length: 8 }, (_, index) => claim(outbox, `worker-${index}`, 5, at(0))));
+        const claimed = claims.flatMap(idsOf);
+        expect(new Set(claimed).size, 'two concurrent claims never return the same record').toBe(claimed.length);
+        expect(claimed.length).toBeGreaterThan(0);
+        for (const key of keys) {
+          const ofKey = idsOf(records.filter((record) => record.orderingKey === key));
+          const taken = new Set(claimed.filter((id) => ofKey.includes(id)));
+          expect(ofKey.filter((id) => taken.has(id)), `the records claimed of key ${key} are its oldest ones`).toEqual(ofKey.slice(0, taken.size));
+        }
+      });
+
+      it('settles: delivered removes the record, retry keeps it with the new state, release frees it unchanged', async (context) => {
+        const outbox = outboxOf(context);
+        const [delivered, retried, released] = [outboxEvent('k1'), outboxEvent('k2'), outboxEvent('k3')];
+        await outbox.appendOutbox([delivered, retried, released]);
+        expect(await claim(outbox, 'worker-1', 10, at(0))).toHaveLength(3);
+        expect(await outbox.settleOutbox(delivered.id, 'worker-1', { type: 'delivered' })).toBe(true);
+        expect(idsOf(await listed(outbox)), 'a delivered record is removed from the outbox').toEqual([retried.id, released.id]);
+        const lastError = { handler: 'crm-sync', name: 'ChannelApiError', code: 'CHANNEL_API_ERROR', message: 'HTTP 503' };
+        const retry = { type: 'retry' as const, availableAt: at(120), attempts: 1, completedHandlers: ['search-index'], lastError };
+        expect(await outbox.settleOutbox(retried.id, 'worker-1', retry)).toBe(true);
+        expect(await outbox.settleOutbox(released.id, 'worker-1', { type: 'release' })).toBe(true);
+        const [afterRetry, afterRelease] = await listed(outbox);
+        expect(withOutboxDefaults(afterRetry!), 'a retried record keeps its attempts, completedHandlers, lastError and availableAt').toEqual(
+          withOutboxDefaults({ ...retried, availableAt: at(120), attempts: 1, completedHandlers: ['search-index'], lastError }),
+        );
+        expect(withOutboxDefaults(afterRelease!), 'a released record is otherwise unchanged').toEqual(withOutboxDefaults(released));
+        expect(await outbox.settleOutbox(released.id, 'worker-1', { type: 'delivered' }), 'after a release the former owner holds no lease').toBe(false);
+        expect(idsOf(await claim(outbox, 'worker-2', 10, at(1))), 'a released record is offered again at once; a retried one waits for its availableAt').toEqual([released.id]);
+        expect(await outbox.settleOutbox(released.id, 'worker-2', { type: 'delivered' })).toBe(true);
+        const again = await claim(outbox, 'worker-2', 10, at(121));
+        expect(idsOf(again), 'a retried record is offered again once its availableAt has passed').toEqual([retried.id]);
+        expect(again[0]).toMatchObject({ attempts: 1, completedHandlers: ['search-index'], lastError });
+      });
+
+      it('refuses to settle for another owner, after the lease was lost, or when the record is gone', async (context) => {
+        const outbox = outboxOf(context);
+        const record = outboxEvent('k1');
+        await outbox.appendOutbox([record]);
+        expect(idsOf(await claim(outbox, 'worker-1', 10, at(0), 30_000))).toEqual([record.id]);
+        expect(await outbox.settleOutbox(record.id, 'worker-2', { type: 'delivered' }), 'only the owner of a lease can settle the record').toBe(false);
+        expect(idsOf(await listed(outbox)), 'a refused settle changes nothing').toEqual([record.id]);
+        expect(idsOf(await claim(outbox, 'worker-2', 10, at(31)))).toEqual([record.id]);
+        expect(
+          await outbox.settleOutbox(record.id, 'worker-1', { type: 'delivered' }),
+          'once the lease expired and another owner claimed the record, the first owner cannot settle it',
+        ).toBe(false);
+        expect(idsOf(await listed(outbox))).toEqual([record.id]);
+        expect(await outbox.settleOutbox(record.id, 'worker-2', { type: 'delivered' })).toBe(true);
+        expect(await outbox.settleOutbox(record.id, 'worker-2', { type: 'delivered' }), 'a record that is gone cannot be settled').toBe(false);
+        expect(await outbox.settleOutbox('evt_unknown', 'worker-2', { type: 'release' })).toBe(false);
+      });
+
+      it('a transaction commits its writes together; a task that throws rolls back the interaction and the outbox record it wrote', async (context) => {
+        const outbox = outboxOf(context);
+        const kept = makeInteraction();
+        const lost = makeInteraction();
+        const keptEvent = outboxEvent('c1', { payload: { interactionId: kept.id } });
+        const result = await outbox.transaction(async (scoped) => {
+          expect(hasOutbox(scoped), 'the ledger a transaction gives its task has the outbox methods too').toBe(true);
+          if (hasBatchStore(ledger)) expect(hasBatchStore(scoped), 'the ledger a transaction gives its task has the batch methods too').toBe(true);
+          if (hasSendStore(ledger)) expect(hasSendStore(scoped), 'the ledger a transaction gives its task has the send methods too').toBe(true);
+          await scoped.appendInteraction(kept);
+          await scoped.appendOutbox!([keptEvent]);
+          return 'committed';
+        });
+        expect(result, 'transaction returns what the task returns').toBe('committed');
+        expect(await ledger.getInteraction(kept.id)).toEqual(kept);
+        const failure = new Error('task failed after writing');
+        await expect(
+          outbox.transaction(async (scoped) => {
+            await scoped.appendInteraction(lost);
+            await scoped.appendOutbox!([outboxEvent('c1', { payload: { interactionId: lost.id } })]);
+            throw failure;
+          }),
+          'transaction rethrows the error of the task',
+        ).rejects.toBe(failure);
+        expect(await ledger.getInteraction(lost.id), 'a task that throws leaves no interaction behind').toBeNull();
+        expect(idsOf(await listed(outbox)), 'a task that throws leaves no outbox record behind').toEqual([keptEvent.id]);
+      });
+
+      it('a nested transaction, or withLocks, on the task ledger joins the open transaction', async (context) => {
+        const outbox = outboxOf(context);
+        const first = makeInteraction();
+        const second = makeInteraction();
+        await expect(
+          outbox.transaction(async (outer) => {
+            await outer.appendInteraction(first);
+            const seen = await outer.transaction!(async (inner) => {
+              await inner.appendOutbox!([outboxEvent('c1')]);
+              return (await inner.getInteraction(first.id))?.id;
+            });
+            expect(seen, 'a nested transaction sees the writes of the open one').toBe(first.id);
+            if (hasLocking(outer)) {
+              await outer.withLocks(['customer:c1'], async (locked) => {
+                expect(hasOutbox(locked), 'the ledger of a locked task has the outbox methods too').toBe(true);
+                await locked.appendInteraction(second);
+              });
+            }
+            throw new Error('outer task failed');
+          }),
+        ).rejects.toThrow('outer task failed');
+        expect(await ledger.getInteraction(first.id)).toBeNull();
+        expect(await listed(outbox), 'writes of a nested transaction roll back with the outer one').toEqual([]);
+        expect(await ledger.getInteraction(second.id), 'writes of a withLocks inside a transaction roll back with it').toBeNull();
+        await outbox.transaction(async (outer) => outer.transaction!(async (inner) => inner.appendInteraction(first)));
+        expect(await ledger.getInteraction(first.id), 'writes of a nested transaction commit with the outer one').toEqual(first);
+      });
+    });
+
+    describe.skipIf(skip.has('sends'))('sends by idempotency key (optional SendStore)', () => {
+      const sendsOf = (context: TestContext) => (hasSendStore(ledger) ? ledger : context.skip('this ledger records no sends (replies are then not idempotent across processes)'));
+
+      it('creates a send once: of 20 concurrent calls with one key, exactly one reports created', async (context) => {
+        const sends = sendsOf(context);
+        const results = await Promise.all(Array.from({ length: 20 }, (_, index) => sends.createSend(sendRecord('reply-1', { attempts: index }))));
+        const created = results.filter((result) => result.created);
+        expect(created, 'exactly one of concurrent createSend calls with one key gets created: true').toHaveLength(1);
+        const stored = created[0]!.record;
+        for (const result of results) expect(result.record, 'every caller gets the stored record').toEqual(stored);
+        expect(await sends.getSend('reply-1')).toEqual(stored);
+      });
+
+      it('updates, reads and lists sends by state, oldest first', async (context) => {
+        const sends = sendsOf(context);
+        expect(await sends.getSend('missing')).toBeNull();
+        expect(await sends.updateSend(sendRecord('missing')), 'updateSend reports false for an unknown key').toBe(false);
+        const [older, middle, newer] = [sendRecord('key-b', { createdAt: at(0) }), sendRecord('key-a', { createdAt: at(1) }), sendRecord('key-c', { createdAt: at(2) })];
+        for (const record of [older, middle, newer]) expect((await sends.createSend(record)).created).toBe(true);
+        const unknown: SendRecord = { ...middle, state: 'unknown', attempts: 1, updatedAt: at(5), error: { name: 'TimeoutError', message: 'no answer in 10 s' } };
+        expect(await sends.updateSend(unknown)).toBe(true);
+        expect(await sends.getSend(middle.key), 'updateSend replaces the record').toEqual(unknown);
+        const sent: SendRecord = { ...newer, state: 'sent', attempts: 1, interactionId: 'test:out-1', updatedAt: at(6) };
+        expect(await sends.updateSend(sent)).toBe(true);
+        expect((await sends.listSends({ state: 'pending' })).items, 'listSends returns the records in one state').toEqual([older]);
+        expect((await sends.listSends({ state: 'unknown' })).items).toEqual([unknown]);
+        expect((await sends.listSends({ state: 'sent' })).items).toEqual([sent]);
+        await sends.updateSend({ ...sent, state: 'pending' });
+        const firstPage = await sends.listSends({ state: 'pending', limit: 1 });
+        expect(firstPage.items.map((record) => record.key), 'listSends is ordered by createdAt, not by key').toEqual(['key-b']);
+        const lastPage = await sends.listSends({ state: 'pending', limit: 1, cursor: firstPage.nextCursor! });
+        expect(lastPage.items.map((record) => record.key)).toEqual(['key-c']);
+        expect(lastPage.nextCursor).toBeNull();
+      });
+    });
+
+    describe.skipIf(skip.has('batch'))('batch reads and writes (optional BatchStore)', () => {
+      const batchOf = (context: TestContext) => (hasBatchStore(ledger) ? ledger : context.skip('this ledger has no batch methods (the core then calls the single ones)'));
+      const byId = <Row extends { id: string }>(rows: Row[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+      it('getInteractions equals getInteraction per id: repeats, unknown ids and tombstones included', async (context) => {
+        const batch = batchOf(context);
+        const active = makeInteraction();
+        const deleted = makeInteraction({ state: 'deleted', text: '', deletedAt: at(0) });
+        for (const interaction of [active, deleted]) await ledger.appendInteraction(interaction);
+        const ids = [active.id, 'test:missing', deleted.id, active.id];
+        const singles = (await Promise.all(ids.map((id) => ledger.getInteraction(id)))).filter((row): row is Interaction => row !== null);
+        expect(byId(await batch.getInteractions(ids)), 'getInteractions returns each existing interaction once, tombstones too').toEqual(byId([...new Map(singles.map((row) => [row.id, row])).values()]));
+        expect(await batch.getInteractions([])).toEqual([]);
+      });
+
+      it('appendInteractions equals appendInteraction per item, in input order, repeats within the batch included', async (context) => {
+        const batch = batchOf(context);
+        const existing = makeInteraction({ text: 'stored first' });
+        await ledger.appendInteraction(existing);
+        const [fresh, other] = [makeInteraction(), makeInteraction()];
+        const results = await batch.appendInteractions([fresh, { ...existing, text: 'changed' }, other, { ...fresh, text: 'second copy' }]);
+        expect(
+          results.map((result) => [result.inserted, result.interaction.id]),
+          'results come in input order; an id already stored, or repeated in the batch, reports inserted: false',
+        ).toEqual([
+          [true, fresh.id],
+          [false, existing.id],
+          [true, other.id],
+          [false, fresh.id],
+        ]);
+        expect(results[1]!.interaction, 'a duplicate reports the stored row').toEqual(existing);
+        expect(results[3]!.interaction, 'the first of a repeated id is the one stored').toEqual(fresh);
+        expect(await ledger.getInteraction(fresh.id)).toEqual(fresh);
+        expect(await batch.appendInteractions([])).toEqual([]);
+      });
+
+      it('getIdentities equals getIdentity per key: repeats and unknown keys included', async (context) => {
+        const batch = batchOf(context);
+        const records = [makeIdentityRecord({ customerId: 'c1' }), makeIdentityRecord({ customerId: 'c2' })];
+        for (const record of records) await ledger.saveIdentity(record);
+        const found = await batch.getIdentities([records[1]!.key, 'test:nobody', records[0]!.key, records[1]!.key]);
+        expect([...found].sort((a, b) => (a.key < b.key ? -1 : 1)), 'getIdentities returns each existing record once').toEqual([...records].sort((a, b) => (a.key < b.key ? -1 : 1)));
+        expect(await batch.getIdentities([])).toEqual([]);
+      });
+    });
+
     describe.skipIf(skip.has('operations'))('cursors, dead letters and consent', () => {
       it('keeps one cursor per adapter and stream', async () => {
         expect(await ledger.getCursor('x', 'mentions')).toBeNull();
@@ -398,6 +703,49 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         }
         expect(await ledger.eraseCustomer('nobody')).toMatchObject({ interactionsErased: 0, identitiesErased: 0 });
       });
+
+      it('erases the replies sent to the customer (optional SendStore)', async (context) => {
+        if (!hasSendStore(ledger)) return context.skip('this ledger records no sends');
+        await ledger.saveCustomer(makeCustomer({ id: 'c1', displayName: 'Ayşe Yılmaz' }));
+        const inbound = makeInteraction({ customerId: 'c1', text: 'Kargom nerede?' });
+        const outbound = makeInteraction({ customerId: 'c1', direction: 'outbound', text: 'Merhaba Ayşe, kargonuz yolda' });
+        const unrelated = makeInteraction({ customerId: 'c2' });
+        for (const interaction of [inbound, outbound, unrelated]) await ledger.appendInteraction(interaction);
+        await ledger.createSend(sendRecord('reply-ayse', { inReplyTo: inbound.id, state: 'sent', interactionId: outbound.id, reply: { text: 'Merhaba Ayşe, kargonuz yolda' } }));
+        await ledger.createSend(sendRecord('reply-other', { inReplyTo: unrelated.id, reply: { text: 'Hello Bob' } }));
+        await ledger.eraseCustomer('c1');
+        const after = await ledger.getSend('reply-ayse');
+        expect(after === null || !JSON.stringify(after).includes('Ayşe'), "after eraseCustomer the customer's sends are gone or hold no reply text").toBe(true);
+        expect((await ledger.getSend('reply-other'))?.reply, "other customers' sends stay").toEqual({ text: 'Hello Bob' });
+      });
     });
   });
+}
+
+/** The suite's clock: claims pass `now` explicitly, so lease and backoff checks need no waiting. */
+const CLOCK = Date.parse('2026-03-01T00:00:00.000Z');
+
+/** The suite's clock plus `seconds`, as ISO-8601. */
+function at(seconds: number): string {
+  return new Date(CLOCK + seconds * 1000).toISOString();
+}
+
+let outboxCounter = 0;
+
+function outboxEvent(orderingKey: string, overrides: Partial<OutboxRecord> = {}): OutboxRecord {
+  outboxCounter++;
+  return { id: `evt_${String(outboxCounter).padStart(6, '0')}`, name: 'interaction-received', payload: { sequence: outboxCounter, text: 'Kargom nerede?' }, orderingKey, createdAt: at(-60), ...overrides };
+}
+
+/** A record with the documented defaults filled in, so ledgers that store them and ledgers that omit them compare equal. */
+function withOutboxDefaults(record: OutboxRecord): OutboxRecord {
+  return { ...record, availableAt: record.availableAt ?? record.createdAt, attempts: record.attempts ?? 0, completedHandlers: record.completedHandlers ?? [] };
+}
+
+function idsOf(records: OutboxRecord[]): string[] {
+  return records.map((record) => record.id);
+}
+
+function sendRecord(key: string, overrides: Partial<SendRecord> = {}): SendRecord {
+  return { key, channel: 'test', inReplyTo: 'test:n1', state: 'pending', reply: { text: 'Kargonuz yolda 🚚' }, attempts: 0, createdAt: at(0), updatedAt: at(0), ...overrides };
 }
