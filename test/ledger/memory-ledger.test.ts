@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryLedger, type InteractionLedger, type OutboxStore, type ReviewStore, type SendStore } from 'social-crm';
+import { isSocialCrmError, memoryLedger, type InteractionLedger, type OutboxStore, type ReviewStore, type SendStore } from 'social-crm';
 import { describeLedger, makeCustomer, makeIdentityRecord, makeInteraction } from 'social-crm/testing';
 
 describeLedger('memoryLedger()', { create: () => memoryLedger() });
@@ -103,5 +103,23 @@ describe('memoryLedger() transactions', () => {
     const claimed = await ledger.claimOutbox({ owner: 'worker', limit: 10, leaseMs: 1000, now: at });
     await expect(failing).rejects.toThrow('task failed');
     expect(claimed).toEqual([]);
+  });
+});
+
+describe('memoryLedger() input checks', () => {
+  it('refuses malformed outbox and send input with InvalidOptionsError and stores nothing of it', async () => {
+    const ledger = memoryLedger() as FullLedger;
+    const invalid = async (promise: Promise<unknown>) => {
+      const caught = await promise.then(() => undefined, (error: unknown) => error);
+      expect(isSocialCrmError(caught, 'INVALID_OPTIONS'), `expected InvalidOptionsError, got ${String(caught)}`).toBe(true);
+    };
+    const valid = { id: 'evt_ok', name: 'interaction-received', payload: {}, orderingKey: 'c1', createdAt: at };
+    await invalid(ledger.appendOutbox([valid, { ...valid, id: 'evt_bad', createdAt: 'yesterday' }]));
+    expect((await ledger.listOutbox()).items).toEqual([]);
+    await invalid(ledger.claimOutbox({ owner: 'worker', limit: 0, leaseMs: 1000, now: at }));
+    await invalid(ledger.claimOutbox({ owner: 'worker', limit: 10, leaseMs: 1000, now: 'soon' }));
+    await invalid(ledger.listOutbox({ cursor: 'not-a-cursor' }));
+    await invalid(ledger.createSend({ key: 'reply-1', channel: 'test', inReplyTo: 'test:n1', state: 'queued' as never, reply: {}, attempts: 0, createdAt: at, updatedAt: at }));
+    expect(await ledger.getSend('reply-1')).toBeNull();
   });
 });

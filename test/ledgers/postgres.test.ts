@@ -241,6 +241,23 @@ function reliabilityTests(name: string, create: () => PostgresLedger, destroy: (
       }
     });
 
+    it('refuses malformed outbox and send input with InvalidOptionsError and stores nothing of it', async () => {
+      const ledger = create();
+      try {
+        const valid = { id: 'evt_ok', name: 'interaction-received', payload: {}, orderingKey: 'c1', createdAt: '2026-03-01T00:00:00.000Z' };
+        await expectInvalidOptions(ledger.appendOutbox([valid, { ...valid, id: 'evt_bad', createdAt: 'yesterday' }]));
+        expect((await ledger.listOutbox()).items).toEqual([]);
+        await expectInvalidOptions(ledger.claimOutbox({ owner: 'worker', limit: 0, leaseMs: 1000, now: valid.createdAt }));
+        await expectInvalidOptions(ledger.claimOutbox({ owner: 'worker', limit: 10, leaseMs: 1000, now: 'soon' }));
+        const send = { key: 'reply-1', channel: 'test', inReplyTo: 'test:n1', state: 'queued', reply: {}, attempts: 0, createdAt: valid.createdAt, updatedAt: valid.createdAt };
+        await expectInvalidOptions(ledger.createSend(send as never));
+        expect(await ledger.getSend('reply-1')).toBeNull();
+        await expectInvalidOptions(ledger.listSends({ state: 'queued' as never }));
+      } finally {
+        await destroy(ledger);
+      }
+    });
+
     it('stores NUL characters as U+FFFD instead of failing', async () => {
       const ledger = create();
       try {
@@ -275,6 +292,11 @@ function reliabilityTests(name: string, create: () => PostgresLedger, destroy: (
       }
     });
   });
+}
+
+async function expectInvalidOptions(promise: Promise<unknown>): Promise<void> {
+  const caught = await promise.then(() => undefined, (error: unknown) => error);
+  expect(isSocialCrmError(caught, 'INVALID_OPTIONS'), `expected InvalidOptionsError, got ${String(caught)}`).toBe(true);
 }
 
 /** A merge as an identity merger does it: read both, move identities, record history, atomically. */

@@ -84,8 +84,11 @@ export interface PostgresLedgerOptions {
   retry?: { attempts?: number; baseDelayMs?: number };
 }
 
-/** An {@link InteractionLedger} on PostgreSQL, with a few extras for hosts that scale out. */
-export interface PostgresLedger extends InteractionLedger {
+/**
+ * An {@link InteractionLedger} on PostgreSQL with every optional group of the port (review queue,
+ * locks, outbox, sends, batch methods), and a few extras for hosts that scale out.
+ */
+export interface PostgresLedger extends Operations {
   /** The PostgreSQL schema the tables live in. */
   readonly schema: string;
   /** Apply pending migrations now instead of on first use. */
