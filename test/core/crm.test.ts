@@ -32,22 +32,26 @@ function setup(extra: Partial<Parameters<typeof createSocialCrm>[0]> = {}) {
 }
 
 /** A ledger whose chosen method fails until `heal()` is called. */
-function flakyLedger(method: keyof InteractionLedger) {
-  const inner = memoryLedger();
+function flakyLedger(...methods: Array<keyof InteractionLedger>) {
   let broken = true;
-  const ledger = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property === method && typeof value === 'function') {
-        return async (...args: unknown[]) => {
-          if (broken) throw new Error('connection reset by peer');
-          return (value as (...rest: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return value;
-    },
-  });
-  return { ledger, heal: () => (broken = false) };
+  const flaky = (target: InteractionLedger): InteractionLedger =>
+    new Proxy(target, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (methods.includes(property as keyof InteractionLedger) && typeof value === 'function') {
+          return async (...args: unknown[]) => {
+            if (broken) throw new Error('connection reset by peer');
+            return (value as (...rest: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        // The ledger a transaction gives its task fails the same way.
+        if (property === 'transaction' && typeof value === 'function') {
+          return (task: (scoped: InteractionLedger) => Promise<unknown>) => value.call(target, (scoped: InteractionLedger) => task(flaky(scoped)));
+        }
+        return value;
+      },
+    });
+  return { ledger: flaky(memoryLedger()), heal: () => (broken = false) };
 }
 
 describe('handleWebhook', () => {
@@ -173,7 +177,7 @@ describe('pipeline', () => {
   });
 
   it('dead-letters a ledger failure and replays it once the ledger heals', async () => {
-    const { ledger, heal } = flakyLedger('appendInteraction');
+    const { ledger, heal } = flakyLedger('appendInteraction', 'appendInteractions');
     const { crm, count } = setup({ ledger });
     const response = await crm.handleWebhook(await canonicalRequest([post('f1', 'Lost?'), post('f2', 'Not lost')]));
     expect(response.status).toBe(200);

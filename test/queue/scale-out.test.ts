@@ -124,17 +124,19 @@ describe('intake and workers (in process)', () => {
   it('keeps redelivering while the ledger is down, then stores once', async () => {
     const ledger = memoryLedger();
     let failures = 3;
-    const flaky: InteractionLedger = {
-      ...ledger,
+    const flaky = (target: InteractionLedger): InteractionLedger => ({
+      ...target,
       async appendInteraction(interaction) {
         if (failures-- > 0) throw new Error('database unavailable');
-        return ledger.appendInteraction(interaction);
+        return target.appendInteraction(interaction);
       },
       async addDeadLetter() {
         throw new Error('database unavailable');
       },
-    };
-    const crm = makeCrm(flaky);
+      // The ledger a transaction gives its task fails the same way.
+      transaction: (task) => target.transaction!((scoped) => task(flaky(scoped))),
+    });
+    const crm = makeCrm(flaky(ledger));
     const queue = memoryQueue({ retryDelayMs: 1 });
     await createWebhookIntake(crm, queue, { logger: quiet }).handle(await canonicalRequest([post('f1', 'eventually')]));
     const worker = createWorker(crm, queue, { maxAttempts: 10, logger: quiet });
