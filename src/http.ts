@@ -9,11 +9,20 @@ export interface HttpClientOptions {
   fetch?: typeof fetch;
   logger: Logger;
   now(): Date;
-  /** Per-attempt timeout in milliseconds. @default 15_000 */
+  /**
+   * Network time allowed to one attempt, until the response headers arrive. Waits for a
+   * rate-limit reset and backoff between attempts are not counted. @default 15_000
+   */
   timeoutMs?: number;
-  /** Attempts after the first, for network errors, 5xx on idempotent calls, and 429 on any call. @default 3 */
+  /**
+   * Attempts after the first: for network errors, 408 and 5xx on idempotent methods, and 429 on
+   * any method. @default 3
+   */
   retries?: number;
-  /** Longest wait for a rate-limit reset before failing with `RateLimitError`. @default 60_000 */
+  /**
+   * Longest single wait for a reset the network names (`Retry-After` on a 429 or 503, reset
+   * headers, a spent budget). A longer one fails at once, without sleeping. @default 60_000
+   */
   maxRateLimitWaitMs?: number;
   /** Base of the exponential backoff in milliseconds. @default 300 */
   backoffBaseMs?: number;
@@ -21,6 +30,20 @@ export interface HttpClientOptions {
 }
 
 const RESET_HEADERS = ['retry-after', 'ratelimit-reset', 'x-ratelimit-reset', 'x-rate-limit-reset'];
+const IDEMPOTENT_METHODS = new Set(['GET', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
+const BACKOFF_STATUSES = new Set([408, 500, 502, 503, 504]);
+
+/** A reset header's value as milliseconds from `now`: seconds to wait, epoch seconds, or an HTTP date. */
+function resetValueMs(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) {
+    // Large numbers are epoch timestamps (X sends `x-rate-limit-reset: 1700000000`).
+    return Math.max(0, seconds > 1_000_000_000 ? seconds * 1000 - now : seconds * 1000);
+  }
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
 
 /**
  * Milliseconds to wait before retrying, read from `Retry-After` (seconds or HTTP date) and the
@@ -29,15 +52,8 @@ const RESET_HEADERS = ['retry-after', 'ratelimit-reset', 'x-ratelimit-reset', 'x
  */
 export function retryAfterMs(headers: Headers, now: number): number | undefined {
   for (const name of RESET_HEADERS) {
-    const value = headers.get(name);
-    if (value === null || value.trim() === '') continue;
-    const seconds = Number(value);
-    if (Number.isFinite(seconds)) {
-      // Large numbers are epoch timestamps (X sends `x-rate-limit-reset: 1700000000`).
-      return Math.max(0, seconds > 1_000_000_000 ? seconds * 1000 - now : seconds * 1000);
-    }
-    const date = Date.parse(value);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
+    const wait = resetValueMs(headers.get(name), now);
+    if (wait !== undefined) return wait;
   }
   return undefined;
 }
@@ -64,18 +80,40 @@ export function backoffDelay(attempt: number, baseMs: number, capMs = 30_000): n
 }
 
 /**
- * Builds the one ky instance an adapter uses. Underneath ky sits a rate-limit gate:
- * - it remembers the budget the adapter reads from responses (`rateLimitFromResponse`), and
- *   when the budget is spent it waits for the reset, or fails fast with a retryable
- *   `RateLimitError` when the reset is further away than `maxRateLimitWaitMs`;
- * - it retries any 429 (the network did not process the call) after the reset the response
- *   names, never before; ky itself retries network errors and 5xx on idempotent methods with
- *   exponential backoff and jitter.
+ * One attempt: the request, aborted with ky's `TimeoutError` when no response has arrived
+ * within `timeoutMs`. `controller` must be the one whose signal the request carries.
+ */
+function fetchWithin(fetchFunction: typeof fetch, request: Request, controller: AbortController, timeoutMs: number): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      controller.abort();
+      reject(new TimeoutError(request));
+    }, timeoutMs);
+    fetchFunction(request)
+      .then(resolve, reject)
+      .finally(() => clearTimeout(timer));
+  });
+}
+
+/**
+ * Builds the one ky instance an adapter uses. ky shapes requests and throws `HTTPError`; every
+ * attempt, wait and retry happens in the fetch underneath it, so that the per-attempt timeout
+ * covers network time only and never a wait the network asked for:
+ * - a 429 (on any method: the network did not process the call), and a 503 on an idempotent
+ *   method, are retried after the reset the response names (`Retry-After`, reset headers, or the
+ *   adapter's `rateLimitFromResponse`), never before; without one, after exponential backoff;
+ * - when the adapter reports the budget spent, later calls in its scope wait for the reset;
+ * - a reset further away than `maxRateLimitWaitMs` fails at once: the 429 or 503 goes back to
+ *   the adapter (whose `toChannelApiError` gives it `retryAfterMs`), a spent budget throws a
+ *   retryable `RateLimitError` before any call;
+ * - network errors, 408 and other 5xx are retried on idempotent methods with exponential
+ *   backoff and jitter; a timed-out attempt is not retried (the network may have acted on it).
  * @internal
  */
 export function createHttpClient(options: HttpClientOptions): KyInstance {
   const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const retries = options.retries ?? 3;
+  const timeoutMs = options.timeoutMs ?? 15_000;
   const maxWait = options.maxRateLimitWaitMs ?? 60_000;
   const backoffBase = options.backoffBaseMs ?? 300;
   const adapterId = options.adapter.id;
@@ -90,56 +128,81 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
       (state): state is RateLimitState & { resetAt: number } => state !== undefined && state.remaining <= 0 && state.resetAt !== undefined && state.resetAt > now,
     );
 
+  const waitForBudget = async (request: Request) => {
+    const now = options.now().getTime();
+    const budget = spentBudget(request, now);
+    if (!budget) return;
+    const wait = budget.resetAt - now;
+    if (wait > maxWait) {
+      throw new RateLimitError(`Rate-limit budget is spent until ${new Date(budget.resetAt).toISOString()}.`, {
+        adapterId,
+        method: request.method,
+        url: request.url,
+        retryAfterMs: wait,
+      });
+    }
+    options.logger.info(`[${adapterId}] rate-limit budget spent; waiting ${wait} ms for the reset`);
+    await sleep(wait, request.signal);
+  };
+
+  /** How long to wait before trying again after `response`, or `undefined` to hand it back. */
+  const retryWait = (request: Request, response: Response, attempt: number, state: RateLimitState | undefined) => {
+    const now = options.now().getTime();
+    if (response.status === 429) {
+      return retryAfterMs(response.headers, now) ?? (state?.resetAt !== undefined ? Math.max(0, state.resetAt - now) : backoffDelay(attempt, backoffBase));
+    }
+    if (!IDEMPOTENT_METHODS.has(request.method) || !BACKOFF_STATUSES.has(response.status)) return undefined;
+    // Only `Retry-After` speaks for a 503: X sends its window's reset on every response.
+    return (response.status === 503 ? resetValueMs(response.headers.get('retry-after'), now) : undefined) ?? backoffDelay(attempt, backoffBase);
+  };
+
   const gatedFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const original = input instanceof Request ? input : new Request(input, init);
+    const signal = original.signal;
     // Buffer the body once: a retried attempt needs a fresh Request, and teeing a stream per
     // attempt stalls some fetch interceptors.
     const body = original.body ? await original.arrayBuffer() : undefined;
-    const attemptRequest = () =>
-      new Request(original.url, { method: original.method, headers: original.headers, signal: original.signal, ...(body ? { body } : {}) });
     for (let attempt = 0; ; attempt++) {
-      const now = options.now().getTime();
-      const budget = spentBudget(original, now);
-      if (budget) {
-        const wait = budget.resetAt - now;
-        if (wait > maxWait) {
-          throw new RateLimitError(`Rate-limit budget is spent until ${new Date(budget.resetAt).toISOString()}.`, {
-            adapterId,
-            method: original.method,
-            url: original.url,
-            retryAfterMs: wait,
-          });
-        }
-        options.logger.info(`[${adapterId}] rate-limit budget spent; waiting ${wait} ms for the reset`);
-        await sleep(wait, original.signal);
+      await waitForBudget(original);
+      const controller = new AbortController();
+      const request = new Request(original.url, {
+        method: original.method,
+        headers: original.headers,
+        signal: AbortSignal.any([signal, controller.signal]),
+        ...(body ? { body } : {}),
+      });
+      let response: Response;
+      try {
+        response = await fetchWithin(baseFetch, request, controller, timeoutMs);
+      } catch (error) {
+        if (error instanceof TimeoutError || signal.aborted || !IDEMPOTENT_METHODS.has(original.method) || attempt >= retries) throw error;
+        await sleep(backoffDelay(attempt + 1, backoffBase), signal);
+        continue;
       }
-      const response = await baseFetch(attemptRequest());
       const state = options.adapter.rateLimitFromResponse?.(response);
       if (state) budgets.set(state.scope ?? scopeOf(original), state);
-      if (response.status !== 429 || attempt >= retries) return response;
-      const wait = retryAfterMs(response.headers, options.now().getTime()) ??
-        (state?.resetAt !== undefined ? Math.max(0, state.resetAt - options.now().getTime()) : backoffDelay(attempt + 1, backoffBase));
-      if (wait > maxWait) return response;
-      options.logger.info(`[${adapterId}] 429 from ${original.method} ${original.url}; retrying in ${wait} ms`);
+      if (attempt >= retries) return response;
+      const wait = retryWait(original, response, attempt + 1, state);
+      if (wait === undefined) return response;
+      const where = `${response.status} from ${original.method} ${original.url}`;
+      if (wait > maxWait) {
+        options.logger.info(`[${adapterId}] ${where}; the reset is ${wait} ms away, beyond maxRateLimitWaitMs (${maxWait}), so the call fails now`);
+        return response;
+      }
+      options.logger.info(`[${adapterId}] ${where}; retrying in ${Math.round(wait)} ms`);
       // Not awaited: some fetch implementations never settle cancel() on mocked bodies.
       void response.body?.cancel().catch(() => undefined);
-      await sleep(wait, original.signal);
+      await sleep(wait, signal);
     }
   };
 
   return ky.create({
     fetch: gatedFetch,
-    timeout: options.timeoutMs ?? 15_000,
+    // Both live in gatedFetch: ky's timeout would also cover the waits between attempts.
+    timeout: false,
+    retry: 0,
     headers: { 'user-agent': options.userAgent },
     throwHttpErrors: true,
-    retry: {
-      limit: retries,
-      methods: ['get', 'put', 'head', 'delete', 'options', 'trace'],
-      statusCodes: [408, 500, 502, 503, 504],
-      afterStatusCodes: [503],
-      maxRetryAfter: maxWait,
-      delay: (attempt) => backoffDelay(attempt, backoffBase),
-    },
   });
 }
 
@@ -190,7 +253,8 @@ export async function toChannelApiError(
       return new RateLimitError(message, { ...common, retryAfterMs: retryAfterMs(response.headers, Date.now()) });
     }
     const isRetryable = info.isRetryable ?? (status === 408 || status >= 500);
-    return new ChannelApiError(message, { ...common, isRetryable });
+    const retryAfter = status === 503 ? resetValueMs(response.headers.get('retry-after'), Date.now()) : undefined;
+    return new ChannelApiError(message, { ...common, isRetryable, retryAfterMs: retryAfter });
   }
   if (error instanceof TimeoutError) {
     return new ChannelApiError('The API did not answer in time.', {

@@ -76,14 +76,68 @@ export function assertContentType(request: Request, accepted: string[]): void {
 
 export type HmacAlgorithm = 'SHA-256' | 'SHA-1' | 'SHA-512';
 
+/**
+ * Which implementation computes and compares signatures: `node:crypto` (synchronous, several times
+ * faster) where the runtime has it, WebCrypto everywhere else. Tests pass `'web-crypto'` to check
+ * the fallback on Node. @internal
+ */
+export type CryptoImplementation = 'node-crypto' | 'web-crypto';
+
+/** The part of `node:crypto` the signature helpers use. */
+interface NodeCrypto {
+  createHmac(algorithm: string, key: string | Uint8Array): { update(data: string | Uint8Array): { digest(): Uint8Array; digest(encoding: 'hex' | 'base64'): string } };
+  timingSafeEqual(left: Uint8Array, right: Uint8Array): boolean;
+}
+
+let nodeCryptoModule: NodeCrypto | null | undefined;
+
+/**
+ * `node:crypto` when the runtime offers it through `process.getBuiltinModule` (Node ≥ 20.16), found
+ * at run time: a static import would break bundles for edge runtimes.
+ */
+function nodeCrypto(): NodeCrypto | undefined {
+  if (nodeCryptoModule === undefined) {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const module = runtime?.getBuiltinModule?.('node:crypto') as Partial<NodeCrypto> | undefined;
+    nodeCryptoModule = typeof module?.createHmac === 'function' && typeof module.timingSafeEqual === 'function' ? (module as NodeCrypto) : null;
+  }
+  return nodeCryptoModule ?? undefined;
+}
+
+/** The implementation this runtime uses by default. @internal */
+export function defaultCryptoImplementation(): CryptoImplementation {
+  return nodeCrypto() ? 'node-crypto' : 'web-crypto';
+}
+
+function requireNodeCrypto(): NodeCrypto {
+  const module = nodeCrypto();
+  if (!module) throw new Error('node:crypto is not available in this runtime; use the web-crypto implementation.');
+  return module;
+}
+
+const NODE_ALGORITHMS: Record<HmacAlgorithm, string> = { 'SHA-256': 'sha256', 'SHA-1': 'sha1', 'SHA-512': 'sha512' };
+
 const encoder = new TextEncoder();
 
 function toBytes(value: string | Uint8Array): Uint8Array {
   return typeof value === 'string' ? encoder.encode(value) : value;
 }
 
-/** HMAC of `payload` with `secret`, as raw bytes (Web Crypto; works in Node, Deno, Bun, workers). */
-export async function hmac(algorithm: HmacAlgorithm, secret: string | Uint8Array, payload: string | Uint8Array): Promise<Uint8Array> {
+/**
+ * HMAC of `payload` with `secret`, as raw bytes: `node:crypto` where the runtime has it, else Web
+ * Crypto (Deno, Bun, workers, browsers).
+ * @param implementation @internal Pins the implementation; tests use it to check the fallback.
+ */
+export async function hmac(
+  algorithm: HmacAlgorithm,
+  secret: string | Uint8Array,
+  payload: string | Uint8Array,
+  implementation: CryptoImplementation = defaultCryptoImplementation(),
+): Promise<Uint8Array> {
+  if (implementation === 'node-crypto') {
+    const digest = requireNodeCrypto().createHmac(NODE_ALGORITHMS[algorithm], secret).update(payload).digest();
+    return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+  }
   const key = await crypto.subtle.importKey('raw', toBytes(secret) as BufferSource, { name: 'HMAC', hash: algorithm }, false, ['sign']);
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, toBytes(payload) as BufferSource));
 }
@@ -104,8 +158,12 @@ export function toBase64(bytes: Uint8Array): string {
 
 /** Compares two strings in time that depends only on their length. */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
+  return bytesEqual(encoder.encode(a), encoder.encode(b), defaultCryptoImplementation());
+}
+
+function bytesEqual(left: Uint8Array, right: Uint8Array, implementation: CryptoImplementation): boolean {
+  // node:crypto refuses inputs of different lengths; their lengths are no secret.
+  if (implementation === 'node-crypto') return left.length === right.length && requireNodeCrypto().timingSafeEqual(left, right);
   let difference = left.length ^ right.length;
   for (let index = 0; index < left.length; index++) difference |= left[index]! ^ (right[index % Math.max(1, right.length)] ?? 0);
   return difference === 0;
@@ -128,10 +186,12 @@ export interface VerifyHmacOptions {
 }
 
 /**
- * Verifies an HMAC signature in constant time.
+ * Verifies an HMAC signature in constant time, with `node:crypto` where the runtime has it and
+ * Web Crypto elsewhere (the verdict is the same).
+ * @param implementation @internal Pins the implementation; tests use it to check the fallback.
  * @throws WebhookVerificationError `missing-signature` or `invalid-signature`.
  */
-export async function verifyHmacSignature(options: VerifyHmacOptions): Promise<void> {
+export async function verifyHmacSignature(options: VerifyHmacOptions, implementation: CryptoImplementation = defaultCryptoImplementation()): Promise<void> {
   const header = options.headerName ?? 'signature header';
   if (!options.signature) {
     throw new WebhookVerificationError('missing-signature', `The ${header} is missing; the request was not stored.`);
@@ -143,10 +203,13 @@ export async function verifyHmacSignature(options: VerifyHmacOptions): Promise<v
     }
     given = given.slice(options.prefix.length);
   }
-  const digest = await hmac(options.algorithm, options.secret, options.payload);
-  const expected = (options.encoding ?? 'hex') === 'hex' ? toHex(digest) : toBase64(digest);
-  const comparable = (options.encoding ?? 'hex') === 'hex' ? given.toLowerCase() : given;
-  if (!timingSafeEqual(comparable, expected)) {
+  const encoding = options.encoding ?? 'hex';
+  const expected =
+    implementation === 'node-crypto'
+      ? requireNodeCrypto().createHmac(NODE_ALGORITHMS[options.algorithm], options.secret).update(options.payload).digest(encoding)
+      : (encoding === 'hex' ? toHex : toBase64)(await hmac(options.algorithm, options.secret, options.payload, implementation));
+  const comparable = encoding === 'hex' ? given.toLowerCase() : given;
+  if (!bytesEqual(encoder.encode(comparable), encoder.encode(expected), implementation)) {
     throw new WebhookVerificationError('invalid-signature', `The ${header} does not match the body; check the app secret.`);
   }
 }
