@@ -18,16 +18,23 @@ import { enqueueSuggestion, type MergeSuggestion } from './review-queue.js';
 
 /**
  * Locks the customers involved as they stand now (with cross-process locks; those that move
- * meanwhile are left alone), then merges with or suggests the ranked candidates, alone.
+ * meanwhile are left alone), then merges with or suggests the ranked candidates, alone: inside
+ * `exclusive`, by default this process's gate when the ledger has no cross-process locks.
  */
-export async function lockAndAct(merger: MergerContext, record: IdentityRecord, ranked: RankedCandidate[], context: IdentityResolverContext): Promise<Omit<ResolveResult, 'created'>> {
+export async function lockAndAct(
+  merger: MergerContext,
+  record: IdentityRecord,
+  ranked: RankedCandidate[],
+  context: IdentityResolverContext,
+  exclusive: <T>(task: () => Promise<T>) => Promise<T> = (task) => inProcess(merger, context, 'exclusive', task),
+): Promise<Omit<ResolveResult, 'created'>> {
   let locked: Set<string> | null = null;
   if (hasLocking(context.ledger)) {
     locked = new Set<string>();
     for (const id of [record.customerId, ...ranked.map((entry) => entry.customerId)]) locked.add((await currentCustomer(context.ledger, id))?.id ?? id);
     await holdLocks(context, customerLocks(locked));
   }
-  return inProcess(merger, context, 'exclusive', () => actOnCandidates(merger, record, ranked, context, locked));
+  return exclusive(() => actOnCandidates(merger, record, ranked, context, locked));
 }
 
 /**

@@ -51,18 +51,22 @@ export function inProcess<T>(merger: MergerContext, context: IdentityResolverCon
 }
 
 /**
- * Runs an agent or host command: holding the ledger's cross-process locks on its keys (when the
- * ledger has them), then alone in this process.
+ * Runs an agent or host command: holding this process's locks on the resolution keys it may
+ * write identities under (`identity:<key>`, as resolutions hold them), the ledger's cross-process
+ * locks on `locksOf` (when the ledger has them), then alone in this process.
  */
-export async function runCommand<T>(
+export function runCommand<T>(
   merger: MergerContext,
   context: IdentityCommandContext | undefined,
-  keysOf: (resolved: IdentityResolverContext) => string[] | Promise<string[]>,
+  resolutionKeys: string[],
+  locksOf: (resolved: IdentityResolverContext) => string[] | Promise<string[]>,
   task: (resolved: IdentityResolverContext) => Promise<T>,
 ): Promise<T> {
-  const resolved = commandContext(merger, context);
-  const keys = await keysOf(resolved);
-  return coordinated(resolved, keys, (scoped) => inProcess(merger, scoped, 'exclusive', () => task(scoped)));
+  return merger.keyLocks.withLocks(resolutionKeys, async () => {
+    const resolved = commandContext(merger, context);
+    const keys = await locksOf(resolved);
+    return coordinated(resolved, keys, (scoped) => inProcess(merger, scoped, 'exclusive', () => task(scoped)));
+  });
 }
 
 /** Cross-process lock keys of customers (the PostgreSQL ledger's `withCustomerLock` uses the same). */

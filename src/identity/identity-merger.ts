@@ -17,6 +17,7 @@ import type { FellegiSunterModel } from './fellegi-sunter.js';
 import type { PairExplanation } from './compare-pair.js';
 import { createMergerContext, type MergerContext } from './merger-context.js';
 import { resolveIdentity } from './resolve-identity.js';
+import { resolveIdentities } from './resolve-identities.js';
 import { attestIdentities, linkIdentity } from './link-identity.js';
 import { mergeCustomers, type ManualMergeOptions } from './merge-customers.js';
 import { unmergeCustomers, type UnmergeResult } from './unmerge-customers.js';
@@ -83,6 +84,13 @@ export interface IdentityMerger extends IdentityResolver {
   /** Attribute an identity to a customer, merging where the evidence allows (called by the pipeline). */
   resolve(identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult>;
   /**
+   * Resolve a batch (called by the pipeline): the same decisions as `resolve` once per identity in
+   * input order, with one lookup of identity records and of candidates per batch, and the batch's
+   * new identities registered under one cross-process lock call. A customer that a later identity
+   * of the batch merged away is reported as the customer it was merged into.
+   */
+  resolveMany(identities: ChannelIdentity[], context: IdentityResolverContext): Promise<ResolveResult[]>;
+  /**
    * Link an identity to the host CRM's contact. Identities linked to the same contact are
    * merged (decision `crm`). @throws IdentityConflictError when the customer is linked to another contact.
    */
@@ -133,6 +141,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     subscribe: (listener) => merger.subscribe(listener),
     // Resolution: candidate search, scoring, then merge or suggest.
     resolve: (identity, context) => resolveIdentity(merger, identity, context),
+    resolveMany: (identities, context) => resolveIdentities(merger, identities, context),
     // Host and platform links.
     link: (identity, crmContactId, context) => linkIdentity(merger, identity, crmContactId, context),
     attest: (a, b, attestation, context) => attestIdentities(merger, a, b, attestation, context),

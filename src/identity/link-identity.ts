@@ -10,7 +10,7 @@ import { identityKey } from '../interaction.js';
 import type { MergeRecord } from '../ledger.js';
 import { IdentityConflictError, InvalidOptionsError } from '../errors.js';
 import type { MergeEvidence } from './compare-pair.js';
-import { customerLocks, holdLocks, runCommand } from './coordination.js';
+import { customerLocks, holdLocks, identityLocks, runCommand } from './coordination.js';
 import type { IdentityCommandContext } from './identity-merger.js';
 import { loadCustomer } from './load-customer.js';
 import type { MergerContext } from './merger-context.js';
@@ -24,7 +24,8 @@ export async function linkIdentity(
   crmContactId: string,
   context?: IdentityCommandContext,
 ): Promise<{ customerId: string; merges: MergeRecord[] }> {
-  const result = await runCommand(merger, context, () => [`identity-key:identity:${identityKey(identity)}`, `crm:${crmContactId}`], async (resolved) => {
+  const keys = [`identity:${identityKey(identity)}`];
+  const result = await runCommand(merger, context, keys, () => [...identityLocks(keys), `crm:${crmContactId}`], async (resolved) => {
     const { ledger } = resolved;
     if (!crmContactId) throw new InvalidOptionsError('[identity] `crmContactId` must not be empty.', [{ path: 'crmContactId', message: 'required' }]);
     const record = await ensureIdentity(merger, identity, resolved, true);
@@ -67,7 +68,8 @@ export async function attestIdentities(
   attestation: { source: string },
   context?: IdentityCommandContext,
 ): Promise<{ customerId: string; merges: MergeRecord[] }> {
-  const result = await runCommand(merger, context, () => [a, b].map((identity) => `identity-key:identity:${identityKey(identity)}`), async (resolved) => {
+  const keys = [a, b].map((identity) => `identity:${identityKey(identity)}`);
+  const result = await runCommand(merger, context, keys, () => identityLocks(keys), async (resolved) => {
     const first = await ensureIdentity(merger, a, resolved, true);
     const second = await ensureIdentity(merger, b, resolved, true);
     if (first.customerId === second.customerId) return { customerId: first.customerId, merges: [] };

@@ -28,7 +28,7 @@ export interface ManualMergeOptions {
 
 /** The `merge` command. @internal */
 export async function mergeCustomers(merger: MergerContext, customerIds: string[], mergeOptions: ManualMergeOptions, context?: IdentityCommandContext): Promise<MergeRecord> {
-  const merge = await runCommand(merger, context, () => customerLocks(customerIds), async (resolved) => {
+  const merge = await runCommand(merger, context, [], () => customerLocks(customerIds), async (resolved) => {
     const { ledger } = resolved;
     if (!mergeOptions?.agent) throw new InvalidOptionsError('[identity] `agent` is required for a manual merge.', [{ path: 'agent', message: 'required' }]);
     if (new Set(customerIds).size < 2 || new Set(customerIds).size !== customerIds.length) {

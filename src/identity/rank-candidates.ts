@@ -4,8 +4,9 @@
  * @internal
  * @module
  */
-import type { IdentityRecord, InteractionLedger } from '../ledger.js';
-import { findCandidates } from './find-candidates.js';
+import type { ChannelIdentity } from '../interaction.js';
+import type { IdentityRecord } from '../ledger.js';
+import type { CandidateSource } from './find-candidates.js';
 import { comparePair, preparedOf, worthExplaining, type PairExplanation } from './compare-pair.js';
 import type { MergerContext } from './merger-context.js';
 
@@ -18,22 +19,21 @@ export interface RankedCandidate {
 }
 
 /** Whether an identity is matched against others at all (brands and `attested-only` never are). */
-export function isMatchable(merger: MergerContext, record: IdentityRecord): boolean {
-  return merger.evidenceLevel !== 'attested-only' && !record.identity.isBrand;
+export function isMatchable(merger: MergerContext, identity: ChannelIdentity): boolean {
+  return merger.evidenceLevel !== 'attested-only' && !identity.isBrand;
 }
 
 /** Looks up the identity's candidates and ranks them. Reads only: runs beside other resolutions. */
-export async function findAndRankCandidates(merger: MergerContext, record: IdentityRecord, ledger: InteractionLedger): Promise<RankedCandidate[]> {
-  if (!isMatchable(merger, record)) return [];
-  return rankCandidates(merger, record, await findCandidates(merger, ledger, record.blockingKeys));
+export async function findAndRankCandidates(merger: MergerContext, record: IdentityRecord, candidates: CandidateSource): Promise<RankedCandidate[]> {
+  if (!isMatchable(merger, record.identity)) return [];
+  return rankCandidates(merger, record, await candidates(record.blockingKeys));
 }
 
 /**
  * The candidate customers worth acting on for one identity (a deterministic link, or a score in
  * the review or auto-merge band), best first, from the identities its blocking keys found.
  */
-export function rankCandidates(merger: MergerContext, record: IdentityRecord, found: IdentityRecord[]): RankedCandidate[] {
-  if (!isMatchable(merger, record)) return [];
+function rankCandidates(merger: MergerContext, record: IdentityRecord, found: IdentityRecord[]): RankedCandidate[] {
   const candidates = found.filter((candidate) => candidate.key !== record.key && candidate.customerId !== record.customerId && !candidate.identity.isBrand);
   // Best evidence per candidate customer. Most candidates are in the no-match band: a cheap
   // weight with an early stop rules them out before any explanation is built.

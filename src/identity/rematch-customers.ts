@@ -9,7 +9,7 @@ import type { MergeRecord } from '../ledger.js';
 import type { IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
 import { lockAndAct } from './act-on-candidates.js';
 import { commandContext, coordinated, identityLocks, inProcess } from './coordination.js';
-import { blockingKeysOf } from './find-candidates.js';
+import { blockingKeysOf, ledgerCandidates } from './find-candidates.js';
 import type { IdentityCommandContext } from './identity-merger.js';
 import type { MergerContext } from './merger-context.js';
 import { findAndRankCandidates } from './rank-candidates.js';
@@ -63,7 +63,7 @@ function rematchIdentity(merger: MergerContext, key: string, identity: ChannelId
         await scoped.ledger.saveIdentity(record);
       }
       const current = record;
-      const ranked = await inProcess(merger, scoped, 'shared', () => findAndRankCandidates(merger, current, scoped.ledger));
+      const ranked = await inProcess(merger, scoped, 'shared', () => findAndRankCandidates(merger, current, ledgerCandidates(merger, scoped.ledger)));
       return ranked.length === 0 ? null : lockAndAct(merger, current, ranked, scoped);
     }),
   );

@@ -12,7 +12,7 @@ import type { IdentityResolverContext, ResolveResult } from '../identity-resolve
 import { refreshIdentity, registerIdentity } from '../identity-resolver.js';
 import { lockAndAct } from './act-on-candidates.js';
 import { coordinated, identityLocks, inProcess } from './coordination.js';
-import { blockingKeysOf } from './find-candidates.js';
+import { blockingKeysOf, ledgerCandidates, type CandidateSource } from './find-candidates.js';
 import type { MergerContext } from './merger-context.js';
 import { findAndRankCandidates, type RankedCandidate } from './rank-candidates.js';
 
@@ -28,11 +28,13 @@ export function resolveIdentity(merger: MergerContext, identity: ChannelIdentity
   return merger.keyLocks.withLocks(keys, async () => {
     if (hasLocking(context.ledger)) {
       const existing = await context.ledger.getIdentity(identityKey(identity));
-      const known = existing ? await knownUnchanged(existing, identity, context) : null;
-      if (known) return known;
+      const known = existing ? await touchUnchanged(existing, identity, context) : null;
+      if (known) return { customerId: known.customerId, created: false, merges: [], suggestions: [] };
     }
     return coordinated(context, identityLocks(keys), async (scoped) => {
-      const prepared = await inProcess(merger, scoped, 'shared', () => prepareResolution(merger, identity, scoped));
+      const prepared = await inProcess(merger, scoped, 'shared', async () =>
+        prepareResolution(merger, identity, await scoped.ledger.getIdentity(identityKey(identity)), scoped, ledgerCandidates(merger, scoped.ledger)),
+      );
       if (!prepared.record || prepared.ranked.length === 0) return { customerId: prepared.customerId, created: prepared.created, merges: [], suggestions: [] };
       return { ...(await lockAndAct(merger, prepared.record, prepared.ranked, scoped)), created: prepared.created };
     });
@@ -48,6 +50,8 @@ export function resolutionKeys(merger: MergerContext, identity: ChannelIdentity)
 export interface PreparedResolution {
   /** The record to match, or `null` when there is nothing to match. */
   record: IdentityRecord | null;
+  /** The identity's record as now stored. */
+  stored: IdentityRecord;
   created: boolean;
   customerId: string;
   ranked: RankedCandidate[];
@@ -55,40 +59,41 @@ export interface PreparedResolution {
 
 /**
  * Registers or refreshes the identity and ranks its candidates (reads and its own records only).
+ * `existing` is the identity's record as the ledger holds it, `null` when it has none.
  * `ranked` is empty when there is nothing to merge or suggest.
  */
-async function prepareResolution(merger: MergerContext, identity: ChannelIdentity, context: IdentityResolverContext): Promise<PreparedResolution> {
-  const existing = await context.ledger.getIdentity(identityKey(identity));
-  if (existing) return refreshKnown(merger, existing, identity, context);
-  const record = await registerNew(merger, identity, context);
-  return { record, created: true, customerId: record.customerId, ranked: await findAndRankCandidates(merger, record, context.ledger) };
-}
-
-/**
- * A known identity: answered as it is when its profile did not change; otherwise refreshed and,
- * when the refresh gave it a new blocking key, ranked again.
- */
-export async function refreshKnown(merger: MergerContext, existing: IdentityRecord, identity: ChannelIdentity, context: IdentityResolverContext): Promise<PreparedResolution> {
-  const known = await knownUnchanged(existing, identity, context);
-  if (known) return { record: null, created: false, customerId: known.customerId, ranked: [] };
+export async function prepareResolution(
+  merger: MergerContext,
+  identity: ChannelIdentity,
+  existing: IdentityRecord | null,
+  context: IdentityResolverContext,
+  candidates: CandidateSource,
+): Promise<PreparedResolution> {
+  if (!existing) {
+    const record = await registerNew(merger, identity, context);
+    return { record, stored: record, created: true, customerId: record.customerId, ranked: await findAndRankCandidates(merger, record, candidates) };
+  }
+  const known = await touchUnchanged(existing, identity, context);
+  if (known) return { record: null, stored: known, created: false, customerId: existing.customerId, ranked: [] };
   const { record: refreshed } = refreshIdentity(existing, identity, context.now().toISOString());
   refreshed.blockingKeys = blockingKeysOf(merger, refreshed.identity, existing);
   await context.ledger.saveIdentity(refreshed);
   const gained = refreshed.blockingKeys.some((blockingKey) => !existing.blockingKeys.includes(blockingKey));
-  if (!gained) return { record: null, created: false, customerId: existing.customerId, ranked: [] };
-  return { record: refreshed, created: false, customerId: refreshed.customerId, ranked: await findAndRankCandidates(merger, refreshed, context.ledger) };
+  if (!gained) return { record: null, stored: refreshed, created: false, customerId: existing.customerId, ranked: [] };
+  return { record: refreshed, stored: refreshed, created: false, customerId: refreshed.customerId, ranked: await findAndRankCandidates(merger, refreshed, candidates) };
 }
 
 /**
- * The result for a known identity whose profile did not change (its record is rewritten when
- * `lastSeenAt` is due), or `null` when the identity must be matched again.
+ * The record of a known identity whose profile did not change, rewritten when `lastSeenAt` is
+ * due; `null` when the profile changed and the identity must be matched again.
  */
-export async function knownUnchanged(existing: IdentityRecord, identity: ChannelIdentity, context: IdentityResolverContext): Promise<ResolveResult | null> {
+export async function touchUnchanged(existing: IdentityRecord, identity: ChannelIdentity, context: IdentityResolverContext): Promise<IdentityRecord | null> {
   const { record, changed, stale } = refreshIdentity(existing, identity, context.now().toISOString());
   // Same profile: same blocking keys, nothing new to match on.
   if (changed) return null;
-  if (stale) await context.ledger.saveIdentity(record);
-  return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
+  if (!stale) return existing;
+  await context.ledger.saveIdentity(record);
+  return record;
 }
 
 /** Creates the customer and identity record for an identity the ledger has not seen. */

@@ -16,7 +16,7 @@ import { SEPARATED_ATTRIBUTE } from './perform-merge.js';
 
 /** The `split` command: returns the new customer. */
 export async function splitCustomer(merger: MergerContext, customerId: string, identityKeys: string[], splitOptions: { agent: string }, context?: IdentityCommandContext): Promise<Customer> {
-  const created = await runCommand(merger, context, () => customerLocks([customerId]), async (resolved) => {
+  const created = await runCommand(merger, context, [], () => customerLocks([customerId]), async (resolved) => {
     const { ledger } = resolved;
     if (!splitOptions?.agent) throw new InvalidOptionsError('[identity] `agent` is required for a split.', [{ path: 'agent', message: 'required' }]);
     const customer = await loadCustomer(ledger, customerId);

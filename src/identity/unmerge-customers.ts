@@ -27,7 +27,7 @@ export async function unmergeCustomers(merger: MergerContext, mergeId: string, c
     const merge = await resolved.ledger.getMerge(mergeId);
     return merge ? customerLocks([merge.survivorId, ...merge.absorbedIds]) : [];
   };
-  const result = await runCommand(merger, context, customersOf, async (resolved) => {
+  const result = await runCommand(merger, context, [], customersOf, async (resolved) => {
     const { ledger } = resolved;
     const merge = await ledger.getMerge(mergeId);
     if (!merge) throw new NotFoundError('Merge', mergeId);
