@@ -101,7 +101,7 @@ export function channelIdentityResolver(): IdentityResolver {
       const unknown = [...deliveries.keys()].filter((key) => !stored.has(key));
       const register = async (scoped: IdentityResolverContext): Promise<Map<string, { customerId: string; created: boolean }>> => {
         // Another process may have registered some while this one waited for the locks.
-        const found = scoped === context ? new Map<string, IdentityRecord>() : await readIdentities(scoped.ledger, unknown);
+        const found = scoped === context ? new Map<string, IdentityRecord>() : await readIdentities(scoped.ledger, unknown, 1);
         const registered = new Map<string, { customerId: string; created: boolean }>();
         for (const key of unknown) {
           const [first, ...repeats] = deliveries.get(key) as [ChannelIdentity, ...ChannelIdentity[]];
@@ -150,9 +150,10 @@ const IDENTITY_READ_CONCURRENCY = 8;
 
 /**
  * @internal The stored records among `keys`, by key: one `getIdentities` call when the ledger has
- * batch reads ({@link BatchStore}), else `getIdentity` per key, a few at a time.
+ * batch reads ({@link BatchStore}), else `getIdentity` per key, `concurrency` at a time (pass 1
+ * for a ledger bound to a locked scope: its one connection answers one query at a time anyway).
  */
-export async function readIdentities(ledger: InteractionLedger, keys: Iterable<string>): Promise<Map<string, IdentityRecord>> {
+export async function readIdentities(ledger: InteractionLedger, keys: Iterable<string>, concurrency = IDENTITY_READ_CONCURRENCY): Promise<Map<string, IdentityRecord>> {
   const wanted = [...new Set(keys)];
   const found = new Map<string, IdentityRecord>();
   if (wanted.length === 0) return found;
@@ -169,7 +170,7 @@ export async function readIdentities(ledger: InteractionLedger, keys: Iterable<s
       if (record) found.set(key, record);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(IDENTITY_READ_CONCURRENCY, wanted.length) }, reader));
+  await Promise.all(Array.from({ length: Math.min(concurrency, wanted.length) }, reader));
   return found;
 }
 

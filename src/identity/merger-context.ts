@@ -52,6 +52,12 @@ export interface MergerContext {
    * cross-process locks takes the gate's place (see `inProcess`).
    */
   readonly keyLocks: KeyedLock;
+  /**
+   * How many tasks have run to their end holding `keyLocks` (counted before they let go). Equal
+   * before a read and after taking locks: no resolution or command of this process wrote under
+   * those locks in between, so what was read then is still what this process knows.
+   */
+  keyLockGeneration(): number;
   readonly gate: Gate;
   /** Tells the command listeners (the crm re-emits their changes as events). */
   announce(change: IdentityCommandChange): void;
@@ -89,6 +95,19 @@ export function createMergerContext(options: IdentityMergerOptions): MergerConte
   // The review queue when the ledger keeps none.
   const memoryQueue = memoryReviewStore();
   const listeners = new Set<(change: IdentityCommandChange) => void>();
+  const locks = createKeyedLock();
+  let generation = 0;
+  const keyLocks: KeyedLock = {
+    withLock: (key, task) => keyLocks.withLocks([key], task),
+    withLocks: (keys, task) =>
+      locks.withLocks(keys, async () => {
+        try {
+          return await task();
+        } finally {
+          generation++;
+        }
+      }),
+  };
   return {
     id: parsed.id ?? 'identity-merger',
     evidenceLevel: parsed.evidence ?? 'probabilistic',
@@ -106,7 +125,8 @@ export function createMergerContext(options: IdentityMergerOptions): MergerConte
     commandDefaults: { ledger: options.ledger, now: options.now, generateId: options.generateId },
     prepared: createPreparedCache(),
     reviewStoreOf: (ledger) => (hasReviewStore(ledger) ? ledger : memoryQueue),
-    keyLocks: createKeyedLock(),
+    keyLocks,
+    keyLockGeneration: () => generation,
     gate: createGate(),
     announce(change) {
       for (const listener of listeners) {

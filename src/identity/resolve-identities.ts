@@ -3,11 +3,12 @@
  * decisions `resolve` makes one identity at a time, in fewer round trips:
  *
  * 1. One lookup of the batch's identity records. Identities known with an unchanged profile in
- *    every delivery are answered from it, without a cross-process lock (their record is written
- *    only when `lastSeenAt` is due, as `resolve` does).
+ *    every delivery are answered from it without any lock; their record is written (under this
+ *    process's key locks, not the ledger's) only when `lastSeenAt` is due, as `resolve` does.
  * 2. The rest are split into groups that share no key (identity key, email, phone, handle or name
- *    key): identities of different groups cannot be each other's candidates, so groups go side by
- *    side, and within a group identities are resolved one after another in input order.
+ *    key): identities of different groups cannot be each other's candidates, so groups are
+ *    independent (side by side in this process's gate, in turn within one locked scope), and
+ *    within a group identities are resolved one after another in input order.
  * 3. Under one cross-process lock call on the keys `resolve` would lock, the records of the new
  *    identities are read again and the candidates of all of them looked up together; then each
  *    is registered (or refreshed), ranked and acted on as `resolve` does. Merges run one at a time.
@@ -20,13 +21,12 @@ import { identityKey } from '../interaction.js';
 import { hasLocking, type IdentityRecord, type MergeRecord } from '../ledger.js';
 import type { IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
 import { readIdentities, refreshIdentity } from '../identity-resolver.js';
-import { createGate } from '../_locks.js';
 import { lockAndAct } from './act-on-candidates.js';
 import { coordinated, identityLocks, inProcess } from './coordination.js';
 import { prefetchCandidates } from './find-candidates.js';
 import type { MergerContext } from './merger-context.js';
 import { isMatchable } from './rank-candidates.js';
-import { prepareResolution, resolutionKeys, touchUnchanged } from './resolve-identity.js';
+import { prepareResolution, touchUnchanged } from './resolve-identity.js';
 import { UnionFind } from './union-find.js';
 
 /** One identity of the batch, at its position. */
@@ -50,62 +50,82 @@ interface Group {
 const MAX_LOCK_KEYS = 1000;
 
 /** Resolves a batch. One result per identity, in input order (see the module comment). */
-export function resolveIdentities(merger: MergerContext, identities: ChannelIdentity[], context: IdentityResolverContext): Promise<ResolveResult[]> {
-  if (identities.length === 0) return Promise.resolve([]);
-  const deliveries: Delivery[] = identities.map((identity, index) => ({ index, identity, key: identityKey(identity) }));
+export async function resolveIdentities(merger: MergerContext, identities: ChannelIdentity[], context: IdentityResolverContext): Promise<ResolveResult[]> {
+  const results: ResolveResult[] = new Array(identities.length);
   const byKey = new Map<string, Delivery[]>();
-  for (const delivery of deliveries) byKey.set(delivery.key, [...(byKey.get(delivery.key) ?? []), delivery]);
-  // The keys every resolution of the batch would hold in this process, held for the whole batch.
-  return merger.keyLocks.withLocks(
-    deliveries.flatMap((delivery) => resolutionKeys(merger, delivery.identity)),
-    async () => {
-      const results: ResolveResult[] = new Array(deliveries.length);
-      const stored = await inProcess(merger, context, 'shared', () => answerKnown(byKey, context, results));
-      const merges: MergeRecord[] = [];
-      for (const groups of lockCalls(groupsSharingKeys(merger, [...byKey.values()], stored))) {
-        const locks = identityLocks(new Set(groups.flatMap((group) => [...group.keys])));
-        // The ledger may run the task again after a transient failure: it starts from scratch.
-        const outcome = await coordinated(context, locks, (scoped) => resolveGroups(merger, groups, stored, scoped));
-        for (const [index, result] of outcome.results) results[index] = result;
-        merges.push(...outcome.merges);
-      }
-      return withCustomersAfter(merges, results);
-    },
-  );
+  for (const [index, identity] of identities.entries()) {
+    const key = identityKey(identity);
+    byKey.set(key, [...(byKey.get(key) ?? []), { index, identity, key }]);
+  }
+  // Known authors with the same profile whose record is not due a write: answered from one read,
+  // with no lock at all (nothing is written, so there is nothing to keep apart).
+  const generation = merger.keyLockGeneration();
+  const read = await readIdentities(context.ledger, byKey.keys());
+  const now = context.now().toISOString();
+  for (const [key, deliveries] of byKey) {
+    const record = read.get(key);
+    if (!record || !unchangedIn(record, deliveries) || refreshIdentity(record, (deliveries[0] as Delivery).identity, now).stale) continue;
+    answer(deliveries, record.customerId, results);
+    byKey.delete(key);
+  }
+  if (byKey.size === 0) return results;
+  const rest = [...byKey.values()];
+  const ownKeys = new Map(rest.map((deliveries) => [deliveries, deliveries.map((delivery) => merger.keysOf(delivery.identity))]));
+  const held = rest.flatMap((deliveries) => [`identity:${(deliveries[0] as Delivery).key}`, ...(ownKeys.get(deliveries) as string[][]).flat()]);
+  // The keys every other resolution of the batch would hold in this process, held to the end.
+  return merger.keyLocks.withLocks(held, async () => {
+    const stored = await inProcess(merger, context, 'shared', async () => {
+      // Read again only when a resolution or command of this process may have written meanwhile.
+      const current = merger.keyLockGeneration() === generation ? read : await readIdentities(context.ledger, byKey.keys());
+      await Promise.all(
+        [...byKey].map(async ([key, deliveries]) => {
+          const record = current.get(key);
+          if (!record || !unchangedIn(record, deliveries)) return;
+          byKey.delete(key);
+          // Written when `lastSeenAt` is due, as `resolve` does, without a cross-process lock.
+          await touchUnchanged(record, (deliveries[0] as Delivery).identity, context);
+          answer(deliveries, record.customerId, results);
+        }),
+      );
+      return current;
+    });
+    const merges: MergeRecord[] = [];
+    const pending = [...byKey.values()];
+    for (const groups of lockCalls(groupsSharingKeys(merger, pending, pending.map((deliveries) => ownKeys.get(deliveries) as string[][]), stored))) {
+      const locks = identityLocks(new Set(groups.flatMap((group) => [...group.keys])));
+      // The ledger may run the task again after a transient failure: it starts from scratch.
+      const outcome = await coordinated(context, locks, (scoped) => resolveGroups(merger, groups, stored, scoped));
+      for (const [index, result] of outcome.results) results[index] = result;
+      merges.push(...outcome.merges);
+    }
+    return withCustomersAfter(merges, results);
+  });
 }
 
-/**
- * Reads the batch's records in one lookup and answers the identities whose profile did not change
- * in any of their deliveries (removed from `byKey`). Returns the records read.
- */
-async function answerKnown(byKey: Map<string, Delivery[]>, context: IdentityResolverContext, results: ResolveResult[]): Promise<Map<string, IdentityRecord>> {
-  const stored = await readIdentities(context.ledger, byKey.keys());
-  const writes: Array<Promise<void>> = [];
-  for (const [key, list] of byKey) {
-    const record = stored.get(key);
-    if (!record || list.some((delivery) => refreshIdentity(record, delivery.identity, record.lastSeenAt).changed)) continue;
-    byKey.delete(key);
-    writes.push(
-      touchUnchanged(record, (list[0] as Delivery).identity, context).then(() => {
-        for (const delivery of list) results[delivery.index] = { customerId: record.customerId, created: false, merges: [], suggestions: [] };
-      }),
-    );
-  }
-  await Promise.all(writes);
-  return stored;
+/** Whether no delivery changes the record's profile. */
+function unchangedIn(record: IdentityRecord, deliveries: Delivery[]): boolean {
+  return deliveries.every((delivery) => !refreshIdentity(record, delivery.identity, record.lastSeenAt).changed);
+}
+
+function answer(deliveries: Delivery[], customerId: string, results: ResolveResult[]): void {
+  for (const delivery of deliveries) results[delivery.index] = { customerId, created: false, merges: [], suggestions: [] };
 }
 
 /**
  * Deliveries that share a key, directly or through others, in one group, in input order. An
- * identity's keys are those of each delivery and of its profile as the deliveries leave it.
+ * identity's keys are those of each delivery (`ownKeys`) and of its profile as the deliveries
+ * leave it.
  */
-function groupsSharingKeys(merger: MergerContext, pending: Delivery[][], stored: Map<string, IdentityRecord>): Group[] {
-  const keysOf = pending.map((list) => {
-    const keys = new Set([`identity:${(list[0] as Delivery).key}`]);
-    let profile = stored.get((list[0] as Delivery).key)?.identity;
-    for (const delivery of list) {
-      profile = withProfile(profile, delivery.identity);
-      for (const key of [...merger.keysOf(delivery.identity), ...merger.keysOf(profile)]) keys.add(key);
+function groupsSharingKeys(merger: MergerContext, pending: Delivery[][], ownKeys: string[][][], stored: Map<string, IdentityRecord>): Group[] {
+  const keysOf = pending.map((deliveries, position) => {
+    const first = deliveries[0] as Delivery;
+    const keys = new Set([`identity:${first.key}`, ...(ownKeys[position] as string[][]).flat()]);
+    const record = stored.get(first.key);
+    // A new identity delivered once is stored with its own keys; otherwise the profile adds up.
+    if (record || deliveries.length > 1) {
+      let profile = record?.identity;
+      for (const delivery of deliveries) profile = withProfile(profile, delivery.identity);
+      for (const key of merger.keysOf(profile as ChannelIdentity)) keys.add(key);
     }
     return keys;
   });
@@ -158,8 +178,7 @@ function lockCalls(groups: Group[]): Group[][] {
 /**
  * Resolves the groups of one lock call: the new identities' records read again (another process
  * may have registered one before the locks were granted), every candidate looked up at once, then
- * each group in order, groups side by side. Changed known identities are read at their turn, as
- * `resolve` reads them.
+ * each group in order. Changed known identities are read at their turn, as `resolve` reads them.
  */
 async function resolveGroups(
   merger: MergerContext,
@@ -167,15 +186,18 @@ async function resolveGroups(
   stored: Map<string, IdentityRecord>,
   context: IdentityResolverContext,
 ): Promise<{ results: Array<[number, ResolveResult]>; merges: MergeRecord[] }> {
-  // Without cross-process locks this process's gate keeps resolutions apart; with them the
-  // groups of this call share one locked scope, and a gate of their own keeps their merges apart.
-  const gate = hasLocking(context.ledger) ? createGate() : merger.gate;
+  // With cross-process locks the ledger is bound to one locked scope (one connection): groups go
+  // one after another. Without, this process's gate lets groups register and rank side by side
+  // while merges run alone, as it does for `resolve`.
+  const locked = hasLocking(context.ledger);
+  const shared = <T>(task: () => Promise<T>): Promise<T> => (locked ? task() : merger.gate.shared(task));
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> => (locked ? task() : merger.gate.exclusive(task));
   const deliveries = groups.flatMap((group) => group.deliveries);
   // The batch's view of its identities' records: `null` for none; a key not here is read at its turn.
   const records = new Map<string, IdentityRecord | null>();
-  const index = await gate.shared(async () => {
+  const index = await shared(async () => {
     const unknown = [...new Set(deliveries.map((delivery) => delivery.key))].filter((key) => !stored.has(key));
-    const found = hasLocking(context.ledger) ? await readIdentities(context.ledger, unknown) : new Map<string, IdentityRecord>();
+    const found = locked ? await readIdentities(context.ledger, unknown, 1) : new Map<string, IdentityRecord>();
     for (const key of unknown) records.set(key, found.get(key) ?? null);
     const matched = deliveries.filter((delivery) => isMatchable(merger, delivery.identity));
     const lookupKeys = groups.flatMap((group) => [...group.keys].filter((key) => !key.startsWith('identity:')));
@@ -184,7 +206,7 @@ async function resolveGroups(
   const results: Array<[number, ResolveResult]> = [];
   const merges: MergeRecord[] = [];
   const resolveInTurn = async (delivery: Delivery): Promise<ResolveResult> => {
-    const prepared = await gate.shared(async () => {
+    const prepared = await shared(async () => {
       const known = records.get(delivery.key);
       const existing = known !== undefined ? known : await context.ledger.getIdentity(delivery.key);
       const outcome = await prepareResolution(merger, delivery.identity, existing, context, index.source);
@@ -193,7 +215,7 @@ async function resolveGroups(
       return outcome;
     });
     if (!prepared.record || prepared.ranked.length === 0) return { customerId: prepared.customerId, created: prepared.created, merges: [], suggestions: [] };
-    const acted = await lockAndAct(merger, prepared.record, prepared.ranked, context, (task) => gate.exclusive(task));
+    const acted = await lockAndAct(merger, prepared.record, prepared.ranked, context, exclusive);
     for (const merge of acted.merges) {
       merges.push(merge);
       index.applyMerge(merge);
@@ -201,11 +223,11 @@ async function resolveGroups(
     }
     return { ...acted, created: prepared.created };
   };
-  await Promise.all(
-    groups.map(async (group) => {
-      for (const delivery of group.deliveries) results.push([delivery.index, await resolveInTurn(delivery)]);
-    }),
-  );
+  const resolveGroup = async (group: Group) => {
+    for (const delivery of group.deliveries) results.push([delivery.index, await resolveInTurn(delivery)]);
+  };
+  if (locked) for (const group of groups) await resolveGroup(group);
+  else await Promise.all(groups.map(resolveGroup));
   return { results, merges };
 }
 

@@ -356,3 +356,47 @@ describe.each(backends.filter(([name]) => name !== 'memory'))('two workers calli
     expect((await ledger.listCustomers({ includeMerged: true, limit: 1000 })).items).toHaveLength(identities.length);
   });
 });
+
+describe.each(backends)('resolveMany beside other resolutions of the same merger on %s', (_backend, create) => {
+  it('ends with one customer per person however batches and single resolutions interleave', async () => {
+    const people = Array.from({ length: 6 }, (_, person) => {
+      const email = `person${person}@example.com`;
+      const phone = `+90532${String(2_000_000 + person * 7919).slice(-7)}`;
+      return [
+        { channel: 'email', nativeId: email, email },
+        { channel: 'whatsapp', nativeId: phone.slice(1), phone },
+        { channel: 'telegram', nativeId: `tg-${person}`, phone },
+        { channel: 'facebook', nativeId: `fb-${person}`, email, phone },
+      ] as ChannelIdentity[];
+    });
+    const identities = people.flat();
+    const ledger = create();
+    const context = testContext(ledger);
+    const merger = createIdentityMerger({ verifiedPhoneChannels: ['whatsapp', 'telegram', 'facebook'], defaultRegion: 'TR' });
+    // Three overlapping batches and every identity alone, all at once.
+    await Promise.all([
+      merger.resolveMany(identities.filter((_, index) => index % 3 === 0), context),
+      merger.resolveMany(identities.filter((_, index) => index % 2 === 0), context),
+      merger.resolveMany([...identities].reverse(), context),
+      ...identities.map((identity) => merger.resolve(identity, context)),
+    ]);
+    for (const accounts of people) {
+      const owners = await Promise.all(accounts.map(async (identity) => (await ledger.getIdentity(identityKey(identity)))!.customerId));
+      expect(new Set(owners).size).toBe(1);
+    }
+    expect((await ledger.listCustomers({ limit: 1000 })).items).toHaveLength(people.length);
+  });
+
+  it('gives an identity that a batch and a single resolution meet at once one customer', async () => {
+    const ledger = create();
+    const context = testContext(ledger);
+    const merger = createIdentityMerger();
+    const identities: ChannelIdentity[] = Array.from({ length: 4 }, (_, index) => ({ channel: 'email', nativeId: `same${index}@example.com`, email: `same${index}@example.com` }));
+    const [batch, ...singles] = await Promise.all([merger.resolveMany(identities, context), ...identities.map((identity) => merger.resolve(identity, context))]);
+    for (const [index, single] of singles.entries()) {
+      expect(batch![index]!.customerId).toBe(single.customerId);
+      expect([batch![index]!.created, single.created].filter(Boolean)).toHaveLength(1);
+    }
+    expect((await ledger.listCustomers({ includeMerged: true, limit: 1000 })).items).toHaveLength(identities.length);
+  });
+});
