@@ -131,7 +131,7 @@ export interface IdentityMerger extends IdentityResolver {
  *
  * @example
  * const merger = createIdentityMerger({ evidence: 'probabilistic', defaultRegion: 'TR' })
- * const crm = createSocialCrm({ ledger, adapters, identityResolver: merger })
+ * const crm = createSocialCrm({ ledger, adapters, identity: merger })
  * @throws InvalidOptionsError
  */
 export function createIdentityMerger(options: IdentityMergerOptions = {}): IdentityMerger {
@@ -149,10 +149,11 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     merge: (customerIds, mergeOptions, context) => mergeCustomers(merger, customerIds, mergeOptions, context),
     unmerge: (mergeId, context) => unmergeCustomers(merger, mergeId, context),
     split: (customerId, identityKeys, splitOptions, context) => splitCustomer(merger, customerId, identityKeys, splitOptions, context),
+    // Matching what is stored again, after the model or the keys changed.
+    rematch: (query, context) => rematchCustomers(merger, query, context),
     // Explanations.
     explain: (customerId, context) => explainCustomer(merger, customerId, context),
     explainPair: (a, b, context) => explainPair(merger, a, b, context),
-    rematch: (query, context) => rematchCustomers(merger, query, context),
     // The review queue.
     suggestions: (query, context) => listSuggestions(merger, query, context),
     dismissSuggestion: (id, context) => dismissSuggestion(merger, id, context),
