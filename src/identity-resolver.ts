@@ -7,8 +7,8 @@
  */
 import type { ChannelIdentity, Customer } from './interaction.js';
 import { identityKey } from './interaction.js';
-import type { InteractionLedger, IdentityRecord, LockingStore, MergeRecord } from './ledger.js';
-import { IDENTITY_SEEN_RESOLUTION_MS, hasLocking } from './ledger.js';
+import type { BatchStore, InteractionLedger, IdentityRecord, LockingStore, MergeRecord } from './ledger.js';
+import { IDENTITY_SEEN_RESOLUTION_MS, hasBatchStore, hasLocking } from './ledger.js';
 
 /** What the resolver may use. */
 export interface IdentityResolverContext {
@@ -58,7 +58,8 @@ export interface IdentityResolver {
  * The minimal resolver: a known channel identity keeps its customer, an unknown one gets a
  * new customer. It never links identities across networks. With a ledger that has cross-process
  * locks ({@link LockingStore}), a new identity is registered under a lock on it, so that two
- * processes meeting it at once create one customer.
+ * processes meeting it at once create one customer. `resolveMany` reads a batch's identities in
+ * one lookup and registers its new ones under one lock call.
  */
 export function channelIdentityResolver(): IdentityResolver {
   return {
@@ -68,8 +69,7 @@ export function channelIdentityResolver(): IdentityResolver {
       const now = context.now().toISOString();
       const existing = await context.ledger.getIdentity(key);
       if (existing) {
-        const { record, changed, stale } = refreshIdentity(existing, identity, now);
-        if (changed || stale) await context.ledger.saveIdentity(record);
+        await refreshKnownIdentity(existing, [identity], context, now);
         return { customerId: existing.customerId, created: false, merges: [], suggestions: [] };
       }
       const register = async (scoped: IdentityResolverContext): Promise<ResolveResult> => {
@@ -81,9 +81,97 @@ export function channelIdentityResolver(): IdentityResolver {
       };
       const { ledger } = context;
       // With cross-process locks, two workers meeting a new author at once create one customer.
-      return hasLocking(ledger) ? ledger.withLocks([`identity-key:identity:${key}`], (locked) => register({ ...context, ledger: locked })) : register(context);
+      return hasLocking(ledger) ? ledger.withLocks([channelIdentityLock(key)], (locked) => register({ ...context, ledger: locked })) : register(context);
+    },
+
+    async resolveMany(identities, context) {
+      const keys = identities.map((identity) => identityKey(identity));
+      // Each identity key's deliveries, in input order.
+      const deliveries = new Map<string, ChannelIdentity[]>();
+      for (const [index, key] of keys.entries()) deliveries.set(key, [...(deliveries.get(key) ?? []), identities[index] as ChannelIdentity]);
+      const now = context.now().toISOString();
+      const stored = await readIdentities(context.ledger, deliveries.keys());
+      const outcomes = new Map<string, { customerId: string; created: boolean }>();
+      await Promise.all(
+        [...stored.values()].map(async (record) => {
+          outcomes.set(record.key, { customerId: record.customerId, created: false });
+          await refreshKnownIdentity(record, deliveries.get(record.key) ?? [], context, now);
+        }),
+      );
+      const unknown = [...deliveries.keys()].filter((key) => !stored.has(key));
+      const register = async (scoped: IdentityResolverContext): Promise<Map<string, { customerId: string; created: boolean }>> => {
+        // Another process may have registered some while this one waited for the locks.
+        const found = scoped === context ? new Map<string, IdentityRecord>() : await readIdentities(scoped.ledger, unknown, 1);
+        const registered = new Map<string, { customerId: string; created: boolean }>();
+        for (const key of unknown) {
+          const [first, ...repeats] = deliveries.get(key) as [ChannelIdentity, ...ChannelIdentity[]];
+          const existing = found.get(key);
+          const record = existing ?? (await registerIdentity(first, scoped, { blockingKeys: [] }));
+          registered.set(key, { customerId: record.customerId, created: !existing });
+          await refreshKnownIdentity(record, existing ? [first, ...repeats] : repeats, scoped, now);
+        }
+        return registered;
+      };
+      if (unknown.length > 0) {
+        const { ledger } = context;
+        // One lock call for every new author of the batch, on the keys `resolve` locks one by one.
+        const registered = hasLocking(ledger) ? await ledger.withLocks(unknown.map(channelIdentityLock), (locked) => register({ ...context, ledger: locked })) : await register(context);
+        for (const [key, outcome] of registered) outcomes.set(key, outcome);
+      }
+      const answered = new Set<string>();
+      return keys.map((key) => {
+        const outcome = outcomes.get(key) as { customerId: string; created: boolean };
+        // Repeats of an identity get its customer; only the first says it was created.
+        const created = outcome.created && !answered.has(key);
+        answered.add(key);
+        return { customerId: outcome.customerId, created, merges: [], suggestions: [] };
+      });
     },
   };
+}
+
+/** The cross-process lock a new identity is registered under (the merger takes the same). */
+const channelIdentityLock = (key: string): string => `identity-key:identity:${key}`;
+
+/** Applies the profiles of an identity's deliveries to its record, in order; one write when any changed or `lastSeenAt` was due. */
+async function refreshKnownIdentity(stored: IdentityRecord, identities: ChannelIdentity[], context: IdentityResolverContext, now: string): Promise<void> {
+  let record = stored;
+  let due = false;
+  for (const identity of identities) {
+    const refreshed = refreshIdentity(record, identity, now);
+    record = refreshed.record;
+    due ||= refreshed.changed || refreshed.stale;
+  }
+  if (due) await context.ledger.saveIdentity(record);
+}
+
+/** Most single-identity reads in flight at once when the ledger has no batch read. */
+const IDENTITY_READ_CONCURRENCY = 8;
+
+/**
+ * @internal The stored records among `keys`, by key: one `getIdentities` call when the ledger has
+ * batch reads ({@link BatchStore}), else `getIdentity` per key, `concurrency` at a time (pass 1
+ * for a ledger bound to a locked scope: its one connection answers one query at a time anyway).
+ */
+export async function readIdentities(ledger: InteractionLedger, keys: Iterable<string>, concurrency = IDENTITY_READ_CONCURRENCY): Promise<Map<string, IdentityRecord>> {
+  const wanted = [...new Set(keys)];
+  const found = new Map<string, IdentityRecord>();
+  if (wanted.length === 0) return found;
+  if (hasBatchStore(ledger)) {
+    const requested = new Set(wanted);
+    for (const record of await ledger.getIdentities(wanted)) if (requested.has(record.key)) found.set(record.key, record);
+    return found;
+  }
+  let next = 0;
+  const reader = async () => {
+    while (next < wanted.length) {
+      const key = wanted[next++] as string;
+      const record = await ledger.getIdentity(key);
+      if (record) found.set(key, record);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, wanted.length) }, reader));
+  return found;
 }
 
 /**

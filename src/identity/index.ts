@@ -25,19 +25,12 @@ export type { NormalizedName, NormalizedValue } from './normalize.js';
 export { jaro, jaroWinkler, levenshtein, tokenSetSimilarity } from './similarity.js';
 export { defaultIdentityModel, identityBlockingKeys, identityBlockingRules, identityComparisons, identityToRecord } from './identity-model.js';
 export { createIdentityMerger } from './identity-merger.js';
-export type {
-  CustomerExplanation,
-  EvidenceLevel,
-  IdentityCommandContext,
-  IdentityMerger,
-  IdentityMergerOptions,
-  ManualMergeOptions,
-  MergeEvidence,
-  MergeSuggestion,
-  PairExplanation,
-  RematchResult,
-  SuggestionQuery,
-  UnmergeResult,
-} from './identity-merger.js';
+export type { EvidenceLevel, IdentityCommandContext, IdentityMerger, IdentityMergerOptions } from './identity-merger.js';
+export type { MergeEvidence, PairExplanation } from './compare-pair.js';
+export type { CustomerExplanation } from './explain-customer.js';
+export type { ManualMergeOptions } from './merge-customers.js';
+export type { RematchResult } from './rematch-customers.js';
+export type { MergeSuggestion, SuggestionQuery } from './review-queue.js';
+export type { UnmergeResult } from './unmerge-customers.js';
 export { createPairScorer, describeComparisons } from './score-pair.js';
 export type { ComparisonOutcome, PairScore, PairScorer, PreparedValues } from './score-pair.js';

@@ -1,0 +1,93 @@
+/**
+ * The `link` and `attest` commands: the host CRM or the platform says which identities are one
+ * person, and the merger merges them (decisions `crm` and `platform-attested`).
+ *
+ * @internal
+ * @module
+ */
+import type { ChannelIdentity, Customer } from '../interaction.js';
+import { identityKey } from '../interaction.js';
+import type { MergeRecord } from '../ledger.js';
+import { IdentityConflictError, InvalidOptionsError } from '../errors.js';
+import type { MergeEvidence } from './compare-pair.js';
+import { customerLocks, holdLocks, identityLocks, runCommand } from './coordination.js';
+import type { IdentityCommandContext } from './identity-merger.js';
+import { loadCustomer } from './load-customer.js';
+import type { MergerContext } from './merger-context.js';
+import { oldestFirst, performMerge } from './perform-merge.js';
+import { ensureIdentity } from './resolve-identity.js';
+
+/** The `link` command: attests the identity and merges every customer linked to the same CRM contact. */
+export async function linkIdentity(
+  merger: MergerContext,
+  identity: ChannelIdentity,
+  crmContactId: string,
+  context?: IdentityCommandContext,
+): Promise<{ customerId: string; merges: MergeRecord[] }> {
+  const keys = [`identity:${identityKey(identity)}`];
+  const result = await runCommand(merger, context, keys, () => [...identityLocks(keys), `crm:${crmContactId}`], async (resolved) => {
+    const { ledger } = resolved;
+    if (!crmContactId) throw new InvalidOptionsError('[identity] `crmContactId` must not be empty.', [{ path: 'crmContactId', message: 'required' }]);
+    const record = await ensureIdentity(merger, identity, resolved, true);
+    const customer = await loadCustomer(ledger, record.customerId);
+    if (customer.crmContactId && customer.crmContactId !== crmContactId) {
+      throw new IdentityConflictError(`Customer \`${customer.id}\` is already linked to CRM contact \`${customer.crmContactId}\`; split the identity first to link it to \`${crmContactId}\`.`);
+    }
+    const crmKey = `crm:${crmContactId}`;
+    const others = (await ledger.findIdentitiesByBlockingKeys([crmKey], merger.maxCandidates)).filter((other) => other.customerId !== customer.id);
+    await holdLocks(resolved, customerLocks([customer.id, ...others.map((other) => other.customerId)]));
+    await ledger.saveIdentity({ ...record, attested: true, blockingKeys: [...new Set([...record.blockingKeys, crmKey])] });
+    await ledger.saveCustomer({ ...customer, crmContactId, updatedAt: resolved.now().toISOString() });
+    const merges: MergeRecord[] = [];
+    let customerId = customer.id;
+    for (const otherCustomerId of new Set(others.map((other) => other.customerId))) {
+      const current = await loadCustomer(ledger, customerId);
+      const other = await ledger.getCustomer(otherCustomerId);
+      if (!other || other.mergedInto || other.id === current.id) continue;
+      const [survivor, absorbed] = oldestFirst([other, current]) as [Customer, Customer];
+      const evidence: MergeEvidence = {
+        kind: 'crm-link',
+        identities: [record.key, ...others.filter((entry) => entry.customerId === other.id).map((entry) => entry.key)],
+        reasons: [`the host CRM links these identities to contact ${crmContactId}`],
+      };
+      const merge = await performMerge(resolved, survivor.id, [absorbed.id], { type: 'crm', name: 'crm-link' }, evidence);
+      merges.push(merge);
+      customerId = survivor.id;
+    }
+    return { customerId, merges };
+  });
+  announceMerges(merger, result.merges);
+  return result;
+}
+
+/** The `attest` command: the platform says `a` and `b` are one person; both are attested and merged. */
+export async function attestIdentities(
+  merger: MergerContext,
+  a: ChannelIdentity,
+  b: ChannelIdentity,
+  attestation: { source: string },
+  context?: IdentityCommandContext,
+): Promise<{ customerId: string; merges: MergeRecord[] }> {
+  const keys = [a, b].map((identity) => `identity:${identityKey(identity)}`);
+  const result = await runCommand(merger, context, keys, () => identityLocks(keys), async (resolved) => {
+    const first = await ensureIdentity(merger, a, resolved, true);
+    const second = await ensureIdentity(merger, b, resolved, true);
+    if (first.customerId === second.customerId) return { customerId: first.customerId, merges: [] };
+    await holdLocks(resolved, customerLocks([first.customerId, second.customerId]));
+    const customers = oldestFirst([await loadCustomer(resolved.ledger, first.customerId), await loadCustomer(resolved.ledger, second.customerId)]);
+    const evidence: MergeEvidence = {
+      kind: 'platform-attested',
+      identities: [first.key, second.key],
+      reasons: [`${attestation.source} attests that ${first.key} and ${second.key} are the same person`],
+    };
+    const merge = await performMerge(resolved, (customers[0] as Customer).id, [(customers[1] as Customer).id], { type: 'rule', name: `platform-attested:${attestation.source}` }, evidence);
+    return { customerId: merge.survivorId, merges: [merge] };
+  });
+  announceMerges(merger, result.merges);
+  return result;
+}
+
+/** Tells the merger's listeners about merges a command made. */
+function announceMerges(merger: MergerContext, merges: MergeRecord[]): void {
+  for (const merge of merges) merger.announce({ type: 'customer-merged', merge });
+}
