@@ -16,6 +16,15 @@ interface OpenQueue {
 
 const range = (length: number) => Array.from({ length }, (_, index) => index);
 const numberOf = (message: WorkMessage) => (message.payload as { n: number }).n;
+const event = (adapterId: string, nativeId: string, conversation: string): WorkItem => ({
+  type: 'event',
+  adapterId,
+  source: 'webhook',
+  event: {
+    type: 'interaction',
+    interaction: { channel: adapterId, nativeId, kind: 'direct_message', conversationId: conversation, author: { channel: adapterId, nativeId: 'ayse' }, text: `hello ${nativeId}`, createdAt: '2026-11-20T10:00:00Z' },
+  } as never,
+});
 
 /** Batches: formed from a burst, acknowledged after the handler, in order per key, bounded. */
 function batchContract(name: string, open: () => OpenQueue) {
@@ -238,6 +247,30 @@ describe.skipIf(!NATS_URL)('NATS JetStream batches', () => {
     }
   });
 
+  it('hands a message that is not ours to the worker, which dead-letters it and stores the rest', async () => {
+    const options = natsStreamOptions(streams, 'garbage');
+    const queue = natsQueue(options);
+    const ledger = memoryLedger();
+    const crm = createSocialCrm({ ledger, adapters: [canonicalWebhookAdapter({ secret: CANONICAL_SECRET })], classifier: false, logger: quiet });
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstream } = await import('@nats-io/jetstream');
+    const connection = await connect({ servers: NATS_URL! });
+    const worker = createWorker(crm, queue, { maxAttempts: 2, logger: quiet });
+    try {
+      await queue.enqueue([toMessage(event('canonical', 'before', 'c'), 'canonical:c')]);
+      await jetstream(connection).publish(`${options.subject}.${partitionOf('canonical:c', options.partitions)}`, 'not json at all');
+      await queue.enqueue([toMessage(event('canonical', 'after', 'c'), 'canonical:c')]);
+      await worker.start();
+      await until(async () => (await ledger.listDeadLetters()).items.length === 1 && worker.stats.processed === 2, 20_000, 'the dead letter and both events');
+      expect((await ledger.listDeadLetters()).items[0]).toMatchObject({ stage: 'ingest', payload: 'not json at all', attempts: 2, error: { name: 'QueueError' } });
+      expect((await ledger.queryInteractions({ channel: 'canonical', limit: 10 })).items.map((item) => item.nativeId).sort()).toEqual(['after', 'before']);
+    } finally {
+      await worker.stop();
+      await queue.close();
+      await connection.drain();
+    }
+  });
+
   it('refuses a stream whose consumer reads another subject, with a QueueError', async () => {
     const options = natsStreamOptions(streams, 'foreign');
     const { connect } = await import('@nats-io/transport-node');
@@ -266,15 +299,6 @@ describe('worker batches (in process)', () => {
       ...(hooks ? { hooks } : {}),
     });
   }
-  const event = (adapterId: string, nativeId: string, conversation: string): WorkItem => ({
-    type: 'event',
-    adapterId,
-    source: 'webhook',
-    event: {
-      type: 'interaction',
-      interaction: { channel: adapterId, nativeId, kind: 'direct_message', conversationId: conversation, author: { channel: adapterId, nativeId: 'ayse' }, text: `hello ${nativeId}`, createdAt: '2026-11-20T10:00:00Z' },
-    } as never,
-  });
 
   it('runs a burst from the intake through the pipeline in batches and stores each interaction once', async () => {
     const ledger = memoryLedger();
