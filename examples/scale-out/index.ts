@@ -1,12 +1,13 @@
 /**
  * Scale-out: one intake process acknowledges webhooks, worker processes run the pipeline.
  *
- *   npx tsx examples/scale-out/index.ts            # intake + 2 workers, then 200 signed webhooks
+ *   npx tsx examples/scale-out/index.ts            # intake + WORKERS workers (default 2), then 200 signed webhooks
  *   npx tsx examples/scale-out/index.ts intake     # only the HTTP intake (PORT, default 8787)
  *   npx tsx examples/scale-out/index.ts worker     # only a worker; start as many as you like
  *
  * Needs NATS with JetStream (NATS_URL, default nats://127.0.0.1:4222) and PostgreSQL
- * (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
+ * (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres). All workers share the one
+ * database; each takes batches from the queue and acknowledges a batch after it is committed.
  *
  * In your application, import from 'social-crm/queue', 'social-crm/identity' and 'social-crm/ledgers/postgres'.
  */
@@ -26,6 +27,7 @@ const SCHEMA = process.env.SCHEMA ?? 'social_crm_example';
 const STREAM = process.env.STREAM ?? 'SOCIAL_CRM_EXAMPLE';
 const SECRET = process.env.WEBHOOK_SECRET ?? 'scale-out-example-secret';
 const PORT = Number(process.env.PORT ?? 8787);
+const WORKERS = Number(process.env.WORKERS ?? 2);
 const logger = { debug() {}, info() {}, warn: (message: string) => console.warn(message), error: (message: string) => console.error(message) };
 
 /** Intake and workers build the same SocialCrm: same adapters, same ledger. */
@@ -39,21 +41,23 @@ function setup(): { crm: SocialCrm; queue: WorkQueue } {
     identity: createIdentityMerger({ defaultRegion: 'TR' }),
     logger,
   });
-  const queue = natsQueue({ servers: NATS_URL, stream: STREAM, subject: `${STREAM.toLowerCase()}.work`, partitions: 16, ackWaitMs: 10_000 });
+  // maxBatch is also the partition consumers' max_ack_pending: give every process the same value.
+  const queue = natsQueue({ servers: NATS_URL, stream: STREAM, subject: `${STREAM.toLowerCase()}.work`, partitions: 16, maxBatch: 100, ackWaitMs: 10_000 });
   return { crm, queue };
 }
 
 /** A worker: consume until SIGTERM, then finish what is in flight. */
 async function runWorker(): Promise<void> {
   const { crm, queue } = setup();
-  const worker = createWorker(crm, queue, { logger });
+  // At most concurrency × maxBatch items in the pipeline at once, however large a burst is.
+  const worker = createWorker(crm, queue, { concurrency: 4, maxBatch: 100, maxWaitMs: 10, logger });
   await worker.start();
   console.log(`ready ${process.pid}`);
   process.once('SIGTERM', async () => {
     await worker.stop();
     await queue.close();
     await crm.close();
-    console.log(`worker ${process.pid} stopped after ${worker.stats.processed} items`);
+    console.log(`worker ${process.pid} stopped after ${worker.stats.processed} items in ${worker.stats.batches} batches`);
     process.exit(0);
   });
 }
@@ -93,9 +97,9 @@ function startWorkerProcess(): Promise<ChildProcess> {
   });
 }
 
-/** Starts two workers and the intake, posts 200 signed webhooks, waits until all are stored. */
+/** Starts the workers and the intake, posts 200 signed webhooks, waits until all are stored. */
 async function runAll(): Promise<void> {
-  const workers = await Promise.all([startWorkerProcess(), startWorkerProcess()]);
+  const workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorkerProcess()));
   const server = await runIntake();
   const run = Date.now().toString(36);
   const started = new Date();

@@ -19,4 +19,4 @@ export type { MemoryQueue, MemoryQueueOptions } from './memory-queue.js';
 export { natsQueue } from './nats-queue.js';
 export type { NatsQueueOptions } from './nats-queue.js';
 export type { WorkItem } from './work-item.js';
-export type { ConsumeOptions, WorkHandler, WorkMessage, WorkMessageInput, WorkQueue, WorkSubscription } from './work-queue.js';
+export type { ConsumeBatchesOptions, ConsumeOptions, WorkBatchHandler, WorkHandler, WorkMessage, WorkMessageInput, WorkQueue, WorkSubscription } from './work-queue.js';

@@ -7,29 +7,15 @@ import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 import { CANONICAL_SECRET, canonicalRequest, post } from '../helpers/canonical.js';
 import { postgresLedger } from '../../src/ledgers/postgres/index.js';
 import { createWebhookIntake, createWorker, memoryQueue, natsQueue, type WorkMessage, type WorkQueue } from '../../src/queue/index.js';
-
-const NATS_URL = process.env.SOCIAL_CRM_TEST_NATS_URL;
-const POSTGRES_URL = process.env.SOCIAL_CRM_TEST_POSTGRES_URL;
+import { NATS_URL, POSTGRES_URL, RUN, deleteStreams, natsStreamOptions, quiet, sleep, until } from './support.js';
 if (!NATS_URL) console.info('[queue] SOCIAL_CRM_TEST_NATS_URL is not set: the JetStream tests are skipped; the in-process queue tests still run.');
 if (!NATS_URL || !POSTGRES_URL) {
   console.info('[queue] The SIGKILL test needs SOCIAL_CRM_TEST_NATS_URL and SOCIAL_CRM_TEST_POSTGRES_URL; it is skipped.');
 }
 
-const RUN = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
-
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-    await sleep(25);
-  }
-}
-
 function makeCrm(ledger: InteractionLedger) {
   return createSocialCrm({ ledger, adapters: [canonicalWebhookAdapter({ secret: CANONICAL_SECRET })], classifier: false, logger: quiet });
 }
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Per-key order and at-least-once, for any WorkQueue. */
 function queueContract(name: string, create: () => WorkQueue | Promise<WorkQueue>, destroy: (queue: WorkQueue) => Promise<void>) {
@@ -190,13 +176,8 @@ describe('intake and workers (in process)', () => {
 });
 
 describe.skipIf(!NATS_URL)('NATS JetStream', () => {
-  let streamCounter = 0;
   const streams: string[] = [];
-  const natsOptions = () => {
-    const stream = `SCRM_${RUN}_${++streamCounter}`;
-    streams.push(stream);
-    return { servers: NATS_URL!, stream, subject: `scrm.${RUN}.${streamCounter}`, partitions: 4, ackWaitMs: 2000, retryDelayMs: 50 };
-  };
+  const natsOptions = () => natsStreamOptions(streams, 'so');
   afterAll(async () => {
     await deleteStreams(streams);
   });
@@ -310,13 +291,4 @@ function startWorker(environment: NodeJS.ProcessEnv): ChildProcess {
   const script = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script], { env: environment, stdio: ['ignore', 'ignore', 'inherit'] });
   return child;
-}
-
-async function deleteStreams(names: string[]): Promise<void> {
-  const { connect } = await import('@nats-io/transport-node');
-  const { jetstreamManager } = await import('@nats-io/jetstream');
-  const connection = await connect({ servers: NATS_URL! });
-  const manager = await jetstreamManager(connection);
-  for (const name of names) await manager.streams.delete(name).catch(() => false);
-  await connection.drain();
 }
