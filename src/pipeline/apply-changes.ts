@@ -24,9 +24,11 @@ export function isJsonObject(value: unknown): value is Record<string, JSONValue>
 
 /** An edit that changes something, or `null` when it is a redelivery, stale, or of a deleted item. */
 export function editOf(existing: Interaction, incoming: Interaction, now: () => Date): Interaction | null {
-  const changed = incoming.text !== existing.text || incoming.state === 'edited';
-  // Versions can arrive out of order: never let an older edit overwrite a newer one.
-  const stale = existing.editedAt !== undefined && incoming.editedAt !== undefined && incoming.editedAt < existing.editedAt;
+  // A redelivered edit (same text, same edit time) changes nothing.
+  const changed = incoming.text !== existing.text || (incoming.state === 'edited' && incoming.editedAt !== existing.editedAt);
+  // Versions can arrive out of order: never let an older edit, or the original redelivered after
+  // an edit, overwrite a newer version.
+  const stale = existing.editedAt !== undefined && (incoming.editedAt === undefined ? incoming.state !== 'edited' : incoming.editedAt < existing.editedAt);
   if (!changed || stale || existing.state === 'deleted') return null;
   const channelMetadata = { ...existing.channelMetadata };
   for (const [namespace, fields] of Object.entries(incoming.channelMetadata)) channelMetadata[namespace] = { ...channelMetadata[namespace], ...fields };

@@ -115,15 +115,19 @@ async function settledEarlier(ledger: InteractionLedger, record: SendRecord): Pr
   return null;
 }
 
-/** Records the attempt; returns the earlier call's interaction when the key was already sent. */
-async function recordAttempt(ledger: InteractionLedger & SendStore, record: SendRecord): Promise<Interaction | null> {
+/**
+ * Records the attempt. Returns the earlier call's interaction when the key was already sent, else
+ * the record this attempt goes on with.
+ */
+async function recordAttempt(ledger: InteractionLedger & SendStore, record: SendRecord): Promise<{ earlier: Interaction } | { record: SendRecord }> {
   const { created, record: stored } = await ledger.createSend(record);
-  if (created) return null;
+  if (created) return { record };
   const earlier = await settledEarlier(ledger, stored);
-  if (earlier) return earlier;
+  if (earlier) return { earlier };
   // It failed before (the network refused it): this call may try again.
-  await ledger.updateSend({ ...record, createdAt: stored.createdAt, attempts: stored.attempts + 1 });
-  return null;
+  const retry: SendRecord = { ...record, createdAt: stored.createdAt, attempts: stored.attempts + 1 };
+  await ledger.updateSend(retry);
+  return { record: retry };
 }
 
 /** The brand's answer to `target` as the outbound interaction to store. */
@@ -174,8 +178,9 @@ export async function sendReply(context: PipelineContext, id: string, content: s
     if (sends) {
       const at = context.now().toISOString();
       record = { key, channel: adapter.id, inReplyTo: target.id, state: 'pending', reply: { text: reply.text, attachments: reply.attachments, visibility: request.visibility ?? target.visibility, channelOptions: reply.channelOptions }, attempts: 1, createdAt: at, updatedAt: at };
-      const earlier = await recordAttempt(sends, record);
-      if (earlier) return earlier;
+      const attempt = await recordAttempt(sends, record);
+      if ('earlier' in attempt) return attempt.earlier;
+      record = attempt.record;
     }
     let sent;
     try {
