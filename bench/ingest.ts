@@ -1,15 +1,22 @@
 /**
  * `npm run bench -- ingest [--count 20000]`: in-memory pipeline throughput on one core.
+ * `npm run bench -- ingest --ledger postgres|pglite|memory [--count 10000]`: signed WhatsApp
+ * deliveries of 100 through `crm.handleWebhook()` with the default classifier and merger into that
+ * ledger (`postgres`: the server at SOCIAL_CRM_TEST_POSTGRES_URL, else PGlite), beside the same
+ * ledger's batched appends of the same rows, in one run. Prints `interactionsPerSec`,
+ * `newAuthorsPerSec` (the first tenth, all new authors) and `rawAppendsPerSec` last.
  * - `ingest`: `crm.ingest()` batches of host-supplied interactions into memoryLedger();
  * - `webhook`: signed canonical webhooks through `crm.handleWebhook()` (body read, HMAC check,
  *   JSON parse, validation, de-duplication, identity, ledger, events).
  * Both run with classification off and, when the default classifier loads, on.
  */
-import { createSocialCrm, memoryLedger, type Classifier, type InteractionInput } from 'social-crm';
+import { createSocialCrm, memoryLedger, type Classifier, type Interaction, type InteractionInput, type InteractionLedger } from 'social-crm';
+import { whatsappAdapter } from 'social-crm/adapters/whatsapp';
 import { createIdentityMerger } from 'social-crm/identity';
 import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 import { hmac, toHex } from 'social-crm/adapter-kit';
 import { writeBenchmarkSection } from './_report.js';
+import { APP_SECRET, PHONE_NUMBER_ID, signedWhatsappRequest } from './_whatsapp.js';
 
 const SECRET = 'bench-secret-0123456789abcdef';
 const texts = ['Kargom hâlâ gelmedi, berbat hizmet!', 'Great service, thank you!', 'What is the baggage allowance?', 'Uygulama sürekli çöküyor', 'Love the new menu 😍'];
@@ -57,7 +64,98 @@ async function measure(label: string, count: number, classifier: Classifier | fa
   return perSecond;
 }
 
+async function ledgerFor(kind: string, label: string): Promise<{ ledger: InteractionLedger; close(): Promise<void>; name: string }> {
+  if (kind === 'memory') return { ledger: memoryLedger(), close: async () => {}, name: 'memoryLedger()' };
+  const { postgresLedger } = await import('social-crm/ledgers/postgres');
+  const url = process.env.SOCIAL_CRM_TEST_POSTGRES_URL;
+  if (kind === 'postgres' && url) {
+    const schema = `bench_ingest_${label}_${Date.now().toString(36)}`;
+    const ledger = postgresLedger({ connectionString: url, schema });
+    return {
+      ledger,
+      name: 'PostgreSQL server',
+      async close() {
+        const pg = (await import('pg')).default;
+        const admin = new pg.Pool({ connectionString: url });
+        await ledger.close();
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      },
+    };
+  }
+  if (kind === 'postgres') console.log('(SOCIAL_CRM_TEST_POSTGRES_URL is not set: measuring on embedded PGlite)');
+  const ledger = postgresLedger({ pglite: 'memory://' });
+  return { ledger, close: () => ledger.close(), name: 'PGlite (memory://)' };
+}
+
+/** Deliveries through the pipeline, then the same rows appended raw to a fresh ledger of the same kind. */
+async function runLedger(kind: string, count: number): Promise<void> {
+  const size = 100;
+  const deliveries = Math.max(10, Math.ceil(count / size));
+  const now = Math.floor(Date.now() / 1000);
+  const requests = await Promise.all(Array.from({ length: deliveries }, (_, delivery) => signedWhatsappRequest(delivery, size, now)));
+  const piped = await ledgerFor(kind, 'pipeline');
+  const crm = createSocialCrm({
+    ledger: piped.ledger,
+    adapters: [whatsappAdapter({ appSecret: APP_SECRET, verifyToken: 'bench', accessToken: 'bench', phoneNumberId: PHONE_NUMBER_ID })],
+    logger: { debug() {}, info() {}, warn() {}, error: (message, details) => console.error(message, details) },
+  });
+  const tenth = Math.max(1, Math.floor(deliveries / 10));
+  const started = performance.now();
+  let firstTenthSeconds = 0;
+  for (const [index, request] of requests.entries()) {
+    const response = await crm.handleWebhook(request);
+    if (response.status !== 200) throw new Error(`The WhatsApp webhook answered ${response.status}: ${await response.text()}`);
+    if (index + 1 === tenth) firstTenthSeconds = (performance.now() - started) / 1000;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const rows: Interaction[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await piped.ledger.queryInteractions({ limit: 1000, ...(cursor ? { cursor } : {}) });
+    rows.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  if (rows.length !== deliveries * size) throw new Error(`Expected ${deliveries * size} interactions, the ledger holds ${rows.length}.`);
+  const customers = (await piped.ledger.listCustomers({ limit: 1000 })).items.length;
+  await crm.close();
+  await piped.close();
+
+  const raw = await ledgerFor(kind, 'raw');
+  await raw.ledger.getCursor('warm-up', 'default'); // connect and migrate outside the timing
+  const rawStarted = performance.now();
+  for (let index = 0; index < rows.length; index += size) await raw.ledger.appendInteractions!(rows.slice(index, index + size));
+  const rawSeconds = (performance.now() - rawStarted) / 1000;
+  await raw.close();
+
+  const result = {
+    benchmark: 'ingest-ledger',
+    ledger: piped.name,
+    count: rows.length,
+    deliverySize: size,
+    interactionsPerSec: Math.round(rows.length / seconds),
+    newAuthorsPerSec: Math.round((tenth * size) / firstTenthSeconds),
+    rawAppendsPerSec: Math.round(rows.length / rawSeconds),
+    node: process.version,
+  };
+  const ratio = (value: number) => `${Math.round((100 * value) / result.rawAppendsPerSec)} %`;
+  console.log(`pipeline ${result.interactionsPerSec}/s (first tenth, new authors: ${result.newAuthorsPerSec}/s); raw batched appends ${result.rawAppendsPerSec}/s; ${customers >= 1000 ? '1000+' : customers} customers`);
+  writeBenchmarkSection(
+    `ingest-ledger-${kind}`,
+    `Webhook to ledger against raw appends (${piped.name})`,
+    `${rows.length} WhatsApp messages in signed deliveries of ${size} through \`crm.handleWebhook()\` with the default classifier and identity merger (5,000 distinct customers, so the first tenth are all new authors), then the same rows appended with \`appendInteractions\` in batches of ${size} to a fresh ledger of the same kind, in the same run.\n\n| Path | Interactions/s | Of raw appends |\n| --- | ---: | ---: |\n| pipeline, whole run | ${result.interactionsPerSec} | ${ratio(result.interactionsPerSec)} |\n| pipeline, first tenth (new authors) | ${result.newAuthorsPerSec} | ${ratio(result.newAuthorsPerSec)} |\n| raw batched appends | ${result.rawAppendsPerSec} | 100 % |\n\nCommand: \`npm run bench -- ingest --ledger ${kind} --count ${count}\`.`,
+  );
+  console.log(JSON.stringify(result));
+}
+
 export async function run(args: string[]): Promise<void> {
+  const ledgerIndex = args.indexOf('--ledger');
+  if (ledgerIndex >= 0) {
+    const kind = args[ledgerIndex + 1] ?? '';
+    if (!['postgres', 'pglite', 'memory'].includes(kind)) throw new Error('`--ledger` takes postgres, pglite or memory.');
+    const countAt = args.indexOf('--count');
+    return runLedger(kind, countAt >= 0 ? Number(args[countAt + 1]) : 10_000);
+  }
   const countIndex = args.indexOf('--count');
   const count = countIndex >= 0 ? Number(args[countIndex + 1]) : 20_000;
   let classifier: Classifier | undefined;
