@@ -433,6 +433,8 @@ export interface BatchStore {
   appendInteractions(interactions: Interaction[]): Promise<AppendResult[]>;
   /** The identity records that exist among `keys`, in any order. */
   getIdentities(keys: string[]): Promise<IdentityRecord[]>;
+  /** The customers that exist among `ids` (merged-away ones too), in any order. */
+  getCustomers(ids: string[]): Promise<Customer[]>;
 }
 
 /**
@@ -490,7 +492,7 @@ export const OPTIONAL_LEDGER_METHOD_GROUPS = {
   locking: ['withLocks'],
   outbox: ['transaction', 'appendOutbox', 'claimOutbox', 'settleOutbox', 'listOutbox'],
   sends: ['createSend', 'updateSend', 'getSend', 'listSends'],
-  batch: ['getInteractions', 'appendInteractions', 'getIdentities'],
+  batch: ['getInteractions', 'appendInteractions', 'getIdentities', 'getCustomers'],
 } as const satisfies Record<string, ReadonlyArray<keyof InteractionLedger>>;
 
 /** Whether the ledger keeps the review queue ({@link ReviewStore}). */

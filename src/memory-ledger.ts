@@ -261,6 +261,12 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
       });
     },
 
+    async getCustomers(ids) {
+      return [...new Set(ids)].flatMap((id) => {
+        const found = customers.get(id);
+        return found ? [clone(found)] : [];
+      });
+    },
     async getCustomer(id) {
       const found = customers.get(id);
       return found ? clone(found) : null;

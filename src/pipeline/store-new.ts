@@ -7,7 +7,7 @@
  */
 import type { InteractionSource } from '../events.js';
 import type { ResolveResult } from '../identity-resolver.js';
-import { identityKey, interactionId, type Classification, type Interaction } from '../interaction.js';
+import { identityKey, interactionId, type Classification, type Customer, type Interaction } from '../interaction.js';
 import { hasBatchStore, type AppendResult, type IdentityRecord, type InteractionLedger } from '../ledger.js';
 import type { Outcome } from './apply-changes.js';
 import type { ChangeLog } from './change-log.js';
@@ -23,23 +23,30 @@ export interface PreparedNew {
   error?: unknown;
 }
 
-/** Reads interactions by id: one call when the ledger has batch reads. */
-export async function readInteractions(ledger: InteractionLedger, ids: string[]): Promise<Map<string, Interaction>> {
-  const unique = [...new Set(ids)];
-  const found = new Map<string, Interaction>();
+/** Reads records by key: one call when the ledger has batch reads, else one per distinct key. */
+async function readMany<Row>(keys: string[], keyOf: (row: Row) => string, batch: ((keys: string[]) => Promise<Row[]>) | undefined, single: (key: string) => Promise<Row | null>): Promise<Map<string, Row>> {
+  const unique = [...new Set(keys)];
+  const found = new Map<string, Row>();
   if (unique.length === 0) return found;
-  const rows = hasBatchStore(ledger) ? await ledger.getInteractions(unique) : (await Promise.all(unique.map((id) => ledger.getInteraction(id)))).filter((row): row is Interaction => row !== null);
-  for (const row of rows) found.set(row.id, row);
+  const rows = batch ? await batch(unique) : (await Promise.all(unique.map(single))).filter((row): row is Awaited<Row> => row !== null);
+  for (const row of rows) found.set(keyOf(row), row);
   return found;
 }
 
-async function readIdentities(ledger: InteractionLedger, keys: string[]): Promise<Map<string, IdentityRecord>> {
-  const unique = [...new Set(keys)];
-  const found = new Map<string, IdentityRecord>();
-  if (unique.length === 0) return found;
-  const rows = hasBatchStore(ledger) ? await ledger.getIdentities(unique) : (await Promise.all(unique.map((key) => ledger.getIdentity(key)))).filter((row): row is IdentityRecord => row !== null);
-  for (const row of rows) found.set(row.key, row);
-  return found;
+/** Interactions by id (tombstones too). */
+export function readInteractions(ledger: InteractionLedger, ids: string[]): Promise<Map<string, Interaction>> {
+  const batch = hasBatchStore(ledger) ? (keys: string[]) => ledger.getInteractions(keys) : undefined;
+  return readMany(ids, (row) => row.id, batch, (id) => ledger.getInteraction(id));
+}
+
+function readIdentities(ledger: InteractionLedger, keys: string[]): Promise<Map<string, IdentityRecord>> {
+  const batch = hasBatchStore(ledger) ? (list: string[]) => ledger.getIdentities(list) : undefined;
+  return readMany(keys, (row) => row.key, batch, (key) => ledger.getIdentity(key));
+}
+
+function readCustomers(ledger: InteractionLedger, ids: string[]): Promise<Map<string, Customer>> {
+  const batch = hasBatchStore(ledger) ? (list: string[]) => ledger.getCustomers(list) : undefined;
+  return readMany(ids, (row) => row.id, batch, (id) => ledger.getCustomer(id));
 }
 
 /** Places replies in their parent's thread; a public reply between customers is customer-to-customer talk. */
@@ -136,6 +143,10 @@ export async function writeNew(ledger: InteractionLedger, changes: ChangeLog, pr
   // re-pointed the author's stored interactions, but not these, written just after: follow it.
   const resolvedKeys = ready.filter((item, index) => item.resolved && appended[index]!.inserted).map((item) => identityKey(item.interaction.author));
   const owners = await readIdentities(ledger, resolvedKeys);
+  const created = await readCustomers(
+    ledger,
+    ready.filter((item, index) => item.resolved?.created && appended[index]!.inserted).map((item) => item.resolved!.customerId),
+  );
   const outcomes = new Map<PreparedNew, Outcome>();
   for (const [index, item] of ready.entries()) {
     const result = appended[index]!;
@@ -149,7 +160,7 @@ export async function writeNew(ledger: InteractionLedger, changes: ChangeLog, pr
     if (owner && owner !== stored.customerId) stored = (await ledger.updateInteraction(stored.id, { customerId: owner })) ?? stored;
     const { resolved } = item;
     if (resolved?.created) {
-      const customer = await ledger.getCustomer(resolved.customerId);
+      const customer = created.get(resolved.customerId);
       if (customer) changes.record('customer-created', { customer });
     }
     for (const merge of resolved?.merges ?? []) changes.record('customer-merged', { merge });

@@ -631,6 +631,15 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect([...found].sort((a, b) => (a.key < b.key ? -1 : 1)), 'getIdentities returns each existing record once').toEqual([...records].sort((a, b) => (a.key < b.key ? -1 : 1)));
         expect(await batch.getIdentities([])).toEqual([]);
       });
+
+      it('getCustomers equals getCustomer per id: repeats, merged-away and unknown ids included', async (context) => {
+        const batch = batchOf(context);
+        const customers = [makeCustomer(), makeCustomer({ mergedInto: 'cus_survivor' })];
+        for (const customer of customers) await ledger.saveCustomer(customer);
+        const found = await batch.getCustomers([customers[1]!.id, 'cus_nobody', customers[0]!.id, customers[1]!.id]);
+        expect([...found].sort((a, b) => (a.id < b.id ? -1 : 1)), 'getCustomers returns each existing customer once, merged-away ones too').toEqual([...customers].sort((a, b) => (a.id < b.id ? -1 : 1)));
+        expect(await batch.getCustomers([])).toEqual([]);
+      });
     });
 
     describe.skipIf(skip.has('operations'))('cursors, dead letters and consent', () => {

@@ -628,6 +628,11 @@ function createOperations(
       return appendMany(schema, executor, operations, interactions);
     },
 
+    async getCustomers(ids) {
+      if (ids.length === 0) return [];
+      return (await executor.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = ANY($1::text[])`, [[...new Set(ids)]])).map(rowToCustomer);
+    },
+
     async getIdentities(keys) {
       if (keys.length === 0) return [];
       return (await executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE key = ANY($1::text[])`, [[...new Set(keys)]])).map(rowToIdentity);
