@@ -25,8 +25,16 @@ export const defaultLogger: Logger = {
  * @throws InvalidOptionsError naming the factory and each offending option.
  */
 export function parseOptions<Schema extends z.ZodType>(factory: string, schema: Schema, input: unknown): z.output<Schema> {
+  return parseWithSchema(schema, input, `${factory}() options are invalid:`);
+}
+
+/**
+ * The same, with the first line of the error message given (`[classifier] Invalid options ...`).
+ * @throws InvalidOptionsError listing each offending option under `heading`.
+ */
+export function parseWithSchema<Schema extends z.ZodType>(schema: Schema, input: unknown, heading: string): z.output<Schema> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const issues = toValidationIssues(result.error.issues);
-  throw new InvalidOptionsError(`${factory}() options are invalid:\n${formatIssues(issues)}`, issues);
+  throw new InvalidOptionsError(`${heading}\n${formatIssues(issues)}`, issues, { cause: result.error });
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { InvalidOptionsError, formatIssues, toValidationIssues } from './errors.js';
+import { parseWithSchema } from './_options.js';
 
 /**
  * Validates an adapter factory's options with its zod schema, once, at construction time.
@@ -8,10 +9,7 @@ import { InvalidOptionsError, formatIssues, toValidationIssues } from './errors.
  * @example const options = parseAdapterOptions(ADAPTER_ID, optionsSchema, input);
  */
 export function parseAdapterOptions<Schema extends z.ZodType>(adapterId: string, schema: Schema, input: unknown): z.output<Schema> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issues = toValidationIssues(result.error.issues);
-  throw new InvalidOptionsError(`[${adapterId}] Invalid adapter options:\n${formatIssues(issues)}`, issues);
+  return parseWithSchema(schema, input, `[${adapterId}] Invalid adapter options:`);
 }
 
 /**

@@ -3,9 +3,10 @@
  *
  * @module
  */
+import { parseWithSchema } from '../_options.js';
 import { z } from 'zod';
 import { INTENT_LABELS, type IntentLabel } from '../interaction.js';
-import { InvalidOptionsError, formatIssues, toValidationIssues } from '../errors.js';
+import { InvalidOptionsError, formatIssues } from '../errors.js';
 import { isKnownLanguage } from './detect-language.js';
 
 const languageCode = z
@@ -108,12 +109,7 @@ export const DEFAULT_CLASSIFIER_ID = 'social-crm/default@1';
 
 /** Validates options; throws {@link InvalidOptionsError} listing every issue. */
 export function resolveClassifierOptions(options: ClassifierOptions = {}): ResolvedClassifierOptions {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error.issues);
-    throw new InvalidOptionsError(`[classifier] Invalid options for createClassifier():\n${formatIssues(issues)}`, issues, { cause: parsed.error });
-  }
-  const value = parsed.data;
+  const value = parseWithSchema(optionsSchema, options, '[classifier] Invalid options for createClassifier():');
   const languages = value.languages ?? ['en', 'tr'];
   const defaultLanguage = value.defaultLanguage ?? languages[0]!;
   if (!languages.includes(defaultLanguage)) {

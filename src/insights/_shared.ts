@@ -1,6 +1,7 @@
 /** Internal helpers shared by the insights primitives. Not exported from the entry. */
+import { parseWithSchema } from '../_options.js';
 import type { z } from 'zod';
-import { InvalidInteractionError, InvalidOptionsError, formatIssues, toValidationIssues } from '../errors.js';
+import { InvalidInteractionError, InvalidOptionsError } from '../errors.js';
 import type { Alert } from '../events.js';
 import { foldToAscii } from '../identity/normalize.js';
 import { identityKey, type Classification, type Interaction } from '../interaction.js';
@@ -10,10 +11,7 @@ export const DAY_MS = 24 * HOUR_MS;
 
 /** Validates a primitive's options once, at construction; returns the parsed copy. */
 export function parseInsightOptions<Schema extends z.ZodType>(name: string, schema: Schema, input: unknown): z.output<Schema> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issues = toValidationIssues(result.error.issues);
-  throw new InvalidOptionsError(`[insights/${name}] Invalid options:\n${formatIssues(issues)}`, issues);
+  return parseWithSchema(schema, input, `[insights/${name}] Invalid options:`);
 }
 
 /**

@@ -16,7 +16,7 @@ import type { ChangeLog } from './change-log.js';
 import { classifyAll } from './classify.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { addDeadLetter, stageOf, type DeadLetterPayload } from './dead-letters.js';
-import { prepareNew, readInteractions, writeNew, type PreparedNew } from './store-new.js';
+import { parentIdsOf, prepareNew, readInteractions, writeNew, type PreparedNew } from './store-new.js';
 
 /** What {@link SocialCrm.ingest} and the webhook/poll paths did. */
 export interface IngestResult {
@@ -110,7 +110,8 @@ async function prepareRound(context: PipelineContext, items: Item[], source: Int
   const parsed = interactionItems.filter(({ item }) => item.interaction !== undefined);
   let existing: Map<string, Interaction>;
   try {
-    existing = await readInteractions(context.ledger, parsed.map(({ item }) => item.interaction!.id));
+    // The round's own rows and their parents, in one read.
+    existing = await readInteractions(context.ledger, parsed.flatMap(({ item }) => [item.interaction!.id, ...parentIdsOf(item.interaction!)]));
   } catch (error) {
     for (const { index } of parsed) plans[index] = { type: 'failed', error };
     return plans;
@@ -130,7 +131,7 @@ async function prepareRound(context: PipelineContext, items: Item[], source: Int
       fresh.push({ index, interaction });
     }
   }
-  const prepared = await prepareNew(context, fresh.map(({ interaction }) => interaction), source);
+  const prepared = await prepareNew(context, fresh.map(({ interaction }) => interaction), source, existing);
   fresh.forEach(({ index }, position) => (plans[index] = { type: 'new', prepared: prepared[position]! }));
   const classified = await classifyAll(context, edits.map(({ edited }) => edited));
   edits.forEach(({ index, edited }, position) => {

@@ -49,14 +49,21 @@ function readCustomers(ledger: InteractionLedger, ids: string[]): Promise<Map<st
   return readMany(ids, (row) => row.id, batch, (id) => ledger.getCustomer(id));
 }
 
-/** Places replies in their parent's thread; a public reply between customers is customer-to-customer talk. */
-async function placeInThreads(context: PipelineContext, interactions: Interaction[]): Promise<Interaction[]> {
-  const threadParent = (interaction: Interaction) =>
-    interaction.direction === 'inbound' && interaction.parentId && interaction.visibility === 'public' ? interactionId(interaction.channel, interaction.parentId) : undefined;
-  const brandParent = (interaction: Interaction) => (interaction.author.isBrand && interaction.parentId ? interactionId(interaction.channel, interaction.parentId) : undefined);
+const threadParent = (interaction: Interaction) =>
+  interaction.direction === 'inbound' && interaction.parentId && interaction.visibility === 'public' ? interactionId(interaction.channel, interaction.parentId) : undefined;
+const brandParent = (interaction: Interaction) => (interaction.author.isBrand && interaction.parentId ? interactionId(interaction.channel, interaction.parentId) : undefined);
+
+/** The stored rows a new interaction's thread placement reads: its parent's. */
+export function parentIdsOf(interaction: Interaction): string[] {
+  return [threadParent(interaction), brandParent(interaction)].filter((id): id is string => id !== undefined);
+}
+
+/**
+ * Places replies in their parent's thread; a public reply between customers is customer-to-customer
+ * talk. `stored` holds the parents already read ({@link parentIdsOf}).
+ */
+function placeInThreads(interactions: Interaction[], stored: ReadonlyMap<string, Interaction>): Interaction[] {
   const inBatch = new Map(interactions.map((interaction) => [interaction.id, interaction]));
-  const wanted = interactions.flatMap((interaction) => [threadParent(interaction), brandParent(interaction)]).filter((id): id is string => id !== undefined && !inBatch.has(id));
-  const stored = await readInteractions(context.ledger, wanted);
   return interactions.map((interaction) => {
     const parentId = threadParent(interaction);
     const parent = parentId ? (inBatch.get(parentId) ?? stored.get(parentId)) : undefined;
@@ -75,9 +82,9 @@ async function placeInThreads(context: PipelineContext, interactions: Interactio
   });
 }
 
-/** Thread, author, classification and hooks for the new interactions of one round. */
-export async function prepareNew(context: PipelineContext, inputs: Interaction[], source: InteractionSource): Promise<PreparedNew[]> {
-  const placed = await placeInThreads(context, inputs);
+/** Thread, author, classification and hooks for the new interactions of one round; `stored` holds their parents. */
+export async function prepareNew(context: PipelineContext, inputs: Interaction[], source: InteractionSource, stored: ReadonlyMap<string, Interaction>): Promise<PreparedNew[]> {
+  const placed = placeInThreads(inputs, stored);
   const prepared: PreparedNew[] = placed.map((interaction) => ({ interaction }));
   const customers = prepared.filter((item) => !item.interaction.author.isBrand);
   const resolved = await resolveAuthors(context, customers.map((item) => item.interaction.author));

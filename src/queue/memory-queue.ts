@@ -1,5 +1,5 @@
+import { parseOptions } from '../_options.js';
 import { z } from 'zod';
-import { InvalidOptionsError, formatIssues, toValidationIssues } from '../errors.js';
 import { BATCH_DEFAULTS, type ConsumeBatchesOptions, type ConsumeOptions, type WorkBatchHandler, type WorkHandler, type WorkMessage, type WorkQueue, type WorkSubscription } from './work-queue.js';
 
 /** Options of {@link memoryQueue}. */
@@ -38,12 +38,7 @@ const optionsSchema = z
  * await createWorker(crm, queue).start();
  */
 export function memoryQueue(options: MemoryQueueOptions = {}): MemoryQueue {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error.issues);
-    throw new InvalidOptionsError(`memoryQueue() options are invalid:\n${formatIssues(issues)}`, issues);
-  }
-  const settings = parsed.data;
+  const settings = parseOptions('memoryQueue', optionsSchema, options);
   /** Waiting messages per key; the head is the one delivered next (or in flight). */
   const lanes = new Map<string, WorkMessage[]>();
   /** Keys whose lane may be handed out now, oldest first, with the time they became ready. */

@@ -1,5 +1,6 @@
+import { parseOptions } from '../_options.js';
 import { z } from 'zod';
-import { InvalidOptionsError, QueueError, formatIssues, toValidationIssues } from '../errors.js';
+import { QueueError } from '../errors.js';
 import { BATCH_DEFAULTS, type ConsumeBatchesOptions, type ConsumeOptions, type WorkBatchHandler, type WorkHandler, type WorkMessage, type WorkMessageInput, type WorkQueue, type WorkSubscription } from './work-queue.js';
 
 /** Options of {@link natsQueue}. */
@@ -120,12 +121,7 @@ export function partitionOf(key: string, partitions: number): number {
  * const queue = natsQueue({ servers: 'nats://127.0.0.1:4222' });
  */
 export function natsQueue(options: NatsQueueOptions): WorkQueue {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error.issues);
-    throw new InvalidOptionsError(`natsQueue() options are invalid:\n${formatIssues(issues)}`, issues);
-  }
-  const settings = parsed.data;
+  const settings = parseOptions('natsQueue', optionsSchema, options);
   const consumerName = (partition: number) => `${settings.stream}_p${partition}`;
   const subjectOf = (partition: number) => `${settings.subject}.${partition}`;
   const encoder = new TextEncoder();

@@ -1,7 +1,8 @@
+import { defaultLogger, parseOptions } from '../_options.js';
 import { z } from 'zod';
 import type { ChannelEvent, Logger, RejectedItem } from '../adapter.js';
 import type { SocialCrm } from '../crm.js';
-import { InvalidOptionsError, QueueError, formatIssues, toValidationIssues } from '../errors.js';
+import { QueueError } from '../errors.js';
 import type { InteractionSource } from '../events.js';
 import type { DeadLetterStage } from '../ledger.js';
 import type { WorkItem } from './work-item.js';
@@ -123,18 +124,8 @@ function planCalls(messages: WorkMessage[]): PipelineCall[] {
  * process.on('SIGTERM', () => worker.stop());
  */
 export function createWorker(crm: SocialCrm, queue: WorkQueue, options: WorkerOptions = {}): Worker {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error.issues);
-    throw new InvalidOptionsError(`createWorker() options are invalid:\n${formatIssues(issues)}`, issues);
-  }
-  const settings = parsed.data;
-  const logger: Logger = options.logger ?? {
-    debug() {},
-    info() {},
-    warn: (message, details) => console.warn(message, details ?? ''),
-    error: (message, details) => console.error(message, details ?? ''),
-  };
+  const settings = parseOptions('createWorker', optionsSchema, options);
+  const logger: Logger = options.logger ?? defaultLogger;
   const now = options.now ?? (() => new Date());
   const stats: WorkerStats = { processed: 0, retried: 0, deadLettered: 0, batches: 0 };
   let subscription: WorkSubscription | undefined;

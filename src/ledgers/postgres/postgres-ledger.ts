@@ -1,5 +1,6 @@
+import { parseWithSchema } from '../../_options.js';
 import { z } from 'zod';
-import { InvalidOptionsError, formatIssues, toValidationIssues } from '../../errors.js';
+import { InvalidOptionsError } from '../../errors.js';
 import type { Interaction } from '../../interaction.js';
 import type {
   AppendResult,
@@ -159,12 +160,7 @@ const optionsSchema = z
 type ParsedOptions = z.output<typeof optionsSchema>;
 
 function parseOptions(options: PostgresLedgerOptions, caller: string): ParsedOptions {
-  const parsed = optionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error.issues);
-    throw new InvalidOptionsError(`${caller}() options are invalid:\n${formatIssues(issues)}`, issues);
-  }
-  return parsed.data;
+  return parseWithSchema(optionsSchema, options, `${caller}() options are invalid:`);
 }
 
 function sourceOf(options: ParsedOptions): DriverSource {
