@@ -194,7 +194,7 @@ describe('durable handlers (transactional outbox)', () => {
     const seen: string[] = [];
     crm.subscribe({ id: 'auto', events: ['interaction-received', 'customer-created'], handle: async (event) => void seen.push(event.name) });
     await crm.handleWebhook(await canonicalRequest([post('z1', 'Selam')]));
-    await vi.waitFor(() => expect(seen).toEqual(['customer-created', 'interaction-received']));
+    await vi.waitFor(() => expect(seen).toEqual(['customer-created', 'interaction-received']), { timeout: 15_000 });
     await crm.close();
   });
 
@@ -233,9 +233,10 @@ describe('replies that go out once', () => {
     },
   };
 
-  async function forumCrm() {
+  /** A short per-attempt timeout only where a test waits for one; the default elsewhere, so a loaded machine cannot time out a healthy answer. */
+  async function forumCrm(timeoutMs?: number) {
     const ledger = memoryLedger();
-    const crm = createSocialCrm({ ledger, adapters: [forum], classifier: false, logger: silent, http: { timeoutMs: 300, backoffBaseMs: 1 } });
+    const crm = createSocialCrm({ ledger, adapters: [forum], classifier: false, logger: silent, http: { backoffBaseMs: 1, ...(timeoutMs ? { timeoutMs } : {}) } });
     await crm.handleWebhook(new Request('https://crm.example.test/webhooks/forum', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 't1', user: 'ayse', text: 'İade ne zaman?' }) }));
     return { crm, ledger };
   }
@@ -258,14 +259,14 @@ describe('replies that go out once', () => {
     expect(outcomes.filter((outcome) => outcome === 'other')).toHaveLength(0);
   });
 
-  const inDoubt: Array<[string, () => Response | Promise<Response>]> = [
-    ['a timeout after the server received the request', async () => { await delay(2_000); return HttpResponse.json({ id: 'late' }); }],
+  const inDoubt: Array<[string, () => Response | Promise<Response>, number?]> = [
+    ['a timeout after the server received the request', async () => { await delay(20_000); return HttpResponse.json({ id: 'late' }); }, 300],
     ['a 5xx', () => HttpResponse.json({ error: 'upstream' }, { status: 502 })],
     ['a reset connection', () => HttpResponse.error()],
   ];
-  for (const [name, answer] of inDoubt) {
+  for (const [name, answer, timeoutMs] of inDoubt) {
     it(`never posts the same key again after ${name}; settleReply records the outcome`, async () => {
-      const { crm, ledger } = await forumCrm();
+      const { crm, ledger } = await forumCrm(timeoutMs);
       server.route('post', 'https://forum.example.test/posts', answer);
       await expect(crm.reply('forum:t1', { text: 'Kontrol ediyoruz', idempotencyKey: 'k-1' })).rejects.toBeTruthy();
       expect((await ledger.getSend!('k-1'))?.state).toBe('unknown');

@@ -78,7 +78,7 @@ describe('the pipeline with the merger', () => {
     const again = await merger.merge([instagram, whatsapp], { agent: 'selin' });
     const split = await merger.split(again.survivorId, [`whatsapp:${ayseWhatsapp.nativeId}`], { agent: 'selin' });
     // With a ledger that keeps an outbox, a command's announcement commits with its outbox record first.
-    await vi.waitFor(() => expect(seen).toEqual([`merged ${merge.id}`, `unmerged ${merge.id}`, `merged ${again.id}`, `created ${split.id}`]));
+    await vi.waitFor(() => expect(seen).toEqual([`merged ${merge.id}`, `unmerged ${merge.id}`, `merged ${again.id}`, `created ${split.id}`]), { timeout: 15_000 });
     await crm.close();
     await merger.merge([again.survivorId, split.id], { agent: 'selin' });
     expect(seen).toHaveLength(4);

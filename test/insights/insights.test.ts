@@ -149,12 +149,12 @@ describe('createInsights', () => {
     const before = { can: insights.advocates!.score(can)!.advocate.counts.positive, zeynep: insights.advocates!.score(zeynep)!.advocate.counts.positive };
     const merge = await merger.merge([can, zeynep], { agent: 'selin' });
     // With a ledger that keeps an outbox, the merge is announced once its outbox record committed.
-    await vi.waitFor(() => expect(insights.advocates!.score(merge.survivorId)!.advocate.counts.positive).toBe(3));
+    await vi.waitFor(() => expect(insights.advocates!.score(merge.survivorId)!.advocate.counts.positive).toBe(3), { timeout: 15_000 });
     await merger.unmerge(merge.id);
     await vi.waitFor(async () => {
       await insights.advance();
       expect(insights.advocates!.score(can)!.advocate.counts.positive).toBe(before.can);
-    });
+    }, { timeout: 15_000 });
     expect(insights.advocates!.score(zeynep)!.advocate.counts.positive).toBe(before.zeynep);
     expect(insights.advocates!.ranking().map((entry) => entry.name)).toEqual(['Can Demir', 'Zeynep Kaya']);
   });
