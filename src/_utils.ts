@@ -66,3 +66,12 @@ export function seededRandom(seed: number): () => number {
     return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Runs `task` once the requests already under way had their turn to go out: CPU-bound work
+ * started beside a ledger call then overlaps with the database's work instead of delaying it.
+ */
+export async function afterPendingIo<T>(task: () => Promise<T>): Promise<T> {
+  await new Promise<void>((resolve) => (typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0)));
+  return task();
+}

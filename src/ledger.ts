@@ -435,6 +435,13 @@ export interface BatchStore {
   getIdentities(keys: string[]): Promise<IdentityRecord[]>;
   /** The customers that exist among `ids` (merged-away ones too), in any order. */
   getCustomers(ids: string[]): Promise<Customer[]>;
+  /**
+   * `saveCustomer` for each, in input order, in as few round trips as the storage allows: the
+   * identity merger registers a batch's new authors with one call. Repeats of one id: the last wins.
+   */
+  saveCustomers(customers: Customer[]): Promise<void>;
+  /** `saveIdentity` for each, in input order (see {@link BatchStore.saveCustomers}). Repeats of one key: the last wins. */
+  saveIdentities(records: IdentityRecord[]): Promise<void>;
 }
 
 /**
@@ -492,7 +499,7 @@ export const OPTIONAL_LEDGER_METHOD_GROUPS = {
   locking: ['withLocks'],
   outbox: ['transaction', 'appendOutbox', 'claimOutbox', 'settleOutbox', 'listOutbox'],
   sends: ['createSend', 'updateSend', 'getSend', 'listSends'],
-  batch: ['getInteractions', 'appendInteractions', 'getIdentities', 'getCustomers'],
+  batch: ['getInteractions', 'appendInteractions', 'getIdentities', 'getCustomers', 'saveCustomers', 'saveIdentities'],
 } as const satisfies Record<string, ReadonlyArray<keyof InteractionLedger>>;
 
 /** Whether the ledger keeps the review queue ({@link ReviewStore}). */

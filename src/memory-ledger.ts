@@ -286,6 +286,12 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
       indexIdentity(record, identities.get(record.key));
       writes.set(identities, record.key, clone(record));
     },
+    async saveCustomers(batch) {
+      for (const customer of batch) await view.saveCustomer(customer);
+    },
+    async saveIdentities(batch) {
+      for (const record of batch) await view.saveIdentity(record);
+    },
     async listIdentities(customerId) {
       return [...identities.values()].filter((record) => record.customerId === customerId).map(clone);
     },

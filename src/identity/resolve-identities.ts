@@ -12,6 +12,8 @@
  * 3. Under one cross-process lock call on the keys `resolve` would lock, the records of the new
  *    identities are read again and the candidates of all of them looked up together; then each
  *    is registered (or refreshed), ranked and acted on as `resolve` does. Merges run one at a time.
+ *    Registrations are written together (one `saveCustomers`, one `saveIdentities`) before the
+ *    locks are released, or earlier when a merge needs the ledger to hold them.
  *
  * @internal
  * @module
@@ -28,6 +30,7 @@ import type { MergerContext } from './merger-context.js';
 import { isMatchable } from './rank-candidates.js';
 import { prepareResolution, touchUnchanged } from './resolve-identity.js';
 import { UnionFind } from './union-find.js';
+import { bufferRegistrations } from './write-buffer.js';
 
 /** One identity of the batch, at its position. */
 interface Delivery {
@@ -184,8 +187,11 @@ async function resolveGroups(
   merger: MergerContext,
   groups: Group[],
   stored: Map<string, IdentityRecord>,
-  context: IdentityResolverContext,
+  lockedContext: IdentityResolverContext,
 ): Promise<{ results: Array<[number, ResolveResult]>; merges: MergeRecord[] }> {
+  // New authors are registered with one batch write per kind, before the locks are released.
+  const buffer = bufferRegistrations(lockedContext.ledger);
+  const context = { ...lockedContext, ledger: buffer.ledger };
   // With cross-process locks the ledger is bound to one locked scope (one connection): groups go
   // one after another. Without, this process's gate lets groups register and rank side by side
   // while merges run alone, as it does for `resolve`.
@@ -228,6 +234,7 @@ async function resolveGroups(
   };
   if (locked) for (const group of groups) await resolveGroup(group);
   else await Promise.all(groups.map(resolveGroup));
+  await shared(buffer.flush);
   return { results, merges };
 }
 

@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { afterPendingIo } from '../_utils.js';
 import type { InteractionSource } from '../events.js';
 import type { ResolveResult } from '../identity-resolver.js';
 import { identityKey, interactionId, type Classification, type Customer, type Interaction } from '../interaction.js';
@@ -87,7 +88,12 @@ export async function prepareNew(context: PipelineContext, inputs: Interaction[]
   const placed = placeInThreads(inputs, stored);
   const prepared: PreparedNew[] = placed.map((interaction) => ({ interaction }));
   const customers = prepared.filter((item) => !item.interaction.author.isBrand);
-  const resolved = await resolveAuthors(context, customers.map((item) => item.interaction.author));
+  for (const item of prepared) noteParticipant(context, item.interaction);
+  // The classifier does not need the customer: it runs while the ledger answers the authors' lookups.
+  const [resolved, classified] = await Promise.all([
+    resolveAuthors(context, customers.map((item) => item.interaction.author)),
+    afterPendingIo(() => classifyAll(context, prepared.map((item) => item.interaction))),
+  ]);
   customers.forEach((item, index) => {
     const result = resolved[index]!;
     if (result instanceof Error) item.error = result;
@@ -105,11 +111,9 @@ export async function prepareNew(context: PipelineContext, inputs: Interaction[]
       if (customerId) item.interaction = { ...interaction, customerId };
     }
   }
-  const live = prepared.filter((item) => item.error === undefined);
-  for (const item of live) noteParticipant(context, item.interaction);
-  const classified = await classifyAll(context, live.map((item) => item.interaction));
-  live.forEach((item, index) => {
+  prepared.forEach((item, index) => {
     const result = classified[index];
+    if (item.error !== undefined) return;
     if (result instanceof Error) item.error = result;
     else if (result) {
       item.classification = result;

@@ -640,6 +640,33 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect([...found].sort((a, b) => (a.id < b.id ? -1 : 1)), 'getCustomers returns each existing customer once, merged-away ones too').toEqual([...customers].sort((a, b) => (a.id < b.id ? -1 : 1)));
         expect(await batch.getCustomers([])).toEqual([]);
       });
+
+      it('saveCustomers equals saveCustomer per item: new and existing ids, the last repeat wins', async (context) => {
+        const batch = batchOf(context);
+        const existing = makeCustomer({ displayName: 'Before' });
+        await ledger.saveCustomer(existing);
+        const [fresh, other] = [makeCustomer({ displayName: 'Ayşe Yılmaz' }), makeCustomer({ attributes: { tier: 'gold' } })];
+        const changed = { ...existing, displayName: 'After', mergedInto: 'cus_survivor', updatedAt: at(5) };
+        await batch.saveCustomers([fresh, changed, other, { ...fresh, displayName: 'Ayşe Y.' }]);
+        expect(await ledger.getCustomer(existing.id), 'saveCustomers replaces a stored customer whole').toEqual(changed);
+        expect(await ledger.getCustomer(fresh.id), 'of one id saved twice in a batch, the later one is kept').toEqual({ ...fresh, displayName: 'Ayşe Y.' });
+        expect(await ledger.getCustomer(other.id)).toEqual(other);
+        await batch.saveCustomers([]);
+      });
+
+      it('saveIdentities equals saveIdentity per item: new and existing keys, the last repeat wins, blocking keys indexed', async (context) => {
+        const batch = batchOf(context);
+        const existing = makeIdentityRecord({ customerId: 'c1', blockingKeys: ['email:old@mail.test'] });
+        await ledger.saveIdentity(existing);
+        const fresh = makeIdentityRecord({ customerId: 'c2', blockingKeys: ['phone:905551112233'] });
+        const moved = { ...existing, customerId: 'c3', blockingKeys: ['email:new@mail.test'] };
+        await batch.saveIdentities([moved, fresh, { ...fresh, attested: true }]);
+        expect(await ledger.getIdentity(existing.key), 'saveIdentities replaces a stored record whole').toEqual(moved);
+        expect(await ledger.getIdentity(fresh.key), 'of one key saved twice in a batch, the later one is kept').toEqual({ ...fresh, attested: true });
+        expect((await ledger.findIdentitiesByBlockingKeys(['email:old@mail.test'])).map((record) => record.key), 'a replaced record leaves its old blocking keys').toEqual([]);
+        expect((await ledger.findIdentitiesByBlockingKeys(['email:new@mail.test', 'phone:905551112233'])).map((record) => record.key).sort()).toEqual([existing.key, fresh.key].sort());
+        await batch.saveIdentities([]);
+      });
     });
 
     describe.skipIf(skip.has('operations'))('cursors, dead letters and consent', () => {

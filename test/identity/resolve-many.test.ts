@@ -188,8 +188,8 @@ describe.each(backends)('resolveMany on %s', (name, create) => {
   });
 });
 
-const BATCH_METHODS = ['getIdentities', 'getInteractions', 'appendInteractions'];
-const COUNTED = ['getIdentity', 'getIdentities', 'findIdentitiesByBlockingKeys', 'saveIdentity', 'saveCustomer'];
+const BATCH_METHODS = ['getIdentities', 'getInteractions', 'appendInteractions', 'getCustomers', 'saveCustomers', 'saveIdentities'];
+const COUNTED = ['getIdentity', 'getIdentities', 'findIdentitiesByBlockingKeys', 'saveIdentity', 'saveCustomer', 'saveIdentities', 'saveCustomers'];
 
 /**
  * A real ledger seen through a proxy that counts the calls it receives. With `batch`, it has the
@@ -262,12 +262,15 @@ describe('resolveMany round trips', () => {
       const { ledger, count, reads } = counted(memoryLedger(), { batch });
       const resolver = make();
       const events = await knownAndNew(resolver, ledger);
-      const before = { single: count('getIdentity'), batch: count('getIdentities'), candidates: count('findIdentitiesByBlockingKeys') };
+      const writes = () => ({ customers: count('saveCustomer'), identities: count('saveIdentity'), batches: count('saveCustomers') + count('saveIdentities') });
+      const before = { single: count('getIdentity'), batch: count('getIdentities'), candidates: count('findIdentitiesByBlockingKeys'), writes: writes() };
       const results = await resolver.resolveMany!(events, testContext(ledger));
       const singleReads = count('getIdentity') - before.single;
       if (batch) {
         expect(count('getIdentities') - before.batch).toBe(1);
         expect(singleReads).toBe(0);
+        // The merger registers the 20 new authors with one write per kind, none one at a time.
+        if (resolver.id === 'identity-merger') expect(writes()).toEqual({ ...before.writes, batches: before.writes.batches + 2 });
       } else {
         // One read per distinct identity (40), a few at a time, not one per event (42).
         expect(singleReads).toBe(40);

@@ -7,6 +7,7 @@ import type {
   BatchStore,
   DeadLetter,
   EraseResult,
+  IdentityRecord,
   InteractionLedger,
   InteractionQuery,
   LockingStore,
@@ -397,14 +398,7 @@ function createOperations(
     },
 
     async saveCustomer(customer) {
-      await executor.query(
-        `INSERT INTO ${table('customers')} (id, display_name, crm_contact_id, identity_keys, attributes, merged_into, created_at, updated_at, details)
-         VALUES ($1, $2, $3, $4::text[], $5::jsonb, $6, $7::timestamptz, $8::timestamptz, $9::jsonb)
-         ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, crm_contact_id = EXCLUDED.crm_contact_id,
-           identity_keys = EXCLUDED.identity_keys, attributes = EXCLUDED.attributes, merged_into = EXCLUDED.merged_into,
-           created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, details = EXCLUDED.details`,
-        customerParams(customer),
-      );
+      await upsertMany(executor, table('customers'), CUSTOMER_UPSERT, [customerParams(customer)]);
     },
 
     async listCustomers(query = {}) {
@@ -424,13 +418,7 @@ function createOperations(
     },
 
     async saveIdentity(record) {
-      await executor.query(
-        `INSERT INTO ${table('identities')} (key, customer_id, identity, blocking_keys, attested, first_seen_at, last_seen_at)
-         VALUES ($1, $2, $3::jsonb, $4::text[], $5, $6::timestamptz, $7::timestamptz)
-         ON CONFLICT (key) DO UPDATE SET customer_id = EXCLUDED.customer_id, identity = EXCLUDED.identity, blocking_keys = EXCLUDED.blocking_keys,
-           attested = EXCLUDED.attested, first_seen_at = EXCLUDED.first_seen_at, last_seen_at = EXCLUDED.last_seen_at`,
-        [record.key, record.customerId, json(record.identity), [...new Set(record.blockingKeys)], record.attested, record.firstSeenAt, record.lastSeenAt],
-      );
+      await upsertMany(executor, table('identities'), IDENTITY_UPSERT, [identityParams(record)]);
     },
 
     async listIdentities(customerId) {
@@ -629,6 +617,14 @@ function createOperations(
       return (await executor.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = ANY($1::text[])`, [[...new Set(ids)]])).map(rowToCustomer);
     },
 
+    async saveCustomers(customers) {
+      await upsertMany(executor, table('customers'), CUSTOMER_UPSERT, lastOfEach(customers, (customer) => customer.id).map(customerParams));
+    },
+
+    async saveIdentities(records) {
+      await upsertMany(executor, table('identities'), IDENTITY_UPSERT, lastOfEach(records, (record) => record.key).map(identityParams));
+    },
+
     async getIdentities(keys) {
       if (keys.length === 0) return [];
       return (await executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE key = ANY($1::text[])`, [[...new Set(keys)]])).map(rowToIdentity);
@@ -772,6 +768,65 @@ function createOperations(
 
 /** Rows per multi-row INSERT: 500 x 17 parameters stays far below PostgreSQL's 65,535. */
 const APPEND_CHUNK = 500;
+
+/** The columns of an upsert, with their casts, and the key a conflict is detected on. */
+interface Upsert {
+  columns: ReadonlyArray<readonly [name: string, cast: string]>;
+  key: string;
+}
+
+const CUSTOMER_UPSERT: Upsert = {
+  columns: [
+    ['id', ''],
+    ['display_name', ''],
+    ['crm_contact_id', ''],
+    ['identity_keys', '::text[]'],
+    ['attributes', '::jsonb'],
+    ['merged_into', ''],
+    ['created_at', '::timestamptz'],
+    ['updated_at', '::timestamptz'],
+    ['details', '::jsonb'],
+  ],
+  key: 'id',
+};
+
+const IDENTITY_UPSERT: Upsert = {
+  columns: [
+    ['key', ''],
+    ['customer_id', ''],
+    ['identity', '::jsonb'],
+    ['blocking_keys', '::text[]'],
+    ['attested', ''],
+    ['first_seen_at', '::timestamptz'],
+    ['last_seen_at', '::timestamptz'],
+  ],
+  key: 'key',
+};
+
+function identityParams(record: IdentityRecord): unknown[] {
+  return [record.key, record.customerId, json(record.identity), [...new Set(record.blockingKeys)], record.attested, record.firstSeenAt, record.lastSeenAt];
+}
+
+/** The last item of each key, in the order of their first appearance (one statement may not update a row twice). */
+function lastOfEach<T>(items: T[], keyOf: (item: T) => string): T[] {
+  const last = new Map<string, T>();
+  for (const item of items) last.set(keyOf(item), item);
+  return [...last.values()];
+}
+
+/** Inserts or replaces rows (parameters in the upsert's column order), {@link APPEND_CHUNK} per statement. */
+async function upsertMany(executor: SqlExecutor, target: string, upsert: Upsert, rows: unknown[][]): Promise<void> {
+  const names = upsert.columns.map(([name]) => name);
+  const updates = names.filter((name) => name !== upsert.key).map((name) => `${name} = EXCLUDED.${name}`);
+  for (let start = 0; start < rows.length; start += APPEND_CHUNK) {
+    const chunk = rows.slice(start, start + APPEND_CHUNK);
+    const values = chunk.map((_, row) => `(${upsert.columns.map(([, cast], column) => `$${row * names.length + column + 1}${cast}`).join(', ')})`);
+    await executor.query(
+      `INSERT INTO ${target} (${names.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (${upsert.key}) DO UPDATE SET ${updates.join(', ')}`,
+      chunk.flat(),
+    );
+  }
+}
 
 async function appendMany(schema: string, executor: SqlExecutor, ledger: InteractionLedger, interactions: Interaction[]): Promise<AppendResult[]> {
   if (interactions.length === 0) return [];
