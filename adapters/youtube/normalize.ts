@@ -1,4 +1,4 @@
-import type { ChannelIdentityInput, InteractionInput } from 'social-crm';
+import type { ChannelIdentityInput, InteractionInput } from 'social-crm/adapter-kit';
 import { compactJson } from '../_shared/polling/index.js';
 import type { YouTubeComment, YouTubeCommentThread } from './youtube-schemas.js';
 

@@ -1,5 +1,4 @@
-import { InvalidOptionsError, InvalidPayloadError, ReplyNotAllowedError, type OutboundReply } from 'social-crm';
-import type { AdapterContext, AdapterWarning, SendResult } from 'social-crm/adapter-kit';
+import { InvalidOptionsError, InvalidPayloadError, ReplyNotAllowedError, type AdapterContext, type AdapterWarning, type OutboundReply, type SendResult } from 'social-crm/adapter-kit';
 import { commentUrl } from './normalize.js';
 import { youtubeCommentSchema } from './youtube-schemas.js';
 

@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { InvalidPayloadError, RateLimitError, isSocialCrmError, type ChannelApiError } from 'social-crm';
 import {
+  InvalidPayloadError,
+  RateLimitError,
+  isSocialCrmError,
   parseAdapterOptions,
   toChannelApiError,
   type AdapterContext,
   type AdapterWarning,
   type ChannelAdapter,
+  type ChannelApiError,
   type ChannelEvent,
   type PollRequest,
   type PollResult,
@@ -288,6 +291,7 @@ export function youtubeAdapter(options: YouTubeAdapterOptions): ChannelAdapter {
     specificationVersion: 'v1',
     id,
     displayName: 'YouTube (Data API v3)',
+    webhook: { authentication: 'none-polling' },
     capabilities: {
       webhook: false,
       poll: true,
@@ -299,6 +303,7 @@ export function youtubeAdapter(options: YouTubeAdapterOptions): ChannelAdapter {
       threads: true,
       deliveryReceipts: false,
     },
+    decodeError: readYouTubeError,
     doPoll: async (request, context) => {
       try {
         return await doPoll(request, context);

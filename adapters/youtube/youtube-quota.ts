@@ -1,5 +1,4 @@
-import { RateLimitError } from 'social-crm';
-import type { AdapterWarning, PlatformErrorInfo } from 'social-crm/adapter-kit';
+import { RateLimitError, type AdapterWarning, type PlatformErrorInfo } from 'social-crm/adapter-kit';
 import { youtubeErrorBodySchema } from './youtube-schemas.js';
 
 /** Units each call costs, from the API's quota table. */

@@ -4,8 +4,7 @@
  * Not a package entry: each adapter bundles what it uses. Imports only public entries.
  */
 import type { z } from 'zod';
-import type { JSONObject, JSONValue } from 'social-crm';
-import type { AdapterWarning, RateLimitState } from 'social-crm/adapter-kit';
+import type { AdapterWarning, JSONObject, JSONValue, RateLimitState } from 'social-crm/adapter-kit';
 
 /** Drops `undefined` members so the object is valid JSON for `channelMetadata`. */
 export function compactJson(value: Record<string, JSONValue | undefined>): JSONObject {
