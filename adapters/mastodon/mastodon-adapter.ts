@@ -11,7 +11,7 @@ import {
   type PollResult,
   type RejectedItem,
 } from 'social-crm/adapter-kit';
-import { ADAPTER_ID_PATTERN, readJsonCursor, trimSlashes } from '../_shared/polling/index.js';
+import { ADAPTER_ID_PATTERN, rejectedItem, readJsonCursor, trimSlashes } from '../_shared/polling/index.js';
 import { readMastodonError, readMastodonRateLimit } from './mastodon-errors.js';
 import { mastodonNotificationSchema, type MastodonNotification, type MastodonStatus } from './mastodon-schemas.js';
 import { normalizeReactionNotification, normalizeStatusNotification, type NormalizeContext } from './normalize.js';
@@ -146,7 +146,7 @@ export function mastodonAdapter(options: MastodonAdapterOptions): ChannelAdapter
     for (const candidate of items) {
       const notification = mastodonNotificationSchema.safeParse(candidate);
       if (!notification.success) {
-        rejected.push({ payload: candidate, error: new Error(`Not a notification: ${notification.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`) });
+        rejected.push(rejectedItem(candidate, 'a notification', notification.error));
         const rawId = (candidate as { id?: unknown } | null)?.id;
         if (typeof rawId === 'string') ids.push(rawId);
         continue;

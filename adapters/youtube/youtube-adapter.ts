@@ -14,7 +14,7 @@ import {
   type PollResult,
   type RejectedItem,
 } from 'social-crm/adapter-kit';
-import { ADAPTER_ID_PATTERN, advanceWatermarkRun, readJsonCursor, timeOf, trimSlashes, watermarkFloor } from '../_shared/polling/index.js';
+import { ADAPTER_ID_PATTERN, rejectedItem, advanceWatermarkRun, readJsonCursor, timeOf, trimSlashes, watermarkFloor } from '../_shared/polling/index.js';
 import { commentTime, normalizeComment, type NormalizeContext } from './normalize.js';
 import { sendYouTubeReply } from './send-reply.js';
 import { createQuotaMeter, isDailyQuotaReason, readYouTubeError, type YouTubeOperation } from './youtube-quota.js';
@@ -200,7 +200,7 @@ export function youtubeAdapter(options: YouTubeAdapterOptions): ChannelAdapter {
       for (const candidate of page.items) {
         const comment = youtubeCommentSchema.safeParse(candidate);
         if (comment.success) replies.push(comment.data);
-        else rejected.push({ payload: candidate, error: new Error(`Not a comment: ${comment.error.issues[0]?.message ?? 'invalid'}`) });
+        else rejected.push(rejectedItem(candidate, 'a comment', comment.error));
       }
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -244,7 +244,7 @@ export function youtubeAdapter(options: YouTubeAdapterOptions): ChannelAdapter {
     for (const candidate of page.items) {
       const parsed = youtubeCommentThreadSchema.safeParse(candidate);
       if (!parsed.success) {
-        rejected.push({ payload: candidate, error: new Error(`Not a comment thread: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`) });
+        rejected.push(rejectedItem(candidate, 'a comment thread', parsed.error));
         continue;
       }
       const thread = parsed.data;
@@ -253,7 +253,7 @@ export function youtubeAdapter(options: YouTubeAdapterOptions): ChannelAdapter {
       for (const reply of thread.replies?.comments ?? []) {
         const comment = youtubeCommentSchema.safeParse(reply);
         if (comment.success) included.push(comment.data);
-        else rejected.push({ payload: reply, error: new Error(`Not a comment: ${comment.error.issues[0]?.message ?? 'invalid'}`) });
+        else rejected.push(rejectedItem(reply, 'a comment', comment.error));
       }
       const total = thread.snippet.totalReplyCount ?? included.length;
       const known = threads[thread.id];

@@ -125,3 +125,8 @@ export const ADAPTER_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 export function trimSlashes(url: string): string {
   return url.replace(/\/+$/, '');
 }
+
+/** An item a page holds that does not match its schema, as the core dead-letters it. */
+export function rejectedItem(payload: unknown, what: string, error: z.ZodError): { payload: unknown; error: Error } {
+  return { payload, error: new Error(`Not ${what}: ${error.issues.map((issue) => `${issue.path.join('.') || '(item)'}: ${issue.message}`).join('; ')}`) };
+}
