@@ -11,10 +11,11 @@ export function readMastodonError(body: unknown): PlatformErrorInfo | undefined 
 }
 
 /**
- * Reads `X-RateLimit-Remaining` and `X-RateLimit-Reset` (an ISO-8601 time). Mastodon counts per
- * account across the whole API (300 calls per 5 minutes by default) and reports the limit closest
- * to running out, so the budget covers every call of the adapter.
+ * Reads `X-RateLimit-Remaining` and `X-RateLimit-Reset` (ISO 8601 with microseconds). The headers
+ * report the limit closest to running out, and posting has a limit of its own (300 statuses per
+ * 3 hours) that can be spent while reads are not, so each budget covers the endpoint that reported
+ * it: a spent posting limit never holds back polling for hours.
  */
 export function readMastodonRateLimit(response: Response): RateLimitState | undefined {
-  return readRateLimitHeaders(response, { remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset', scope: '*' });
+  return readRateLimitHeaders(response, { remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset' });
 }

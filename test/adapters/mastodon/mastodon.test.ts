@@ -21,7 +21,8 @@ function rateHeaders(remaining = 299, resetInSeconds = 300): Record<string, stri
   return {
     'x-ratelimit-limit': '300',
     'x-ratelimit-remaining': String(remaining),
-    'x-ratelimit-reset': new Date(Date.now() + resetInSeconds * 1000).toISOString(),
+    // Mastodon writes the reset as ISO 8601 with microseconds (`iso8601(6)`).
+    'x-ratelimit-reset': new Date(Date.now() + resetInSeconds * 1000).toISOString().replace('Z', '000Z'),
   };
 }
 
@@ -203,7 +204,7 @@ describe('mastodon adapter through createSocialCrm', () => {
     expect(warnings.some((warning) => warning.warning.type === 'ignored' && warning.warning.details?.type === 'follow')).toBe(true);
   });
 
-  it('honours X-RateLimit headers: a spent budget waits or fails fast with a typed error', async () => {
+  it('honours X-RateLimit headers per endpoint: a spent read budget fails fast while replies still go out', async () => {
     setup();
     server.route('get', NOTIFICATIONS_URL, () => HttpResponse.json([], { headers: rateHeaders(0, 3600) }));
     const [first] = await crm.poll();
@@ -216,7 +217,15 @@ describe('mastodon adapter through createSocialCrm', () => {
     expect(server.calls.length).toBe(calls);
     statusRoute(server);
     await crm.ingest(target);
-    expect(isSocialCrmError(await rejection(crm.reply('mastodon:111222333444555777', 'Merhaba')), 'RATE_LIMITED')).toBe(true);
+    await crm.reply('mastodon:111222333444555777', 'Merhaba');
+    expect(server.calls.filter((call) => call.url === STATUSES_URL)).toHaveLength(1);
+
+    // Posting has its own limit (300 per 3 hours): once spent, replies fail fast until its reset.
+    server.route('post', STATUSES_URL, () => HttpResponse.json(fixture('status-create-response'), { headers: rateHeaders(0, 3 * 3600) }));
+    await crm.reply('mastodon:111222333444555777', { text: 'Bir mesaj daha', idempotencyKey: 'second' });
+    const refused = await rejection(crm.reply('mastodon:111222333444555777', { text: 'Ve bir tane daha', idempotencyKey: 'third' }));
+    expect(isSocialCrmError(refused, 'RATE_LIMITED')).toBe(true);
+    expect(server.calls.filter((call) => call.url === STATUSES_URL)).toHaveLength(2);
   });
 
   it('decodes Mastodon errors and refuses Link URLs off the brand server', async () => {
