@@ -47,7 +47,7 @@ export interface YouTubeAdapterOptions {
   videoIds?: string[];
   /** Units per day the Cloud project may spend (YouTube's default allocation). @default 10000 */
   dailyQuota?: number;
-  /** Units polling leaves unspent for replies (50 each). @default 500 */
+  /** Units polling leaves unspent for replies (50 each). @default 500, or a tenth of a smaller `dailyQuota` */
   replyReserve?: number;
   /** How far back a first poll reaches. @default 7 */
   backfillDays?: number;
@@ -71,13 +71,14 @@ const optionsSchema = z
     apiKey: z.string().min(1).optional(),
     videoIds: z.array(z.string().regex(/^[\w-]{11}$/, 'A video id has 11 characters.')).min(1).optional(),
     dailyQuota: z.number().int().min(100).default(10_000),
-    replyReserve: z.number().int().min(0).default(500),
+    replyReserve: z.number().int().min(0).optional(),
     backfillDays: z.number().positive().max(3650).default(7),
     rescanHours: z.number().min(0).max(24 * 30).default(48),
     maxResults: z.number().int().min(1).max(100).default(100),
     apiBaseUrl: z.string().url().default('https://www.googleapis.com/youtube/v3').transform(trimSlashes),
     id: z.string().regex(ADAPTER_ID_PATTERN, 'Use lower-kebab-case.').default(ADAPTER_ID),
   })
+  .transform((value) => ({ ...value, replyReserve: value.replyReserve ?? Math.min(500, Math.floor(value.dailyQuota / 10)) }))
   .superRefine((value, context) => {
     if (!value.accessToken && !value.apiKey) {
       context.addIssue({ code: 'custom', path: ['accessToken'], message: 'Pass `accessToken` (reads and replies) or `apiKey` (reads only).' });

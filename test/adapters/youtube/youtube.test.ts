@@ -294,6 +294,8 @@ describe('youtube adapter through createSocialCrm', () => {
     expect((refused as Error).message).toContain('has disabled comments');
     expect((refused as Error).message).not.toContain('<code>');
     expect(isSocialCrmError(failure(() => youtubeAdapter({ channelId: BRAND, apiKey: 'k', dailyQuota: 10 })), 'INVALID_OPTIONS')).toBe(true);
+    // A small quota keeps a tenth for replies by default instead of refusing the default reserve.
+    expect(failure(() => youtubeAdapter({ channelId: BRAND, apiKey: 'k', dailyQuota: 200 }))).toBeUndefined();
   });
 
   it('dead-letters a thread that is not one, starts over on an unreadable cursor, and keeps the rest', async () => {
