@@ -1,8 +1,8 @@
 /**
  * Everything a plugin author needs to write a channel adapter: the v1 contract types and
- * helpers for webhooks (raw body, signatures, replay windows, JSON), HTTP errors and option
- * validation. Built-in adapters import only from here and from `social-crm`, exactly as
- * third-party adapters do.
+ * helpers for webhooks (raw body, signatures, shared secrets, replay windows, JSON), HTTP errors and
+ * option validation, and the canonical types and error classes an adapter produces and throws. An
+ * adapter needs no other entry of `social-crm`; built-in adapters are written the same way.
  *
  * @see docs/authoring/custom-adapter.md
  * @module
@@ -17,14 +17,49 @@ export type {
   ChannelEvent,
   FetchAttachmentRequest,
   Logger,
+  PlatformErrorInfo,
   PollRequest,
   PollResult,
   RateLimitState,
   RejectedItem,
   SendResult,
+  WebhookAuthentication,
+  WebhookDescription,
   WebhookResult,
 } from './adapter.js';
-export { capabilityMismatches } from './adapter.js';
+export { capabilityMismatches, webhookAuthentication } from './adapter.js';
+export type {
+  Attachment,
+  ChannelIdentity,
+  ChannelIdentityInput,
+  DeliveryStatus,
+  Interaction,
+  InteractionDirection,
+  InteractionInput,
+  InteractionKind,
+  JSONObject,
+  JSONValue,
+  OutboundReply,
+} from './interaction.js';
+export { identityKey, interactionId, interactionSchema, parseInteraction } from './interaction.js';
+export {
+  ChannelApiError,
+  InvalidOptionsError,
+  InvalidPayloadError,
+  PayloadTooLargeError,
+  RateLimitError,
+  ReplyNotAllowedError,
+  SocialCrmError,
+  UnsupportedCapabilityError,
+  UnsupportedMediaTypeError,
+  WebhookVerificationError,
+  isChannelApiError,
+  isRateLimitError,
+  isReplyNotAllowedError,
+  isSocialCrmError,
+  isWebhookVerificationError,
+} from './errors.js';
+export type { ChannelApiErrorOptions, ErrorCode } from './errors.js';
 export { DEFAULT_MAX_ATTACHMENT_BYTES, assertAttachmentSize, checkAttachmentDigest, fetchAttachmentUrl, readAttachmentBody, sha256Hex } from './attachments.js';
 export {
   DEFAULT_MAX_BODY_BYTES,
@@ -39,8 +74,8 @@ export {
   toBase64,
   toHex,
   verifyHmacSignature,
+  verifySharedSecret,
 } from './webhook.js';
-export type { HmacAlgorithm, VerifyHmacOptions } from './webhook.js';
+export type { HmacAlgorithm, VerifyHmacOptions, VerifySharedSecretOptions } from './webhook.js';
 export { backoffDelay, retryAfterMs, toChannelApiError } from './http.js';
-export type { PlatformErrorInfo } from './http.js';
 export { parseAdapterOptions, parseChannelOptions } from './adapter-options.js';

@@ -207,6 +207,14 @@ export interface ChannelAdapter {
    * wait for (or fail fast before) the reset instead of hammering the network.
    */
   rateLimitFromResponse?(response: Response): RateLimitState | undefined;
+  /**
+   * Decodes the network's JSON error body. The core's HTTP client calls it on a 429 (or a 503 on
+   * an idempotent call) whose headers name no reset, and waits `retryAfterMs` before retrying.
+   * Pass the same function to `toChannelApiError` so the error you throw carries it too.
+   */
+  decodeError?(body: unknown): PlatformErrorInfo | undefined;
+  /** How webhook deliveries are authenticated; see {@link WebhookAuthentication}. */
+  readonly webhook?: WebhookDescription;
   doHandleWebhook?(request: Request, context: AdapterContext): Promise<WebhookResult>;
   doPoll?(request: PollRequest, context: AdapterContext): Promise<PollResult>;
   doSendReply?(reply: OutboundReply, context: AdapterContext): Promise<SendResult>;
@@ -216,6 +224,48 @@ export interface ChannelAdapter {
    * fetches a plain public `url` itself when this is missing.
    */
   doFetchAttachment?(request: FetchAttachmentRequest, context: AdapterContext): Promise<AttachmentContent>;
+}
+
+/**
+ * How a network proves that a webhook delivery comes from it:
+ * - `signature`: an HMAC (or similar) over the raw body in a header; a tampered body fails (Meta, X);
+ * - `shared-secret`: a secret the brand chose, echoed in a header on every delivery, not bound to
+ *   the body (Telegram's `X-Telegram-Bot-Api-Secret-Token`); check it with `verifySharedSecret()`;
+ * - `none-polling`: the adapter has no webhook and only polls, so there is nothing to authenticate.
+ */
+export type WebhookAuthentication = 'signature' | 'shared-secret' | 'none-polling';
+
+/** The authentication modes, for runtime checks. @internal */
+export const WEBHOOK_AUTHENTICATIONS = ['signature', 'shared-secret', 'none-polling'] as const satisfies ReadonlyArray<WebhookAuthentication>;
+
+/** What the adapter says about its webhook, beyond the `webhook` capability. */
+export interface WebhookDescription {
+  /** How deliveries are authenticated. @default 'signature' with the `webhook` capability, else 'none-polling' */
+  readonly authentication: WebhookAuthentication;
+}
+
+/**
+ * The webhook authentication an adapter declares, or the default for its capabilities:
+ * `signature` when it receives webhooks, `none-polling` otherwise.
+ */
+export function webhookAuthentication(adapter: Pick<ChannelAdapter, 'capabilities' | 'webhook'>): WebhookAuthentication {
+  return adapter.webhook?.authentication ?? (adapter.capabilities?.webhook ? 'signature' : 'none-polling');
+}
+
+/** What an adapter's error decoder read from a network's error body. */
+export interface PlatformErrorInfo {
+  /** The network's own error code. */
+  code?: string | number;
+  message?: string;
+  /** Override retryability when the network says (e.g. Graph `is_transient`). */
+  isRetryable?: boolean;
+  /** The network says this is a rate limit, even without a 429 (Graph codes 4, 17, 32, 613). */
+  isRateLimit?: boolean;
+  /**
+   * How long the body says to wait before trying again, in milliseconds (Telegram's
+   * `parameters.retry_after` is in seconds: multiply by 1000). Used when no reset header says it.
+   */
+  retryAfterMs?: number;
 }
 
 /** Remaining budget and its reset, read from a network's response headers. */
@@ -265,6 +315,16 @@ export function capabilityMismatches(adapter: ChannelAdapter): string[] {
   for (const [declared, method, present] of pairs) {
     if (declared && !present) problems.push(`declares the capability but has no ${method}()`);
     if (!declared && present) problems.push(`has ${method}() but does not declare its capability`);
+  }
+  const authentication = adapter.webhook?.authentication;
+  if (authentication !== undefined) {
+    if (!(WEBHOOK_AUTHENTICATIONS as readonly string[]).includes(authentication)) {
+      problems.push(`webhook.authentication must be one of ${WEBHOOK_AUTHENTICATIONS.join(', ')}`);
+    } else if (authentication === 'none-polling' && capabilities.webhook) {
+      problems.push("webhook.authentication is 'none-polling' but the adapter declares the webhook capability");
+    } else if (authentication !== 'none-polling' && !capabilities.webhook) {
+      problems.push(`webhook.authentication is '${authentication}' but the adapter does not declare the webhook capability`);
+    }
   }
   if (!/^[a-z0-9][a-z0-9-]*$/.test(adapter.id ?? '')) problems.push('id must be lower-kebab-case');
   return problems;

@@ -1,10 +1,12 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
-import type { ChannelAdapter, Logger, RateLimitState } from './adapter.js';
+import type { ChannelAdapter, Logger, PlatformErrorInfo, RateLimitState } from './adapter.js';
 import { ChannelApiError, RateLimitError, isSocialCrmError } from './errors.js';
+
+export type { PlatformErrorInfo } from './adapter.js';
 
 /** Settings for the HTTP client the core builds for each adapter. */
 export interface HttpClientOptions {
-  adapter: Pick<ChannelAdapter, 'id' | 'rateLimitFromResponse'>;
+  adapter: Pick<ChannelAdapter, 'id' | 'rateLimitFromResponse' | 'decodeError'>;
   /** Custom fetch (proxies, tests). @default globalThis.fetch */
   fetch?: typeof fetch;
   logger: Logger;
@@ -145,15 +147,27 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
     await sleep(wait, request.signal);
   };
 
+  /** The wait the error body names, read through the adapter's `decodeError`. */
+  const bodyRetryAfter = async (response: Response) => {
+    if (!options.adapter.decodeError) return undefined;
+    const text = await response.clone().text().catch(() => '');
+    return decodePlatformError(text, options.adapter.decodeError).retryAfterMs;
+  };
+
   /** How long to wait before trying again after `response`, or `undefined` to hand it back. */
-  const retryWait = (request: Request, response: Response, attempt: number, state: RateLimitState | undefined) => {
+  const retryWait = async (request: Request, response: Response, attempt: number, state: RateLimitState | undefined) => {
     const now = options.now().getTime();
     if (response.status === 429) {
-      return retryAfterMs(response.headers, now) ?? (state?.resetAt !== undefined ? Math.max(0, state.resetAt - now) : backoffDelay(attempt, backoffBase));
+      return (
+        retryAfterMs(response.headers, now) ??
+        (await bodyRetryAfter(response)) ??
+        (state?.resetAt !== undefined ? Math.max(0, state.resetAt - now) : backoffDelay(attempt, backoffBase))
+      );
     }
     if (!IDEMPOTENT_METHODS.has(request.method) || !BACKOFF_STATUSES.has(response.status)) return undefined;
-    // Only `Retry-After` speaks for a 503: X sends its window's reset on every response.
-    return (response.status === 503 ? resetValueMs(response.headers.get('retry-after'), now) : undefined) ?? backoffDelay(attempt, backoffBase);
+    // Only `Retry-After` (or the body) speaks for a 503: X sends its window's reset on every response.
+    const named = response.status === 503 ? (resetValueMs(response.headers.get('retry-after'), now) ?? (await bodyRetryAfter(response))) : undefined;
+    return named ?? backoffDelay(attempt, backoffBase);
   };
 
   const gatedFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -182,7 +196,7 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
       const state = options.adapter.rateLimitFromResponse?.(response);
       if (state) budgets.set(state.scope ?? scopeOf(original), state);
       if (attempt >= retries) return response;
-      const wait = retryWait(original, response, attempt + 1, state);
+      const wait = await retryWait(original, response, attempt + 1, state);
       if (wait === undefined) return response;
       const where = `${response.status} from ${original.method} ${original.url}`;
       if (wait > maxWait) {
@@ -206,15 +220,19 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
   });
 }
 
-/** How a network reports errors in its JSON body. */
-export interface PlatformErrorInfo {
-  /** The network's own error code. */
-  code?: string | number;
-  message?: string;
-  /** Override retryability when the network says (e.g. Graph `is_transient`). */
-  isRetryable?: boolean;
-  /** The network says this is a rate limit, even without a 429 (Graph codes 4, 17, 32, 613). */
-  isRateLimit?: boolean;
+/** What `decoder` reads from an error body's text; empty when there is no decoder or the body is not JSON. */
+function decodePlatformError(text: string, decoder: ((body: unknown) => PlatformErrorInfo | undefined) | undefined): PlatformErrorInfo {
+  if (!decoder || !text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const info = decoder(parsed) ?? {};
+  const wait = info.retryAfterMs;
+  // A negative or non-numeric wait from a decoder is ignored rather than trusted.
+  return wait === undefined || (Number.isFinite(wait) && wait >= 0) ? info : { ...info, retryAfterMs: undefined };
 }
 
 /**
@@ -231,13 +249,7 @@ export async function toChannelApiError(
   if (error instanceof HTTPError) {
     const { response, request } = error;
     const body = await response.clone().text().catch(() => '');
-    let parsed: unknown;
-    try {
-      parsed = body ? JSON.parse(body) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    const info = (parsed !== undefined && readPlatformError?.(parsed)) || {};
+    const info = decodePlatformError(body, readPlatformError);
     const status = response.status;
     const common = {
       adapterId,
@@ -250,10 +262,10 @@ export async function toChannelApiError(
     };
     const message = info.message ? `The API refused the call: ${info.message}` : `The API answered ${status}.`;
     if (status === 429 || info.isRateLimit) {
-      return new RateLimitError(message, { ...common, retryAfterMs: retryAfterMs(response.headers, Date.now()) });
+      return new RateLimitError(message, { ...common, retryAfterMs: retryAfterMs(response.headers, Date.now()) ?? info.retryAfterMs });
     }
     const isRetryable = info.isRetryable ?? (status === 408 || status >= 500);
-    const retryAfter = status === 503 ? resetValueMs(response.headers.get('retry-after'), Date.now()) : undefined;
+    const retryAfter = (status === 503 ? resetValueMs(response.headers.get('retry-after'), Date.now()) : undefined) ?? info.retryAfterMs;
     return new ChannelApiError(message, { ...common, isRetryable, retryAfterMs: retryAfter });
   }
   if (error instanceof TimeoutError) {

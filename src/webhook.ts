@@ -272,3 +272,38 @@ export function webhookErrorStatus(error: unknown): number {
       return 500;
   }
 }
+
+/** Options of {@link verifySharedSecret}. */
+export interface VerifySharedSecretOptions {
+  /** The secret the brand configured with the network. */
+  secret: string | Uint8Array;
+  /** The header's value as received; `null`/`undefined` when the header was absent. */
+  given: string | null | undefined;
+  /** Used in messages, e.g. `X-Telegram-Bot-Api-Secret-Token`. */
+  headerName?: string;
+}
+
+/** A fixed key: the HMACs below only make both sides the same length before comparing. */
+const SHARED_SECRET_DIGEST_KEY = 'social-crm shared-secret comparison';
+
+/**
+ * Verifies a shared secret the network echoes in a header on every delivery (the `shared-secret`
+ * webhook authentication). Both values are digested before the constant-time comparison, so
+ * neither the secret's length nor a matching prefix shows in the timing. The secret does not
+ * cover the body: use it only where the network offers nothing stronger.
+ * @param implementation @internal Pins the implementation; tests use it to check the fallback.
+ * @throws WebhookVerificationError `missing-signature` (no header) or `invalid-signature` (a different secret).
+ */
+export async function verifySharedSecret(options: VerifySharedSecretOptions, implementation: CryptoImplementation = defaultCryptoImplementation()): Promise<void> {
+  const header = options.headerName ?? 'secret header';
+  if (!options.given) {
+    throw new WebhookVerificationError('missing-signature', `The ${header} is missing; the request was not stored.`);
+  }
+  const [given, expected] = await Promise.all([
+    hmac('SHA-256', SHARED_SECRET_DIGEST_KEY, options.given, implementation),
+    hmac('SHA-256', SHARED_SECRET_DIGEST_KEY, options.secret, implementation),
+  ]);
+  if (!bytesEqual(given, expected, implementation)) {
+    throw new WebhookVerificationError('invalid-signature', `The ${header} does not match the configured secret; the request was not stored.`);
+  }
+}

@@ -2,7 +2,7 @@
  * A complete third-party channel adapter for a source social-crm does not ship: a public
  * complaint site (or forum) that pushes signed JSON webhooks and takes replies through its REST API.
  *
- * It is written only against the public entries `social-crm` and `social-crm/adapter-kit`, so it
+ * It is written only against the public entry `social-crm/adapter-kit`, so it
  * can live in its own package. The site's protocol, as its (imaginary) docs describe it:
  *
  * - `POST <your webhook>` with `content-type: application/json`, headers
@@ -16,7 +16,6 @@
  *   `ratelimit-reset` (seconds until the reset).
  */
 import { z } from 'zod';
-import { type InteractionInput, type OutboundReply } from 'social-crm';
 import {
   assertContentType,
   assertFreshTimestamp,
@@ -30,6 +29,8 @@ import {
   type AdapterWarning,
   type ChannelAdapter,
   type ChannelEvent,
+  type InteractionInput,
+  type OutboundReply,
   type PlatformErrorInfo,
   type RateLimitState,
   type RejectedItem,

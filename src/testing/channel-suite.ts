@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 // core (and its error classes) with the host and the adapters under test.
 import { createSocialCrm, interactionSchema, isSocialCrmError, memoryLedger } from 'social-crm';
 import type { InteractionInput, InteractionKind, InteractionLedger, SocialCrm, SocialCrmError, SocialCrmEvents } from 'social-crm';
-import { capabilityMismatches, type ChannelAdapter } from 'social-crm/adapter-kit';
+import { capabilityMismatches, webhookAuthentication, type ChannelAdapter } from 'social-crm/adapter-kit';
 import { createChannelTestServer, type ChannelTestServer, type RecordedCall } from './test-server.js';
 
 /** Named groups of the channel suite; skip any with `skip`. Groups also skip by capability. */
@@ -42,14 +42,23 @@ export interface DescribeChannelAdapterOptions<Options> {
   options: Options;
   /** Options that must be rejected with `InvalidOptionsError`. */
   invalidOptions?: unknown[];
-  /** Required when the adapter declares `webhook`. */
+  /**
+   * Required when the adapter declares `webhook`. What the `signatures` group checks follows the
+   * adapter's `webhook.authentication`: a tampered body for `signature`, a wrong secret for
+   * `shared-secret`; a `none-polling` adapter skips every webhook group.
+   */
   webhook?: {
     /** Path the webhook is mounted at. @default `/webhooks/<adapter id>` */
     path?: string;
     /** @default 'application/json' */
     contentType?: string;
-    /** Headers that make `body` authentic (signature, timestamp ...). */
+    /** Headers that make `body` authentic (signature, timestamp ..., or the shared secret). */
     sign(body: string): Record<string, string> | Promise<Record<string, string>>;
+    /**
+     * For `shared-secret` adapters: headers carrying a wrong secret. @default the headers of `sign`
+     * with the last character of each value changed (same length, so a length check cannot pass it)
+     */
+    wrongSecret?(body: string): Record<string, string> | Promise<Record<string, string>>;
     /** Headers carrying a signature that is stale or replayed (for schemes with a timestamp). */
     stale?(body: string): Record<string, string> | Promise<Record<string, string>>;
     /** A verification handshake, for networks that have one. */
@@ -126,6 +135,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
   const probe = options.factory(options.options);
   const capabilities = probe.capabilities;
   const webhookPath = options.webhook?.path ?? `/webhooks/${probe.id}`;
+  const authentication = webhookAuthentication(probe);
 
   describe(`channel adapter conformance: ${name}`, () => {
     let ledger: InteractionLedger;
@@ -202,6 +212,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
       it('comes with the test data each declared capability needs', () => {
         if (capabilities.webhook) expect(options.webhook, 'webhook fixtures are required for a webhook adapter').toBeDefined();
+        if (!capabilities.webhook) expect(authentication, 'an adapter without the webhook capability authenticates nothing').toBe('none-polling');
         if (capabilities.reply || capabilities.directMessage) expect(options.reply, 'reply fixtures are required').toBeDefined();
         if (capabilities.poll) expect(options.poll, 'poll routes are required').toBeDefined();
         if (capabilities.edits && capabilities.webhook) expect(options.webhook?.edit, 'an edit fixture is required').toBeDefined();
@@ -210,19 +221,33 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    const hasWebhook = capabilities.webhook && options.webhook !== undefined;
+    const hasWebhook = capabilities.webhook && authentication !== 'none-polling' && options.webhook !== undefined;
+
+    async function wrongSecretHeaders(body: string): Promise<Record<string, string>> {
+      if (options.webhook!.wrongSecret) return options.webhook!.wrongSecret(body);
+      const headers = await options.webhook!.sign(body);
+      expect(Object.keys(headers).length, 'sign() must return the header that carries the secret').toBeGreaterThan(0);
+      return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `${value.slice(0, -1)}${value.endsWith('x') ? 'y' : 'x'}`]));
+    }
 
     describe.skipIf(!hasWebhook || skip.has('signatures'))('signatures', () => {
       it('accepts a correctly signed delivery', async () => {
         const response = await deliver(options.webhook!.fixtures[0]!.body);
         expect(response.status).toBe(200);
       });
-      it('rejects a delivery without signature with 401 and stores nothing', async () => {
+      it(`rejects a delivery without ${authentication === 'shared-secret' ? 'the secret' : 'signature'} with 401 and stores nothing`, async () => {
         const response = await deliver(options.webhook!.fixtures[0]!.body, {});
         expect(response.status).toBe(401);
         expect(await stored()).toHaveLength(0);
       });
-      it('rejects a signature that does not match the body with 401 and stores nothing', async () => {
+      it.skipIf(authentication !== 'shared-secret')('rejects a wrong secret with 401 and stores nothing', async () => {
+        const body = bodyText(options.webhook!.fixtures[0]!.body);
+        const response = await deliver(body, await wrongSecretHeaders(body));
+        expect(response.status).toBe(401);
+        expect(await stored()).toHaveLength(0);
+      });
+      // A shared secret does not cover the body, so only signature schemes can refuse a tampered one.
+      it.skipIf(authentication !== 'signature')('rejects a signature that does not match the body with 401 and stores nothing', async () => {
         const original = bodyText(options.webhook!.fixtures[0]!.body);
         const headers = await options.webhook!.sign(original);
         const tampered = original.replace(/"(\w+)"\s*:\s*"([^"]*)"/, (_match, key: string, value: string) => `"${key}":"${value}x"`);
