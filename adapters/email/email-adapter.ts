@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { InvalidPayloadError, WebhookVerificationError } from 'social-crm';
 import {
   assertContentType,
   assertFreshTimestamp,
+  InvalidPayloadError,
   parseAdapterOptions,
   readRawBody,
   sha256Hex,
   verifyHmacSignature,
+  WebhookVerificationError,
   type AdapterContext,
   type AdapterWarning,
   type ChannelAdapter,
@@ -195,6 +196,9 @@ export function emailAdapter(options: EmailAdapterOptions): ChannelAdapter {
       threads: true,
       deliveryReceipts: false,
     },
+    // Mailgun signs `timestamp` + `token` in the form rather than the body in a header; the token
+    // cache binds each token to its body (see createTokenCache).
+    webhook: { authentication: 'signature' },
     maxBodyBytes: settings.maxBodyBytes,
     doHandleWebhook,
     doFetchAttachment: (request, context) => fetchEmailAttachment(request, context, { adapterId: id, ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) }),

@@ -1,10 +1,11 @@
-import { ChannelApiError, UnsupportedCapabilityError } from 'social-crm';
 import {
   assertAttachmentSize,
+  ChannelApiError,
   checkAttachmentDigest,
   readAttachmentBody,
   sha256Hex,
   toChannelApiError,
+  UnsupportedCapabilityError,
   type AdapterContext,
   type AttachmentContent,
   type FetchAttachmentRequest,

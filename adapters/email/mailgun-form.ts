@@ -1,5 +1,8 @@
-import { InvalidPayloadError } from 'social-crm';
-import { sha256Hex, toBase64 } from 'social-crm/adapter-kit';
+import {
+  InvalidPayloadError,
+  sha256Hex,
+  toBase64,
+} from 'social-crm/adapter-kit';
 import { z } from 'zod';
 
 /** A file Mailgun posted with the message (`attachment-1` … `attachment-N`). */

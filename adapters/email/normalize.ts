@@ -1,5 +1,9 @@
-import type { Attachment, InteractionInput, JSONObject } from 'social-crm';
-import { sha256Hex } from 'social-crm/adapter-kit';
+import {
+  sha256Hex,
+  type Attachment,
+  type InteractionInput,
+  type JSONObject,
+} from 'social-crm/adapter-kit';
 import { parseMailbox, parseMailboxList, parseMessageIds, type Mailbox } from './addresses.js';
 import { readHeaders, readStoredAttachments, type PostedFile, type StoredAttachment } from './mailgun-form.js';
 import { stripQuotedText } from './strip-quotes.js';

@@ -1,6 +1,15 @@
 import { z } from 'zod';
-import { ChannelApiError, type OutboundReply } from 'social-crm';
-import { parseChannelOptions, sha256Hex, toChannelApiError, type AdapterContext, type AdapterWarning, type PlatformErrorInfo, type SendResult } from 'social-crm/adapter-kit';
+import {
+  ChannelApiError,
+  parseChannelOptions,
+  sha256Hex,
+  toChannelApiError,
+  type AdapterContext,
+  type AdapterWarning,
+  type OutboundReply,
+  type PlatformErrorInfo,
+  type SendResult,
+} from 'social-crm/adapter-kit';
 import { bracket, formatMailbox, parseMailbox, parseMailboxList, replySubject } from './addresses.js';
 
 /** What {@link sendMailgunReply} needs from the adapter's settings. */
