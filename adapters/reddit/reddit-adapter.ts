@@ -15,7 +15,8 @@ import {
   type RejectedItem,
 } from 'social-crm/adapter-kit';
 import { normalizeThing, type RedditSource } from './normalize.js';
-import { createTokenSource, type RedditGrant } from './reddit-auth.js';
+import { withFreshToken } from '../_shared/oauth/index.js';
+import { createRedditTokenSource, type RedditGrant } from './reddit-auth.js';
 import { readRedditError, readRedditRateLimit } from './reddit-errors.js';
 import { redditListingSchema, redditThingDataSchema, type RedditListing } from './reddit-schemas.js';
 import { sendRedditReply } from './send-reply.js';
@@ -198,21 +199,11 @@ export function redditAdapter(options: RedditAdapterOptions): ChannelAdapter {
   const query = buildRedditQuery(settings.keywords);
   const matchesKeyword = keywordMatcher(settings.keywords);
   const grant: RedditGrant = settings.password !== undefined ? { type: 'password', username: settings.username, password: settings.password } : { type: 'refresh_token', refreshToken: settings.refreshToken! };
-  const tokens = createTokenSource({ adapterId: id, clientId: settings.clientId, clientSecret: settings.clientSecret, grant, tokenUrl: settings.tokenUrl, userAgent: settings.userAgent, refreshMarginMs: 5 * 60_000 });
+  const tokens = createRedditTokenSource({ adapterId: id, clientId: settings.clientId, clientSecret: settings.clientSecret, grant, tokenUrl: settings.tokenUrl, userAgent: settings.userAgent, refreshMarginMs: 5 * 60_000 });
 
-  async function withToken<T>(context: AdapterContext, call: (token: string) => Promise<T>): Promise<T> {
-    const token = await tokens.get(context);
-    try {
-      return await call(token);
-    } catch (error) {
-      // A token revoked or expired early: fetch a new one and try once more.
-      if (isSocialCrmError(error) && error instanceof ChannelApiError && error.status === 401) {
-        tokens.invalidate(token);
-        return call(await tokens.get(context));
-      }
-      throw error;
-    }
-  }
+  const withToken = <T>(context: AdapterContext, call: (token: string) => Promise<T>): Promise<T> =>
+    // A token revoked or expired early: fetch a new one and try once more.
+    withFreshToken(tokens, context, call, (error) => isSocialCrmError(error) && error instanceof ChannelApiError && error.status === 401);
 
   const streams: Array<{ name: StreamName; key: string; path: string; params: Record<string, string> }> = [];
   if (settings.inbox) streams.push({ name: 'inbox', key: 'inbox', path: '/message/inbox', params: {} });

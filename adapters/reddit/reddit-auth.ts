@@ -1,4 +1,5 @@
-import { ChannelApiError, InvalidPayloadError, toChannelApiError, type AdapterContext } from 'social-crm/adapter-kit';
+import { ChannelApiError, InvalidPayloadError, toChannelApiError } from 'social-crm/adapter-kit';
+import { createTokenSource, type TokenSource } from '../_shared/oauth/index.js';
 import { readRedditError } from './reddit-errors.js';
 import { tokenResponseSchema } from './reddit-schemas.js';
 
@@ -20,15 +21,9 @@ export interface TokenSettings {
   refreshMarginMs: number;
 }
 
-/**
- * Keeps one access token per adapter: fetched on first use, renewed `refreshMarginMs` before it
- * expires (or at once after a 401), with concurrent callers sharing one token request.
- */
-export function createTokenSource(settings: TokenSettings) {
-  let current: { token: string; expiresAt: number } | undefined;
-  let pending: Promise<string> | undefined;
-
-  async function fetchToken(context: AdapterContext): Promise<string> {
+/** Signs in with the app's credentials and the grant, renewing the token before it expires. */
+export function createRedditTokenSource(settings: TokenSettings): TokenSource {
+  return createTokenSource(async (context) => {
     const form = new URLSearchParams(
       settings.grant.type === 'password'
         ? { grant_type: 'password', username: settings.grant.username, password: settings.grant.password }
@@ -59,21 +54,6 @@ export function createTokenSource(settings: TokenSettings) {
     }
     const parsed = tokenResponseSchema.safeParse(body);
     if (!parsed.success) throw new InvalidPayloadError(`[${settings.adapterId}] The token endpoint answered without an access token.`, { cause: parsed.error });
-    current = { token: parsed.data.access_token, expiresAt: context.now().getTime() + parsed.data.expires_in * 1000 };
-    return current.token;
-  }
-
-  return {
-    async get(context: AdapterContext): Promise<string> {
-      if (current && current.expiresAt - settings.refreshMarginMs > context.now().getTime()) return current.token;
-      pending ??= fetchToken(context).finally(() => {
-        pending = undefined;
-      });
-      return pending;
-    },
-    /** Drops the token after a 401, so the next call fetches a new one. */
-    invalidate(token: string): void {
-      if (current?.token === token) current = undefined;
-    },
-  };
+    return { token: parsed.data.access_token, expiresInSeconds: parsed.data.expires_in };
+  }, settings.refreshMarginMs);
 }
