@@ -309,6 +309,16 @@ describe('google-business adapter through createSocialCrm', () => {
       expect(Object.fromEntries(new URLSearchParams(server.calls[0]!.bodyText))).toEqual({ grant_type: 'refresh_token', client_id: 'client.apps.googleusercontent.com', client_secret: 'secret', refresh_token: '1//refresh' });
     });
 
+    it('waits the RetryInfo delay of a RESOURCE_EXHAUSTED answer before polling again, not less', async () => {
+      setup();
+      server.route('get', `${API}/v4/${LOCATION}/reviews`, ({ index }) => (index === 0 ? HttpResponse.json(fixture('error-429'), { status: 429 }) : HttpResponse.json(fixture('reviews-page-2'))));
+      const [summary] = await crm.poll();
+      expect(summary?.error).toBeUndefined();
+      expect(summary?.stored).toBe(2);
+      expect(server.calls).toHaveLength(2);
+      expect(server.calls[1]!.at - server.calls[0]!.at).toBeGreaterThanOrEqual(900);
+    });
+
     it('decodes a refusal into a non-retryable error with Google\'s status and message', async () => {
       setup();
       server.route('get', `${API}/v4/${LOCATION}/reviews`, () => HttpResponse.json(fixture('error-403'), { status: 403 }));

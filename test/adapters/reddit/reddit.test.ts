@@ -220,6 +220,21 @@ describe('reddit adapter through createSocialCrm', () => {
     expect(server.calls).toHaveLength(0);
   });
 
+  it('dead-letters a listing child that is not a thing, and starts over from a corrupt cursor with a warning', async () => {
+    setup();
+    tokenRoute(server);
+    const page = fixture('inbox-page-2') as { data: { children: unknown[] } };
+    page.data.children.push({ kind: 't1', data: { id: 'broken', body: 'no fullname, no time' } });
+    server.route('get', `${API}/message/inbox`, () => HttpResponse.json(page));
+    await ledger.setCursor('reddit', 'default', '{not json');
+    const warnings: string[] = [];
+    crm.on('warning', ({ warning }) => warnings.push(warning.type));
+    const [summary] = await crm.poll();
+    expect(summary).toMatchObject({ stored: 2 });
+    expect((await ledger.listDeadLetters()).items).toHaveLength(1);
+    expect(warnings).toContain('malformed');
+  });
+
   describe('OAuth', () => {
     it('renews the token before it expires, and once more after a 401', async () => {
       setup({ password: undefined, refreshToken: 'refresh-token-permanent' });
