@@ -12,7 +12,7 @@ export interface NormalizeContext {
   displayPhoneNumber: string | undefined;
   /** The WhatsApp Business Account (`entry.id`). */
   businessAccountId: string;
-  /** Profile names by WhatsApp id, from `value.contacts[]`. */
+  /** Profiles by WhatsApp id and by business-scoped user id, from `value.contacts[]`. */
   contacts: ReadonlyMap<string, WhatsappContact>;
   now: Date;
 }
@@ -22,18 +22,61 @@ export function conversationKey(phoneNumberId: string, waId: string): string {
   return `${phoneNumberId}:${waId}`;
 }
 
-/** The customer's identity: WhatsApp id, E.164 phone and profile name. */
+/**
+ * A business-scoped user id (BSUID): an ISO country code, a dot, `ENT.` for a parent BSUID, then up
+ * to 128 letters and digits (`US.13491208655302741918`, `US.ENT.11815799212886844830`).
+ */
+const BUSINESS_SCOPED_USER_ID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
+
+/** Whether `value` has the shape of a business-scoped user id. */
+export function isBusinessScopedUserId(value: string | undefined): value is string {
+  return value !== undefined && BUSINESS_SCOPED_USER_ID.test(value);
+}
+
+/**
+ * The customer's identity: WhatsApp id (the phone digits, or the business-scoped user id when the
+ * number is withheld), E.164 phone, profile name and username (as `handle`, without `@`).
+ */
 export function customerIdentity(channel: string, waId: string, contact: WhatsappContact | undefined): ChannelIdentityInput {
   const name = contact?.profile?.name?.trim();
+  const username = contact?.profile?.username?.trim().replace(/^@/, '');
   return {
     channel,
     nativeId: waId,
     ...(/^\d{6,15}$/.test(waId) ? { phone: `+${waId}` } : {}),
     ...(name ? { displayName: name } : {}),
+    ...(username ? { handle: username } : {}),
   };
 }
 
-const MEDIA_TYPES = { image: 'image', video: 'video', audio: 'audio', document: 'file', sticker: 'sticker' } as const satisfies Record<string, Attachment['type']>;
+/** Who sent a message, and the business-scoped ids that came with it. */
+interface Sender {
+  /** The identity's native id: `from` when WhatsApp names it, else the business-scoped user id. */
+  id: string;
+  contact: WhatsappContact | undefined;
+  userId?: string;
+  parentUserId?: string;
+  warnings: AdapterWarning[];
+}
+
+function senderOf(message: WhatsappMessage, context: NormalizeContext): Sender {
+  const warnings: AdapterWarning[] = [];
+  const contact =
+    (message.from !== undefined ? context.contacts.get(message.from) : undefined) ??
+    (message.from_user_id !== undefined ? context.contacts.get(message.from_user_id) : undefined) ??
+    (context.contacts.size === 1 ? [...context.contacts.values()][0] : undefined);
+  const userIdGiven = message.from_user_id ?? contact?.user_id;
+  const userId = isBusinessScopedUserId(userIdGiven) ? userIdGiven : undefined;
+  if (userIdGiven !== undefined && userId === undefined) {
+    warnings.push({ type: 'malformed', message: `WhatsApp message ${message.id} names a business-scoped user id \`${userIdGiven}\` that does not have the documented shape; it was not kept.`, details: { id: message.id } });
+  }
+  const parentGiven = message.from_parent_user_id ?? contact?.parent_user_id;
+  const id = message.from ?? userId;
+  if (id === undefined) throw new Error(`WhatsApp message ${message.id} names no sender: \`from\` is absent and \`from_user_id\` \`${userIdGiven}\` is not a business-scoped user id.`);
+  return { id, contact, ...(userId ? { userId } : {}), ...(isBusinessScopedUserId(parentGiven) ? { parentUserId: parentGiven } : {}), warnings };
+}
+
+const MEDIA_TYPES = { image: 'image', video: 'video', audio: 'audio', voice: 'audio', document: 'file', sticker: 'sticker' } as const satisfies Record<string, Attachment['type']>;
 type MediaKey = keyof typeof MEDIA_TYPES;
 
 function mediaAttachment(key: MediaKey, media: WhatsappMedia): Attachment {
@@ -43,7 +86,7 @@ function mediaAttachment(key: MediaKey, media: WhatsappMedia): Attachment {
     ...(media.mime_type ? { mimeType: media.mime_type } : {}),
     ...(media.filename ? { name: media.filename } : {}),
     ...(media.caption ? { caption: media.caption } : {}),
-    data: compactJson({ mediaId: media.id, sha256: media.sha256, voice: media.voice, animated: media.animated }),
+    data: compactJson({ mediaId: media.id, sha256: media.sha256, voice: key === 'voice' ? true : media.voice, animated: media.animated }),
   };
 }
 
@@ -116,18 +159,30 @@ function readContent(message: WhatsappMessage): { text: string; attachments: Att
 }
 
 /** Types the adapter reads fully; anything else is stored with its raw payload and a warning. */
-const KNOWN_TYPES = new Set(['text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction', 'order', 'system']);
+const KNOWN_TYPES = new Set(['text', 'image', 'video', 'audio', 'voice', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction', 'order', 'system']);
+
+/** The thread of a group: its own, apart from every member's 1:1 conversation with the business. */
+export function groupThreadId(groupId: string): string {
+  return `group:${groupId}`;
+}
 
 /**
  * A customer's message → a private `direct_message` (a `reaction` for reactions). A reply-to
  * (`context.id`) and a reaction's target become `parentId`; the thread is the customer's
- * conversation with the business number. Extra events: consent for a marketing preference change.
+ * conversation with the business number, or the group's own thread for a group message, where
+ * customers talk among themselves (`peer`) unless they answer the business. Extra events: consent
+ * for a marketing preference change.
+ * @throws Error when the message names no usable sender (the item is rejected).
  */
 export function normalizeMessage(message: WhatsappMessage, context: NormalizeContext): { events: ChannelEvent[]; warnings: AdapterWarning[] } {
   const events: ChannelEvent[] = [];
-  const warnings: AdapterWarning[] = [];
   const { channel } = context;
-  const author = customerIdentity(channel, message.from, context.contacts.get(message.from) ?? (context.contacts.size === 1 ? [...context.contacts.values()][0] : undefined));
+  const sender = senderOf(message, context);
+  const warnings: AdapterWarning[] = [...sender.warnings];
+  const author = customerIdentity(channel, sender.id, sender.contact);
+  const groupId = message.group_id;
+  const businessDigits = context.displayPhoneNumber?.replace(/\D/g, '');
+  const answersBusiness = message.context?.from !== undefined && message.context.from.replace(/\D/g, '') === businessDigits;
   const createdAt = metaTime(message.timestamp, context.now);
   const isReaction = message.type === 'reaction' && message.reaction !== undefined;
   const { text, attachments, metadata } = readContent(message);
@@ -145,10 +200,10 @@ export function normalizeMessage(message: WhatsappMessage, context: NormalizeCon
     channel,
     nativeId: message.id,
     kind: isReaction ? 'reaction' : 'direct_message',
-    direction: 'inbound',
+    direction: groupId !== undefined && !answersBusiness ? 'peer' : 'inbound',
     visibility: 'private',
     author,
-    conversationId: conversationKey(context.phoneNumberId, message.from),
+    conversationId: conversationKey(context.phoneNumberId, groupId !== undefined ? groupThreadId(groupId) : sender.id),
     ...(parentId ? { parentId } : {}),
     recipientId: context.phoneNumberId,
     text: isReaction ? '' : text,
@@ -161,6 +216,9 @@ export function normalizeMessage(message: WhatsappMessage, context: NormalizeCon
         phoneNumberId: context.phoneNumberId,
         displayPhoneNumber: context.displayPhoneNumber,
         businessAccountId: context.businessAccountId,
+        groupId,
+        userId: sender.userId,
+        parentUserId: sender.parentUserId,
         ...metadata,
         context: message.context as JSONObject | undefined,
         forwarded: message.context?.forwarded || message.context?.frequently_forwarded ? true : undefined,

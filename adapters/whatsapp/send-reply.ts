@@ -3,6 +3,7 @@ import { ChannelApiError, InvalidPayloadError, type Attachment, type OutboundRep
 import { parseChannelOptions, type AdapterContext, type AdapterWarning, type SendResult } from 'social-crm/adapter-kit';
 import { assertMessagingWindow, createGraphApi, describeIssues } from '../_shared/meta/index.js';
 import { whatsappSendResponseSchema } from './whatsapp-schemas.js';
+import { isBusinessScopedUserId } from './normalize.js';
 
 /** Per-call options under `channelOptions.whatsapp` of `crm.reply()`. */
 export const whatsappReplyOptionsSchema = z.object({
@@ -81,6 +82,18 @@ function buildMessage(reply: OutboundReply, options: z.output<typeof whatsappRep
 }
 
 /**
+ * Where a reply goes: the group a group message came from (`recipient_type: group`); else the
+ * customer's number (`to`), or their business-scoped user id (`recipient`) when WhatsApp withheld it.
+ */
+function addressOf(reply: OutboundReply): Record<string, string> {
+  const metadata = reply.inReplyTo.channelMetadata[reply.channel];
+  const groupId = typeof metadata?.groupId === 'string' ? metadata.groupId : undefined;
+  if (groupId) return { recipient_type: 'group', to: groupId };
+  const id = reply.recipient.nativeId;
+  return isBusinessScopedUserId(id) ? { recipient_type: 'individual', recipient: id } : { recipient_type: 'individual', to: id };
+}
+
+/**
  * Answers a customer with `POST /{phone-number-id}/messages`: free text (or one media item)
  * quoting the customer's message inside the 24-hour window, an approved template at any time.
  * Outside the window without a template it throws `ReplyNotAllowedError` before any network call.
@@ -106,8 +119,7 @@ export async function sendWhatsappReply(reply: OutboundReply, context: AdapterCo
 
   const body = {
     messaging_product: 'whatsapp',
-    recipient_type: 'individual',
-    to: reply.recipient.nativeId,
+    ...addressOf(reply),
     ...(quotable && !options.template && (options.quote ?? true) ? { context: { message_id: target.nativeId } } : {}),
     ...message,
   };

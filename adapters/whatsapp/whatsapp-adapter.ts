@@ -106,14 +106,21 @@ export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter
     const contacts = new Map<string, WhatsappContact>();
     for (const candidate of value.data.contacts ?? []) {
       const contact = whatsappContactSchema.safeParse(candidate);
-      if (contact.success && contact.data.wa_id) contacts.set(contact.data.wa_id, contact.data);
+      if (!contact.success) continue;
+      for (const key of [contact.data.wa_id, contact.data.user_id]) if (key) contacts.set(key, contact.data);
     }
     const context: NormalizeContext = { channel: id, phoneNumberId: metadata.phone_number_id, displayPhoneNumber: metadata.display_phone_number, businessAccountId, contacts, now };
     const collect = (outcome: { events: ChannelEvent[]; warnings: AdapterWarning[] }) => {
       result.events.push(...outcome.events);
       result.warnings.push(...outcome.warnings);
     };
-    eachItem(value.data.messages, whatsappMessageSchema, 'messages', result.rejected, (message) => collect(normalizeMessage(message, context)));
+    eachItem(value.data.messages, whatsappMessageSchema, 'messages', result.rejected, (message) => {
+      try {
+        collect(normalizeMessage(message, context));
+      } catch (error) {
+        result.rejected.push({ payload: message, error: new Error(`[${id}] ${(error as Error).message}`) });
+      }
+    });
     eachItem(value.data.statuses, whatsappStatusSchema, 'statuses', result.rejected, (status) => collect(normalizeStatus(status, context)));
     eachItem(value.data.user_preferences, whatsappUserPreferenceSchema, 'user_preferences', result.rejected, (preference) => {
       const event = normalizeUserPreference(preference, context);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 /** Unix seconds, sent as a string (messages, statuses) or a number (user_preferences). */
 const unixSeconds = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]);
 
-/** Media of image, video, audio, document and sticker messages. */
+/** Media of image, video, audio, voice, document and sticker messages. */
 export const whatsappMediaSchema = z.looseObject({
   id: z.string().optional(),
   mime_type: z.string().optional(),
@@ -37,8 +37,17 @@ export type WhatsappError = z.output<typeof whatsappErrorSchema>;
 
 /** One item of `value.messages[]`. The type-specific object sits under the key named by `type`. */
 export const whatsappMessageSchema = z.looseObject({
-  /** The customer's WhatsApp id (phone number digits without `+`). */
-  from: z.string().min(1),
+  /**
+   * The customer's WhatsApp id: phone number digits without `+`, or a business-scoped user id.
+   * Absent when the customer has a username and WhatsApp withholds the number: `from_user_id` names them.
+   */
+  from: z.string().min(1).optional(),
+  /** The customer's business-scoped user id (BSUID, `US.13491208655302741918`). */
+  from_user_id: z.string().min(1).optional(),
+  /** The parent BSUID shared across a managed business's portfolios (`US.ENT.…`). */
+  from_parent_user_id: z.string().min(1).optional(),
+  /** Set on messages in a group the business takes part in (Groups API). */
+  group_id: z.string().min(1).optional(),
   /** The `wamid.` id; Meta redelivers with the same id. */
   id: z.string().min(1),
   timestamp: unixSeconds,
@@ -57,6 +66,8 @@ export const whatsappMessageSchema = z.looseObject({
   image: whatsappMediaSchema.optional(),
   video: whatsappMediaSchema.optional(),
   audio: whatsappMediaSchema.optional(),
+  /** A voice note in the On-Premises shape (`type: "voice"`); the Cloud API sends `audio` with `voice: true`. */
+  voice: whatsappMediaSchema.optional(),
   document: whatsappMediaSchema.optional(),
   sticker: whatsappMediaSchema.optional(),
   location: z
@@ -89,6 +100,9 @@ export const whatsappMessageSchema = z.looseObject({
   /** Click-to-WhatsApp ads: the ad the customer came from. */
   referral: z.looseObject({ source_url: z.string().optional(), source_id: z.string().optional(), source_type: z.string().optional(), ctwa_clid: z.string().optional() }).optional(),
   errors: z.array(whatsappErrorSchema).optional(),
+}).refine((message) => message.from !== undefined || message.from_user_id !== undefined, {
+  message: 'A message needs `from` or `from_user_id` to name its sender.',
+  path: ['from'],
 });
 export type WhatsappMessage = z.output<typeof whatsappMessageSchema>;
 
@@ -105,10 +119,14 @@ export const whatsappStatusSchema = z.looseObject({
 });
 export type WhatsappStatus = z.output<typeof whatsappStatusSchema>;
 
-/** `value.contacts[]`: the customer's profile name and WhatsApp id. */
+/** `value.contacts[]`: the customer's profile name, username, WhatsApp id and business-scoped user ids. */
 export const whatsappContactSchema = z.looseObject({
   wa_id: z.string().optional(),
-  profile: z.looseObject({ name: z.string().optional() }).optional(),
+  /** Business-scoped user id (BSUID). */
+  user_id: z.string().optional(),
+  /** Parent BSUID, for managed businesses. */
+  parent_user_id: z.string().optional(),
+  profile: z.looseObject({ name: z.string().optional(), username: z.string().optional() }).optional(),
 });
 export type WhatsappContact = z.output<typeof whatsappContactSchema>;
 

@@ -1,0 +1,1 @@
+export { googleBusinessAdapter, type GoogleBusinessAdapterOptions } from './google-business-adapter.js';

@@ -1,0 +1,1 @@
+export { redditAdapter, type RedditAdapterOptions } from './reddit-adapter.js';
