@@ -73,7 +73,15 @@ export interface AdapterContext {
 /** Something a network told us, turned canonical. */
 export type ChannelEvent =
   /** A new item, or an edit of a known one (`state: 'edited'`). */
-  | { type: 'interaction'; interaction: InteractionInput }
+  | {
+      type: 'interaction';
+      interaction: InteractionInput;
+      /**
+       * The `idempotencyKey` of the `crm.reply` that sent this message, where the network echoes
+       * it back (Messenger's echo `metadata`): a send left in doubt is then settled as sent.
+       */
+      sentWith?: string;
+    }
   /** An item was deleted on the network: the core tombstones it and drops its text. */
   | { type: 'deletion'; channel: string; nativeId: string; deletedAt: string }
   /** Delivery state of an outbound message changed. */
@@ -91,6 +99,8 @@ export type ChannelEvent =
        * the message's `channelMetadata[channel]`; stored even when the status itself is not news.
        */
       channelMetadata?: Record<string, JSONValue>;
+      /** The `idempotencyKey` of the `crm.reply` that sent the message, where the network echoes it (WhatsApp's `biz_opaque_callback_data`). */
+      sentWith?: string;
     }
   /**
    * Every outbound message of a conversation sent at or before `upTo` reached `status`: read

@@ -68,7 +68,7 @@ export function messengerAdapter(options: MessengerAdapterOptions): ChannelAdapt
   }
 
   async function doSendReply(reply: OutboundReply, context: AdapterContext) {
-    return sendDirectMessage(createGraphApi(context, graphOptions), settings.pageId, reply, context.now(), id);
+    return sendDirectMessage(createGraphApi(context, graphOptions), settings.pageId, reply, context.now(), id, undefined, true);
   }
 
   return {

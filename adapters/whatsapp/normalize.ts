@@ -294,6 +294,7 @@ export function normalizeStatus(status: WhatsappStatus, context: NormalizeContex
       ...(recipient ? { recipient: { ...recipient, nativeId: recipient.nativeId } } : {}),
       ...(status.status === 'failed' ? { error: { ...(error?.code !== undefined ? { code: error.code } : {}), message: error ? describeError(error) : 'WhatsApp reported the message as failed without an error.' } } : {}),
       ...billingOf(status, context.now),
+      ...(status.biz_opaque_callback_data ? { sentWith: status.biz_opaque_callback_data } : {}),
     },
   ];
   if (status.status === 'failed' && error?.code === MARKETING_OPT_OUT_CODE && recipient) {

@@ -93,6 +93,9 @@ function addressOf(reply: OutboundReply): Record<string, string> {
   return isBusinessScopedUserId(id) ? { recipient_type: 'individual', recipient: id } : { recipient_type: 'individual', to: id };
 }
 
+/** WhatsApp's limit on `biz_opaque_callback_data`. */
+const MAX_CALLBACK_DATA = 512;
+
 /**
  * Answers a customer with `POST /{phone-number-id}/messages`: free text (or one media item)
  * quoting the customer's message inside the 24-hour window, an approved template at any time.
@@ -122,6 +125,8 @@ export async function sendWhatsappReply(reply: OutboundReply, context: AdapterCo
     ...addressOf(reply),
     ...(quotable && !options.template && (options.quote ?? true) ? { context: { message_id: target.nativeId } } : {}),
     ...message,
+    // Handed back on the message's statuses: a send left in doubt is settled by them.
+    ...(reply.idempotencyKey.length <= MAX_CALLBACK_DATA ? { biz_opaque_callback_data: reply.idempotencyKey } : {}),
   };
   const path = `${settings.phoneNumberId}/messages`;
   const response = await graph.post(path, body);

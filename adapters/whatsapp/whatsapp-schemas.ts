@@ -116,6 +116,8 @@ export const whatsappStatusSchema = z.looseObject({
   conversation: z.looseObject({ id: z.string().optional(), expiration_timestamp: unixSeconds.optional(), origin: z.looseObject({ type: z.string().optional() }).optional() }).optional(),
   pricing: z.looseObject({ billable: z.boolean().optional(), pricing_model: z.string().optional(), category: z.string().optional() }).optional(),
   errors: z.array(whatsappErrorSchema).optional(),
+  /** What the send put in `biz_opaque_callback_data`: the reply's idempotency key. */
+  biz_opaque_callback_data: z.string().optional(),
 });
 export type WhatsappStatus = z.output<typeof whatsappStatusSchema>;
 

@@ -16,6 +16,7 @@ import type { ChangeLog } from './change-log.js';
 import { classifyAll } from './classify.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { addDeadLetter, stageOf, type DeadLetterPayload } from './dead-letters.js';
+import { reconcileEchoes } from './reply.js';
 import { parentIdsOf, prepareNew, readInteractions, writeNew, type PreparedNew } from './store-new.js';
 
 /** What {@link SocialCrm.ingest} and the webhook/poll paths did. */
@@ -244,6 +245,7 @@ function toItem(context: PipelineContext, event: ChannelEvent): Item {
 /** Runs a list of channel events (and the items an adapter rejected) through the pipeline. */
 export async function processEvents(context: PipelineContext, events: ChannelEvent[], options: ProcessOptions): Promise<IngestResult> {
   const result = emptyResult();
+  await reconcileEchoes(context, events);
   for (const round of intoRounds(events.map((event) => toItem(context, event)))) await runRound(context, round, options, result);
   const rejected = options.rejected ?? [];
   if (rejected.length > 0) {

@@ -260,3 +260,30 @@ export async function settleReply(context: PipelineContext, key: string, outcome
     return settled;
   });
 }
+
+/** Send states that an echo of the message settles: sent without a known outcome, or cut off mid-send. */
+const IN_DOUBT = new Set<SendRecord['state']>(['unknown', 'pending']);
+
+/**
+ * Settles the sends in doubt that the network's own echo or status of the message proves sent
+ * (events that carry `sentWith`), before the events themselves are stored: the outbound
+ * interaction is then the one `crm.reply` would have stored, in its thread, with `reply-sent`.
+ */
+export async function reconcileEchoes(context: PipelineContext, events: ReadonlyArray<{ type: string; sentWith?: string; nativeId?: string; interaction?: { nativeId: string; channel: string } }>): Promise<void> {
+  const { ledger } = context;
+  if (!hasSendStore(ledger)) return;
+  for (const event of events) {
+    const key = event.sentWith;
+    const nativeId = event.type === 'interaction' ? event.interaction?.nativeId : event.nativeId;
+    if (!key || !nativeId) continue;
+    try {
+      const record = await ledger.getSend(key);
+      if (!record || !IN_DOUBT.has(record.state)) continue;
+      await settleReply(context, key, { sent: true, nativeId });
+      context.logger.info(`[social-crm] The send \`${key}\` was in doubt; the network's echo of ${nativeId} settled it as sent.`);
+    } catch (error) {
+      // The event is stored either way; the send stays in doubt for crm.settleReply().
+      context.logger.warn(`[social-crm] Could not settle the send \`${key}\` from the network's echo.`, { error: describeError(error) });
+    }
+  }
+}

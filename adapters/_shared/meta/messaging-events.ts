@@ -221,7 +221,9 @@ function readItem(item: MessagingItem, context: MessagingContext, outcome: Messa
       outcome.events.push({ type: 'deletion', channel, nativeId: item.message.mid, deletedAt: at });
       return;
     }
-    outcome.events.push({ type: 'interaction', interaction: messageInteraction(item, item.message, context) });
+    // An echo's metadata is the idempotency key of the send it echoes (see sendDirectMessage).
+    const sentWith = item.message.is_echo && item.message.metadata ? { sentWith: item.message.metadata } : {};
+    outcome.events.push({ type: 'interaction', interaction: messageInteraction(item, item.message, context), ...sentWith });
     return;
   }
   if (item.message_edit) {

@@ -64,6 +64,9 @@ function attachmentWarnings(reply: OutboundReply): AdapterWarning[] {
     : [];
 }
 
+/** The Send API's limit on `message.metadata`. */
+const MAX_ECHO_METADATA = 1000;
+
 /** Attachment types the Send API takes as `message.attachment.type` with a hosted `payload.url`. */
 export type SendableAttachmentType = 'image' | 'video' | 'audio' | 'file';
 
@@ -72,7 +75,8 @@ export type SendableAttachmentType = 'image' | 'video' | 'audio' | 'file';
  * `POST /{sender}/messages` with `recipient.id`, `messaging_type` and `message.text`, then one
  * message per attachment (`message.attachment: { type, payload: { url, is_reusable } }`), since a
  * Send API message carries text or one attachment. The reply's id is the first message's;
- * attachments the network cannot take (no URL, another type) are dropped with a warning.
+ * attachments the network cannot take (no URL, another type) are dropped with a warning. With
+ * `echoKey`, the first message carries the reply's idempotency key as `metadata` (Messenger).
  */
 export async function sendDirectMessage(
   graph: GraphApi,
@@ -81,6 +85,7 @@ export async function sendDirectMessage(
   now: Date,
   adapterId: string,
   attachmentTypes: readonly SendableAttachmentType[] = ['image', 'video', 'audio', 'file'],
+  echoKey = false,
 ): Promise<SendResult> {
   const messagingType = messagingTypeFor(reply, now, adapterId);
   const path = `${senderId}/messages`;
@@ -91,10 +96,12 @@ export async function sendDirectMessage(
   if (sendable.length < reply.attachments.length) {
     warnings.push({ type: 'unsupported', message: `Attachments without a hosted URL, or of a type other than ${attachmentTypes.join(', ')}, were not sent.`, details: { count: reply.attachments.length - sendable.length } });
   }
-  const messages = [
+  const messages: Array<Record<string, unknown>> = [
     ...(reply.text.trim() ? [{ text: reply.text }] : []),
     ...sendable.map((attachment) => ({ attachment: { type: attachment.type, payload: { url: attachment.url, is_reusable: true } } })),
   ];
+  // The Send API hands `metadata` back in the message's echo: a send left in doubt is settled by it.
+  if (echoKey && messages[0] && reply.idempotencyKey.length <= MAX_ECHO_METADATA) messages[0] = { ...messages[0], metadata: reply.idempotencyKey };
   if (!messages.length) throw new ReplyNotAllowedError('not-replyable', `[${adapterId}] The reply has neither text nor an attachment that can be sent.`);
   const sentIds: string[] = [];
   let recipientId: string | undefined;

@@ -92,7 +92,7 @@ describeChannelAdapter('Messenger', {
     expectRequest(call) {
       expect(call.url).toBe(SEND_URL);
       expect(call.headers.authorization).toBe('Bearer page-access-token');
-      expect(call.bodyJson).toEqual({ recipient: { id: AYSE }, messaging_type: 'RESPONSE', message: { text: 'Thank you, we are on it.' } });
+      expect(call.bodyJson).toEqual({ recipient: { id: AYSE }, messaging_type: 'RESPONSE', message: { text: 'Thank you, we are on it.', metadata: expect.stringMatching(/^reply_/) } });
     },
   },
   // A throttled Send API call answered with HTTP 429 and `Retry-After`: the kit checks the retry
@@ -137,7 +137,7 @@ describe('messenger adapter through createSocialCrm', () => {
     expect(server.calls[0]?.bodyJson).toEqual({
       recipient: { id: AYSE },
       messaging_type: 'RESPONSE',
-      message: { text: 'Merhaba Ayşe Hanım, kargonuz yarın teslim edilecek 🚚' },
+      message: { text: 'Merhaba Ayşe Hanım, kargonuz yarın teslim edilecek 🚚', metadata: expect.stringMatching(/^reply_/) },
     });
     expect(sent).toMatchObject({
       nativeId: SENT_MID,
@@ -158,6 +158,28 @@ describe('messenger adapter through createSocialCrm', () => {
     expect((await deliver(echo)).status).toBe(200);
     expect((await deliver(fixture('delivery-and-read'))).status).toBe(200);
     expect(await ledger.getInteraction(`messenger:${SENT_MID}`)).toMatchObject({ deliveryStatus: 'delivered', direction: 'outbound' });
+    expect(await rows()).toHaveLength(2);
+  });
+
+  it('settles a send left in doubt by the echo that carries its key as metadata: the same key never posts again', async () => {
+    setup(NOW);
+    expect((await deliver(fixture('message-text-tr'))).status).toBe(200);
+    // The Send API received the message, but the connection broke before its answer.
+    server.route('post', SEND_URL, () => HttpResponse.error());
+    await expect(crm.reply(`messenger:${AYSE_MID}`, { text: 'Kontrol ediyoruz 🙏', idempotencyKey: 'ticket-42:first' })).rejects.toBeTruthy();
+    expect((await ledger.getSend!('ticket-42:first'))?.state).toBe('unknown');
+    expect((server.calls[0]?.bodyJson as { message: { metadata: string } }).message.metadata).toBe('ticket-42:first');
+    const announced: string[] = [];
+    crm.on('reply-sent', ({ interaction }) => announced.push(interaction.id));
+
+    const echo = fixture('message-echo') as { entry: Array<{ messaging: Array<{ message: { mid: string; text: string; metadata: string } }> }> };
+    Object.assign(echo.entry[0]!.messaging[0]!.message, { mid: SENT_MID, text: 'Kontrol ediyoruz 🙏', metadata: 'ticket-42:first' });
+    expect((await deliver(echo)).status).toBe(200);
+    expect(await ledger.getSend!('ticket-42:first')).toMatchObject({ state: 'sent', interactionId: `messenger:${SENT_MID}` });
+    expect(announced).toEqual([`messenger:${SENT_MID}`]);
+    const again = await crm.reply(`messenger:${AYSE_MID}`, { text: 'Kontrol ediyoruz 🙏', idempotencyKey: 'ticket-42:first' });
+    expect(again).toMatchObject({ id: `messenger:${SENT_MID}`, parentId: AYSE_MID, direction: 'outbound' });
+    expect(server.calls).toHaveLength(1);
     expect(await rows()).toHaveLength(2);
   });
 
@@ -244,7 +266,7 @@ describe('messenger adapter through createSocialCrm', () => {
       ],
     });
     expect(server.calls.map((call) => (call.bodyJson as { message: unknown }).message)).toEqual([
-      { text: 'İade etiketiniz ve kılavuz ekte 📎' },
+      { text: 'İade etiketiniz ve kılavuz ekte 📎', metadata: expect.stringMatching(/^reply_/) },
       { attachment: { type: 'image', payload: { url: 'https://cdn.acme.example/return-label.png', is_reusable: true } } },
       { attachment: { type: 'file', payload: { url: 'https://cdn.acme.example/guide.pdf', is_reusable: true } } },
     ]);
@@ -270,7 +292,7 @@ describe('messenger adapter through createSocialCrm', () => {
       await deliver(recentMessage(NOW, 3 * 24 * 60));
       sendRoute(server);
       await crm.reply(`messenger:${AYSE_MID}`, { text: 'Bir temsilci olarak yazıyorum.', channelOptions: { messenger: { tag: 'HUMAN_AGENT' } } });
-      expect(server.calls[0]?.bodyJson).toEqual({ recipient: { id: AYSE }, messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT', message: { text: 'Bir temsilci olarak yazıyorum.' } });
+      expect(server.calls[0]?.bodyJson).toEqual({ recipient: { id: AYSE }, messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT', message: { text: 'Bir temsilci olarak yazıyorum.', metadata: expect.stringMatching(/^reply_/) } });
     });
 
     it('refuses even a tagged answer after 7 days, and an unknown tag as invalid options', async () => {

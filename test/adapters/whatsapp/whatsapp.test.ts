@@ -112,6 +112,7 @@ describeChannelAdapter('WhatsApp Cloud API', {
         context: { message_id: RECENT_ID },
         type: 'text',
         text: { body: 'Thank you, we are on it.', preview_url: false },
+        biz_opaque_callback_data: expect.any(String),
       });
     },
     rateLimited(mocked, seconds) {
@@ -195,6 +196,7 @@ describe('whatsapp adapter through createSocialCrm', () => {
         context: { message_id: 'wamid.E2E01' },
         type: 'text',
         text: { body: 'Çok üzgünüz Ayşe Hanım, hemen kontrol ediyoruz: https://acme.example/takip', preview_url: true },
+        biz_opaque_callback_data: expect.stringMatching(/^reply_/),
       });
       expect(sent).toMatchObject({
         id: `whatsapp:${OUTBOUND_ID}`,
@@ -455,8 +457,27 @@ describe('whatsapp adapter through createSocialCrm', () => {
       sendRoute(server);
       const template = { name: 'siparis_durumu', language: { code: 'tr' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '4411' }] }] };
       const sent = await crm.reply('whatsapp:wamid.HBgMOTA1MzIxMjM0NTY3FQIAEhgUM0VCMDRBNzYxQjY2RTQ3NjhGMEEA', { text: '', channelOptions: { whatsapp: { template } } });
-      expect(server.calls[0]!.bodyJson).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: TR_CUSTOMER, type: 'template', template });
+      expect(server.calls[0]!.bodyJson).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: TR_CUSTOMER, type: 'template', template, biz_opaque_callback_data: expect.stringMatching(/^reply_/) });
       expect(sent.channelMetadata.whatsapp?.template).toBe('siparis_durumu');
+    });
+
+    it('settles a send left in doubt by the status that carries its key as biz_opaque_callback_data: the same key never posts again', async () => {
+      setup();
+      await deliver(recentText('wamid.DOUBT01', 'Siparişim nerede?'));
+      server.route('post', GRAPH_MESSAGES, () => HttpResponse.error());
+      await expect(crm.reply('whatsapp:wamid.DOUBT01', { text: 'Kontrol ediyoruz', idempotencyKey: 'ticket-9:reply' })).rejects.toBeTruthy();
+      expect((await ledger.getSend!('ticket-9:reply'))?.state).toBe('unknown');
+      expect((server.calls.at(-1)!.bodyJson as { biz_opaque_callback_data: string }).biz_opaque_callback_data).toBe('ticket-9:reply');
+      const posts = server.calls.length;
+
+      const status = fixture('status-delivered') as { entry: Array<{ changes: Array<{ value: { statuses: Array<Record<string, unknown>> } }> }> };
+      Object.assign(status.entry[0]!.changes[0]!.value.statuses[0]!, { biz_opaque_callback_data: 'ticket-9:reply', timestamp: String(Math.floor(Date.now() / 1000)) });
+      expect((await deliver(status)).status).toBe(200);
+      expect(await ledger.getSend!('ticket-9:reply')).toMatchObject({ state: 'sent', interactionId: `whatsapp:${OUTBOUND_ID}` });
+      // The status itself applies to the message it settled.
+      expect(await stored(OUTBOUND_ID)).toMatchObject({ direction: 'outbound', parentId: 'wamid.DOUBT01', deliveryStatus: 'delivered', text: 'Kontrol ediyoruz' });
+      expect(await crm.reply('whatsapp:wamid.DOUBT01', { text: 'Kontrol ediyoruz', idempotencyKey: 'ticket-9:reply' })).toMatchObject({ id: `whatsapp:${OUTBOUND_ID}` });
+      expect(server.calls).toHaveLength(posts);
     });
 
     it('rejects a malformed template option with InvalidOptionsError', async () => {
@@ -487,6 +508,7 @@ describe('whatsapp adapter through createSocialCrm', () => {
           context: { message_id: 'wamid.MEDIAREPLY' },
           type: 'document',
           document: { link: 'https://cdn.acme.example/fatura-4411.pdf', caption: 'Faturanız ektedir', filename: 'fatura-4411.pdf' },
+          biz_opaque_callback_data: expect.stringMatching(/^reply_/),
         },
       ]);
       expect(warnings.map(({ warning }) => warning)).toContainEqual(expect.objectContaining({ type: 'unsupported', details: { dropped: ['image'] } }));
