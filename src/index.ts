@@ -76,6 +76,7 @@ export type {
   DeadLetter,
   DeadLetterStage,
   EraseResult,
+  PollCursor,
   IdentityRecord,
   InteractionLedger,
   InteractionPatch,

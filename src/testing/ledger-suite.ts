@@ -302,7 +302,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         await ledger.saveSuggestion(suggestion('s1', 'c3', 'c1', '2026-01-01T00:00:00.000Z'));
         await ledger.saveSuggestion(suggestion('s2', 'c2', 'c4', '2026-01-02T00:00:00.000Z'));
         await ledger.saveSuggestion(suggestion('s3', 'c4', 'c5', '2026-01-03T00:00:00.000Z'));
-        expect((await ledger.exportCustomer('c1'))?.suggestions?.map((row) => row.id)).toEqual(['s1']);
+        expect((await ledger.exportCustomer('c1'))?.suggestions?.map((row) => row.id), 'export returns the suggestions naming the customer or one merged into it, newest first').toEqual(['s2', 's1']);
         await ledger.eraseCustomer('c1');
         expect((await ledger.listSuggestions()).items.map((row) => row.id)).toEqual(['s3']);
       });
