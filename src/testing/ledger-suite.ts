@@ -14,6 +14,7 @@ import {
   type SendRecord,
 } from 'social-crm';
 import { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
+import { ERASED_PERSON, erasedPersonTerms, findTerms, plantPerson, readEverything } from './_erase-scenario.js';
 
 /**
  * Named groups of the ledger suite; skip any with `skip`. The tests of an optional group
@@ -726,6 +727,51 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         const after = await ledger.getSend('reply-ayse');
         expect(after === null || !JSON.stringify(after).includes('Ayşe'), "after eraseCustomer the customer's sends are gone or hold no reply text").toBe(true);
         expect((await ledger.getSend('reply-other'))?.reply, "other customers' sends stay").toEqual({ text: 'Hello Bob' });
+      });
+
+      it('erases the person from every record that can hold them: no read method names them afterwards, and their neighbours stay', async () => {
+        const planted = await plantPerson(ledger);
+        const person = ERASED_PERSON;
+        const customerIds = [person.customerId, person.absorbedId];
+        const cursors = [{ adapterId: 'x', stream: `dm:${person.xUserId}` }];
+        const before = findTerms(await readEverything(ledger, planted, customerIds, cursors), erasedPersonTerms());
+        expect(before.length, 'rule: the scan finds the planted person before the erase (else it proves nothing)').toBeGreaterThan(10);
+
+        const exported = await ledger.exportCustomer(person.customerId);
+        const idsOf = (rows: Array<{ id: string }> | undefined) => (rows ?? []).map((row) => row.id);
+        expect(idsOf(exported?.interactions).sort(), "rule: export returns the person's interactions (by customer or identity) and the brand's messages in their private conversations").toEqual([...planted.interactionIds].sort());
+        expect(exported?.identities.map((record) => record.key).sort(), 'rule: export returns the identities of the customer and of customers merged into it').toEqual([...planted.identityKeys].sort());
+        expect(exported?.consents.map((consent) => consent.identityKey), "rule: export returns the consents of the person's identities").toEqual([`whatsapp:${person.waId}`]);
+        expect(idsOf(exported?.merges), 'rule: export returns the merges the customer took part in').toEqual([planted.mergeId]);
+        expect(idsOf(exported?.deadLetters), 'rule: export returns the dead letters whose payload names the person').toEqual([planted.deadLetterId]);
+        expect(exported?.cursors, 'rule: export returns the poll cursors whose stream or position names the person').toEqual([{ adapterId: 'x', stream: `dm:${person.xUserId}`, cursor: '1890000000000000042' }]);
+        if (hasOutbox(ledger)) expect(idsOf(exported?.outbox).sort(), 'rule: export returns the undelivered outbox records about the person').toEqual(['evt_erase_1', 'evt_erase_2', 'evt_erase_3']);
+        if (hasSendStore(ledger)) expect((exported?.sends ?? []).map((send) => send.key), 'rule: export returns the sends that answered the person').toEqual([planted.sendKey]);
+        if (hasReviewStore(ledger)) expect(idsOf(exported?.suggestions), 'rule: export returns the review suggestions naming the person').toEqual(['sugg_erase_1']);
+
+        const result = await ledger.eraseCustomer(person.customerId);
+        expect(result, 'rule: eraseCustomer reports what it erased').toMatchObject({ customerId: person.customerId, interactionsErased: 4, identitiesErased: 2, mergesErased: 1 });
+
+        const leaks = findTerms(await readEverything(ledger, planted, customerIds, cursors), erasedPersonTerms());
+        expect(leaks, 'rule: after eraseCustomer no read method returns the name, handles, email, phone number or message texts of the person').toEqual([]);
+
+        const kept = (await ledger.queryInteractions({ customerId: person.customerId, includeDeleted: true })).items;
+        expect(kept.map((row) => row.id).sort(), 'rule: erased interactions keep their rows (and customer), so counts stay').toEqual(planted.interactionIds.filter((id) => id !== planted.interactionIds[2]).sort());
+        const thread = await Promise.all(planted.interactionIds.slice(0, 3).map(async (id) => (await ledger.getInteraction(id))?.conversationId));
+        expect(new Set(thread).size, "rule: an erased private conversation's rows still share one conversation id").toBe(1);
+        expect(thread[0], 'rule: an erased private conversation gets a new id, so no key derived from the phone number remains').not.toBe(planted.privateConversationId);
+        expect((await ledger.getCustomer(person.customerId))?.attributes, 'rule: an erased customer keeps its id, with attributes { erased: true }').toEqual({ erased: true });
+        expect(await ledger.getIdentity(planted.identityKeys[0]!), 'rule: erased identities are deleted').toBeNull();
+        expect(await ledger.getConsent(`whatsapp:${person.waId}`), 'rule: the consents of erased identities are deleted').toBeNull();
+
+        const { bystander } = planted;
+        expect(await ledger.getInteraction(bystander.interaction.id), "rule: erase leaves other people's interactions untouched").toEqual(bystander.interaction);
+        expect((await ledger.listDeadLetters()).items.map((entry) => entry.id), "rule: erase leaves other people's dead letters").toEqual([bystander.deadLetterId]);
+        expect(await ledger.getCursor(bystander.cursor.adapterId, bystander.cursor.stream), 'rule: erase leaves the cursors that name no one').toBe(bystander.cursor.cursor);
+        if (hasOutbox(ledger)) expect(idsOf((await ledger.listOutbox()).items), "rule: erase leaves other people's outbox records").toEqual([bystander.outboxId]);
+        if (hasSendStore(ledger) && bystander.sendKey) expect((await ledger.getSend(bystander.sendKey))?.reply, "rule: erase leaves other people's sends").toEqual({ text: 'Rica ederiz Mehmet Bey' });
+        if (planted.sendKey && hasSendStore(ledger)) expect((await ledger.getSend(planted.sendKey))?.state, "rule: an erased send keeps its row and state, so its key still prevents a second post").toBe('sent');
+        expect(await ledger.exportCustomer(person.customerId), 'rule: an erased customer still exports (its blank rows), never throws').not.toBeNull();
       });
     });
   });
