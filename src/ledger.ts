@@ -260,7 +260,7 @@ export interface CustomerStore {
   /** Insert or replace by `key`. */
   saveIdentity(record: IdentityRecord): Promise<void>;
   listIdentities(customerId: string): Promise<IdentityRecord[]>;
-  /** Identities that share at least one of the blocking keys. */
+  /** Identities that share at least one of the blocking keys, each once; at most `limit` (default 1000) of them. */
   findIdentitiesByBlockingKeys(keys: string[], limit?: number): Promise<IdentityRecord[]>;
   /** Insert or replace by `id`. */
   saveMerge(record: MergeRecord): Promise<void>;

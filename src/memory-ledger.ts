@@ -304,11 +304,12 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
       return [...identities.values()].filter((record) => record.customerId === customerId).map(clone);
     },
     async findIdentitiesByBlockingKeys(keys, limit = 1000) {
+      const size = Math.max(1, Math.floor(limit));
       const found = new Set<string>();
-      for (const key of keys) {
+      search: for (const key of keys) {
         for (const identity of identitiesByBlockingKey.get(key) ?? []) {
           found.add(identity);
-          if (found.size >= limit) break;
+          if (found.size >= size) break search;
         }
       }
       return [...found].flatMap((key) => {

@@ -154,9 +154,33 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         const other = makeInteraction({ author: { channel: 'test', nativeId: 'you' }, customerId: 'other' });
         await ledger.appendInteraction(mine);
         await ledger.appendInteraction(other);
-        expect(await ledger.assignInteractions(['test:me'], 'new')).toBe(1);
-        expect((await ledger.getInteraction(mine.id))?.customerId).toBe('new');
-        expect((await ledger.getInteraction(other.id))?.customerId).toBe('other');
+        expect(await ledger.assignInteractions(['test:me'], 'new'), 'rule: assignInteractions returns how many interactions it assigned').toBe(1);
+        expect((await ledger.getInteraction(mine.id))?.customerId, "rule: assignInteractions sets customerId on the author's interactions").toBe('new');
+        expect((await ledger.getInteraction(other.id))?.customerId, 'rule: assignInteractions leaves other authors alone').toBe('other');
+      });
+
+      it('counts each assigned interaction once: several rows per author, repeated and unknown keys, tombstones included', async () => {
+        const rows = [
+          makeInteraction({ author: { channel: 'test', nativeId: 'me' }, customerId: 'old' }),
+          makeInteraction({ author: { channel: 'test', nativeId: 'me' } }),
+          makeInteraction({ author: { channel: 'test', nativeId: 'me' }, state: 'deleted', text: '' }),
+          makeInteraction({ author: { channel: 'test', nativeId: 'also-me' }, customerId: 'old' }),
+          makeInteraction({ author: { channel: 'test', nativeId: 'you' }, customerId: 'other' }),
+        ];
+        for (const row of rows) await ledger.appendInteraction(row);
+        expect(await ledger.assignInteractions(['test:me', 'test:also-me', 'test:me', 'test:nobody'], 'new'), 'rule: assignInteractions returns the number of interactions whose author is one of the keys, each counted once').toBe(4);
+        expect(await ledger.assignInteractions([], 'new'), 'rule: assignInteractions with no keys assigns nothing and returns 0').toBe(0);
+        const assigned = (await ledger.queryInteractions({ customerId: 'new', includeDeleted: true })).items.map((row) => row.id).sort();
+        expect(assigned, 'rule: assignInteractions assigns every interaction of the authors, tombstones too').toEqual(rows.slice(0, 4).map((row) => row.id).sort());
+      });
+
+      it('returns tombstones from getInteraction, and from queries only with includeDeleted', async () => {
+        const interaction = makeInteraction({ text: 'silinecek' });
+        await ledger.appendInteraction(interaction);
+        await ledger.updateInteraction(interaction.id, { text: '', state: 'deleted', deletedAt: '2026-01-03T00:00:00.000Z' });
+        expect(await ledger.getInteraction(interaction.id), 'rule: getInteraction returns tombstones (state deleted), never null for a deleted row').toMatchObject({ id: interaction.id, state: 'deleted', text: '', deletedAt: '2026-01-03T00:00:00.000Z' });
+        expect((await ledger.queryInteractions({ channel: interaction.channel })).items.map((row) => row.id), 'rule: queries leave tombstones out by default').not.toContain(interaction.id);
+        expect((await ledger.queryInteractions({ channel: interaction.channel, includeDeleted: true })).items.map((row) => row.id), 'rule: queries return tombstones with includeDeleted').toContain(interaction.id);
       });
     });
 
@@ -178,6 +202,37 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
           const expected = rows.map((row) => row.id);
           expect(seen).toEqual(order === 'asc' ? expected : [...expected].reverse());
         }
+      });
+
+      it('sets nextCursor to null on the last page, also when the last page is exactly full', async () => {
+        const rows = Array.from({ length: 10 }, (_, index) => makeInteraction({ channel: 'last', nativeId: `l${index}` }));
+        for (const row of rows) await ledger.appendInteraction(row);
+        expect((await ledger.queryInteractions({ channel: 'last', limit: 10 })).nextCursor, 'rule: nextCursor is null when the page holds the last row, even if the page is full').toBeNull();
+        expect((await ledger.queryInteractions({ channel: 'last', limit: 11 })).nextCursor, 'rule: nextCursor is null when fewer rows than the limit remain').toBeNull();
+        const first = await ledger.queryInteractions({ channel: 'last', limit: 5 });
+        expect(first.nextCursor, 'rule: nextCursor is set while rows remain').not.toBeNull();
+        const second = await ledger.queryInteractions({ channel: 'last', limit: 5, cursor: first.nextCursor! });
+        expect(second.items, 'rule: the page after a cursor holds the next rows').toHaveLength(5);
+        expect(second.nextCursor, 'rule: nextCursor is null on the last page, also when it is exactly full').toBeNull();
+        expect((await ledger.queryInteractions({ channel: 'nothing-here' })), 'rule: an empty result is one page with nextCursor null').toEqual({ items: [], nextCursor: null });
+        for (let index = 0; index < 4; index++) await ledger.saveCustomer(makeCustomer({ id: `cus_last${index}` }));
+        const customers = await ledger.listCustomers({ limit: 2 });
+        expect((await ledger.listCustomers({ limit: 2, cursor: customers.nextCursor! })).nextCursor, 'rule: listCustomers sets nextCursor to null on its last page').toBeNull();
+      });
+
+      it('pages 100 rows by default, as documented', async () => {
+        const rows = Array.from({ length: 101 }, (_, index) => makeInteraction({ channel: 'default', nativeId: `d${String(index).padStart(3, '0')}` }));
+        if (hasBatchStore(ledger)) await ledger.appendInteractions(rows);
+        else for (const row of rows) await ledger.appendInteraction(row);
+        const first = await ledger.queryInteractions({ channel: 'default' });
+        expect(first.items, 'rule: queryInteractions returns 100 rows when no limit is given').toHaveLength(100);
+        expect(first.nextCursor, 'rule: a default-size page that is not the last has a nextCursor').not.toBeNull();
+        const rest = await ledger.queryInteractions({ channel: 'default', cursor: first.nextCursor! });
+        expect(rest.items, 'rule: the page after a default-size page holds the remaining row').toHaveLength(1);
+        expect(rest.nextCursor, 'rule: nextCursor is null on the last page').toBeNull();
+        expect(new Set([...first.items, ...rest.items].map((row) => row.id)), 'rule: the two pages hold every row once').toEqual(new Set(rows.map((row) => row.id)));
+        for (let index = 0; index < 101; index++) await ledger.saveCustomer(makeCustomer({ id: `cus_default${String(index).padStart(3, '0')}` }));
+        expect((await ledger.listCustomers()).items, 'rule: listCustomers returns 100 customers when no limit is given').toHaveLength(100);
       });
 
       it('pages customers and dead letters', async () => {
@@ -235,6 +290,17 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         await ledger.saveIdentity({ ...first, blockingKeys: ['email:ayse@example.com'] });
         expect((await ledger.findIdentitiesByBlockingKeys(['name:ayse'])).map((record) => record.key)).toEqual([third.key]);
         expect(await ledger.findIdentitiesByBlockingKeys(['none'])).toEqual([]);
+      });
+
+      it('finds each identity once by blocking keys and honours the limit', async () => {
+        const records = Array.from({ length: 5 }, () => makeIdentityRecord({ customerId: 'c1', blockingKeys: ['name:mehmet', 'city:izmir'] }));
+        for (const record of records) await ledger.saveIdentity(record);
+        const all = await ledger.findIdentitiesByBlockingKeys(['name:mehmet', 'city:izmir']);
+        expect(all.map((record) => record.key).sort(), 'rule: findIdentitiesByBlockingKeys returns each identity once, even when several of its keys match').toEqual(records.map((record) => record.key).sort());
+        const limited = await ledger.findIdentitiesByBlockingKeys(['name:mehmet', 'city:izmir'], 2);
+        expect(limited, 'rule: findIdentitiesByBlockingKeys returns at most `limit` identities').toHaveLength(2);
+        expect(new Set(limited.map((record) => record.key)).size, 'rule: findIdentitiesByBlockingKeys returns distinct identities within the limit').toBe(2);
+        expect(await ledger.findIdentitiesByBlockingKeys([], 10), 'rule: no keys find nothing').toEqual([]);
       });
     });
 
