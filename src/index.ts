@@ -99,6 +99,19 @@ export type {
 export { IDENTITY_SEEN_RESOLUTION_MS, hasBatchStore, hasLocking, hasOutbox, hasReviewStore, hasSendStore } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
 export { migrateConversationId, privateConversationKey, PRIVATE_CONVERSATION_PREFIX } from './conversation-key.js';
+export {
+  erasedCustomer,
+  erasedInteraction,
+  erasedMerge,
+  erasedSend,
+  eraseResultOf,
+  erasureSubjectOf,
+  interactionsToErase,
+  relatedCustomerIds,
+  subjectMatcher,
+  subjectOrderingKeys,
+} from './erasure.js';
+export type { ErasedRecords, ErasureSubject, PersonRecords } from './erasure.js';
 export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';
 export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';

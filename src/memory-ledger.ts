@@ -42,7 +42,7 @@ import {
   relatedCustomerIds,
   subjectMatcher,
   subjectOrderingKeys,
-} from './_erasure.js';
+} from './erasure.js';
 
 /**
  * The reference {@link InteractionLedger}: everything in process memory, nothing durable.

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it as vitestIt, type TestContext } from 'vitest';
 import {
   hasBatchStore,
   hasLocking,
@@ -840,6 +840,24 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect(await ledger.exportCustomer(person.customerId), 'rule: an erased customer still exports (its blank rows), never throws').not.toBeNull();
       });
     });
+  });
+}
+
+/**
+ * One test of the suite, named after the contract rule it checks: a failure names the rule (group
+ * and test) before vitest's own message, so a host reading a red run knows what to fix without
+ * opening the suite.
+ */
+function it(rule: string, test: (context: TestContext) => Promise<unknown>): void {
+  vitestIt(rule, async (context) => {
+    try {
+      await test(context);
+    } catch (error) {
+      if (error instanceof Error && (error as { code?: unknown }).code !== 'VITEST_PENDING' && !error.message.startsWith('Ledger contract rule broken')) {
+        error.message = `Ledger contract rule broken (${context.task.suite?.name ?? 'ledger'} › ${rule}):\n${error.message}`;
+      }
+      throw error;
+    }
   });
 }
 

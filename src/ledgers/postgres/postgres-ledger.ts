@@ -16,7 +16,7 @@ import type {
   ReviewStore,
   SendStore,
 } from '../../ledger.js';
-import { emptyErase, eraseResultOf, erasedCustomer, erasedInteraction, erasedMerge, erasureSubjectOf, interactionsToErase, likePatterns, subjectMatcher, subjectOrderingKeys } from '../../_erasure.js';
+import { emptyErase, eraseResultOf, erasedCustomer, erasedInteraction, erasedMerge, erasureSubjectOf, interactionsToErase, likePatterns, subjectMatcher, subjectOrderingKeys } from '../../erasure.js';
 import { comparePositions, decodeCursor, encodeCursor, pageSize, randomId } from '../../_utils.js';
 import {
   checkSendRecord,

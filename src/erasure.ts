@@ -1,14 +1,15 @@
 /**
- * What erasing one person means, the same for every ledger the SDK ships and for the insights: which
- * records are theirs, what identifies them in free-form data (dead-letter payloads, outbox events,
- * poll cursors, insight snapshots), and what an erased interaction keeps.
+ * What erasing one person means, the same for every ledger the SDK ships, for host ledgers built
+ * on these helpers, and for the insights: which records are theirs, what identifies them in
+ * free-form data (dead-letter payloads, outbox events, poll cursors, insight snapshots), and what
+ * an erased record keeps. See docs/authoring/custom-ledger.md ("Export and erase").
  *
- * @internal
  * @module
  */
 import { identityKey, type ChannelIdentity, type Customer, type Interaction } from './interaction.js';
 import type { EraseResult, IdentityRecord, MergeRecord } from './ledger.js';
 import { randomId } from './_utils.js';
+export { erasedSend } from './_ledger-rules.js';
 
 /**
  * Everything that identifies one person, collected from their records before they are erased.
