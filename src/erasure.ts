@@ -7,7 +7,7 @@
  * @module
  */
 import { identityKey, type ChannelIdentity, type Customer, type Interaction } from './interaction.js';
-import type { EraseResult, IdentityRecord, MergeRecord } from './ledger.js';
+import type { CustomerExport, EraseResult, IdentityRecord, MergeRecord } from './ledger.js';
 import { randomId } from './_utils.js';
 export { erasedSend } from './_ledger-rules.js';
 
@@ -309,4 +309,16 @@ export function eraseResultOf(customerId: string, found: ErasedRecords): EraseRe
 /** The result of erasing a customer the ledger does not know. */
 export function emptyErase(customerId: string): EraseResult {
   return eraseResultOf(customerId, { interactions: [], identities: [], merges: [], consents: [], suggestions: [], deadLetters: [], outbox: [], sends: [], cursors: [], renamed: new Map() });
+}
+
+/**
+ * The {@link ErasureSubject} of an export taken just before the erase (`crm.eraseCustomer` does
+ * this): what in-process caches (the insights, the identity merger) need to forget the person.
+ */
+export function erasureSubjectOfExport(exported: CustomerExport): ErasureSubject {
+  const customers = [exported.customer, ...(exported.mergedCustomers ?? [])];
+  const customerIds = new Set(customers.map((customer) => customer.id));
+  const keys = new Set([...exported.identities.map((record) => record.key), ...customers.flatMap((customer) => customer.identityKeys)]);
+  const { owned } = interactionsToErase(exported.interactions, customerIds, keys);
+  return erasureSubjectOf({ customers, identities: exported.identities, interactions: exported.interactions, merges: exported.merges }, owned);
 }

@@ -106,6 +106,7 @@ export {
   erasedSend,
   eraseResultOf,
   erasureSubjectOf,
+  erasureSubjectOfExport,
   interactionsToErase,
   relatedCustomerIds,
   subjectMatcher,

@@ -183,6 +183,8 @@ export type ConsentPurpose = 'all' | 'marketing';
  */
 export interface CustomerExport {
   customer: Customer;
+  /** Customers merged into it (directly or through another), which the erase blanks too. */
+  mergedCustomers?: Customer[];
   /** Their identities (and those of customers merged into them). */
   identities: IdentityRecord[];
   /**

@@ -434,6 +434,7 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
       if (!found) return null;
       const result: CustomerExport = {
         customer: clone(found.customer),
+        mergedCustomers: found.customers.filter((customer) => customer.id !== customerId).map(clone),
         identities: found.identities.map(clone),
         interactions: found.interactions.sort((a, b) => comparePositions(position(a), position(b))).map(clone),
         merges: found.merges.map(clone),

@@ -148,8 +148,9 @@ export function tableLedger(): InteractionLedger & { tables: Record<(typeof TABL
     async exportCustomer(customerId) {
       const found = footprint(customerId);
       if (!found) return null;
-      const { customer, identities, interactions, merges, consents, deadLetters, cursors } = found;
-      return { customer, identities, interactions, merges, consents, deadLetters, cursors: cursors.map((entry) => entry.cursor) };
+      const { customer, customers, identities, interactions, merges, consents, deadLetters, cursors } = found;
+      const mergedCustomers = customers.filter((row) => row.id !== customerId);
+      return { customer, mergedCustomers, identities, interactions, merges, consents, deadLetters, cursors: cursors.map((entry) => entry.cursor) };
     },
     async eraseCustomer(customerId) {
       const found = footprint(customerId);

@@ -791,6 +791,7 @@ function createOperations(
         if (!found) return null;
         return {
           customer: found.customer,
+          mergedCustomers: found.customers.filter((customer) => customer.id !== customerId),
           identities: found.identities,
           interactions: found.interactions.sort((a, b) => comparePositions({ at: a.createdAt, id: a.id }, { at: b.createdAt, id: b.id })),
           merges: found.merges,
