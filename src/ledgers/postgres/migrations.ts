@@ -170,7 +170,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 5,
-    name: 'private conversation keys',
+    name: 'private conversation keys and recipients',
     // Direct-message threads were keyed by their parties in clear (`whatsapp:<phone-number-id>:<phone>`,
     // `messenger:<page>-<psid>`, `x:<user>-<user>`); they become `<channel>:pc-<sha-256>` as
     // `privateConversationKey` derives them, so stored and new messages of a customer share one thread.
@@ -189,6 +189,8 @@ export const MIGRATIONS: Migration[] = [
       `UPDATE {schema}.outbox AS row SET ordering_key = 'conversation:' || keys.new_id FROM social_crm_conversation_keys AS keys WHERE row.ordering_key = 'conversation:' || keys.old_id`,
       `UPDATE {schema}.outbox AS row SET payload = replace(row.payload::text, '"' || keys.old_id || '"', '"' || keys.new_id || '"')::jsonb
        FROM social_crm_conversation_keys AS keys WHERE strpos(row.payload::text, '"' || keys.old_id || '"') > 0`,
+      // The brand's messages to one identity, which an erase looks up by recipient.
+      `CREATE INDEX interactions_recipient_idx ON {schema}.interactions ((channel || ':' || (details->>'recipientId'))) WHERE direction = 'outbound'`,
     ],
   },
 ];
