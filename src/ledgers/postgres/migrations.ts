@@ -190,7 +190,7 @@ export const MIGRATIONS: Migration[] = [
       `UPDATE {schema}.outbox AS row SET payload = replace(row.payload::text, '"' || keys.old_id || '"', '"' || keys.new_id || '"')::jsonb
        FROM social_crm_conversation_keys AS keys WHERE strpos(row.payload::text, '"' || keys.old_id || '"') > 0`,
       // The brand's messages to one identity, which an erase looks up by recipient.
-      `CREATE INDEX interactions_recipient_idx ON {schema}.interactions ((channel || ':' || (details->>'recipientId'))) WHERE direction = 'outbound'`,
+      `CREATE INDEX IF NOT EXISTS interactions_recipient_idx ON {schema}.interactions ((channel || ':' || (details->>'recipientId'))) WHERE direction = 'outbound'`,
     ],
   },
 ];
