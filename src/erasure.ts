@@ -43,6 +43,12 @@ export interface PersonRecords {
 
 /** Shorter identifiers match too much free text to decide what is the person's. */
 const MIN_IDENTIFIER_LENGTH = 4;
+/** Numbers shorter than this (a CRM contact id `1234`, a year) occur in unrelated payloads. */
+const MIN_NUMERIC_IDENTIFIER_LENGTH = 6;
+
+function isDistinctive(value: string): boolean {
+  return value.length >= (/^\+?\d+$/.test(value) ? MIN_NUMERIC_IDENTIFIER_LENGTH : MIN_IDENTIFIER_LENGTH);
+}
 /** Shorter texts (`ok`, `👍`) say nothing about who wrote them. */
 const MIN_TERM_LENGTH = 3;
 
@@ -111,7 +117,7 @@ export function erasureSubjectOf(records: PersonRecords, owned: ReadonlySet<stri
     identifiers.add(key.slice(key.indexOf(':') + 1));
   }
   for (const id of customerIds) identifiers.add(id);
-  const usable = [...identifiers].map((value) => value.trim()).filter((value) => value.length >= MIN_IDENTIFIER_LENGTH);
+  const usable = [...identifiers].map((value) => value.trim()).filter(isDistinctive);
   return {
     customerIds: [...customerIds],
     identityKeys: [...identityKeys],
@@ -139,7 +145,7 @@ export function subjectMatcher(subject: ErasureSubject): (value: unknown) => boo
 }
 
 function matchNeedles(subject: ErasureSubject): string[] {
-  return [...new Set([...subject.identifiers, ...subject.interactionIds, ...subject.conversationIds])].filter((value) => value.length >= MIN_IDENTIFIER_LENGTH);
+  return [...new Set([...subject.identifiers, ...subject.interactionIds, ...subject.conversationIds])].filter(isDistinctive);
 }
 
 /**
