@@ -26,12 +26,13 @@ import type { IdentityResolver } from './identity-resolver.js';
 import { channelIdentityResolver } from './identity-resolver.js';
 import type { ChannelIdentity, Interaction, InteractionInput } from './interaction.js';
 import { identityKey } from './interaction.js';
-import type { ConsentPurpose, InteractionLedger, SendRecord } from './ledger.js';
+import type { ConsentPurpose, CustomerExport, EraseResult, InteractionLedger, SendRecord } from './ledger.js';
 import { wrapLedger } from './wrap-ledger.js';
 import { recordConsent } from './pipeline/apply-changes.js';
 import type { DurableEventName } from './pipeline/change-log.js';
 import { commitUnit, type AfterReceiveHook, type BeforeSendHook, type PipelineContext } from './pipeline/context.js';
 import { addDeadLetter, describeError } from './pipeline/dead-letters.js';
+import { eraseCustomer } from './pipeline/erase-customer.js';
 import { createDispatcher, type DispatchResult, type DurableSubscription } from './pipeline/dispatcher.js';
 import { fetchAttachment } from './pipeline/fetch-attachment.js';
 import { errorResponse, verifyWebhook, type WebhookVerification } from './pipeline/front-door.js';
@@ -174,6 +175,14 @@ export interface SocialCrm {
    * messages only (service replies still go out) and never replaces an opt-out of all messages.
    */
   setConsent(identity: ChannelIdentity | string, status: 'opted-in' | 'opted-out', source: string, options?: { purpose?: ConsentPurpose }): Promise<void>;
+  /**
+   * Erase a customer (and every customer merged into it) everywhere the SDK keeps data: the ledger's
+   * `eraseCustomer` (see {@link CustomerExport} for what it covers), then `customer-erased`, which
+   * tells the identity merger and the insights to forget the person in process and durable handlers
+   * to erase them from the host's own tables. Returns what the ledger erased; zero counts for an
+   * unknown id.
+   */
+  eraseCustomer(customerId: string): Promise<EraseResult>;
   /** Replay dead letters through the pipeline; successes are removed, failures kept with attempts + 1. */
   retryDeadLetters(options?: { limit?: number }): Promise<RetryResult>;
   /**
@@ -399,6 +408,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       const consent = { identityKey: key, status, purpose: consentOptions.purpose ?? 'all', source, updatedAt: now().toISOString() };
       await context.locks.withLock(`consent:${key}`, () => commitUnit(context, (scoped, changes) => recordConsent(context, scoped, changes, consent)));
     },
+    eraseCustomer: (customerId) => eraseCustomer(context, customerId),
     retryDeadLetters: (retryOptions = {}) => retryDeadLetters(context, dispatcher, frontDoor, retryOptions),
     on: (name, listener) => events.on(name, listener),
     subscribe: (subscription) => dispatcher.subscribe(subscription as DurableSubscription),

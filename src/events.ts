@@ -2,7 +2,8 @@ import EventEmitter from 'eventemitter3';
 import type { AdapterWarning, Logger } from './adapter.js';
 import type { SocialCrmError } from './errors.js';
 import type { Classification, Customer, Interaction } from './interaction.js';
-import type { ConsentRecord, DeadLetter, MergeRecord } from './ledger.js';
+import type { ConsentRecord, DeadLetter, EraseResult, MergeRecord } from './ledger.js';
+import type { ErasureSubject } from './erasure.js';
 
 /** Where an interaction came from. */
 export type InteractionSource = 'webhook' | 'poll' | 'ingest' | 'reply' | 'replay';
@@ -50,6 +51,13 @@ export interface SocialCrmEvents {
   'reply-failed': { inReplyTo: Interaction; error: SocialCrmError };
   /** An input failed a step and was kept in the dead-letter store. */
   'dead-lettered': { deadLetter: DeadLetter };
+  /**
+   * A customer was erased (`crm.eraseCustomer`). `subject` lists what identified them (ids,
+   * handles, phone numbers, emails, names, message texts) so that in-process caches can forget
+   * them; it is never written anywhere: durable handlers get `customerId` and `result` only, and
+   * erase the customer from the host's own tables by id.
+   */
+  'customer-erased': { customerId: string; result: EraseResult; subject: ErasureSubject };
   /** A customer opted in or out of messages on one identity. */
   'consent-changed': { consent: ConsentRecord };
   /** Polling an adapter failed (the cursor was not advanced). */

@@ -52,6 +52,12 @@ export interface IdentityResolver {
    * Returns the unsubscribe function.
    */
   subscribe?(listener: (change: IdentityCommandChange) => void): () => void;
+  /**
+   * Optional: drop whatever the resolver keeps in process about customers and identities the ledger
+   * has just erased (caches of normalised names, a review queue held in memory). Called by
+   * `crm.eraseCustomer()` after the erase committed.
+   */
+  forget?(subject: { customerIds: string[]; identityKeys: string[] }): void | Promise<void>;
 }
 
 /**

@@ -76,6 +76,7 @@ export type {
   DeadLetter,
   DeadLetterStage,
   EraseResult,
+  PollCursor,
   IdentityRecord,
   InteractionLedger,
   InteractionPatch,
@@ -97,6 +98,21 @@ export type {
 } from './ledger.js';
 export { IDENTITY_SEEN_RESOLUTION_MS, hasBatchStore, hasLocking, hasOutbox, hasReviewStore, hasSendStore } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
+export { migrateConversationId, privateConversationKey, PRIVATE_CONVERSATION_PREFIX } from './conversation-key.js';
+export {
+  erasedCustomer,
+  erasedInteraction,
+  erasedMerge,
+  erasedSend,
+  eraseResultOf,
+  erasureSubjectOf,
+  erasureSubjectOfExport,
+  interactionsToErase,
+  relatedCustomerIds,
+  subjectMatcher,
+  subjectOrderingKeys,
+} from './erasure.js';
+export type { ErasedRecords, ErasureSubject, PersonRecords } from './erasure.js';
 export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';
 export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';

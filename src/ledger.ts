@@ -177,23 +177,61 @@ export interface ConsentRecord {
 /** What a consent choice covers; see {@link ConsentRecord.purpose}. */
 export type ConsentPurpose = 'all' | 'marketing';
 
-/** Everything the ledger holds about one customer (GDPR access/portability). */
+/**
+ * Everything the ledger holds about one customer (GDPR access/portability): exactly the records
+ * `eraseCustomer` erases. "The customer" covers every customer merged into it.
+ */
 export interface CustomerExport {
   customer: Customer;
+  /** Customers merged into it (directly or through another), which the erase blanks too. */
+  mergedCustomers?: Customer[];
+  /** Their identities (and those of customers merged into them). */
   identities: IdentityRecord[];
+  /**
+   * Their interactions (by customer or author identity), every message of their private
+   * conversations, and the brand's messages addressed to them; ordered by `(createdAt, id)`.
+   */
   interactions: Interaction[];
   merges: MergeRecord[];
   consents: ConsentRecord[];
   /** Review-queue suggestions that name the customer, from a ledger that keeps the queue ({@link ReviewStore}). */
   suggestions?: MergeSuggestionRecord[];
+  /** Dead letters whose payload or error names them (an identifier, interaction or conversation id). */
+  deadLetters?: DeadLetter[];
+  /** Outbox records about them, not yet delivered ({@link OutboxStore}). */
+  outbox?: OutboxRecord[];
+  /** Sends that answered them or became one of their interactions ({@link SendStore}). */
+  sends?: SendRecord[];
+  /** Poll cursors whose stream or position names them. */
+  cursors?: PollCursor[];
+}
+
+/** One saved poll position ({@link OperationsStore.setCursor}). */
+export interface PollCursor {
+  adapterId: string;
+  stream: string;
+  cursor: string;
 }
 
 /** What an erase removed. Counts stay; personal data goes. */
 export interface EraseResult {
   customerId: string;
+  /** Interactions blanked (rows kept). */
   interactionsErased: number;
   identitiesErased: number;
+  /** Merge records whose evidence and snapshot were dropped (rows kept). */
   mergesErased: number;
+  consentsErased?: number;
+  suggestionsErased?: number;
+  /** Dead letters deleted (their raw payload named the person). */
+  deadLettersErased?: number;
+  /** Undelivered outbox records deleted. */
+  outboxErased?: number;
+  /** Sends whose reply and error text were blanked (rows kept, so their key still prevents a second post). */
+  sendsErased?: number;
+  cursorsErased?: number;
+  /** Private conversations given a new random id. */
+  conversationsRenamed?: number;
 }
 
 /** Interactions: the core always needs these. */
@@ -224,7 +262,7 @@ export interface CustomerStore {
   /** Insert or replace by `key`. */
   saveIdentity(record: IdentityRecord): Promise<void>;
   listIdentities(customerId: string): Promise<IdentityRecord[]>;
-  /** Identities that share at least one of the blocking keys. */
+  /** Identities that share at least one of the blocking keys, each once; at most `limit` (default 1000) of them. */
   findIdentitiesByBlockingKeys(keys: string[], limit?: number): Promise<IdentityRecord[]>;
   /** Insert or replace by `id`. */
   saveMerge(record: MergeRecord): Promise<void>;
@@ -255,9 +293,13 @@ export interface PrivacyStore {
   /** Everything about the customer, or `null` when unknown. */
   exportCustomer(customerId: string): Promise<CustomerExport | null>;
   /**
-   * Remove the customer's personal data: interaction text, raw payloads and author details
-   * are blanked, identities and consents deleted, merge snapshots dropped; rows stay so that
-   * aggregate counts remain. Throws nothing for an unknown id (returns zero counts).
+   * Remove the customer's personal data everywhere the ledger keeps it, atomically, in the set
+   * {@link CustomerExport} describes: interactions are blanked (text, raw payload, attachments,
+   * metadata, author, recipient; rows stay so that counts remain) and their private conversations
+   * get a new random id; identities, consents and review suggestions are deleted; merge evidence
+   * and snapshots dropped; the customers blanked (`attributes: { erased: true }`); dead letters,
+   * undelivered outbox records and poll cursors that name the person deleted; sends blanked.
+   * Throws nothing for an unknown id (returns zero counts).
    */
   eraseCustomer(customerId: string): Promise<EraseResult>;
 }

@@ -5,7 +5,6 @@ import type {
   ConsentRecord,
   CustomerExport,
   DeadLetter,
-  EraseResult,
   IdentityRecord,
   InteractionLedger,
   InteractionQuery,
@@ -14,6 +13,7 @@ import type {
   OutboxRecord,
   OutboxStore,
   Page,
+  PollCursor,
   ReviewStore,
   SendRecord,
 } from './ledger.js';
@@ -31,6 +31,18 @@ import {
   type StoredOutboxRecord,
 } from './_ledger-rules.js';
 import { InvalidOptionsError } from './errors.js';
+import {
+  emptyErase,
+  eraseResultOf,
+  erasedCustomer,
+  erasedInteraction,
+  erasedMerge,
+  erasureSubjectOf,
+  interactionsToErase,
+  relatedCustomerIds,
+  subjectMatcher,
+  subjectOrderingKeys,
+} from './erasure.js';
 
 /**
  * The reference {@link InteractionLedger}: everything in process memory, nothing durable.
@@ -154,7 +166,7 @@ function journalledWrites(): Writes & { transaction: { open: boolean }; rollback
 /** The ledger over `state`, writing through `writes`. */
 function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
   const { interactions, customers, identities, identitiesByBlockingKey, merges, cursors, deadLetters, consents, outbox, sends } = state;
-  const { eraseCustomers: eraseSuggestions, ...review } = memoryReviewStore(state.suggestions, writes);
+  const review = memoryReviewStore(state.suggestions, writes);
   const inTransaction = () => writes.transaction?.open === true;
   const exclusively = <T>(task: () => Promise<T>): Promise<T> => state.exclusive.withLock('transaction', task);
 
@@ -211,7 +223,9 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
   }
 
   const view: InteractionLedger = {
-    ...review,
+    saveSuggestion: review.saveSuggestion,
+    listSuggestions: review.listSuggestions,
+    removeSuggestion: review.removeSuggestion,
     async appendInteraction(interaction) {
       return appendOne(interaction);
     },
@@ -296,11 +310,12 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
       return [...identities.values()].filter((record) => record.customerId === customerId).map(clone);
     },
     async findIdentitiesByBlockingKeys(keys, limit = 1000) {
+      const size = Math.max(1, Math.floor(limit));
       const found = new Set<string>();
-      for (const key of keys) {
+      search: for (const key of keys) {
         for (const identity of identitiesByBlockingKey.get(key) ?? []) {
           found.add(identity);
-          if (found.size >= limit) break;
+          if (found.size >= size) break search;
         }
       }
       return [...found].flatMap((key) => {
@@ -421,65 +436,84 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
     },
 
     async exportCustomer(customerId) {
-      const customer = customers.get(customerId);
-      if (!customer) return null;
-      const owned = [...identities.values()].filter((record) => record.customerId === customerId);
-      const keys = new Set(owned.map((record) => record.key));
+      const found = footprint(customerId);
+      if (!found) return null;
       const result: CustomerExport = {
-        customer: clone(customer),
-        identities: owned.map(clone),
-        interactions: [...interactions.values()]
-          .filter((interaction) => interaction.customerId === customerId)
-          .sort((a, b) => comparePositions(position(a), position(b)))
-          .map(clone),
-        merges: [...merges.values()]
-          .filter((merge) => merge.survivorId === customerId || merge.absorbedIds.includes(customerId))
-          .map(clone),
-        consents: [...consents.values()].filter((consent) => keys.has(consent.identityKey)).map(clone),
-        suggestions: (await review.listSuggestions({ customerId, limit: 1000 })).items,
+        customer: clone(found.customer),
+        mergedCustomers: found.customers.filter((customer) => customer.id !== customerId).map(clone),
+        identities: found.identities.map(clone),
+        interactions: found.interactions.sort((a, b) => comparePositions(position(a), position(b))).map(clone),
+        merges: found.merges.map(clone),
+        consents: found.consents.map(clone),
+        suggestions: found.suggestions.map(clone),
+        deadLetters: found.deadLetters.map(clone),
+        outbox: found.outbox.map((entry) => clone(entry.record)),
+        sends: found.sends.map(clone),
+        cursors: found.cursors.map(([, cursor]) => cursor),
       };
       return result;
     },
     async eraseCustomer(customerId) {
-      const result: EraseResult = { customerId, interactionsErased: 0, identitiesErased: 0, mergesErased: 0 };
-      const related = new Set([customerId]);
-      for (const customer of customers.values()) if (customer.mergedInto === customerId) related.add(customer.id);
-      const erasedInteractions = new Set<string>();
-      for (const interaction of [...interactions.values()]) {
-        if (interaction.customerId && related.has(interaction.customerId)) {
-          writes.set(interactions, interaction.id, eraseInteraction(interaction));
-          erasedInteractions.add(interaction.id);
-          result.interactionsErased++;
-        }
+      const found = footprint(customerId);
+      if (!found) return emptyErase(customerId);
+      for (const interaction of found.interactions) {
+        writes.set(interactions, interaction.id, erasedInteraction(interaction, found.renamed.get(interaction.conversationId)));
       }
-      for (const [key, record] of [...identities]) {
-        if (related.has(record.customerId)) {
-          indexIdentity({ ...record, blockingKeys: [] }, record);
-          writes.delete(identities, key);
-          writes.delete(consents, key);
-          result.identitiesErased++;
-        }
+      for (const record of found.identities) {
+        indexIdentity({ ...record, blockingKeys: [] }, record);
+        writes.delete(identities, record.key);
       }
-      for (const [id, merge] of [...merges]) {
-        if (related.has(merge.survivorId) || merge.absorbedIds.some((absorbed) => related.has(absorbed))) {
-          writes.set(merges, id, { ...merge, evidence: null, snapshot: { customers: [], identities: [] } });
-          result.mergesErased++;
-        }
-      }
-      for (const id of related) {
-        const customer = customers.get(id);
-        if (customer) writes.set(customers, id, erasedCustomer(customer));
-      }
-      // Sends that answered the customer, or whose reply became the customer's interaction.
-      for (const [key, record] of [...sends]) {
-        if (erasedInteractions.has(record.inReplyTo) || (record.interactionId !== undefined && erasedInteractions.has(record.interactionId))) {
-          writes.set(sends, key, erasedSend(record));
-        }
-      }
-      eraseSuggestions(related);
-      return result;
+      for (const consent of found.consents) writes.delete(consents, consent.identityKey);
+      for (const merge of found.merges) writes.set(merges, merge.id, erasedMerge(merge));
+      for (const customer of found.customers) writes.set(customers, customer.id, erasedCustomer(customer));
+      for (const record of found.sends) writes.set(sends, record.key, erasedSend(record));
+      for (const suggestion of found.suggestions) writes.delete(state.suggestions, suggestion.id);
+      for (const entry of found.deadLetters) writes.delete(deadLetters, entry.id);
+      for (const entry of found.outbox) writes.delete(outbox, entry.record.id);
+      for (const [key] of found.cursors) writes.delete(cursors, key);
+      return eraseResultOf(customerId, found);
     },
   };
+
+  /** Everything stored about the customer (and the customers merged into it): what export returns and erase removes. */
+  function footprint(customerId: string) {
+    const customer = customers.get(customerId);
+    if (!customer) return null;
+    const related = relatedCustomerIds(customerId, customers.values());
+    const relatedCustomers = [...related].flatMap((id) => customers.get(id) ?? []);
+    const owned = [...identities.values()].filter((record) => related.has(record.customerId));
+    const keys = new Set([...owned.map((record) => record.key), ...relatedCustomers.flatMap((entry) => entry.identityKeys)]);
+    const mergeRows = [...merges.values()].filter((merge) => related.has(merge.survivorId) || merge.absorbedIds.some((absorbed) => related.has(absorbed)));
+    const erased = interactionsToErase([...interactions.values()], related, keys);
+    const subject = erasureSubjectOf({ customers: relatedCustomers, identities: owned, interactions: erased.rows, merges: mergeRows }, erased.owned);
+    const mentions = subjectMatcher(subject);
+    const identityKeys = new Set(subject.identityKeys);
+    const interactionIds = new Set(subject.interactionIds);
+    const orderingKeys = new Set(subjectOrderingKeys(subject));
+    return {
+      customer,
+      customers: relatedCustomers,
+      identities: owned,
+      interactions: erased.rows,
+      renamed: erased.renamed,
+      merges: mergeRows,
+      consents: [...consents.values()].filter((consent) => identityKeys.has(consent.identityKey)),
+      suggestions: [...state.suggestions.values()]
+        .filter((row) => related.has(row.customerId) || related.has(row.candidateCustomerId))
+        .sort((a, b) => comparePositions({ at: b.createdAt, id: b.id }, { at: a.createdAt, id: a.id })),
+      deadLetters: [...deadLetters.values()].filter((entry) => mentions(entry.payload) || mentions(entry.error)),
+      outbox: [...outbox.values()]
+        .filter((entry) => orderingKeys.has(entry.record.orderingKey) || mentions(entry.record.payload) || mentions(entry.record.lastError))
+        .sort((a, b) => a.sequence - b.sequence),
+      sends: [...sends.values()].filter(
+        (record) => interactionIds.has(record.inReplyTo) || (record.interactionId !== undefined && interactionIds.has(record.interactionId)),
+      ),
+      cursors: [...cursors].flatMap(([key, cursor]): Array<[string, PollCursor]> => {
+        const [adapterId = '', stream = ''] = key.split('\u0000');
+        return mentions(stream) || mentions(cursor) ? [[key, { adapterId, stream, cursor }]] : [];
+      }),
+    };
+  }
   return view;
 }
 
@@ -522,33 +556,5 @@ export function memoryReviewStore(
     eraseCustomers(customerIds) {
       for (const [id, row] of [...suggestions]) if (customerIds.has(row.customerId) || customerIds.has(row.candidateCustomerId)) writes.delete(suggestions, id);
     },
-  };
-}
-
-/**
- * Strip personal data from an interaction while keeping the row (and thus aggregate counts).
- * Shared by every ledger the SDK ships, so erasure means the same thing everywhere.
- * @internal
- */
-export function eraseInteraction(interaction: Interaction): Interaction {
-  const { raw: _raw, url: _url, mentions: _mentions, ...rest } = interaction;
-  return {
-    ...rest,
-    text: '',
-    attachments: [],
-    channelMetadata: {},
-    author: { channel: interaction.author.channel, nativeId: `erased:${interaction.customerId ?? 'unknown'}` },
-  };
-}
-
-/** @internal */
-export function erasedCustomer(customer: Customer): Customer {
-  return {
-    id: customer.id,
-    identityKeys: [],
-    attributes: { erased: true },
-    createdAt: customer.createdAt,
-    updatedAt: customer.updatedAt,
-    ...(customer.mergedInto ? { mergedInto: customer.mergedInto } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { Attachment, ChannelIdentityInput, InteractionInput, JSONObject, JSONValue } from 'social-crm';
+import { privateConversationKey, type Attachment, type ChannelIdentityInput, type InteractionInput, type JSONObject, type JSONValue } from 'social-crm';
 import type { AdapterWarning, ChannelEvent } from 'social-crm/adapter-kit';
 import { compactJson, metaTime } from '../_shared/meta/messaging-events.js';
 import type { WhatsappContact, WhatsappError, WhatsappMedia, WhatsappMessage, WhatsappStatus, WhatsappUserPreference } from './whatsapp-schemas.js';
@@ -19,7 +19,7 @@ export interface NormalizeContext {
 
 /** One thread per customer per business phone number. */
 export function conversationKey(phoneNumberId: string, waId: string): string {
-  return `${phoneNumberId}:${waId}`;
+  return privateConversationKey(phoneNumberId, waId);
 }
 
 /**

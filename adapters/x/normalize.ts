@@ -1,4 +1,4 @@
-import type { ChannelIdentityInput, InteractionInput, InteractionKind, JSONObject, JSONValue } from 'social-crm';
+import { privateConversationKey, type ChannelIdentityInput, type InteractionInput, type InteractionKind, type JSONObject, type JSONValue } from 'social-crm';
 import type { AaaDirectMessageEvent, AaaFavoriteEvent, AaaTweet, AaaUser, XTweet, XUser } from './x-schemas.js';
 
 /** Where an item came from, kept in `channelMetadata.x.source`. */
@@ -251,7 +251,8 @@ export function normalizeAaaDirectMessage(
   const recipientId = message.target.recipient_id;
   const data = message.message_data;
   const media = data.attachment?.media;
-  const conversationId = isNumericId(senderId) && isNumericId(recipientId) ? directConversationId(senderId, recipientId) : `${senderId}-${recipientId}`;
+  const dmConversationId = isNumericId(senderId) && isNumericId(recipientId) ? directConversationId(senderId, recipientId) : `${senderId}-${recipientId}`;
+  const conversationId = privateConversationKey(dmConversationId);
   return {
     channel: context.channel,
     nativeId: event.id,
@@ -264,7 +265,7 @@ export function normalizeAaaDirectMessage(
     createdAt: toIsoDate(event.created_timestamp, now),
     attachments: media?.media_url_https ? [{ type: media.type === 'video' || media.type === 'animated_gif' ? 'video' : 'image', url: media.media_url_https }] : [],
     ...(data.entities?.hashtags?.length ? { hashtags: data.entities.hashtags.map((hashtag) => hashtag.text.toLowerCase()) } : {}),
-    channelMetadata: { x: compact({ source: context.source, dmConversationId: conversationId, forUserId: context.recipientId }) },
+    channelMetadata: { x: compact({ source: context.source, dmConversationId, forUserId: context.recipientId }) },
     raw: event,
   };
 }

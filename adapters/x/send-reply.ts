@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ReplyNotAllowedError, type OutboundReply } from 'social-crm';
+import { privateConversationKey, ReplyNotAllowedError, type OutboundReply } from 'social-crm';
 import { parseChannelOptions, toChannelApiError, type AdapterContext, type AdapterWarning, type SendResult } from 'social-crm/adapter-kit';
 import { tweetUrl } from './normalize.js';
 import { xCreateDmResponseSchema, xCreateTweetResponseSchema } from './x-schemas.js';
@@ -52,7 +52,7 @@ export async function sendXReply(reply: OutboundReply, context: AdapterContext, 
     const { data } = xCreateDmResponseSchema.parse(body);
     return {
       nativeId: data.dm_event_id,
-      conversationId: data.dm_conversation_id,
+      conversationId: privateConversationKey(data.dm_conversation_id),
       createdAt: context.now().toISOString(),
       channelMetadata: { dmConversationId: data.dm_conversation_id },
       warnings,

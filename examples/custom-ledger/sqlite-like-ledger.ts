@@ -3,7 +3,19 @@
  * way a CRM would map the port onto its own storage. Rows are serialised to JSON strings, as a
  * SQL column would hold them, so no object is ever shared with the caller.
  */
-import { identityKey, type Customer, type Interaction } from 'social-crm';
+import {
+  erasedCustomer,
+  erasedInteraction,
+  erasedMerge,
+  eraseResultOf,
+  erasureSubjectOf,
+  identityKey,
+  interactionsToErase,
+  relatedCustomerIds,
+  subjectMatcher,
+  type Customer,
+  type Interaction,
+} from 'social-crm';
 import type { ConsentRecord, DeadLetter, IdentityRecord, InteractionLedger, MergeRecord, Page } from 'social-crm';
 
 /** A table: primary key → row serialised as JSON. */
@@ -32,7 +44,7 @@ export function tableLedger(): InteractionLedger & { tables: Record<(typeof TABL
   const orderKey = (row: { createdAt: string; id: string }) => `${row.createdAt}\u0000${row.id}`;
   let sequence = 0;
 
-  return {
+  const ledger: InteractionLedger & { tables: typeof tables } = {
     tables,
     async appendInteraction(interaction) {
       const existing = read<Interaction>(tables.interactions, interaction.id);
@@ -134,40 +146,57 @@ export function tableLedger(): InteractionLedger & { tables: Record<(typeof TABL
       write(tables.consents, record.identityKey, record);
     },
     async exportCustomer(customerId) {
-      const customer = read<Customer>(tables.customers, customerId);
-      if (!customer) return null;
-      const identities = all<IdentityRecord>(tables.identities).filter((row) => row.customerId === customerId);
-      const keys = new Set(identities.map((row) => row.key));
-      return {
-        customer,
-        identities,
-        interactions: all<Interaction>(tables.interactions).filter((row) => row.customerId === customerId).sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1)),
-        merges: all<MergeRecord>(tables.merges).filter((row) => row.survivorId === customerId || row.absorbedIds.includes(customerId)),
-        consents: all<ConsentRecord>(tables.consents).filter((row) => keys.has(row.identityKey)),
-      };
+      const found = footprint(customerId);
+      if (!found) return null;
+      const { customer, customers, identities, interactions, merges, consents, deadLetters, cursors } = found;
+      const mergedCustomers = customers.filter((row) => row.id !== customerId);
+      return { customer, mergedCustomers, identities, interactions, merges, consents, deadLetters, cursors: cursors.map((entry) => entry.cursor) };
     },
     async eraseCustomer(customerId) {
-      const result = { customerId, interactionsErased: 0, identitiesErased: 0, mergesErased: 0 };
-      for (const row of all<Interaction>(tables.interactions)) {
-        if (row.customerId !== customerId) continue;
-        const { raw: _raw, url: _url, mentions: _mentions, ...kept } = row;
-        write(tables.interactions, row.id, { ...kept, text: '', attachments: [], channelMetadata: {}, author: { channel: row.author.channel, nativeId: `erased:${customerId}` } });
-        result.interactionsErased++;
-      }
-      for (const row of all<IdentityRecord>(tables.identities)) {
-        if (row.customerId !== customerId) continue;
-        tables.identities.delete(row.key);
-        tables.consents.delete(row.key);
-        result.identitiesErased++;
-      }
-      for (const row of all<MergeRecord>(tables.merges)) {
-        if (row.survivorId !== customerId && !row.absorbedIds.includes(customerId)) continue;
-        write(tables.merges, row.id, { ...row, evidence: null, snapshot: { customers: [], identities: [] } });
-        result.mergesErased++;
-      }
-      const customer = read<Customer>(tables.customers, customerId);
-      if (customer) write(tables.customers, customerId, { id: customer.id, identityKeys: [], attributes: { erased: true }, createdAt: customer.createdAt, updatedAt: customer.updatedAt });
-      return result;
+      const found = footprint(customerId);
+      if (!found) return eraseResultOf(customerId, { interactions: [], identities: [], merges: [], consents: [], suggestions: [], deadLetters: [], outbox: [], sends: [], cursors: [], renamed: new Map() });
+      for (const row of found.interactions) write(tables.interactions, row.id, erasedInteraction(row, found.renamed.get(row.conversationId)));
+      for (const row of found.identities) tables.identities.delete(row.key);
+      for (const row of found.consents) tables.consents.delete(row.identityKey);
+      for (const row of found.merges) write(tables.merges, row.id, erasedMerge(row));
+      for (const row of found.customers) write(tables.customers, row.id, erasedCustomer(row));
+      for (const row of found.deadLetters) tables.deadLetters.delete(row.id);
+      for (const row of found.cursors) tables.cursors.delete(row.key);
+      return eraseResultOf(customerId, { ...found, suggestions: [], outbox: [], sends: [] });
     },
   };
+
+  /**
+   * Everything the tables hold about the customer and the customers merged into it, by the SDK's
+   * erasure rules: what export returns and erase removes. A SQL store would run the same selections
+   * as queries (see the PostgreSQL ledger).
+   */
+  function footprint(customerId: string) {
+    const customer = read<Customer>(tables.customers, customerId);
+    if (!customer) return null;
+    const related = relatedCustomerIds(customerId, all<Customer>(tables.customers));
+    const customers = all<Customer>(tables.customers).filter((row) => related.has(row.id));
+    const identities = all<IdentityRecord>(tables.identities).filter((row) => related.has(row.customerId));
+    const keys = new Set([...identities.map((row) => row.key), ...customers.flatMap((row) => row.identityKeys)]);
+    const merges = all<MergeRecord>(tables.merges).filter((row) => related.has(row.survivorId) || row.absorbedIds.some((id) => related.has(id)));
+    const { rows, owned, renamed } = interactionsToErase(all<Interaction>(tables.interactions), related, keys);
+    const subject = erasureSubjectOf({ customers, identities, interactions: rows, merges }, owned);
+    const mentions = subjectMatcher(subject);
+    const identityKeys = new Set(subject.identityKeys);
+    return {
+      customer,
+      customers,
+      identities,
+      interactions: rows.sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1)),
+      renamed,
+      merges,
+      consents: all<ConsentRecord>(tables.consents).filter((row) => identityKeys.has(row.identityKey)),
+      deadLetters: all<DeadLetter>(tables.deadLetters).filter((row) => mentions(row.payload) || mentions(row.error)),
+      cursors: [...tables.cursors].flatMap(([key, cursor]) => {
+        const [adapterId = '', stream = ''] = key.split('/');
+        return mentions(stream) || mentions(cursor) ? [{ key, cursor: { adapterId, stream, cursor } }] : [];
+      }),
+    };
+  }
+  return ledger;
 }

@@ -55,6 +55,8 @@ export interface PreparedIdentity {
 export interface PreparedCache {
   get(key: string): PreparedIdentity | undefined;
   set(key: string, entry: PreparedIdentity): void;
+  /** Forget an identity (erased). */
+  delete(key: string): void;
 }
 
 /** Identities per generation of the prepared-values cache (a few hundred bytes each). */
@@ -85,6 +87,10 @@ export function createPreparedCache(): PreparedCache {
       return entry;
     },
     set,
+    delete(key) {
+      young.delete(key);
+      old.delete(key);
+    },
   };
 }
 

@@ -139,6 +139,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
   return {
     id: merger.id,
     subscribe: (listener) => merger.subscribe(listener),
+    forget: (subject) => merger.forget(subject),
     // Resolution: candidate search, scoring, then merge or suggest.
     resolve: (identity, context) => resolveIdentity(merger, identity, context),
     resolveMany: (identities, context) => resolveIdentities(merger, identities, context),

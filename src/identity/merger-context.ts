@@ -46,6 +46,8 @@ export interface MergerContext {
   readonly prepared: PreparedCache;
   /** The ledger's review queue, or this merger's memory queue when the ledger keeps none. */
   reviewStoreOf(ledger: InteractionLedger): ReviewStore;
+  /** Drops erased customers and identities from the prepared-values cache and the memory queue. */
+  forget(subject: { customerIds: string[]; identityKeys: string[] }): void;
   /**
    * Resolutions sharing a key run one after another; the gate lets them register and rank side by
    * side (shared) while merges, suggestions and agent commands run alone (exclusive). A ledger with
@@ -94,6 +96,7 @@ export function createMergerContext(options: IdentityMergerOptions): MergerConte
   const customKeys = options.blockingKeys;
   // The review queue when the ledger keeps none.
   const memoryQueue = memoryReviewStore();
+  const prepared = createPreparedCache();
   const listeners = new Set<(change: IdentityCommandChange) => void>();
   const locks = createKeyedLock();
   let generation = 0;
@@ -123,8 +126,12 @@ export function createMergerContext(options: IdentityMergerOptions): MergerConte
     keysOf: (identity) =>
       customKeys ? customKeys(identity, defaultRegion).filter((key) => typeof key === 'string' && key.length > 0 && !key.startsWith('crm:')) : identityBlockingKeys(identity, defaultRegion),
     commandDefaults: { ledger: options.ledger, now: options.now, generateId: options.generateId },
-    prepared: createPreparedCache(),
+    prepared,
     reviewStoreOf: (ledger) => (hasReviewStore(ledger) ? ledger : memoryQueue),
+    forget(subject) {
+      for (const key of subject.identityKeys) prepared.delete(key);
+      memoryQueue.eraseCustomers(new Set(subject.customerIds));
+    },
     keyLocks,
     keyLockGeneration: () => generation,
     gate: createGate(),

@@ -11,6 +11,8 @@ import type { SocialCrm } from '../crm.js';
 import { EventBus, type Alert } from '../events.js';
 import type { Classification, Interaction } from '../interaction.js';
 import type { AlertChange } from './_shared.js';
+import type { ErasureSubject } from '../erasure.js';
+import { eraseInsightsState, erasedReferences } from './erase.js';
 import { scanInteractions } from './scan-ledger.js';
 import { createAdvocateTracker, type AdvocateChange, type AdvocateTracker, type AdvocateTrackerOptions, type AdvocateTrackerState, type RankedCustomer } from './advocates.js';
 import { createCrisisDetector, type CrisisDetector, type CrisisDetectorOptions, type CrisisDetectorState } from './crisis.js';
@@ -82,6 +84,8 @@ export interface InsightsOptions {
   /**
    * A snapshot from `insights.toJSON()` to resume from after a restart: each enabled primitive
    * starts from its part (a primitive's own `state` option wins). Pass the same options as before.
+   * Customers erased since the snapshot was taken are swept out of it (the ledger is asked which;
+   * `advance()` waits for the sweep).
    */
   state?: InsightsState;
 }
@@ -139,6 +143,15 @@ export interface Insights {
    * to carry on after a restart.
    */
   toJSON(): InsightsState;
+  /**
+   * Remove one person from every primitive's state (alert evidence, advocate scores, SLA clocks,
+   * routes, surveys, segment members …): records about their customer, identity, interaction or
+   * conversation ids go, and any other text holding their name, handles or message texts is
+   * blanked. `crm.eraseCustomer()` calls it (through the `customer-erased` event); call it yourself
+   * for an erase made straight on the ledger. Rebuilds the primitives: read them through this
+   * object (`insights.sla`), not a reference kept from before.
+   */
+  erase(subject: Partial<ErasureSubject>): void;
   /** Stop listening to the crm. */
   close(): void;
 }
@@ -176,21 +189,34 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
   }
   /** A primitive's part of the snapshot, unless its own options carry a state. */
   const resume = <Part>(part: Part | undefined) => (part === undefined ? {} : { state: part });
-  const crisis = options.crisis === false ? null : createCrisisDetector({ now, ...resume(saved?.crisis), ...options.crisis });
-  const virality = options.virality === false ? null : createViralityWatch({ now, ...resume(saved?.virality), ...options.virality });
-  const advocates = options.advocates === false ? null : createAdvocateTracker({ ...resume(saved?.advocates), ...options.advocates });
-  const monitor = options.monitor === false ? null : createMentionMonitor({ ...resume(saved?.monitor), ...options.monitor });
-  const sla = options.sla === false ? null : createSlaTracker({ now, ...resume(saved?.sla), ...options.sla });
-  const router = options.routing ? createRouter({ ...resume(saved?.router), ...options.routing }) : null;
-  const surveys = options.surveys ? createSurveyManager({ now, ...resume(saved?.surveys), ...options.surveys, crm }) : null;
-  const segments = options.segments
-    ? createSegmentEngine(options.segments.definitions, {
-        now,
-        ...(advocates ? { scoreOf: (customerId: string) => scoresOf(advocates, customerId) } : {}),
-        ...resume(saved?.segments),
-        ...withoutDefinitions(options.segments),
-      })
-    : null;
+  // Rebuilt from a scrubbed snapshot by `erase()`: the accessors below always return the current ones.
+  let crisis: CrisisDetector | null = null;
+  let virality: ViralityWatch | null = null;
+  let advocates: AdvocateTracker | null = null;
+  let monitor: MentionMonitor | null = null;
+  let sla: SlaTracker | null = null;
+  let router: Router | null = null;
+  let surveys: SurveyManager | null = null;
+  let segments: SegmentEngine | null = null;
+  /** (Re)creates every enabled primitive from `from` (a snapshot) or from scratch. */
+  function build(from: InsightsState | undefined) {
+    crisis = options.crisis === false ? null : createCrisisDetector({ now, ...resume(from?.crisis), ...options.crisis });
+    virality = options.virality === false ? null : createViralityWatch({ now, ...resume(from?.virality), ...options.virality });
+    advocates = options.advocates === false ? null : createAdvocateTracker({ ...resume(from?.advocates), ...options.advocates });
+    monitor = options.monitor === false ? null : createMentionMonitor({ ...resume(from?.monitor), ...options.monitor });
+    sla = options.sla === false ? null : createSlaTracker({ now, ...resume(from?.sla), ...options.sla });
+    router = options.routing ? createRouter({ ...resume(from?.router), ...options.routing }) : null;
+    surveys = options.surveys ? createSurveyManager({ now, ...resume(from?.surveys), ...options.surveys, crm }) : null;
+    segments = options.segments
+      ? createSegmentEngine(options.segments.definitions, {
+          now,
+          ...(advocates ? { scoreOf: (customerId: string) => (advocates ? scoresOf(advocates, customerId) : undefined) } : {}),
+          ...resume(from?.segments),
+          ...withoutDefinitions(options.segments),
+        })
+      : null;
+  }
+  build(saved);
   const logger = options.logger ?? defaultLogger;
 
   function announce(changes: AlertChange[]) {
@@ -290,6 +316,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       advocates?.mergeCustomers(merge.survivorId, merge.absorbedIds);
       if (segments) for (const absorbed of merge.absorbedIds) announceSegments(segments.forget(absorbed));
     }),
+    crm.on('customer-erased', ({ subject }) => erase(subject)),
     crm.on('customer-unmerged', ({ merge }) => {
       // Folded sums cannot be split: recount the customers the merge is undone between from storage.
       if (!advocates) return;
@@ -300,15 +327,63 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
     }),
   ];
 
+  /** Removes the person from every primitive: scrubs the snapshot and rebuilds from it. */
+  function erase(subject: Partial<ErasureSubject>) {
+    build(eraseInsightsState(snapshot(), subject));
+  }
+
+  // A snapshot taken before an erase carries the person back in: sweep it against the ledger.
+  if (saved !== undefined) {
+    const sweep: Promise<void> = erasedReferences(saved, crm.ledger)
+      .then((erased) => {
+        if (erased.customerIds.length || erased.interactionIds.length) erase(erased);
+      })
+      .catch(logFailure('Sweeping the restored snapshot for erased customers'))
+      .finally(() => rebuilds.delete(sweep));
+    rebuilds.add(sweep);
+  }
+
+  function snapshot(): InsightsState {
+    return {
+      version: 1,
+      savedAt: now().toISOString(),
+      ...(crisis ? { crisis: crisis.toJSON() } : {}),
+      ...(virality ? { virality: virality.toJSON() } : {}),
+      ...(advocates ? { advocates: advocates.toJSON() } : {}),
+      ...(monitor ? { monitor: monitor.toJSON() } : {}),
+      ...(sla ? { sla: sla.toJSON() } : {}),
+      ...(router ? { router: router.toJSON() } : {}),
+      ...(surveys ? { surveys: surveys.toJSON() } : {}),
+      ...(segments ? { segments: segments.toJSON() } : {}),
+    };
+  }
+
   return {
-    crisis,
-    virality,
-    advocates,
-    monitor,
-    sla,
-    router,
-    surveys,
-    segments,
+    get crisis() {
+      return crisis;
+    },
+    get virality() {
+      return virality;
+    },
+    get advocates() {
+      return advocates;
+    },
+    get monitor() {
+      return monitor;
+    },
+    get sla() {
+      return sla;
+    },
+    get router() {
+      return router;
+    },
+    get surveys() {
+      return surveys;
+    },
+    get segments() {
+      return segments;
+    },
+    erase,
     on: (name, listener) => events.on(name, listener),
     observe,
     advance(at) {
@@ -320,20 +395,7 @@ export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): I
       const sent = surveys ? surveys.advance(time).then(announceSurveys, logFailure('Surveys')) : Promise.resolve();
       return Promise.all([sent, ...rebuilds]).then(() => undefined);
     },
-    toJSON() {
-      return {
-        version: 1,
-        savedAt: now().toISOString(),
-        ...(crisis ? { crisis: crisis.toJSON() } : {}),
-        ...(virality ? { virality: virality.toJSON() } : {}),
-        ...(advocates ? { advocates: advocates.toJSON() } : {}),
-        ...(monitor ? { monitor: monitor.toJSON() } : {}),
-        ...(sla ? { sla: sla.toJSON() } : {}),
-        ...(router ? { router: router.toJSON() } : {}),
-        ...(surveys ? { surveys: surveys.toJSON() } : {}),
-        ...(segments ? { segments: segments.toJSON() } : {}),
-      };
-    },
+    toJSON: snapshot,
     close() {
       for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
     },

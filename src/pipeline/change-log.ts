@@ -17,6 +17,7 @@ export const DURABLE_EVENT_NAMES = [
   'customer-merged',
   'customer-unmerged',
   'customer-match-suggested',
+  'customer-erased',
   'reply-sent',
   'reply-failed',
   'dead-lettered',
@@ -52,6 +53,8 @@ export function orderingKeyOf<Name extends DurableEventName>(name: Name, payload
     case 'customer-merged':
     case 'customer-unmerged':
       return `customer:${(event as SocialCrmEvents['customer-merged']).merge.survivorId}`;
+    case 'customer-erased':
+      return `customer:${(event as SocialCrmEvents['customer-erased']).customerId}`;
     case 'customer-match-suggested':
       return `customer:${(event as SocialCrmEvents['customer-match-suggested']).customerId}`;
     case 'consent-changed':
@@ -61,8 +64,15 @@ export function orderingKeyOf<Name extends DurableEventName>(name: Name, payload
   }
 }
 
-/** A payload as stored: errors become plain objects, everything else is JSON already. */
+/**
+ * A payload as stored: errors become plain objects, an erase keeps no trace of the person (its
+ * `subject` is for in-process listeners only), everything else is JSON already.
+ */
 function toStoredPayload(name: string, payload: unknown): unknown {
+  if (name === 'customer-erased') {
+    const { subject: _subject, ...rest } = payload as SocialCrmEvents['customer-erased'];
+    return rest;
+  }
   if (name !== 'reply-failed') return payload;
   const { error, ...rest } = payload as SocialCrmEvents['reply-failed'];
   const retryable = (error as { isRetryable?: unknown }).isRetryable;

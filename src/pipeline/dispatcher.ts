@@ -14,7 +14,8 @@ import type { PipelineContext } from './context.js';
 import { describeError } from './dead-letters.js';
 
 /** Payloads as durable handlers get them: stored JSON, so a failed reply's error is a plain object. */
-export type DurableEventPayloads = Omit<Pick<SocialCrmEvents, DurableEventName>, 'reply-failed'> & {
+export type DurableEventPayloads = Omit<Pick<SocialCrmEvents, DurableEventName>, 'reply-failed' | 'customer-erased'> & {
+  'customer-erased': Omit<SocialCrmEvents['customer-erased'], 'subject'>;
   'reply-failed': Omit<SocialCrmEvents['reply-failed'], 'error'> & { error: { name: string; code: string; message: string; isRetryable?: boolean } };
 };
 

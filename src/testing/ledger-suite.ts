@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it as vitestIt, type TestContext } from 'vitest';
 import {
   hasBatchStore,
   hasLocking,
@@ -14,6 +14,7 @@ import {
   type SendRecord,
 } from 'social-crm';
 import { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
+import { ERASED_PERSON, erasedPersonTerms, findTerms, plantPerson, readEverything } from './_erase-scenario.js';
 
 /**
  * Named groups of the ledger suite; skip any with `skip`. The tests of an optional group
@@ -153,9 +154,33 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         const other = makeInteraction({ author: { channel: 'test', nativeId: 'you' }, customerId: 'other' });
         await ledger.appendInteraction(mine);
         await ledger.appendInteraction(other);
-        expect(await ledger.assignInteractions(['test:me'], 'new')).toBe(1);
-        expect((await ledger.getInteraction(mine.id))?.customerId).toBe('new');
-        expect((await ledger.getInteraction(other.id))?.customerId).toBe('other');
+        expect(await ledger.assignInteractions(['test:me'], 'new'), 'rule: assignInteractions returns how many interactions it assigned').toBe(1);
+        expect((await ledger.getInteraction(mine.id))?.customerId, "rule: assignInteractions sets customerId on the author's interactions").toBe('new');
+        expect((await ledger.getInteraction(other.id))?.customerId, 'rule: assignInteractions leaves other authors alone').toBe('other');
+      });
+
+      it('counts each assigned interaction once: several rows per author, repeated and unknown keys, tombstones included', async () => {
+        const rows = [
+          makeInteraction({ author: { channel: 'test', nativeId: 'me' }, customerId: 'old' }),
+          makeInteraction({ author: { channel: 'test', nativeId: 'me' } }),
+          makeInteraction({ author: { channel: 'test', nativeId: 'me' }, state: 'deleted', text: '' }),
+          makeInteraction({ author: { channel: 'test', nativeId: 'also-me' }, customerId: 'old' }),
+          makeInteraction({ author: { channel: 'test', nativeId: 'you' }, customerId: 'other' }),
+        ];
+        for (const row of rows) await ledger.appendInteraction(row);
+        expect(await ledger.assignInteractions(['test:me', 'test:also-me', 'test:me', 'test:nobody'], 'new'), 'rule: assignInteractions returns the number of interactions whose author is one of the keys, each counted once').toBe(4);
+        expect(await ledger.assignInteractions([], 'new'), 'rule: assignInteractions with no keys assigns nothing and returns 0').toBe(0);
+        const assigned = (await ledger.queryInteractions({ customerId: 'new', includeDeleted: true })).items.map((row) => row.id).sort();
+        expect(assigned, 'rule: assignInteractions assigns every interaction of the authors, tombstones too').toEqual(rows.slice(0, 4).map((row) => row.id).sort());
+      });
+
+      it('returns tombstones from getInteraction, and from queries only with includeDeleted', async () => {
+        const interaction = makeInteraction({ text: 'silinecek' });
+        await ledger.appendInteraction(interaction);
+        await ledger.updateInteraction(interaction.id, { text: '', state: 'deleted', deletedAt: '2026-01-03T00:00:00.000Z' });
+        expect(await ledger.getInteraction(interaction.id), 'rule: getInteraction returns tombstones (state deleted), never null for a deleted row').toMatchObject({ id: interaction.id, state: 'deleted', text: '', deletedAt: '2026-01-03T00:00:00.000Z' });
+        expect((await ledger.queryInteractions({ channel: interaction.channel })).items.map((row) => row.id), 'rule: queries leave tombstones out by default').not.toContain(interaction.id);
+        expect((await ledger.queryInteractions({ channel: interaction.channel, includeDeleted: true })).items.map((row) => row.id), 'rule: queries return tombstones with includeDeleted').toContain(interaction.id);
       });
     });
 
@@ -177,6 +202,37 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
           const expected = rows.map((row) => row.id);
           expect(seen).toEqual(order === 'asc' ? expected : [...expected].reverse());
         }
+      });
+
+      it('sets nextCursor to null on the last page, also when the last page is exactly full', async () => {
+        const rows = Array.from({ length: 10 }, (_, index) => makeInteraction({ channel: 'last', nativeId: `l${index}` }));
+        for (const row of rows) await ledger.appendInteraction(row);
+        expect((await ledger.queryInteractions({ channel: 'last', limit: 10 })).nextCursor, 'rule: nextCursor is null when the page holds the last row, even if the page is full').toBeNull();
+        expect((await ledger.queryInteractions({ channel: 'last', limit: 11 })).nextCursor, 'rule: nextCursor is null when fewer rows than the limit remain').toBeNull();
+        const first = await ledger.queryInteractions({ channel: 'last', limit: 5 });
+        expect(first.nextCursor, 'rule: nextCursor is set while rows remain').not.toBeNull();
+        const second = await ledger.queryInteractions({ channel: 'last', limit: 5, cursor: first.nextCursor! });
+        expect(second.items, 'rule: the page after a cursor holds the next rows').toHaveLength(5);
+        expect(second.nextCursor, 'rule: nextCursor is null on the last page, also when it is exactly full').toBeNull();
+        expect((await ledger.queryInteractions({ channel: 'nothing-here' })), 'rule: an empty result is one page with nextCursor null').toEqual({ items: [], nextCursor: null });
+        for (let index = 0; index < 4; index++) await ledger.saveCustomer(makeCustomer({ id: `cus_last${index}` }));
+        const customers = await ledger.listCustomers({ limit: 2 });
+        expect((await ledger.listCustomers({ limit: 2, cursor: customers.nextCursor! })).nextCursor, 'rule: listCustomers sets nextCursor to null on its last page').toBeNull();
+      });
+
+      it('pages 100 rows by default, as documented', async () => {
+        const rows = Array.from({ length: 101 }, (_, index) => makeInteraction({ channel: 'default', nativeId: `d${String(index).padStart(3, '0')}` }));
+        if (hasBatchStore(ledger)) await ledger.appendInteractions(rows);
+        else for (const row of rows) await ledger.appendInteraction(row);
+        const first = await ledger.queryInteractions({ channel: 'default' });
+        expect(first.items, 'rule: queryInteractions returns 100 rows when no limit is given').toHaveLength(100);
+        expect(first.nextCursor, 'rule: a default-size page that is not the last has a nextCursor').not.toBeNull();
+        const rest = await ledger.queryInteractions({ channel: 'default', cursor: first.nextCursor! });
+        expect(rest.items, 'rule: the page after a default-size page holds the remaining row').toHaveLength(1);
+        expect(rest.nextCursor, 'rule: nextCursor is null on the last page').toBeNull();
+        expect(new Set([...first.items, ...rest.items].map((row) => row.id)), 'rule: the two pages hold every row once').toEqual(new Set(rows.map((row) => row.id)));
+        for (let index = 0; index < 101; index++) await ledger.saveCustomer(makeCustomer({ id: `cus_default${String(index).padStart(3, '0')}` }));
+        expect((await ledger.listCustomers()).items, 'rule: listCustomers returns 100 customers when no limit is given').toHaveLength(100);
       });
 
       it('pages customers and dead letters', async () => {
@@ -234,6 +290,17 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         await ledger.saveIdentity({ ...first, blockingKeys: ['email:ayse@example.com'] });
         expect((await ledger.findIdentitiesByBlockingKeys(['name:ayse'])).map((record) => record.key)).toEqual([third.key]);
         expect(await ledger.findIdentitiesByBlockingKeys(['none'])).toEqual([]);
+      });
+
+      it('finds each identity once by blocking keys and honours the limit', async () => {
+        const records = Array.from({ length: 5 }, () => makeIdentityRecord({ customerId: 'c1', blockingKeys: ['name:mehmet', 'city:izmir'] }));
+        for (const record of records) await ledger.saveIdentity(record);
+        const all = await ledger.findIdentitiesByBlockingKeys(['name:mehmet', 'city:izmir']);
+        expect(all.map((record) => record.key).sort(), 'rule: findIdentitiesByBlockingKeys returns each identity once, even when several of its keys match').toEqual(records.map((record) => record.key).sort());
+        const limited = await ledger.findIdentitiesByBlockingKeys(['name:mehmet', 'city:izmir'], 2);
+        expect(limited, 'rule: findIdentitiesByBlockingKeys returns at most `limit` identities').toHaveLength(2);
+        expect(new Set(limited.map((record) => record.key)).size, 'rule: findIdentitiesByBlockingKeys returns distinct identities within the limit').toBe(2);
+        expect(await ledger.findIdentitiesByBlockingKeys([], 10), 'rule: no keys find nothing').toEqual([]);
       });
     });
 
@@ -302,7 +369,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         await ledger.saveSuggestion(suggestion('s1', 'c3', 'c1', '2026-01-01T00:00:00.000Z'));
         await ledger.saveSuggestion(suggestion('s2', 'c2', 'c4', '2026-01-02T00:00:00.000Z'));
         await ledger.saveSuggestion(suggestion('s3', 'c4', 'c5', '2026-01-03T00:00:00.000Z'));
-        expect((await ledger.exportCustomer('c1'))?.suggestions?.map((row) => row.id)).toEqual(['s1']);
+        expect((await ledger.exportCustomer('c1'))?.suggestions?.map((row) => row.id), 'export returns the suggestions naming the customer or one merged into it, newest first').toEqual(['s2', 's1']);
         await ledger.eraseCustomer('c1');
         expect((await ledger.listSuggestions()).items.map((row) => row.id)).toEqual(['s3']);
       });
@@ -754,7 +821,70 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect(after === null || !JSON.stringify(after).includes('Ayşe'), "after eraseCustomer the customer's sends are gone or hold no reply text").toBe(true);
         expect((await ledger.getSend('reply-other'))?.reply, "other customers' sends stay").toEqual({ text: 'Hello Bob' });
       });
+
+      it('erases the person from every record that can hold them: no read method names them afterwards, and their neighbours stay', async () => {
+        const planted = await plantPerson(ledger);
+        const person = ERASED_PERSON;
+        const customerIds = [person.customerId, person.absorbedId];
+        const cursors = [{ adapterId: 'x', stream: `dm:${person.xUserId}` }];
+        const before = findTerms(await readEverything(ledger, planted, customerIds, cursors), erasedPersonTerms());
+        expect(before.length, 'rule: the scan finds the planted person before the erase (else it proves nothing)').toBeGreaterThan(10);
+
+        const exported = await ledger.exportCustomer(person.customerId);
+        const idsOf = (rows: Array<{ id: string }> | undefined) => (rows ?? []).map((row) => row.id);
+        expect(idsOf(exported?.interactions).sort(), "rule: export returns the person's interactions (by customer or identity) and the brand's messages in their private conversations").toEqual([...planted.interactionIds].sort());
+        expect(exported?.identities.map((record) => record.key).sort(), 'rule: export returns the identities of the customer and of customers merged into it').toEqual([...planted.identityKeys].sort());
+        expect(exported?.consents.map((consent) => consent.identityKey), "rule: export returns the consents of the person's identities").toEqual([`whatsapp:${person.waId}`]);
+        expect(idsOf(exported?.merges), 'rule: export returns the merges the customer took part in').toEqual([planted.mergeId]);
+        expect(idsOf(exported?.deadLetters), 'rule: export returns the dead letters whose payload names the person').toEqual([planted.deadLetterId]);
+        expect(exported?.cursors, 'rule: export returns the poll cursors whose stream or position names the person').toEqual([{ adapterId: 'x', stream: `dm:${person.xUserId}`, cursor: '1890000000000000042' }]);
+        if (hasOutbox(ledger)) expect(idsOf(exported?.outbox).sort(), 'rule: export returns the undelivered outbox records about the person').toEqual(['evt_erase_1', 'evt_erase_2', 'evt_erase_3']);
+        if (hasSendStore(ledger)) expect((exported?.sends ?? []).map((send) => send.key), 'rule: export returns the sends that answered the person').toEqual([planted.sendKey]);
+        if (hasReviewStore(ledger)) expect(idsOf(exported?.suggestions), 'rule: export returns the review suggestions naming the person').toEqual(['sugg_erase_1']);
+
+        const result = await ledger.eraseCustomer(person.customerId);
+        expect(result, 'rule: eraseCustomer reports what it erased').toMatchObject({ customerId: person.customerId, interactionsErased: 4, identitiesErased: 2, mergesErased: 1 });
+
+        const leaks = findTerms(await readEverything(ledger, planted, customerIds, cursors), erasedPersonTerms());
+        expect(leaks, 'rule: after eraseCustomer no read method returns the name, handles, email, phone number or message texts of the person').toEqual([]);
+
+        const kept = (await ledger.queryInteractions({ customerId: person.customerId, includeDeleted: true })).items;
+        expect(kept.map((row) => row.id).sort(), 'rule: erased interactions keep their rows (and customer), so counts stay').toEqual(planted.interactionIds.filter((id) => id !== planted.interactionIds[2]).sort());
+        const thread = await Promise.all(planted.interactionIds.slice(0, 3).map(async (id) => (await ledger.getInteraction(id))?.conversationId));
+        expect(new Set(thread).size, "rule: an erased private conversation's rows still share one conversation id").toBe(1);
+        expect(thread[0], 'rule: an erased private conversation gets a new id, so no key derived from the phone number remains').not.toBe(planted.privateConversationId);
+        expect((await ledger.getCustomer(person.customerId))?.attributes, 'rule: an erased customer keeps its id, with attributes { erased: true }').toEqual({ erased: true });
+        expect(await ledger.getIdentity(planted.identityKeys[0]!), 'rule: erased identities are deleted').toBeNull();
+        expect(await ledger.getConsent(`whatsapp:${person.waId}`), 'rule: the consents of erased identities are deleted').toBeNull();
+
+        const { bystander } = planted;
+        expect(await ledger.getInteraction(bystander.interaction.id), "rule: erase leaves other people's interactions untouched").toEqual(bystander.interaction);
+        expect((await ledger.listDeadLetters()).items.map((entry) => entry.id), "rule: erase leaves other people's dead letters").toEqual([bystander.deadLetterId]);
+        expect(await ledger.getCursor(bystander.cursor.adapterId, bystander.cursor.stream), 'rule: erase leaves the cursors that name no one').toBe(bystander.cursor.cursor);
+        if (hasOutbox(ledger)) expect(idsOf((await ledger.listOutbox()).items), "rule: erase leaves other people's outbox records").toEqual([bystander.outboxId]);
+        if (hasSendStore(ledger) && bystander.sendKey) expect((await ledger.getSend(bystander.sendKey))?.reply, "rule: erase leaves other people's sends").toEqual({ text: 'Rica ederiz Mehmet Bey' });
+        if (planted.sendKey && hasSendStore(ledger)) expect((await ledger.getSend(planted.sendKey))?.state, "rule: an erased send keeps its row and state, so its key still prevents a second post").toBe('sent');
+        expect(await ledger.exportCustomer(person.customerId), 'rule: an erased customer still exports (its blank rows), never throws').not.toBeNull();
+      });
     });
+  });
+}
+
+/**
+ * One test of the suite, named after the contract rule it checks: a failure names the rule (group
+ * and test) before vitest's own message, so a host reading a red run knows what to fix without
+ * opening the suite.
+ */
+function it(rule: string, test: (context: TestContext) => Promise<unknown>): void {
+  vitestIt(rule, async (context) => {
+    try {
+      await test(context);
+    } catch (error) {
+      if (error instanceof Error && (error as { code?: unknown }).code !== 'VITEST_PENDING' && !error.message.startsWith('Ledger contract rule broken')) {
+        error.message = `Ledger contract rule broken (${context.task.suite?.name ?? 'ledger'} › ${rule}):\n${error.message}`;
+      }
+      throw error;
+    }
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Attachment, ChannelIdentityInput, InteractionInput, JSONObject, JSONValue } from 'social-crm';
+import { privateConversationKey, type Attachment, type ChannelIdentityInput, type InteractionInput, type JSONObject, type JSONValue } from 'social-crm';
 import type { AdapterWarning, ChannelEvent, RejectedItem } from 'social-crm/adapter-kit';
 import { describeIssues } from './meta-webhook.js';
 
@@ -120,7 +120,7 @@ export function compactJson(value: Record<string, JSONValue | undefined>): JSONO
 
 /** The conversation of a one-to-one thread: the brand's id and the customer's scoped id. */
 export function directConversationId(brandId: string, customerId: string): string {
-  return `${brandId}-${customerId}`;
+  return privateConversationKey(`${brandId}-${customerId}`);
 }
 
 const ATTACHMENT_TYPES: Record<string, Attachment['type']> = {

@@ -168,6 +168,31 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX sends_interaction_idx ON {schema}.sends (interaction_id) WHERE interaction_id IS NOT NULL`,
     ],
   },
+  {
+    version: 5,
+    name: 'private conversation keys and recipients',
+    // Direct-message threads were keyed by their parties in clear (`whatsapp:<phone-number-id>:<phone>`,
+    // `messenger:<page>-<psid>`, `x:<user>-<user>`); they become `<channel>:pc-<sha-256>` as
+    // `privateConversationKey` derives them, so stored and new messages of a customer share one thread.
+    // Only conversations made of private messages qualify, so a host's own ids of that shape are left alone.
+    statements: [
+      `CREATE TEMPORARY TABLE social_crm_conversation_keys ON COMMIT DROP AS
+       SELECT old_id, channel || ':pc-' || left(encode(sha256(convert_to('social-crm/conversation' || chr(31) || root, 'UTF8')), 'hex'), 32) AS new_id
+       FROM (
+         SELECT conversation_id AS old_id, min(channel) AS channel, substr(conversation_id, length(min(channel)) + 2) AS root
+         FROM {schema}.interactions
+         WHERE left(conversation_id, length(channel) + 1) = channel || ':' AND substr(conversation_id, length(channel) + 2) ~ '^[0-9]+[:-][0-9]+$'
+         GROUP BY conversation_id
+         HAVING bool_and(visibility = 'private') AND count(DISTINCT channel) = 1
+       ) AS legacy`,
+      `UPDATE {schema}.interactions AS row SET conversation_id = keys.new_id FROM social_crm_conversation_keys AS keys WHERE row.conversation_id = keys.old_id`,
+      `UPDATE {schema}.outbox AS row SET ordering_key = 'conversation:' || keys.new_id FROM social_crm_conversation_keys AS keys WHERE row.ordering_key = 'conversation:' || keys.old_id`,
+      `UPDATE {schema}.outbox AS row SET payload = replace(row.payload::text, '"' || keys.old_id || '"', '"' || keys.new_id || '"')::jsonb
+       FROM social_crm_conversation_keys AS keys WHERE strpos(row.payload::text, '"' || keys.old_id || '"') > 0`,
+      // The brand's messages to one identity, which an erase looks up by recipient.
+      `CREATE INDEX IF NOT EXISTS interactions_recipient_idx ON {schema}.interactions ((channel || ':' || (details->>'recipientId'))) WHERE direction = 'outbound'`,
+    ],
+  },
 ];
 
 /** The newest schema version this build of the ledger needs. */

@@ -13,11 +13,12 @@ import type {
   LockingStore,
   OutboxStore,
   Page,
+  PollCursor,
   ReviewStore,
   SendStore,
 } from '../../ledger.js';
-import { eraseInteraction, erasedCustomer } from '../../memory-ledger.js';
-import { decodeCursor, encodeCursor, pageSize, randomId } from '../../_utils.js';
+import { emptyErase, eraseResultOf, erasedCustomer, erasedInteraction, erasedMerge, erasureSubjectOf, interactionsToErase, likePatterns, subjectMatcher, subjectOrderingKeys } from '../../erasure.js';
+import { comparePositions, decodeCursor, encodeCursor, pageSize, randomId } from '../../_utils.js';
 import {
   checkSendRecord,
   checkSendState,
@@ -334,6 +335,98 @@ function createOperations(
   async function writeInteraction(run: SqlExecutor, interaction: Interaction): Promise<void> {
     const assignments = INTERACTION_COLUMNS.slice(1).map((column, index) => `${column} = $${index + 2}${castOf(column)}`);
     await run.query(`UPDATE ${table('interactions')} SET ${assignments.join(', ')} WHERE id = $1`, interactionParams(interaction));
+  }
+
+  /**
+   * Everything stored about the customer (and the customers merged into it), read inside `run`'s
+   * transaction (`forUpdate` locks the rows an erase rewrites): what export returns and erase removes.
+   * Free-form tables are narrowed in SQL with `ILIKE` on the subject's identifiers, then decided by
+   * the same matcher every ledger uses.
+   */
+  async function footprint(run: SqlExecutor, customerId: string, forUpdate = false) {
+    const lock = forUpdate ? ' FOR UPDATE' : '';
+    const [customerRow] = await run.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = $1${lock}`, [customerId]);
+    if (!customerRow) return null;
+    const customers = (
+      await run.query(
+        `WITH RECURSIVE tree(id) AS (SELECT $1::text COLLATE "C" UNION SELECT child.id FROM ${table('customers')} AS child JOIN tree ON child.merged_into = tree.id)
+         SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id IN (SELECT id FROM tree) ORDER BY created_at, id${lock}`,
+        [customerId],
+      )
+    ).map(rowToCustomer);
+    const related = customers.map((customer) => customer.id);
+    const identities = (await run.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE customer_id = ANY($1::text[]) ORDER BY key${lock}`, [related])).map(rowToIdentity);
+    const keys = [...new Set([...identities.map((record) => record.key), ...customers.flatMap((customer) => customer.identityKeys)])];
+    const merges = (
+      await run.query(`SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE survivor_id = ANY($1::text[]) OR absorbed_ids && $1::text[] ORDER BY created_at, id${lock}`, [related])
+    ).map(rowToMerge);
+    const ownRows = (
+      await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE customer_id = ANY($1::text[]) OR author_key = ANY($2::text[])${lock}`, [related, keys])
+    ).map(rowToInteraction);
+    const privateConversations = [...new Set(ownRows.filter((row) => row.visibility === 'private').map((row) => row.conversationId))];
+    const otherRows = (
+      await run.query(
+        `SELECT ${INTERACTION_SELECT} FROM ${table('interactions')}
+         WHERE NOT (customer_id IS NOT NULL AND customer_id = ANY($1::text[])) AND NOT (author_key = ANY($2::text[]))
+           AND (conversation_id = ANY($3::text[]) OR (direction = 'outbound' AND channel || ':' || (details->>'recipientId') = ANY($2::text[])))${lock}`,
+        [related, keys, privateConversations],
+      )
+    ).map(rowToInteraction);
+    const erased = interactionsToErase([...ownRows, ...otherRows], new Set(related), new Set(keys));
+    const subject = erasureSubjectOf({ customers, identities, interactions: erased.rows, merges }, erased.owned);
+    const mentions = subjectMatcher(subject);
+    const patterns = likePatterns(subject);
+    const interactionIds = subject.interactionIds;
+    const consents = (
+      await run.query(`SELECT ${CONSENT_SELECT} FROM ${table('consents')} WHERE identity_key = ANY($1::text[]) ORDER BY identity_key${lock}`, [subject.identityKeys])
+    ).map(rowToConsent);
+    const suggestions = (
+      await run.query(
+        `SELECT ${SUGGESTION_SELECT} FROM ${table('merge_suggestions')} WHERE customer_id = ANY($1::text[]) OR candidate_customer_id = ANY($1::text[]) ORDER BY created_at DESC, id DESC${lock}`,
+        [related],
+      )
+    ).map(rowToSuggestion);
+    const deadLetters = (
+      await run.query(`SELECT ${DEAD_LETTER_SELECT} FROM ${table('dead_letters')} WHERE payload::text ILIKE ANY($1::text[]) OR error::text ILIKE ANY($1::text[]) ORDER BY created_at, id${lock}`, [
+        patterns,
+      ])
+    )
+      .map(rowToDeadLetter)
+      .filter((entry) => mentions(entry.payload) || mentions(entry.error));
+    const orderingKeys = new Set(subjectOrderingKeys(subject));
+    const outbox = (
+      await run.query(
+        `SELECT ${OUTBOX_SELECT} FROM ${table('outbox')} WHERE ordering_key = ANY($1::text[]) OR payload::text ILIKE ANY($2::text[]) OR last_error::text ILIKE ANY($2::text[]) ORDER BY sequence${lock}`,
+        [[...orderingKeys], patterns],
+      )
+    )
+      .map(rowToOutbox)
+      .filter((record) => orderingKeys.has(record.orderingKey) || mentions(record.payload) || mentions(record.lastError));
+    const sends = (
+      await run.query(`SELECT ${SEND_SELECT} FROM ${table('sends')} WHERE in_reply_to = ANY($1::text[]) OR interaction_id = ANY($1::text[]) ORDER BY created_at, key${lock}`, [interactionIds])
+    ).map(rowToSend);
+    const cursors = (
+      await run.query<{ adapter_id: string; stream: string; cursor: string }>(
+        `SELECT adapter_id, stream, cursor FROM ${table('poll_cursors')} WHERE stream ILIKE ANY($1::text[]) OR cursor ILIKE ANY($1::text[]) ORDER BY adapter_id, stream${lock}`,
+        [patterns],
+      )
+    )
+      .map((row): PollCursor => ({ adapterId: String(row.adapter_id), stream: String(row.stream), cursor: String(row.cursor) }))
+      .filter((cursor) => mentions(cursor.stream) || mentions(cursor.cursor));
+    return {
+      customer: rowToCustomer(customerRow),
+      customers,
+      identities,
+      interactions: erased.rows,
+      renamed: erased.renamed,
+      merges,
+      consents,
+      suggestions,
+      deadLetters,
+      outbox,
+      sends,
+      cursors,
+    };
   }
 
   const operations: Operations = {
@@ -690,76 +783,51 @@ function createOperations(
 
     async exportCustomer(customerId) {
       return transaction(async (run) => {
-        const [customerRow] = await run.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = $1`, [customerId]);
-        if (!customerRow) return null;
-        const identities = (await run.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE customer_id = $1 ORDER BY key`, [customerId])).map(rowToIdentity);
-        const interactions = (
-          await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE customer_id = $1 ORDER BY created_at, id`, [customerId])
-        ).map(rowToInteraction);
-        const merges = (
-          await run.query(
-            `SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE survivor_id = $1 OR absorbed_ids @> ARRAY[$1]::text[] ORDER BY created_at, id`,
-            [customerId],
-          )
-        ).map(rowToMerge);
-        const consents = identities.length
-          ? (
-              await run.query(`SELECT ${CONSENT_SELECT} FROM ${table('consents')} WHERE identity_key = ANY($1::text[]) ORDER BY identity_key`, [
-                identities.map((record) => record.key),
-              ])
-            ).map(rowToConsent)
-          : [];
-        const suggestions = (
-          await run.query(`SELECT ${SUGGESTION_SELECT} FROM ${table('merge_suggestions')} WHERE customer_id = $1 OR candidate_customer_id = $1 ORDER BY created_at DESC, id DESC`, [customerId])
-        ).map(rowToSuggestion);
-        return { customer: rowToCustomer(customerRow), identities, interactions, merges, consents, suggestions };
+        const found = await footprint(run, customerId);
+        if (!found) return null;
+        return {
+          customer: found.customer,
+          mergedCustomers: found.customers.filter((customer) => customer.id !== customerId),
+          identities: found.identities,
+          interactions: found.interactions.sort((a, b) => comparePositions({ at: a.createdAt, id: a.id }, { at: b.createdAt, id: b.id })),
+          merges: found.merges,
+          consents: found.consents,
+          suggestions: found.suggestions,
+          deadLetters: found.deadLetters,
+          outbox: found.outbox,
+          sends: found.sends,
+          cursors: found.cursors,
+        };
       });
     },
 
     async eraseCustomer(customerId) {
-      return transaction(async (run) => {
-        const result: EraseResult = { customerId, interactionsErased: 0, identitiesErased: 0, mergesErased: 0 };
-        const mergedIn = await run.query<{ id: string }>(`SELECT id FROM ${table('customers')} WHERE merged_into = $1`, [customerId]);
-        const related = [customerId, ...mergedIn.map((row) => String(row.id))];
-
-        const interactions = await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE customer_id = ANY($1::text[]) FOR UPDATE`, [related]);
-        for (const row of interactions) {
-          await writeInteraction(run, eraseInteraction(rowToInteraction(row)));
-          result.interactionsErased++;
+      return transaction(async (run): Promise<EraseResult> => {
+        const found = await footprint(run, customerId, true);
+        if (!found) return emptyErase(customerId);
+        for (const interaction of found.interactions) await writeInteraction(run, erasedInteraction(interaction, found.renamed.get(interaction.conversationId)));
+        const ids = <Row extends object>(rows: Row[], field: keyof Row) => rows.map((row) => String(row[field]));
+        await run.query(`DELETE FROM ${table('identities')} WHERE key = ANY($1::text[])`, [ids(found.identities, 'key')]);
+        await run.query(`DELETE FROM ${table('consents')} WHERE identity_key = ANY($1::text[])`, [ids(found.consents, 'identityKey')]);
+        for (const merge of found.merges.map(erasedMerge)) {
+          await run.query(`UPDATE ${table('merges')} SET evidence = $2::jsonb, snapshot = $3::jsonb WHERE id = $1`, [merge.id, json(merge.evidence), json(merge.snapshot)]);
         }
-
-        const identities = await run.query<{ key: string }>(`DELETE FROM ${table('identities')} WHERE customer_id = ANY($1::text[]) RETURNING key`, [related]);
-        result.identitiesErased = identities.length;
-        if (identities.length) {
-          await run.query(`DELETE FROM ${table('consents')} WHERE identity_key = ANY($1::text[])`, [identities.map((row) => String(row.key))]);
-        }
-
-        const merges = await run.query(
-          `UPDATE ${table('merges')} SET evidence = 'null'::jsonb, snapshot = '{"customers":[],"identities":[]}'::jsonb
-           WHERE survivor_id = ANY($1::text[]) OR absorbed_ids && $1::text[] RETURNING id`,
-          [related],
-        );
-        result.mergesErased = merges.length;
-        await run.query(`DELETE FROM ${table('merge_suggestions')} WHERE customer_id = ANY($1::text[]) OR candidate_customer_id = ANY($1::text[])`, [related]);
-
-        // Sends that answered the customer, or whose reply became the customer's interaction.
-        const sends = await run.query(
-          `SELECT ${SEND_SELECT} FROM ${table('sends')} WHERE in_reply_to IN (SELECT id FROM ${table('interactions')} WHERE customer_id = ANY($1::text[]))
-             OR interaction_id IN (SELECT id FROM ${table('interactions')} WHERE customer_id = ANY($1::text[])) FOR UPDATE`,
-          [related],
-        );
-        for (const row of sends) await run.query(updateSendStatement(table('sends')), sendParams(erasedSend(rowToSend(row))));
-
-        const customers = await run.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = ANY($1::text[]) FOR UPDATE`, [related]);
-        for (const row of customers) {
-          const erased = erasedCustomer(rowToCustomer(row));
+        await run.query(`DELETE FROM ${table('merge_suggestions')} WHERE id = ANY($1::text[])`, [ids(found.suggestions, 'id')]);
+        for (const record of found.sends) await run.query(updateSendStatement(table('sends')), sendParams(erasedSend(record)));
+        await run.query(`DELETE FROM ${table('dead_letters')} WHERE id = ANY($1::text[])`, [ids(found.deadLetters, 'id')]);
+        await run.query(`DELETE FROM ${table('outbox')} WHERE id = ANY($1::text[])`, [ids(found.outbox, 'id')]);
+        await run.query(`DELETE FROM ${table('poll_cursors')} WHERE (adapter_id, stream) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
+          ids(found.cursors, 'adapterId'),
+          ids(found.cursors, 'stream'),
+        ]);
+        for (const customer of found.customers) {
           await run.query(
             `UPDATE ${table('customers')} SET display_name = $2, crm_contact_id = $3, identity_keys = $4::text[], attributes = $5::jsonb, merged_into = $6,
                created_at = $7::timestamptz, updated_at = $8::timestamptz, details = $9::jsonb WHERE id = $1`,
-            customerParams(erased),
+            customerParams(erasedCustomer(customer)),
           );
         }
-        return result;
+        return eraseResultOf(customerId, found);
       });
     },
   };

@@ -1,6 +1,6 @@
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isSocialCrmError, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { isSocialCrmError, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents, privateConversationKey } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { instagramAdapter, type InstagramAdapterOptions } from 'social-crm/adapters/instagram';
 import { createMetaHarness, fixtureReader, rejection, signMeta, type MetaHarness } from '../messenger/meta-harness.js';
@@ -267,7 +267,7 @@ describe('instagram adapter through createSocialCrm', () => {
       setup();
       await deliver(recentDm(NOW));
       const message = await ledger.getInteraction(`instagram:${DM_MID}`);
-      expect(message).toMatchObject({ kind: 'direct_message', visibility: 'private', conversationId: `instagram:${ACCOUNT_ID}-${CUSTOMER}`, recipientId: ACCOUNT_ID, author: { nativeId: CUSTOMER } });
+      expect(message).toMatchObject({ kind: 'direct_message', visibility: 'private', conversationId: `instagram:${privateConversationKey(`${ACCOUNT_ID}-${CUSTOMER}`)}`, recipientId: ACCOUNT_ID, author: { nativeId: CUSTOMER } });
       sendRoute(server);
       const sent = await crm.reply(message!.id, 'Çok üzgünüz! Fotoğrafını paylaşır mısın?');
       expect(server.calls[0]?.bodyJson).toEqual({ recipient: { id: CUSTOMER }, messaging_type: 'RESPONSE', message: { text: 'Çok üzgünüz! Fotoğrafını paylaşır mısın?' } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInteraction, type InteractionInput } from 'social-crm';
+import { parseInteraction, type InteractionInput, privateConversationKey } from 'social-crm';
 // The shared Meta layer is bundled into each Meta adapter and has no entry of its own.
 import { metaTime, readMessagingItems } from '../../../adapters/_shared/meta/messaging-events.js';
 
@@ -46,7 +46,7 @@ describe('readMessagingItems', () => {
     expect(parsed[2]).toMatchObject({ nativeId: `postback:${PSID}:1772445599876`, text: 'Start' });
     expect(parsed[3]).toMatchObject({ nativeId: `reaction:m_1:${PSID}`, reaction: 'like', parentId: 'm_1' });
     expect(parsed[4]).toMatchObject({ state: 'edited', editedAt: '2026-03-02T09:59:59.876Z', channelMetadata: { messenger: { editCount: 2 } } });
-    expect(parsed[5]).toMatchObject({ direction: 'outbound', recipientId: PSID, conversationId: `messenger:${PAGE}-${PSID}`, deliveryStatus: 'sent' });
+    expect(parsed[5]).toMatchObject({ direction: 'outbound', recipientId: PSID, conversationId: `messenger:${privateConversationKey(`${PAGE}-${PSID}`)}`, deliveryStatus: 'sent' });
     expect(parsed[0]?.conversationId).toBe(parsed[5]?.conversationId);
   });
 
@@ -72,7 +72,7 @@ describe('readMessagingItems', () => {
       ['delivery-status', 'm_c', 'read'],
     ]);
     // A watermark names the conversation and the moment (milliseconds), not the messages.
-    expect(events[5]).toMatchObject({ channel: 'messenger', conversationId: `${PAGE}-${PSID}`, upTo: new Date(1772445599000).toISOString() });
+    expect(events[5]).toMatchObject({ channel: 'messenger', conversationId: privateConversationKey(`${PAGE}-${PSID}`), upTo: new Date(1772445599000).toISOString() });
     expect(warnings).toEqual([]);
     expect(rejected).toEqual([]);
   });

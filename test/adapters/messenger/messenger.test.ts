@@ -1,6 +1,6 @@
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSocialCrm, isSocialCrmError, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { createSocialCrm, isSocialCrmError, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents, privateConversationKey } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { messengerAdapter, type MessengerAdapterOptions } from 'social-crm/adapters/messenger';
 import { createMetaHarness, fixtureReader, rejection, signMeta, type MetaHarness } from './meta-harness.js';
@@ -123,7 +123,7 @@ describe('messenger adapter through createSocialCrm', () => {
       text: 'Merhaba, 4411 numaralı siparişim 5 gündür gelmedi 😡 Kargo nerede?',
       createdAt: '2026-03-02T09:59:59.876Z',
       recipientId: PAGE_ID,
-      conversationId: `messenger:${PAGE_ID}-${AYSE}`,
+      conversationId: `messenger:${privateConversationKey(`${PAGE_ID}-${AYSE}`)}`,
       author: { channel: 'messenger', nativeId: AYSE },
     });
     expect(stored?.customerId).toBeTruthy();
@@ -208,7 +208,7 @@ describe('messenger adapter through createSocialCrm', () => {
     const photo = await ledger.getInteraction('messenger:m_JohnPhotoBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
     expect(photo).toMatchObject({ text: '', attachments: [{ type: 'image', url: 'https://scontent.xx.fbcdn.net/v/t1.15752-9/broken_router.jpg?_nc_cat=1' }] });
     const reply = await ledger.getInteraction('messenger:m_JohnReplyCccccccccccccccccccccccccccccccccccccccccccccccccc');
-    expect(reply).toMatchObject({ parentId: 'm_JohnPhotoBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', conversationId: `messenger:${PAGE_ID}-${JOHN}`, visibility: 'private' });
+    expect(reply).toMatchObject({ parentId: 'm_JohnPhotoBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', conversationId: `messenger:${privateConversationKey(`${PAGE_ID}-${JOHN}`)}`, visibility: 'private' });
     expect(reply?.customerId).toBe(photo?.customerId);
     const quick = await ledger.getInteraction('messenger:m_AyseQuickDdddddddddddddddddddddddddddddddddddddddddddddddddd');
     expect(quick?.channelMetadata.messenger).toEqual({ quickReplyPayload: 'REFUND_REQUEST' });
@@ -222,7 +222,7 @@ describe('messenger adapter through createSocialCrm', () => {
     setup();
     await deliver(fixture('message-echo'));
     const echo = await ledger.getInteraction('messenger:m_PageEchoFfffffffffffffffffffffffffffffffffffffffffffffffff');
-    expect(echo).toMatchObject({ direction: 'outbound', author: { nativeId: PAGE_ID, isBrand: true }, recipientId: AYSE, conversationId: `messenger:${PAGE_ID}-${AYSE}`, deliveryStatus: 'sent' });
+    expect(echo).toMatchObject({ direction: 'outbound', author: { nativeId: PAGE_ID, isBrand: true }, recipientId: AYSE, conversationId: `messenger:${privateConversationKey(`${PAGE_ID}-${AYSE}`)}`, deliveryStatus: 'sent' });
     expect(echo?.customerId).toBeUndefined();
     expect(echo?.channelMetadata.messenger).toEqual({ isEcho: true, appId: '1517776481860111', echoMetadata: 'agent:selin' });
     await deliver(fixture('postback'));

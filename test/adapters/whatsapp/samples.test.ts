@@ -3,6 +3,7 @@
  * test sample), handled as its README describes. Skips when the folder is absent.
  */
 import { expect } from 'vitest';
+import { privateConversationKey } from 'social-crm';
 import { whatsappAdapter } from 'social-crm/adapters/whatsapp';
 import { describeSamples } from '../channel-samples.js';
 import { deliverSample, expectIgnored, expectStored, metaEnvelope, SAMPLE_APP_SECRET, warningText, type SampleOutcome } from '../meta-samples.js';
@@ -29,7 +30,7 @@ const fromKerry = async (sample: unknown) => {
   const { row, outcome } = await oneMessage(sample);
   expect(row.author).toMatchObject({ nativeId: '5678', displayName: 'Kerry Fisher' });
   expect(row.direction).toBe('inbound');
-  expect(row.conversationId).toBe('whatsapp:1234567890:5678');
+  expect(row.conversationId).toBe(`whatsapp:${privateConversationKey('1234567890', '5678')}`);
   return { row, outcome };
 };
 
@@ -68,7 +69,7 @@ describeSamples('courier/wac', {
     expect(row.text).toBe('Hello World, group message');
     expect(row.author).toMatchObject({ nativeId: '5678', displayName: 'Kerry Fisher' });
     // Its own thread, apart from Kerry's 1:1 conversation, and talk among customers.
-    expect(row.conversationId).toBe('whatsapp:1234567890:group:555555555');
+    expect(row.conversationId).toBe(`whatsapp:${privateConversationKey('1234567890', 'group:555555555')}`);
     expect(row.direction).toBe('peer');
     expect(row.channelMetadata.whatsapp).toMatchObject({ groupId: '555555555' });
   },
@@ -89,7 +90,7 @@ describeSamples('courier/wac', {
     expect(row.text).toBe('Hello World');
     expect(row.author).toEqual(expect.objectContaining({ nativeId: 'US.1234', handle: 'kfisher', displayName: 'Kerry Fisher' }));
     expect(row.author.phone).toBeUndefined();
-    expect(row.conversationId).toBe('whatsapp:1234567890:US.1234');
+    expect(row.conversationId).toBe(`whatsapp:${privateConversationKey('1234567890', 'US.1234')}`);
     expect(row.channelMetadata.whatsapp).toMatchObject({ userId: 'US.1234', parentUserId: 'US.ENT.5678' });
     const identity = await outcome.harness.ledger.getIdentity('whatsapp:US.1234');
     expect(identity?.customerId).toBe(row.customerId);
@@ -162,7 +163,7 @@ describeSamples(
       const outcome = await deliver(metaEnvelope('whatsapp_business_account', '102290129340398', sample));
       const [row] = expectStored(outcome, 1);
       expect(row).toMatchObject({ nativeId: 'ABGGFlA5Fpa', text: 'this is a text message', kind: 'direct_message', author: { nativeId: '16315551181', phone: '+16315551181', displayName: 'test user name' } });
-      expect(row!.conversationId).toBe('whatsapp:123456123:16315551181');
+      expect(row!.conversationId).toBe(`whatsapp:${privateConversationKey('123456123', '16315551181')}`);
     },
   },
   /^whatsapp-/,

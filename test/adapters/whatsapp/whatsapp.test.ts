@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  privateConversationKey,
   channelIdentityResolver,
   createSocialCrm,
   isSocialCrmError,
@@ -178,7 +179,7 @@ describe('whatsapp adapter through createSocialCrm', () => {
         direction: 'inbound',
         visibility: 'private',
         recipientId: PHONE_NUMBER_ID,
-        conversationId: `whatsapp:${PHONE_NUMBER_ID}:${TR_CUSTOMER}`,
+        conversationId: `whatsapp:${privateConversationKey(PHONE_NUMBER_ID, TR_CUSTOMER)}`,
         author: { channel: 'whatsapp', nativeId: TR_CUSTOMER, phone: `+${TR_CUSTOMER}`, displayName: 'Ayşe Yılmaz' },
         channelMetadata: { whatsapp: { type: 'text', phoneNumberId: PHONE_NUMBER_ID, displayPhoneNumber: '15550783881', businessAccountId: '102290129340398' } },
       });
@@ -355,7 +356,7 @@ describe('whatsapp adapter through createSocialCrm', () => {
       expect(list.channelMetadata.whatsapp?.interactive).toEqual({ type: 'list_reply', list_reply: { id: 'priority_express', title: 'Priority Mail Express', description: 'Next Day to 2 Days' } });
 
       const reaction = await stored('wamid.BATCH05');
-      expect(reaction).toMatchObject({ kind: 'reaction', reaction: '👍', text: '', parentId: 'wamid.HBgMOTA1MzIxMjM0NTY3FQIAERgSQkM5RTFBMkQ0RjdBMzY1RkYA', conversationId: `whatsapp:${PHONE_NUMBER_ID}:${TR_CUSTOMER}` });
+      expect(reaction).toMatchObject({ kind: 'reaction', reaction: '👍', text: '', parentId: 'wamid.HBgMOTA1MzIxMjM0NTY3FQIAERgSQkM5RTFBMkQ0RjdBMzY1RkYA', conversationId: `whatsapp:${privateConversationKey(PHONE_NUMBER_ID, TR_CUSTOMER)}` });
 
       const button = await stored('wamid.BATCH06');
       expect(button).toMatchObject({ text: 'İade talebi', parentId: 'wamid.OUTBOUND_TEMPLATE' });

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSocialCrm, isSocialCrmError, memoryLedger, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { createSocialCrm, isSocialCrmError, memoryLedger, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents, privateConversationKey } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { xAdapter, type XAdapterOptions } from 'social-crm/adapters/x';
 import { rejection, failure } from '../../helpers/outcomes.js';
@@ -329,7 +329,7 @@ describe('x adapter through createSocialCrm', () => {
       expect(message).toMatchObject({
         kind: 'direct_message',
         visibility: 'private',
-        conversationId: 'x:1234567890-1456789012345678901',
+        conversationId: `x:${privateConversationKey('1234567890-1456789012345678901')}`,
         recipientId: BRAND_ID,
         author: { handle: 'ayseyilmaz', displayName: 'Ayşe Yılmaz', followerCount: 1520 },
       });
@@ -369,7 +369,7 @@ describe('x adapter through createSocialCrm', () => {
       expect(message).toMatchObject({
         kind: 'direct_message',
         visibility: 'private',
-        conversationId: 'x:1234567890-1501234567890123456',
+        conversationId: `x:${privateConversationKey('1234567890-1501234567890123456')}`,
         createdAt: '2026-02-17T10:26:40.000Z',
         author: { nativeId: '1501234567890123456', handle: 'samokafor', displayName: 'Sam Okafor', verified: true, followerCount: 120 },
       });
