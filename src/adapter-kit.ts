@@ -33,14 +33,19 @@ export {
   createReplayGuard,
   decodeUtf8,
   hmac,
+  inspectJson,
+  MAX_JSON_DEPTH,
   parseJson,
+  parseJsonObject,
   readRawBody,
   timingSafeEqual,
   toBase64,
   toHex,
   verifyHmacSignature,
 } from './webhook.js';
-export type { HmacAlgorithm, VerifyHmacOptions } from './webhook.js';
+export type { HmacAlgorithm, JsonTopLevel, VerifyHmacOptions } from './webhook.js';
+export { EARLIEST_PLAUSIBLE_TIME, FUTURE_TOLERANCE_MS, networkTimeOr, readNetworkTime } from './timestamps.js';
+export type { NetworkTime } from './timestamps.js';
 export { backoffDelay, retryAfterMs, toChannelApiError } from './http.js';
 export type { PlatformErrorInfo } from './http.js';
 export { parseAdapterOptions, parseChannelOptions } from './adapter-options.js';

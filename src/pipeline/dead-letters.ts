@@ -4,8 +4,8 @@
  * @internal
  * @module
  */
-import type { ChannelEvent } from '../adapter.js';
-import { isSocialCrmError } from '../errors.js';
+import type { AdapterContext, ChannelEvent } from '../adapter.js';
+import { isSocialCrmError, redactSecrets } from '../errors.js';
 import type { InteractionSource } from '../events.js';
 import type { DeadLetter, DeadLetterStage, InteractionLedger, OutboxRecord } from '../ledger.js';
 import type { ChangeLog } from './change-log.js';
@@ -13,16 +13,50 @@ import type { ChangeLog } from './change-log.js';
 /** What a dead letter holds, by kind. */
 export type DeadLetterPayload =
   | { type: 'event'; adapterId?: string; source: InteractionSource; event: ChannelEvent }
-  | { type: 'webhook'; adapterId: string; url: string; method: string; headers: Record<string, string>; body: string }
+  /**
+   * A request that passed the front door but could not be processed. `headers` keeps only those
+   * that describe the body; `signatures` names the signature headers it carried, never their values.
+   */
+  | { type: 'webhook'; adapterId: string; url: string; method: string; headers: Record<string, string>; signatures?: Record<string, 'present'>; body: string }
   | { type: 'rejected'; adapterId?: string; item: unknown }
   /** A durable handler that kept failing on an outbox record. */
   | { type: 'handler'; handler: string; record: OutboxRecord };
 
+/** An error as stored and announced: name, code and a message without credentials. */
 export function describeError(error: unknown): DeadLetter['error'] {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, ...(isSocialCrmError(error) ? { code: error.code } : {}) };
+    return { name: error.name, message: redactSecrets(error.message), ...(isSocialCrmError(error) ? { code: error.code } : {}) };
   }
-  return { name: 'Error', message: String(error) };
+  return { name: 'Error', message: redactSecrets(String(error)) };
+}
+
+/** Request headers a dead letter keeps: what describes the body, nothing that authenticates or identifies the sender. */
+const KEPT_HEADERS = new Set(['content-type', 'content-encoding', 'content-language', 'user-agent']);
+/** Headers that authenticate a delivery (`x-hub-signature-256`, `x-twitter-webhooks-signature`, Telegram's secret token ...): kept as "present" only. */
+const SIGNATURE_HEADER = /signature|secret|token|hmac|authorization/i;
+
+/**
+ * A request as a webhook dead letter keeps it: the exact body, the URL without credentials in its
+ * query, the body-describing headers, and which signature headers were present. Replay does not
+ * need the signature: the front door verified the request before it failed
+ * (see {@link AdapterContext.verifiedBefore}).
+ */
+export function storableRequest(adapterId: string, request: Request, body: Uint8Array): Extract<DeadLetterPayload, { type: 'webhook' }> {
+  const headers: Record<string, string> = {};
+  const signatures: Record<string, 'present'> = {};
+  for (const [name, value] of request.headers) {
+    if (KEPT_HEADERS.has(name)) headers[name] = value;
+    else if (SIGNATURE_HEADER.test(name)) signatures[name] = 'present';
+  }
+  return {
+    type: 'webhook',
+    adapterId,
+    url: redactSecrets(request.url),
+    method: request.method,
+    headers,
+    ...(Object.keys(signatures).length ? { signatures } : {}),
+    body: new TextDecoder().decode(body),
+  };
 }
 
 /** The stage an error belongs to, from its code. */
