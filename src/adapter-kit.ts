@@ -25,6 +25,7 @@ export type {
   WebhookResult,
 } from './adapter.js';
 export { capabilityMismatches } from './adapter.js';
+export { REDACTED, redactSecrets } from './errors.js';
 export { DEFAULT_MAX_ATTACHMENT_BYTES, assertAttachmentSize, checkAttachmentDigest, fetchAttachmentUrl, readAttachmentBody, sha256Hex } from './attachments.js';
 export {
   DEFAULT_MAX_BODY_BYTES,

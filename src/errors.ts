@@ -168,11 +168,12 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   // `"access_token": "…"` in JSON, with or without escaped quotes.
   [new RegExp(`(\\\\?"${SECRET_NAMES}\\\\?"\\s*:\\s*\\\\?")((?:[^"\\\\]|\\\\[^"])*)`, 'gi'), `$1${REDACTED}`],
   // `Authorization: Bearer …`, `Bearer …`, `Basic …`, `OAuth …` values.
-  [/\b(Bearer|Basic|OAuth)\s+[A-Za-z0-9._~+/=%,"-]{6,}/g, `$1 ${REDACTED}`],
+  // (A value with a digit: "OAuth access token" in an error text is prose, not a credential.)
+  [/\b(Bearer|Basic|OAuth)\s+(?=[^\s]*\d)[A-Za-z0-9._~+/=%,"-]{6,}/gi, `$1 ${REDACTED}`],
   // Signature header values: `sha256=<hex or base64>`, `sha1=…`.
   [/\b(sha(?:1|256|512)=)[A-Za-z0-9+/=_-]{16,}/gi, `$1${REDACTED}`],
   // Meta access tokens (`EAA…`) and X app bearer tokens (`AAAAAAAAAAAAAAAAAAAAA…`), wherever they stand.
-  [/\bEAA[A-Za-z0-9]{20,}/g, REDACTED],
+  [/\bEAA[A-Za-z0-9]{12,}/g, REDACTED],
   [/\bA{20,}[A-Za-z0-9%._-]{10,}/g, REDACTED],
 ];
 

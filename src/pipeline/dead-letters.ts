@@ -6,6 +6,7 @@
  */
 import type { AdapterContext, ChannelEvent } from '../adapter.js';
 import { isSocialCrmError, redactSecrets } from '../errors.js';
+import { MAX_JSON_DEPTH } from '../webhook.js';
 import type { InteractionSource } from '../events.js';
 import type { DeadLetter, DeadLetterStage, InteractionLedger, OutboxRecord } from '../ledger.js';
 import type { ChangeLog } from './change-log.js';
@@ -84,7 +85,7 @@ export async function addDeadLetter(
   const stored = await ledger.addDeadLetter({
     stage,
     ...(adapterId ? { adapterId } : {}),
-    payload,
+    payload: withinDepth(payload, MAX_JSON_DEPTH + 8),
     error: describeError(error),
     attempts: 1,
     createdAt: at,
@@ -92,4 +93,46 @@ export async function addDeadLetter(
   });
   changes.record('dead-lettered', { deadLetter: stored });
   return stored;
+}
+
+/** What stands in for a part of a payload nested too deep to store. */
+export const TOO_DEEP = '[dropped: nested deeper than the dead-letter store keeps]';
+
+/**
+ * `value` as stored: unchanged when it nests at most `limit` levels, else a copy whose deeper parts
+ * are replaced by {@link TOO_DEEP}, so that every ledger (and its recursive copies and encoders) can
+ * store and list it. Iterative: safe for any depth. Webhook bodies never get here that deep (the
+ * front door refuses them); host-supplied events might.
+ */
+export function withinDepth<T>(value: T, limit: number): T {
+  if (!nestsDeeperThan(value, limit)) return value;
+  const root: { value: unknown } = { value: undefined };
+  const stack: Array<{ source: unknown; target: Record<string, unknown> | unknown[]; key: string | number; depth: number }> = [{ source: value, target: root as unknown as Record<string, unknown>, key: 'value', depth: 0 }];
+  while (stack.length) {
+    const { source, target, key, depth } = stack.pop()!;
+    const assign = (result: unknown) => ((target as Record<string | number, unknown>)[key] = result);
+    if (source === null || typeof source !== 'object') assign(source);
+    else if (depth >= limit) assign(TOO_DEEP);
+    else if (Array.isArray(source)) {
+      const copy: unknown[] = new Array(source.length);
+      assign(copy);
+      source.forEach((item, index) => stack.push({ source: item, target: copy, key: index, depth: depth + 1 }));
+    } else {
+      const copy: Record<string, unknown> = {};
+      assign(copy);
+      for (const [name, item] of Object.entries(source)) stack.push({ source: item, target: copy, key: name, depth: depth + 1 });
+    }
+  }
+  return root.value as T;
+}
+
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const item of Array.isArray(current) ? current : Object.values(current)) stack.push([item, depth + 1]);
+  }
+  return false;
 }

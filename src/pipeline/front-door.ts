@@ -83,7 +83,7 @@ export async function verifyWebhook(
     assertAcceptableBody(request, body);
   } catch (error) {
     const status = webhookErrorStatus(error);
-    context.warn(undefined, { type: 'other', message: redactSecrets(error instanceof Error ? error.message : String(error)), details: { status, url: redactSecrets(request.url) } });
+    logRefusal(context, undefined, error, status, request);
     return { status: 'answered', response: errorResponse(error, status) };
   }
   const forwarded = new Request(request.url, {
@@ -106,9 +106,23 @@ export async function verifyWebhook(
   } catch (error) {
     const status = webhookErrorStatus(error);
     if (status < 500) {
-      context.warn(adapter.id, { type: 'other', message: redactSecrets(error instanceof Error ? error.message : String(error)), details: { status } });
+      logRefusal(context, adapter.id, error, status, request);
       return { status: 'answered', response: errorResponse(error, status) };
     }
     return { status: 'failed', adapterId: adapter.id, error, request, body, response: errorResponse(error, status) };
   }
+}
+
+/**
+ * A refused request is logged (info), never announced: anyone can send one, so it must not reach
+ * `crm.on` listeners, alerts or storage. The log line carries no credentials.
+ */
+function logRefusal(context: PipelineContext, adapterId: string | undefined, error: unknown, status: number, request: Request): void {
+  const code = isSocialCrmError(error) ? error.code : 'INTERNAL';
+  context.logger.info(`[${adapterId ?? 'social-crm'}] Webhook refused with ${status}: ${redactSecrets(error instanceof Error ? error.message : String(error))}`, {
+    status,
+    code,
+    method: request.method,
+    url: redactSecrets(request.url),
+  });
 }
