@@ -120,7 +120,17 @@ export function dump(value: unknown): string {
   });
 }
 
-export function createHostileRig(options: { entry?: Entry; adapters?: ChannelAdapter[]; now?: () => Date; fetch?: typeof fetch } = {}): HostileRig {
+export interface HostileRigOptions {
+  entry?: Entry;
+  /** @default the six built-in webhook adapters, with {@link CREDENTIALS} */
+  adapters?: ChannelAdapter[];
+  /** Credentials of `adapters` beyond {@link CREDENTIALS}, scanned for too. */
+  secrets?: string[];
+  now?: () => Date;
+  fetch?: typeof fetch;
+}
+
+export function createHostileRig(options: HostileRigOptions = {}): HostileRig {
   const logs: string[] = [];
   const record = (level: string) => (message: string, details?: Record<string, unknown>) => logs.push(`${level} ${message} ${details === undefined ? '' : dump(details)}`);
   const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
@@ -169,7 +179,7 @@ export function createHostileRig(options: { entry?: Entry; adapters?: ChannelAda
     },
     everything,
     async leaks() {
-      return leakedSecrets(await everything(), sentSignatures.filter((value) => value.length >= 16));
+      return leakedSecrets(await everything(), [...(options.secrets ?? []), ...sentSignatures.filter((value) => value.length >= 16)]);
     },
     async deadLetters() {
       return (await ledger.listDeadLetters({ limit: 1000 })).items.length;
