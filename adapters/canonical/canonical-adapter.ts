@@ -6,6 +6,7 @@ import {
   decodeUtf8,
   parseAdapterOptions,
   parseJson,
+  readNetworkTime,
   readRawBody,
   verifyHmacSignature,
   type ChannelAdapter,
@@ -98,7 +99,9 @@ export function canonicalWebhookAdapter(options: CanonicalWebhookAdapterOptions)
         const author = (candidate as { author?: { channel?: string } }).author;
         if (author && typeof author === 'object') (candidate.author as { channel: string }).channel = id;
         const parsed = interactionSchema.safeParse(candidate);
-        if (parsed.success) events.push({ type: 'interaction', interaction: { ...candidate, raw: item } });
+        const time = parsed.success ? readNetworkTime(candidate.createdAt, context.now()) : undefined;
+        if (time && !time.ok) rejected.push({ payload: item, error: new Error(`createdAt: ${time.message}; a live delivery cannot be dated so (import history with crm.ingest).`) });
+        else if (parsed.success) events.push({ type: 'interaction', interaction: { ...candidate, raw: item } });
         else rejected.push({ payload: item, error: new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')) });
       }
       return { events, rejected };

@@ -4,7 +4,7 @@ import type { ChannelAdapter } from 'social-crm/adapter-kit';
 import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 import { X_SIGNATURE_HEADER } from 'social-crm/adapters/x';
 import { ADAPTER_IDS, BASE_URL, CREDENTIALS, builtInAdapters, createHostileRig, signatureHeaders, signedRequest, type Entry } from './harness.js';
-import { authenticDelivery, messengerWatermark, nested, xMention } from './payloads.js';
+import { authenticDelivery, canonicalPost, messengerWatermark, nested, xMention } from './payloads.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -145,6 +145,16 @@ describe.each<Entry>(['handleWebhook', 'queue-intake'])('the front door through 
       expect(stored).toHaveLength(3);
       for (const row of stored) expect(row.createdAt).toBe(received.toISOString());
     });
+  });
+
+  it('dead-letters a canonical item dated before 2006 or days ahead instead of storing it', async () => {
+    const rig = createHostileRig({ entry: 'handleWebhook' });
+    for (const [index, at] of [631_152_000, nowSeconds() + 3 * 86_400].entries()) {
+      expect((await rig.send(signedRequest('canonical', JSON.stringify(canonicalPost(at, `dated${index}`))))).status).toBe(200);
+    }
+    expect((await rig.ledger.queryInteractions({ channel: 'canonical' })).items).toEqual([]);
+    const letters = (await rig.ledger.listDeadLetters()).items;
+    expect(letters.map((letter) => letter.error.message)).toEqual([expect.stringMatching(/^createdAt: .*before 2006/), expect.stringMatching(/^createdAt: .*before 2006/)]);
   });
 
   it('still refuses forged requests, and still stores an authentic delivery once however often it is redelivered', async () => {
