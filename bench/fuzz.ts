@@ -6,7 +6,7 @@
  * check them. Exits with 1 when anything failed. The last line printed is one JSON object.
  */
 import { ADAPTER_IDS } from '../test/hostile/harness.js';
-import { builtInTarget, fuzzWebhook, type FuzzStats } from '../test/fuzz/fuzz-kit.js';
+import { builtInTarget, fuzzWebhook, TEST_CASES, type FuzzStats } from '../test/fuzz/fuzz-kit.js';
 import { writeBenchmarkSection } from './_report.js';
 
 function argument(args: string[], name: string, fallback: number): number {
@@ -50,7 +50,7 @@ export async function run(args: string[]): Promise<void> {
     writeBenchmarkSection(
       'fuzz',
       'Fuzzing the webhooks (`npm run bench -- fuzz`)',
-      `Seed ${seed}; ${totalCases} generated bodies, each sent unsigned and signed (${requests} requests). Bodies are mutants of authentic deliveries and of the adapters' test fixtures (a field replaced by any JSON value, a hostile number or time, a 20 kB string, a nested structure, prototype keys, a field deleted; or the bytes truncated, garbled or replaced). Must hold, and is checked: no 5xx and no throw; an unsigned request refused (401, or 400 before the signature when the body is not one JSON object) with nothing kept; no prototype pollution; every stored time between 2006 and a day ahead; every dead letter listable and replayed without a crash (a replay that fails again is one whose content is still invalid); no configured credential or sent signature in any response, log line, event, queue message or stored row. \`npm test\` runs the same generators with ${150} cases per adapter and entry (test/fuzz).\n\n${table}\n\nProblems: ${problems}.`,
+      `Seed ${seed}; ${totalCases} generated bodies, each sent unsigned and signed (${requests} requests). Bodies are mutants of authentic deliveries and of the adapters' test fixtures (a field replaced by any JSON value, a hostile number or time, a 20 kB string, a nested structure, prototype keys, a field deleted; or the bytes truncated, garbled or replaced). Every case runs in a crm of its own, offline. Must hold, and is checked per case: no throw and no 5xx, except when the adapter's network cannot be reached (Instagram looks up a mentioned media while reading a delivery: 500, the request kept, and its replay failing again for the same reason); an unsigned request refused (401, or 400 before the signature when the body is not one JSON object) with no dead letter, event or queue message; a refused signed request keeps nothing either; no prototype pollution; every stored time between 2006 and a day ahead; every dead letter listable and replayed without a crash (\"again\": content still invalid, e.g. a follower count past 2^53; \"skipped\": items the adapter could not read, kept for a person to look at); no configured credential or sent signature in any response, log line, event, queue message or stored row. \`npm test\` runs the same generators with ${TEST_CASES} cases per adapter and entry (test/fuzz).\n\n${table}\n\nProblems: ${problems}.`,
     );
   }
   console.log(JSON.stringify({ seed, cases: totalCases, requests, problems }));
