@@ -82,11 +82,15 @@ export async function addDeadLetter(
   at: string,
 ): Promise<DeadLetter> {
   const adapterId = 'adapterId' in payload ? payload.adapterId : undefined;
+  const bounded = withinDepth(payload, STORED_DEPTH);
+  const described = describeError(error);
+  // A payload cut down to be storable is kept for a person to read, never replayed as if whole.
+  const truncated = bounded !== payload;
   const stored = await ledger.addDeadLetter({
     stage,
     ...(adapterId ? { adapterId } : {}),
-    payload: withinDepth(payload, MAX_JSON_DEPTH + 8),
-    error: describeError(error),
+    payload: truncated ? { type: 'rejected', ...(adapterId ? { adapterId } : {}), item: bounded } : bounded,
+    error: truncated ? { ...described, message: `${described.message} (The input nests deeper than ${STORED_DEPTH} levels; the deeper parts were dropped to store it, so it is not replayed.)` } : described,
     attempts: 1,
     createdAt: at,
     lastAttemptAt: at,
@@ -94,6 +98,9 @@ export async function addDeadLetter(
   changes.record('dead-lettered', { deadLetter: stored });
   return stored;
 }
+
+/** Deepest nesting a dead letter's payload keeps: a webhook body's limit plus the envelope around it. */
+const STORED_DEPTH = MAX_JSON_DEPTH + 8;
 
 /** What stands in for a part of a payload nested too deep to store. */
 export const TOO_DEEP = '[dropped: nested deeper than the dead-letter store keeps]';

@@ -111,6 +111,20 @@ describe.each<Entry>(['handleWebhook', 'queue-intake'])('the front door through 
       expect(await rig.crm.retryDeadLetters()).toMatchObject({ retried: 0, failed: 0 });
     });
 
+    it('keeps a host-supplied event nested 5,000 deep as a readable dead letter that is not replayed as if whole', async () => {
+      const rig = createHostileRig();
+      let deep: unknown = 'bottom';
+      for (let level = 0; level < 5_000; level++) deep = [deep];
+      const summary = await rig.crm.ingest({ channel: 'canonical', nativeId: 'deep1', kind: 'comment', author: { channel: 'canonical', nativeId: 'ayse' }, text: 'Deep', createdAt: new Date().toISOString(), channelMetadata: { canonical: { deep } } } as never);
+      expect(summary).toMatchObject({ stored: 0, deadLettered: 1 });
+      const [letter] = (await rig.ledger.listDeadLetters()).items;
+      expect(letter?.payload).toMatchObject({ type: 'rejected' });
+      expect(letter?.error.message).toMatch(/deeper parts were dropped/);
+      expect(JSON.stringify(letter).length).toBeLessThan(5_000);
+      expect(await rig.crm.retryDeadLetters()).toMatchObject({ retried: 0, skipped: 1 });
+      expect(await rig.ledger.getInteraction('canonical:deep1')).toBeNull();
+    });
+
     it('accepts a delivery nested as deep as real ones are', async () => {
       const rig = createHostileRig({ entry });
       const delivery = xMention(nowSeconds());
