@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AdapterWarning } from './adapter.js';
 
 /** The earliest time a network item can carry: 2006-01-01T00:00:00Z (Facebook opened to all and X launched that year). */
 export const EARLIEST_PLAUSIBLE_TIME = Date.UTC(2006, 0, 1);
@@ -51,7 +52,7 @@ export function readNetworkTime(value: unknown, now: Date, unit: 'auto' | 's' | 
 export function networkTimeOr(
   value: unknown,
   fallback: Date,
-  options: { now?: Date; unit?: 'auto' | 's' | 'ms'; field?: string; warnings?: Array<{ type: 'malformed'; message: string; details?: Record<string, unknown> }> } = {},
+  options: { now?: Date; unit?: 'auto' | 's' | 'ms'; field?: string; warnings?: AdapterWarning[] } = {},
 ): string {
   const time = readNetworkTime(value, options.now ?? fallback, options.unit);
   if (time.ok) return time.iso;
