@@ -28,6 +28,7 @@ export type {
   WebhookResult,
 } from './adapter.js';
 export { capabilityMismatches, webhookAuthentication } from './adapter.js';
+export { REDACTED, redactSecrets } from './errors.js';
 export type {
   Attachment,
   ChannelIdentity,
@@ -68,7 +69,10 @@ export {
   createReplayGuard,
   decodeUtf8,
   hmac,
+  inspectJson,
+  MAX_JSON_DEPTH,
   parseJson,
+  parseJsonObject,
   readRawBody,
   timingSafeEqual,
   toBase64,
@@ -76,6 +80,8 @@ export {
   verifyHmacSignature,
   verifySharedSecret,
 } from './webhook.js';
-export type { HmacAlgorithm, VerifyHmacOptions, VerifySharedSecretOptions } from './webhook.js';
+export type { HmacAlgorithm, JsonTopLevel, VerifyHmacOptions, VerifySharedSecretOptions } from './webhook.js';
+export { EARLIEST_PLAUSIBLE_TIME, FUTURE_TOLERANCE_MS, networkTimeOr, readNetworkTime } from './timestamps.js';
+export type { NetworkTime } from './timestamps.js';
 export { backoffDelay, retryAfterMs, toChannelApiError } from './http.js';
 export { parseAdapterOptions, parseChannelOptions } from './adapter-options.js';

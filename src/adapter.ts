@@ -68,6 +68,12 @@ export interface AdapterContext {
   generateId(): string;
   /** Aborted when the host shuts down or the caller gives up. */
   signal?: AbortSignal;
+  /**
+   * `true` only when the core replays a dead-lettered request that this adapter's webhook accepted
+   * before it failed. The stored copy keeps no signature (nothing secret is stored), so skip the
+   * signature and freshness checks, and nothing else. Live requests never set it.
+   */
+  verifiedBefore?: boolean;
 }
 
 /** Something a network told us, turned canonical. */

@@ -31,7 +31,7 @@ import { wrapLedger } from './wrap-ledger.js';
 import { recordConsent } from './pipeline/apply-changes.js';
 import type { DurableEventName } from './pipeline/change-log.js';
 import { commitUnit, type AfterReceiveHook, type BeforeSendHook, type PipelineContext } from './pipeline/context.js';
-import { addDeadLetter, describeError } from './pipeline/dead-letters.js';
+import { addDeadLetter, describeError, storableRequest } from './pipeline/dead-letters.js';
 import { eraseCustomer } from './pipeline/erase-customer.js';
 import { createDispatcher, type DispatchResult, type DurableSubscription } from './pipeline/dispatcher.js';
 import { fetchAttachment } from './pipeline/fetch-attachment.js';
@@ -375,7 +375,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       try {
         const at = now().toISOString();
         await commitUnit(context, (scoped, changes) =>
-          addDeadLetter(scoped, changes, 'webhook', { type: 'webhook', adapterId, url: request.url, method: request.method, headers: Object.fromEntries(request.headers), body: new TextDecoder().decode(verified.body) }, error, at),
+          addDeadLetter(scoped, changes, 'webhook', storableRequest(adapterId, request, verified.body), error, at),
         );
       } catch (storeError) {
         logger.error('[social-crm] Could not store a dead letter.', { stage: 'webhook', error: describeError(storeError) });

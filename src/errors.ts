@@ -156,6 +156,46 @@ export class UnsupportedCapabilityError extends SocialCrmError {
   }
 }
 
+/** What a redacted value is replaced with. */
+export const REDACTED = '[redacted]';
+
+/** Names whose values are credentials wherever they appear: query strings, JSON, form bodies, headers. */
+const SECRET_NAMES =
+  '(?:access_token|refresh_token|id_token|token|api_key|apikey|app_secret|appsecret_proof|client_secret|consumer_secret|secret|password|passwd|verify_token|hub\\.verify_token|signature|oauth_token|oauth_token_secret|oauth_signature|private_key|authorization|x-api-key)';
+const SECRET_PATTERNS: Array<[RegExp, string]> = [
+  // `access_token=…` in a URL or form body (also `hub.verify_token=…`).
+  [new RegExp(`([?&;\\s"'(]|^)(${SECRET_NAMES})=([^&\\s"'<>;,)]+)`, 'gi'), `$1$2=${REDACTED}`],
+  // `"access_token": "…"` in JSON, with or without escaped quotes.
+  [new RegExp(`(\\\\?"${SECRET_NAMES}\\\\?"\\s*:\\s*\\\\?")((?:[^"\\\\]|\\\\[^"])*)`, 'gi'), `$1${REDACTED}`],
+  // `Authorization: Bearer …`, `Bearer …`, `Basic …`, `OAuth …` values.
+  // (A value with a digit: "OAuth access token" in an error text is prose, not a credential.)
+  [/\b(Bearer|Basic|OAuth)\s+(?=[^\s]*\d)[A-Za-z0-9._~+/=%,"-]{6,}/gi, `$1 ${REDACTED}`],
+  // Signature header values: `sha256=<hex or base64>`, `sha1=…`.
+  [/\b(sha(?:1|256|512)=)[A-Za-z0-9+/=_-]{16,}/gi, `$1${REDACTED}`],
+  // Meta access tokens (`EAA…`) and X app bearer tokens (`AAAAAAAAAAAAAAAAAAAAA…`), wherever they stand.
+  [/\bEAA[A-Za-z0-9]{12,}/g, REDACTED],
+  [/\bA{20,}[A-Za-z0-9%._-]{10,}/g, REDACTED],
+];
+
+/**
+ * Removes credentials from text that may leave the process (error messages, response bodies,
+ * URLs, log lines): values of token-, secret- and signature-named parameters in query strings,
+ * form and JSON bodies; `Bearer`/`Basic` values; signature digests; Meta and X token shapes; and
+ * each of `known` (the exact credentials a call used) wherever it appears.
+ */
+export function redactSecrets(text: string, known: ReadonlyArray<string | undefined> = []): string {
+  let out = text;
+  for (const value of known) {
+    if (value && value.length >= 6) {
+      out = out.split(value).join(REDACTED);
+      const encoded = encodeURIComponent(value);
+      if (encoded !== value) out = out.split(encoded).join(REDACTED);
+    }
+  }
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
 export interface ChannelApiErrorOptions extends SocialCrmErrorOptions {
   adapterId: string;
   method?: string;
@@ -181,16 +221,18 @@ export class ChannelApiError extends SocialCrmError {
   readonly platformCode?: string | number;
   readonly responseBody?: string;
   readonly retryAfterMs?: number;
+  /** Message, URL and response body pass through {@link redactSecrets}: the error may be logged, stored and announced. */
   constructor(message: string, options: ChannelApiErrorOptions, code: ErrorCode = 'CHANNEL_API_ERROR') {
-    const where = options.method && options.url ? ` (${options.method.toUpperCase()} ${options.url}${options.status ? ` → ${options.status}` : ''})` : '';
-    super(code, `[${options.adapterId}] ${message}${where}`, options);
+    const url = options.url === undefined ? undefined : redactSecrets(options.url);
+    const where = options.method && url ? ` (${options.method.toUpperCase()} ${url}${options.status ? ` → ${options.status}` : ''})` : '';
+    super(code, redactSecrets(`[${options.adapterId}] ${message}${where}`), options);
     this.adapterId = options.adapterId;
     this.method = options.method;
-    this.url = options.url;
+    this.url = url;
     this.status = options.status;
     this.isRetryable = options.isRetryable;
     this.platformCode = options.platformCode;
-    this.responseBody = options.responseBody;
+    this.responseBody = options.responseBody === undefined ? undefined : redactSecrets(options.responseBody);
     this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -1,6 +1,6 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
 import type { ChannelAdapter, Logger, PlatformErrorInfo, RateLimitState } from './adapter.js';
-import { ChannelApiError, RateLimitError, isSocialCrmError } from './errors.js';
+import { ChannelApiError, RateLimitError, isSocialCrmError, redactSecrets } from './errors.js';
 
 export type { PlatformErrorInfo } from './adapter.js';
 
@@ -198,7 +198,7 @@ export function createHttpClient(options: HttpClientOptions): KyInstance {
       if (attempt >= retries) return response;
       const wait = await retryWait(original, response, attempt + 1, state);
       if (wait === undefined) return response;
-      const where = `${response.status} from ${original.method} ${original.url}`;
+      const where = `${response.status} from ${original.method} ${redactSecrets(original.url)}`;
       if (wait > maxWait) {
         options.logger.info(`[${adapterId}] ${where}; the reset is ${wait} ms away, beyond maxRateLimitWaitMs (${maxWait}), so the call fails now`);
         return response;
@@ -248,7 +248,8 @@ export async function toChannelApiError(
   if (isSocialCrmError(error) && error instanceof ChannelApiError) return error;
   if (error instanceof HTTPError) {
     const { response, request } = error;
-    const body = await response.clone().text().catch(() => '');
+    const known = credentialsOf(request);
+    const body = redactSecrets(await response.clone().text().catch(() => ''), known);
     const info = decodePlatformError(body, readPlatformError);
     const status = response.status;
     const common = {
@@ -260,7 +261,7 @@ export async function toChannelApiError(
       responseBody: body.slice(0, 4000),
       cause: error,
     };
-    const message = info.message ? `The API refused the call: ${info.message}` : `The API answered ${status}.`;
+    const message = info.message ? `The API refused the call: ${redactSecrets(info.message, known)}` : `The API answered ${status}.`;
     if (status === 429 || info.isRateLimit) {
       return new RateLimitError(message, { ...common, retryAfterMs: retryAfterMs(response.headers, Date.now()) ?? info.retryAfterMs });
     }
@@ -279,4 +280,15 @@ export async function toChannelApiError(
   }
   const detail = error instanceof Error ? error.message : String(error);
   return new ChannelApiError(`The API could not be reached: ${detail}`, { adapterId, isRetryable: true, cause: error });
+}
+
+/** The credentials a request carried (its `Authorization` value, token-named query values), to redact wherever the network echoes them. */
+function credentialsOf(request: Request): string[] {
+  const found: string[] = [];
+  const authorization = request.headers.get('authorization');
+  if (authorization) found.push(authorization, authorization.replace(/^\S+\s+/, ''));
+  for (const [name, value] of new URL(request.url).searchParams) {
+    if (/token|secret|key|proof|signature|password/i.test(name)) found.push(value);
+  }
+  return found;
 }

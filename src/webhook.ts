@@ -52,13 +52,97 @@ export function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
-/** Parses JSON text. @throws InvalidPayloadError (HTTP 400) with the parser's message. */
-export function parseJson(text: string): unknown {
+/**
+ * Deepest nesting of arrays and objects a webhook body may have. Real deliveries stay under 12
+ * levels (Meta, X, WhatsApp); recursive code (JSON.parse's callers, zod, cloning ledgers) overflows
+ * the stack somewhere past a few thousand.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** What {@link inspectJson} found at the top of a JSON text. */
+export type JsonTopLevel = 'object' | 'array' | 'string' | 'number' | 'literal' | 'empty';
+
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_OBJECT = 0x7d;
+const CLOSE_ARRAY = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isJsonWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+}
+
+/**
+ * Looks at a JSON text without parsing it: what its top-level value is, and whether its arrays and
+ * objects nest deeper than `maxDepth`. A single pass with a counter and no recursion, so it is safe
+ * on any input; it does not check the rest of the grammar (the parser does that next).
+ * @throws InvalidPayloadError (HTTP 400) past `maxDepth`.
+ */
+export function inspectJson(text: string | Uint8Array, maxDepth = MAX_JSON_DEPTH): JsonTopLevel {
+  const bytes = typeof text === 'string' ? encoder.encode(text) : text;
+  const length = bytes.length;
+  // A UTF-8 byte order mark before the value.
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (start < length && isJsonWhitespace(bytes[start]!)) start++;
+  if (start >= length) return 'empty';
+  const first = bytes[start]!;
+  const top: JsonTopLevel =
+    first === OPEN_OBJECT ? 'object' : first === OPEN_ARRAY ? 'array' : first === QUOTE ? 'string' : first === 0x2d || (first >= 0x30 && first <= 0x39) ? 'number' : 'literal';
+  if (top !== 'object' && top !== 'array') return top;
+  let depth = 0;
+  for (let index = start; index < length; index++) {
+    const code = bytes[index]!;
+    if (code === QUOTE) {
+      // Strings hold most of a payload's bytes: jump to the closing quote (one preceded by an even
+      // number of backslashes) with the native indexOf.
+      for (;;) {
+        const close = bytes.indexOf(QUOTE, index + 1);
+        if (close < 0) return top;
+        let backslashes = 0;
+        while (bytes[close - 1 - backslashes] === BACKSLASH) backslashes++;
+        index = close;
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
+      if (++depth > maxDepth) {
+        throw new InvalidPayloadError(`The body nests arrays and objects more than ${maxDepth} levels deep; no webhook does.`);
+      }
+    } else if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) depth--;
+  }
+  return top;
+}
+
+/**
+ * Parses JSON text, after checking its nesting with {@link inspectJson} so that no caller
+ * recurses into a hostile body.
+ * @throws InvalidPayloadError (HTTP 400) for malformed JSON or nesting past `maxDepth`.
+ */
+export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  inspectJson(text, maxDepth);
+  return parseInspected(text);
+}
+
+function parseInspected(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new InvalidPayloadError(`The body is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * Decodes and parses a webhook body that must be one JSON object, as every network's
+ * notification is. A number, string, `true` or `null` is refused: such bodies are what a signing
+ * oracle (a handshake that signs a caller's token with the webhook secret) could forge.
+ * @throws InvalidPayloadError (HTTP 400) for invalid UTF-8, malformed JSON, nesting past
+ * `maxDepth`, or a top-level value that is not an object.
+ */
+export function parseJsonObject(body: string | Uint8Array, maxDepth = MAX_JSON_DEPTH): Record<string, unknown> {
+  const text = typeof body === 'string' ? body : decodeUtf8(body);
+  const top = inspectJson(text, maxDepth);
+  if (top !== 'object') throw new InvalidPayloadError(`The body must be a JSON object, not ${top === 'empty' ? 'empty' : `a JSON ${top}`}.`);
+  return parseInspected(text) as Record<string, unknown>;
 }
 
 /**

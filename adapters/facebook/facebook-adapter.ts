@@ -78,7 +78,7 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
-      ...webhookCredentialsOf(settings),
+      ...webhookCredentialsOf(settings, context),
       object: 'page',
       accountIds: new Set([settings.pageId]),
       readEntry: (entry) => readEntry(entry, context.now()),

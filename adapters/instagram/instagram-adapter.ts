@@ -149,7 +149,7 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
-      ...webhookCredentialsOf(settings),
+      ...webhookCredentialsOf(settings, context),
       object: 'instagram',
       accountIds: brandIds,
       readEntry: (entry) => readEntry(entry, context),

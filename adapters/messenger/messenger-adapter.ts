@@ -53,7 +53,7 @@ export function messengerAdapter(options: MessengerAdapterOptions): ChannelAdapt
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
-      ...webhookCredentialsOf(settings),
+      ...webhookCredentialsOf(settings, context),
       object: 'page',
       accountIds: brandIds,
       async readEntry(entry) {

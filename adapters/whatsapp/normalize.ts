@@ -269,7 +269,7 @@ function billingOf(status: WhatsappStatus, now: Date): { channelMetadata?: Recor
   if (conversation) {
     facts.conversation = compactJson({
       id: conversation.id,
-      expiresAt: conversation.expiration_timestamp !== undefined ? metaTime(conversation.expiration_timestamp, now) : undefined,
+      expiresAt: conversation.expiration_timestamp !== undefined ? metaTime(conversation.expiration_timestamp, now, 86_400_000) : undefined,
       origin: conversation.origin?.type,
     });
   }

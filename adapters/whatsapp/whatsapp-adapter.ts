@@ -143,7 +143,7 @@ export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter
       adapterId: id,
       appSecret: settings.appSecret,
       verifyToken: settings.verifyToken,
-      verifySignature: settings.verifySignature,
+      verifySignature: settings.verifySignature && !context.verifiedBefore,
       maxBodyBytes: MAX_BODY_BYTES,
       object: 'whatsapp_business_account',
       ...(settings.businessAccountId ? { accountIds: new Set([settings.businessAccountId]) } : {}),

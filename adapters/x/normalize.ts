@@ -1,4 +1,5 @@
 import { privateConversationKey, type ChannelIdentityInput, type InteractionInput, type InteractionKind, type JSONObject, type JSONValue } from 'social-crm';
+import { networkTimeOr } from 'social-crm/adapter-kit';
 import type { AaaDirectMessageEvent, AaaFavoriteEvent, AaaTweet, AaaUser, XTweet, XUser } from './x-schemas.js';
 
 /** Where an item came from, kept in `channelMetadata.x.source`. */
@@ -22,12 +23,9 @@ function compact(value: Record<string, JSONValue | undefined>): JSONObject {
   return result;
 }
 
-/** Epoch milliseconds (number or numeric string) or a date string → ISO-8601. */
+/** Epoch milliseconds (number or numeric string) or a date string → ISO-8601; `fallback` when absent, unreadable, before 2006 or more than a day ahead. */
 export function toIsoDate(value: string | number | undefined, fallback: Date): string {
-  if (value === undefined || value === '') return fallback.toISOString();
-  const numeric = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  const date = Number.isFinite(numeric) ? new Date(numeric) : new Date(value);
-  return Number.isNaN(date.getTime()) ? fallback.toISOString() : date.toISOString();
+  return networkTimeOr(value, fallback, { unit: 'ms', now: new Date(Math.max(fallback.getTime(), Date.now())) });
 }
 
 /** Language codes X uses for "no linguistic content" or "undetermined". */

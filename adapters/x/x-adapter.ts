@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { InvalidPayloadError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject } from 'social-crm';
 import {
-  decodeUtf8,
   hmac,
   parseAdapterOptions,
-  parseJson,
+  parseJsonObject,
   readRawBody,
   toBase64,
   toChannelApiError,
@@ -211,6 +210,8 @@ function readDirectMessageUser(candidate: unknown): AaaUser | undefined {
 
 /** Only characters X uses in CRC tokens: a token that looks like JSON would turn the CRC into a signing oracle. */
 const CRC_TOKEN_PATTERN = /^[\w\-+/=.~]{1,512}$/;
+/** A token that is itself a JSON number or literal: the CRC answer would sign a valid JSON body. */
+const JSON_SCALAR = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
 
 /** Keys of an Account Activity delivery that describe it rather than carry events. */
 const AAA_ENVELOPE_KEYS = new Set(['for_user_id', 'users', 'apps', 'user_has_blocked', 'is_blocked_by', 'source', 'target']);
@@ -359,11 +360,17 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
     };
   }
 
+  /**
+   * The challenge-response check: X sends `GET ?crc_token=…` and expects its HMAC under the consumer
+   * secret, the same key and construction as a POST signature. So only tokens that can never be
+   * a POST body X would send are answered: no JSON punctuation, and not a JSON number or literal.
+   */
   async function answerCrc(request: Request): Promise<WebhookResult> {
-    const token = new URL(request.url).searchParams.get('crc_token');
-    if (!token) throw new InvalidPayloadError(`[${id}] A GET to the webhook must carry \`crc_token\` (X's challenge-response check).`);
-    if (!CRC_TOKEN_PATTERN.test(token)) {
-      throw new WebhookVerificationError('invalid-token', `[${id}] The \`crc_token\` has characters X does not use; the challenge was not answered.`);
+    const tokens = new URL(request.url).searchParams.getAll('crc_token');
+    if (tokens.length !== 1 || !tokens[0]) throw new InvalidPayloadError(`[${id}] A GET to the webhook must carry one \`crc_token\` (X's challenge-response check).`);
+    const token = tokens[0];
+    if (!CRC_TOKEN_PATTERN.test(token) || JSON_SCALAR.test(token)) {
+      throw new WebhookVerificationError('invalid-token', `[${id}] The \`crc_token\` is not shaped like X's challenge; it was not answered.`);
     }
     const digest = await hmac('SHA-256', settings.consumerSecret!, token);
     return { response: Response.json({ response_token: `sha256=${toBase64(digest)}` }), events: [] };
@@ -466,19 +473,20 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
     if (request.method === 'GET') return answerCrc(request);
     if (request.method !== 'POST') throw new InvalidPayloadError(`[${id}] X calls the webhook with GET (CRC) or POST, not ${request.method}.`, { status: 405 });
     const body = await readRawBody(request);
-    await verifyHmacSignature({
-      algorithm: 'SHA-256',
-      secret: settings.consumerSecret!,
-      payload: body,
-      signature: request.headers.get(X_SIGNATURE_HEADER),
-      encoding: 'base64',
-      prefix: 'sha256=',
-      headerName: X_SIGNATURE_HEADER,
-    });
-    const payload = parseJson(decodeUtf8(body));
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      return { events: [], rejected: [{ payload, error: new Error('The body is not a JSON object.') }] };
+    if (!context.verifiedBefore) {
+      await verifyHmacSignature({
+        algorithm: 'SHA-256',
+        secret: settings.consumerSecret!,
+        payload: body,
+        signature: request.headers.get(X_SIGNATURE_HEADER),
+        encoding: 'base64',
+        prefix: 'sha256=',
+        headerName: X_SIGNATURE_HEADER,
+      });
     }
+    // Refused, not dead-lettered: X only ever posts objects, and the CRC answer is a valid
+    // signature for any token, so a signed scalar proves nothing.
+    const payload = parseJsonObject(body);
     const activity = xActivityEnvelopeSchema.safeParse(payload);
     if (activity.success) return handleActivityApi(activity.data, context.now());
     return handleAccountActivity(payload as Record<string, unknown>, context.now());

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ChannelEvent, Logger, RejectedItem } from '../adapter.js';
 import type { SocialCrm } from '../crm.js';
+import { redactSecrets } from '../errors.js';
+import { describeError } from '../pipeline/dead-letters.js';
 import { errorResponse } from '../pipeline/front-door.js';
 import { defaultLogger, parseOptions } from '../_options.js';
 import { orderingKey, toMessage } from './work-item.js';
@@ -65,7 +67,8 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
       });
       if (verified.status === 'answered') return verified.response;
       if (verified.status === 'failed') {
-        logger.error(`[social-crm] Webhook rejected at intake: ${(verified.error as Error)?.message ?? String(verified.error)}`, { url: request.url });
+        // Nothing is kept: the network delivers it again. Logged without credentials.
+        logger.error(`[social-crm] Webhook rejected at intake: ${describeError(verified.error).message}`, { url: redactSecrets(request.url) });
         return verified.response;
       }
       if (verified.events.length === 0 && verified.rejected.length === 0) return verified.response;
@@ -74,7 +77,7 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
         return verified.response;
       } catch (error) {
         logger.error(`[${verified.adapterId}] The queue did not take a verified webhook; answering 503 so that the network delivers it again.`, {
-          error: (error as Error)?.message ?? String(error),
+          error: describeError(error).message,
         });
         return errorResponse(error, 503);
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AdapterContext } from 'social-crm/adapter-kit';
 import type { GraphApiOptions } from './meta-graph.js';
 import type { MetaAppSettings } from './meta-options.js';
 
@@ -20,7 +21,7 @@ export function graphOptionsOf(settings: MetaAdapterSettings): GraphApiOptions {
   return { adapterId: settings.id, accessToken: settings.accessToken, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
 }
 
-/** The webhook credentials of an adapter's settings, for `receiveMetaWebhook`. */
-export function webhookCredentialsOf(settings: MetaAdapterSettings) {
-  return { adapterId: settings.id, appSecret: settings.appSecret, verifyToken: settings.verifyToken, verifySignature: settings.verifySignature };
+/** The webhook credentials of an adapter's settings, for `receiveMetaWebhook`; a replay of a request verified before is not checked again. */
+export function webhookCredentialsOf(settings: MetaAdapterSettings, context?: Pick<AdapterContext, 'verifiedBefore'>) {
+  return { adapterId: settings.id, appSecret: settings.appSecret, verifyToken: settings.verifyToken, verifySignature: settings.verifySignature && !context?.verifiedBefore };
 }

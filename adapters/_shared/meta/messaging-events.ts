@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { privateConversationKey, type Attachment, type ChannelIdentityInput, type InteractionInput, type JSONObject, type JSONValue } from 'social-crm';
-import type { AdapterWarning, ChannelEvent, RejectedItem } from 'social-crm/adapter-kit';
+import { networkTimeOr, readNetworkTime, type AdapterWarning, type ChannelEvent, type RejectedItem } from 'social-crm/adapter-kit';
 import { describeIssues } from './meta-webhook.js';
 
 /*
@@ -99,16 +99,12 @@ export interface MessagingOutcome {
   warnings: AdapterWarning[];
 }
 
-/** Epoch seconds or milliseconds (Meta uses both) → ISO-8601; `fallback` when absent or unreadable. */
-export function metaTime(value: number | string | undefined, fallback: Date): string {
-  if (value === undefined || value === '') return fallback.toISOString();
-  if (typeof value === 'string' && !/^\d+$/.test(value)) {
-    const parsed = new Date(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    return Number.isNaN(parsed.getTime()) ? fallback.toISOString() : parsed.toISOString();
-  }
-  const numeric = Number(value);
-  const date = new Date(numeric < 1e12 ? numeric * 1000 : numeric);
-  return Number.isNaN(date.getTime()) ? fallback.toISOString() : date.toISOString();
+/**
+ * Epoch seconds or milliseconds (Meta uses both) → ISO-8601; `fallback` when absent, unreadable,
+ * before 2006 or more than a day (plus `extraAheadMs`, for times that are meant to lie ahead) after now.
+ */
+export function metaTime(value: number | string | undefined, fallback: Date, extraAheadMs = 0): string {
+  return networkTimeOr(value, fallback, { now: new Date(Math.max(fallback.getTime(), Date.now()) + extraAheadMs) });
 }
 
 /** Drops `undefined` members so the object is valid JSON for `channelMetadata`. */
@@ -208,9 +204,14 @@ function messageInteraction(item: MessagingItem, message: NonNullable<MessagingI
   };
 }
 
-/** A receipt that names only a time: every message the brand sent in the conversation until then. */
-function watermarkEvent(item: MessagingItem, context: MessagingContext, status: 'delivered' | 'read', watermark: number, at: string): ChannelEvent {
-  return { type: 'delivery-watermark', channel: context.channel, conversationId: sides(item, context).conversationId, status, upTo: new Date(watermark).toISOString(), at };
+/** A receipt that names only a time: every message the brand sent in the conversation until then. An unbelievable time is skipped with a warning. */
+function addWatermark(outcome: MessagingOutcome, item: MessagingItem, context: MessagingContext, status: 'delivered' | 'read', watermark: number, at: string): void {
+  const upTo = readNetworkTime(watermark, new Date(Math.max(context.now.getTime(), Date.now())));
+  if (!upTo.ok) {
+    outcome.warnings.push({ type: 'malformed', message: `A ${status} watermark was skipped: ${upTo.message}.`, details: { field: `${status === 'read' ? 'read' : 'delivery'}.watermark`, reason: upTo.reason } });
+    return;
+  }
+  outcome.events.push({ type: 'delivery-watermark', channel: context.channel, conversationId: sides(item, context).conversationId, status, upTo: upTo.iso, at });
 }
 
 function readItem(item: MessagingItem, context: MessagingContext, outcome: MessagingOutcome): void {
@@ -283,12 +284,12 @@ function readItem(item: MessagingItem, context: MessagingContext, outcome: Messa
       outcome.events.push({ type: 'delivery-status', channel, nativeId: mid, status: 'delivered', at, recipient: { channel, nativeId: item.sender.id } });
     }
     // A watermark alone says: everything the brand sent in this conversation until then arrived.
-    if (!item.delivery.mids?.length && item.delivery.watermark !== undefined) outcome.events.push(watermarkEvent(item, context, 'delivered', item.delivery.watermark, at));
+    if (!item.delivery.mids?.length && item.delivery.watermark !== undefined) addWatermark(outcome, item, context, 'delivered', item.delivery.watermark, at);
     return;
   }
   if (item.read) {
     if (item.read.mid) outcome.events.push({ type: 'delivery-status', channel, nativeId: item.read.mid, status: 'read', at, recipient: { channel, nativeId: item.sender.id } });
-    else if (item.read.watermark !== undefined) outcome.events.push(watermarkEvent(item, context, 'read', item.read.watermark, at));
+    else if (item.read.watermark !== undefined) addWatermark(outcome, item, context, 'read', item.read.watermark, at);
     return;
   }
   const key = IGNORED_MESSAGING_KEYS.find((name) => name in item);

@@ -235,16 +235,17 @@ describe('facebook adapter through createSocialCrm', () => {
       expect(await rows()).toHaveLength(0);
     });
 
-    it('keeps a malformed body and an unreadable change as dead letters, stores the rest, and warns', async () => {
+    it('refuses a body sent as JSON that is not an object, keeps an unreadable change as a dead letter, stores the rest, and warns', async () => {
       setup();
-      expect((await deliver('<xml>not json</xml>')).status).toBe(200);
+      expect((await deliver('<xml>not json</xml>')).status).toBe(400);
+      expect((await ledger.listDeadLetters()).items).toHaveLength(0);
       const batch = fixture('feed-batch') as { entry: Array<{ changes: Array<{ value: Record<string, unknown> }> }> };
       delete batch.entry[1]!.changes[0]!.value.comment_id;
       batch.entry[1]!.changes.push({ field: 'feed', value: { verb: 'add' } } as never);
       expect((await deliver(batch)).status).toBe(200);
       expect(await rows()).toHaveLength(4);
-      expect((await ledger.listDeadLetters()).items).toHaveLength(3);
-      expect(warnings.filter((warning) => warning.warning.type === 'malformed')).toHaveLength(3);
+      expect((await ledger.listDeadLetters()).items).toHaveLength(2);
+      expect(warnings.filter((warning) => warning.warning.type === 'malformed')).toHaveLength(2);
     });
 
     it('acknowledges other Page fields and feed items with warnings, and Messenger events silently', async () => {

@@ -340,18 +340,18 @@ describe('instagram adapter through createSocialCrm', () => {
       expect((thrown as ChannelApiError).retryAfterMs).toBeGreaterThan(9 * 60_000);
     });
 
-    it('refuses a bad signature with 401, keeps a malformed body as a dead letter, and warns about unknown fields', async () => {
+    it('refuses a bad signature with 401 and a body that is not a JSON object with 400, keeps an unreadable change as a dead letter, and warns about unknown fields', async () => {
       setup();
       const body = fixture('dm-text-tr');
       expect((await deliver(body, sign(JSON.stringify(body), 'wrong-secret'))).status).toBe(401);
       expect(await rows()).toHaveLength(0);
-      expect((await deliver('not json at all')).status).toBe(200);
-      expect((await ledger.listDeadLetters()).items).toHaveLength(1);
+      expect((await deliver('not json at all')).status).toBe(400);
+      expect((await ledger.listDeadLetters()).items).toHaveLength(0);
       const comment = commentsAt(NOW) as { entry: Array<{ changes: Array<{ value: Record<string, unknown> }> }> };
       delete comment.entry[0]!.changes[0]!.value.from;
       expect((await deliver(comment)).status).toBe(200);
       expect(await rows()).toHaveLength(3);
-      expect((await ledger.listDeadLetters()).items).toHaveLength(2);
+      expect((await ledger.listDeadLetters()).items).toHaveLength(1);
       warnings.length = 0;
       await deliver(fixture('unknown-fields'));
       expect(warnings.map((warning) => [warning.warning.type, warning.warning.details?.field])).toEqual([

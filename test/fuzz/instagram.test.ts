@@ -1,0 +1,4 @@
+import { describeWebhookFuzz } from './describe-fuzz.js';
+import { builtInTarget } from './fuzz-kit.js';
+
+describeWebhookFuzz('instagram', builtInTarget('instagram'));
