@@ -168,6 +168,11 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX sends_interaction_idx ON {schema}.sends (interaction_id) WHERE interaction_id IS NOT NULL`,
     ],
   },
+  {
+    version: 5,
+    name: 'consent channel metadata',
+    statements: [`ALTER TABLE {schema}.consents ADD COLUMN channel_metadata jsonb`],
+  },
 ];
 
 /** The newest schema version this build of the ledger needs. */
