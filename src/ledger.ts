@@ -69,6 +69,7 @@ export type InteractionPatch = Partial<
     | 'channelMetadata'
     | 'raw'
     | 'direction'
+    | 'reaction'
   >
 >;
 
