@@ -103,7 +103,7 @@ describeSamples('x-docs', {
   },
   'v2-user-mentions-response.json': async (sample) => {
     const brand = '2244994945';
-    server.route('get', `${API}/2/users/${brand}/mentions`, ({ index }) => HttpResponse.json(index === 0 ? sample : { meta: { result_count: 0 } }));
+    server.route('get', `${API}/2/users/${brand}/mentions`, ({ index }) => HttpResponse.json(index === 0 ? (sample as Record<string, never>) : { meta: { result_count: 0 } }));
     const ledger = memoryLedger();
     const crm = createSocialCrm({ ledger, adapters: [xAdapter({ userId: brand, bearerToken: 'samples-bearer' })], classifier: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
     const [summary] = await crm.poll({ maxPages: 1 });
