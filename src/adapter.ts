@@ -16,6 +16,7 @@ import type {
   DeliveryStatus,
   Interaction,
   InteractionInput,
+  JSONObject,
   JSONValue,
   OutboundReply,
 } from './interaction.js';
@@ -131,6 +132,11 @@ export type ChannelEvent =
       at: string;
       /** `marketing` when the choice covers promotional messages only. @default 'all' */
       purpose?: 'all' | 'marketing';
+      /**
+       * What the network attached to the choice, namespaced by adapter id (a token for sending
+       * marketing messages later, its topic and expiry): kept on the consent record.
+       */
+      channelMetadata?: Record<string, JSONObject>;
     };
 
 /** An item of a batch that could not be understood; the core dead-letters it. */

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { ChannelIdentity, Customer, Interaction, InteractionDirection } from './interaction.js';
+import type { ChannelIdentity, Customer, Interaction, InteractionDirection, JSONObject } from './interaction.js';
 
 /** One page of results. `nextCursor` is `null` on the last page. */
 export interface Page<T> {
@@ -69,6 +69,7 @@ export type InteractionPatch = Partial<
     | 'channelMetadata'
     | 'raw'
     | 'direction'
+    | 'reaction'
   >
 >;
 
@@ -172,6 +173,12 @@ export interface ConsentRecord {
   /** Where it came from: `whatsapp:STOP`, `crm`, `agent:42` ... */
   source: string;
   updatedAt: string;
+  /**
+   * What the network attached to the choice, namespaced by adapter id: Messenger's marketing-messages
+   * opt-in keeps `{ messenger: { notificationMessagesToken, topic, … } }`, the token needed to send
+   * marketing messages later. Replaced with each new choice.
+   */
+  channelMetadata?: Record<string, JSONObject>;
 }
 
 /** What a consent choice covers; see {@link ConsentRecord.purpose}. */

@@ -58,16 +58,16 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
   function readEntry(entry: MetaEntry, now: Date): EntryOutcome {
     const outcome = emptyOutcome();
     for (const change of entry.changes ?? []) {
-      if (change.field !== 'feed') {
+      if (change.field !== 'feed' && change.field !== 'mention') {
         outcome.warnings.push({ type: 'unsupported', message: `Page field \`${change.field}\` is not handled by the ${id} adapter; it was acknowledged and ignored.`, details: { field: change.field } });
         continue;
       }
       const value = feedValueSchema.safeParse(change.value);
       if (!value.success) {
-        outcome.rejected.push({ payload: change, error: new Error(`[${id}] A feed change could not be read: ${describeIssues(value.error)}`) });
+        outcome.rejected.push({ payload: change, error: new Error(`[${id}] A ${change.field} change could not be read: ${describeIssues(value.error)}`) });
         continue;
       }
-      const result = normalizeFeedChange(value.data, { channel: id, pageId: entry.id, now });
+      const result = normalizeFeedChange(value.data, { channel: id, pageId: entry.id, now }, change.field);
       if ('event' in result) outcome.events.push(result.event);
       else if ('warning' in result) outcome.warnings.push(result.warning);
       else outcome.rejected.push({ payload: change, error: new Error(result.error) });

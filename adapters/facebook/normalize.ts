@@ -80,13 +80,19 @@ function placement(value: FeedValue, personId: string | undefined): { nativeId: 
 }
 
 /**
- * One `feed` change → a canonical event. Posts (the Page's and visitors'), comments, replies to
+ * One `feed` change (or a `mention` change: the Page @mentioned in a post or comment, stored as
+ * kind `mention`) → a canonical event. A like of the Page itself is acknowledged and ignored. Posts (the Page's and visitors'), comments, replies to
  * comments and reactions are stored; `verb` `add` makes a new interaction, `edited` an edit,
  * `remove` a deletion; `hide`/`unhide` keep the item and report a warning. Anything else is a
  * warning too, so the delivery is still acknowledged.
  */
-export function normalizeFeedChange(value: FeedValue, context: FeedContext): FeedOutcome | { error: string } {
-  const isReaction = REACTION_ITEMS.has(value.item);
+export function normalizeFeedChange(value: FeedValue, context: FeedContext, field: 'feed' | 'mention' = 'feed'): FeedOutcome | { error: string } {
+  const isMention = field === 'mention';
+  if (value.item === 'like' && !value.post_id && !value.comment_id && !value.parent_id) {
+    // Someone liked (or unliked) the Page itself: no item to store, and nothing broken.
+    return { warning: { type: 'ignored', message: `A like of the Page itself (${value.verb}) is not stored by the CRM.`, details: { item: value.item, verb: value.verb } } };
+  }
+  const isReaction = !isMention && REACTION_ITEMS.has(value.item);
   if (!isReaction && !POST_ITEMS.has(value.item) && value.item !== 'comment') {
     return { warning: { type: 'ignored', message: `Feed item \`${value.item}\` (${value.verb}) is not stored by the CRM.`, details: { item: value.item, verb: value.verb } } };
   }
@@ -114,7 +120,7 @@ export function normalizeFeedChange(value: FeedValue, context: FeedContext): Fee
   const interaction: InteractionInput = {
     channel: context.channel,
     nativeId: place.nativeId,
-    kind: place.kind,
+    kind: isMention ? 'mention' : place.kind,
     visibility: 'public',
     author: feedIdentity(context.channel, context.pageId, person, place.nativeId),
     conversationId: place.root,
@@ -128,6 +134,7 @@ export function normalizeFeedChange(value: FeedValue, context: FeedContext): Fee
     ...(reaction ? { reaction } : {}),
     channelMetadata: {
       [context.channel]: compactJson({
+        field: isMention ? field : undefined,
         item: value.item,
         verb: value.verb,
         postId: value.post_id,

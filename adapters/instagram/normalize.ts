@@ -43,7 +43,6 @@ function identity(context: InstagramContext, nativeId: string, username: string 
 export function normalizeComment(value: CommentValue, context: InstagramContext, field: string): InteractionInput | string {
   const nativeId = value.id ?? value.comment_id;
   if (!nativeId) return `[${context.channel}] A \`${field}\` change has no comment \`id\`.`;
-  if (!value.from) return `[${context.channel}] The comment ${nativeId} has no \`from\`.`;
   const text = value.text ?? '';
   const mentions = mentionedHandles(text);
   const mediaId = value.media?.id;
@@ -52,7 +51,8 @@ export function normalizeComment(value: CommentValue, context: InstagramContext,
     nativeId,
     kind: value.parent_id ? 'reply' : 'comment',
     visibility: 'public',
-    author: identity(context, value.from.id, value.from.username),
+    // Meta leaves `from` out for some people (and in older samples): kept, attributed to itself alone, as on Facebook.
+    author: value.from ? identity(context, value.from.id, value.from.username) : { channel: context.channel, nativeId: `anonymous:${nativeId}` },
     conversationId: mediaId ?? value.parent_id ?? nativeId,
     ...(value.parent_id ? { parentId: value.parent_id } : mediaId ? { parentId: mediaId } : {}),
     recipientId: context.accountId,
@@ -68,6 +68,7 @@ export function normalizeComment(value: CommentValue, context: InstagramContext,
         adTitle: value.media?.ad_title,
         originalMediaId: value.media?.original_media_id,
         parentCommentId: value.parent_id,
+        anonymous: value.from ? undefined : true,
       }),
     },
     raw: value,

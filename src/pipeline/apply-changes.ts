@@ -40,6 +40,8 @@ export function editOf(existing: Interaction, incoming: Interaction, now: () => 
     attachments: incoming.attachments.length ? incoming.attachments : existing.attachments,
     channelMetadata,
     ...(incoming.metrics ? { metrics: incoming.metrics } : {}),
+    // A changed reaction (👍 → 🔥, like → sad) is an edit of the same record.
+    ...(incoming.reaction !== undefined ? { reaction: incoming.reaction } : {}),
     ...(incoming.raw !== undefined ? { raw: incoming.raw } : {}),
   };
 }
@@ -53,6 +55,7 @@ export async function writeEdit(ledger: InteractionLedger, changes: ChangeLog, e
     attachments: edited.attachments,
     channelMetadata: edited.channelMetadata,
     ...(edited.metrics ? { metrics: edited.metrics } : {}),
+    ...(edited.reaction !== undefined ? { reaction: edited.reaction } : {}),
     ...(classification ? { classification } : {}),
     ...(edited.raw !== undefined ? { raw: edited.raw } : {}),
   };

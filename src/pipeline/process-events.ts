@@ -187,7 +187,14 @@ async function writeRound(
         else if (event.type === 'delivery-status') outcomes[index] = await applyDeliveryStatus(context, ledger, changes, interactionId(event.channel, event.nativeId), event);
         else if (event.type === 'delivery-watermark') outcomes[index] = await applyWatermark(context, ledger, changes, event);
         else if (event.type === 'consent') {
-          outcomes[index] = await recordConsent(context, ledger, changes, { identityKey: identityKey(event.identity), status: event.status, purpose: event.purpose ?? 'all', source: event.source, updatedAt: event.at });
+          outcomes[index] = await recordConsent(context, ledger, changes, {
+            identityKey: identityKey(event.identity),
+            status: event.status,
+            purpose: event.purpose ?? 'all',
+            source: event.source,
+            updatedAt: event.at,
+            ...(event.channelMetadata ? { channelMetadata: event.channelMetadata } : {}),
+          });
         }
     }
   }

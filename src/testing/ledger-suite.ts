@@ -765,6 +765,9 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect((await ledger.getConsent('whatsapp:905551112233'))?.status).toBe('opted-out');
         await ledger.setConsent({ identityKey: 'whatsapp:905551112233', status: 'opted-out', purpose: 'marketing', source: 'whatsapp:marketing', updatedAt: '2026-01-02T00:00:00.000Z' });
         expect(await ledger.getConsent('whatsapp:905551112233')).toMatchObject({ status: 'opted-out', purpose: 'marketing', source: 'whatsapp:marketing' });
+        const token = { messenger: { notificationMessagesToken: 'token-123', topic: 'Kampanyalar', expiresAt: '2027-01-01T00:00:00.000Z' } };
+        await ledger.setConsent({ identityKey: 'messenger:psid-9', status: 'opted-in', purpose: 'marketing', source: 'messenger:notification_messages', updatedAt: '2026-01-03T00:00:00.000Z', channelMetadata: token });
+        expect((await ledger.getConsent('messenger:psid-9'))?.channelMetadata).toEqual(token);
       });
     });
 

@@ -62,6 +62,20 @@ export const messagingItemSchema = z.looseObject({
   message_edit: z.object({ mid: z.string().min(1), text: z.string().default(''), num_edit: z.number().optional() }).optional(),
   delivery: z.object({ mids: z.array(z.string()).optional(), watermark: z.number().optional() }).optional(),
   read: z.object({ mid: z.string().optional(), watermark: z.number().optional() }).optional(),
+  /** Opt-ins; `notification_messages` is the marketing-messages opt-in (and its stop/resume). */
+  optin: z
+    .looseObject({
+      type: z.string().optional(),
+      payload: z.string().optional(),
+      title: z.string().optional(),
+      notification_messages_token: z.string().optional(),
+      notification_messages_frequency: z.string().optional(),
+      notification_messages_timezone: z.string().optional(),
+      notification_messages_status: z.string().optional(),
+      token_expiry_timestamp: z.union([z.number(), z.string()]).optional(),
+      user_token_status: z.string().optional(),
+    })
+    .optional(),
 });
 export type MessagingItem = z.output<typeof messagingItemSchema>;
 
@@ -138,7 +152,8 @@ const ATTACHMENT_TYPES: Record<string, Attachment['type']> = {
 
 function toAttachment(attachment: z.output<typeof messagingAttachmentSchema>): Attachment {
   const payload = attachment.payload ?? undefined;
-  const type = ATTACHMENT_TYPES[attachment.type] ?? 'other';
+  // Messenger sends stickers (the thumbs-up too) as `image` with a `sticker_id`.
+  const type = payload?.sticker_id !== undefined ? 'sticker' : (ATTACHMENT_TYPES[attachment.type] ?? 'other');
   const data = compactJson({
     nativeType: attachment.type,
     stickerId: payload?.sticker_id !== undefined ? String(payload.sticker_id) : undefined,
@@ -178,15 +193,27 @@ function directMessageBase(item: MessagingItem, context: MessagingContext) {
   };
 }
 
+/** Instagram's ❤️ sent in a DM: an attachment of type `like_heart` and nothing else. */
+function isLikeHeart(message: NonNullable<MessagingItem['message']>): boolean {
+  return !message.text && message.attachments?.length === 1 && message.attachments[0]!.type === 'like_heart';
+}
+
+/** An Instagram story that @mentions the brand, delivered as a DM with a `story_mention` attachment. */
+function isStoryMention(message: NonNullable<MessagingItem['message']>): boolean {
+  return message.attachments?.some((attachment) => attachment.type === 'story_mention') === true;
+}
+
 function messageInteraction(item: MessagingItem, message: NonNullable<MessagingItem['message']>, context: MessagingContext): InteractionInput {
   const base = directMessageBase(item, context);
   const parentId = message.reply_to?.mid;
+  const heart = isLikeHeart(message);
   return {
     ...base,
+    ...(heart ? { kind: 'reaction' as const, reaction: '❤️' } : isStoryMention(message) ? { kind: 'mention' as const } : {}),
     nativeId: message.mid,
     ...(parentId ? { parentId } : {}),
     text: message.text ?? '',
-    attachments: (message.attachments ?? []).map(toAttachment),
+    attachments: heart ? [] : (message.attachments ?? []).map(toAttachment),
     ...(base.author.isBrand ? { deliveryStatus: 'sent' as const } : {}),
     channelMetadata: {
       [context.channel]: compactJson({
@@ -212,6 +239,37 @@ function addWatermark(outcome: MessagingOutcome, item: MessagingItem, context: M
     return;
   }
   outcome.events.push({ type: 'delivery-watermark', channel: context.channel, conversationId: sides(item, context).conversationId, status, upTo: upTo.iso, at });
+}
+
+/**
+ * A marketing-messages opt-in (`optin.type: notification_messages`) → a `marketing` consent for
+ * the person, with the token the Page needs to send them marketing messages kept on the record.
+ * `notification_messages_status: STOP_NOTIFICATIONS` is an opt-out, `RESUME_NOTIFICATIONS` an opt-in.
+ */
+function marketingConsent(item: MessagingItem, optin: NonNullable<MessagingItem['optin']>, context: MessagingContext, at: string): ChannelEvent | undefined {
+  const status = optin.notification_messages_status?.replace(/[\s_]+/g, '_').toUpperCase() === 'STOP_NOTIFICATIONS' ? 'opted-out' : 'opted-in';
+  const { customerId } = sides(item, context);
+  const expiry = optin.token_expiry_timestamp;
+  return {
+    type: 'consent',
+    identity: { channel: context.channel, nativeId: customerId },
+    status,
+    purpose: 'marketing',
+    source: `${context.channel}:notification_messages`,
+    at,
+    channelMetadata: {
+      [context.channel]: compactJson({
+        notificationMessagesToken: optin.notification_messages_token,
+        topic: optin.title,
+        payload: optin.payload,
+        frequency: optin.notification_messages_frequency,
+        timezone: optin.notification_messages_timezone,
+        tokenExpiresAt: expiry !== undefined ? metaTime(expiry, context.now) : undefined,
+        tokenStatus: optin.user_token_status,
+        notificationStatus: optin.notification_messages_status,
+      }),
+    },
+  };
 }
 
 function readItem(item: MessagingItem, context: MessagingContext, outcome: MessagingOutcome): void {
@@ -290,6 +348,11 @@ function readItem(item: MessagingItem, context: MessagingContext, outcome: Messa
   if (item.read) {
     if (item.read.mid) outcome.events.push({ type: 'delivery-status', channel, nativeId: item.read.mid, status: 'read', at, recipient: { channel, nativeId: item.sender.id } });
     else if (item.read.watermark !== undefined) addWatermark(outcome, item, context, 'read', item.read.watermark, at);
+    return;
+  }
+  if (item.optin?.type === 'notification_messages') {
+    const consent = marketingConsent(item, item.optin, context, at);
+    if (consent) outcome.events.push(consent);
     return;
   }
   const key = IGNORED_MESSAGING_KEYS.find((name) => name in item);

@@ -193,6 +193,11 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX IF NOT EXISTS interactions_recipient_idx ON {schema}.interactions ((channel || ':' || (details->>'recipientId'))) WHERE direction = 'outbound'`,
     ],
   },
+  {
+    version: 6,
+    name: 'consent channel metadata',
+    statements: [`ALTER TABLE {schema}.consents ADD COLUMN channel_metadata jsonb`],
+  },
 ];
 
 /** The newest schema version this build of the ledger needs. */

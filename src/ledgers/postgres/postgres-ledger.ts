@@ -775,9 +775,9 @@ function createOperations(
 
     async setConsent(record) {
       await executor.query(
-        `INSERT INTO ${table('consents')} (identity_key, status, purpose, source, updated_at) VALUES ($1, $2, $3, $4, $5::timestamptz)
-         ON CONFLICT (identity_key) DO UPDATE SET status = EXCLUDED.status, purpose = EXCLUDED.purpose, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at`,
-        [record.identityKey, record.status, record.purpose ?? 'all', record.source, record.updatedAt],
+        `INSERT INTO ${table('consents')} (identity_key, status, purpose, source, updated_at, channel_metadata) VALUES ($1, $2, $3, $4, $5::timestamptz, $6::jsonb)
+         ON CONFLICT (identity_key) DO UPDATE SET status = EXCLUDED.status, purpose = EXCLUDED.purpose, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at, channel_metadata = EXCLUDED.channel_metadata`,
+        [record.identityKey, record.status, record.purpose ?? 'all', record.source, record.updatedAt, record.channelMetadata ? json(record.channelMetadata) : null],
       );
     },
 

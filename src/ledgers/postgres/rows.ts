@@ -189,7 +189,7 @@ export function rowToDeadLetter(row: SqlRow): DeadLetter {
   return entry;
 }
 
-export const CONSENT_SELECT = ['identity_key', 'status', 'purpose', 'source', isoColumn('updated_at')].join(', ');
+export const CONSENT_SELECT = ['identity_key', 'status', 'purpose', 'source', isoColumn('updated_at'), 'channel_metadata'].join(', ');
 
 export function rowToConsent(row: SqlRow): ConsentRecord {
   return {
@@ -198,6 +198,7 @@ export function rowToConsent(row: SqlRow): ConsentRecord {
     purpose: row.purpose as NonNullable<ConsentRecord['purpose']>,
     source: String(row.source),
     updatedAt: String(row.updated_at),
+    ...(row.channel_metadata !== null && row.channel_metadata !== undefined ? { channelMetadata: row.channel_metadata as NonNullable<ConsentRecord['channelMetadata']> } : {}),
   };
 }
 

@@ -348,9 +348,15 @@ describe('instagram adapter through createSocialCrm', () => {
       expect((await deliver('not json at all')).status).toBe(400);
       expect((await ledger.listDeadLetters()).items).toHaveLength(0);
       const comment = commentsAt(NOW) as { entry: Array<{ changes: Array<{ value: Record<string, unknown> }> }> };
+      // A comment without `from` is kept, attributed to itself alone (as Facebook does); one without an id cannot be.
+      const commentId = String(comment.entry[0]!.changes[0]!.value.id);
       delete comment.entry[0]!.changes[0]!.value.from;
       expect((await deliver(comment)).status).toBe(200);
-      expect(await rows()).toHaveLength(3);
+      expect((await ledger.getInteraction(`instagram:${commentId}`))?.author.nativeId).toBe(`anonymous:${commentId}`);
+      expect((await ledger.listDeadLetters()).items).toHaveLength(0);
+      delete comment.entry[0]!.changes[0]!.value.id;
+      delete comment.entry[0]!.changes[0]!.value.comment_id;
+      expect((await deliver(comment)).status).toBe(200);
       expect((await ledger.listDeadLetters()).items).toHaveLength(1);
       warnings.length = 0;
       await deliver(fixture('unknown-fields'));

@@ -1,0 +1,1 @@
+export { readTelegramError, telegramAdapter, type TelegramAdapterOptions } from './telegram-adapter.js';
