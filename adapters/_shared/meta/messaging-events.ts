@@ -121,6 +121,15 @@ export function metaTime(value: number | string | undefined, fallback: Date, ext
   return networkTimeOr(value, fallback, { now: new Date(Math.max(fallback.getTime(), Date.now()) + extraAheadMs) });
 }
 
+/** A time Meta names in the future (a token's expiry): ISO-8601, or `undefined` when it is not a plausible time. */
+function expiryTime(value: number | string, now: Date): string | undefined {
+  const time = readNetworkTime(value, new Date(now.getTime() + MAX_EXPIRY_AHEAD_MS));
+  return time.ok ? time.iso : undefined;
+}
+
+/** How far ahead an expiry may lie: Meta's examples use 2038. */
+const MAX_EXPIRY_AHEAD_MS = 100 * 365 * 24 * 60 * 60 * 1000;
+
 /** Drops `undefined` members so the object is valid JSON for `channelMetadata`. */
 export function compactJson(value: Record<string, JSONValue | undefined>): JSONObject {
   const result: JSONObject = {};
@@ -264,7 +273,7 @@ function marketingConsent(item: MessagingItem, optin: NonNullable<MessagingItem[
         payload: optin.payload,
         frequency: optin.notification_messages_frequency,
         timezone: optin.notification_messages_timezone,
-        tokenExpiresAt: expiry !== undefined ? metaTime(expiry, context.now) : undefined,
+        tokenExpiresAt: expiry !== undefined ? expiryTime(expiry, context.now) : undefined,
         tokenStatus: optin.user_token_status,
         notificationStatus: optin.notification_messages_status,
       }),

@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { instagramAdapter } from 'social-crm/adapters/instagram';
 import { describeSamples } from '../channel-samples.js';
 import { deliverSample, expectIgnored, expectStored, metaEnvelope, SAMPLE_APP_SECRET, type SampleOutcome } from '../meta-samples.js';
+import { privateConversationKey } from 'social-crm';
 
 const ACCOUNT = '1234567890';
 // No mention look-ups: these samples carry everything the adapter stores.
@@ -15,7 +16,7 @@ const deliver = (sample: unknown): Promise<SampleOutcome> =>
 /** One item from courier's customer 5678, private, in its thread with the account. */
 async function fromCustomer(sample: unknown, kind: string) {
   const [row] = expectStored(await deliver(sample), 1);
-  expect(row).toMatchObject({ kind, direction: 'inbound', visibility: 'private', author: { nativeId: '5678' }, conversationId: `instagram:${ACCOUNT}-5678` });
+  expect(row).toMatchObject({ kind, direction: 'inbound', visibility: 'private', author: { nativeId: '5678' }, conversationId: `instagram:${privateConversationKey(`${ACCOUNT}-5678`)}` });
   expect(row!.customerId).toBeTruthy();
   return row!;
 }

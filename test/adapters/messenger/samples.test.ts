@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { messengerAdapter } from 'social-crm/adapters/messenger';
 import { describeSamples } from '../channel-samples.js';
 import { deliverSample, expectIgnored, expectStored, SAMPLE_APP_SECRET, warningText, type SampleOutcome } from '../meta-samples.js';
+import { privateConversationKey } from 'social-crm';
 
 const PAGE = '1234567890';
 const deliver = (sample: unknown, pageId = PAGE): Promise<SampleOutcome> =>
@@ -15,7 +16,7 @@ const deliver = (sample: unknown, pageId = PAGE): Promise<SampleOutcome> =>
 async function oneMessage(sample: unknown) {
   const outcome = await deliver(sample);
   const [row] = expectStored(outcome, 1);
-  expect(row).toMatchObject({ kind: 'direct_message', direction: 'inbound', visibility: 'private', author: { nativeId: '5678' }, conversationId: `messenger:${PAGE}-5678` });
+  expect(row).toMatchObject({ kind: 'direct_message', direction: 'inbound', visibility: 'private', author: { nativeId: '5678' }, conversationId: `messenger:${privateConversationKey(`${PAGE}-5678`)}` });
   expect(row!.customerId).toBeTruthy();
   return row!;
 }
@@ -115,7 +116,7 @@ describeSamples(
     'messenger-echo.json': async (sample) => {
       const page = '404217156637689';
       const [row] = expectStored(await deliver({ object: 'page', entry: [{ id: page, time: 1491798024994, messaging: [sample] }] }, page), 1);
-      expect(row).toMatchObject({ direction: 'outbound', text: 'Difficult the first time, easy the second.', author: { nativeId: page, isBrand: true }, conversationId: `messenger:${page}-1423587017700273` });
+      expect(row).toMatchObject({ direction: 'outbound', text: 'Difficult the first time, easy the second.', author: { nativeId: page, isBrand: true }, conversationId: `messenger:${privateConversationKey(`${page}-1423587017700273`)}` });
       expect(row!.channelMetadata.messenger).toMatchObject({ isEcho: true, appId: '205552219930699' });
     },
   },
