@@ -114,6 +114,38 @@ export const TOKEN_CAPS = 1;
 export const TOKEN_ELONGATED = 2;
 export const TOKEN_NUMERIC = 4;
 export const TOKEN_HASHTAG = 8;
+/** Written with a capital first letter and the rest lower-case ("Rob"). */
+export const TOKEN_TITLE = 16;
+/** Written all in lower-case letters. */
+export const TOKEN_LOWER = 32;
+/** The first word of the text or of a sentence (after . ! ? or a line break). */
+export const TOKEN_SENTENCE_START = 64;
+
+/**
+ * Length of an English clitic (`ll`, `re`, `ve`, `m`, `d`, any case) starting at `index` and
+ * ending a word there, or 0. The apostrophe before it has been read.
+ */
+function englishCliticLength(text: string, index: number): number {
+  const first = text.charCodeAt(index) | 0x20;
+  let length = 0;
+  if (first === 0x6d || first === 0x64) length = 1;
+  else {
+    const second = text.charCodeAt(index + 1) | 0x20;
+    if ((first === 0x6c && second === 0x6c) || (first === 0x72 && second === 0x65) || (first === 0x76 && second === 0x65)) length = 2;
+  }
+  if (length === 0) return 0;
+  const after = text.charCodeAt(index + length);
+  if (after === after && ((after < 0x250 ? CHAR_INFO[after]! : wideInfo(after)) & IS_WORD) !== 0) return 0;
+  return length;
+}
+
+/**
+ * Undoes a second JSON escaping (`I\u2019ll`, `\u002c`) that some exports and relays leave in
+ * text, so the apostrophe and comma read as such.
+ */
+function decodeEscapes(input: string): string {
+  return input.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
 
 /** The English/Turkish character model the scanner scores as it goes. */
 export interface LanguageTable {
@@ -274,7 +306,7 @@ export const LANGUAGE_WORD_SALT = 0x3c6ef372;
  * Never throws: lone surrogates, control characters and other scripts are skipped or counted.
  */
 export function scanText(input: string, language?: LanguageTable, sink?: LanguageSink): ScannedText {
-  let text = input;
+  let text = input.indexOf('\\u') >= 0 ? decodeEscapes(input) : input;
   let truncated = false;
   if (text.length > MAX_ANALYSED_CHARS) {
     text = text.slice(0, MAX_ANALYSED_CHARS);
@@ -303,6 +335,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
   let languageWords = 0;
   let knownWords = 0;
   let hashtag = false;
+  let sentenceStart = true;
   let faceMarks = 0;
   let emoji: number[] = NO_EMOJI;
 
@@ -333,12 +366,19 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       let runChar = 0;
       let runLength = 0;
       let elongated = false;
-          const prefixBase = tokenCount * MAX_PREFIX;
+      const firstUpper = (info & IS_UPPER) !== 0;
+      const prefixBase = tokenCount * MAX_PREFIX;
       while (index < length) {
         if ((info & IS_WORD) === 0) {
-          // apostrophes inside a word join it: don't -> dont, Turkcell'e -> turkcelle
+          // apostrophes inside a word join it: don't -> dont, Turkcell'e -> turkcelle; an English
+          // clitic ('ll 're 've 'm 'd) ends it instead, so I'll is "i", not "ill", and he'll is not "hell"
           if ((code === 0x27 || code === 0x2019) && index + 1 < length) {
             const next = text.charCodeAt(index + 1);
+            const clitic = englishCliticLength(text, index + 1);
+            if (clitic > 0) {
+              index += 1 + clitic;
+              break;
+            }
             if (((next < 0x250 ? CHAR_INFO[next]! : wideInfo(next)) & IS_WORD) !== 0) {
               index++;
               code = next;
@@ -414,6 +454,10 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       if (elongated) tokenFlags |= TOKEN_ELONGATED;
       if (wordLetters === 0) tokenFlags |= TOKEN_NUMERIC;
       if (hashtag) tokenFlags |= TOKEN_HASHTAG;
+      if (wordUpper === 0) tokenFlags |= TOKEN_LOWER;
+      else if (wordLetters >= 2 && wordUpper === 1 && firstUpper) tokenFlags |= TOKEN_TITLE;
+      if (sentenceStart) tokenFlags |= TOKEN_SENTENCE_START;
+      sentenceStart = false;
       // "xD", "XP", "8D": faces made of letters
       if (wordLength <= 3 && (foldedCodes[starts[tokenCount]!] === 0x78 || foldedCodes[starts[tokenCount]!] === 0x38)) faceMarks++;
       flags[tokenCount] = tokenFlags;
@@ -463,6 +507,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
     if (code === 0x3a || code === 0x3b || code === 0x3d || code === 0x3c || code === 0x28 || code === 0x29) faceMarks++;
     if (code === 0x21) exclamations++;
     else if (code === 0x3f) questions++;
+    if (code === 0x2e || code === 0x21 || code === 0x3f || code === 0x0a) sentenceStart = true;
     if (code === 0x2e || code === 0x21 || code === 0x3f || code === 0x3b || code === 0x2c || code === 0x0a || code === 0x3a) {
       if (tokenCount > 0 && clauses[tokenCount - 1] === clause) clause++;
     }

@@ -100,6 +100,48 @@ export const ENGLISH_NEGATORS = new Set([
   'shouldnt', 'havent', 'hasnt', 'hadnt', 'aint', 'mustnt', 'neednt', 'dont', 'nt', 'nope', 'nah', 'lacks',
 ]);
 
+/**
+ * English words with a polarity that are also common given names or surnames ("Rob", "Joy",
+ * "Hope", "Rich"). Written with a capital inside a sentence, or opening one before "and", "is",
+ * "said" ..., they name a person and carry no sentiment.
+ */
+export const ENGLISH_NAME_WORDS = new Set([
+  'rob', 'sue', 'joy', 'hope', 'grace', 'faith', 'patience', 'rich', 'frank', 'earnest', 'sunny', 'destiny',
+  'charity', 'bliss', 'glory', 'harmony', 'liberty', 'honor', 'justice', 'merry', 'hardy', 'precious', 'angel',
+  'lucky', 'rusty', 'dusty', 'chance', 'felicity', 'mercy', 'prosper', 'victor', 'constance', 'noble', 'rebel',
+  'trump', 'bush', 'cruz', 'moody', 'savage', 'sterling', 'hunt',
+]);
+/** Words after which a capitalised sentence-opening name word is a name ("Rob and I", "Hope is"). */
+export const ENGLISH_NAME_FOLLOWERS = new Set(['and', 'or', 'is', 'was', 'said', 'says', 'has', 'had', 'will', 'who', 'told', 'asked', 'just', 'got']);
+
+/**
+ * Public issues and events named by words that carry sentiment on their own ("death penalty",
+ * "climate change"): a message about the topic says nothing yet about the writer's stance, so
+ * their words lose their polarity and the learned model sees them as one topic.
+ */
+export const ENGLISH_TOPIC_PHRASES = [
+  'death penalty', 'capital punishment', 'gun control', 'gun violence', 'gun rights', 'climate change', 'global warming',
+  'war on drugs', 'war on terror', 'drug policy', 'hate crime', 'hate crimes', 'hate speech', 'civil war', 'world war',
+  'cold war', 'domestic violence', 'child abuse', 'sexual assault', 'breast cancer', 'cancer research', 'cancer awareness',
+  'mental illness', 'mental health', 'suicide prevention', 'crime rate', 'crime rates', 'death toll', 'terror attack',
+  'terrorist attack', 'poverty line', 'unemployment rate', 'debt ceiling', 'fiscal cliff', 'tax cuts', 'police brutality',
+  'black friday', 'dark knight', 'walking dead', 'game of thrones', 'hunger games', 'fast and furious', 'dead sea',
+  'death star', 'bad boys', 'cyber monday', 'abortion rights', 'immigration reform', 'drug war', 'drug test',
+  'killing floor', 'mortal kombat', 'grand theft auto', 'bloody sunday', 'good friday', 'super bowl', 'fantastic four',
+  'evil dead', 'gossip girl', 'prison break', 'criminal minds', 'breaking bad', 'desperate housewives',
+];
+/**
+ * Nouns that make the word before them a topic rather than a feeling: "crime statistics",
+ * "abuse prevention", "penalty debate".
+ */
+export const ENGLISH_TOPIC_HEADS = new Set([
+  'debate', 'debates', 'ruling', 'vote', 'votes', 'bill', 'law', 'laws', 'policy', 'policies', 'reform', 'statistics',
+  'stats', 'awareness', 'research', 'prevention', 'survivors', 'rates', 'rate', 'case', 'trial', 'hearing', 'protest',
+  'protests', 'documentary', 'summit', 'conference', 'panel', 'lecture', 'legislation',
+]);
+/** Words that may open an English imperative before its negator ("please don't", "just don't", "do not"). */
+export const ENGLISH_IMPERATIVE_LEADS = new Set(['please', 'pls', 'plz', 'just', 'so', 'and', 'do', 'oh', 'now']);
+
 /** Turkish words that negate the sentiment word before them (`güzel değil`, `sorun yok`). */
 export const TURKISH_POST_NEGATORS = ['degil', 'yok', 'olmaz', 'olmadi', 'olmuyor', 'olmayan', 'olmamis'];
 /** Turkish words that negate what follows (`hiç güzel değil` is handled by the post-negator; `asla`, `ne ... ne`). */
