@@ -620,19 +620,19 @@ export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: Fe
   let previous = 0x9747b28c;
   let previousClause = -1;
   for (let token = 0; token < count; token++) {
-    const hash = scan.hashes[token]!;
     const clause = scan.clauses[token]!;
     if (clause !== previousClause) previous = 0x9747b28c;
     const negatedHere = english ? negatedClause === clause : negatedBy[token] === 1;
     const mark = english ? tokenMarks[token]! : 0;
-    if (mark !== 0) hashes[size++] = mixHash(hash, mark === MARK_NAME ? NAME_SALT : TOPIC_SALT);
-    else hashes[size++] = negatedHere ? mixHash(hash, NEGATED_SALT) : hash;
+    // a name or topic word is another feature than the plain word, in word pairs too
+    const hash = mark === 0 ? scan.hashes[token]! : mixHash(scan.hashes[token]!, mark === MARK_NAME ? NAME_SALT : TOPIC_SALT);
+    hashes[size++] = negatedHere && mark === 0 ? mixHash(hash, NEGATED_SALT) : hash;
     hashes[size++] = mixHash(previous ^ BIGRAM_SALT, hash);
     if (!english && scan.lengths[token]! > 5) {
       const prefix = mixHash(scan.prefixHashes[token * MAX_PREFIX + 4]!, PREFIX_SALT);
       hashes[size++] = negatedHere ? mixHash(prefix, NEGATED_SALT) : prefix;
     }
-    if (english && isPreNegator(lexicon, hash)) negatedClause = clause;
+    if (english && isPreNegator(lexicon, scan.hashes[token]!)) negatedClause = clause;
     previous = hash;
     previousClause = clause;
   }
@@ -669,6 +669,11 @@ export interface SentimentBlend {
   neutral: number;
   /** Per-class additions to the log-probabilities (three-class models). */
   offsets?: readonly number[];
+  /**
+   * Divides the offset log-probabilities before they are normalised into the reported
+   * confidence (fitted on a development split for the lowest log-loss); 1 when absent.
+   */
+  temperature?: number;
 }
 
 /** A decoded model ready to score. */
@@ -767,8 +772,9 @@ export function combineSentiment(probabilities: ArrayLike<number>, ruleRaw: numb
     let best = 0;
     let bestValue = -Infinity;
     let total = 0;
+    const inverse = 1 / (blend.temperature ?? 1);
     for (let label = 0; label < 3; label++) {
-      const weighted = probabilities[label]! * Math.exp(offsets[label]!);
+      const weighted = inverse === 1 ? probabilities[label]! * Math.exp(offsets[label]!) : Math.exp((Math.log(Math.max(probabilities[label]!, 1e-12)) + offsets[label]!) * inverse);
       total += weighted;
       if (weighted > bestValue) {
         bestValue = weighted;
