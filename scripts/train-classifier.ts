@@ -43,7 +43,9 @@ import { DATA_FOLDER, ENGLISH_DEV_FILES, readRows, seededRandom, splitOf, type D
 
 const SEED = 20261122;
 const LANGUAGE_BITS = 16;
-const WORD_BITS = 16;
+const WORD_BITS = Number(process.env.TRAIN_WORD_BITS ?? 16);
+/** Occurrences a word needs in the English and Turkish training text to be a known word. */
+const MIN_WORD_COUNT = Number(process.env.TRAIN_MIN_WORD_COUNT ?? 3);
 const ENGLISH_BITS = Number(process.env.TRAIN_EN_BITS ?? 17);
 const TURKISH_BITS = 16;
 const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 6);
@@ -90,15 +92,19 @@ function trainLanguage(): void {
   ].filter((row) => !excluded.has(row.text));
   const size = 1 << LANGUAGE_BITS;
   const wordSize = 1 << WORD_BITS;
-  const table: LanguageTable = { weights: new Int8Array(size), scale: 1, words: new Int8Array(wordSize), bits: LANGUAGE_BITS };
+  const table: LanguageTable = { weights: new Int8Array(size), scale: 1, words: new Int8Array(wordSize), checks: new Uint8Array(wordSize), bits: LANGUAGE_BITS };
   const count = (rows: DataRow[]) => {
-    const sink = { grams: new Float64Array(size), words: new Float64Array(wordSize) };
+    const sink = { grams: new Float64Array(size), words: new Map<number, number>() };
     for (const row of rows) languageGramScore(scanText(row.text, table, sink), table, sink);
     return sink;
   };
   const englishCounts = count(english);
   const turkishCounts = count(turkish);
-  const total = (values: Float64Array) => values.reduce((sum, value) => sum + value, 0);
+  const total = (values: Iterable<number>) => {
+    let sum = 0;
+    for (const value of values) sum += value;
+    return sum;
+  };
   const englishTotal = total(englishCounts.grams);
   const turkishTotal = total(turkishCounts.grams);
   const smoothing = 0.5;
@@ -111,22 +117,33 @@ function trainLanguage(): void {
   const scale = 6 / 127;
   const weights = new Int8Array(size);
   for (let index = 0; index < size; index++) weights[index] = Math.max(-127, Math.min(127, Math.round(ratios[index]! / scale)));
-  const englishWords = total(englishCounts.words);
-  const turkishWords = total(turkishCounts.words);
+  const englishWords = total(englishCounts.words.values());
+  const turkishWords = total(turkishCounts.words.values());
+  // one word per slot, the most frequent; its top hash byte is kept to tell it from other words landing there
   const words = new Int8Array(wordSize);
-  for (let index = 0; index < wordSize; index++) {
-    const english = englishCounts.words[index]!;
-    const turkish = turkishCounts.words[index]!;
-    if (english + turkish < 3) continue;
+  const checks = new Uint8Array(wordSize);
+  const held = new Float64Array(wordSize);
+  const keys = new Set([...englishCounts.words.keys(), ...turkishCounts.words.keys()]);
+  let kept = 0;
+  for (const key of [...keys].sort((first, second) => first - second)) {
+    const english = englishCounts.words.get(key) ?? 0;
+    const turkish = turkishCounts.words.get(key) ?? 0;
+    if (english + turkish < MIN_WORD_COUNT) continue;
+    const slot = key & (wordSize - 1);
+    if (held[slot]! >= english + turkish) continue;
+    if (held[slot] === 0) kept++;
+    held[slot] = english + turkish;
     const ratio = Math.log((turkish + smoothing) / (turkishWords + smoothing * wordSize)) - Math.log((english + smoothing) / (englishWords + smoothing * wordSize));
     const quantised = Math.max(-127, Math.min(127, Math.round(ratio / scale)));
-    words[index] = quantised === 0 ? (ratio >= 0 ? 1 : -1) : quantised;
+    words[slot] = quantised === 0 ? (ratio >= 0 ? 1 : -1) : quantised;
+    checks[slot] = key >>> 24;
   }
+  console.log(`language: ${kept} known words in ${wordSize} slots`);
   writeFileSync(
     `${modelFolder}language.ts`,
     `/** @internal English/Turkish character n-gram log-ratios (trained by scripts/train-classifier.ts). */\n` +
       `export const LANGUAGE_MODEL = {\n  bits: ${LANGUAGE_BITS},\n  wordBits: ${WORD_BITS},\n  scale: ${scale},\n` +
-      `  weights: '${toBase64(weights)}',\n  words: '${toBase64(words)}',\n} as const;\n`,
+      `  weights: '${toBase64(weights)}',\n  words: '${toBase64(words)}',\n  checks: '${toBase64(checks)}',\n} as const;\n`,
   );
   console.log(`language: ${english.length} English and ${turkish.length} Turkish rows`);
 }

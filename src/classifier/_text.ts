@@ -37,8 +37,8 @@ const FOLD = new Uint16Array(0x250);
   for (let code = 0x30; code <= 0x39; code++) LOWER[code] = FOLD[code] = code;
   for (let code = 0x61; code <= 0x7a; code++) LOWER[code] = FOLD[code] = code;
   for (let code = 0x41; code <= 0x5a; code++) LOWER[code] = FOLD[code] = code + 32;
-  const latin = 'àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżžßæœ';
-  const ascii = 'aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnoooooooooorrrsssssttttuuuuuuuuuuwyyyzzzsao';
+  const latin = 'àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżžßæœə';
+  const ascii = 'aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnoooooooooorrrsssssttttuuuuuuuuuuwyyyzzzsaoe';
   for (let index = 0; index < latin.length; index++) {
     const lower = latin.charCodeAt(index);
     const upper = latin[index]!.toUpperCase();
@@ -93,6 +93,8 @@ const CHAR_INFO = new Uint32Array(0x250);
 })();
 
 function wideInfo(code: number): number {
+  // ə, the Azerbaijani schwa (its capital Ə is in the table): a letter foreign to English and Turkish
+  if (code === 0x259) return 0x65 | IS_WORD | IS_FOREIGN;
   if (code === 0x307 || code === 0x200d || code === 0xfe0f || code === 0x200b || code === 0x200c) return IS_SKIP;
   if ((code >= 0x370 && code <= 0x1fff) || (code >= 0x3040 && code <= 0x9fff) || (code >= 0xac00 && code <= 0xd7af)) return IS_WORD | IS_OTHER_SCRIPT;
   return 0;
@@ -106,6 +108,7 @@ function isUrlAt(text: string, index: number): boolean {
 }
 
 const EMPTY_WEIGHTS = new Int8Array(1);
+const EMPTY_CHECKS = new Uint8Array(1);
 const NO_EMOJI: number[] = [];
 const NO_EMOTICONS: string[] = [];
 
@@ -153,8 +156,13 @@ export interface LanguageTable {
   readonly weights: Int8Array;
   /** Scale that turns a weight back into nats. */
   readonly scale: number;
-  /** Log-ratio per hashed whole word seen at least twice in training; 0 = unknown word. */
+  /** Log-ratio per hashed whole word seen at least three times in training; 0 = unknown word. */
   readonly words: Int8Array;
+  /**
+   * The top byte of the word hash stored in each `words` slot, so a word that merely lands on
+   * an occupied slot (one chance in 256) is not taken for a known English or Turkish word.
+   */
+  readonly checks: Uint8Array;
   readonly bits: number;
 }
 
@@ -213,6 +221,8 @@ export interface ScannedText {
   /** Words looked up in the known-word bitset, and how many were known. */
   languageWords: number;
   knownWords: number;
+  /** Known words that lean English (the rest of `knownWords` lean Turkish). */
+  englishWords: number;
   /** Whether the input was cut to {@link MAX_ANALYSED_CHARS}. */
   truncated: boolean;
 }
@@ -295,7 +305,8 @@ export function languageGramScore(scan: ScannedText, language: LanguageTable, si
 /** @internal Training hook: counts every n-gram and word index the scanner scores. */
 export interface LanguageSink {
   grams: Float64Array;
-  words: Float64Array;
+  /** Occurrences per salted word hash. */
+  words: Map<number, number>;
 }
 
 /** Salt for whole-word entries of the language table. */
@@ -313,6 +324,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
     truncated = true;
   }
   const words = language ? language.words : EMPTY_WEIGHTS;
+  const checks = language ? language.checks : EMPTY_CHECKS;
   const wordMask = language ? language.words.length - 1 : 0;
   const scoring = language !== undefined;
   const foldedLimit = foldedCodes.length - 2;
@@ -334,6 +346,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
   let gramCount = 0;
   let languageWords = 0;
   let knownWords = 0;
+  let englishWords = 0;
   let hashtag = false;
   let sentenceStart = true;
   let faceMarks = 0;
@@ -435,14 +448,16 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       if (scoring) {
         gramCodes[gramCount++] = GRAM_WORD_END;
         if (wordLetters === wordLength && wordLength > 1) {
-          const wordIndex = mixHash(rawHash, LANGUAGE_WORD_SALT) & wordMask;
+          const wordKey = mixHash(rawHash, LANGUAGE_WORD_SALT);
+          const wordIndex = wordKey & wordMask;
           const wordWeight = words[wordIndex]!;
           languageWords++;
-          if (wordWeight !== 0) {
+          if (wordWeight !== 0 && checks[wordIndex] === wordKey >>> 24) {
             languageScore += 2 * wordWeight;
             knownWords++;
+            if (wordWeight < 0) englishWords++;
           }
-          if (sink) sink.words[wordIndex]! += 1;
+          if (sink) sink.words.set(wordKey, (sink.words.get(wordKey) ?? 0) + 1);
         }
       }
       hashes[tokenCount] = wordHash >>> 0;
@@ -564,6 +579,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
     gramCount,
     languageWords,
     knownWords,
+    englishWords,
     truncated,
   };
 }

@@ -184,3 +184,43 @@ export const EMOJI_POLARITY = new Map<number, Polarity>([
   [0x1f926, -2], [0x1f625, -1], [0x1f62c, -1], [0x1f4a9, -2], [0x1f595, -3], [0x1f62a, -1], [0x1f62e, -0.5],
   [0x1f633, -0.5], [0x1f634, -0.5], [0x1f480, -1], [0x1f47f, -2], [0x1f608, -0.5], [0x1f627, -2], [0x1f626, -2],
 ]);
+
+/**
+ * Frequent function words of languages whose sentences share many words with English or
+ * Turkish (Romance, Germanic, Slavic, Baltic, Finnic, Bantu, Austronesian and others), written
+ * folded; none is a common English or Turkish word. Two or more of them in a text that the
+ * English/Turkish model would claim make the detector ask franc instead.
+ */
+export const FOREIGN_FUNCTION_WORDS = `
+els amb dels seva seu aquesta aquest pel pels tambe molt fou nomes perque
+los las del una por para que como esta este sus fue tiene muy tambien cuando porque
+nao uma com dos mais muito voce foi sao pelo pela isso esse essa
+les des une dans pour pas sur avec qui du il elle nous vous sont cette etait aux leur
+della delle degli gli nel nella questo questa anche essere sono alla che di
+est et cum sunt quod enim sed ut atque autem eius esse ab erat inter
+yn ac ei mae gan wedi yr eu hyn ydy bod fel oedd gyda ein sy hefyd
+agus ag leis seo bhi nach iad chun sa sna ata
+het nie ek dit vir wat hulle ons jy deur baie ook aan hierdie die kom hou tot dis onder teen
+een niet zijn voor wordt worden deze naar wij heeft werd bij
+der und ist nicht ein eine mit den dem sich auch auf fur von wird sind das zu ich
+och att det som av med inte jag til ikke og paa pa vi ble blev ett eller ogsa fra ved
+yang dan di ini itu dengan untuk dari tidak ada akan dalam pada juga oleh kepada telah saya
+ang ng mga ay siya ito kay hindi niya nang sina kanyang
+awon ati won lati naa ninu sugbon tabi pelu ti si
+gore mme gape ya ka mo ba ke ga ho tsa hore bona ku eka leswi swa loko hikuva
+ukuba kwa ngo uku nge ngoba kodwa futhi ukuthi kanye noma
+katika kwamba hii kama lakini pia sana hiyo kuwa kuti vanhu asi muna
+jsou ktery ktera jako ale pro jeho byl bylo ktore aj koji koja nije kao tudi ter sie jest czy jego oraz przez jej
+este sunt pentru care mai din fost acest aceasta sau lui
+az hogy nem egy meg ez csak mint volt vagy azt
+etta oli mutta kun tai ole myos ovat ja ning kui seda aga mis oma
+ir kad yra kaip buvo arba jis uz bija tas kas vai ari
+dhe nje nga eshte qe jane kjo
+eta bat zen ere dira izan dago baina zuen egin du
+kaj estas kun pri tiu ankau
+nga kua tana kei ko
+iyo ee oo waxa ayaa uu aan soo wuxuu
+era oba bwe abantu kye nti
+`
+  .trim()
+  .split(/\s+/);
