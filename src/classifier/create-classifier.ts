@@ -19,7 +19,8 @@ import {
   type PhraseMatcher,
 } from './intent.js';
 import { SENTIMENT_EN, SENTIMENT_TR } from './model/sentiment.js';
-import { resolveClassifierOptions, type ClassifierOptions } from './options.js';
+import { resolveClassifierOptions, type ClassifierOptions, type ResolvedClassifierOptions } from './options.js';
+import { cascade, resolveFallback, type CascadeControls, type FallbackOptions } from './cascade.js';
 import {
   DENSE_FEATURES,
   buildLexicon,
@@ -108,8 +109,19 @@ const round = (value: number): number => Math.round(value * 1000) / 1000;
  * // result.language === 'tr', result.sentiment.label === 'negative', intents include churn_risk
  * ```
  */
-export function createClassifier(options: ClassifierOptions = {}): SyncClassifier {
+export function createClassifier(options: ClassifierOptions & { fallback: FallbackOptions }): CascadeClassifier;
+export function createClassifier(options?: ClassifierOptions): SyncClassifier;
+export function createClassifier(options: ClassifierOptions = {}): SyncClassifier | CascadeClassifier {
   const resolved = resolveClassifierOptions(options);
+  const local = createLocalClassifier(resolved);
+  if (!resolved.fallback) return local;
+  return cascade(local, resolveFallback(resolved.fallback));
+}
+
+/** The default classifier with a fallback tier: `classify` answers at once, unsure results are also refined by the fallback. */
+export interface CascadeClassifier extends SyncClassifier, CascadeControls {}
+
+function createLocalClassifier(resolved: ResolvedClassifierOptions): SyncClassifier {
   /** An intent's confidence as reported: 0 below the threshold. */
   const reported = (value: number): number => (value >= resolved.intentThreshold && value > 0 ? round(value) : 0);
   const settings: LanguageSettings = { candidates: resolved.languages, defaultLanguage: resolved.defaultLanguage, margin: resolved.languageMargin };
