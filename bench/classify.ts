@@ -21,7 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { createClassifier } from '../src/classifier/index.js';
 import type { Classification, ClassifierInput } from '../src/classifier/index.js';
-import { DATA_FOLDER, isHeldOut, readRows } from '../scripts/_classifier-data.js';
+import { DATA_FOLDER, readRows, seededRandom, splitOf } from '../scripts/_classifier-data.js';
 import { writeBenchmarkSection } from './_report.js';
 
 type Task = 'sentiment' | 'intent' | 'language';
@@ -91,6 +91,50 @@ function score(gold: string[], predicted: string[], classes?: string[]): Metrics
 }
 
 const fixed = (value: number) => value.toFixed(3);
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+/** 95% percentile bootstrap interval of a metric over the rows (1,000 resamples, fixed seed). */
+function bootstrapInterval(gold: string[], predicted: string[], metric: (gold: string[], predicted: string[]) => number): [number, number] {
+  const random = seededRandom(17);
+  const values: number[] = [];
+  const sampleGold: string[] = new Array(gold.length);
+  const samplePredicted: string[] = new Array(gold.length);
+  for (let sample = 0; sample < 1000; sample++) {
+    for (let index = 0; index < gold.length; index++) {
+      const pick = Math.floor(random() * gold.length);
+      sampleGold[index] = gold[pick]!;
+      samplePredicted[index] = predicted[pick]!;
+    }
+    values.push(metric(sampleGold, samplePredicted));
+  }
+  values.sort((first, second) => first - second);
+  return [round3(values[24]!), round3(values[974]!)];
+}
+
+/**
+ * Expected calibration error (ten equal-width bins: the share of rows times the gap between
+ * mean confidence and accuracy), per language, with the row count.
+ */
+function calibrationByLanguage(items: Array<{ language: string; confidence: number; correct: boolean }>): Record<string, { ece: number; rows: number }> {
+  const groups = new Map<string, typeof items>();
+  for (const item of items) {
+    if (!groups.has(item.language)) groups.set(item.language, []);
+    groups.get(item.language)!.push(item);
+  }
+  const out: Record<string, { ece: number; rows: number }> = {};
+  for (const [language, group] of [...groups].sort(([first], [second]) => (first < second ? -1 : 1))) {
+    if (group.length < 20) continue;
+    const bins = Array.from({ length: 10 }, () => ({ count: 0, confidence: 0, correct: 0 }));
+    for (const item of group) {
+      const bin = bins[Math.min(9, Math.floor(item.confidence * 10))]!;
+      bin.count++;
+      bin.confidence += item.confidence;
+      if (item.correct) bin.correct++;
+    }
+    out[language] = { ece: round3(bins.reduce((sum, bin) => sum + Math.abs(bin.confidence - bin.correct), 0) / group.length), rows: group.length };
+  }
+  return out;
+}
 
 /** The sentiment classes the gold labels use (a two-class set is scored on its two; predicting neutral there is an error). */
 function sentimentClasses(rows: ReadonlyArray<{ label: string }>): string[] {
@@ -192,9 +236,7 @@ function evaluate(options: EvaluateOptions): Evaluation | undefined {
   const { task, path, split, locale } = options;
   const file = basename(path);
   const log = options.quiet ? () => {} : (line: string) => console.log(line);
-  const rows = (readRows(path) ?? []).filter((row) => typeof row.text === 'string').filter((row) =>
-    split === 'heldout' ? isHeldOut(file, String(row.id)) : split === 'train' ? !isHeldOut(file, String(row.id)) : true,
-  );
+  const rows = (readRows(path) ?? []).filter((row) => typeof row.text === 'string').filter((row) => split === 'all' || splitOf(file, { ...row, id: String(row.id) }) === split);
   if (rows.length === 0) return undefined;
   const classifier = createClassifier(options.languages ? { languages: options.languages } : {});
   const input = (text: string): ClassifierInput => ({ text, locale, visibility: 'public' });
@@ -207,11 +249,21 @@ function evaluate(options: EvaluateOptions): Evaluation | undefined {
     if (!options.quiet) printMetrics(title, value);
   };
   if (task === 'sentiment') {
-    metrics = score(rows.map((row) => row.label), results.map((result) => result.sentiment.label), sentimentClasses(rows));
+    const gold = rows.map((row) => row.label);
+    const predicted = results.map((result) => result.sentiment.label);
+    const classes = sentimentClasses(rows);
+    metrics = score(gold, predicted, classes);
     print('social-crm/default@1', metrics);
+    summary.macroRecallCI = bootstrapInterval(gold, predicted, (sampleGold, samplePredicted) => score(sampleGold, samplePredicted, classes).macroRecall);
+    summary.ece = calibrationByLanguage(rows.map((row, index) => ({ language: results[index]!.language, confidence: results[index]!.sentiment.confidence, correct: gold[index] === predicted[index] })));
+    log(`  macro-recall 95% bootstrap interval ${(summary.macroRecallCI as number[]).map(fixed).join('–')}; expected calibration error by language ${JSON.stringify(summary.ece)}`);
   } else if (task === 'language') {
     metrics = score(rows.map((row) => row.label), results.map((result) => result.language));
     print('social-crm/default@1', metrics);
+    summary.precision = Object.fromEntries(Object.entries(metrics.perClass).map(([label, value]) => [label, round3(value.precision)]));
+    summary.recall = Object.fromEntries(Object.entries(metrics.perClass).map(([label, value]) => [label, round3(value.recall)]));
+    summary.undetermined = round3(results.filter((result) => result.language === 'und').length / results.length);
+    summary.ece = calibrationByLanguage(rows.map((row, index) => ({ language: row.label, confidence: results[index]!.languageConfidence, correct: row.label === results[index]!.language })));
     const pair = rows.map((row, index) => ({ row, result: results[index]! })).filter(({ row }) => row.label === 'en' || row.label === 'tr');
     if (pair.length && pair.length !== rows.length) {
       const pairAccuracy = pair.filter(({ row, result }) => row.label === result.language).length / pair.length;

@@ -11,6 +11,8 @@ import type { Classification, InteractionDirection, InteractionKind } from './in
 /** What a classifier sees of an interaction. Only `text` is required. */
 export interface ClassifierInput {
   text: string;
+  /** The interaction's id when the caller has one, so a deferred (cascade) answer can be matched to its message. */
+  id?: string;
   /** Locale the network or account reports (`tr-TR`), a prior for language detection. */
   locale?: string;
   channel?: string;

@@ -37,8 +37,8 @@ const FOLD = new Uint16Array(0x250);
   for (let code = 0x30; code <= 0x39; code++) LOWER[code] = FOLD[code] = code;
   for (let code = 0x61; code <= 0x7a; code++) LOWER[code] = FOLD[code] = code;
   for (let code = 0x41; code <= 0x5a; code++) LOWER[code] = FOLD[code] = code + 32;
-  const latin = 'àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżžßæœ';
-  const ascii = 'aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnoooooooooorrrsssssttttuuuuuuuuuuwyyyzzzsao';
+  const latin = 'àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżžßæœə';
+  const ascii = 'aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnoooooooooorrrsssssttttuuuuuuuuuuwyyyzzzsaoe';
   for (let index = 0; index < latin.length; index++) {
     const lower = latin.charCodeAt(index);
     const upper = latin[index]!.toUpperCase();
@@ -93,6 +93,8 @@ const CHAR_INFO = new Uint32Array(0x250);
 })();
 
 function wideInfo(code: number): number {
+  // ə, the Azerbaijani schwa (its capital Ə is in the table): a letter foreign to English and Turkish
+  if (code === 0x259) return 0x65 | IS_WORD | IS_FOREIGN;
   if (code === 0x307 || code === 0x200d || code === 0xfe0f || code === 0x200b || code === 0x200c) return IS_SKIP;
   if ((code >= 0x370 && code <= 0x1fff) || (code >= 0x3040 && code <= 0x9fff) || (code >= 0xac00 && code <= 0xd7af)) return IS_WORD | IS_OTHER_SCRIPT;
   return 0;
@@ -106,6 +108,7 @@ function isUrlAt(text: string, index: number): boolean {
 }
 
 const EMPTY_WEIGHTS = new Int8Array(1);
+const EMPTY_CHECKS = new Uint8Array(1);
 const NO_EMOJI: number[] = [];
 const NO_EMOTICONS: string[] = [];
 
@@ -114,6 +117,38 @@ export const TOKEN_CAPS = 1;
 export const TOKEN_ELONGATED = 2;
 export const TOKEN_NUMERIC = 4;
 export const TOKEN_HASHTAG = 8;
+/** Written with a capital first letter and the rest lower-case ("Rob"). */
+export const TOKEN_TITLE = 16;
+/** Written all in lower-case letters. */
+export const TOKEN_LOWER = 32;
+/** The first word of the text or of a sentence (after . ! ? or a line break). */
+export const TOKEN_SENTENCE_START = 64;
+
+/**
+ * Length of an English clitic (`ll`, `re`, `ve`, `m`, `d`, any case) starting at `index` and
+ * ending a word there, or 0. The apostrophe before it has been read.
+ */
+function englishCliticLength(text: string, index: number): number {
+  const first = text.charCodeAt(index) | 0x20;
+  let length = 0;
+  if (first === 0x6d || first === 0x64) length = 1;
+  else {
+    const second = text.charCodeAt(index + 1) | 0x20;
+    if ((first === 0x6c && second === 0x6c) || (first === 0x72 && second === 0x65) || (first === 0x76 && second === 0x65)) length = 2;
+  }
+  if (length === 0) return 0;
+  const after = text.charCodeAt(index + length);
+  if (after === after && ((after < 0x250 ? CHAR_INFO[after]! : wideInfo(after)) & IS_WORD) !== 0) return 0;
+  return length;
+}
+
+/**
+ * Undoes a second JSON escaping (`I\u2019ll`, `\u002c`) that some exports and relays leave in
+ * text, so the apostrophe and comma read as such.
+ */
+function decodeEscapes(input: string): string {
+  return input.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
 
 /** The English/Turkish character model the scanner scores as it goes. */
 export interface LanguageTable {
@@ -121,8 +156,13 @@ export interface LanguageTable {
   readonly weights: Int8Array;
   /** Scale that turns a weight back into nats. */
   readonly scale: number;
-  /** Log-ratio per hashed whole word seen at least twice in training; 0 = unknown word. */
+  /** Log-ratio per hashed whole word seen at least three times in training; 0 = unknown word. */
   readonly words: Int8Array;
+  /**
+   * The top byte of the word hash stored in each `words` slot, so a word that merely lands on
+   * an occupied slot (one chance in 256) is not taken for a known English or Turkish word.
+   */
+  readonly checks: Uint8Array;
   readonly bits: number;
 }
 
@@ -181,6 +221,8 @@ export interface ScannedText {
   /** Words looked up in the known-word bitset, and how many were known. */
   languageWords: number;
   knownWords: number;
+  /** Known words that lean English (the rest of `knownWords` lean Turkish). */
+  englishWords: number;
   /** Whether the input was cut to {@link MAX_ANALYSED_CHARS}. */
   truncated: boolean;
 }
@@ -263,7 +305,8 @@ export function languageGramScore(scan: ScannedText, language: LanguageTable, si
 /** @internal Training hook: counts every n-gram and word index the scanner scores. */
 export interface LanguageSink {
   grams: Float64Array;
-  words: Float64Array;
+  /** Occurrences per salted word hash. */
+  words: Map<number, number>;
 }
 
 /** Salt for whole-word entries of the language table. */
@@ -274,13 +317,14 @@ export const LANGUAGE_WORD_SALT = 0x3c6ef372;
  * Never throws: lone surrogates, control characters and other scripts are skipped or counted.
  */
 export function scanText(input: string, language?: LanguageTable, sink?: LanguageSink): ScannedText {
-  let text = input;
+  let text = input.indexOf('\\u') >= 0 ? decodeEscapes(input) : input;
   let truncated = false;
   if (text.length > MAX_ANALYSED_CHARS) {
     text = text.slice(0, MAX_ANALYSED_CHARS);
     truncated = true;
   }
   const words = language ? language.words : EMPTY_WEIGHTS;
+  const checks = language ? language.checks : EMPTY_CHECKS;
   const wordMask = language ? language.words.length - 1 : 0;
   const scoring = language !== undefined;
   const foldedLimit = foldedCodes.length - 2;
@@ -302,7 +346,9 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
   let gramCount = 0;
   let languageWords = 0;
   let knownWords = 0;
+  let englishWords = 0;
   let hashtag = false;
+  let sentenceStart = true;
   let faceMarks = 0;
   let emoji: number[] = NO_EMOJI;
 
@@ -333,12 +379,19 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       let runChar = 0;
       let runLength = 0;
       let elongated = false;
-          const prefixBase = tokenCount * MAX_PREFIX;
+      const firstUpper = (info & IS_UPPER) !== 0;
+      const prefixBase = tokenCount * MAX_PREFIX;
       while (index < length) {
         if ((info & IS_WORD) === 0) {
-          // apostrophes inside a word join it: don't -> dont, Turkcell'e -> turkcelle
+          // apostrophes inside a word join it: don't -> dont, Turkcell'e -> turkcelle; an English
+          // clitic ('ll 're 've 'm 'd) ends it instead, so I'll is "i", not "ill", and he'll is not "hell"
           if ((code === 0x27 || code === 0x2019) && index + 1 < length) {
             const next = text.charCodeAt(index + 1);
+            const clitic = englishCliticLength(text, index + 1);
+            if (clitic > 0) {
+              index += 1 + clitic;
+              break;
+            }
             if (((next < 0x250 ? CHAR_INFO[next]! : wideInfo(next)) & IS_WORD) !== 0) {
               index++;
               code = next;
@@ -395,14 +448,16 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       if (scoring) {
         gramCodes[gramCount++] = GRAM_WORD_END;
         if (wordLetters === wordLength && wordLength > 1) {
-          const wordIndex = mixHash(rawHash, LANGUAGE_WORD_SALT) & wordMask;
+          const wordKey = mixHash(rawHash, LANGUAGE_WORD_SALT);
+          const wordIndex = wordKey & wordMask;
           const wordWeight = words[wordIndex]!;
           languageWords++;
-          if (wordWeight !== 0) {
+          if (wordWeight !== 0 && checks[wordIndex] === wordKey >>> 24) {
             languageScore += 2 * wordWeight;
             knownWords++;
+            if (wordWeight < 0) englishWords++;
           }
-          if (sink) sink.words[wordIndex]! += 1;
+          if (sink) sink.words.set(wordKey, (sink.words.get(wordKey) ?? 0) + 1);
         }
       }
       hashes[tokenCount] = wordHash >>> 0;
@@ -414,6 +469,10 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
       if (elongated) tokenFlags |= TOKEN_ELONGATED;
       if (wordLetters === 0) tokenFlags |= TOKEN_NUMERIC;
       if (hashtag) tokenFlags |= TOKEN_HASHTAG;
+      if (wordUpper === 0) tokenFlags |= TOKEN_LOWER;
+      else if (wordLetters >= 2 && wordUpper === 1 && firstUpper) tokenFlags |= TOKEN_TITLE;
+      if (sentenceStart) tokenFlags |= TOKEN_SENTENCE_START;
+      sentenceStart = false;
       // "xD", "XP", "8D": faces made of letters
       if (wordLength <= 3 && (foldedCodes[starts[tokenCount]!] === 0x78 || foldedCodes[starts[tokenCount]!] === 0x38)) faceMarks++;
       flags[tokenCount] = tokenFlags;
@@ -463,6 +522,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
     if (code === 0x3a || code === 0x3b || code === 0x3d || code === 0x3c || code === 0x28 || code === 0x29) faceMarks++;
     if (code === 0x21) exclamations++;
     else if (code === 0x3f) questions++;
+    if (code === 0x2e || code === 0x21 || code === 0x3f || code === 0x0a) sentenceStart = true;
     if (code === 0x2e || code === 0x21 || code === 0x3f || code === 0x3b || code === 0x2c || code === 0x0a || code === 0x3a) {
       if (tokenCount > 0 && clauses[tokenCount - 1] === clause) clause++;
     }
@@ -519,6 +579,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
     gramCount,
     languageWords,
     knownWords,
+    englishWords,
     truncated,
   };
 }

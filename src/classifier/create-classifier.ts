@@ -19,7 +19,8 @@ import {
   type PhraseMatcher,
 } from './intent.js';
 import { SENTIMENT_EN, SENTIMENT_TR } from './model/sentiment.js';
-import { resolveClassifierOptions, type ClassifierOptions } from './options.js';
+import { resolveClassifierOptions, type ClassifierOptions, type ResolvedClassifierOptions } from './options.js';
+import { cascade, resolveFallback, type CascadeControls, type FallbackOptions } from './cascade.js';
 import {
   DENSE_FEATURES,
   buildLexicon,
@@ -36,7 +37,8 @@ import {
   type LinearModel,
   type ModelLanguage,
 } from './sentiment.js';
-import { scanText, type ScannedText } from './_text.js';
+import { EMOJI_POLARITY } from './lexicons.js';
+import { TOKEN_CAPS, TOKEN_ELONGATED, scanText, type ScannedText } from './_text.js';
 
 /** A classifier whose `classify` is synchronous (the default one is). */
 export interface SyncClassifier extends Classifier {
@@ -107,8 +109,19 @@ const round = (value: number): number => Math.round(value * 1000) / 1000;
  * // result.language === 'tr', result.sentiment.label === 'negative', intents include churn_risk
  * ```
  */
-export function createClassifier(options: ClassifierOptions = {}): SyncClassifier {
+export function createClassifier(options: ClassifierOptions & { fallback: FallbackOptions }): CascadeClassifier;
+export function createClassifier(options?: ClassifierOptions): SyncClassifier;
+export function createClassifier(options: ClassifierOptions = {}): SyncClassifier | CascadeClassifier {
   const resolved = resolveClassifierOptions(options);
+  const local = createLocalClassifier(resolved);
+  if (!resolved.fallback) return local;
+  return cascade(local, resolveFallback(resolved.fallback));
+}
+
+/** The default classifier with a fallback tier: `classify` answers at once, unsure results are also refined by the fallback. */
+export interface CascadeClassifier extends SyncClassifier, CascadeControls {}
+
+function createLocalClassifier(resolved: ResolvedClassifierOptions): SyncClassifier {
   /** An intent's confidence as reported: 0 below the threshold. */
   const reported = (value: number): number => (value >= resolved.intentThreshold && value > 0 ? round(value) : 0);
   const settings: LanguageSettings = { candidates: resolved.languages, defaultLanguage: resolved.defaultLanguage, margin: resolved.languageMargin };
@@ -148,6 +161,13 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
       result.language = decision.language;
       result.languageConfidence = round(decision.confidence);
       result.explanation.unshift(languageExplanation(decision.language, decision.cue, truncated));
+      if (!packLanguage && scan.letters > 0) {
+        // no model for this language: say so, and weigh only what needs no language
+        result.explanation.push({ label: UNSUPPORTED_LANGUAGE, cues: [`no sentiment or intent model for \`${decision.language}\` (supported: en, tr)`] });
+        const cues = languageFreeUrgency(scan, input);
+        result.urgency = cues.urgency;
+        result.explanation.push({ label: 'urgency', cues: cues.cues });
+      }
       return result;
     }
     const pack = packs[packLanguage];
@@ -256,6 +276,53 @@ export function createClassifier(options: ClassifierOptions = {}): SyncClassifie
     classify,
     classifyBatch: (inputs) => inputs.map(classify),
   };
+}
+
+/** Explanation label of a result for a language without a sentiment/intent model. */
+export const UNSUPPORTED_LANGUAGE = 'unsupported-language';
+
+/**
+ * Urgency from what reads the same in every language: angry or sad emoji and emoticons,
+ * exclamation marks, words in capitals, letters or punctuation repeated ("!!!", "nooo"), and
+ * the author's reach when the message looks upset. Outbound messages get 0.
+ */
+function languageFreeUrgency(scan: ScannedText, input: ClassifierInput): { urgency: number; cues: string[] } {
+  if (input.direction === 'outbound') return { urgency: 0, cues: ['outbound (the brand itself)'] };
+  const cues: string[] = [];
+  let negativeEmoji = 0;
+  for (const point of scan.emoji) if ((EMOJI_POLARITY.get(point) ?? 0) < 0) negativeEmoji++;
+  if (scan.emoticonScore < 0) negativeEmoji -= scan.emoticonScore;
+  let shouted = 0;
+  let repeated = 0;
+  for (let token = 0; token < scan.tokenCount; token++) {
+    const flag = scan.flags[token]!;
+    if ((flag & TOKEN_CAPS) !== 0) shouted++;
+    if ((flag & TOKEN_ELONGATED) !== 0) repeated++;
+  }
+  let upset = 0;
+  if (negativeEmoji > 0) {
+    upset += Math.min(0.5, 0.25 * negativeEmoji);
+    cues.push(`${negativeEmoji} angry or sad emoji`);
+  }
+  if (scan.exclamations >= 2) {
+    upset += Math.min(0.25, 0.08 * scan.exclamations);
+    cues.push(`${scan.exclamations} exclamation marks`);
+  }
+  if (shouted >= 2) {
+    upset += 0.15;
+    cues.push('words in capitals');
+  }
+  if (repeated > 0) {
+    upset += 0.1;
+    cues.push('repeated letters');
+  }
+  let urgency = 0.05 + 0.4 * clamp(upset);
+  const followers = typeof input.followerCount === 'number' && input.followerCount > 0 ? input.followerCount : 0;
+  if (followers > 0 && upset > 0) {
+    urgency += 0.15 * clamp(Math.log10(1 + followers) / 6);
+    if (followers >= 10_000) cues.push(`reach: ${followers} followers`);
+  }
+  return { urgency: round(clamp(urgency)), cues: cues.length ? cues : ['nothing pressing (language-free cues only)'] };
 }
 
 const SENTIMENT_EXPLANATION = { negative: 'sentiment:negative', neutral: 'sentiment:neutral', positive: 'sentiment:positive' } as const;

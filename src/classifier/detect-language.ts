@@ -5,30 +5,47 @@
  * is in another script, or the host asked for languages the fast model does not know.
  */
 import { francAll } from 'franc';
+import { FOREIGN_FUNCTION_WORDS } from './lexicons.js';
 import { LANGUAGE_MODEL } from './model/language.js';
+import { IntMap } from './_int-map.js';
 import { decodeBase64 } from './sentiment.js';
-import { languageGramScore, type LanguageTable, type ScannedText } from './_text.js';
+import { hashWord, languageGramScore, type LanguageTable, type ScannedText } from './_text.js';
 
-/** ISO 639-3 (as franc reports) to ISO 639-1, for the languages franc and the benchmarks share. */
+/**
+ * ISO 639-3 (as franc reports) to ISO 639-1, for every language franc names that has a
+ * two-letter code (individual languages map to their macrolanguage: `arb` → `ar`, `pes` and
+ * `prs` → `fa`, `quz` → `qu`). Languages without one are reported by their ISO 639-3 code.
+ */
 const ISO_639_3_TO_1: Record<string, string> = {
   eng: 'en', tur: 'tr', deu: 'de', fra: 'fr', spa: 'es', ita: 'it', por: 'pt', nld: 'nl', rus: 'ru', ukr: 'uk',
   pol: 'pl', ces: 'cs', slk: 'sk', slv: 'sl', hrv: 'hr', srp: 'sr', bos: 'bs', bul: 'bg', mkd: 'mk', ron: 'ro',
   hun: 'hu', fin: 'fi', est: 'et', ekk: 'et', lvs: 'lv', lav: 'lv', lit: 'lt', swe: 'sv', dan: 'da', nob: 'nb',
-  nno: 'nn', isl: 'is', ell: 'el', arb: 'ar', ara: 'ar', heb: 'he', pes: 'fa', fas: 'fa', urd: 'ur', hin: 'hi',
+  nno: 'nn', isl: 'is', ell: 'el', arb: 'ar', ara: 'ar', heb: 'he', pes: 'fa', prs: 'fa', fas: 'fa', urd: 'ur', hin: 'hi',
   ben: 'bn', pan: 'pa', guj: 'gu', mar: 'mr', tam: 'ta', tel: 'te', kan: 'kn', mal: 'ml', tha: 'th', vie: 'vi',
   ind: 'id', zlm: 'ms', msa: 'ms', tgl: 'tl', swh: 'sw', swa: 'sw', afr: 'af', zul: 'zu', xho: 'xh', sot: 'st',
   tsn: 'tn', tso: 'ts', yor: 'yo', ibo: 'ig', som: 'so', amh: 'am', cmn: 'zh', zho: 'zh', jpn: 'ja', kor: 'ko',
   kat: 'ka', hye: 'hy', azj: 'az', aze: 'az', kaz: 'kk', uzn: 'uz', khk: 'mn', mon: 'mn', bel: 'be', cat: 'ca',
   eus: 'eu', glg: 'gl', epo: 'eo', lat: 'la', cym: 'cy', gle: 'ga', als: 'sq', sqi: 'sq', lug: 'lg', sna: 'sn',
-  mri: 'mi', nep: 'ne', sin: 'si', khm: 'km', mya: 'my', tat: 'tt', kir: 'ky', tgk: 'tg', tuk: 'tk', uig: 'ug',
+  mri: 'mi', nep: 'ne', npi: 'ne', sin: 'si', khm: 'km', mya: 'my', tat: 'tt', kir: 'ky', tgk: 'tg', tuk: 'tk', uig: 'ug',
+  hat: 'ht', hau: 'ha', kin: 'rw', lin: 'ln', nya: 'ny', run: 'rn', sag: 'sg', ssw: 'ss', tir: 'ti', ven: 've',
+  wol: 'wo', ewe: 'ee', bam: 'bm', jav: 'jv', sun: 'su', plt: 'mg', ydd: 'yi', pbu: 'ps', quy: 'qu', quz: 'qu',
+  qug: 'qu', ayr: 'ay', fuf: 'ff', fuv: 'ff', knc: 'kr', kng: 'kg', src: 'sc', ori: 'or', ory: 'or', lao: 'lo',
+  bod: 'bo', div: 'dv', iku: 'iu', snd: 'sd', kas: 'ks', asm: 'as', san: 'sa', kmr: 'ku', ckb: 'ku', oci: 'oc',
+  ltz: 'lb', fry: 'fy', gla: 'gd', bre: 'br', cos: 'co', mlt: 'mt', hmn: 'hmn', nds: 'nds', sco: 'sco', ceb: 'ceb',
+  ilo: 'ilo', hil: 'hil', war: 'war', pam: 'pam', bcl: 'bcl', min: 'min', ace: 'ace', ban: 'ban', bug: 'bug', mad: 'mad',
 };
 const ISO_639_1_TO_3: Record<string, string> = {};
 for (const [three, one] of Object.entries(ISO_639_3_TO_1)) ISO_639_1_TO_3[one] ??= three;
 
-/** ISO 639-1 code for a franc code, or `und`. */
+/** ISO 639-1 code for a franc code, its ISO 639-3 code when it has no two-letter one, `und` for franc's `und`. */
 export function toIso6391(code: string): string {
-  return ISO_639_3_TO_1[code] ?? 'und';
+  return ISO_639_3_TO_1[code] ?? code;
 }
+
+/** Every ISO 639-3 code franc can return: its trigram profiles and the languages it tells by script alone. */
+const FRANC_LANGUAGES: ReadonlySet<string> = new Set(
+  'ace ada afr als amh arb ayr azj bam ban bci bcl bel bem ben bho bin bod bos bug bul bum cat ceb ces cjk ckb cmn dan deu dip dyu ekk ell emk eng epo ewe fin fon fra fuf fuv gaa glg guj hat hau heb hil hin hms hnj hrv hun hye ibb ibo ilo ind ita jav jpn kan kat kaz kbd kbp kde khk khm kin kir kmb knc kng koi kor lao lin lit lua lug lun lvs mad mag mai mal mar men min mkd mos mya ndo nds nhn nld nno nob npi nso nya nyn ori pam pan pbu pes plt pol por prs qug quy quz rmn ron run rup rus sag sat sco shn sin skr slk slv sna snk som sot spa src srp ssw suk sun swe swh tam tat tel tem tgk tgl tha tir tiv toi tpi tsn tso tuk tur tzm uig ukr umb urd uzn vec ven vie vmw war wol xho yao ydd yor zlm zul zyb'.split(' '),
+);
 
 /** ISO 639-3 code for an ISO 639-1 code (or the code itself when it is already three letters). */
 export function toIso6393(code: string): string | undefined {
@@ -38,7 +55,7 @@ export function toIso6393(code: string): string | undefined {
 
 /** Whether franc can name this ISO 639-1 code. */
 export function isKnownLanguage(code: string): boolean {
-  return toIso6393(code) !== undefined;
+  return code.length === 3 ? FRANC_LANGUAGES.has(code) || code in ISO_639_3_TO_1 : ISO_639_1_TO_3[code] !== undefined;
 }
 
 let table: LanguageTable | undefined;
@@ -49,6 +66,7 @@ export function languageTable(): LanguageTable {
     weights: decodeBase64(LANGUAGE_MODEL.weights),
     scale: LANGUAGE_MODEL.scale,
     words: decodeBase64(LANGUAGE_MODEL.words),
+    checks: new Uint8Array(decodeBase64(LANGUAGE_MODEL.checks).buffer),
     bits: LANGUAGE_MODEL.bits,
   };
   return table;
@@ -84,14 +102,25 @@ const WORDS_SETTLE_COUNT = 2;
 const WORDS_SETTLE_NATS = 15;
 /** franc's relative score (the best is 1) above which English or Turkish is still a contender. */
 const FRANC_CLOSE_CALL = 0.9;
+/** The same when franc's first choice is a minor language (no ISO 639-1 code), its usual mistake on short noisy text. */
+const FRANC_MINOR_CLOSE_CALL = 0.75;
+/** Nats of Turkish evidence above which a minor language franc names for a short text is taken for its guess. */
+const GUESS_EVIDENCE = 15;
 /**
- * Below this share of words the English/Turkish model knows, the text is probably in
- * another language and franc is asked. On the shared dev sets about 1% of English and
- * Turkish tweets fall below it, and most sentences of other languages do.
+ * A text of three words or more is English or Turkish only when at least this share of its
+ * words are known English or Turkish words (the 30,000 most frequent of the training text):
+ * English and Turkish tweets are mostly above it, sentences of other languages below it, and
+ * franc names those.
  */
-const UNKNOWN_WORD_RATIO = 0.35;
-/** Languages franc may name when it only checks for "neither English nor Turkish": those it can map to ISO 639-1. */
-const COMMON_LANGUAGES = Object.keys(ISO_639_3_TO_1);
+const KNOWN_WORD_SHARE = 0.6;
+/** The same for Turkish: an agglutinative language, so fewer of its word forms are in the list. */
+const KNOWN_WORD_SHARE_TURKISH = 0.45;
+/** Between this share and {@link KNOWN_WORD_SHARE}, franc decides, and English or Turkish is kept only when franc agrees. */
+const FRANC_AGREES_SHARE = 0.45;
+/** The same for Turkish, whose tweets hold more words the model has not seen (inflections, typing without ı ğ ş). */
+const FRANC_AGREES_SHARE_TURKISH = 0.3;
+/** franc naming another language with English or Turkish a close second keeps ours only from this share of known words. */
+const FRANC_CLOSE_SHARE = 0.5;
 
 const localeCache = new Map<string, string | undefined>();
 
@@ -114,33 +143,61 @@ function logistic(value: number): number {
   return 1 / (1 + Math.exp(-value));
 }
 
-const factsCache = new WeakMap<readonly string[], { hasEnglish: boolean; hasTurkish: boolean; fastOnly: boolean }>();
+const factsCache = new WeakMap<readonly string[], { hasEnglish: boolean; hasTurkish: boolean; fastOnly: boolean; only: string[] | undefined }>();
 
-function candidateFacts(candidates: readonly string[]): { hasEnglish: boolean; hasTurkish: boolean; fastOnly: boolean } {
+function candidateFacts(candidates: readonly string[]): { hasEnglish: boolean; hasTurkish: boolean; fastOnly: boolean; only: string[] | undefined } {
   let facts = factsCache.get(candidates);
   if (!facts) {
-    facts = { hasEnglish: candidates.includes('en'), hasTurkish: candidates.includes('tr'), fastOnly: candidates.every((code) => code === 'en' || code === 'tr') };
+    const fastOnly = candidates.every((code) => code === 'en' || code === 'tr');
+    facts = { hasEnglish: candidates.includes('en'), hasTurkish: candidates.includes('tr'), fastOnly, only: fastOnly ? undefined : candidates.map((item) => toIso6393(item)!) };
     factsCache.set(candidates, facts);
   }
   return facts;
 }
 
+let foreignWords: IntMap | undefined;
+
+/** How many words of the text are function words of another language ({@link FOREIGN_FUNCTION_WORDS}). */
+function foreignFunctionWords(scan: ScannedText): number {
+  if (!foreignWords) {
+    foreignWords = new IntMap(FOREIGN_FUNCTION_WORDS.length);
+    for (const word of FOREIGN_FUNCTION_WORDS) foreignWords.set(hashWord(word), 1);
+  }
+  let hits = 0;
+  for (let token = 0; token < scan.tokenCount; token++) if (foreignWords.get(scan.hashes[token]!) >= 0) hits++;
+  return hits;
+}
+
+/** Share of folded letters that are q or x: frequent in Azerbaijani, absent from Turkish words. */
+function azerbaijaniLetters(scan: ScannedText): number {
+  let count = 0;
+  for (let index = 0; index < scan.codeCount; index++) {
+    const code = scan.codes[index];
+    if (code === 0x71 || code === 0x78) count++;
+  }
+  return count;
+}
+
+const UNDETERMINED = (cue: string, confidence = 0): LanguageDecision => ({ language: 'und', confidence, cue, fromPrior: false });
+
 /**
  * Decides the language of a scanned text. `text` is the raw input (franc needs it when it runs).
+ *
+ * English and Turkish are told apart by the fast built-in model; a text is taken for one of
+ * them only when its words look like it (enough known English/Turkish words, no letters
+ * foreign to both). Anything else goes to franc over every language it knows, and the answer
+ * is `und` when franc cannot tell or contradicts the words.
  */
 export function detectLanguage(scan: ScannedText, text: string, locale: string | undefined, settings: LanguageSettings): LanguageDecision {
   const prior = localeLanguage(locale);
   const priorUsable = prior !== undefined && settings.candidates.includes(prior);
   const fallback = priorUsable ? prior! : settings.defaultLanguage;
-  const { hasEnglish, hasTurkish, fastOnly } = candidateFacts(settings.candidates);
-  const wordLetters = scan.letters;
+  const { hasEnglish, hasTurkish, fastOnly, only } = candidateFacts(settings.candidates);
   const latinLetters = scan.letters - scan.otherScriptLetters;
 
-  if (wordLetters < 2) return { language: 'und', confidence: 0, cue: 'no words to judge', fromPrior: false };
+  if (scan.letters < 2) return UNDETERMINED('no words to judge');
 
-  // Other scripts, foreign Latin letters, or many words neither model knows: ask franc.
   const otherScript = scan.otherScriptLetters > latinLetters;
-  const unknownWords = scan.languageWords >= 3 && scan.knownWords / scan.languageWords < UNKNOWN_WORD_RATIO;
   const foreignLetters = scan.foreignLatinLetters >= 2 && scan.foreignLatinLetters > scan.turkishStrong;
   // Known words usually settle it; the character n-grams are scored only when they do not.
   let evidence = scan.languageScore * LANGUAGE_MODEL.scale + scan.turkishStrong * 1.5;
@@ -150,24 +207,51 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const umlautsInEnglish = scan.turkishWeak > 0 && scan.turkishStrong === 0 && evidence < 0;
   // ı ğ ş ç with no letter foreign to Turkish: Turkish, whatever the word list says
   const clearlyTurkish = scan.turkishStrong > 0 && scan.foreignLatinLetters === 0;
-  const suspicious = otherScript || foreignLetters || umlautsInEnglish || (unknownWords && !clearlyTurkish);
+  // the share of words known in the language the model leans to: Afrikaans or Catalan may hold
+  // many words known in one language or the other, but few in either
+  const leansTurkish = evidence > 0;
+  const share = scan.languageWords > 0 ? (leansTurkish ? scan.knownWords - scan.englishWords : scan.englishWords) / scan.languageWords : 0;
+  const manyWords = scan.languageWords >= 3;
+  let wordsFit = !manyWords || share >= (leansTurkish ? KNOWN_WORD_SHARE_TURKISH : KNOWN_WORD_SHARE) || (clearlyTurkish && leansTurkish);
+  // another language's function words ("els", "und", "yang"), or Azerbaijani's q and x in Turkish-looking text
+  let foreignWordCount = 0;
+  if (wordsFit && manyWords && share < 0.95) {
+    foreignWordCount = foreignFunctionWords(scan);
+    if (foreignWordCount >= 2 && foreignWordCount * 6 >= scan.languageWords) wordsFit = false;
+  }
+  if (wordsFit && leansTurkish && azerbaijaniLetters(scan) >= 2) wordsFit = false;
+  const suspicious = otherScript || foreignLetters || umlautsInEnglish || !wordsFit;
+  let francAgrees = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
     const sample = text.length > 600 ? text.slice(0, 600) : text;
-    // Restricted to the expected languages when the host lists more than English and Turkish;
-    // otherwise to common languages, only to name what is not English or Turkish.
-    const ranking = francAll(sample, { minLength: MIN_FRANC_LENGTH, only: fastOnly ? COMMON_LANGUAGES : settings.candidates.map((item) => toIso6393(item)!) });
+    const ranking = only ? francAll(sample, { minLength: MIN_FRANC_LENGTH, only }) : francAll(sample, { minLength: MIN_FRANC_LENGTH });
     const code = ranking[0]![0];
     const language = toIso6391(code);
-    // franc hesitates on Turkish typed without its letters; a close English/Turkish runner-up keeps it ours
-    const closeCall = ranking.slice(1, 4).some(([other, score]) => (other === 'eng' || other === 'tur') && score >= FRANC_CLOSE_CALL);
-    if (language !== 'und' && language !== 'en' && language !== 'tr' && !(closeCall && !otherScript && !foreignLetters)) {
+    const ours = language === 'en' || language === 'tr';
+    // franc hesitates on Turkish typed without its letters and names minor languages for short
+    // noisy texts; English or Turkish close behind, in the direction our model leans, keeps it ours
+    const minor = code.length === 3 && language === code;
+    const closeCall =
+      !ours &&
+      scan.foreignLatinLetters === 0 &&
+      foreignWordCount < 2 &&
+      ranking.slice(1, 6).some(([other, score]) => (other === (leansTurkish ? 'tur' : 'eng')) && score >= (minor ? FRANC_MINOR_CLOSE_CALL : FRANC_CLOSE_CALL));
+    const agreeing = language === 'tr' && leansTurkish;
+    // a minor language named for a short text without letters foreign to English and Turkish is franc guessing
+    const guess = minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && foreignWordCount < 2 && sample.length < 80;
+    const mayBeOurs = !otherScript && !foreignLetters && (!manyWords || agreeing || guess || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
+    if (language !== 'und' && !ours && !((closeCall || guess) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
-      return { language, confidence: settings.candidates.includes(language) ? 0.7 : 0.6, cue: `franc: ${code} (${reason})`, fromPrior: false };
+      const runnerUp = ranking[1]?.[1] ?? 0;
+      return { language, confidence: Math.min(0.95, 0.55 + (1 - runnerUp) * 2), cue: `franc: ${code} (${reason})`, fromPrior: false };
     }
-    if (otherScript) return { language: 'und', confidence: 0.1, cue: 'non-Latin script franc could not name', fromPrior: false };
+    if (otherScript) return UNDETERMINED('non-Latin script franc could not name', 0.1);
+    if (!mayBeOurs) return UNDETERMINED(`franc: ${code}, but the words are not English or Turkish`, 0.2);
+    francAgrees = ours || closeCall || guess;
   } else if (otherScript) {
-    return { language: 'und', confidence: 0.1, cue: 'too short to name the script’s language', fromPrior: false };
+    return UNDETERMINED('too short to name the script’s language', 0.1);
   }
+  if (suspicious && !francAgrees && manyWords) return UNDETERMINED('words of a language the detector cannot name', 0.2);
 
   if (!hasEnglish && !hasTurkish) return { language: fallback, confidence: 0.3, cue: `default language ${fallback}`, fromPrior: true };
   if (hasEnglish && !hasTurkish) return { language: 'en', confidence: logistic(-evidence), cue: 'only English expected', fromPrior: false };

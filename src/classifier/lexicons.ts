@@ -100,6 +100,48 @@ export const ENGLISH_NEGATORS = new Set([
   'shouldnt', 'havent', 'hasnt', 'hadnt', 'aint', 'mustnt', 'neednt', 'dont', 'nt', 'nope', 'nah', 'lacks',
 ]);
 
+/**
+ * English words with a polarity that are also common given names or surnames ("Rob", "Joy",
+ * "Hope", "Rich"). Written with a capital inside a sentence, or opening one before "and", "is",
+ * "said" ..., they name a person and carry no sentiment.
+ */
+export const ENGLISH_NAME_WORDS = new Set([
+  'rob', 'sue', 'joy', 'hope', 'grace', 'faith', 'patience', 'rich', 'frank', 'earnest', 'sunny', 'destiny',
+  'charity', 'bliss', 'glory', 'harmony', 'liberty', 'honor', 'justice', 'merry', 'hardy', 'precious', 'angel',
+  'lucky', 'rusty', 'dusty', 'chance', 'felicity', 'mercy', 'prosper', 'victor', 'constance', 'noble', 'rebel',
+  'trump', 'bush', 'cruz', 'moody', 'savage', 'sterling', 'hunt',
+]);
+/** Words after which a capitalised sentence-opening name word is a name ("Rob and I", "Hope is"). */
+export const ENGLISH_NAME_FOLLOWERS = new Set(['and', 'or', 'is', 'was', 'said', 'says', 'has', 'had', 'will', 'who', 'told', 'asked', 'just', 'got']);
+
+/**
+ * Public issues and events named by words that carry sentiment on their own ("death penalty",
+ * "climate change"): a message about the topic says nothing yet about the writer's stance, so
+ * their words lose their polarity and the learned model sees them as one topic.
+ */
+export const ENGLISH_TOPIC_PHRASES = [
+  'death penalty', 'capital punishment', 'gun control', 'gun violence', 'gun rights', 'climate change', 'global warming',
+  'war on drugs', 'war on terror', 'drug policy', 'hate crime', 'hate crimes', 'hate speech', 'civil war', 'world war',
+  'cold war', 'domestic violence', 'child abuse', 'sexual assault', 'breast cancer', 'cancer research', 'cancer awareness',
+  'mental illness', 'mental health', 'suicide prevention', 'crime rate', 'crime rates', 'death toll', 'terror attack',
+  'terrorist attack', 'poverty line', 'unemployment rate', 'debt ceiling', 'fiscal cliff', 'tax cuts', 'police brutality',
+  'black friday', 'dark knight', 'walking dead', 'game of thrones', 'hunger games', 'fast and furious', 'dead sea',
+  'death star', 'bad boys', 'cyber monday', 'abortion rights', 'immigration reform', 'drug war', 'drug test',
+  'killing floor', 'mortal kombat', 'grand theft auto', 'bloody sunday', 'good friday', 'super bowl', 'fantastic four',
+  'evil dead', 'gossip girl', 'prison break', 'criminal minds', 'breaking bad', 'desperate housewives',
+];
+/**
+ * Nouns that make the word before them a topic rather than a feeling: "crime statistics",
+ * "abuse prevention", "penalty debate".
+ */
+export const ENGLISH_TOPIC_HEADS = new Set([
+  'debate', 'debates', 'ruling', 'vote', 'votes', 'bill', 'law', 'laws', 'policy', 'policies', 'reform', 'statistics',
+  'stats', 'awareness', 'research', 'prevention', 'survivors', 'rates', 'rate', 'case', 'trial', 'hearing', 'protest',
+  'protests', 'documentary', 'summit', 'conference', 'panel', 'lecture', 'legislation',
+]);
+/** Words that may open an English imperative before its negator ("please don't", "just don't", "do not"). */
+export const ENGLISH_IMPERATIVE_LEADS = new Set(['please', 'pls', 'plz', 'just', 'so', 'and', 'do', 'oh', 'now']);
+
 /** Turkish words that negate the sentiment word before them (`güzel değil`, `sorun yok`). */
 export const TURKISH_POST_NEGATORS = ['degil', 'yok', 'olmaz', 'olmadi', 'olmuyor', 'olmayan', 'olmamis'];
 /** Turkish words that negate what follows (`hiç güzel değil` is handled by the post-negator; `asla`, `ne ... ne`). */
@@ -142,3 +184,43 @@ export const EMOJI_POLARITY = new Map<number, Polarity>([
   [0x1f926, -2], [0x1f625, -1], [0x1f62c, -1], [0x1f4a9, -2], [0x1f595, -3], [0x1f62a, -1], [0x1f62e, -0.5],
   [0x1f633, -0.5], [0x1f634, -0.5], [0x1f480, -1], [0x1f47f, -2], [0x1f608, -0.5], [0x1f627, -2], [0x1f626, -2],
 ]);
+
+/**
+ * Frequent function words of languages whose sentences share many words with English or
+ * Turkish (Romance, Germanic, Slavic, Baltic, Finnic, Bantu, Austronesian and others), written
+ * folded; none is a common English or Turkish word. Two or more of them in a text that the
+ * English/Turkish model would claim make the detector ask franc instead.
+ */
+export const FOREIGN_FUNCTION_WORDS = `
+els amb dels seva seu aquesta aquest pel pels tambe molt fou nomes perque
+los las del una por para que como esta este sus fue tiene muy tambien cuando porque
+nao uma com dos mais muito voce foi sao pelo pela isso esse essa
+les des une dans pour pas sur avec qui du il elle nous vous sont cette etait aux leur
+della delle degli gli nel nella questo questa anche essere sono alla che di
+est et cum sunt quod enim sed ut atque autem eius esse ab erat inter
+yn ac ei mae gan wedi yr eu hyn ydy bod fel oedd gyda ein sy hefyd
+agus ag leis seo bhi nach iad chun sa sna ata
+het nie ek dit vir wat hulle ons jy deur baie ook aan hierdie die kom hou tot dis onder teen
+een niet zijn voor wordt worden deze naar wij heeft werd bij
+der und ist nicht ein eine mit den dem sich auch auf fur von wird sind das zu ich
+och att det som av med inte jag til ikke og paa pa vi ble blev ett eller ogsa fra ved
+yang dan di ini itu dengan untuk dari tidak ada akan dalam pada juga oleh kepada telah saya
+ang ng mga ay siya ito kay hindi niya nang sina kanyang
+awon ati won lati naa ninu sugbon tabi pelu ti si
+gore mme gape ya ka mo ba ke ga ho tsa hore bona ku eka leswi swa loko hikuva
+ukuba kwa ngo uku nge ngoba kodwa futhi ukuthi kanye noma
+katika kwamba hii kama lakini pia sana hiyo kuwa kuti vanhu asi muna
+jsou ktery ktera jako ale pro jeho byl bylo ktore aj koji koja nije kao tudi ter sie jest czy jego oraz przez jej
+este sunt pentru care mai din fost acest aceasta sau lui
+az hogy nem egy meg ez csak mint volt vagy azt
+etta oli mutta kun tai ole myos ovat ja ning kui seda aga mis oma
+ir kad yra kaip buvo arba jis uz bija tas kas vai ari
+dhe nje nga eshte qe jane kjo
+eta bat zen ere dira izan dago baina zuen egin du
+kaj estas kun pri tiu ankau
+nga kua tana kei ko
+iyo ee oo waxa ayaa uu aan soo wuxuu
+era oba bwe abantu kye nti
+`
+  .trim()
+  .split(/\s+/);

@@ -8,6 +8,25 @@ import { z } from 'zod';
 import { INTENT_LABELS, type IntentLabel } from '../interaction.js';
 import { InvalidOptionsError, formatIssues } from '../errors.js';
 import { isKnownLanguage } from './detect-language.js';
+import type { Classifier } from '../classifier-port.js';
+import type { FallbackOptions } from './cascade.js';
+
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+const fallbackSchema = z
+  .object({
+    classifier: z.custom<Classifier>(
+      (value) => typeof value === 'object' && value !== null && typeof (value as Classifier).id === 'string' && typeof (value as Classifier).classify === 'function',
+      'Expected a Classifier: an object with `id` and `classify(input)`.',
+    ),
+    when: z.union([z.number().min(0).max(1), z.custom<NonNullable<FallbackOptions['when']>>(isFunction, 'Expected a confidence (0–1) or a function.')]).optional(),
+    onResult: z.custom<FallbackOptions['onResult']>(isFunction, 'Expected a function receiving each fallback result.'),
+    onError: z.custom<NonNullable<FallbackOptions['onError']>>(isFunction, 'Expected a function.').optional(),
+    batchSize: z.number().int().min(1).max(1000).optional(),
+    maxWaitMs: z.number().min(0).max(60_000).optional(),
+    concurrency: z.number().int().min(1).max(64).optional(),
+    maxQueue: z.number().int().min(1).optional(),
+  })
+  .strict();
 
 const languageCode = z
   .string()
@@ -35,6 +54,7 @@ const optionsSchema = z
       .strict()
       .optional(),
     id: z.string().min(1).optional(),
+    fallback: fallbackSchema.optional(),
   })
   .strict();
 
@@ -90,6 +110,12 @@ export interface ClassifierOptions {
   };
   /** Reported as `classification.model`. @default 'social-crm/default@1' */
   id?: string;
+  /**
+   * A second tier: results the local model is unsure about are also sent, in batches and off
+   * the caller's path, to this host-provided classifier; its answers reach `onResult`. See
+   * the classification guide ("A cascade").
+   */
+  fallback?: FallbackOptions;
 }
 
 /** Options after defaults. */
@@ -102,6 +128,7 @@ export interface ResolvedClassifierOptions {
   neutralBand: number | undefined;
   languageMargin: number;
   id: string;
+  fallback: FallbackOptions | undefined;
 }
 
 /** The default model id. */
@@ -124,5 +151,6 @@ export function resolveClassifierOptions(options: ClassifierOptions = {}): Resol
     neutralBand: value.thresholds?.neutral,
     languageMargin: value.thresholds?.languageMargin ?? 1.5,
     id: value.id ?? DEFAULT_CLASSIFIER_ID,
+    fallback: value.fallback as FallbackOptions | undefined,
   };
 }

@@ -7,7 +7,12 @@
 import {
   EMOJI_POLARITY,
   ENGLISH_CONTRAST,
+  ENGLISH_IMPERATIVE_LEADS,
   ENGLISH_LEXICON,
+  ENGLISH_NAME_FOLLOWERS,
+  ENGLISH_NAME_WORDS,
+  ENGLISH_TOPIC_HEADS,
+  ENGLISH_TOPIC_PHRASES,
   ENGLISH_MODIFIERS,
   ENGLISH_NEGATORS,
   TURKISH_CONTRAST,
@@ -19,7 +24,7 @@ import {
 } from './lexicons.js';
 import { IntMap } from './_int-map.js';
 import { VALENCE_EN } from './model/valence.js';
-import { FNV_OFFSET, MAX_PREFIX, TOKEN_CAPS, TOKEN_ELONGATED, TOKEN_NUMERIC, foldedText, hashWord, mixHash, type ScannedText } from './_text.js';
+import { FNV_OFFSET, MAX_PREFIX, TOKEN_CAPS, TOKEN_ELONGATED, TOKEN_LOWER, TOKEN_NUMERIC, TOKEN_SENTENCE_START, TOKEN_TITLE, foldedText, hashWord, mixHash, type ScannedText } from './_text.js';
 
 /** Languages with a sentiment model. */
 export type ModelLanguage = 'en' | 'tr';
@@ -28,6 +33,14 @@ export type ModelLanguage = 'en' | 'tr';
 const ROLE_PRE_NEGATOR = 1;
 const ROLE_POST_NEGATOR = 2;
 const ROLE_CONTRAST = 4;
+/** A polar word that is also a name ("Rob", "Joy"). */
+const ROLE_NAME = 8;
+/** A noun that makes the polar word before it a topic ("penalty debate", "abuse prevention"). */
+const ROLE_TOPIC_HEAD = 16;
+/** May open an imperative before its negator ("please don't"). */
+const ROLE_IMPERATIVE_LEAD = 32;
+/** Follows a sentence-opening name ("Rob and I"). */
+const ROLE_NAME_FOLLOWER = 64;
 
 /**
  * Hash-keyed lexicon for one language, host extensions included. Entries live in parallel
@@ -50,6 +63,14 @@ export interface LexiconIndex {
   stemLength: number[];
   /** Host phrases of several words, matched on the folded text. */
   phrases: Array<{ phrase: string; polarity: number }>;
+  /** Topic phrases of two or three words (English), keyed by {@link phraseKey} of their hashes; the value is the word count. */
+  topics: IntMap;
+}
+
+/** Key of a run of two or three word hashes (`third` 0 for two). */
+function phraseKey(first: number, second: number, third: number): number {
+  const pair = mixHash(first, second);
+  return (third === 0 ? pair : mixHash(pair, third)) & 0x7fffffff;
 }
 
 /** Folds a host-supplied term the way the scanner folds text. */
@@ -84,6 +105,7 @@ export function buildLexicon(language: ModelLanguage, extra: Record<string, numb
     stemVerb: [],
     stemLength: [],
     phrases: [],
+    topics: new IntMap(128),
   };
   const entry = (word: string): number => {
     const hash = hashWord(word);
@@ -114,6 +136,15 @@ export function buildLexicon(language: ModelLanguage, extra: Record<string, numb
     for (const [word, factor] of ENGLISH_MODIFIERS) index.factor[entry(word)] = factor;
     for (const word of ENGLISH_NEGATORS) index.roles[entry(word)]! |= ROLE_PRE_NEGATOR;
     for (const word of ENGLISH_CONTRAST) index.roles[entry(word)]! |= ROLE_CONTRAST;
+    for (const word of ENGLISH_NAME_WORDS) index.roles[entry(word)]! |= ROLE_NAME;
+    for (const word of ENGLISH_NAME_FOLLOWERS) index.roles[entry(word)]! |= ROLE_NAME_FOLLOWER;
+    for (const word of ENGLISH_TOPIC_HEADS) index.roles[entry(word)]! |= ROLE_TOPIC_HEAD;
+    for (const word of ENGLISH_IMPERATIVE_LEADS) index.roles[entry(word)]! |= ROLE_IMPERATIVE_LEAD;
+    for (const phrase of ENGLISH_TOPIC_PHRASES) {
+      const words = phrase.split(' ').map(hashWord);
+      // longer phrases are keyed by their first three words
+      index.topics.set(phraseKey(words[0]!, words[1]!, words[2] ?? 0), words.length);
+    }
     for (const [valence, words] of Object.entries(VALENCE_EN)) {
       const value = Number(valence);
       for (const word of words.split(' ')) index.valence[entry(word)] = value;
@@ -142,6 +173,67 @@ export function buildLexicon(language: ModelLanguage, extra: Record<string, numb
 export function isPreNegator(lexicon: LexiconIndex, hash: number): boolean {
   const found = lexicon.words.get(hash);
   return found >= 0 && (lexicon.roles[found]! & ROLE_PRE_NEGATOR) !== 0;
+}
+
+/** Token marks of {@link markTokens}. */
+const MARK_NAME = 1;
+const MARK_TOPIC = 2;
+let marks = new Uint8Array(256);
+let marksScan: ScannedText | undefined;
+let marksLexicon: LexiconIndex | undefined;
+
+/**
+ * Marks the English tokens that carry no stance of the writer: polar words used as names
+ * ("Rob and I", "with Joy") and the words of a topic ("death penalty", "crime statistics").
+ * Computed once per scan and lexicon; the rules skip marked words and the learned model sees
+ * them as other features than the plain word.
+ */
+export function markTokens(scan: ScannedText, lexicon: LexiconIndex): Uint8Array {
+  if (marksScan === scan && marksLexicon === lexicon) return marks;
+  const count = scan.tokenCount;
+  if (marks.length < count) marks = new Uint8Array(count * 2);
+  marks.fill(0, 0, count);
+  marksScan = scan;
+  marksLexicon = lexicon;
+  if (lexicon.language !== 'en') return marks;
+  const hashes = scan.hashes;
+  const flags = scan.flags;
+  const roleOf = (token: number): number => {
+    const found = lexicon.words.get(hashes[token]!);
+    return found >= 0 ? lexicon.roles[found]! : 0;
+  };
+  for (let token = 0; token < count; token++) {
+    const role = roleOf(token);
+    if ((role & ROLE_NAME) !== 0 && (flags[token]! & TOKEN_TITLE) !== 0) {
+      const opening = (flags[token]! & TOKEN_SENTENCE_START) !== 0;
+      const name = opening
+        ? token + 1 < count && (roleOf(token + 1) & ROLE_NAME_FOLLOWER) !== 0
+        : token > 0 && (flags[token - 1]! & TOKEN_LOWER) !== 0;
+      if (name) marks[token]! |= MARK_NAME;
+    }
+    if (token + 1 < count && lexicon.topics.size > 0) {
+      const length = token + 2 < count && lexicon.topics.get(phraseKey(hashes[token]!, hashes[token + 1]!, hashes[token + 2]!)) >= 0 ? 3 : lexicon.topics.get(phraseKey(hashes[token]!, hashes[token + 1]!, 0)) >= 0 ? 2 : 0;
+      for (let offset = 0; offset < length; offset++) marks[token + offset]! |= MARK_TOPIC;
+    }
+    if ((role & ROLE_TOPIC_HEAD) !== 0 && token > 0 && scan.clauses[token - 1] === scan.clauses[token]) {
+      const before = lexicon.words.get(hashes[token - 1]!);
+      if (before >= 0 && (lexicon.polarity[before]! < 0 || lexicon.valence[before]! < 0)) {
+        marks[token - 1]! |= MARK_TOPIC;
+        marks[token]! |= MARK_TOPIC;
+      }
+    }
+  }
+  return marks;
+}
+
+/** Whether the English negator at `negator` opens an imperative ("don't …", "please don't …", "do not …"). */
+function opensImperative(scan: ScannedText, lexicon: LexiconIndex, entries: Int32Array, negator: number): boolean {
+  const clause = scan.clauses[negator];
+  for (let back = negator - 1; back >= 0 && scan.clauses[back] === clause; back--) {
+    const entry = entries[back]!;
+    if (entry < 0 || (lexicon.roles[entry]! & ROLE_IMPERATIVE_LEAD) === 0) return false;
+  }
+  return true;
 }
 
 /** Most cue words a rule result keeps for the explanation. */
@@ -280,9 +372,14 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
   let valencePositive = 0;
   let valenceNegative = 0;
   let negatedClause = -1;
+  const tokenMarks = markTokens(scan, lexicon);
   for (let token = 0; token < count; token++) {
     const entry = lexicon.words.get(scan.hashes[token]!);
     entries[token] = entry;
+    if (tokenMarks[token] !== 0) {
+      polarities[token] = 0;
+      continue;
+    }
     if (entry >= 0) {
       const role = roles[entry]!;
       if ((role & ROLE_CONTRAST) !== 0) contrastAt = token;
@@ -322,12 +419,21 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
     }
     let value = polarity;
     const clause = scan.clauses[token]!;
+    let negator = -1;
     for (let back = token - 1; back >= 0 && back >= token - 3 && scan.clauses[back] === clause; back--) {
       const before = entries[back]!;
       if (before < 0) continue;
       if (factors[before] !== 1 && back >= token - 2) value *= factors[before]!;
       // English negators toggle ("not without"); Turkish ones agree ("hiçbir sorun yok" is one negation)
-      if ((roles[before]! & ROLE_PRE_NEGATOR) !== 0) negated = english ? !negated : true;
+      if ((roles[before]! & ROLE_PRE_NEGATOR) !== 0) {
+        negated = english ? !negated : true;
+        negator = back;
+      }
+    }
+    // "Please don't mess this up": a request to avoid something bad is not praise of it
+    if (english && negated && polarity < 0 && negator >= 0 && opensImperative(scan, lexicon, entries, negator)) {
+      negations++;
+      continue;
     }
     if (!english) {
       for (let ahead = token + 1; ahead < count && ahead <= token + 2 && scan.clauses[ahead] === clause; ahead++) {
@@ -444,6 +550,8 @@ const NEGATED_SALT = 0x1b873593;
 const BIGRAM_SALT = 0x7feb352d;
 const PREFIX_SALT = 0x68e31da4;
 const EMOJI_SALT = 0x2545f491;
+const NAME_SALT = 0x3a8f05c5;
+const TOPIC_SALT = 0x5c4e2b1d;
 
 /** A growable buffer of feature hashes. */
 export interface FeatureBuffer {
@@ -506,22 +614,25 @@ export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: Fe
   let size = 0;
   const english = lexicon.language === 'en';
   if (!english) markTurkishNegation(scan, lexicon);
+  const tokenMarks = english ? markTokens(scan, lexicon) : marks;
   const negatedBy = turkishNegated;
   let negatedClause = -1;
   let previous = 0x9747b28c;
   let previousClause = -1;
   for (let token = 0; token < count; token++) {
-    const hash = scan.hashes[token]!;
     const clause = scan.clauses[token]!;
     if (clause !== previousClause) previous = 0x9747b28c;
     const negatedHere = english ? negatedClause === clause : negatedBy[token] === 1;
-    hashes[size++] = negatedHere ? mixHash(hash, NEGATED_SALT) : hash;
+    const mark = english ? tokenMarks[token]! : 0;
+    // a name or topic word is another feature than the plain word, in word pairs too
+    const hash = mark === 0 ? scan.hashes[token]! : mixHash(scan.hashes[token]!, mark === MARK_NAME ? NAME_SALT : TOPIC_SALT);
+    hashes[size++] = negatedHere && mark === 0 ? mixHash(hash, NEGATED_SALT) : hash;
     hashes[size++] = mixHash(previous ^ BIGRAM_SALT, hash);
     if (!english && scan.lengths[token]! > 5) {
       const prefix = mixHash(scan.prefixHashes[token * MAX_PREFIX + 4]!, PREFIX_SALT);
       hashes[size++] = negatedHere ? mixHash(prefix, NEGATED_SALT) : prefix;
     }
-    if (english && isPreNegator(lexicon, hash)) negatedClause = clause;
+    if (english && isPreNegator(lexicon, scan.hashes[token]!)) negatedClause = clause;
     previous = hash;
     previousClause = clause;
   }
@@ -558,6 +669,11 @@ export interface SentimentBlend {
   neutral: number;
   /** Per-class additions to the log-probabilities (three-class models). */
   offsets?: readonly number[];
+  /**
+   * Divides the offset log-probabilities before they are normalised into the reported
+   * confidence (fitted on a development split for the lowest log-loss); 1 when absent.
+   */
+  temperature?: number;
 }
 
 /** A decoded model ready to score. */
@@ -656,8 +772,9 @@ export function combineSentiment(probabilities: ArrayLike<number>, ruleRaw: numb
     let best = 0;
     let bestValue = -Infinity;
     let total = 0;
+    const inverse = 1 / (blend.temperature ?? 1);
     for (let label = 0; label < 3; label++) {
-      const weighted = probabilities[label]! * Math.exp(offsets[label]!);
+      const weighted = inverse === 1 ? probabilities[label]! * Math.exp(offsets[label]!) : Math.exp((Math.log(Math.max(probabilities[label]!, 1e-12)) + offsets[label]!) * inverse);
       total += weighted;
       if (weighted > bestValue) {
         bestValue = weighted;

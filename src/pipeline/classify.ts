@@ -32,6 +32,7 @@ function classifierInput(context: PipelineContext, interaction: Interaction): Cl
   const locale = interaction.author.locale ?? interaction.language;
   return {
     text: interaction.text,
+    ...(interaction.id ? { id: interaction.id } : {}),
     channel: interaction.channel,
     kind: interaction.kind,
     direction: interaction.direction,

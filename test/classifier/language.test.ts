@@ -53,4 +53,40 @@ describe('language detection', () => {
     expect(withGerman.classify({ text: 'Der Kundenservice war leider sehr langsam heute.' }).language).toBe('de');
     expect(withGerman.classify({ text: 'Müşteri hizmetleri bugün çok yavaştı maalesef.' }).language).toBe('tr');
   });
+
+  it('names languages that share many words with English or Turkish instead of claiming them', () => {
+    // made-up sentences: Spanish, Dutch, Indonesian, Azerbaijani, Catalan
+    expect(languageOf('El servicio de atención al cliente no responde desde hace tres días.')).toBe('es');
+    expect(['nl', 'af']).toContain(languageOf('De bezorging is weer te laat en niemand neemt de telefoon op.'));
+    expect(languageOf('Pesanan saya belum sampai dan tidak ada yang membalas pesan saya.')).toBe('id');
+    expect(languageOf('Sifarişim hələ gəlməyib və heç kim cavab vermir, çox pisdir.')).toBe('az');
+    expect(['ca', 'es', 'und']).toContain(languageOf('La comanda encara no ha arribat i ningú no respon els missatges.'));
+  });
+
+  it('reports a language without a two-letter code by its ISO 639-3 code, and und when it cannot tell', () => {
+    expect(languageOf('😀😀')).toBe('und');
+    expect(languageOf('12345 !!!')).toBe('und');
+    const code = languageOf('Ndiyabulela kakhulu ngoncedo lwakho namhlanje, umsebenzi wenu mhle kakhulu.');
+    expect(code).toMatch(/^[a-z]{2,3}$/);
+    expect(['en', 'tr']).not.toContain(code);
+  });
+
+  it('flags an unsupported language and keeps only language-free urgency cues', () => {
+    const calm = classifier.classify({ text: 'Bonjour, quelle est la date de livraison prévue pour ma commande ?' });
+    const angry = classifier.classify({ text: 'Ma commande est ENCORE PERDUE !!! 😡😡 Inacceptable, remboursez-moi maintenant !!!', followerCount: 50_000 });
+    for (const result of [calm, angry]) {
+      expect(result.language).toBe('fr');
+      expect(result.languageSupported).toBe(false);
+      expect(result.explanation.map((item) => item.label)).toContain('unsupported-language');
+      expect(result.intents).toEqual([]);
+    }
+    expect(angry.urgency).toBeGreaterThan(calm.urgency + 0.2);
+    expect(angry.explanation.find((item) => item.label === 'urgency')!.cues.join(' ')).toMatch(/emoji/);
+  });
+
+  it('keeps English and Turkish customer messages without their letters or with few known words', () => {
+    expect(languageOf('hattimi baska operatore tasiyacagim')).toBe('tr');
+    expect(languageOf('aksam arkadaslarla bulusacagiz')).toBe('tr');
+    expect(languageOf("my order still hasn't shipped, can someone check?")).toBe('en');
+  });
 });
