@@ -47,7 +47,7 @@ export function identityFromUser(channel: string, id: string, user: XUser | unde
     ...(user?.username ? { handle: user.username, profileUrl: `https://x.com/${user.username}` } : {}),
     ...(user?.name ? { displayName: user.name } : {}),
     ...(user?.profile_image_url ? { avatarUrl: user.profile_image_url } : {}),
-    ...(user?.public_metrics?.followers_count !== undefined ? { followerCount: user.public_metrics.followers_count } : {}),
+    ...followerCountOf(user?.public_metrics?.followers_count),
     ...(user?.verified !== undefined ? { verified: user.verified } : {}),
     ...(brandUserIds.has(id) ? { isBrand: true } : {}),
   };
@@ -61,7 +61,7 @@ export function identityFromAaaUser(channel: string, id: string, user: AaaUser |
     ...(user?.screen_name ? { handle: user.screen_name, profileUrl: `https://x.com/${user.screen_name}` } : {}),
     ...(user?.name ? { displayName: user.name } : {}),
     ...(user?.profile_image_url_https ? { avatarUrl: user.profile_image_url_https } : {}),
-    ...(user?.followers_count !== undefined ? { followerCount: user.followers_count } : {}),
+    ...followerCountOf(user?.followers_count),
     ...(user?.verified !== undefined ? { verified: user.verified } : {}),
     ...(brandUserIds.has(id) ? { isBrand: true } : {}),
   };
@@ -266,4 +266,9 @@ export function normalizeAaaDirectMessage(
     channelMetadata: { x: compact({ source: context.source, dmConversationId, forUserId: context.recipientId }) },
     raw: event,
   };
+}
+
+/** A follower count as stored: a whole, non-negative, exactly representable number, else none (a count past 2^53 cannot be believed). */
+function followerCountOf(count: number | undefined): { followerCount?: number } {
+  return count !== undefined && Number.isSafeInteger(count) && count >= 0 ? { followerCount: count } : {};
 }

@@ -150,6 +150,21 @@ describe('x adapter through createSocialCrm', () => {
 
   afterEach(() => server.reset());
 
+  it('stores a mention whose follower count cannot be believed (past 2^53, or negative) without the count, instead of dead-lettering it', async () => {
+    setup();
+    for (const [index, count] of [2 ** 53 + 2, -5].entries()) {
+      const body = fixture('aaa-tweet-create-mention') as { tweet_create_events: Array<{ id_str: string; user: { followers_count: number } }> };
+      const event = body.tweet_create_events[0]!;
+      event.id_str = `${event.id_str}${index}`;
+      event.user.followers_count = count;
+      expect((await deliver(body)).status).toBe(200);
+    }
+    expect((await ledger.listDeadLetters()).items).toEqual([]);
+    const stored = await rows();
+    expect(stored).toHaveLength(2);
+    for (const row of stored) expect(row.author.followerCount).toBeUndefined();
+  });
+
   describe('polling', () => {
     it('polls two pages, then resumes with since_id: no gaps, no duplicates, edits folded into the original', async () => {
       setup();
