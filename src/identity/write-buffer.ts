@@ -8,6 +8,7 @@
  * @internal
  * @module
  */
+import { clone } from '../_utils.js';
 import type { Customer } from '../interaction.js';
 import { hasBatchStore, type BatchStore, type IdentityRecord, type InteractionLedger } from '../ledger.js';
 
@@ -29,18 +30,18 @@ export function bufferRegistrations(inner: InteractionLedger): BufferedLedger {
   };
   const held: Partial<InteractionLedger & BatchStore> = {
     async saveCustomer(customer) {
-      customers.set(customer.id, structuredClone(customer));
+      customers.set(customer.id, clone(customer));
     },
     async saveIdentity(record) {
-      identities.set(record.key, structuredClone(record));
+      identities.set(record.key, clone(record));
     },
     async getCustomer(id) {
       const found = customers.get(id);
-      return found ? structuredClone(found) : inner.getCustomer(id);
+      return found ? clone(found) : inner.getCustomer(id);
     },
     async getIdentity(key) {
       const found = identities.get(key);
-      return found ? structuredClone(found) : inner.getIdentity(key);
+      return found ? clone(found) : inner.getIdentity(key);
     },
     getCustomers: (ids) => readThrough(customers, ids, (rest) => inner.getCustomers(rest), (customer) => customer.id),
     getIdentities: (keys) => readThrough(identities, keys, (rest) => inner.getIdentities(rest), (record) => record.key),
@@ -71,5 +72,5 @@ async function readThrough<Row>(rows: Map<string, Row>, keys: string[], read: (k
   const wanted = [...new Set(keys)];
   const rest = wanted.filter((key) => !rows.has(key));
   const found = rest.length > 0 ? await read(rest) : [];
-  return [...wanted.flatMap((key) => (rows.has(key) ? [structuredClone(rows.get(key) as Row)] : [])), ...found.filter((row) => !rows.has(keyOf(row)))];
+  return [...wanted.flatMap((key) => (rows.has(key) ? [clone(rows.get(key) as Row)] : [])), ...found.filter((row) => !rows.has(keyOf(row)))];
 }
