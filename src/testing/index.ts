@@ -9,8 +9,9 @@
  *
  * @module
  */
-export { describeLedger } from './ledger-suite.js';
-export type { DescribeLedgerOptions, LedgerSuiteGroup } from './ledger-suite.js';
+export { checkLedger, describeLedger } from './ledger-suite.js';
+export type { DescribeLedgerOptions, LedgerOracle, LedgerSuiteGroup, LedgerUnderTest, OracleInteraction } from './ledger-suite.js';
+export type { ConformanceResult } from './_kit.js';
 export { describeChannelAdapter } from './channel-suite.js';
 export type { ChannelSuiteGroup, DescribeChannelAdapterOptions, WebhookBody, WebhookFixture } from './channel-suite.js';
 export { createChannelTestServer } from './test-server.js';

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it as vitestIt, type TestContext } from 'vitest';
+import { expect } from 'vitest';
 import {
   hasBatchStore,
   hasLocking,
@@ -14,6 +14,7 @@ import {
   type SendRecord,
 } from 'social-crm';
 import { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
+import { defineChecks, describeChecks, runChecks, type ConformanceResult, type KitCheck, type KitContext, type KitHooks } from './_kit.js';
 import { ERASED_PERSON, erasedPersonTerms, findTerms, plantPerson, readEverything } from './_erase-scenario.js';
 
 /**
@@ -35,43 +36,101 @@ export type LedgerSuiteGroup =
   | 'sends'
   | 'batch';
 
-/** Options of {@link describeLedger}. */
+/** What the oracle reads of a stored interaction, straight from your storage. */
+export interface OracleInteraction {
+  text: string;
+  state: string;
+  customerId?: string | null;
+}
+
+/**
+ * Independent reads of your raw storage, so writes are checked without trusting the ledger's own
+ * reads. Each method gets the ledger under test as its last argument (the one `create` made for the
+ * current check), so a per-test schema or database needs no module-level state.
+ */
+export interface LedgerOracle {
+  /** The stored interaction, or `null` when its row is absent. */
+  readInteraction?(id: string, ledger: InteractionLedger): Promise<OracleInteraction | null>;
+}
+
+/** Options of {@link describeLedger} and {@link checkLedger}. */
 export interface DescribeLedgerOptions {
-  /** Make a fresh, empty ledger for each test. */
-  create: () => InteractionLedger | Promise<InteractionLedger>;
+  /**
+   * Make a fresh, empty ledger for each test. May return `{ ledger, oracle }` to give the oracle that
+   * reads this ledger's storage (it then replaces `options.oracle` for that test).
+   */
+  create: () => InteractionLedger | LedgerUnderTest | Promise<InteractionLedger | LedgerUnderTest>;
   /** Tear it down after each test (drop tables, close pools). Defaults to `ledger.close?.()`. */
   destroy?: (ledger: InteractionLedger) => void | Promise<void>;
-  /**
-   * Independent reads of your raw storage, so writes are checked without trusting the ledger's
-   * own reads. Return `null` when the row is absent.
-   */
-  oracle?: {
-    readInteraction?(id: string): Promise<{ text: string; state: string; customerId?: string | null } | null>;
-  };
+  /** Independent reads of your raw storage; see {@link LedgerOracle}. */
+  oracle?: LedgerOracle;
   /** Groups to skip, with a reason in your test file. */
   skip?: LedgerSuiteGroup[];
 }
 
+/** What `create` may return: the ledger and the oracle over its storage. */
+export interface LedgerUnderTest {
+  ledger: InteractionLedger;
+  oracle?: LedgerOracle;
+}
+
+const LEDGER_RULE_BROKEN = 'Ledger contract rule broken';
+
 /**
- * The storage-port conformance suite. Run it with vitest against your implementation:
+ * The storage-port conformance suite. Run it with vitest against your implementation. Each test is
+ * named after the contract rule it checks, and a failure starts with
+ * `Ledger contract rule broken (<group> › <rule>)`.
  *
  * @example
  * import { describeLedger } from 'social-crm/testing';
  * describeLedger('my CRM ledger', { create: () => myLedger(testDatabase()) });
  */
 export function describeLedger(name: string, options: DescribeLedgerOptions): void {
+  const suite = ledgerChecks(options);
+  describeChecks(`ledger conformance: ${name}`, LEDGER_RULE_BROKEN, suite.checks, suite.hooks);
+}
+
+/**
+ * The same checks as {@link describeLedger}, run at once instead of registered as tests: every
+ * outcome comes back, failures with the message a test run would show. Call it inside a test (it
+ * asserts with vitest's `expect`), e.g. to prove that your own seeded mistakes are caught.
+ *
+ * @example
+ * const failures = (await checkLedger({ create: () => myLedger() })).filter((result) => result.status === 'failed');
+ */
+export async function checkLedger(options: DescribeLedgerOptions): Promise<ConformanceResult[]> {
+  const suite = ledgerChecks(options);
+  return runChecks(LEDGER_RULE_BROKEN, suite.checks, suite.hooks);
+}
+
+function isLedgerUnderTest(value: InteractionLedger | LedgerUnderTest): value is LedgerUnderTest {
+  return typeof (value as Partial<InteractionLedger>).appendInteraction !== 'function' && typeof (value as Partial<LedgerUnderTest>).ledger === 'object';
+}
+
+function ledgerChecks(options: DescribeLedgerOptions): { checks: KitCheck[]; hooks: KitHooks } {
   const skip = new Set(options.skip ?? []);
-  describe(`ledger conformance: ${name}`, () => {
-    let ledger: InteractionLedger;
-    beforeEach(async () => {
-      ledger = await options.create();
-    });
-    afterEach(async () => {
+  let ledger: InteractionLedger;
+  let oracle: LedgerOracle | undefined;
+  /** The oracle's read of an interaction, or `undefined` when there is no oracle. */
+  const readRaw = async (id: string): Promise<OracleInteraction | null | undefined> => (oracle?.readInteraction ? oracle.readInteraction(id, ledger) : undefined);
+  const hooks: KitHooks = {
+    async beforeEach() {
+      const created = await options.create();
+      if (isLedgerUnderTest(created)) {
+        ledger = created.ledger;
+        oracle = created.oracle ?? options.oracle;
+      } else {
+        ledger = created;
+        oracle = options.oracle;
+      }
+    },
+    async afterEach() {
       if (options.destroy) await options.destroy(ledger);
       else await ledger.close?.();
-    });
-
-    describe.skipIf(skip.has('interactions'))('interactions', () => {
+    },
+  };
+  const checks = defineChecks((group) => {
+    group('interactions', skip.has('interactions'), (it) => {
       it('appends once and reports the duplicate', async () => {
         const interaction = makeInteraction({ text: 'Kargom nerede? 📦' });
         const first = await ledger.appendInteraction(interaction);
@@ -80,9 +139,8 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect(second.inserted).toBe(false);
         expect(second.interaction.text).toBe('Kargom nerede? 📦');
         expect(await ledger.getInteraction(interaction.id)).toEqual(interaction);
-        if (options.oracle?.readInteraction) {
-          expect(await options.oracle.readInteraction(interaction.id)).toMatchObject({ text: 'Kargom nerede? 📦', state: 'active' });
-        }
+        const raw = await readRaw(interaction.id);
+        if (raw !== undefined) expect(raw, 'rule: the stored row holds what was appended (read by the oracle)').toMatchObject({ text: 'Kargom nerede? 📦', state: 'active' });
       });
 
       it('returns null for unknown ids', async () => {
@@ -126,9 +184,8 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         const deleted = await ledger.updateInteraction(interaction.id, { text: '', state: 'deleted', deletedAt: '2026-01-03T00:00:00.000Z', raw: undefined });
         expect(deleted?.state).toBe('deleted');
         expect(deleted?.raw).toBeUndefined();
-        if (options.oracle?.readInteraction) {
-          expect(await options.oracle.readInteraction(interaction.id)).toMatchObject({ text: '', state: 'deleted' });
-        }
+        const raw = await readRaw(interaction.id);
+        if (raw !== undefined) expect(raw, 'rule: a tombstone is stored with empty text (read by the oracle)').toMatchObject({ text: '', state: 'deleted' });
       });
 
       it('filters queries by customer, conversation, channel, author, direction and time', async () => {
@@ -184,7 +241,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('pagination'))('pagination', () => {
+    group('pagination', skip.has('pagination'), (it) => {
       it('walks every row exactly once, in (createdAt, id) order, in both directions', async () => {
         const rows = Array.from({ length: 57 }, (_, index) =>
           makeInteraction({ channel: 'page', nativeId: `p${String(index).padStart(3, '0')}`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, Math.floor(index / 3))).toISOString() }),
@@ -250,7 +307,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('concurrency'))('concurrency', () => {
+    group('concurrency', skip.has('concurrency'), (it) => {
       it('stores one row when the same interaction is appended concurrently', async () => {
         const interaction = makeInteraction();
         const results = await Promise.all(Array.from({ length: 25 }, () => ledger.appendInteraction(interaction)));
@@ -260,7 +317,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('customers'))('customers and identities', () => {
+    group('customers and identities', skip.has('customers'), (it) => {
       it('saves, replaces and reads customers', async () => {
         const customer = makeCustomer({ displayName: 'Ayşe', attributes: { tier: 'gold' } });
         expect(await ledger.getCustomer(customer.id)).toBeNull();
@@ -304,7 +361,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('merges'))('merge history', () => {
+    group('merge history', skip.has('merges'), (it) => {
       it('saves merges and lists them for both sides, newest first', async () => {
         const base: MergeRecord = {
           id: 'm1',
@@ -326,7 +383,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('review'))('review queue (optional ReviewStore)', () => {
+    group('review queue (optional ReviewStore)', skip.has('review'), (it) => {
       const suggestion = (id: string, customerId: string, candidateCustomerId: string, createdAt: string): MergeSuggestionRecord => ({
         id,
         customerId,
@@ -375,7 +432,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('locking'))('cross-process locks (optional LockingStore)', () => {
+    group('cross-process locks (optional LockingStore)', skip.has('locking'), (it) => {
       const noLocking = 'this ledger offers no cross-process locks (the merger then coordinates one process only)';
 
       it('runs tasks that share a key one after the other, and gives each a working ledger', async (context) => {
@@ -424,8 +481,8 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('outbox'))('transactional outbox (optional OutboxStore)', () => {
-      const outboxOf = (context: TestContext) => (hasOutbox(ledger) ? ledger : context.skip('this ledger keeps no outbox (events are then emitted in process only)'));
+    group('transactional outbox (optional OutboxStore)', skip.has('outbox'), (it) => {
+      const outboxOf = (context: KitContext) => (hasOutbox(ledger) ? ledger : context.skip('this ledger keeps no outbox (events are then emitted in process only)'));
       const claim = (outbox: OutboxStore, owner: string, limit: number, now: string, leaseMs = 60_000) => outbox.claimOutbox({ owner, limit, leaseMs, now });
       const listed = async (outbox: OutboxStore) => (await outbox.listOutbox({ limit: 1000 })).items;
 
@@ -618,8 +675,8 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('sends'))('sends by idempotency key (optional SendStore)', () => {
-      const sendsOf = (context: TestContext) => (hasSendStore(ledger) ? ledger : context.skip('this ledger records no sends (replies are then not idempotent across processes)'));
+    group('sends by idempotency key (optional SendStore)', skip.has('sends'), (it) => {
+      const sendsOf = (context: KitContext) => (hasSendStore(ledger) ? ledger : context.skip('this ledger records no sends (replies are then not idempotent across processes)'));
 
       it('creates a send once: of 20 concurrent calls with one key, exactly one reports created', async (context) => {
         const sends = sendsOf(context);
@@ -654,8 +711,8 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('batch'))('batch reads and writes (optional BatchStore)', () => {
-      const batchOf = (context: TestContext) => (hasBatchStore(ledger) ? ledger : context.skip('this ledger has no batch methods (the core then calls the single ones)'));
+    group('batch reads and writes (optional BatchStore)', skip.has('batch'), (it) => {
+      const batchOf = (context: KitContext) => (hasBatchStore(ledger) ? ledger : context.skip('this ledger has no batch methods (the core then calls the single ones)'));
       const byId = <Row extends { id: string }>(rows: Row[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
       it('getInteractions equals getInteraction per id: repeats, unknown ids and tombstones included', async (context) => {
@@ -736,7 +793,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('operations'))('cursors, dead letters and consent', () => {
+    group('cursors, dead letters and consent', skip.has('operations'), (it) => {
       it('keeps one cursor per adapter and stream', async () => {
         expect(await ledger.getCursor('x', 'mentions')).toBeNull();
         await ledger.setCursor('x', 'mentions', 'c1');
@@ -771,7 +828,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
 
-    describe.skipIf(skip.has('privacy'))('export and erase (GDPR)', () => {
+    group('export and erase (GDPR)', skip.has('privacy'), (it) => {
       it('exports everything about one customer and nothing else', async () => {
         await ledger.saveCustomer(makeCustomer({ id: 'c1' }));
         await ledger.saveCustomer(makeCustomer({ id: 'c2' }));
@@ -804,9 +861,8 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect(await ledger.findIdentitiesByBlockingKeys(['name:ayse'])).toEqual([]);
         expect(JSON.stringify(await ledger.getCustomer('c1'))).not.toContain('Ayşe');
         expect((await ledger.queryInteractions({ customerId: 'c1' })).items).toHaveLength(1);
-        if (options.oracle?.readInteraction) {
-          expect((await options.oracle.readInteraction(interaction.id))?.text).toBe('');
-        }
+        const raw = await readRaw(interaction.id);
+        if (raw !== undefined) expect(raw?.text, 'rule: eraseCustomer blanks the text in storage, not only in what the ledger reads back (read by the oracle)').toBe('');
         expect(await ledger.eraseCustomer('nobody')).toMatchObject({ interactionsErased: 0, identitiesErased: 0 });
       });
 
@@ -871,24 +927,7 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
       });
     });
   });
-}
-
-/**
- * One test of the suite, named after the contract rule it checks: a failure names the rule (group
- * and test) before vitest's own message, so a host reading a red run knows what to fix without
- * opening the suite.
- */
-function it(rule: string, test: (context: TestContext) => Promise<unknown>): void {
-  vitestIt(rule, async (context) => {
-    try {
-      await test(context);
-    } catch (error) {
-      if (error instanceof Error && (error as { code?: unknown }).code !== 'VITEST_PENDING' && !error.message.startsWith('Ledger contract rule broken')) {
-        error.message = `Ledger contract rule broken (${context.task.suite?.name ?? 'ledger'} › ${rule}):\n${error.message}`;
-      }
-      throw error;
-    }
-  });
+  return { checks, hooks };
 }
 
 /** The suite's clock: claims pass `now` explicitly, so lease and backoff checks need no waiting. */
