@@ -36,7 +36,8 @@ export const ERASED_PERSON = {
 /** Every string that identifies {@link ERASED_PERSON}, as a scan looks for it. */
 export function erasedPersonTerms(): string[] {
   const person = ERASED_PERSON;
-  return ['Zeynep', 'Kılıçarslan', person.phone, person.waId, person.email, person.handle, person.xUserId, ...person.texts];
+  // ZK-77, their order number, is also a cue the classifier quoted in its explanation.
+  return ['Zeynep', 'Kılıçarslan', 'ZK-77', person.phone, person.waId, person.email, person.handle, person.xUserId, ...person.texts];
 }
 
 /** Where each planted record lives, to read back and to check that neighbours survive. */

@@ -181,11 +181,47 @@ function ledgerChecks(options: DescribeLedgerOptions): { checks: KitCheck[]; hoo
         await ledger.appendInteraction(interaction);
         const edited = await ledger.updateInteraction(interaction.id, { text: 'edited', state: 'edited', editedAt: '2026-01-02T00:00:00.000Z' });
         expect(edited).toMatchObject({ text: 'edited', state: 'edited', editedAt: '2026-01-02T00:00:00.000Z' });
+        expect(
+          await ledger.getInteraction(interaction.id),
+          'rule: updateInteraction stores every patched field, editedAt included (the pipeline compares it to refuse an older version that arrives late)',
+        ).toEqual({ ...interaction, text: 'edited', state: 'edited', editedAt: '2026-01-02T00:00:00.000Z' });
         const deleted = await ledger.updateInteraction(interaction.id, { text: '', state: 'deleted', deletedAt: '2026-01-03T00:00:00.000Z', raw: undefined });
         expect(deleted?.state).toBe('deleted');
         expect(deleted?.raw).toBeUndefined();
         const raw = await readRaw(interaction.id);
         if (raw !== undefined) expect(raw, 'rule: a tombstone is stored with empty text (read by the oracle)').toMatchObject({ text: '', state: 'deleted' });
+      });
+
+      it('stores every field a patch names, and removes the ones it sets to undefined', async () => {
+        const interaction = makeInteraction({ raw: { body: 'Kargom nerede?' }, metrics: { likes: 1 }, channelMetadata: { test: { thread: 1 } } });
+        await ledger.appendInteraction(interaction);
+        const patch = {
+          deliveryStatus: 'read' as const,
+          customerId: 'cus_patched',
+          metrics: { likes: 4, replies: 2 },
+          attachments: [{ type: 'image' as const, url: 'https://example.test/b.png' }],
+          channelMetadata: { test: { thread: 2, pinned: true } },
+          direction: 'peer' as const,
+          reaction: '🔥',
+          classification: {
+            language: 'tr', languageConfidence: 0.8, languageSupported: true,
+            sentiment: { label: 'neutral' as const, score: 0, confidence: 0.5 }, intents: [], department: { department: 'customer_service' as const, reason: 'question' }, urgency: 0.1, explanation: [], model: 'test',
+          },
+          raw: undefined,
+        };
+        await ledger.updateInteraction(interaction.id, patch);
+        const { raw: _removed, ...rest } = interaction;
+        const { raw: _unset, ...applied } = patch;
+        expect(await ledger.getInteraction(interaction.id), 'rule: updateInteraction stores every patched field (replacing it whole) and removes a field patched to undefined; other fields stay').toEqual({ ...rest, ...applied });
+      });
+
+      it('bounds queries by time: since is inclusive, until exclusive', async () => {
+        const rows = ['09:00', '10:00', '10:30', '11:00'].map((time) => makeInteraction({ channel: 'bounds', createdAt: `2026-01-01T${time}:00.000Z` }));
+        for (const row of rows) await ledger.appendInteraction(row);
+        const ids = async (query: Parameters<InteractionLedger['queryInteractions']>[0]) => (await ledger.queryInteractions({ channel: 'bounds', ...query })).items.map((item) => item.id);
+        expect(await ids({ until: '2026-01-01T10:30:00.000Z' }), 'rule: `until` is an exclusive upper bound on createdAt (a row at exactly `until` is left out)').toEqual([rows[0]!.id, rows[1]!.id]);
+        expect(await ids({ since: '2026-01-01T10:30:00.000Z' }), 'rule: `since` is an inclusive lower bound on createdAt (a row at exactly `since` is returned)').toEqual([rows[2]!.id, rows[3]!.id]);
+        expect(await ids({ since: '2026-01-01T10:00:00.000Z', until: '2026-01-01T11:00:00.000Z', order: 'desc' }), 'rule: `since` and `until` together bound both ends, in either order').toEqual([rows[2]!.id, rows[1]!.id]);
       });
 
       it('filters queries by customer, conversation, channel, author, direction and time', async () => {
@@ -252,12 +288,39 @@ function ledgerChecks(options: DescribeLedgerOptions): { checks: KitCheck[]; hoo
           let cursor: string | undefined;
           do {
             const page = await ledger.queryInteractions({ channel: 'page', limit: 10, order, ...(cursor ? { cursor } : {}) });
-            expect(page.items.length).toBeLessThanOrEqual(10);
+            expect(page.items.length, 'rule: a page holds at most `limit` rows').toBeLessThanOrEqual(10);
             seen.push(...page.items.map((item) => item.id));
             cursor = page.nextCursor ?? undefined;
           } while (cursor);
           const expected = rows.map((row) => row.id);
           expect(seen).toEqual(order === 'asc' ? expected : [...expected].reverse());
+        }
+      });
+
+      it('keeps the filters of the query on every page', async () => {
+        const rows = Array.from({ length: 24 }, (_, index) =>
+          makeInteraction({
+            channel: index % 2 ? 'kept' : 'other',
+            nativeId: `f${String(index).padStart(3, '0')}`,
+            customerId: index % 4 === 1 ? 'cus_kept' : 'cus_other',
+            direction: index % 8 === 5 ? 'outbound' : 'inbound',
+            createdAt: new Date(Date.UTC(2026, 0, 1, 0, Math.floor(index / 4))).toISOString(),
+          }),
+        );
+        for (const row of rows) await ledger.appendInteraction(row);
+        for (const query of [{ channel: 'kept' }, { customerId: 'cus_kept' }, { channel: 'kept', direction: 'inbound' as const }, { channel: 'kept', order: 'desc' as const }]) {
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          for (let pages = 0; pages < 50; pages++) {
+            const page = await ledger.queryInteractions({ ...query, limit: 2, ...(cursor ? { cursor } : {}) });
+            seen.push(...page.items.map((item) => item.id));
+            cursor = page.nextCursor ?? undefined;
+            if (!cursor) break;
+          }
+          const expected = rows
+            .filter((row) => (!query.channel || row.channel === query.channel) && (!('customerId' in query) || row.customerId === query.customerId) && (!('direction' in query) || row.direction === query.direction))
+            .map((row) => row.id);
+          expect(seen, `rule: every page keeps the filters of the query, not only the first (${JSON.stringify(query)}, pages of 2)`).toEqual(query.order === 'desc' ? [...expected].reverse() : expected);
         }
       });
 
@@ -293,6 +356,30 @@ function ledgerChecks(options: DescribeLedgerOptions): { checks: KitCheck[]; hoo
       });
 
       it('pages customers and dead letters', async () => {
+        // Ids in the opposite order of creation: a list ordered by id alone comes out reversed.
+        const created = Array.from({ length: 6 }, (_, index) => makeCustomer({ id: `cus_order${9 - index}`, createdAt: new Date(Date.UTC(2026, 1, 1, index)).toISOString() }));
+        for (const customer of [...created].reverse()) await ledger.saveCustomer(customer);
+        const walked: string[] = [];
+        let position: string | undefined;
+        do {
+          const page = await ledger.listCustomers({ limit: 4, ...(position ? { cursor: position } : {}) });
+          walked.push(...page.items.map((customer) => customer.id));
+          position = page.nextCursor ?? undefined;
+        } while (position);
+        expect(walked, 'rule: listCustomers is ordered by (createdAt, id), across pages').toEqual(created.map((customer) => customer.id));
+        const letters = [];
+        for (let index = 0; index < 5; index++) {
+          const at = new Date(Date.UTC(2026, 1, 1, 5 - index)).toISOString();
+          letters.push(await ledger.addDeadLetter({ stage: 'validate', adapterId: 'x', payload: { index }, error: { name: 'InvalidPayloadError', message: 'bad' }, attempts: 1, createdAt: at, lastAttemptAt: at }));
+        }
+        const oldestFirst = [...letters].reverse().map((entry) => entry.id);
+        const firstLetters = await ledger.listDeadLetters({ limit: 2 });
+        expect(firstLetters.items, 'rule: listDeadLetters returns at most `limit` entries').toHaveLength(2);
+        const restLetters = await ledger.listDeadLetters({ limit: 2, cursor: firstLetters.nextCursor ?? undefined });
+        const lastLetters = await ledger.listDeadLetters({ limit: 2, cursor: restLetters.nextCursor ?? undefined });
+        expect([...firstLetters.items, ...restLetters.items, ...lastLetters.items].map((entry) => entry.id), 'rule: listDeadLetters is ordered oldest first (by createdAt), across pages').toEqual(oldestFirst);
+        expect(lastLetters.nextCursor, 'rule: listDeadLetters sets nextCursor to null on its last page').toBeNull();
+        for (const customer of created) await ledger.saveCustomer({ ...customer, mergedInto: 'cus_p0' });
         for (let index = 0; index < 12; index++) await ledger.saveCustomer(makeCustomer({ id: `cus_p${index}` }));
         const first = await ledger.listCustomers({ limit: 5 });
         expect(first.items).toHaveLength(5);
@@ -319,10 +406,10 @@ function ledgerChecks(options: DescribeLedgerOptions): { checks: KitCheck[]; hoo
 
     group('customers and identities', skip.has('customers'), (it) => {
       it('saves, replaces and reads customers', async () => {
-        const customer = makeCustomer({ displayName: 'Ayşe', attributes: { tier: 'gold' } });
+        const customer = makeCustomer({ displayName: 'Ayşe', attributes: { tier: 'gold', segments: ['vip'] }, identityKeys: ['test:ayse'], crmContactId: 'crm-ayse-1' });
         expect(await ledger.getCustomer(customer.id)).toBeNull();
         await ledger.saveCustomer(customer);
-        expect(await ledger.getCustomer(customer.id)).toEqual(customer);
+        expect(await ledger.getCustomer(customer.id), 'rule: getCustomer returns every field saved (displayName, identityKeys, crmContactId, attributes, dates)').toEqual(customer);
         await ledger.saveCustomer({ ...customer, displayName: 'Ayşe Y.' });
         expect((await ledger.getCustomer(customer.id))?.displayName).toBe('Ayşe Y.');
       });
@@ -330,8 +417,10 @@ function ledgerChecks(options: DescribeLedgerOptions): { checks: KitCheck[]; hoo
       it('lists customers without merged ones unless asked', async () => {
         await ledger.saveCustomer(makeCustomer({ id: 'cus_alive' }));
         await ledger.saveCustomer(makeCustomer({ id: 'cus_gone', mergedInto: 'cus_alive' }));
-        expect((await ledger.listCustomers()).items.map((customer) => customer.id)).toEqual(['cus_alive']);
-        expect((await ledger.listCustomers({ includeMerged: true })).items).toHaveLength(2);
+        expect((await ledger.getCustomer('cus_gone'))?.mergedInto, 'rule: getCustomer returns every field saved, mergedInto included (the crm follows it to the survivor)').toBe('cus_alive');
+        expect((await ledger.listCustomers()).items.map((customer) => customer.id), 'rule: listCustomers leaves merged-away customers out by default').toEqual(['cus_alive']);
+        const all = (await ledger.listCustomers({ includeMerged: true })).items;
+        expect(all.map((customer) => [customer.id, customer.mergedInto]), 'rule: listCustomers with includeMerged returns merged-away customers too, with their mergedInto').toEqual([['cus_alive', undefined], ['cus_gone', 'cus_alive']]);
       });
 
       it('keeps identities per customer and finds them by blocking key', async () => {
@@ -905,7 +994,7 @@ function ledgerChecks(options: DescribeLedgerOptions): { checks: KitCheck[]; hoo
         expect(result, 'rule: eraseCustomer reports what it erased').toMatchObject({ customerId: person.customerId, interactionsErased: 4, identitiesErased: 2, mergesErased: 1 });
 
         const leaks = findTerms(await readEverything(ledger, planted, customerIds, cursors), erasedPersonTerms());
-        expect(leaks, 'rule: after eraseCustomer no read method returns the name, handles, email, phone number or message texts of the person').toEqual([]);
+        expect(leaks, 'rule: after eraseCustomer no read method returns the name, handles, email, phone number or message texts of the person, nor words the classifier quoted from them').toEqual([]);
 
         const kept = (await ledger.queryInteractions({ customerId: person.customerId, includeDeleted: true })).items;
         expect(kept.map((row) => row.id).sort(), 'rule: erased interactions keep their rows (and customer), so counts stay').toEqual(planted.interactionIds.filter((id) => id !== planted.interactionIds[2]).sort());

@@ -18,10 +18,11 @@ const nextSchema = () => `scrm_${RUN}_${++schemaCounter}`;
 /** One PGlite for the whole file (startup takes seconds); each test gets its own schema. */
 const database = sharedPglite();
 
-function oracleFor(query: (sql: string, params: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>, schema: () => string) {
+/** Reads the interactions table of the schema of the ledger under test (the kit passes it). */
+function oracleFor(query: (sql: string, params: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>) {
   return {
-    async readInteraction(id: string) {
-      const { rows } = await query(`SELECT text, state, customer_id FROM "${schema()}".interactions WHERE id = $1`, [id]);
+    async readInteraction(id: string, ledger: InteractionLedger) {
+      const { rows } = await query(`SELECT text, state, customer_id FROM "${(ledger as PostgresLedger).schema}".interactions WHERE id = $1`, [id]);
       const row = rows[0];
       return row ? { text: String(row.text), state: String(row.state), customerId: (row.customer_id as string | null) ?? null } : null;
     },
@@ -48,14 +49,13 @@ describe('postgresLedger options', () => {
 });
 
 describe('PGlite', () => {
-  let current = '';
   describeLedger('postgres (PGlite)', {
-    create: () => postgresLedger({ pglite: database(), schema: (current = nextSchema()) }),
+    create: () => postgresLedger({ pglite: database(), schema: nextSchema() }),
     destroy: async (ledger) => {
       await ledger.close?.();
       await database().query(`DROP SCHEMA IF EXISTS "${(ledger as PostgresLedger).schema}" CASCADE`);
     },
-    oracle: oracleFor((sql, params) => database().query(sql, params), () => current),
+    oracle: oracleFor((sql, params) => database().query(sql, params)),
   });
 
   it('keeps data in a data directory across restarts', async () => {
@@ -90,7 +90,6 @@ describe('PGlite', () => {
 describe.skipIf(!SERVER_URL)('PostgreSQL server', () => {
   let pool: pg.Pool;
   const created: string[] = [];
-  let current = '';
   beforeAll(() => {
     pool = new pg.Pool({ connectionString: SERVER_URL, max: 10 });
     pool.on('error', () => undefined);
@@ -100,9 +99,9 @@ describe.skipIf(!SERVER_URL)('PostgreSQL server', () => {
     await pool.end();
   });
   const schema = () => {
-    current = nextSchema();
-    created.push(current);
-    return current;
+    const name = nextSchema();
+    created.push(name);
+    return name;
   };
 
   describeLedger('postgres (server)', {
@@ -111,7 +110,7 @@ describe.skipIf(!SERVER_URL)('PostgreSQL server', () => {
       await ledger.close?.();
       await pool.query(`DROP SCHEMA IF EXISTS "${(ledger as PostgresLedger).schema}" CASCADE`);
     },
-    oracle: oracleFor((sql, params) => pool.query(sql, params), () => current),
+    oracle: oracleFor((sql, params) => pool.query(sql, params)),
   });
 
   it('migrates once when many processes start together', async () => {
