@@ -45,15 +45,22 @@ export interface ConformanceResult {
 /** Adds a group of checks: `title`, whether the whole group is left out, and its checks. */
 export type KitGroup = (title: string, skipped: boolean, body: (check: KitCheckFunction) => void) => void;
 /** Adds one check to the group; `skip` leaves it out (a capability or a fixture is missing). */
-export type KitCheckFunction = (rule: string, run: (context: KitContext) => Promise<unknown>, options?: { skip?: boolean }) => void;
+export type KitCheckFunction = ((rule: string, run: (context: KitContext) => Promise<unknown>, options?: { skip?: boolean }) => void) & {
+  /** The same, left out when `condition` holds (reads like vitest's `it.skipIf`). */
+  skipIf(condition: boolean): (rule: string, run: (context: KitContext) => Promise<unknown>) => void;
+};
 
 /** Collects the checks `body` defines. */
 export function defineChecks(body: (group: KitGroup) => void): KitCheck[] {
   const checks: KitCheck[] = [];
   body((title, groupSkipped, define) => {
-    define((rule, run, options) => {
-      checks.push({ group: title, rule, skipped: groupSkipped || options?.skip === true, run });
-    });
+    const check: KitCheckFunction = Object.assign(
+      (rule: string, run: (context: KitContext) => Promise<unknown>, options?: { skip?: boolean }) => {
+        checks.push({ group: title, rule, skipped: groupSkipped || options?.skip === true, run });
+      },
+      { skipIf: (condition: boolean) => (rule: string, run: (context: KitContext) => Promise<unknown>) => check(rule, run, { skip: condition }) },
+    );
+    define(check);
   });
   return checks;
 }

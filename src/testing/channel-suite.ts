@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 // Runtime imports go through the public entries so that the built kit shares one copy of the
 // core (and its error classes) with the host and the adapters under test.
 import { createSocialCrm, interactionSchema, isSocialCrmError, memoryLedger } from 'social-crm';
 import type { InteractionInput, InteractionKind, InteractionLedger, SocialCrm, SocialCrmError, SocialCrmEvents } from 'social-crm';
 import { capabilityMismatches, webhookAuthentication, type ChannelAdapter } from 'social-crm/adapter-kit';
 import { createChannelTestServer, type ChannelTestServer, type RecordedCall } from './test-server.js';
+import { defineChecks, describeChecks, runChecks, type ConformanceResult, type KitCheck, type KitHooks } from './_kit.js';
 
 /** Named groups of the channel suite; skip any with `skip`. Groups also skip by capability. */
 export type ChannelSuiteGroup =
@@ -129,6 +130,26 @@ function bodyText(body: WebhookBody): string {
  * describeChannelAdapter('complaint site', { factory: complaintSiteAdapter, options: {...}, webhook: {...}, reply: {...} });
  */
 export function describeChannelAdapter<Options>(name: string, options: DescribeChannelAdapterOptions<Options>): void {
+  const suite = channelChecks(options);
+  describeChecks(`channel adapter conformance: ${name}`, ADAPTER_RULE_BROKEN, suite.checks, suite.hooks);
+}
+
+/**
+ * The same checks as {@link describeChannelAdapter}, run at once instead of registered as tests:
+ * every outcome comes back, failures with the message a test run would show. Call it inside a test
+ * (it asserts with vitest's `expect`), e.g. to prove that your own seeded mistakes are caught.
+ *
+ * @example
+ * const failed = (await checkChannelAdapter({ factory: forumAdapter, options, webhook })).filter((result) => result.status === 'failed');
+ */
+export async function checkChannelAdapter<Options>(options: DescribeChannelAdapterOptions<Options>): Promise<ConformanceResult[]> {
+  const suite = channelChecks(options);
+  return runChecks(ADAPTER_RULE_BROKEN, suite.checks, suite.hooks);
+}
+
+const ADAPTER_RULE_BROKEN = 'Channel adapter rule broken';
+
+function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>): { checks: KitCheck[]; hooks: KitHooks } {
   const skip = new Set(options.skip ?? []);
   const server = options.server ?? createChannelTestServer();
   const ownServer = !options.server;
@@ -137,16 +158,12 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
   const webhookPath = options.webhook?.path ?? `/webhooks/${probe.id}`;
   const authentication = webhookAuthentication(probe);
 
-  describe(`channel adapter conformance: ${name}`, () => {
-    let ledger: InteractionLedger;
-    let crm: SocialCrm;
-    let warnings: Array<SocialCrmEvents['warning']>;
-
-    if (ownServer) {
-      beforeAll(() => server.listen());
-      afterAll(() => server.close());
-    }
-    beforeEach(() => {
+  let ledger: InteractionLedger;
+  let crm: SocialCrm;
+  let warnings: Array<SocialCrmEvents['warning']>;
+  const hooks: KitHooks = {
+    ...(ownServer ? { beforeAll: () => server.listen(), afterAll: () => server.close() } : {}),
+    beforeEach() {
       ledger = memoryLedger();
       crm = createSocialCrm({
         ledger,
@@ -157,44 +174,46 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
       warnings = [];
       crm.on('warning', (warning) => warnings.push(warning));
-    });
-    afterEach(() => server.reset());
+    },
+    afterEach: () => server.reset(),
+  };
 
-    async function deliver(body: WebhookBody, headers?: Record<string, string>): Promise<Response> {
-      const text = bodyText(body);
-      const signed = headers ?? (await options.webhook!.sign(text));
-      return crm.handleWebhook(
-        new Request(`https://crm.example.test${webhookPath}`, {
-          method: 'POST',
-          headers: { 'content-type': options.webhook?.contentType ?? 'application/json', ...signed },
-          body: text,
-        }),
-      );
+  async function deliver(body: WebhookBody, headers?: Record<string, string>): Promise<Response> {
+    const text = bodyText(body);
+    const signed = headers ?? (await options.webhook!.sign(text));
+    return crm.handleWebhook(
+      new Request(`https://crm.example.test${webhookPath}`, {
+        method: 'POST',
+        headers: { 'content-type': options.webhook?.contentType ?? 'application/json', ...signed },
+        body: text,
+      }),
+    );
+  }
+
+  async function stored() {
+    return (await ledger.queryInteractions({ channel: probe.id, includeDeleted: true, limit: 1000 })).items;
+  }
+
+  async function createTarget(source: { target: { body: WebhookBody } | { interaction: InteractionInput }; targetId: string } = options.reply!) {
+    const { target, targetId } = source;
+    if ('body' in target) {
+      expect((await deliver(target.body)).status).toBe(200);
+    } else {
+      await crm.ingest(target.interaction);
     }
+    const found = await ledger.getInteraction(targetId);
+    expect(found, `the target ${targetId} was not stored`).not.toBeNull();
+    return found!;
+  }
 
-    async function stored() {
-      return (await ledger.queryInteractions({ channel: probe.id, includeDeleted: true, limit: 1000 })).items;
-    }
-
-    async function createTarget(source: { target: { body: WebhookBody } | { interaction: InteractionInput }; targetId: string } = options.reply!) {
-      const { target, targetId } = source;
-      if ('body' in target) {
-        expect((await deliver(target.body)).status).toBe(200);
-      } else {
-        await crm.ingest(target.interaction);
-      }
-      const found = await ledger.getInteraction(targetId);
-      expect(found, `the target ${targetId} was not stored`).not.toBeNull();
-      return found!;
-    }
-
-    describe.skipIf(skip.has('options'))('options', () => {
-      it('accepts the valid options without touching the network', () => {
+  const checks = defineChecks((group) => {
+    group('options', skip.has('options'), (it) => {
+      it('accepts the valid options without touching the network', async () => {
         const adapter = options.factory(options.options);
         expect(adapter.specificationVersion).toBe('v1');
         expect(server.calls).toHaveLength(0);
       });
-      it.each((options.invalidOptions ?? []).map((invalid, index) => [index, invalid] as const))('rejects invalid options #%i with InvalidOptionsError', (_index, invalid) => {
+      for (const [index, invalid] of (options.invalidOptions ?? []).entries()) it(`rejects invalid options #${index} with InvalidOptionsError`, async () => {
         let thrown: unknown;
         try {
           options.factory(invalid as Options);
@@ -206,11 +225,11 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    describe.skipIf(skip.has('capabilities'))('capabilities', () => {
-      it('declares exactly the capabilities its methods implement', () => {
+    group('capabilities', skip.has('capabilities'), (it) => {
+      it('declares exactly the capabilities its methods implement', async () => {
         expect(capabilityMismatches(probe)).toEqual([]);
       });
-      it('comes with the test data each declared capability needs', () => {
+      it('comes with the test data each declared capability needs', async () => {
         if (capabilities.webhook) expect(options.webhook, 'webhook fixtures are required for a webhook adapter').toBeDefined();
         if (!capabilities.webhook) expect(authentication, 'an adapter without the webhook capability authenticates nothing').toBe('none-polling');
         if (capabilities.reply || capabilities.directMessage) expect(options.reply, 'reply fixtures are required').toBeDefined();
@@ -230,7 +249,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `${value.slice(0, -1)}${value.endsWith('x') ? 'y' : 'x'}`]));
     }
 
-    describe.skipIf(!hasWebhook || skip.has('signatures'))('signatures', () => {
+    group('signatures', !hasWebhook || skip.has('signatures'), (it) => {
       it('accepts a correctly signed delivery', async () => {
         const response = await deliver(options.webhook!.fixtures[0]!.body);
         expect(response.status).toBe(200);
@@ -274,8 +293,8 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    describe.skipIf(!hasWebhook || skip.has('parsing'))('parsing', () => {
-      it.each((options.webhook?.fixtures ?? []).map((fixture) => [fixture.name, fixture] as const))('turns %s into schema-valid interactions', async (_name, fixture) => {
+    group('parsing', !hasWebhook || skip.has('parsing'), (it) => {
+      for (const fixture of options.webhook?.fixtures ?? []) it(`turns ${fixture.name} into schema-valid interactions`, async () => {
         const response = await deliver(fixture.body);
         expect(response.status).toBe(200);
         const rows = await stored();
@@ -290,7 +309,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    describe.skipIf(!hasWebhook || skip.has('idempotency'))('idempotency', () => {
+    group('idempotency', !hasWebhook || skip.has('idempotency'), (it) => {
       it('stores a redelivered webhook once', async () => {
         const fixture = options.webhook!.fixtures[0]!;
         await deliver(fixture.body);
@@ -302,7 +321,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    describe.skipIf(!hasWebhook || skip.has('malformed'))('malformed input', () => {
+    group('malformed input', !hasWebhook || skip.has('malformed'), (it) => {
       it('acknowledges a signed body that is not JSON as the network expects, stores nothing and keeps the body', async () => {
         const response = await deliver('{"this is": not json');
         expect(response.status).toBe(options.webhook?.malformedStatus ?? 400);
@@ -319,7 +338,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    describe.skipIf(!hasWebhook || !capabilities.edits || !options.webhook?.edit || skip.has('edits'))('edits', () => {
+    group('edits', !hasWebhook || !capabilities.edits || !options.webhook?.edit || skip.has('edits'), (it) => {
       it('updates the stored interaction in place', async () => {
         const edit = options.webhook!.edit!;
         await deliver(edit.original);
@@ -332,7 +351,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    describe.skipIf(!hasWebhook || !capabilities.deletes || !options.webhook?.deletion || skip.has('deletes'))('deletes', () => {
+    group('deletes', !hasWebhook || !capabilities.deletes || !options.webhook?.deletion || skip.has('deletes'), (it) => {
       it('tombstones the interaction and drops its text', async () => {
         const deletion = options.webhook!.deletion!;
         await deliver(deletion.original);
@@ -346,7 +365,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
 
     const canReply = (capabilities.reply || capabilities.directMessage) && options.reply !== undefined;
 
-    describe.skipIf(!canReply || skip.has('threading'))('threading', () => {
+    group('threading', !canReply || skip.has('threading'), (it) => {
       it('sends the documented request and records the reply in the same conversation', async () => {
         const target = await createTarget();
         options.reply!.routes(server);
@@ -363,7 +382,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    describe.skipIf(!canReply || !options.reply?.rateLimited || skip.has('rate-limit'))('rate limits', () => {
+    group('rate limits', !canReply || !options.reply?.rateLimited || skip.has('rate-limit'), (it) => {
       it('retries a 429 after the reset the network names, not before', async () => {
         const target = await createTarget();
         options.reply!.rateLimited!(server, 1);
@@ -388,7 +407,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
     });
 
     // Registered only for adapters that download files (an optional method, not a capability flag).
-    if (probe.doFetchAttachment) describe.skipIf(!options.attachments || skip.has('attachments'))('attachments', () => {
+    if (probe.doFetchAttachment) group('attachments', !options.attachments || skip.has('attachments'), (it) => {
       // 70 bytes of a fixed pattern: enough to tell a truncated or altered download.
       const bytes = Uint8Array.from({ length: 70 }, (_, index) => (index * 37 + 11) % 256);
       it('downloads exactly the bytes the network serves, with their size and SHA-256', async () => {
@@ -414,7 +433,7 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
 
-    describe.skipIf(!capabilities.poll || !options.poll || skip.has('polling'))('polling', () => {
+    group('polling', !capabilities.poll || !options.poll || skip.has('polling'), (it) => {
       it('resumes from the saved cursor without gaps or duplicates', async () => {
         options.poll!.routes(server);
         const [first] = await crm.poll({ maxPages: 1 });
@@ -432,4 +451,5 @@ export function describeChannelAdapter<Options>(name: string, options: DescribeC
       });
     });
   });
+  return { checks, hooks };
 }
