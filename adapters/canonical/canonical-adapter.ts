@@ -9,6 +9,7 @@ import {
   readNetworkTime,
   readRawBody,
   verifyHmacSignature,
+  type AdapterWarning,
   type ChannelAdapter,
   type ChannelEvent,
   type RejectedItem,
@@ -89,10 +90,18 @@ export function canonicalWebhookAdapter(options: CanonicalWebhookAdapterOptions)
       }
       const events: ChannelEvent[] = [];
       const rejected: RejectedItem[] = [];
+      const warnings: AdapterWarning[] = [];
       for (const item of delivery.data.events) {
         const deletion = deletionSchema.safeParse(item);
         if (deletion.success) {
           events.push({ type: 'deletion', channel: id, nativeId: deletion.data.nativeId, deletedAt: deletion.data.deletedAt });
+          continue;
+        }
+        // An event kind this adapter does not read (from a newer sender, say): skipped, not dead-lettered,
+        // since replaying it could never succeed. An interaction has no `type`.
+        const type = (item as { type?: unknown } | null)?.type;
+        if (typeof type === 'string' && type !== 'deletion') {
+          warnings.push({ type: 'ignored', message: `Canonical event type \`${type.slice(0, 64)}\` is not one this adapter reads; it was skipped.`, details: { type: type.slice(0, 64) } });
           continue;
         }
         const candidate = { ...(item as object), channel: id } as InteractionInput;
@@ -104,7 +113,7 @@ export function canonicalWebhookAdapter(options: CanonicalWebhookAdapterOptions)
         else if (parsed.success) events.push({ type: 'interaction', interaction: { ...candidate, raw: item } });
         else rejected.push({ payload: item, error: new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')) });
       }
-      return { events, rejected };
+      return { events, rejected, warnings };
     },
   };
 }

@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
 // Runtime imports go through the public entries so that the built kit shares one copy of the
 // core (and its error classes) with the host and the adapters under test.
-import { createSocialCrm, interactionSchema, isSocialCrmError, memoryLedger } from 'social-crm';
-import type { InteractionInput, InteractionKind, InteractionLedger, SocialCrm, SocialCrmError, SocialCrmEvents } from 'social-crm';
-import { capabilityMismatches, webhookAuthentication, type ChannelAdapter } from 'social-crm/adapter-kit';
+import { createSocialCrm, interactionSchema, isChannelApiError, isSocialCrmError, memoryLedger } from 'social-crm';
+import type { ChannelApiError, Interaction, InteractionDirection, InteractionInput, InteractionKind, InteractionLedger, SocialCrm, SocialCrmError, SocialCrmEvents } from 'social-crm';
+import { EARLIEST_PLAUSIBLE_TIME, FUTURE_TOLERANCE_MS, capabilityMismatches, webhookAuthentication, type ChannelAdapter } from 'social-crm/adapter-kit';
 import { createChannelTestServer, type ChannelTestServer, type RecordedCall } from './test-server.js';
 import { defineChecks, describeChecks, runChecks, type ConformanceResult, type KitCheck, type KitHooks } from './_kit.js';
 
@@ -18,12 +18,35 @@ export type ChannelSuiteGroup =
   | 'edits'
   | 'deletes'
   | 'threading'
+  | 'reply-errors'
   | 'rate-limit'
   | 'polling'
   | 'attachments';
 
 /** A webhook body: a string is sent as is, anything else as JSON. */
 export type WebhookBody = string | object;
+
+/**
+ * What one interaction of a fixture must look like, as you read it off the payload. Declare what
+ * your mapping decides: these are the mistakes a schema check cannot see.
+ */
+export interface ExpectedInteraction {
+  /** Its id, `<channel>:<nativeId>`. */
+  id: string;
+  /**
+   * The time the network gives, as ISO-8601 UTC (e.g. `2026-01-01T00:25:32.000Z` for the epoch
+   * seconds `1767227132`). Catches seconds read as milliseconds and lost time zones.
+   */
+  createdAt?: string;
+  /** `private` for a direct message or a closed chat; `public` for what anyone can read. */
+  visibility?: 'public' | 'private';
+  direction?: InteractionDirection;
+  /** Whether the author is the brand's own account (`author.isBrand`). */
+  brand?: boolean;
+  /** The author's stable id on the network (`author.nativeId`), not their handle or username. */
+  authorId?: string;
+  kind?: InteractionKind;
+}
 
 /** A documented payload the adapter must turn into interactions. */
 export interface WebhookFixture {
@@ -33,6 +56,8 @@ export interface WebhookFixture {
   interactions: number;
   /** Kinds expected among them (any order). */
   kinds?: InteractionKind[];
+  /** What some (or all) of them must look like; see {@link ExpectedInteraction}. */
+  expect?: ExpectedInteraction[];
 }
 
 /** Options of {@link describeChannelAdapter}. */
@@ -92,6 +117,21 @@ export interface DescribeChannelAdapterOptions<Options> {
     expectRequest(call: RecordedCall): void;
     /** Install a send endpoint that answers 429 with a reset `seconds` ahead, then succeeds. */
     rateLimited?(server: ChannelTestServer, seconds: number): void;
+    /**
+     * A send the network refuses, with its documented error body (a blocked user, a closed thread):
+     * `crm.reply` must fail with a `ChannelApiError` (code `CHANNEL_API_ERROR`) carrying the
+     * network's own error code as `platformCode`.
+     */
+    error?: {
+      /** Install the send endpoint(s) answering with the refusal. */
+      routes(server: ChannelTestServer): void;
+      /** The network's error code in that body (e.g. Telegram's `error_code` 403, Meta's `code` 10). */
+      platformCode: string | number;
+      /** The HTTP status of the refusal, when the network uses one. */
+      status?: number;
+      /** @default true for a 5xx status, else false */
+      retryable?: boolean;
+    };
   };
   /** Required when the adapter declares `poll`. */
   poll?: {
@@ -301,12 +341,25 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
         expect(rows).toHaveLength(fixture.interactions);
         for (const row of rows) {
           expect(() => interactionSchema.parse(row)).not.toThrow();
-          expect(row.channel).toBe(probe.id);
-          expect(row.createdAt).toMatch(/Z$/);
-          if (!row.author.isBrand) expect(row.customerId).toBeTruthy();
+          expect(row.channel, 'rule: channel is the adapter id').toBe(probe.id);
+          expectPlausibleTime(row);
+          if (!row.author.isBrand) expect(row.customerId, `rule: every interaction of a person (not the brand) is attributed to a customer (${row.id})`).toBeTruthy();
         }
-        if (fixture.kinds) expect(new Set(rows.map((row) => row.kind))).toEqual(new Set(fixture.kinds));
+        if (fixture.kinds) expect(new Set(rows.map((row) => row.kind)), 'rule: the fixture holds the kinds it declares').toEqual(new Set(fixture.kinds));
+        for (const expected of fixture.expect ?? []) expectDeclared(rows, expected, fixture.name);
       });
+      it('attributes the people in the fixtures to customers, not every author to the brand', async () => {
+        const rows: Interaction[] = [];
+        for (const fixture of options.webhook!.fixtures) {
+          expect((await deliver(fixture.body)).status).toBe(200);
+        }
+        rows.push(...(await stored()));
+        expect(rows.length, 'the fixtures stored nothing').toBeGreaterThan(0);
+        expect(
+          rows.filter((row) => !row.author.isBrand).map((row) => row.id),
+          "rule: author.isBrand marks only the brand's own account: every author of every fixture came out as the brand (so none is attributed to a customer)",
+        ).not.toEqual([]);
+      }, { skip: !options.webhook?.fixtures.length });
     });
 
     group('idempotency', !hasWebhook || skip.has('idempotency'), (it) => {
@@ -330,11 +383,15 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
           expect((await ledger.listDeadLetters()).items.length).toBeGreaterThan(0);
         }
       });
-      it.skipIf(!options.webhook?.unknownEvent)('acknowledges an unknown event kind with a warning and stores nothing', async () => {
+      it.skipIf(!options.webhook?.unknownEvent)('acknowledges an unknown event kind with a warning, stores nothing and dead-letters nothing', async () => {
         const response = await deliver(options.webhook!.unknownEvent!);
-        expect(response.status).toBe(200);
-        expect(await stored()).toHaveLength(0);
-        expect(warnings.length).toBeGreaterThan(0);
+        expect(response.status, 'rule: an event kind the adapter does not handle is acknowledged with 200 (else the network redelivers it)').toBe(200);
+        expect(await stored(), 'rule: an event kind the adapter does not handle stores nothing').toHaveLength(0);
+        expect(
+          (await ledger.listDeadLetters()).items.map((entry) => entry.error.message),
+          'rule: an event kind the adapter does not handle is skipped with an `ignored` warning, not rejected: dead letters are for input the adapter should read but cannot, and a replay would fail again',
+        ).toEqual([]);
+        expect(warnings.length, 'rule: an event kind the adapter does not handle is reported with a warning').toBeGreaterThan(0);
       });
     });
 
@@ -379,6 +436,31 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
         expect(sent.parentId).toBe(target.nativeId);
         expect(sent.customerId).toBe(target.customerId);
         expect(await ledger.getInteraction(sent.id)).not.toBeNull();
+      });
+    });
+
+    group('reply errors', !canReply || !options.reply?.error || skip.has('reply-errors'), (it) => {
+      it("turns a refused send into a ChannelApiError carrying the network's error code", async () => {
+        const target = await createTarget();
+        const refusal = options.reply!.error!;
+        refusal.routes(server);
+        let thrown: unknown;
+        try {
+          await crm.reply(target.id, 'This one is refused');
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown, 'rule: a send the network refuses fails crm.reply').toBeDefined();
+        expect(
+          isChannelApiError(thrown),
+          `rule: a refused send reaches the host as a ChannelApiError: pass the HTTP error through toChannelApiError(adapterId, error, decodeError) (got ${describeThrown(thrown)})`,
+        ).toBe(true);
+        const error = thrown as ChannelApiError;
+        expect(error.code, 'rule: a refused send has the code CHANNEL_API_ERROR').toBe('CHANNEL_API_ERROR');
+        expect(error.platformCode, "rule: a refused send carries the network's own error code as platformCode (read from its error body by the adapter's decodeError)").toBe(refusal.platformCode);
+        if (refusal.status !== undefined) expect(error.status, 'rule: a refused send carries the HTTP status of the refusal').toBe(refusal.status);
+        const retryable = refusal.retryable ?? (refusal.status !== undefined && refusal.status >= 500);
+        expect(error.isRetryable, `rule: a refusal like this one is ${retryable ? '' : 'not '}retryable`).toBe(retryable);
       });
     });
 
@@ -448,8 +530,45 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
         expect(new Set(rows.map((row) => row.id)).size).toBe(rows.length);
         expect(rows.length).toBe(options.poll!.totalInteractions);
         expect(first!.stored + second!.stored).toBe(options.poll!.totalInteractions);
+        for (const row of rows) expectPlausibleTime(row);
       });
     });
   });
   return { checks, hooks };
+}
+
+/** The time check every stored interaction gets: a real network time, not a unit mix-up. */
+function expectPlausibleTime(row: Interaction): void {
+  expect(row.createdAt, `rule: createdAt is UTC ISO-8601 (${row.id})`).toMatch(/Z$/);
+  const at = Date.parse(row.createdAt);
+  const hint = at < EARLIEST_PLAUSIBLE_TIME ? ' (a 1970 date: epoch seconds read as milliseconds?)' : ' (far in the future: epoch milliseconds read as seconds?)';
+  expect(
+    at >= EARLIEST_PLAUSIBLE_TIME && at <= Date.now() + FUTURE_TOLERANCE_MS,
+    `rule: createdAt is the time the network gives, after 2006 and at most a day ahead; ${row.id} has ${row.createdAt}${hint}`,
+  ).toBe(true);
+}
+
+/** Checks one declared interaction against what was stored. */
+function expectDeclared(rows: Interaction[], expected: ExpectedInteraction, fixture: string): void {
+  const row = rows.find((candidate) => candidate.id === expected.id);
+  expect(row, `rule: the fixture "${fixture}" stores ${expected.id}, as its expect declares (stored: ${rows.map((candidate) => candidate.id).join(', ')})`).toBeDefined();
+  const { id } = expected;
+  if (expected.createdAt !== undefined) {
+    expect(new Date(row!.createdAt).toISOString(), `rule: createdAt is the time the network gives, in UTC (${id}; seconds read as milliseconds, or a lost time zone?)`).toBe(new Date(expected.createdAt).toISOString());
+  }
+  if (expected.visibility !== undefined) expect(row!.visibility, `rule: visibility says who can see it: a direct message or closed chat is private, a public post public (${id})`).toBe(expected.visibility);
+  if (expected.direction !== undefined) expect(row!.direction, `rule: direction says who wrote to whom: inbound to the brand, outbound from it, peer between customers (${id})`).toBe(expected.direction);
+  if (expected.brand !== undefined) {
+    expect(row!.author.isBrand === true, `rule: author.isBrand marks only the brand's own account (${id} ${expected.brand ? 'is' : 'is not'} the brand's)`).toBe(expected.brand);
+    if (!expected.brand) expect(row!.customerId, `rule: a person's interaction is attributed to a customer (${id})`).toBeTruthy();
+  }
+  if (expected.authorId !== undefined) {
+    expect(row!.author.nativeId, `rule: author.nativeId is the network's stable user id, not a handle or username that can change (${id}${row!.author.handle !== undefined ? `; handle ${row!.author.handle}` : ''})`).toBe(expected.authorId);
+  }
+  if (expected.kind !== undefined) expect(row!.kind, `rule: kind is what the item is on the network (${id})`).toBe(expected.kind);
+}
+
+function describeThrown(thrown: unknown): string {
+  if (thrown instanceof Error) return `${thrown.name}${isSocialCrmError(thrown) ? ` ${(thrown as SocialCrmError).code}` : ''}: ${thrown.message.slice(0, 200)}`;
+  return String(thrown);
 }
