@@ -68,14 +68,41 @@ describeChannelAdapter('telegram (webhook)', {
   webhook: {
     sign,
     fixtures: [
-      { name: 'a private message in Turkish', body: privateText(1532, 'Siparişim nerede?'), interactions: 1, kinds: ['direct_message'] },
-      { name: 'a private message in English', body: privateText(77, 'My order has not arrived yet.', tom), interactions: 1, kinds: ['direct_message'] },
-      { name: 'group chatter', body: groupText(88, tom, 'Anyone else waiting for their Acme parcel?'), interactions: 1, kinds: ['direct_message'] },
+      // `date` is epoch seconds: message 1532 is sent at 1767228532, 2026-01-01T00:48:52Z.
+      {
+        name: 'a private message in Turkish',
+        body: privateText(1532, 'Siparişim nerede?'),
+        interactions: 1,
+        kinds: ['direct_message'],
+        expect: [{ id: `telegram:${ayse.id}_1532`, createdAt: '2026-01-01T00:48:52.000Z', visibility: 'private', direction: 'inbound', brand: false, authorId: String(ayse.id) }],
+      },
+      {
+        name: 'a private message in English',
+        body: privateText(77, 'My order has not arrived yet.', tom),
+        interactions: 1,
+        kinds: ['direct_message'],
+        expect: [{ id: `telegram:${tom.id}_77`, createdAt: '2026-01-01T00:24:37.000Z', visibility: 'private', direction: 'inbound', brand: false, authorId: String(tom.id) }],
+      },
+      {
+        name: 'group chatter',
+        body: groupText(88, tom, 'Anyone else waiting for their Acme parcel?'),
+        interactions: 1,
+        kinds: ['direct_message'],
+        expect: [{ id: `telegram:${GROUP.id}_88`, createdAt: '2026-01-01T00:24:48.000Z', visibility: 'public', direction: 'peer', brand: false, authorId: String(tom.id) }],
+      },
       {
         name: 'a reaction in the group',
         body: update({ message_reaction: { chat: GROUP, message_id: 88, user: ayse, date: 1767227100, old_reaction: [], new_reaction: [{ type: 'emoji', emoji: '👍' }] } }),
         interactions: 1,
         kinds: ['reaction'],
+        expect: [{ id: `telegram:reaction:${GROUP.id}_88:${ayse.id}`, createdAt: '2026-01-01T00:25:00.000Z', visibility: 'public', direction: 'peer', brand: false, authorId: String(ayse.id) }],
+      },
+      {
+        name: "a post in the brand's channel",
+        body: update({ channel_post: { message_id: 5, sender_chat: { id: -1001555000111, title: 'Acme News', username: 'acme_news', type: 'channel' }, chat: { id: -1001555000111, title: 'Acme News', username: 'acme_news', type: 'channel' }, date: 1767227500, text: 'Yeni mağazamız açıldı!' } }),
+        interactions: 1,
+        kinds: ['post'],
+        expect: [{ id: 'telegram:-1001555000111_5', visibility: 'public', direction: 'outbound', brand: true, authorId: '-1001555000111' }],
       },
     ],
     unknownEvent: update({ poll: { id: '5230', question: 'Kargo hızlı mıydı?', options: [], is_closed: false } }),
@@ -94,6 +121,11 @@ describeChannelAdapter('telegram (webhook)', {
     },
     rateLimited(routes, seconds) {
       sendRoute(routes, (_call, index) => (index === 0 ? tooManyRequests(seconds) : sent(privateChat(ayse), 1540, 'After the reset')));
+    },
+    error: {
+      routes: (routes) => sendRoute(routes, () => HttpResponse.json({ ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' }, { status: 403 })),
+      platformCode: 403,
+      status: 403,
     },
   },
 });
