@@ -6,6 +6,10 @@
  * - `describeChannelAdapter()` checks a channel adapter: options, capabilities, signatures,
  *   parsing, idempotency, malformed input, edits, deletes, threading, rate limits, polling.
  * - `createChannelTestServer()` mocks a network at the HTTP boundary and records every call.
+ * - `checkLedger()` and `checkChannelAdapter()` run the same checks without registering tests and
+ *   return every outcome (to prove your own seeded mistakes are caught, or to report elsewhere).
+ * - `canonicalFixtures`, `canonicalWebhookRequest()` and `signCanonicalWebhook()` make real, signed
+ *   deliveries to the canonical webhook adapter.
  *
  * @module
  */
@@ -17,3 +21,4 @@ export type { ChannelSuiteGroup, DescribeChannelAdapterOptions, ExpectedInteract
 export { createChannelTestServer } from './test-server.js';
 export type { ChannelTestServer, RecordedCall, RouteContext } from './test-server.js';
 export { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
+export { canonicalFixtures, canonicalWebhookRequest, signCanonicalWebhook } from './canonical.js';

@@ -1,12 +1,10 @@
-import { hmac, toHex } from 'social-crm/adapter-kit';
-import { CANONICAL_SIGNATURE_HEADER, CANONICAL_TIMESTAMP_HEADER } from 'social-crm/adapters/canonical';
+import { signCanonicalWebhook } from 'social-crm/testing';
 
 export const CANONICAL_SECRET = 'test-secret-0123456789abcdef';
 
 /** Signs a canonical-webhook body the way a sending system does. */
 export async function signCanonical(body: string, secret = CANONICAL_SECRET, at = Math.floor(Date.now() / 1000)): Promise<Record<string, string>> {
-  const signature = toHex(await hmac('SHA-256', secret, `${at}.${body}`));
-  return { [CANONICAL_SIGNATURE_HEADER]: signature, [CANONICAL_TIMESTAMP_HEADER]: String(at) };
+  return signCanonicalWebhook(body, secret, at);
 }
 
 /** A signed webhook request for the canonical adapter. */

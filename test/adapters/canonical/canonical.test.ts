@@ -1,6 +1,8 @@
-import { describeChannelAdapter } from 'social-crm/testing';
+import { expect, it } from 'vitest';
+import { createSocialCrm, memoryLedger } from 'social-crm';
+import { canonicalFixtures, canonicalWebhookRequest, describeChannelAdapter } from 'social-crm/testing';
 import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
-import { CANONICAL_SECRET, post, signCanonical } from '../../helpers/canonical.js';
+import { CANONICAL_SECRET, signCanonical } from '../../helpers/canonical.js';
 
 describeChannelAdapter('canonical webhook', {
   factory: canonicalWebhookAdapter,
@@ -9,31 +11,26 @@ describeChannelAdapter('canonical webhook', {
   webhook: {
     sign: (body) => signCanonical(body),
     stale: (body) => signCanonical(body, CANONICAL_SECRET, Math.floor(Date.now() / 1000) - 3600),
-    fixtures: [
-      {
-        name: 'a thread with a Turkish complaint and an English reply',
-        body: {
-          events: [
-            post('c1', 'Siparişim 3 gündür kargoda 😡 #kargo', { hashtags: ['kargo'] }),
-            post('c2', 'Same here, no update for days', { parentId: 'c1', conversationId: 'c1', author: { channel: 'x', nativeId: 'tom', handle: 'tom' } }),
-          ],
-        },
-        interactions: 2,
-        kinds: ['comment'],
-      },
-    ],
-    unknownEvent: { events: [{ type: 'poll-vote', nativeId: 'v1' }] },
+    fixtures: [canonicalFixtures.thread, canonicalFixtures.directMessage],
+    unknownEvent: canonicalFixtures.unknownEvent,
     malformedStatus: 400,
-    edit: {
-      original: { events: [post('e1', 'Ürün bozuk geldi')] },
-      edited: { events: [post('e1', 'Ürün bozuk geldi, değişim istiyorum', { state: 'edited', editedAt: '2026-11-20T11:00:00Z' })] },
-      id: 'canonical:e1',
-      text: 'Ürün bozuk geldi, değişim istiyorum',
-    },
-    deletion: {
-      original: { events: [post('d1', 'My phone number is +90 555 111 22 33')] },
-      deletion: { events: [{ type: 'deletion', nativeId: 'd1', deletedAt: '2026-11-20T12:00:00Z' }] },
-      id: 'canonical:d1',
-    },
+    edit: canonicalFixtures.edit,
+    deletion: canonicalFixtures.deletion,
   },
 });
+
+it('takes the delivery its documentation shows (docs/adapters/canonical.md), signed by the published helper', async () => {
+  const ledger = memoryLedger();
+  const crm = createSocialCrm({ ledger, adapters: [canonicalWebhookAdapter({ secret: CANONICAL_SECRET })], classifier: false });
+  const response = await crm.handleWebhook(await canonicalWebhookRequest(canonicalFixtures.thread.body, { secret: CANONICAL_SECRET }));
+  expect(response.status).toBe(200);
+  const rows = (await ledger.queryInteractions({ channel: 'canonical' })).items;
+  expect(rows.map((row) => [row.id, row.author.nativeId, row.createdAt])).toEqual([
+    ['canonical:c2', 'tom-2211', '2026-11-20T07:05:00.000Z'],
+    ['canonical:c1', 'ayse-1907', '2026-11-20T10:00:00.000Z'],
+  ]);
+  const stale = await canonicalWebhookRequest(canonicalFixtures.thread.body, { secret: CANONICAL_SECRET, at: Math.floor(Date.now() / 1000) - 3600 });
+  expect((await crm.handleWebhook(stale)).status).toBe(401);
+  await crm.close();
+});
+
