@@ -64,7 +64,14 @@ describeChannelAdapter('email (Mailgun)', {
     contentType: 'application/x-www-form-urlencoded',
     sign: () => ({}),
     fixtures: [
-      { name: 'a Turkish reply with a quoted history and a signature', body: turkishReply, interactions: 1, kinds: ['email'] },
+      {
+        name: 'a Turkish reply with a quoted history and a signature',
+        body: turkishReply,
+        interactions: 1,
+        kinds: ['email'],
+        // `Date: Tue, 17 Feb 2026 10:11:58 +0300` is 07:11:58 in UTC.
+        expect: [{ id: 'email:CAK7Tr0x9Ayse4411@mail.musteri.example', createdAt: '2026-02-17T07:11:58.000Z', visibility: 'private', direction: 'inbound', brand: false, authorId: 'ayse.yilmaz@musteri.example' }],
+      },
       { name: 'an English message with an Outlook header block', body: englishNew, interactions: 1, kinds: ['email'] },
       { name: 'a stored message with a file at Mailgun', body: storedWithFile, interactions: 1, kinds: ['email'] },
     ],

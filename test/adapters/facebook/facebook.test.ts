@@ -70,7 +70,14 @@ describeChannelAdapter('Facebook Page', {
       invalid: () => new Request(`${WEBHOOK_URL}?hub.mode=unsubscribe&hub.challenge=1158201444&hub.verify_token=fb-verify-token`),
     },
     fixtures: [
-      { name: 'a Turkish comment on a Page post', body: fixture('feed-comment-tr'), interactions: 1, kinds: ['comment'] },
+      {
+        name: 'a Turkish comment on a Page post',
+        body: fixture('feed-comment-tr'),
+        interactions: 1,
+        kinds: ['comment'],
+        // `created_time` is epoch seconds (1772445598).
+        expect: [{ id: 'facebook:998877665544332_1122334455667788', createdAt: '2026-03-02T09:59:58.000Z', visibility: 'public', direction: 'inbound', brand: false, authorId: '7312345678901234' }],
+      },
       { name: 'two entries: a Page photo, a visitor post, a reaction, a comment with a photo, a reply (sender_id shape)', body: fixture('feed-batch'), interactions: 5, kinds: ['post', 'reaction', 'comment', 'reply'] },
     ],
     unknownEvent: fixture('page-other-fields'),
@@ -82,6 +89,11 @@ describeChannelAdapter('Facebook Page', {
     target: { body: fixture('feed-comment-tr') },
     targetId: `facebook:${COMMENT_ID}`,
     routes: commentRoute,
+    error: {
+      routes: (mocked) => mocked.route('post', `${GRAPH}/:objectId/comments`, () => HttpResponse.json(fixture('error-token-expired'), { status: 400 })),
+      platformCode: 190,
+      status: 400,
+    },
     rateLimited(mocked, seconds) {
       mocked.route('post', `${GRAPH}/:objectId/comments`, ({ index }) =>
         index === 0 ? HttpResponse.json({ error: { message: '(#4) Application request limit reached', type: 'OAuthException', is_transient: true, code: 4, fbtrace_id: 'AqLqwH1bYcTmSoAfS2jR0lD' } }, { status: 429, headers: { 'retry-after': String(seconds) } }) : HttpResponse.json(fixture('comment-response')),

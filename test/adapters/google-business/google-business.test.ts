@@ -111,7 +111,13 @@ describeChannelAdapter('Google Business Profile reviews', {
     sign: signPush,
     stale: () => ({ authorization: `Bearer ${oidcToken({ exp: Math.floor(Date.now() / 1000) - 3600, iat: Math.floor(Date.now() / 1000) - 7200 })}` }),
     fixtures: [
-      { name: 'a NEW_REVIEW push for a Turkish two-star review', body: pushBody(fixture('notification-new-review')), interactions: 1, kinds: ['review'] },
+      {
+        name: 'a NEW_REVIEW push for a Turkish two-star review',
+        body: pushBody(fixture('notification-new-review')),
+        interactions: 1,
+        kinds: ['review'],
+        expect: [{ id: 'google-business:accounts/112233445566778899/locations/998877665544332211/reviews/AbFvOqk0TrAyse', createdAt: '2026-02-16T19:22:05.401Z', visibility: 'public', direction: 'inbound', brand: false }],
+      },
       { name: 'a NEW_REVIEW push for a review with an owner reply', body: pushBody({ type: 'NEW_REVIEW', reviewName: `${LOCATION}/reviews/AbFvOqk0EnDana`, locationName: LOCATION }), interactions: 2, kinds: ['review', 'reply'] },
     ],
     unknownEvent: pushBody(fixture('notification-new-question')),

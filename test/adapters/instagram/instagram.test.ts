@@ -79,8 +79,29 @@ describeChannelAdapter('Instagram', {
     },
     fixtures: [
       { name: 'batched comments: Turkish, a reply, an ad comment, a live comment', body: fixture('comments-batch'), interactions: 4, kinds: ['comment', 'reply'] },
-      { name: 'a comment in the Instagram Login shape (field/value on the entry)', body: fixture('comment-instagram-login'), interactions: 1, kinds: ['comment'] },
-      { name: 'a Turkish direct message', body: fixture('dm-text-tr'), interactions: 1, kinds: ['direct_message'] },
+      {
+        name: 'a comment in the Instagram Login shape (field/value on the entry)',
+        body: fixture('comment-instagram-login'),
+        interactions: 1,
+        kinds: ['comment'],
+        expect: [{ id: 'instagram:18012345678912121', visibility: 'public', direction: 'inbound', brand: false, authorId: '5678901234567890' }],
+      },
+      {
+        name: 'a Turkish direct message',
+        body: fixture('dm-text-tr'),
+        interactions: 1,
+        kinds: ['direct_message'],
+        expect: [
+          {
+            id: 'instagram:aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAwMDAwMDAwMDAxOjM0MDI4MjM2Njg0MTcxMDMwMTI0NDI1OTk0MjI4MzIxMjYw',
+            createdAt: '2026-03-02T10:06:39.000Z',
+            visibility: 'private',
+            direction: 'inbound',
+            brand: false,
+            authorId: '6601234567890123',
+          },
+        ],
+      },
       { name: 'a photo, a story reply, an echo and a read receipt', body: fixture('dm-batch'), interactions: 3, kinds: ['direct_message'] },
       { name: 'a reaction to a message', body: fixture('dm-reaction'), interactions: 1, kinds: ['reaction'] },
     ],
@@ -93,6 +114,11 @@ describeChannelAdapter('Instagram', {
     target: { body: fixture('comments-batch') },
     targetId: `instagram:${COMMENT_ID}`,
     routes: replyRoute,
+    error: {
+      routes: (mocked) => mocked.route('post', `${GRAPH}/:commentId/replies`, () => HttpResponse.json(fixture('error-permission'), { status: 403 })),
+      platformCode: 10,
+      status: 403,
+    },
     rateLimited(mocked, seconds) {
       mocked.route('post', `${GRAPH}/:commentId/replies`, ({ index }) =>
         index === 0 ? HttpResponse.json({ error: { message: '(#4) Application request limit reached', type: 'OAuthException', is_transient: true, code: 4, fbtrace_id: 'AqLqwH1bYcTmSoAfS2jR0lD' } }, { status: 429, headers: { 'retry-after': String(seconds) } }) : HttpResponse.json(fixture('reply-response')),

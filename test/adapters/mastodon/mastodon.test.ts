@@ -78,6 +78,11 @@ describeChannelAdapter('Mastodon', {
       expect(call.headers['idempotency-key']).toMatch(/.+/);
       expect(call.bodyJson).toEqual({ status: '@ayse@mastodon.com.tr Thank you, we are on it.', in_reply_to_id: '111222333444555777', visibility: 'public' });
     },
+    // Mastodon's error body is `{ error }` with no code: the status says it all.
+    error: {
+      routes: (mocked) => mocked.route('post', STATUSES_URL, () => HttpResponse.json(fixture('error-422'), { status: 422 })),
+      status: 422,
+    },
     rateLimited(mocked, seconds) {
       mocked.route('post', STATUSES_URL, ({ index }) =>
         index === 0 ? HttpResponse.json(fixture('error-429'), { status: 429, headers: rateHeaders(0, seconds) }) : HttpResponse.json(fixture('status-create-response')),

@@ -64,9 +64,22 @@ describeChannelAdapter('Messenger', {
       invalid: () => new Request(`${WEBHOOK_URL}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess`),
     },
     fixtures: [
-      { name: 'a Turkish text message with emoji', body: fixture('message-text-tr'), interactions: 1, kinds: ['direct_message'] },
+      {
+        name: 'a Turkish text message with emoji',
+        body: fixture('message-text-tr'),
+        interactions: 1,
+        kinds: ['direct_message'],
+        // `timestamp` is epoch milliseconds (1772445599876); the author is the sender's PSID.
+        expect: [{ id: 'messenger:m_AyseSiparis4411aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', createdAt: '2026-03-02T09:59:59.876Z', visibility: 'private', direction: 'inbound', brand: false, authorId: '6543210987654321' }],
+      },
       { name: 'two batched entries: photo, reply_to, quick reply, sticker', body: fixture('messages-batch'), interactions: 4, kinds: ['direct_message'] },
-      { name: "an echo of the Page's own message", body: fixture('message-echo'), interactions: 1, kinds: ['direct_message'] },
+      {
+        name: "an echo of the Page's own message",
+        body: fixture('message-echo'),
+        interactions: 1,
+        kinds: ['direct_message'],
+        expect: [{ id: 'messenger:m_PageEchoFfffffffffffffffffffffffffffffffffffffffffffffffff', createdAt: '2026-03-02T10:03:19.000Z', visibility: 'private', direction: 'outbound', brand: true, authorId: '104711112223334' }],
+      },
       { name: 'a postback', body: fixture('postback'), interactions: 1, kinds: ['direct_message'] },
       { name: 'a reaction', body: fixture('reaction-react'), interactions: 1, kinds: ['reaction'] },
     ],
@@ -84,6 +97,12 @@ describeChannelAdapter('Messenger', {
     target: { body: recentMessage(new Date()) },
     targetId: `messenger:${AYSE_MID}`,
     routes: sendRoute,
+    // A documented Send API refusal (Graph error envelope): a malformed recipient.
+    error: {
+      routes: (mocked) => mocked.route('post', SEND_URL, () => HttpResponse.json({ error: { message: '(#100) The parameter recipient is required', type: 'OAuthException', code: 100, fbtrace_id: 'AmSg1rK2' } }, { status: 400 })),
+      platformCode: 100,
+      status: 400,
+    },
     rateLimited(mocked, seconds) {
       mocked.route('post', SEND_URL, ({ index }) =>
         index === 0 ? HttpResponse.json(fixture('error-rate-limit'), { status: 429, headers: { 'retry-after': String(seconds) } }) : HttpResponse.json(fixture('send-response')),

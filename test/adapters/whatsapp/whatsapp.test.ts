@@ -88,7 +88,14 @@ describeChannelAdapter('WhatsApp Cloud API', {
       invalid: () => new Request(`${WEBHOOK_URL}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guessed`),
     },
     fixtures: [
-      { name: 'an English text', body: fixture('text-en'), interactions: 1, kinds: ['direct_message'] },
+      {
+        name: 'an English text',
+        body: fixture('text-en'),
+        interactions: 1,
+        kinds: ['direct_message'],
+        // `timestamp` is epoch seconds (1767226400); the author is the sender's wa_id, not their profile name.
+        expect: [{ id: 'whatsapp:wamid.HBgMNDQ3NzAwOTAwMTIzFQIAEhgUM0VCMEQ5RjZBQzE2QTk4MzdFNUMA', createdAt: '2026-01-01T00:13:20.000Z', visibility: 'private', direction: 'inbound', brand: false, authorId: '447700900123' }],
+      },
       { name: 'a Turkish reply with emoji', body: fixture('text-tr-reply'), interactions: 1, kinds: ['direct_message'] },
       { name: 'image, video, audio, document and sticker', body: fixture('media'), interactions: 5, kinds: ['direct_message'] },
       { name: 'a batch of two entries, several changes and messages', body: fixture('batch'), interactions: 6, kinds: ['direct_message', 'reaction'] },
@@ -120,6 +127,11 @@ describeChannelAdapter('WhatsApp Cloud API', {
       mocked.route('post', GRAPH_MESSAGES, ({ index }) =>
         index === 0 ? HttpResponse.json(fixture('error-130429'), { status: 429, headers: { 'retry-after': String(seconds) } }) : HttpResponse.json(fixture('send-response')),
       );
+    },
+    error: {
+      routes: (mocked) => mocked.route('post', GRAPH_MESSAGES, () => HttpResponse.json(fixture('error-190'), { status: 401 })),
+      platformCode: 190,
+      status: 401,
     },
   },
   attachments: {

@@ -86,9 +86,23 @@ describeChannelAdapter('X (API v2)', {
       invalid: () => new Request(`${WEBHOOK_URL}?crc_token=${encodeURIComponent('{"for_user_id":"1"}')}`),
     },
     fixtures: [
-      { name: 'a Turkish @mention (tweet_create_events)', body: fixture('aaa-tweet-create-mention'), interactions: 1, kinds: ['mention'] },
+      {
+        name: 'a Turkish @mention (tweet_create_events)',
+        body: fixture('aaa-tweet-create-mention'),
+        interactions: 1,
+        kinds: ['mention'],
+        // The numeric `id`s lose precision past 2^53: the ids come from `id_str`, the author is not their screen_name.
+        expect: [{ id: 'x:1891234567890123456', createdAt: '2026-02-17T09:15:02.000Z', visibility: 'public', direction: 'inbound', brand: false, authorId: '1456789012345678901' }],
+      },
       { name: 'a reply and a quote (tweet_create_events)', body: fixture('aaa-tweet-create-thread'), interactions: 2, kinds: ['reply', 'mention'] },
-      { name: 'a direct message with its users map', body: fixture('aaa-direct-message'), interactions: 1, kinds: ['direct_message'] },
+      {
+        name: 'a direct message with its users map',
+        body: fixture('aaa-direct-message'),
+        interactions: 1,
+        kinds: ['direct_message'],
+        // `created_timestamp` is epoch milliseconds as a string.
+        expect: [{ id: 'x:1891300000000000001', createdAt: '2026-02-17T09:25:02.000Z', visibility: 'private', direction: 'inbound', brand: false, authorId: '1456789012345678901' }],
+      },
       { name: 'a like (favorite_events)', body: fixture('aaa-favorite'), interactions: 1, kinds: ['reaction'] },
       { name: 'an X Activity API post.mention.create', body: fixture('xaa-post-mention'), interactions: 1, kinds: ['mention'] },
     ],
@@ -109,6 +123,14 @@ describeChannelAdapter('X (API v2)', {
       expect(call.url).toBe(`${API}/2/tweets`);
       expect(call.headers.authorization).toBe('Bearer oauth2-user-access-token');
       expect(call.bodyJson).toEqual({ text: 'Thank you, we are on it.', reply: { in_reply_to_tweet_id: '1891234567890123456' } });
+    },
+    error: {
+      routes: (mocked) =>
+        mocked.route('post', `${API}/2/tweets`, () =>
+          HttpResponse.json({ title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.x.com/2/problems/invalid-request' }, { status: 400, headers: { 'content-type': 'application/problem+json' } }),
+        ),
+      platformCode: 'invalid-request',
+      status: 400,
     },
     rateLimited(mocked, seconds) {
       mocked.route('post', `${API}/2/tweets`, ({ index }) =>

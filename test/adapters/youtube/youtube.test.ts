@@ -75,6 +75,11 @@ describeChannelAdapter('YouTube (Data API v3)', {
       expect(call.headers.authorization).toBe('Bearer ya29.test-access-token');
       expect(call.bodyJson).toEqual({ snippet: { parentId: THREAD_A, textOriginal: 'Thank you, we are on it.' } });
     },
+    error: {
+      routes: (mocked) => mocked.route('post', COMMENTS_URL, () => HttpResponse.json(fixture('error-403-comments-disabled'), { status: 403 })),
+      platformCode: 'commentsDisabled',
+      status: 403,
+    },
     rateLimited(mocked, seconds) {
       mocked.route('post', COMMENTS_URL, ({ index }) =>
         index === 0 ? HttpResponse.json(fixture('error-429-rate-limit'), { status: 429, headers: { 'retry-after': String(seconds) } }) : HttpResponse.json(fixture('comment-insert-response')),
