@@ -60,6 +60,10 @@ describeChannelAdapter('examples/custom-adapter complaint site', {
         ),
         interactions: 2,
         kinds: ['post', 'comment'],
+        expect: [
+          { id: 'complaint-site:c-1', createdAt: '2026-11-20T10:00:00.000Z', visibility: 'public', direction: 'inbound', brand: false, authorId: 'u-1001', kind: 'post' },
+          { id: 'complaint-site:r-1', createdAt: '2026-11-20T10:05:00.000Z', visibility: 'public', brand: false, authorId: 'u-2002', kind: 'comment' },
+        ],
       },
     ],
     unknownEvent: delivery({ type: 'complaint.upvoted', occurred_at: '2026-11-20T10:00:00Z', data: { id: 'c-1', votes: 12 } }),
@@ -87,6 +91,13 @@ describeChannelAdapter('examples/custom-adapter complaint site', {
       expect(call.headers.authorization).toBe('Bearer brand-api-token');
       expect(call.headers['idempotency-key']).toBeTruthy();
       expect(call.bodyJson).toEqual({ body: 'Thank you, we are on it.' });
+    },
+    error: {
+      routes(mocked) {
+        mocked.route('post', `${API}/v1/complaints/:complaintId/replies`, () => HttpResponse.json({ error: { code: 'complaint_closed', message: 'This complaint is closed for replies.' } }, { status: 403 }));
+      },
+      platformCode: 'complaint_closed',
+      status: 403,
     },
     rateLimited(mocked, seconds) {
       mocked.route('post', `${API}/v1/complaints/:complaintId/replies`, ({ index }) =>
