@@ -123,7 +123,7 @@ export interface DescribeChannelAdapterOptions<Options> {
      * network's own error code as `platformCode`.
      */
     error?: {
-      /** Install the send endpoint(s) answering with the refusal. */
+      /** Install the send endpoint answering with the refusal (installed after `routes`, whose other endpoints stay). */
       routes(server: ChannelTestServer): void;
       /**
        * The network's error code in that body (Telegram's `error_code` 403, Meta's `code` 190, Google's
@@ -446,6 +446,8 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
       it("turns a refused send into a ChannelApiError carrying the network's error code", async () => {
         const target = await createTarget();
         const refusal = options.reply!.error!;
+        // The working endpoints first (a network may read the thread before it posts), then the refusal over them.
+        options.reply!.routes(server);
         refusal.routes(server);
         let thrown: unknown;
         try {

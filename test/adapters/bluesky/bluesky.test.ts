@@ -104,6 +104,11 @@ describeChannelAdapter('Bluesky', {
         record: { $type: 'app.bsky.feed.post', text: 'Thank you, we are on it.', createdAt: expect.stringMatching(/Z$/), reply: { root: ROOT, parent: AYSE_REPLY }, langs: ['tr'] },
       });
     },
+    error: {
+      routes: (mocked) => mocked.route('post', CREATE_RECORD_URL, () => HttpResponse.json({ error: 'InvalidRequest', message: 'Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes' }, { status: 400 })),
+      platformCode: 'InvalidRequest',
+      status: 400,
+    },
     rateLimited(mocked, seconds) {
       sessionRoutes(mocked);
       mocked.route('post', CREATE_RECORD_URL, ({ index }) =>

@@ -90,6 +90,11 @@ describeChannelAdapter('email (Mailgun)', {
       expect(fields.get('h:In-Reply-To')).toBe('<CAK7Tr0x9Ayse4411@mail.musteri.example>');
       expect(fields.get('text')).toBe('Thank you, we are on it.');
     },
+    // Mailgun's error body is `{ message }` with no code: the status says it all.
+    error: {
+      routes: (mocked) => mocked.route('post', SEND_URL, () => HttpResponse.json({ message: "'to' parameter is not a valid address. please check documentation" }, { status: 400 })),
+      status: 400,
+    },
     rateLimited(mocked, seconds) {
       mocked.route('post', SEND_URL, ({ index }) =>
         index === 0 ? HttpResponse.json({ message: 'Too many requests' }, { status: 429, headers: { 'retry-after': String(seconds) } }) : HttpResponse.json(fixture('mailgun-send-response')),

@@ -141,6 +141,11 @@ describeChannelAdapter('Google Business Profile reviews', {
       expect(call.headers.authorization).toBe('Bearer ya29.test-access-token');
       expect(call.bodyJson).toEqual({ comment: 'Thank you, we are on it.' });
     },
+    error: {
+      routes: (mocked) => mocked.route('put', `${API}/v4/${LOCATION}/reviews/:review/reply`, () => HttpResponse.json(fixture('error-403'), { status: 403 })),
+      platformCode: 'PERMISSION_DENIED',
+      status: 403,
+    },
     rateLimited(mocked, seconds) {
       // Google names the wait in the body (RetryInfo), not in a header.
       const limited = fixture('error-429') as { error: { details: Array<Record<string, unknown>> } };

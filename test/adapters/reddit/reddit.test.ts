@@ -78,6 +78,11 @@ describeChannelAdapter('Reddit', {
       expect(call.headers['user-agent']).toBe(USER_AGENT);
       expect(Object.fromEntries(new URLSearchParams(call.bodyText))).toEqual({ api_type: 'json', thing_id: 't1_kx9z3ab', text: 'Thank you, we are on it.' });
     },
+    // Reddit refuses a comment with 200 and an `api_type=json` error triple.
+    error: {
+      routes: (mocked) => mocked.route('post', `${API}/api/comment`, () => HttpResponse.json({ json: { errors: [['THREAD_LOCKED', 'that thread is locked', 'parent']] } })),
+      platformCode: 'THREAD_LOCKED',
+    },
     rateLimited(mocked, seconds) {
       tokenRoute(mocked);
       mocked.route('post', `${API}/api/comment`, ({ index }) =>
