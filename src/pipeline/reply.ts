@@ -23,6 +23,7 @@ import { hasSendStore, type InteractionLedger, type SendRecord, type SendStore }
 import { ChangeLog } from './change-log.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { describeError } from './dead-letters.js';
+import { toChannelApiError } from '../http.js';
 
 /** What {@link SocialCrm.reply} sends. A string is plain text. */
 export interface ReplyContent {
@@ -185,7 +186,9 @@ export async function sendReply(context: PipelineContext, id: string, content: s
     let sent;
     try {
       sent = await adapter.doSendReply!(reply, adapterContext);
-    } catch (error) {
+    } catch (thrown) {
+      // An adapter that let an HTTP error through still reaches the host as a ChannelApiError with its status and platform code.
+      const error = isSocialCrmError(thrown) ? thrown : await toChannelApiError(adapter.id, thrown, adapter.decodeError?.bind(adapter));
       if (sends && record) {
         const state = mayHaveReachedNetwork(error) ? 'unknown' : 'failed';
         await sends.updateSend({ ...record, state, error: describeError(error), updatedAt: context.now().toISOString() }).catch((storeError: unknown) => {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpResponse, delay } from 'msw';
 import { createSocialCrm, isReplyInDoubtError, memoryLedger, type ChannelAdapter, type DurableEvent, type InteractionLedger } from 'social-crm';
-import { toChannelApiError } from 'social-crm/adapter-kit';
+import { ChannelApiError, toChannelApiError } from 'social-crm/adapter-kit';
 import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 import { createChannelTestServer } from 'social-crm/testing';
 import { CANONICAL_SECRET, canonicalRequest, post } from '../helpers/canonical.js';
@@ -291,5 +291,25 @@ describe('replies that go out once', () => {
     expect(await crm.reply('forum:t1', { text: 'Kısa', idempotencyKey: 'k-2' })).toMatchObject({ id: 'forum:r9' });
     expect(await ledger.getSend!('k-2')).toMatchObject({ state: 'sent', attempts: 2, interactionId: 'forum:r9' });
     expect(server.calls).toHaveLength(2);
+  });
+
+  it('turns an HTTP error an adapter let through into a ChannelApiError with status and platform code', async () => {
+    const careless: ChannelAdapter = {
+      ...forum,
+      decodeError: (body) => ({ code: (body as { code?: string }).code, message: (body as { error?: string }).error }),
+      async doSendReply(reply, context) {
+        const sent = await context.http.post('https://forum.example.test/posts', { json: { parent: reply.inReplyTo.nativeId, text: reply.text } }).json<{ id: string }>();
+        return { nativeId: sent.id };
+      },
+    };
+    const ledger = memoryLedger();
+    const crm = createSocialCrm({ ledger, adapters: [careless], classifier: false, logger: silent, http: { backoffBaseMs: 1 } });
+    await crm.handleWebhook(new Request('https://crm.example.test/webhooks/forum', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 't1', user: 'ayse', text: 'İade ne zaman?' }) }));
+    server.route('post', 'https://forum.example.test/posts', () => HttpResponse.json({ error: 'text too long', code: 'E_LENGTH' }, { status: 400 }));
+    const error = await crm.reply('forum:t1', { text: 'Uzun', idempotencyKey: 'k-3' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ChannelApiError);
+    expect(error).toMatchObject({ code: 'CHANNEL_API_ERROR', status: 400, platformCode: 'E_LENGTH', isRetryable: false });
+    // A refusal the network answered did not reach it: the key may be sent again.
+    expect((await ledger.getSend!('k-3'))?.state).toBe('failed');
   });
 });
