@@ -77,8 +77,11 @@ export interface AdapterContext {
   verifiedBefore?: boolean;
 }
 
-/** Something a network told us, turned canonical. */
-export type ChannelEvent =
+/**
+ * Something a network told us, turned canonical. Each event may name its `tenant` (see
+ * {@link TenantTagged}); the core processes it in that tenant's ledger.
+ */
+export type ChannelEvent = TenantTagged & (
   /** A new item, or an edit of a known one (`state: 'edited'`). */
   | {
       type: 'interaction';
@@ -137,10 +140,21 @@ export type ChannelEvent =
        * marketing messages later, its topic and expiry): kept on the consent record.
        */
       channelMetadata?: Record<string, JSONObject>;
-    };
+    }
+);
+
+/** The tenant an event or a rejected item belongs to. */
+export interface TenantTagged {
+  /**
+   * The tenant (the host's customer company) this belongs to, as the host's account resolver
+   * names it. Absent: the default tenant, or the tenant whose view (`crm.tenant(id)`) processes
+   * it. Events of two tenants never share a ledger, a customer or a merge.
+   */
+  tenant?: string;
+}
 
 /** An item of a batch that could not be understood; the core dead-letters it. */
-export interface RejectedItem {
+export interface RejectedItem extends TenantTagged {
   /** The native item (or the raw body) as received. */
   payload: unknown;
   error: Error;

@@ -15,6 +15,7 @@ import {
 } from 'social-crm';
 import { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
 import { ERASED_PERSON, erasedPersonTerms, findTerms, plantPerson, readEverything } from './_erase-scenario.js';
+import { describeIsolation, type CreateTenantLedger } from './_isolation-group.js';
 
 /**
  * Named groups of the ledger suite; skip any with `skip`. The tests of an optional group
@@ -33,7 +34,8 @@ export type LedgerSuiteGroup =
   | 'locking'
   | 'outbox'
   | 'sends'
-  | 'batch';
+  | 'batch'
+  | 'isolation';
 
 /** Options of {@link describeLedger}. */
 export interface DescribeLedgerOptions {
@@ -50,6 +52,12 @@ export interface DescribeLedgerOptions {
   };
   /** Groups to skip, with a reason in your test file. */
   skip?: LedgerSuiteGroup[];
+  /**
+   * The `isolation` group: the ledger of another tenant over the same storage as `ledger` (the one
+   * `create` made). Defaults to `ledger.forTenant(tenant)` when the ledger has it; the group is
+   * skipped when neither exists.
+   */
+  createTenant?: CreateTenantLedger;
 }
 
 /**
@@ -870,6 +878,8 @@ export function describeLedger(name: string, options: DescribeLedgerOptions): vo
         expect(await ledger.exportCustomer(person.customerId), 'rule: an erased customer still exports (its blank rows), never throws').not.toBeNull();
       });
     });
+
+    describeIsolation(() => ledger, options.createTenant, skip.has('isolation'), it);
   });
 }
 

@@ -1,0 +1,44 @@
+import type { ChannelAdapter, ChannelEvent } from 'social-crm/adapter-kit';
+import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
+import { CANONICAL_SECRET } from './canonical.js';
+
+/**
+ * The canonical adapter with an account table in front, as a host's account resolver would be:
+ * each item names the brand account it was sent to (`recipientId`, a Page or a phone number id),
+ * and the table says whose tenant that account is. Items of unknown accounts stay untagged
+ * (the default tenant).
+ */
+export function tenantRoutedCanonical(accounts: Record<string, string>): ChannelAdapter {
+  const inner = canonicalWebhookAdapter({ secret: CANONICAL_SECRET });
+  const tenantOf = (account: unknown) => (typeof account === 'string' ? accounts[account] : undefined);
+  return {
+    ...inner,
+    async doHandleWebhook(request, context) {
+      const result = await inner.doHandleWebhook!(request, context);
+      const events = result.events.map((event): ChannelEvent => {
+        const tenant = event.type === 'interaction' ? tenantOf(event.interaction.recipientId) : undefined;
+        return tenant ? { ...event, tenant } : event;
+      });
+      const rejected = (result.rejected ?? []).map((item) => {
+        const tenant = tenantOf((item.payload as { recipientId?: unknown } | null)?.recipientId);
+        return tenant ? { ...item, tenant } : item;
+      });
+      return { ...result, events, rejected };
+    },
+  };
+}
+
+/** A canonical post from `author` to the brand account `account`. */
+export function postTo(account: string, nativeId: string, text: string, author: { nativeId: string; handle: string; displayName: string }, extra: Record<string, unknown> = {}) {
+  return {
+    nativeId,
+    kind: 'direct_message',
+    visibility: 'private',
+    recipientId: account,
+    conversationId: `${account}:${author.nativeId}`,
+    author: { channel: 'canonical', ...author },
+    text,
+    createdAt: '2026-11-20T10:00:00Z',
+    ...extra,
+  };
+}
