@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSocialCrm, memoryLedger, type Alert, type ChannelEvent, type Classifier, type InteractionInput } from 'social-crm';
+import { createSocialCrm, memoryLedger, type Alert, type Classifier, type InteractionInput } from 'social-crm';
+import type { ChannelEvent } from 'social-crm/adapter-kit';
 import { createInsights, type Insights } from 'social-crm/insights';
 import { T0, at, labels } from './_streams.js';
 
