@@ -77,15 +77,14 @@ export interface AdapterContext {
   verifiedBefore?: boolean;
 }
 
-/**
- * Something a network told us, turned canonical. Each event may name its `tenant` (see
- * {@link TenantTagged}); the core processes it in that tenant's ledger.
- */
-export type ChannelEvent = TenantTagged & (
+/** Something a network told us, turned canonical. */
+export type ChannelEvent =
   /** A new item, or an edit of a known one (`state: 'edited'`). */
   | {
       type: 'interaction';
       interaction: InteractionInput;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
       /**
        * The `idempotencyKey` of the `crm.reply` that sent this message, where the network echoes
        * it back (Messenger's echo `metadata`): a send left in doubt is then settled as sent.
@@ -93,11 +92,20 @@ export type ChannelEvent = TenantTagged & (
       sentWith?: string;
     }
   /** An item was deleted on the network: the core tombstones it and drops its text. */
-  | { type: 'deletion'; channel: string; nativeId: string; deletedAt: string }
+  | {
+      type: 'deletion';
+      channel: string;
+      nativeId: string;
+      deletedAt: string;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
+    }
   /** Delivery state of an outbound message changed. */
   | {
       type: 'delivery-status';
       channel: string;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
       nativeId: string;
       status: DeliveryStatus;
       at: string;
@@ -119,6 +127,8 @@ export type ChannelEvent = TenantTagged & (
   | {
       type: 'delivery-watermark';
       channel: string;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
       /** The conversation, as the adapter sets `conversationId` on its interactions (with or without the `<channel>:` prefix). */
       conversationId: string;
       status: 'delivered' | 'read';
@@ -130,6 +140,8 @@ export type ChannelEvent = TenantTagged & (
   | {
       type: 'consent';
       identity: ChannelIdentity;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
       status: 'opted-in' | 'opted-out';
       source: string;
       at: string;
@@ -140,20 +152,19 @@ export type ChannelEvent = TenantTagged & (
        * marketing messages later, its topic and expiry): kept on the consent record.
        */
       channelMetadata?: Record<string, JSONObject>;
-    }
-);
+    };
 
-/** The tenant an event or a rejected item belongs to. */
+/** An item of a batch that could not be understood; the core dead-letters it. */
+/** The tenant a rejected item belongs to. */
 export interface TenantTagged {
   /**
-   * The tenant (the host's customer company) this belongs to, as the host's account resolver
-   * names it. Absent: the default tenant, or the tenant whose view (`crm.tenant(id)`) processes
-   * it. Events of two tenants never share a ledger, a customer or a merge.
+   * The tenant (the host's customer company) the account that received it belongs to, as the
+   * adapter's account resolver names it. Absent: the default tenant, or the tenant whose view
+   * (`crm.tenant(id)`) processes it.
    */
   tenant?: string;
 }
 
-/** An item of a batch that could not be understood; the core dead-letters it. */
 export interface RejectedItem extends TenantTagged {
   /** The native item (or the raw body) as received. */
   payload: unknown;
