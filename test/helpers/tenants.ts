@@ -1,5 +1,6 @@
-import type { ChannelAdapter, ChannelEvent } from 'social-crm/adapter-kit';
+import type { ChannelAdapter } from 'social-crm';
 import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
+import { routeByAccount } from '../../examples/multi-tenant/index.js';
 import { CANONICAL_SECRET } from './canonical.js';
 
 /**
@@ -9,23 +10,7 @@ import { CANONICAL_SECRET } from './canonical.js';
  * (the default tenant).
  */
 export function tenantRoutedCanonical(accounts: Record<string, string>): ChannelAdapter {
-  const inner = canonicalWebhookAdapter({ secret: CANONICAL_SECRET });
-  const tenantOf = (account: unknown) => (typeof account === 'string' ? accounts[account] : undefined);
-  return {
-    ...inner,
-    async doHandleWebhook(request, context) {
-      const result = await inner.doHandleWebhook!(request, context);
-      const events = result.events.map((event): ChannelEvent => {
-        const tenant = event.type === 'interaction' ? tenantOf(event.interaction.recipientId) : undefined;
-        return tenant ? { ...event, tenant } : event;
-      });
-      const rejected = (result.rejected ?? []).map((item) => {
-        const tenant = tenantOf((item.payload as { recipientId?: unknown } | null)?.recipientId);
-        return tenant ? { ...item, tenant } : item;
-      });
-      return { ...result, events, rejected };
-    },
-  };
+  return routeByAccount(canonicalWebhookAdapter({ secret: CANONICAL_SECRET }), (account) => accounts[account]);
 }
 
 /** A canonical post from `author` to the brand account `account`. */
