@@ -22,6 +22,7 @@ export type {
   PollResult,
   RateLimitState,
   RejectedItem,
+  TenantTagged,
   SendResult,
   WebhookAuthentication,
   WebhookDescription,

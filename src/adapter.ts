@@ -83,6 +83,8 @@ export type ChannelEvent =
   | {
       type: 'interaction';
       interaction: InteractionInput;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
       /**
        * The `idempotencyKey` of the `crm.reply` that sent this message, where the network echoes
        * it back (Messenger's echo `metadata`): a send left in doubt is then settled as sent.
@@ -90,11 +92,20 @@ export type ChannelEvent =
       sentWith?: string;
     }
   /** An item was deleted on the network: the core tombstones it and drops its text. */
-  | { type: 'deletion'; channel: string; nativeId: string; deletedAt: string }
+  | {
+      type: 'deletion';
+      channel: string;
+      nativeId: string;
+      deletedAt: string;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
+    }
   /** Delivery state of an outbound message changed. */
   | {
       type: 'delivery-status';
       channel: string;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
       nativeId: string;
       status: DeliveryStatus;
       at: string;
@@ -116,6 +127,8 @@ export type ChannelEvent =
   | {
       type: 'delivery-watermark';
       channel: string;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
       /** The conversation, as the adapter sets `conversationId` on its interactions (with or without the `<channel>:` prefix). */
       conversationId: string;
       status: 'delivered' | 'read';
@@ -127,6 +140,8 @@ export type ChannelEvent =
   | {
       type: 'consent';
       identity: ChannelIdentity;
+      /** The tenant the account that received it belongs to (from the adapter's account resolver); absent means the default tenant. */
+      tenant?: string;
       status: 'opted-in' | 'opted-out';
       source: string;
       at: string;
@@ -140,7 +155,17 @@ export type ChannelEvent =
     };
 
 /** An item of a batch that could not be understood; the core dead-letters it. */
-export interface RejectedItem {
+/** The tenant a rejected item belongs to. */
+export interface TenantTagged {
+  /**
+   * The tenant (the host's customer company) the account that received it belongs to, as the
+   * adapter's account resolver names it. Absent: the default tenant, or the tenant whose view
+   * (`crm.tenant(id)`) processes it.
+   */
+  tenant?: string;
+}
+
+export interface RejectedItem extends TenantTagged {
   /** The native item (or the raw body) as received. */
   payload: unknown;
   error: Error;

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import type { AdapterContext, AdapterWarning, AttachmentContent, ChannelAdapter, ChannelEvent, Logger, RejectedItem } from './adapter.js';
 import { capabilityMismatches } from './adapter.js';
 import type { Classifier } from './classifier-port.js';
-import { InvalidOptionsError, UnknownAdapterError, UnsupportedAdapterVersionError } from './errors.js';
+import { InvalidOptionsError, TenantUnavailableError, UnknownAdapterError, UnsupportedAdapterVersionError, isSocialCrmError } from './errors.js';
 import { EventBus, type InteractionSource, type SocialCrmEventListener, type SocialCrmEventName, type SocialCrmEvents } from './events.js';
 import { createHttpClient } from './http.js';
 import type { IdentityResolver } from './identity-resolver.js';
@@ -33,11 +33,11 @@ import type { DurableEventName } from './pipeline/change-log.js';
 import { commitUnit, type AfterReceiveHook, type BeforeSendHook, type PipelineContext } from './pipeline/context.js';
 import { addDeadLetter, describeError, storableRequest } from './pipeline/dead-letters.js';
 import { eraseCustomer } from './pipeline/erase-customer.js';
-import { createDispatcher, type DispatchResult, type DurableSubscription } from './pipeline/dispatcher.js';
+import { createDispatcher, type Dispatcher, type DispatchResult, type DurableSubscription } from './pipeline/dispatcher.js';
 import { fetchAttachment } from './pipeline/fetch-attachment.js';
 import { errorResponse, verifyWebhook, type WebhookVerification } from './pipeline/front-door.js';
 import { pollAdapters, type PollSummary } from './pipeline/poll.js';
-import { processEvents, type IngestResult } from './pipeline/process-events.js';
+import { emptyResult, processEvents, type IngestResult, type ProcessOptions } from './pipeline/process-events.js';
 import { retryDeadLetters, type RetryResult } from './pipeline/replay-dead-letters.js';
 import { sendReply, settleReply, type ReplyContent } from './pipeline/reply.js';
 import { createKeyedLock } from './_locks.js';
@@ -59,8 +59,18 @@ export const VERSION = '0.1.0';
 
 /** Options of {@link createSocialCrm}. */
 export interface SocialCrmOptions {
-  /** Your storage port (or `memoryLedger()`). Required: the SDK never picks storage silently. */
+  /**
+   * Your storage port (or `memoryLedger()`). Required: the SDK never picks storage silently. With
+   * `tenants`, it is the default tenant's ledger (events that name no tenant).
+   */
   ledger: InteractionLedger;
+  /**
+   * Serve many tenants (the host's customer companies) from one crm and one webhook URL: each
+   * tenant gets its own ledger, identity merger, outbox dispatcher, dead letters and in-process
+   * events, and an event is processed in the tenant it names (`event.tenant`, set by the adapters'
+   * account resolvers). See docs/guide/multi-tenant.md.
+   */
+  tenants?: TenantsOptions;
   /** Channel adapters to register. More can be added with `crm.register()`. @default [] */
   adapters?: ChannelAdapter[];
   /**
@@ -116,12 +126,62 @@ export interface SocialCrmOptions {
   };
 }
 
+/** The id of the tenant that events naming no tenant belong to. */
+export const DEFAULT_TENANT = 'default';
+
+/** Options of {@link SocialCrmOptions.tenants}. */
+export interface TenantsOptions {
+  /**
+   * The ledger of one tenant, bound to it: every call it gets reads and writes that tenant's
+   * records only (e.g. `(tenant) => postgres.forTenant(tenant)`). Called once per tenant, on the
+   * first event or `crm.tenant(tenant)` call that names it; throw for a tenant you do not serve.
+   * Never called for {@link DEFAULT_TENANT}: that one is `options.ledger`.
+   */
+  ledger(tenant: string): InteractionLedger | Promise<InteractionLedger>;
+  /**
+   * The identity resolver of one tenant, over that tenant's ledger (the one passed, already wrapped).
+   * Required when `options.identity` is set; omit both to give every tenant the default merger.
+   */
+  identity?(tenant: string, ledger: InteractionLedger): IdentityResolver;
+  /**
+   * Called once when a tenant is opened, before its first event is processed: attach its listeners,
+   * its durable handlers and its insights (`createInsights(tenantCrm)`). Not called for the default
+   * tenant (use the crm itself). A failure fails the opening; the next event tries again.
+   */
+  open?(tenant: TenantCrm): void | Promise<void>;
+}
+
+/**
+ * One tenant's view of the crm ({@link SocialCrm.tenant}): the same methods as the crm, acting on
+ * that tenant's ledger, merger, outbox and events only. Events processed through it that name no
+ * tenant belong to it; events that name another tenant still go to theirs.
+ */
+export interface TenantCrm
+  extends Pick<
+    SocialCrm,
+    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch'
+  > {
+  /** The tenant's id. */
+  readonly tenant: string;
+  /** The tenant's identity resolver (the merger by default): agent commands such as `merge` and `explain` run on it. */
+  identity(): Promise<IdentityResolver>;
+}
+
 /** The object a host keeps: it routes webhooks, polls, ingests, replies and announces. */
 export interface SocialCrm {
   /** Registered adapters by id. */
   readonly adapters: ReadonlyMap<string, ChannelAdapter>;
-  /** The ledger, wrapped so that failures surface as `LedgerError`. */
+  /** The (default tenant's) ledger, wrapped so that failures surface as `LedgerError`. */
   readonly ledger: InteractionLedger;
+  /**
+   * One tenant's view: its ledger, its merger, its outbox, its events. Opens the tenant (calls
+   * `tenants.ledger` and `tenants.open`) on first use; `crm.tenant(DEFAULT_TENANT)` is the crm's own
+   * default tenant. The methods of the crm itself act on the default tenant, except `handleWebhook`,
+   * `processEvents` and `poll` (events go to the tenant they name), `subscribe` (every tenant's
+   * outbox) and `dispatch` and `close` (every tenant opened so far).
+   * @throws TenantUnavailableError when the id is not valid, the crm has no `tenants`, or `tenants.ledger` failed.
+   */
+  tenant(tenant: string): Promise<TenantCrm>;
   /** Register an adapter after creation. @throws UnsupportedAdapterVersionError, InvalidOptionsError */
   register(adapter: ChannelAdapter): void;
   /**
@@ -218,6 +278,13 @@ const fn = <T>() => z.custom<T>((value) => typeof value === 'function');
 
 const optionsSchema = z.strictObject({
   ledger: z.custom<InteractionLedger>((value) => typeof value === 'object' && value !== null, 'Pass a ledger, e.g. `memoryLedger()`.'),
+  tenants: z
+    .strictObject({
+      ledger: fn<TenantsOptions['ledger']>(),
+      identity: fn<NonNullable<TenantsOptions['identity']>>().optional(),
+      open: fn<NonNullable<TenantsOptions['open']>>().optional(),
+    })
+    .optional(),
   adapters: z.array(z.custom<ChannelAdapter>((value) => typeof value === 'object' && value !== null, 'An adapter is the object a factory returns: call it, e.g. `whatsappAdapter({ ... })`.')).optional(),
   classifier: z.union([z.literal(false), z.custom<Classifier>((value) => typeof value === 'object' && value !== null && typeof (value as Classifier).classify === 'function', 'A classifier has a `classify` method.')]).optional(),
   identity: z.custom<IdentityResolver>((value) => typeof value === 'object' && value !== null && typeof (value as IdentityResolver).resolve === 'function', 'An identity resolver has a `resolve` method.').optional(),
@@ -260,6 +327,43 @@ function lazyDefault<T>(load: () => Promise<T>, fallback: (error: unknown) => T)
   return () => (promise ??= load().catch(fallback));
 }
 
+/** A tenant id: 1 to 128 characters, no whitespace, no control characters. */
+const TENANT_ID = /^[^\s\p{Cc}]{1,128}$/u;
+
+/** One tenant's pipeline: its ledger, merger, locks, events, outbox dispatcher, and its view. */
+interface TenantRuntime {
+  readonly context: PipelineContext;
+  readonly dispatcher: Dispatcher;
+  readonly view: TenantCrm;
+  /** Stops its dispatcher and its identity subscription (the ledger stays open). */
+  stop(): Promise<void>;
+  /** The ledger as the host passed it, to close. */
+  readonly hostLedger: InteractionLedger;
+}
+
+/** A batch cut by tenant: each part's events and rejected items, in input order. */
+function partitionByTenant(events: readonly ChannelEvent[], rejected: readonly RejectedItem[], fallback: string): Map<string, { events: ChannelEvent[]; rejected: RejectedItem[] }> {
+  const parts = new Map<string, { events: ChannelEvent[]; rejected: RejectedItem[] }>();
+  const partOf = (tenant: string | undefined) => {
+    const key = tenant ?? fallback;
+    let part = parts.get(key);
+    if (!part) parts.set(key, (part = { events: [], rejected: [] }));
+    return part;
+  };
+  for (const event of events) partOf(event.tenant).events.push(event);
+  for (const item of rejected) partOf(item.tenant).rejected.push(item);
+  return parts;
+}
+
+function addResults(total: IngestResult, part: IngestResult): IngestResult {
+  total.stored += part.stored;
+  total.updated += part.updated;
+  total.duplicates += part.duplicates;
+  total.deadLettered += part.deadLettered;
+  total.interactions.push(...part.interactions);
+  return total;
+}
+
 /**
  * Creates the SDK object a host keeps for its lifetime. Nothing connects here: adapters and the
  * ledger are used on the first call.
@@ -274,68 +378,179 @@ function lazyDefault<T>(load: () => Promise<T>, fallback: (error: unknown) => T)
  */
 export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
   const settings = parseOptions('createSocialCrm', optionsSchema, options);
+  if (options.identity && options.tenants && !options.tenants.identity) {
+    throw new InvalidOptionsError(
+      '[createSocialCrm] `identity` is the default tenant\'s resolver: with `tenants`, also pass `tenants.identity: (tenant, ledger) => ...`, so that every tenant gets a resolver over its own ledger (one merger never serves two tenants).',
+      [{ path: 'tenants.identity', message: 'required when `identity` is set' }],
+    );
+  }
   const logger = options.logger ?? defaultLogger;
   const now = options.now ?? (() => new Date());
   const generateId = options.generateId ?? randomId;
-  const ledger = wrapLedger(options.ledger, logger);
-  const events = new EventBus<SocialCrmEvents>(logger);
   const adapters = new Map<string, ChannelAdapter>();
   const adapterContexts = new Map<string, AdapterContext>();
   const frontDoor = { webhookPath: (options.webhookPath ?? '/webhooks').replace(/\/+$/, ''), maxBodyBytes: options.maxBodyBytes };
+  const loadClassifier =
+    options.classifier === false
+      ? () => Promise.resolve(undefined)
+      : options.classifier
+        ? () => Promise.resolve(options.classifier as Classifier)
+        : lazyDefault<Classifier | undefined>(
+            () => import('social-crm/classifier').then((module) => module.createClassifier()),
+            (error) => {
+              logger.warn('[social-crm] The default classifier could not be loaded; interactions are stored unclassified.', { error: describeError(error) });
+              return undefined;
+            },
+          );
+  /** Durable handlers subscribed on the crm itself: every tenant's dispatcher delivers to them. */
+  const everyTenant = new Map<DurableSubscription, Map<string, () => void>>();
+  /** Tenants whose runtime exists, by id (sync access for subscriptions and dispatch). */
+  const opened = new Map<string, TenantRuntime>();
+  const runtimes = new Map<string, Promise<TenantRuntime>>();
 
-  const context: PipelineContext = {
-    ledger,
-    logger,
-    now,
-    generateId,
-    events,
-    locks: createKeyedLock(),
-    hooks: { afterReceive: options.hooks?.afterReceive ?? [], beforeSend: options.hooks?.beforeSend ?? [] },
-    adapters,
-    adapter(id) {
-      const adapter = adapters.get(id);
-      if (!adapter) throw new UnknownAdapterError(id, [...adapters.keys()]);
-      return { adapter, context: adapterContexts.get(id)! };
-    },
-    loadClassifier:
-      options.classifier === false
-        ? () => Promise.resolve(undefined)
-        : options.classifier
-          ? () => Promise.resolve(options.classifier as Classifier)
-          : lazyDefault<Classifier | undefined>(
-              () => import('social-crm/classifier').then((module) => module.createClassifier()),
-              (error) => {
-                logger.warn('[social-crm] The default classifier could not be loaded; interactions are stored unclassified.', { error: describeError(error) });
-                return undefined;
-              },
-            ),
-    loadIdentity: options.identity
-      ? () => Promise.resolve(options.identity!)
-      : lazyDefault<IdentityResolver>(
-          () => import('social-crm/identity').then((module): IdentityResolver => module.createIdentityMerger({ ledger, now, generateId: () => generateId('cus') })),
-          (error) => {
-            logger.warn('[social-crm] The default identity merger could not be loaded; each channel identity gets its own customer.', { error: describeError(error) });
-            return channelIdentityResolver();
-          },
-        ),
-    participants: new Map(),
-    subscribed: (name) => dispatcher.subscribed(name),
-    outboxWritten: () => dispatcher.kick(),
-    warn(adapterId: string | undefined, warning: AdapterWarning) {
-      logger.debug(`[${adapterId ?? 'social-crm'}] ${warning.message}`, warning.details);
-      events.emit('warning', { ...(adapterId ? { adapterId } : {}), warning });
-    },
-  };
-  const dispatcher = createDispatcher(context, { ...settings.outbox, mode: settings.outbox.dispatch });
+  function adapterOf(id: string): { adapter: ChannelAdapter; context: AdapterContext } {
+    const adapter = adapters.get(id);
+    if (!adapter) throw new UnknownAdapterError(id, [...adapters.keys()]);
+    return { adapter, context: adapterContexts.get(id)! };
+  }
 
-  // Commands run on the host's merger (manual merges, unmerges, splits, CRM links) are announced
-  // like the merges the pipeline makes itself, and reach durable handlers too.
-  const unsubscribeIdentity = options.identity?.subscribe?.((change) => {
-    commitUnit(context, async (_, changes) => {
-      if (change.type === 'customer-created') changes.record('customer-created', { customer: change.customer });
-      else changes.record(change.type, { merge: change.merge });
-    }).catch((error: unknown) => logger.error('[social-crm] An identity command could not be written to the outbox.', { type: change.type, error: describeError(error) }));
-  });
+  function openRuntime(tenant: string, hostLedger: InteractionLedger, identityOf: ((ledger: InteractionLedger) => IdentityResolver) | undefined): TenantRuntime {
+    const ledger = wrapLedger(hostLedger, logger);
+    const events = new EventBus<SocialCrmEvents>(logger);
+    const identity = identityOf?.(ledger);
+    const context: PipelineContext = {
+      tenant,
+      ledger,
+      logger,
+      now,
+      generateId,
+      events,
+      locks: createKeyedLock(),
+      hooks: { afterReceive: options.hooks?.afterReceive ?? [], beforeSend: options.hooks?.beforeSend ?? [] },
+      adapters,
+      adapter: adapterOf,
+      loadClassifier,
+      loadIdentity: identity
+        ? () => Promise.resolve(identity)
+        : lazyDefault<IdentityResolver>(
+            () => import('social-crm/identity').then((module): IdentityResolver => module.createIdentityMerger({ ledger, now, generateId: () => generateId('cus') })),
+            (error) => {
+              logger.warn('[social-crm] The default identity merger could not be loaded; each channel identity gets its own customer.', { error: describeError(error) });
+              return channelIdentityResolver();
+            },
+          ),
+      participants: new Map(),
+      subscribed: (name) => dispatcher.subscribed(name),
+      outboxWritten: () => dispatcher.kick(),
+      warn(adapterId: string | undefined, warning: AdapterWarning) {
+        logger.debug(`[${adapterId ?? 'social-crm'}] ${warning.message}`, warning.details);
+        events.emit('warning', { ...(adapterId ? { adapterId } : {}), warning });
+      },
+      routeEvents: (list, processOptions) => route(list, processOptions, tenant),
+    };
+    const dispatcher = createDispatcher(context, { ...settings.outbox, mode: settings.outbox.dispatch });
+    for (const [subscription, perTenant] of everyTenant) perTenant.set(tenant, dispatcher.subscribe(subscription));
+
+    // Commands run on the host's merger (manual merges, unmerges, splits, CRM links) are announced
+    // like the merges the pipeline makes itself, and reach durable handlers too.
+    const unsubscribeIdentity = identity?.subscribe?.((change) => {
+      commitUnit(context, async (_, changes) => {
+        if (change.type === 'customer-created') changes.record('customer-created', { customer: change.customer });
+        else changes.record(change.type, { merge: change.merge });
+      }).catch((error: unknown) => logger.error('[social-crm] An identity command could not be written to the outbox.', { tenant, type: change.type, error: describeError(error) }));
+    });
+
+    const view: TenantCrm = {
+      tenant,
+      ledger,
+      poll: (pollOptions = {}) => pollAdapters(context, pollOptions),
+      ingest: (inputs) => processEvents(context, (Array.isArray(inputs) ? inputs : [inputs]).map((interaction): ChannelEvent => ({ type: 'interaction', interaction })), { source: 'ingest' }),
+      processEvents: (list, eventOptions = {}) =>
+        route(list, { source: eventOptions.source ?? 'webhook', ...(eventOptions.adapterId ? { adapterId: eventOptions.adapterId } : {}), rejected: eventOptions.rejected ?? [] }, tenant),
+      reply: (id, content) => sendReply(context, id, content),
+      settleReply: (key, outcome) => settleReply(context, key, outcome),
+      fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),
+      async setConsent(who, status, source, consentOptions = {}) {
+        const key = typeof who === 'string' ? who : identityKey(who);
+        const consent = { identityKey: key, status, purpose: consentOptions.purpose ?? 'all', source, updatedAt: now().toISOString() };
+        await context.locks.withLock(`consent:${key}`, () => commitUnit(context, (scoped, changes) => recordConsent(context, scoped, changes, consent)));
+      },
+      eraseCustomer: (customerId) => eraseCustomer(context, customerId),
+      retryDeadLetters: (retryOptions = {}) => retryDeadLetters(context, dispatcher, frontDoor, retryOptions),
+      on: (name, listener) => events.on(name, listener),
+      subscribe: (subscription) => dispatcher.subscribe(subscription as DurableSubscription),
+      dispatch: () => dispatcher.dispatch(),
+      identity: () => context.loadIdentity(),
+    };
+    const runtime: TenantRuntime = {
+      context,
+      dispatcher,
+      view,
+      hostLedger,
+      async stop() {
+        unsubscribeIdentity?.();
+        for (const perTenant of everyTenant.values()) perTenant.get(tenant)?.();
+        opened.delete(tenant);
+        await dispatcher.stop();
+      },
+    };
+    opened.set(tenant, runtime);
+    return runtime;
+  }
+
+  const main = openRuntime(DEFAULT_TENANT, options.ledger, options.identity ? () => options.identity! : undefined);
+  runtimes.set(DEFAULT_TENANT, Promise.resolve(main));
+
+  /** The tenant's runtime, opened on first use. @throws TenantUnavailableError */
+  function runtimeOf(tenant: string): Promise<TenantRuntime> {
+    const known = runtimes.get(tenant);
+    if (known) return known;
+    if (typeof tenant !== 'string' || !TENANT_ID.test(tenant)) {
+      return Promise.reject(new TenantUnavailableError(String(tenant), 'a tenant id is 1 to 128 characters without whitespace or control characters.'));
+    }
+    const tenants = options.tenants;
+    if (!tenants) {
+      return Promise.reject(new TenantUnavailableError(tenant, 'this crm serves one tenant; pass `tenants: { ledger: (tenant) => ... }` to createSocialCrm to serve more.'));
+    }
+    const opening = (async () => {
+      let hostLedger: InteractionLedger;
+      try {
+        hostLedger = await tenants.ledger(tenant);
+      } catch (error) {
+        throw new TenantUnavailableError(tenant, `\`tenants.ledger\` failed: ${describeError(error).message}`, { cause: error });
+      }
+      if (typeof hostLedger !== 'object' || hostLedger === null) throw new TenantUnavailableError(tenant, '`tenants.ledger` returned no ledger.');
+      const runtime = openRuntime(tenant, hostLedger, tenants.identity ? (ledger) => tenants.identity!(tenant, ledger) : undefined);
+      try {
+        await tenants.open?.(runtime.view);
+      } catch (error) {
+        await runtime.stop();
+        throw new TenantUnavailableError(tenant, `\`tenants.open\` failed: ${describeError(error).message}`, { cause: error });
+      }
+      return runtime;
+    })();
+    runtimes.set(tenant, opening);
+    // A tenant that failed to open is tried again on its next event.
+    opening.catch(() => {
+      if (runtimes.get(tenant) === opening) runtimes.delete(tenant);
+    });
+    return opening;
+  }
+
+  /**
+   * Runs a batch in the tenants its events name (`fallback` for the rest), each part in its own
+   * tenant's pipeline. Every part is run; the first failure is thrown after all settled.
+   */
+  async function route(list: readonly ChannelEvent[], processOptions: ProcessOptions, fallback: string): Promise<IngestResult> {
+    const parts = partitionByTenant(list, processOptions.rejected ?? [], fallback);
+    if (parts.size === 0) return processEvents((await runtimeOf(fallback)).context, [], processOptions);
+    const outcomes = await Promise.allSettled(
+      [...parts].map(async ([tenant, part]) => processEvents((await runtimeOf(tenant)).context, part.events, { ...processOptions, rejected: part.rejected })),
+    );
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    return outcomes.reduce((total, outcome) => addResults(total, (outcome as PromiseFulfilledResult<IngestResult>).value), emptyResult());
+  }
 
   function register(adapter: ChannelAdapter): void {
     if (typeof adapter === 'function') {
@@ -361,61 +576,106 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
   }
   for (const adapter of options.adapters ?? []) register(adapter);
 
-  async function handleWebhook(request: Request, callOptions: { adapterId?: string } = {}): Promise<Response> {
-    const verified = await verifyWebhook(context, frontDoor, request, callOptions.adapterId);
-    if (verified.status === 'answered') return verified.response;
+  /**
+   * Keeps what a tenant's part of a delivery could not process, in that tenant's ledger: the exact
+   * request when the delivery is all this tenant's, else each of its events and rejected items (a
+   * tenant's dead letters never hold another tenant's data).
+   */
+  async function keepFailedPart(runtime: TenantRuntime, adapterId: string, request: Request, body: Uint8Array, part: { events: ChannelEvent[]; rejected: RejectedItem[] } | 'whole', error: unknown): Promise<void> {
+    const at = now().toISOString();
     try {
-      if (verified.status === 'failed') throw verified.error;
-      await processEvents(context, verified.events, { source: 'webhook', adapterId: verified.adapterId, rejected: verified.rejected });
-      return verified.response;
-    } catch (error) {
-      // Unexpected failure: keep the exact request so that nothing verified is lost.
-      const adapterId = verified.adapterId;
-      logger.error(`[${adapterId}] Webhook processing failed; the request was dead-lettered.`, { error: describeError(error) });
-      try {
-        const at = now().toISOString();
-        await commitUnit(context, (scoped, changes) =>
-          addDeadLetter(scoped, changes, 'webhook', storableRequest(adapterId, request, verified.body), error, at),
-        );
-      } catch (storeError) {
-        logger.error('[social-crm] Could not store a dead letter.', { stage: 'webhook', error: describeError(storeError) });
-      }
-      return errorResponse(error);
+      await commitUnit(runtime.context, async (scoped, changes) => {
+        if (part === 'whole') {
+          await addDeadLetter(scoped, changes, 'webhook', storableRequest(adapterId, request, body), error, at);
+          return;
+        }
+        for (const event of part.events) await addDeadLetter(scoped, changes, 'webhook', { type: 'event', adapterId, source: 'webhook', event }, error, at);
+        for (const item of part.rejected) await addDeadLetter(scoped, changes, 'validate', { type: 'rejected', adapterId, item: item.payload }, item.error, at);
+      });
+    } catch (storeError) {
+      logger.error('[social-crm] Could not store a dead letter.', { stage: 'webhook', tenant: runtime.view.tenant, error: describeError(storeError) });
     }
+  }
+
+  async function handleWebhook(request: Request, callOptions: { adapterId?: string } = {}): Promise<Response> {
+    const verified = await verifyWebhook(main.context, frontDoor, request, callOptions.adapterId);
+    if (verified.status === 'answered') return verified.response;
+    const adapterId = verified.adapterId;
+    const parts = verified.status === 'failed' ? new Map([[DEFAULT_TENANT, { events: [], rejected: [] }]]) : partitionByTenant(verified.events, verified.rejected, DEFAULT_TENANT);
+    if (parts.size === 0) parts.set(DEFAULT_TENANT, { events: [], rejected: [] });
+    const whole = parts.size === 1;
+    const failures = await Promise.all(
+      [...parts].map(async ([tenant, part]): Promise<unknown> => {
+        let runtime: TenantRuntime;
+        try {
+          runtime = await runtimeOf(tenant);
+        } catch (error) {
+          // Nothing can be stored for a tenant that cannot be opened: the network delivers it again.
+          logger.error(`[${adapterId}] A webhook delivery names a tenant that could not be opened; answering 500 so that the network delivers it again.`, { tenant, error: describeError(error) });
+          return error;
+        }
+        try {
+          if (verified.status === 'failed') throw verified.error;
+          await processEvents(runtime.context, part.events, { source: 'webhook', adapterId, rejected: part.rejected });
+          return undefined;
+        } catch (error) {
+          // Unexpected failure: keep what was verified so that nothing is lost.
+          logger.error(`[${adapterId}] Webhook processing failed; the ${whole ? 'request' : "tenant's events"} were dead-lettered.`, { tenant, error: describeError(error) });
+          await keepFailedPart(runtime, adapterId, request, verified.body, whole ? 'whole' : part, error);
+          return error;
+        }
+      }),
+    );
+    const failure = failures.find((error) => error !== undefined);
+    if (failure === undefined) return verified.response;
+    // A tenant's name is not the network's business: its failure answers as an internal error.
+    return errorResponse(isSocialCrmError(failure, 'TENANT_UNAVAILABLE') ? new Error('tenant unavailable') : failure);
   }
 
   return {
     adapters,
-    ledger,
+    ledger: main.context.ledger,
+    tenant: (tenant) => runtimeOf(tenant).then((runtime) => runtime.view),
     register,
     handleWebhook,
     verifyWebhook: (request, callOptions = {}) =>
       verifyWebhook(
-        context,
+        main.context,
         { webhookPath: callOptions.webhookPath?.replace(/\/+$/, '') ?? frontDoor.webhookPath, maxBodyBytes: callOptions.maxBodyBytes ?? frontDoor.maxBodyBytes },
         request,
         callOptions.adapterId,
       ),
-    poll: (pollOptions = {}) => pollAdapters(context, pollOptions),
-    ingest: (inputs) => processEvents(context, (Array.isArray(inputs) ? inputs : [inputs]).map((interaction): ChannelEvent => ({ type: 'interaction', interaction })), { source: 'ingest' }),
-    processEvents: (list, eventOptions = {}) =>
-      processEvents(context, list, { source: eventOptions.source ?? 'webhook', ...(eventOptions.adapterId ? { adapterId: eventOptions.adapterId } : {}), rejected: eventOptions.rejected ?? [] }),
-    reply: (id, content) => sendReply(context, id, content),
-    settleReply: (key, outcome) => settleReply(context, key, outcome),
-    fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),
-    async setConsent(who, status, source, consentOptions = {}) {
-      const key = typeof who === 'string' ? who : identityKey(who);
-      const consent = { identityKey: key, status, purpose: consentOptions.purpose ?? 'all', source, updatedAt: now().toISOString() };
-      await context.locks.withLock(`consent:${key}`, () => commitUnit(context, (scoped, changes) => recordConsent(context, scoped, changes, consent)));
+    poll: main.view.poll,
+    ingest: main.view.ingest,
+    processEvents: main.view.processEvents,
+    reply: main.view.reply,
+    settleReply: main.view.settleReply,
+    fetchAttachment: main.view.fetchAttachment,
+    setConsent: main.view.setConsent,
+    eraseCustomer: main.view.eraseCustomer,
+    retryDeadLetters: main.view.retryDeadLetters,
+    on: main.view.on,
+    subscribe(subscription) {
+      const unsubscribeMain = main.dispatcher.subscribe(subscription as DurableSubscription);
+      const perTenant = new Map<string, () => void>([[DEFAULT_TENANT, unsubscribeMain]]);
+      for (const [tenant, runtime] of opened) if (tenant !== DEFAULT_TENANT) perTenant.set(tenant, runtime.dispatcher.subscribe(subscription as DurableSubscription));
+      everyTenant.set(subscription as DurableSubscription, perTenant);
+      return () => {
+        everyTenant.delete(subscription as DurableSubscription);
+        for (const unsubscribe of perTenant.values()) unsubscribe();
+      };
     },
-    eraseCustomer: (customerId) => eraseCustomer(context, customerId),
-    retryDeadLetters: (retryOptions = {}) => retryDeadLetters(context, dispatcher, frontDoor, retryOptions),
-    on: (name, listener) => events.on(name, listener),
-    subscribe: (subscription) => dispatcher.subscribe(subscription as DurableSubscription),
-    dispatch: () => dispatcher.dispatch(),
+    async dispatch() {
+      const results = await Promise.all([...opened.values()].map((runtime) => runtime.dispatcher.dispatch()));
+      return results.reduce((total, result) => ({ delivered: total.delivered + result.delivered, retried: total.retried + result.retried, deadLettered: total.deadLettered + result.deadLettered }), { delivered: 0, retried: 0, deadLettered: 0 });
+    },
     async close() {
-      unsubscribeIdentity?.();
-      await dispatcher.stop();
+      const others = [...opened.values()].filter((runtime) => runtime !== main);
+      await Promise.all(others.map(async (runtime) => {
+        await runtime.stop();
+        await runtime.hostLedger.close?.();
+      }));
+      await main.stop();
       await options.ledger.close?.();
     },
   };

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   IDENTITY_CONFLICT: 'An identity command conflicts with the current state (already merged, not merged, strong identifiers differ).',
   CLASSIFIER_ERROR: 'The classifier failed.',
   QUEUE_ERROR: 'The work queue failed.',
+  TENANT_UNAVAILABLE: "A tenant's ledger could not be opened, or the tenant id is not valid.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -322,6 +323,20 @@ export class QueueError extends SocialCrmError {
   override name = 'QueueError';
   constructor(message: string, options?: SocialCrmErrorOptions) {
     super('QUEUE_ERROR', message, options);
+  }
+}
+
+/**
+ * An event, a delivery or `crm.tenant(id)` named a tenant whose ledger the crm cannot open: the id
+ * is not valid, the crm was created without `tenants`, or the host's `tenants.ledger` failed
+ * (its error is the `cause`).
+ */
+export class TenantUnavailableError extends SocialCrmError {
+  override name = 'TenantUnavailableError';
+  readonly tenant: string;
+  constructor(tenant: string, reason: string, options?: SocialCrmErrorOptions) {
+    super('TENANT_UNAVAILABLE', `Tenant ${JSON.stringify(tenant).slice(0, 140)} is not available: ${reason}`, options);
+    this.tenant = tenant;
   }
 }
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-export { createSocialCrm, VERSION } from './crm.js';
+export { createSocialCrm, DEFAULT_TENANT, VERSION } from './crm.js';
 export type {
   AfterReceiveHook,
   BeforeSendHook,
@@ -24,6 +24,8 @@ export type {
   RetryResult,
   SocialCrm,
   SocialCrmOptions,
+  TenantCrm,
+  TenantsOptions,
   WebhookVerification,
 } from './crm.js';
 export type { Alert, InteractionSource, SocialCrmEventListener, SocialCrmEventName, SocialCrmEvents } from './events.js';
@@ -95,6 +97,7 @@ export type {
   ReviewStore,
   SendRecord,
   SendStore,
+  TenantLedgers,
 } from './ledger.js';
 export { IDENTITY_SEEN_RESOLUTION_MS, hasBatchStore, hasLocking, hasOutbox, hasReviewStore, hasSendStore } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
@@ -130,6 +133,7 @@ export {
   NotFoundError,
   PayloadTooLargeError,
   QueueError,
+  TenantUnavailableError,
   RateLimitError,
   ReplyInDoubtError,
   ReplyNotAllowedError,

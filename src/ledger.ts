@@ -575,3 +575,15 @@ export function hasSendStore(ledger: InteractionLedger): ledger is InteractionLe
 export function hasBatchStore(ledger: InteractionLedger): ledger is InteractionLedger & BatchStore {
   return OPTIONAL_LEDGER_METHOD_GROUPS.batch.every((method) => typeof ledger[method] === 'function');
 }
+
+/**
+ * Storage that serves many tenants: `forTenant(tenant)` returns the {@link InteractionLedger} bound
+ * to one tenant, whose every call reads and writes that tenant's records only. The storage port
+ * itself stays tenant-free (one ledger instance per tenant), so no port call can forget the
+ * tenant. `memoryLedger()` and `postgresLedger()` implement it; pass
+ * `tenants: { ledger: (tenant) => storage.forTenant(tenant) }` to `createSocialCrm`.
+ */
+export interface TenantLedgers {
+  /** The ledger of `tenant`: the same storage, none of the other tenants' records. */
+  forTenant(tenant: string): InteractionLedger;
+}

@@ -16,6 +16,7 @@ import type {
   PollCursor,
   ReviewStore,
   SendRecord,
+  TenantLedgers,
 } from './ledger.js';
 import { clone, comparePositions, decodeCursor, encodeCursor, pageSize, randomId } from './_utils.js';
 import { createKeyedLock, type KeyedLock } from './_locks.js';
@@ -53,28 +54,45 @@ import {
  * undone when the task throws; transactions run one at a time (calls outside one still proceed),
  * and `claimOutbox` waits for an open transaction, so it never sees records that may be rolled back.
  *
+ * `forTenant(tenant)` returns the ledger of another tenant in the same process memory: its own
+ * interactions, customers, identities, merges, cursors, dead letters, outbox and sends, never
+ * another tenant's (the same ledger for the same tenant; this one is the `default` tenant's).
+ *
  * @example
  * const crm = createSocialCrm({ ledger: memoryLedger(), adapters: [...] })
+ * @example
+ * const ledger = memoryLedger();
+ * const crm = createSocialCrm({ ledger, tenants: { ledger: (tenant) => ledger.forTenant(tenant) } });
  */
-export function memoryLedger(): InteractionLedger {
-  return memoryView(
-    {
-      interactions: new Map(),
-      customers: new Map(),
-      identities: new Map(),
-      identitiesByBlockingKey: new Map(),
-      merges: new Map(),
-      cursors: new Map(),
-      deadLetters: new Map(),
-      consents: new Map(),
-      suggestions: new Map(),
-      outbox: new Map(),
-      sends: new Map(),
-      sequence: { last: 0 },
-      exclusive: createKeyedLock(),
-    },
-    DIRECT_WRITES,
-  );
+export function memoryLedger(): InteractionLedger & TenantLedgers {
+  const tenants = new Map<string, InteractionLedger & TenantLedgers>();
+  const forTenant = (tenant: string): InteractionLedger & TenantLedgers => {
+    if (typeof tenant !== 'string' || tenant.length === 0) throw new InvalidOptionsError('[memoryLedger] `forTenant` needs a tenant id (a non-empty string).');
+    let ledger = tenants.get(tenant);
+    if (!ledger) tenants.set(tenant, (ledger = Object.assign(memoryView(emptyState(), DIRECT_WRITES), { forTenant })));
+    return ledger;
+  };
+  const main = Object.assign(memoryView(emptyState(), DIRECT_WRITES), { forTenant });
+  tenants.set('default', main);
+  return main;
+}
+
+function emptyState(): MemoryState {
+  return {
+    interactions: new Map(),
+    customers: new Map(),
+    identities: new Map(),
+    identitiesByBlockingKey: new Map(),
+    merges: new Map(),
+    cursors: new Map(),
+    deadLetters: new Map(),
+    consents: new Map(),
+    suggestions: new Map(),
+    outbox: new Map(),
+    sends: new Map(),
+    sequence: { last: 0 },
+    exclusive: createKeyedLock(),
+  };
 }
 
 /** An outbox record and its place in append order, with its lease. */

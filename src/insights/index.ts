@@ -9,7 +9,7 @@ export type { Alert } from '../events.js';
 export type { AlertChange, ReachSettings } from './_shared.js';
 export { createInsights } from './insights.js';
 export { eraseInsightsState, erasedReferences } from './erase.js';
-export type { Insights, InsightsEventListener, InsightsEventName, InsightsEvents, InsightsOptions, InsightsState } from './insights.js';
+export type { Insights, InsightsCrm, InsightsEventListener, InsightsEventName, InsightsEvents, InsightsOptions, InsightsState } from './insights.js';
 export { createCrisisDetector } from './crisis.js';
 export type {
   CrisisAlert,

@@ -173,14 +173,23 @@ function withoutDefinitions(options: SegmentEngineOptions & { definitions: Segme
 }
 
 /**
- * Subscribes the insights primitives to a crm's events.
+ * What the insights need of a crm: its events, its ledger, and `reply` (surveys). The crm itself
+ * (its default tenant) or one tenant's view, `await crm.tenant(id)`.
+ */
+export type InsightsCrm = Pick<SocialCrm, 'on' | 'ledger' | 'reply'>;
+
+/**
+ * Subscribes the insights primitives to a crm's events. Everything they keep (crisis baselines,
+ * advocate scores, SLA clocks, segments, surveys) is about the tenant whose crm they were given:
+ * with many tenants, create one per tenant (`tenants.open: (tenant) => createInsights(tenant)`),
+ * so that one brand's spike never moves another brand's baseline.
  * @throws InvalidOptionsError when a primitive's options are invalid.
  * @example
  * const insights = createInsights(crm, { crisis: { keys: { topics: { baggage: ['bagaj', 'baggage'] } } } });
  * insights.on('alert-raised', ({ alert }) => pager.notify(alert.title, alert.evidence));
  * setInterval(() => insights.advance(), 60_000);
  */
-export function createInsights(crm: SocialCrm, options: InsightsOptions = {}): Insights {
+export function createInsights(crm: InsightsCrm, options: InsightsOptions = {}): Insights {
   const now = options.now ?? (() => new Date());
   const events = new EventBus<InsightsEvents>(options.logger ?? defaultLogger);
   const saved = options.state;

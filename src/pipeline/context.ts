@@ -5,7 +5,8 @@
  * @internal
  * @module
  */
-import type { AdapterContext, AdapterWarning, ChannelAdapter, Logger } from '../adapter.js';
+import type { AdapterContext, AdapterWarning, ChannelAdapter, ChannelEvent, Logger } from '../adapter.js';
+import type { IngestResult, ProcessOptions } from './process-events.js';
 import type { Classifier } from '../classifier-port.js';
 import type { EventBus, InteractionSource, SocialCrmEvents } from '../events.js';
 import type { IdentityResolver } from '../identity-resolver.js';
@@ -20,6 +21,8 @@ export type AfterReceiveHook = (state: { interaction: Interaction; source: Inter
 export type BeforeSendHook = (state: { reply: OutboundReply }) => OutboundReply | void | Promise<OutboundReply | void>;
 
 export interface PipelineContext {
+  /** The tenant this pipeline serves (`default` for the crm's own ledger). */
+  readonly tenant: string;
   /** The host's ledger, wrapped so that failures surface as `LedgerError`. */
   readonly ledger: InteractionLedger;
   readonly logger: Logger;
@@ -41,6 +44,11 @@ export interface PipelineContext {
   /** Called after a unit that wrote outbox records committed: the dispatcher may run. */
   outboxWritten(): void;
   warn(adapterId: string | undefined, warning: AdapterWarning): void;
+  /**
+   * Runs a batch in the tenants its events name (this one for events that name none). Stages that
+   * take events from an adapter (polling) use it; without it they process here.
+   */
+  routeEvents?(events: readonly ChannelEvent[], options: ProcessOptions): Promise<IngestResult>;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface DurableEvent<Name extends DurableEventName = DurableEventName> 
   createdAt: string;
   /** 1 on the first delivery of this record, then 2, 3 ... */
   attempt: number;
+  /** The tenant whose ledger stored the change (`default` for the crm's own ledger). */
+  tenant: string;
 }
 
 /** A durable handler: see {@link SocialCrm.subscribe}. */
@@ -117,7 +119,7 @@ export function createDispatcher(context: PipelineContext, settings: DispatcherS
     for (const handler of handlers.values()) {
       if (!(handler.events as readonly string[]).includes(record.name) || completed.includes(handler.id)) continue;
       try {
-        await handler.handle({ id: record.id, name: record.name, payload: record.payload, createdAt: record.createdAt, attempt: attempts + 1 } as never);
+        await handler.handle({ id: record.id, name: record.name, payload: record.payload, createdAt: record.createdAt, attempt: attempts + 1, tenant: context.tenant } as never);
         completed.push(handler.id);
       } catch (error) {
         attempts++;
@@ -236,7 +238,7 @@ export function createDispatcher(context: PipelineContext, settings: DispatcherS
     async replay(handlerId, record) {
       const handler = handlers.get(handlerId);
       if (!handler) throw new InvalidOptionsError(`No durable handler \`${handlerId}\` is subscribed in this process; subscribe it before replaying its dead letters.`);
-      await handler.handle({ id: record.id, name: record.name, payload: record.payload, createdAt: record.createdAt, attempt: (record.attempts ?? 0) + 1 } as never);
+      await handler.handle({ id: record.id, name: record.name, payload: record.payload, createdAt: record.createdAt, attempt: (record.attempts ?? 0) + 1, tenant: context.tenant } as never);
     },
     async stop() {
       stopped = true;

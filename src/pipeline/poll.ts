@@ -27,7 +27,8 @@ async function pollAdapter(context: PipelineContext, adapter: ChannelAdapter, ma
       const outcome = await adapter.doPoll!({ cursor }, context.adapter(adapter.id).context);
       summary.pages++;
       for (const warning of outcome.warnings ?? []) context.warn(adapter.id, warning);
-      const result = await processEvents(context, outcome.events, { source: 'poll', adapterId: adapter.id, rejected: outcome.rejected ?? [] });
+      const batch = { source: 'poll' as const, adapterId: adapter.id, rejected: outcome.rejected ?? [] };
+      const result = context.routeEvents ? await context.routeEvents(outcome.events, batch) : await processEvents(context, outcome.events, batch);
       summary.stored += result.stored;
       summary.updated += result.updated;
       summary.duplicates += result.duplicates;

@@ -48,10 +48,11 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
   const settings = parseOptions('createWebhookIntake', optionsSchema, options);
   const logger = options.logger ?? defaultLogger;
 
-  /** The stored item's conversation; without the database, the item keys itself (the intake must not depend on it). */
-  async function conversationOf(id: string): Promise<string | undefined> {
+  /** The stored item's conversation, in its tenant; without the database, the item keys itself (the intake must not depend on it). */
+  async function conversationOf(id: string, tenant: string | undefined): Promise<string | undefined> {
     try {
-      return (await crm.ledger.getInteraction(id))?.conversationId;
+      const ledger = tenant === undefined ? crm.ledger : (await crm.tenant(tenant)).ledger;
+      return (await ledger.getInteraction(id))?.conversationId;
     } catch {
       return undefined;
     }
@@ -90,7 +91,10 @@ export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: W
     return [
       ...events.map((event, index) => toMessage({ type: 'event', adapterId, source: 'webhook', event }, keys[index]!)),
       ...rejected.map((entry) =>
-        toMessage({ type: 'rejected', adapterId, item: entry.payload, error: { name: entry.error.name, message: entry.error.message } }, `rejected:${adapterId}`),
+        toMessage(
+          { type: 'rejected', adapterId, item: entry.payload, error: { name: entry.error.name, message: entry.error.message }, ...(entry.tenant === undefined ? {} : { tenant: entry.tenant }) },
+          entry.tenant === undefined ? `rejected:${adapterId}` : `tenant:${entry.tenant}/rejected:${adapterId}`,
+        ),
       ),
     ];
   }

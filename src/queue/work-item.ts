@@ -11,8 +11,8 @@ import type { WorkMessageInput } from './work-queue.js';
 export type WorkItem =
   /** One verified event, run through `crm.processEvents()`. */
   | { type: 'event'; adapterId: string; source: InteractionSource; event: ChannelEvent }
-  /** An item of a verified delivery that the adapter could not parse; the worker dead-letters it. */
-  | { type: 'rejected'; adapterId: string; item: unknown; error: { name: string; message: string } };
+  /** An item of a verified delivery that the adapter could not parse; the worker dead-letters it (in its `tenant`'s ledger). */
+  | { type: 'rejected'; adapterId: string; item: unknown; error: { name: string; message: string }; tenant?: string };
 
 /** `<channel>:<conversation>`, derived the way the pipeline derives `conversationId`. */
 function conversationKey(channel: string, conversation: string): string {
@@ -22,9 +22,15 @@ function conversationKey(channel: string, conversation: string): string {
 /**
  * The ordering key of an event: its conversation, so that replies follow their parent and
  * edits follow their original. Events that do not name a conversation use the stored
- * interaction's, looked up with `conversationOf`, or else the item itself.
+ * interaction's, looked up with `conversationOf` (in the event's tenant), or else the item itself.
+ * An event of a named tenant gets its tenant in front: two tenants' conversations never share a key.
  */
-export async function orderingKey(event: ChannelEvent, conversationOf: (id: string) => Promise<string | undefined>): Promise<string> {
+export async function orderingKey(event: ChannelEvent, conversationOf: (id: string, tenant: string | undefined) => Promise<string | undefined>): Promise<string> {
+  const key = await conversationOrderingKey(event, (id) => conversationOf(id, event.tenant));
+  return event.tenant === undefined ? key : `tenant:${event.tenant}/${key}`;
+}
+
+async function conversationOrderingKey(event: ChannelEvent, conversationOf: (id: string) => Promise<string | undefined>): Promise<string> {
   switch (event.type) {
     case 'interaction': {
       const { channel, nativeId, conversationId } = event.interaction;

@@ -103,7 +103,7 @@ function planCalls(messages: WorkMessage[]): PipelineCall[] {
       calls.set(name, call);
     }
     if (item.type === 'event') call.events.push(item.event);
-    else call.rejected.push({ payload: item.item, error: Object.assign(new Error(item.error.message), { name: item.error.name }) });
+    else call.rejected.push({ payload: item.item, error: Object.assign(new Error(item.error.message), { name: item.error.name }), ...(item.tenant === undefined ? {} : { tenant: item.tenant }) });
   });
   return [...calls.values()];
 }
@@ -142,7 +142,11 @@ export function createWorker(crm: SocialCrm, queue: WorkQueue, options: WorkerOp
     const adapterId = typeof item === 'object' && item !== null && typeof item.adapterId === 'string' ? item.adapterId : undefined;
     const stage: DeadLetterStage = item?.type === 'rejected' ? 'validate' : 'ingest';
     const at = now().toISOString();
-    await crm.ledger.addDeadLetter({
+    // In the item's tenant: a tenant's dead letters never hold another tenant's data.
+    const named = item?.type === 'event' ? (item.event as Partial<ChannelEvent> | undefined)?.tenant : item?.type === 'rejected' ? item.tenant : undefined;
+    const tenant = typeof named === 'string' ? named : undefined;
+    const ledger = tenant === undefined ? crm.ledger : (await crm.tenant(tenant)).ledger;
+    await ledger.addDeadLetter({
       stage,
       ...(adapterId ? { adapterId } : {}),
       payload: message.payload,

@@ -16,6 +16,7 @@ import {
 import { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';
 import { defineChecks, describeChecks, runChecks, type ConformanceResult, type KitCheck, type KitContext, type KitHooks } from './_kit.js';
 import { ERASED_PERSON, erasedPersonTerms, findTerms, plantPerson, readEverything } from './_erase-scenario.js';
+import { describeIsolation, type CreateTenantLedger } from './_isolation-group.js';
 
 /**
  * Named groups of the ledger suite; skip any with `skip`. The tests of an optional group
@@ -34,7 +35,8 @@ export type LedgerSuiteGroup =
   | 'locking'
   | 'outbox'
   | 'sends'
-  | 'batch';
+  | 'batch'
+  | 'isolation';
 
 /** What the oracle reads of a stored interaction, straight from your storage. */
 export interface OracleInteraction {
@@ -66,6 +68,12 @@ export interface DescribeLedgerOptions {
   oracle?: LedgerOracle;
   /** Groups to skip, with a reason in your test file. */
   skip?: LedgerSuiteGroup[];
+  /**
+   * The `isolation` group: the ledger of another tenant over the same storage as `ledger` (the one
+   * `create` made). Defaults to `ledger.forTenant(tenant)` when the ledger has it; the group is
+   * skipped when neither exists.
+   */
+  createTenant?: CreateTenantLedger;
 }
 
 /** What `create` may return: the ledger and the oracle over its storage. */
@@ -1015,6 +1023,8 @@ function ledgerChecks(options: DescribeLedgerOptions): { checks: KitCheck[]; hoo
         expect(await ledger.exportCustomer(person.customerId), 'rule: an erased customer still exports (its blank rows), never throws').not.toBeNull();
       });
     });
+
+    describeIsolation(() => ledger, options.createTenant, skip.has('isolation'), group);
   });
   return { checks, hooks };
 }

@@ -276,7 +276,7 @@ describe('options and registration', () => {
 
   it('refuses a ledger with missing methods, naming them', () => {
     const { getCursor: _dropped, ...partial } = memoryLedger();
-    expect(() => createSocialCrm({ ledger: partial as InteractionLedger })).toThrow(/getCursor/);
+    expect(() => createSocialCrm({ ledger: partial as unknown as InteractionLedger })).toThrow(/getCursor/);
   });
 
   it('refuses unknown adapter versions and capability mismatches', () => {

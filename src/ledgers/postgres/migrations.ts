@@ -198,7 +198,74 @@ export const MIGRATIONS: Migration[] = [
     name: 'consent channel metadata',
     statements: [`ALTER TABLE {schema}.consents ADD COLUMN channel_metadata jsonb`],
   },
+  {
+    version: 8,
+    name: 'tenants',
+    // Every row gets its tenant, and every key and index leads with it. Rows stored before are the
+    // default tenant's. The column has no default afterwards: a statement that forgets the tenant fails.
+    // The GIN indexes (identities.blocking_keys, merges.absorbed_ids) cannot lead with a text column
+    // without the btree_gin extension; their queries filter on the tenant after the index.
+    statements: [
+      ...tenantColumn('interactions', 'id'),
+      `DROP INDEX {schema}.interactions_position_idx`,
+      `CREATE INDEX interactions_position_idx ON {schema}.interactions (tenant, created_at, id)`,
+      `DROP INDEX {schema}.interactions_customer_idx`,
+      `CREATE INDEX interactions_customer_idx ON {schema}.interactions (tenant, customer_id, created_at, id)`,
+      `DROP INDEX {schema}.interactions_conversation_idx`,
+      `CREATE INDEX interactions_conversation_idx ON {schema}.interactions (tenant, conversation_id, created_at, id)`,
+      `DROP INDEX {schema}.interactions_channel_idx`,
+      `CREATE INDEX interactions_channel_idx ON {schema}.interactions (tenant, channel, created_at, id)`,
+      `DROP INDEX {schema}.interactions_author_idx`,
+      `CREATE INDEX interactions_author_idx ON {schema}.interactions (tenant, author_key, created_at, id)`,
+      `DROP INDEX {schema}.interactions_recipient_idx`,
+      `CREATE INDEX interactions_recipient_idx ON {schema}.interactions (tenant, (channel || ':' || (details->>'recipientId'))) WHERE direction = 'outbound'`,
+      ...tenantColumn('customers', 'id'),
+      `DROP INDEX {schema}.customers_position_idx`,
+      `CREATE INDEX customers_position_idx ON {schema}.customers (tenant, created_at, id)`,
+      `DROP INDEX {schema}.customers_merged_into_idx`,
+      `CREATE INDEX customers_merged_into_idx ON {schema}.customers (tenant, merged_into) WHERE merged_into IS NOT NULL`,
+      ...tenantColumn('identities', 'key'),
+      `DROP INDEX {schema}.identities_customer_idx`,
+      `CREATE INDEX identities_customer_idx ON {schema}.identities (tenant, customer_id)`,
+      ...tenantColumn('merges', 'id'),
+      `DROP INDEX {schema}.merges_survivor_idx`,
+      `CREATE INDEX merges_survivor_idx ON {schema}.merges (tenant, survivor_id)`,
+      ...tenantColumn('poll_cursors', 'adapter_id, stream'),
+      ...tenantColumn('dead_letters', 'id'),
+      `DROP INDEX {schema}.dead_letters_position_idx`,
+      `CREATE INDEX dead_letters_position_idx ON {schema}.dead_letters (tenant, created_at, id)`,
+      ...tenantColumn('consents', 'identity_key'),
+      ...tenantColumn('merge_suggestions', 'id'),
+      `DROP INDEX {schema}.merge_suggestions_position_idx`,
+      `CREATE INDEX merge_suggestions_position_idx ON {schema}.merge_suggestions (tenant, created_at, id)`,
+      `DROP INDEX {schema}.merge_suggestions_customer_idx`,
+      `CREATE INDEX merge_suggestions_customer_idx ON {schema}.merge_suggestions (tenant, customer_id)`,
+      `DROP INDEX {schema}.merge_suggestions_candidate_idx`,
+      `CREATE INDEX merge_suggestions_candidate_idx ON {schema}.merge_suggestions (tenant, candidate_customer_id)`,
+      ...tenantColumn('sends', 'key'),
+      `DROP INDEX {schema}.sends_state_idx`,
+      `CREATE INDEX sends_state_idx ON {schema}.sends (tenant, state, created_at, key)`,
+      `DROP INDEX {schema}.sends_in_reply_to_idx`,
+      `CREATE INDEX sends_in_reply_to_idx ON {schema}.sends (tenant, in_reply_to)`,
+      `DROP INDEX {schema}.sends_interaction_idx`,
+      `CREATE INDEX sends_interaction_idx ON {schema}.sends (tenant, interaction_id) WHERE interaction_id IS NOT NULL`,
+      ...tenantColumn('outbox'),
+      `ALTER TABLE {schema}.outbox DROP CONSTRAINT outbox_id_key, ADD CONSTRAINT outbox_tenant_id_key UNIQUE (tenant, id)`,
+      `DROP INDEX {schema}.outbox_ordering_key_idx`,
+      `CREATE INDEX outbox_ordering_key_idx ON {schema}.outbox (tenant, ordering_key, sequence)`,
+      `CREATE INDEX outbox_tenant_sequence_idx ON {schema}.outbox (tenant, sequence)`,
+    ],
+  },
 ];
+
+/** Adds the tenant column to `table` (existing rows: the default tenant) and, given its key, puts the tenant first in its primary key. */
+function tenantColumn(table: string, primaryKey?: string): string[] {
+  return [
+    `ALTER TABLE {schema}.${table} ADD COLUMN tenant text COLLATE "C" NOT NULL DEFAULT 'default'`,
+    `ALTER TABLE {schema}.${table} ALTER COLUMN tenant DROP DEFAULT`,
+    ...(primaryKey ? [`ALTER TABLE {schema}.${table} DROP CONSTRAINT ${table}_pkey, ADD PRIMARY KEY (tenant, ${primaryKey})`] : []),
+  ];
+}
 
 /** The newest schema version this build of the ledger needs. */
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

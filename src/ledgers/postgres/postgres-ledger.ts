@@ -85,6 +85,12 @@ export interface PostgresLedgerOptions {
   maxConnections?: number;
   /** Retries of transient failures: dropped connections, server restarts, serialisation conflicts. */
   retry?: { attempts?: number; baseDelayMs?: number };
+  /**
+   * The tenant this ledger reads and writes: every row it stores carries it and every query filters
+   * on it. `forTenant(tenant)` gives another tenant's ledger over the same pool and tables. 1 to 128
+   * characters, no whitespace or control characters. @default 'default' (rows stored before tenants existed)
+   */
+  tenant?: string;
 }
 
 /**
@@ -119,11 +125,24 @@ export interface PostgresLedger extends Operations {
    * within the batch (the first one is stored). Results come in input order.
    */
   appendInteractions(interactions: Interaction[]): Promise<AppendResult[]>;
+  /** The tenant whose rows this ledger reads and writes. */
+  readonly tenant: string;
+  /**
+   * The ledger of another tenant over the same pool (or PGlite), schema and migrations: its own
+   * interactions, customers, identities, merges, outbox and dead letters, never this one's. The
+   * same object for the same tenant. Its `close()` does nothing: close the ledger you created.
+   * @throws InvalidOptionsError for a tenant id that is empty, over 128 characters, or holds whitespace.
+   */
+  forTenant(tenant: string): PostgresLedger;
   /** Close the pool or PGlite the ledger opened itself. */
   close(): Promise<void>;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** The tenant of a ledger made without `tenant`: rows that were stored before tenants existed. */
+const DEFAULT_TENANT = 'default';
+const TENANT_ID = /^[^\s\p{Cc}]{1,128}$/u;
+const TENANT_RULE = 'A tenant id is 1 to 128 characters without whitespace or control characters.';
 
 const optionsSchema = z
   .object({
@@ -150,6 +169,7 @@ const optionsSchema = z
       .object({ attempts: z.number().int().min(1).max(20).optional(), baseDelayMs: z.number().min(0).max(60_000).optional() })
       .strict()
       .optional(),
+    tenant: z.string().regex(TENANT_ID, TENANT_RULE).default(DEFAULT_TENANT),
   })
   .strict()
   .superRefine((value, context) => {
@@ -245,23 +265,55 @@ export function postgresLedger(options: PostgresLedgerOptions): PostgresLedger {
   };
   const transaction = async <T>(task: (executor: SqlExecutor) => Promise<T>): Promise<T> => (await ready()).transaction(task);
 
-  const ledger = createOperations(quoteIdentifier(schema), executor, transaction);
+  const tenants = new Map<string, PostgresLedger>();
 
+  /** The ledger of `tenant` over this pool; `owner` is the one whose `close()` closes the pool. */
+  function bind(tenant: string, owner: boolean): PostgresLedger {
+    const ledger = createOperations(quoteIdentifier(schema), tenant, executor, transaction);
+    const bound: PostgresLedger = {
+      ...ledger,
+      schema,
+      tenant,
+      async migrate() {
+        return applyMigrations(await driver(), schema);
+      },
+      async withCustomerLock(customerIds, task) {
+        return ledger.withLocks((Array.isArray(customerIds) ? customerIds : [customerIds]).map((id) => `customer:${id}`), task);
+      },
+      forTenant(other) {
+        if (typeof other !== 'string' || !TENANT_ID.test(other)) {
+          throw new InvalidOptionsError(`[postgresLedger] forTenant(${JSON.stringify(other)?.slice(0, 140)}): ${TENANT_RULE}`, [{ path: 'tenant', message: TENANT_RULE }]);
+        }
+        let found = tenants.get(other);
+        if (!found) tenants.set(other, (found = bind(other, false)));
+        return found;
+      },
+      async close() {
+        if (!owner) return;
+        closed = true;
+        const opened = driverPromise;
+        driverPromise = undefined;
+        readyPromise = undefined;
+        if (opened) await (await opened.catch(() => undefined))?.close();
+      },
+    };
+    return bound;
+  }
+
+  const main = bind(parsed.tenant, true);
+  tenants.set(parsed.tenant, main);
+  return main;
+}
+
+/**
+ * Every statement of a tenant's ledger names its tenant as `{tenant}`: this executor binds it as one
+ * more parameter, so that no statement can run without it and the caller's numbering stays as it is.
+ */
+function tenantBound(executor: SqlExecutor, tenant: string): SqlExecutor {
   return {
-    ...ledger,
-    schema,
-    async migrate() {
-      return applyMigrations(await driver(), schema);
-    },
-    async withCustomerLock(customerIds, task) {
-      return ledger.withLocks((Array.isArray(customerIds) ? customerIds : [customerIds]).map((id) => `customer:${id}`), task);
-    },
-    async close() {
-      closed = true;
-      const opened = driverPromise;
-      driverPromise = undefined;
-      readyPromise = undefined;
-      if (opened) await (await opened.catch(() => undefined))?.close();
+    query(sql, params = []) {
+      if (!sql.includes('{tenant}')) return executor.query(sql, params);
+      return executor.query(sql.replaceAll('{tenant}', `$${params.length + 1}::text`), [...params, tenant]);
     },
   };
 }
@@ -276,9 +328,14 @@ type Operations = InteractionLedger & ReviewStore & LockingStore & OutboxStore &
  */
 function createOperations(
   schema: string,
-  executor: SqlExecutor,
-  transaction: <T>(task: (executor: SqlExecutor) => Promise<T>) => Promise<T>,
+  tenant: string,
+  connection: SqlExecutor,
+  openTransaction: <T>(task: (executor: SqlExecutor) => Promise<T>) => Promise<T>,
 ): Operations {
+  const executor = tenantBound(connection, tenant);
+  const transaction = <T>(task: (executor: SqlExecutor) => Promise<T>): Promise<T> => openTransaction((run) => task(tenantBound(run, tenant)));
+  // Advisory lock names: the default tenant keeps the names it had before tenants existed.
+  const lockScope = tenant === DEFAULT_TENANT ? schema : `${schema}:${tenant}`;
   const table = (name: string) => `${schema}.${name}`;
   const one = async <Row>(rows: Promise<SqlRow[]>, map: (row: SqlRow) => Row): Promise<Row | null> => {
     const [row] = await rows;
@@ -297,7 +354,7 @@ function createOperations(
     idColumn = 'id',
   ): Promise<Page<Row>> {
     const order = query.order === 'desc' ? 'DESC' : 'ASC';
-    const conditions = [...where];
+    const conditions = ['tenant = {tenant}', ...where];
     const values = [...params];
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
@@ -308,7 +365,7 @@ function createOperations(
     const size = pageSize(query.limit);
     values.push(size + 1);
     const rows = await executor.query(
-      `SELECT ${select} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY created_at ${order}, ${idColumn} ${order} LIMIT $${values.length}`,
+      `SELECT ${select} FROM ${from} WHERE ${conditions.join(' AND ')} ORDER BY created_at ${order}, ${idColumn} ${order} LIMIT $${values.length}`,
       values,
     );
     const items = rows.slice(0, size).map(map);
@@ -322,7 +379,7 @@ function createOperations(
   }
 
   /** The ledger a task gets inside a transaction: every method, joining the transaction `run` belongs to. */
-  const boundTo = (run: SqlExecutor): Operations => createOperations(schema, run, (inner) => inner(run));
+  const boundTo = (run: SqlExecutor): Operations => createOperations(schema, tenant, run, (inner) => inner(run));
 
   /** Transaction-scoped advisory locks on `names`, taken in one statement in sorted order. */
   async function lockAll(run: SqlExecutor, names: string[]): Promise<void> {
@@ -334,7 +391,7 @@ function createOperations(
 
   async function writeInteraction(run: SqlExecutor, interaction: Interaction): Promise<void> {
     const assignments = INTERACTION_COLUMNS.slice(1).map((column, index) => `${column} = $${index + 2}${castOf(column)}`);
-    await run.query(`UPDATE ${table('interactions')} SET ${assignments.join(', ')} WHERE id = $1`, interactionParams(interaction));
+    await run.query(`UPDATE ${table('interactions')} SET ${assignments.join(', ')} WHERE tenant = {tenant} AND id = $1`, interactionParams(interaction));
   }
 
   /**
@@ -345,29 +402,29 @@ function createOperations(
    */
   async function footprint(run: SqlExecutor, customerId: string, forUpdate = false) {
     const lock = forUpdate ? ' FOR UPDATE' : '';
-    const [customerRow] = await run.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = $1${lock}`, [customerId]);
+    const [customerRow] = await run.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE tenant = {tenant} AND id = $1${lock}`, [customerId]);
     if (!customerRow) return null;
     const customers = (
       await run.query(
-        `WITH RECURSIVE tree(id) AS (SELECT $1::text COLLATE "C" UNION SELECT child.id FROM ${table('customers')} AS child JOIN tree ON child.merged_into = tree.id)
-         SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id IN (SELECT id FROM tree) ORDER BY created_at, id${lock}`,
+        `WITH RECURSIVE tree(id) AS (SELECT $1::text COLLATE "C" UNION SELECT child.id FROM ${table('customers')} AS child JOIN tree ON child.merged_into = tree.id WHERE child.tenant = {tenant})
+         SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE tenant = {tenant} AND id IN (SELECT id FROM tree) ORDER BY created_at, id${lock}`,
         [customerId],
       )
     ).map(rowToCustomer);
     const related = customers.map((customer) => customer.id);
-    const identities = (await run.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE customer_id = ANY($1::text[]) ORDER BY key${lock}`, [related])).map(rowToIdentity);
+    const identities = (await run.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE tenant = {tenant} AND customer_id = ANY($1::text[]) ORDER BY key${lock}`, [related])).map(rowToIdentity);
     const keys = [...new Set([...identities.map((record) => record.key), ...customers.flatMap((customer) => customer.identityKeys)])];
     const merges = (
-      await run.query(`SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE survivor_id = ANY($1::text[]) OR absorbed_ids && $1::text[] ORDER BY created_at, id${lock}`, [related])
+      await run.query(`SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE tenant = {tenant} AND (survivor_id = ANY($1::text[]) OR absorbed_ids && $1::text[]) ORDER BY created_at, id${lock}`, [related])
     ).map(rowToMerge);
     const ownRows = (
-      await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE customer_id = ANY($1::text[]) OR author_key = ANY($2::text[])${lock}`, [related, keys])
+      await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE tenant = {tenant} AND (customer_id = ANY($1::text[]) OR author_key = ANY($2::text[]))${lock}`, [related, keys])
     ).map(rowToInteraction);
     const privateConversations = [...new Set(ownRows.filter((row) => row.visibility === 'private').map((row) => row.conversationId))];
     const otherRows = (
       await run.query(
         `SELECT ${INTERACTION_SELECT} FROM ${table('interactions')}
-         WHERE NOT (customer_id IS NOT NULL AND customer_id = ANY($1::text[])) AND NOT (author_key = ANY($2::text[]))
+         WHERE tenant = {tenant} AND NOT (customer_id IS NOT NULL AND customer_id = ANY($1::text[])) AND NOT (author_key = ANY($2::text[]))
            AND (conversation_id = ANY($3::text[]) OR (direction = 'outbound' AND channel || ':' || (details->>'recipientId') = ANY($2::text[])))${lock}`,
         [related, keys, privateConversations],
       )
@@ -378,16 +435,16 @@ function createOperations(
     const patterns = likePatterns(subject);
     const interactionIds = subject.interactionIds;
     const consents = (
-      await run.query(`SELECT ${CONSENT_SELECT} FROM ${table('consents')} WHERE identity_key = ANY($1::text[]) ORDER BY identity_key${lock}`, [subject.identityKeys])
+      await run.query(`SELECT ${CONSENT_SELECT} FROM ${table('consents')} WHERE tenant = {tenant} AND identity_key = ANY($1::text[]) ORDER BY identity_key${lock}`, [subject.identityKeys])
     ).map(rowToConsent);
     const suggestions = (
       await run.query(
-        `SELECT ${SUGGESTION_SELECT} FROM ${table('merge_suggestions')} WHERE customer_id = ANY($1::text[]) OR candidate_customer_id = ANY($1::text[]) ORDER BY created_at DESC, id DESC${lock}`,
+        `SELECT ${SUGGESTION_SELECT} FROM ${table('merge_suggestions')} WHERE tenant = {tenant} AND (customer_id = ANY($1::text[]) OR candidate_customer_id = ANY($1::text[])) ORDER BY created_at DESC, id DESC${lock}`,
         [related],
       )
     ).map(rowToSuggestion);
     const deadLetters = (
-      await run.query(`SELECT ${DEAD_LETTER_SELECT} FROM ${table('dead_letters')} WHERE payload::text ILIKE ANY($1::text[]) OR error::text ILIKE ANY($1::text[]) ORDER BY created_at, id${lock}`, [
+      await run.query(`SELECT ${DEAD_LETTER_SELECT} FROM ${table('dead_letters')} WHERE tenant = {tenant} AND (payload::text ILIKE ANY($1::text[]) OR error::text ILIKE ANY($1::text[])) ORDER BY created_at, id${lock}`, [
         patterns,
       ])
     )
@@ -396,18 +453,18 @@ function createOperations(
     const orderingKeys = new Set(subjectOrderingKeys(subject));
     const outbox = (
       await run.query(
-        `SELECT ${OUTBOX_SELECT} FROM ${table('outbox')} WHERE ordering_key = ANY($1::text[]) OR payload::text ILIKE ANY($2::text[]) OR last_error::text ILIKE ANY($2::text[]) ORDER BY sequence${lock}`,
+        `SELECT ${OUTBOX_SELECT} FROM ${table('outbox')} WHERE tenant = {tenant} AND (ordering_key = ANY($1::text[]) OR payload::text ILIKE ANY($2::text[]) OR last_error::text ILIKE ANY($2::text[])) ORDER BY sequence${lock}`,
         [[...orderingKeys], patterns],
       )
     )
       .map(rowToOutbox)
       .filter((record) => orderingKeys.has(record.orderingKey) || mentions(record.payload) || mentions(record.lastError));
     const sends = (
-      await run.query(`SELECT ${SEND_SELECT} FROM ${table('sends')} WHERE in_reply_to = ANY($1::text[]) OR interaction_id = ANY($1::text[]) ORDER BY created_at, key${lock}`, [interactionIds])
+      await run.query(`SELECT ${SEND_SELECT} FROM ${table('sends')} WHERE tenant = {tenant} AND (in_reply_to = ANY($1::text[]) OR interaction_id = ANY($1::text[])) ORDER BY created_at, key${lock}`, [interactionIds])
     ).map(rowToSend);
     const cursors = (
       await run.query<{ adapter_id: string; stream: string; cursor: string }>(
-        `SELECT adapter_id, stream, cursor FROM ${table('poll_cursors')} WHERE stream ILIKE ANY($1::text[]) OR cursor ILIKE ANY($1::text[]) ORDER BY adapter_id, stream${lock}`,
+        `SELECT adapter_id, stream, cursor FROM ${table('poll_cursors')} WHERE tenant = {tenant} AND (stream ILIKE ANY($1::text[]) OR cursor ILIKE ANY($1::text[])) ORDER BY adapter_id, stream${lock}`,
         [patterns],
       )
     )
@@ -432,7 +489,7 @@ function createOperations(
   const operations: Operations = {
     async appendInteraction(interaction) {
       const inserted = await executor.query(
-        `INSERT INTO ${table('interactions')} (${INTERACTION_COLUMNS.join(', ')}) VALUES (${INTERACTION_PLACEHOLDERS}) ON CONFLICT (id) DO NOTHING RETURNING ${INTERACTION_SELECT}`,
+        `INSERT INTO ${table('interactions')} (tenant, ${INTERACTION_COLUMNS.join(', ')}) VALUES ({tenant}, ${INTERACTION_PLACEHOLDERS}) ON CONFLICT (tenant, id) DO NOTHING RETURNING ${INTERACTION_SELECT}`,
         interactionParams(interaction),
       );
       if (inserted[0]) return { inserted: true, interaction: rowToInteraction(inserted[0]) };
@@ -444,7 +501,7 @@ function createOperations(
 
     async updateInteraction(id, patch) {
       return transaction(async (run) => {
-        const [row] = await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE id = $1 FOR UPDATE`, [id]);
+        const [row] = await run.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE tenant = {tenant} AND id = $1 FOR UPDATE`, [id]);
         if (!row) return null;
         const updated = { ...rowToInteraction(row), ...structuredClone(patch) } as Interaction;
         for (const [field, value] of Object.entries(patch)) {
@@ -456,7 +513,7 @@ function createOperations(
     },
 
     async getInteraction(id) {
-      return one(executor.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE id = $1`, [id]), rowToInteraction);
+      return one(executor.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE tenant = {tenant} AND id = $1`, [id]), rowToInteraction);
     },
 
     async queryInteractions(query: InteractionQuery) {
@@ -480,14 +537,14 @@ function createOperations(
     async assignInteractions(authorKeys, customerId) {
       if (authorKeys.length === 0) return 0;
       const [row] = await executor.query<{ count: number }>(
-        `WITH changed AS (UPDATE ${table('interactions')} SET customer_id = $1 WHERE author_key = ANY($2::text[]) RETURNING 1) SELECT count(*)::int AS count FROM changed`,
+        `WITH changed AS (UPDATE ${table('interactions')} SET customer_id = $1 WHERE tenant = {tenant} AND author_key = ANY($2::text[]) RETURNING 1) SELECT count(*)::int AS count FROM changed`,
         [customerId, authorKeys],
       );
       return Number(row?.count ?? 0);
     },
 
     async getCustomer(id) {
-      return one(executor.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = $1`, [id]), rowToCustomer);
+      return one(executor.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE tenant = {tenant} AND id = $1`, [id]), rowToCustomer);
     },
 
     async saveCustomer(customer) {
@@ -507,7 +564,7 @@ function createOperations(
     },
 
     async getIdentity(key) {
-      return one(executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE key = $1`, [key]), rowToIdentity);
+      return one(executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE tenant = {tenant} AND key = $1`, [key]), rowToIdentity);
     },
 
     async saveIdentity(record) {
@@ -515,13 +572,13 @@ function createOperations(
     },
 
     async listIdentities(customerId) {
-      return (await executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE customer_id = $1 ORDER BY key`, [customerId])).map(rowToIdentity);
+      return (await executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE tenant = {tenant} AND customer_id = $1 ORDER BY key`, [customerId])).map(rowToIdentity);
     },
 
     async findIdentitiesByBlockingKeys(keys, limit = 1000) {
       if (keys.length === 0) return [];
       const rows = await executor.query(
-        `SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE blocking_keys && $1::text[] ORDER BY key LIMIT $2`,
+        `SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE tenant = {tenant} AND blocking_keys && $1::text[] ORDER BY key LIMIT $2`,
         [[...new Set(keys)], Math.max(1, Math.floor(limit))],
       );
       return rows.map(rowToIdentity);
@@ -529,9 +586,9 @@ function createOperations(
 
     async saveMerge(record) {
       await executor.query(
-        `INSERT INTO ${table('merges')} (id, survivor_id, absorbed_ids, decided_by, score, evidence, snapshot, created_at, undone_at)
-         VALUES ($1, $2, $3::text[], $4::jsonb, $5, $6::jsonb, $7::jsonb, $8::timestamptz, $9::timestamptz)
-         ON CONFLICT (id) DO UPDATE SET survivor_id = EXCLUDED.survivor_id, absorbed_ids = EXCLUDED.absorbed_ids, decided_by = EXCLUDED.decided_by,
+        `INSERT INTO ${table('merges')} (tenant, id, survivor_id, absorbed_ids, decided_by, score, evidence, snapshot, created_at, undone_at)
+         VALUES ({tenant}, $1, $2, $3::text[], $4::jsonb, $5, $6::jsonb, $7::jsonb, $8::timestamptz, $9::timestamptz)
+         ON CONFLICT (tenant, id) DO UPDATE SET survivor_id = EXCLUDED.survivor_id, absorbed_ids = EXCLUDED.absorbed_ids, decided_by = EXCLUDED.decided_by,
            score = EXCLUDED.score, evidence = EXCLUDED.evidence, snapshot = EXCLUDED.snapshot, created_at = EXCLUDED.created_at, undone_at = EXCLUDED.undone_at`,
         [
           record.id,
@@ -548,12 +605,12 @@ function createOperations(
     },
 
     async getMerge(id) {
-      return one(executor.query(`SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE id = $1`, [id]), rowToMerge);
+      return one(executor.query(`SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE tenant = {tenant} AND id = $1`, [id]), rowToMerge);
     },
 
     async listMerges(customerId) {
       const rows = await executor.query(
-        `SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE survivor_id = $1 OR absorbed_ids @> ARRAY[$1]::text[] ORDER BY created_at DESC, id DESC`,
+        `SELECT ${MERGE_SELECT} FROM ${table('merges')} WHERE tenant = {tenant} AND (survivor_id = $1 OR absorbed_ids @> ARRAY[$1]::text[]) ORDER BY created_at DESC, id DESC`,
         [customerId],
       );
       return rows.map(rowToMerge);
@@ -561,9 +618,9 @@ function createOperations(
 
     async saveSuggestion(suggestion) {
       await executor.query(
-        `INSERT INTO ${table('merge_suggestions')} (id, customer_id, candidate_customer_id, score, reason, evidence, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::timestamptz)
-         ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, candidate_customer_id = EXCLUDED.candidate_customer_id, score = EXCLUDED.score,
+        `INSERT INTO ${table('merge_suggestions')} (tenant, id, customer_id, candidate_customer_id, score, reason, evidence, created_at)
+         VALUES ({tenant}, $1, $2, $3, $4, $5, $6::jsonb, $7::timestamptz)
+         ON CONFLICT (tenant, id) DO UPDATE SET customer_id = EXCLUDED.customer_id, candidate_customer_id = EXCLUDED.candidate_customer_id, score = EXCLUDED.score,
            reason = EXCLUDED.reason, evidence = EXCLUDED.evidence, created_at = EXCLUDED.created_at`,
         [
           suggestion.id,
@@ -586,7 +643,7 @@ function createOperations(
     async withLocks(keys, task) {
       // Inside a locked task `transaction` reuses the open one, so nested calls add to the same scope.
       return transaction(async (locked) => {
-        await lockAll(locked, keys.map((key) => `social-crm:${schema}:${key}`));
+        await lockAll(locked, keys.map((key) => `social-crm:${lockScope}:${key}`));
         return task(boundTo(locked));
       });
     },
@@ -603,15 +660,15 @@ function createOperations(
       await transaction(async (run) => {
         // Held until commit: records of one key appended by concurrent transactions get their
         // sequence in commit order, so a claim can never see a newer record of a key before an older one.
-        await lockAll(run, rows.map((record) => `social-crm-outbox:${schema}:${record.orderingKey}`));
+        await lockAll(run, rows.map((record) => `social-crm-outbox:${lockScope}:${record.orderingKey}`));
         await run.query(
-          `INSERT INTO ${table('outbox')} (id, name, payload, ordering_key, created_at, available_at, attempts, completed_handlers, last_error)
-           SELECT record->>'id', record->>'name', record->'payload', record->>'orderingKey', (record->>'createdAt')::timestamptz,
+          `INSERT INTO ${table('outbox')} (tenant, id, name, payload, ordering_key, created_at, available_at, attempts, completed_handlers, last_error)
+           SELECT {tenant}, record->>'id', record->>'name', record->'payload', record->>'orderingKey', (record->>'createdAt')::timestamptz,
              (record->>'availableAt')::timestamptz, (record->>'attempts')::integer,
              ARRAY(SELECT jsonb_array_elements_text(record->'completedHandlers')), record->'lastError'
            FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS input(record, position)
            ORDER BY position
-           ON CONFLICT (id) DO NOTHING`,
+           ON CONFLICT (tenant, id) DO NOTHING`,
           [json(rows)],
         );
       });
@@ -621,16 +678,16 @@ function createOperations(
       const { owner, limit, leaseMs, now } = claimQueryOf(query);
       return transaction(async (run) => {
         // One claim at a time; the statement below starts after the lock, so it sees every earlier claim.
-        await run.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`social-crm-outbox-claim:${schema}`]);
+        await run.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`social-crm-outbox-claim:${lockScope}`]);
         // A record is deliverable when no record of its key up to it (itself included) is leased or
         // not yet available. Walking the append order with an index probe per record stays cheap
         // however many keys are blocked, and a long blocked key never hides the records behind it.
         const rows = await run.query(
           `WITH chosen AS (
              SELECT candidate.sequence FROM ${table('outbox')} AS candidate
-             WHERE NOT EXISTS (
+             WHERE candidate.tenant = {tenant} AND NOT EXISTS (
                SELECT 1 FROM ${table('outbox')} AS older
-               WHERE older.ordering_key = candidate.ordering_key AND older.sequence <= candidate.sequence
+               WHERE older.tenant = candidate.tenant AND older.ordering_key = candidate.ordering_key AND older.sequence <= candidate.sequence
                  AND (older.available_at > $1::timestamptz OR older.leased_until > $1::timestamptz)
              )
              ORDER BY candidate.sequence
@@ -646,7 +703,7 @@ function createOperations(
     },
 
     async settleOutbox(id, owner, settlement) {
-      const where = `WHERE id = $1 AND lease_owner = $2 RETURNING id`;
+      const where = `WHERE tenant = {tenant} AND id = $1 AND lease_owner = $2 RETURNING id`;
       if (settlement.type === 'delivered') return (await executor.query(`DELETE FROM ${table('outbox')} ${where}`, [id, owner])).length > 0;
       if (settlement.type === 'release') {
         return (await executor.query(`UPDATE ${table('outbox')} SET lease_owner = NULL, leased_until = NULL ${where}`, [id, owner])).length > 0;
@@ -662,7 +719,7 @@ function createOperations(
     async listOutbox(query = {}) {
       const after = query.cursor === undefined ? 0 : decodeSequenceCursor(query.cursor);
       const size = pageSize(query.limit);
-      const rows = await executor.query(`SELECT ${OUTBOX_SELECT} FROM ${table('outbox')} WHERE sequence > $1 ORDER BY sequence LIMIT $2`, [after, size + 1]);
+      const rows = await executor.query(`SELECT ${OUTBOX_SELECT} FROM ${table('outbox')} WHERE tenant = {tenant} AND sequence > $1 ORDER BY sequence LIMIT $2`, [after, size + 1]);
       const last = rows[size - 1];
       return { items: rows.slice(0, size).map(rowToOutbox), nextCursor: rows.length > size && last ? encodeSequenceCursor(Number(last.sequence), String(last.id)) : null };
     },
@@ -670,9 +727,9 @@ function createOperations(
     async createSend(record) {
       checkSendRecord(record);
       const [inserted] = await executor.query(
-        `INSERT INTO ${table('sends')} (key, channel, in_reply_to, state, reply, attempts, interaction_id, error, created_at, updated_at, details)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, $9::timestamptz, $10::timestamptz, $11::jsonb)
-         ON CONFLICT (key) DO NOTHING RETURNING ${SEND_SELECT}`,
+        `INSERT INTO ${table('sends')} (tenant, key, channel, in_reply_to, state, reply, attempts, interaction_id, error, created_at, updated_at, details)
+         VALUES ({tenant}, $1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, $9::timestamptz, $10::timestamptz, $11::jsonb)
+         ON CONFLICT (tenant, key) DO NOTHING RETURNING ${SEND_SELECT}`,
         sendParams(record),
       );
       if (inserted) return { created: true, record: rowToSend(inserted) };
@@ -688,7 +745,7 @@ function createOperations(
     },
 
     async getSend(key) {
-      return one(executor.query(`SELECT ${SEND_SELECT} FROM ${table('sends')} WHERE key = $1`, [key]), rowToSend);
+      return one(executor.query(`SELECT ${SEND_SELECT} FROM ${table('sends')} WHERE tenant = {tenant} AND key = $1`, [key]), rowToSend);
     },
 
     async listSends(query) {
@@ -698,7 +755,7 @@ function createOperations(
 
     async getInteractions(ids) {
       if (ids.length === 0) return [];
-      return (await executor.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE id = ANY($1::text[])`, [[...new Set(ids)]])).map(rowToInteraction);
+      return (await executor.query(`SELECT ${INTERACTION_SELECT} FROM ${table('interactions')} WHERE tenant = {tenant} AND id = ANY($1::text[])`, [[...new Set(ids)]])).map(rowToInteraction);
     },
 
     async appendInteractions(interactions) {
@@ -707,7 +764,7 @@ function createOperations(
 
     async getCustomers(ids) {
       if (ids.length === 0) return [];
-      return (await executor.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE id = ANY($1::text[])`, [[...new Set(ids)]])).map(rowToCustomer);
+      return (await executor.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE tenant = {tenant} AND id = ANY($1::text[])`, [[...new Set(ids)]])).map(rowToCustomer);
     },
 
     async saveCustomers(customers) {
@@ -720,22 +777,22 @@ function createOperations(
 
     async getIdentities(keys) {
       if (keys.length === 0) return [];
-      return (await executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE key = ANY($1::text[])`, [[...new Set(keys)]])).map(rowToIdentity);
+      return (await executor.query(`SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE tenant = {tenant} AND key = ANY($1::text[])`, [[...new Set(keys)]])).map(rowToIdentity);
     },
 
     async removeSuggestion(id) {
-      return (await executor.query(`DELETE FROM ${table('merge_suggestions')} WHERE id = $1 RETURNING id`, [id])).length > 0;
+      return (await executor.query(`DELETE FROM ${table('merge_suggestions')} WHERE tenant = {tenant} AND id = $1 RETURNING id`, [id])).length > 0;
     },
 
     async getCursor(adapterId, stream) {
-      const [row] = await executor.query<{ cursor: string }>(`SELECT cursor FROM ${table('poll_cursors')} WHERE adapter_id = $1 AND stream = $2`, [adapterId, stream]);
+      const [row] = await executor.query<{ cursor: string }>(`SELECT cursor FROM ${table('poll_cursors')} WHERE tenant = {tenant} AND adapter_id = $1 AND stream = $2`, [adapterId, stream]);
       return row ? String(row.cursor) : null;
     },
 
     async setCursor(adapterId, stream, cursor) {
       await executor.query(
-        `INSERT INTO ${table('poll_cursors')} (adapter_id, stream, cursor) VALUES ($1, $2, $3)
-         ON CONFLICT (adapter_id, stream) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()`,
+        `INSERT INTO ${table('poll_cursors')} (tenant, adapter_id, stream, cursor) VALUES ({tenant}, $1, $2, $3)
+         ON CONFLICT (tenant, adapter_id, stream) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()`,
         [adapterId, stream, cursor],
       );
     },
@@ -743,9 +800,9 @@ function createOperations(
     async addDeadLetter(entry) {
       const stored: DeadLetter = { ...structuredClone(entry), id: entry.id ?? randomId('dl') };
       const [row] = await executor.query(
-        `INSERT INTO ${table('dead_letters')} (id, stage, adapter_id, payload, error, attempts, created_at, last_attempt_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7::timestamptz, $8::timestamptz)
-         ON CONFLICT (id) DO UPDATE SET stage = EXCLUDED.stage, adapter_id = EXCLUDED.adapter_id, payload = EXCLUDED.payload, error = EXCLUDED.error,
+        `INSERT INTO ${table('dead_letters')} (tenant, id, stage, adapter_id, payload, error, attempts, created_at, last_attempt_at)
+         VALUES ({tenant}, $1, $2, $3, $4::jsonb, $5::jsonb, $6, $7::timestamptz, $8::timestamptz)
+         ON CONFLICT (tenant, id) DO UPDATE SET stage = EXCLUDED.stage, adapter_id = EXCLUDED.adapter_id, payload = EXCLUDED.payload, error = EXCLUDED.error,
            attempts = EXCLUDED.attempts, created_at = EXCLUDED.created_at, last_attempt_at = EXCLUDED.last_attempt_at
          RETURNING ${DEAD_LETTER_SELECT}`,
         deadLetterParams(stored),
@@ -760,23 +817,23 @@ function createOperations(
     async updateDeadLetter(entry) {
       await executor.query(
         `UPDATE ${table('dead_letters')} SET stage = $2, adapter_id = $3, payload = $4::jsonb, error = $5::jsonb, attempts = $6,
-           created_at = $7::timestamptz, last_attempt_at = $8::timestamptz WHERE id = $1`,
+           created_at = $7::timestamptz, last_attempt_at = $8::timestamptz WHERE tenant = {tenant} AND id = $1`,
         deadLetterParams(entry),
       );
     },
 
     async removeDeadLetter(id) {
-      return (await executor.query(`DELETE FROM ${table('dead_letters')} WHERE id = $1 RETURNING id`, [id])).length > 0;
+      return (await executor.query(`DELETE FROM ${table('dead_letters')} WHERE tenant = {tenant} AND id = $1 RETURNING id`, [id])).length > 0;
     },
 
     async getConsent(identityKey) {
-      return one(executor.query(`SELECT ${CONSENT_SELECT} FROM ${table('consents')} WHERE identity_key = $1`, [identityKey]), rowToConsent);
+      return one(executor.query(`SELECT ${CONSENT_SELECT} FROM ${table('consents')} WHERE tenant = {tenant} AND identity_key = $1`, [identityKey]), rowToConsent);
     },
 
     async setConsent(record) {
       await executor.query(
-        `INSERT INTO ${table('consents')} (identity_key, status, purpose, source, updated_at, channel_metadata) VALUES ($1, $2, $3, $4, $5::timestamptz, $6::jsonb)
-         ON CONFLICT (identity_key) DO UPDATE SET status = EXCLUDED.status, purpose = EXCLUDED.purpose, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at, channel_metadata = EXCLUDED.channel_metadata`,
+        `INSERT INTO ${table('consents')} (tenant, identity_key, status, purpose, source, updated_at, channel_metadata) VALUES ({tenant}, $1, $2, $3, $4, $5::timestamptz, $6::jsonb)
+         ON CONFLICT (tenant, identity_key) DO UPDATE SET status = EXCLUDED.status, purpose = EXCLUDED.purpose, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at, channel_metadata = EXCLUDED.channel_metadata`,
         [record.identityKey, record.status, record.purpose ?? 'all', record.source, record.updatedAt, record.channelMetadata ? json(record.channelMetadata) : null],
       );
     },
@@ -807,23 +864,23 @@ function createOperations(
         if (!found) return emptyErase(customerId);
         for (const interaction of found.interactions) await writeInteraction(run, erasedInteraction(interaction, found.renamed.get(interaction.conversationId)));
         const ids = <Row extends object>(rows: Row[], field: keyof Row) => rows.map((row) => String(row[field]));
-        await run.query(`DELETE FROM ${table('identities')} WHERE key = ANY($1::text[])`, [ids(found.identities, 'key')]);
-        await run.query(`DELETE FROM ${table('consents')} WHERE identity_key = ANY($1::text[])`, [ids(found.consents, 'identityKey')]);
+        await run.query(`DELETE FROM ${table('identities')} WHERE tenant = {tenant} AND key = ANY($1::text[])`, [ids(found.identities, 'key')]);
+        await run.query(`DELETE FROM ${table('consents')} WHERE tenant = {tenant} AND identity_key = ANY($1::text[])`, [ids(found.consents, 'identityKey')]);
         for (const merge of found.merges.map(erasedMerge)) {
-          await run.query(`UPDATE ${table('merges')} SET evidence = $2::jsonb, snapshot = $3::jsonb WHERE id = $1`, [merge.id, json(merge.evidence), json(merge.snapshot)]);
+          await run.query(`UPDATE ${table('merges')} SET evidence = $2::jsonb, snapshot = $3::jsonb WHERE tenant = {tenant} AND id = $1`, [merge.id, json(merge.evidence), json(merge.snapshot)]);
         }
-        await run.query(`DELETE FROM ${table('merge_suggestions')} WHERE id = ANY($1::text[])`, [ids(found.suggestions, 'id')]);
+        await run.query(`DELETE FROM ${table('merge_suggestions')} WHERE tenant = {tenant} AND id = ANY($1::text[])`, [ids(found.suggestions, 'id')]);
         for (const record of found.sends) await run.query(updateSendStatement(table('sends')), sendParams(erasedSend(record)));
-        await run.query(`DELETE FROM ${table('dead_letters')} WHERE id = ANY($1::text[])`, [ids(found.deadLetters, 'id')]);
-        await run.query(`DELETE FROM ${table('outbox')} WHERE id = ANY($1::text[])`, [ids(found.outbox, 'id')]);
-        await run.query(`DELETE FROM ${table('poll_cursors')} WHERE (adapter_id, stream) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
+        await run.query(`DELETE FROM ${table('dead_letters')} WHERE tenant = {tenant} AND id = ANY($1::text[])`, [ids(found.deadLetters, 'id')]);
+        await run.query(`DELETE FROM ${table('outbox')} WHERE tenant = {tenant} AND id = ANY($1::text[])`, [ids(found.outbox, 'id')]);
+        await run.query(`DELETE FROM ${table('poll_cursors')} WHERE tenant = {tenant} AND (adapter_id, stream) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
           ids(found.cursors, 'adapterId'),
           ids(found.cursors, 'stream'),
         ]);
         for (const customer of found.customers) {
           await run.query(
             `UPDATE ${table('customers')} SET display_name = $2, crm_contact_id = $3, identity_keys = $4::text[], attributes = $5::jsonb, merged_into = $6,
-               created_at = $7::timestamptz, updated_at = $8::timestamptz, details = $9::jsonb WHERE id = $1`,
+               created_at = $7::timestamptz, updated_at = $8::timestamptz, details = $9::jsonb WHERE tenant = {tenant} AND id = $1`,
             customerParams(erasedCustomer(customer)),
           );
         }
@@ -888,9 +945,9 @@ async function upsertMany(executor: SqlExecutor, target: string, upsert: Upsert,
   const updates = names.filter((name) => name !== upsert.key).map((name) => `${name} = EXCLUDED.${name}`);
   for (let start = 0; start < rows.length; start += APPEND_CHUNK) {
     const chunk = rows.slice(start, start + APPEND_CHUNK);
-    const values = chunk.map((_, row) => `(${upsert.columns.map(([, cast], column) => `$${row * names.length + column + 1}${cast}`).join(', ')})`);
+    const values = chunk.map((_, row) => `({tenant}, ${upsert.columns.map(([, cast], column) => `$${row * names.length + column + 1}${cast}`).join(', ')})`);
     await executor.query(
-      `INSERT INTO ${target} (${names.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (${upsert.key}) DO UPDATE SET ${updates.join(', ')}`,
+      `INSERT INTO ${target} (tenant, ${names.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (tenant, ${upsert.key}) DO UPDATE SET ${updates.join(', ')}`,
       chunk.flat(),
     );
   }
@@ -905,8 +962,8 @@ async function appendMany(schema: string, executor: SqlExecutor, ledger: Interac
   for (let start = 0; start < unique.length; start += APPEND_CHUNK) {
     const chunk = unique.slice(start, start + APPEND_CHUNK);
     const rows = await executor.query(
-      `INSERT INTO ${schema}.interactions (${INTERACTION_COLUMNS.join(', ')}) VALUES ${chunk.map((_, index) => `(${interactionPlaceholders(index * INTERACTION_COLUMNS.length)})`).join(', ')}
-       ON CONFLICT (id) DO NOTHING RETURNING ${INTERACTION_SELECT}`,
+      `INSERT INTO ${schema}.interactions (tenant, ${INTERACTION_COLUMNS.join(', ')}) VALUES ${chunk.map((_, index) => `({tenant}, ${interactionPlaceholders(index * INTERACTION_COLUMNS.length)})`).join(', ')}
+       ON CONFLICT (tenant, id) DO NOTHING RETURNING ${INTERACTION_SELECT}`,
       chunk.flatMap(interactionParams),
     );
     for (const row of rows) stored.set(String(row.id), rowToInteraction(row));
@@ -914,7 +971,7 @@ async function appendMany(schema: string, executor: SqlExecutor, ledger: Interac
   const inserted = new Set(stored.keys());
   const missing = unique.filter((interaction) => !inserted.has(interaction.id)).map((interaction) => interaction.id);
   if (missing.length) {
-    const rows = await executor.query(`SELECT ${INTERACTION_SELECT} FROM ${schema}.interactions WHERE id = ANY($1::text[])`, [missing]);
+    const rows = await executor.query(`SELECT ${INTERACTION_SELECT} FROM ${schema}.interactions WHERE tenant = {tenant} AND id = ANY($1::text[])`, [missing]);
     for (const row of rows) stored.set(String(row.id), rowToInteraction(row));
   }
   const reported = new Set<string>();
@@ -932,7 +989,7 @@ async function appendMany(schema: string, executor: SqlExecutor, ledger: Interac
 /** Replaces a send by key, with {@link sendParams} as parameters. */
 function updateSendStatement(sends: string): string {
   return `UPDATE ${sends} SET channel = $2, in_reply_to = $3, state = $4, reply = $5::jsonb, attempts = $6, interaction_id = $7, error = $8::jsonb,
-    created_at = $9::timestamptz, updated_at = $10::timestamptz, details = $11::jsonb WHERE key = $1`;
+    created_at = $9::timestamptz, updated_at = $10::timestamptz, details = $11::jsonb WHERE tenant = {tenant} AND key = $1`;
 }
 
 function deadLetterParams(entry: DeadLetter): unknown[] {
