@@ -330,6 +330,8 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
 
   // Commands run on the host's merger (manual merges, unmerges, splits, CRM links) are announced
   // like the merges the pipeline makes itself, and reach durable handlers too.
+  // Agent and host commands called on the host's merger without a context use the crm's ledger.
+  options.identity?.bind?.({ ledger, now, generateId: () => generateId('cus') });
   const unsubscribeIdentity = options.identity?.subscribe?.((change) => {
     commitUnit(context, async (_, changes) => {
       if (change.type === 'customer-created') changes.record('customer-created', { customer: change.customer });
