@@ -348,9 +348,10 @@ export function composeLedger(parts: LedgerParts): InteractionLedger {
     },
     async updateSend(record) {
       checkSendRecord(record);
-      return atomic(async () => {
-        if (!(await side.get('send', record.key))) return false;
-        await side.put('send', sendRow(record));
+      return atomic(async (scoped) => {
+        const scopedSide = partsOf(scoped).side;
+        if (!(await scopedSide.get('send', record.key))) return false;
+        await scopedSide.put('send', sendRow(record));
         return true;
       });
     },
@@ -383,14 +384,14 @@ export function composeLedger(parts: LedgerParts): InteractionLedger {
         if (!found) return emptyErase(customerId);
         const scopedParts = partsOf(scoped);
         for (const row of found.interactions) await scopedParts.putInteraction(erasedInteraction(row, found.renamed.get(row.conversationId)));
-        for (const row of found.identities) await side.delete('identity', row.key);
-        for (const row of found.consents) await side.delete('consent', row.identityKey);
+        for (const row of found.identities) await scopedParts.side.delete('identity', row.key);
+        for (const row of found.consents) await scopedParts.side.delete('consent', row.identityKey);
         for (const row of found.merges) await scoped.saveMerge(erasedMerge(row));
         for (const row of found.customers) await scoped.saveCustomer(erasedCustomer(row));
         for (const row of found.suggestions) await scoped.removeSuggestion!(row.id);
         for (const row of found.deadLetters) await scoped.removeDeadLetter(row.id);
         for (const row of found.sends) await scoped.updateSend!(erasedSend(row));
-        for (const row of found.cursors) await side.delete('cursor', cursorId(row.adapterId, row.stream));
+        for (const row of found.cursors) await scopedParts.side.delete('cursor', cursorId(row.adapterId, row.stream));
         const result: EraseResult = eraseResultOf(customerId, { ...found, outbox: [] });
         return result;
       });
