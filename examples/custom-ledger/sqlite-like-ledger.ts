@@ -4,7 +4,7 @@
  * the seven record mappings of `LedgerParts` and a side table; `composeLedger()` derives the rest
  * of the port and keeps its rules (patches, cursors, merge bookkeeping, export and erase).
  */
-import { composeLedger, interactionMatches, type Customer, type Interaction, type InteractionLedger, type RowPosition, type SideRecord, type SideTable } from 'social-crm';
+import { composeLedger, interactionMatches, type Customer, type Interaction, type InteractionLedger, type LedgerParts, type RowPosition, type SideRecord, type SideTable } from 'social-crm';
 
 /** A table: primary key → row serialised as JSON. */
 export type Table = Map<string, string>;
@@ -20,8 +20,15 @@ function keyset<Row>(rows: Row[], position: (row: Row) => [string, string], orde
 }
 const at = (position: RowPosition | undefined): [string, string] | undefined => (position ? [position.createdAt, position.id] : undefined);
 
-export function tableLedger(): InteractionLedger & { tables: { interactions: Table; customers: Table; side: Table } } {
-  const tables = { interactions: new Map<string, string>(), customers: new Map<string, string>(), side: new Map<string, string>() };
+export type Tables = { interactions: Table; customers: Table; side: Table };
+
+export function tableLedger(): InteractionLedger & { tables: Tables } {
+  const tables: Tables = { interactions: new Map(), customers: new Map(), side: new Map() };
+  return Object.assign(composeLedger(tableParts(tables)), { tables });
+}
+
+/** The parts over the tables: what the host writes. */
+export function tableParts(tables: Tables): LedgerParts {
   const read = <Row>(table: Table, id: string): Row | null => (table.has(id) ? (JSON.parse(table.get(id)!) as Row) : null);
   const all = <Row>(table: Table): Row[] => [...table.values()].map((row) => JSON.parse(row) as Row);
   const write = (table: Table, id: string, row: unknown) => table.set(id, JSON.stringify(row));
@@ -42,7 +49,7 @@ export function tableLedger(): InteractionLedger & { tables: { interactions: Tab
     },
   };
 
-  const ledger = composeLedger({
+  return {
     async appendInteraction(interaction) {
       const existing = read<Interaction>(tables.interactions, interaction.id);
       if (existing) return { inserted: false, interaction: existing };
@@ -62,6 +69,5 @@ export function tableLedger(): InteractionLedger & { tables: { interactions: Tab
       return keyset(rows, (row) => [row.createdAt, row.id], 'asc', at(scan.after), scan.limit);
     },
     side,
-  });
-  return Object.assign(ledger, { tables });
+  };
 }
