@@ -453,6 +453,8 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
 
     // Commands run on the host's merger (manual merges, unmerges, splits, CRM links) are announced
     // like the merges the pipeline makes itself, and reach durable handlers too.
+    // Agent and host commands called on the host's merger without a context use this tenant's ledger.
+    identity?.bind?.({ ledger, now, generateId: () => generateId('cus') });
     const unsubscribeIdentity = identity?.subscribe?.((change) => {
       commitUnit(context, async (_, changes) => {
         if (change.type === 'customer-created') changes.record('customer-created', { customer: change.customer });

@@ -58,6 +58,12 @@ export interface IdentityResolver {
    * `crm.eraseCustomer()` after the erase committed.
    */
   forget?(subject: { customerIds: string[]; identityKeys: string[] }): void | Promise<void>;
+  /**
+   * Optional: called once by `createSocialCrm()` with the crm's ledger (wrapped), clock and id
+   * generator, so that commands the host calls without a context (`merger.merge(...)`) run on the
+   * crm's storage. What the resolver was given at creation stays.
+   */
+  bind?(context: IdentityResolverContext): void;
 }
 
 /**

@@ -101,6 +101,8 @@ export type {
 } from './ledger.js';
 export { IDENTITY_SEEN_RESOLUTION_MS, hasBatchStore, hasLocking, hasOutbox, hasReviewStore, hasSendStore } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
+export { applyInteractionPatch, composeLedger, interactionMatches } from './compose-ledger.js';
+export type { CustomerScan, InteractionScan, LedgerParts, RowPosition, SideRecord, SideRecordKind, SideRecordScan, SideTable } from './compose-ledger.js';
 export { migrateConversationId, privateConversationKey, PRIVATE_CONVERSATION_PREFIX } from './conversation-key.js';
 export {
   erasedCustomer,

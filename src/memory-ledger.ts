@@ -32,6 +32,7 @@ import {
   type StoredOutboxRecord,
 } from './_ledger-rules.js';
 import { InvalidOptionsError } from './errors.js';
+import { applyInteractionPatch, interactionMatches } from './compose-ledger.js';
 import {
   emptyErase,
   eraseResultOf,
@@ -190,18 +191,6 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
 
   const position = (interaction: Interaction) => ({ at: interaction.createdAt, id: interaction.id });
 
-  function matches(interaction: Interaction, query: InteractionQuery): boolean {
-    if (!query.includeDeleted && interaction.state === 'deleted') return false;
-    if (query.customerId !== undefined && interaction.customerId !== query.customerId) return false;
-    if (query.conversationId !== undefined && interaction.conversationId !== query.conversationId) return false;
-    if (query.channel !== undefined && interaction.channel !== query.channel) return false;
-    if (query.direction !== undefined && interaction.direction !== query.direction) return false;
-    if (query.authorKey !== undefined && identityKey(interaction.author) !== query.authorKey) return false;
-    if (query.since !== undefined && interaction.createdAt < query.since) return false;
-    if (query.until !== undefined && interaction.createdAt >= query.until) return false;
-    return true;
-  }
-
   function indexIdentity(record: IdentityRecord, previous: IdentityRecord | undefined) {
     for (const key of previous?.blockingKeys ?? []) {
       const set = identitiesByBlockingKey.get(key);
@@ -250,10 +239,7 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
     async updateInteraction(id, patch) {
       const existing = interactions.get(id);
       if (!existing) return null;
-      const updated = { ...existing, ...clone(patch) } as Interaction;
-      for (const [field, value] of Object.entries(patch)) {
-        if (value === undefined) delete (updated as Record<string, unknown>)[field];
-      }
+      const updated = applyInteractionPatch(existing, patch);
       writes.set(interactions, id, updated);
       return clone(updated);
     },
@@ -262,7 +248,7 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
       return found ? clone(found) : null;
     },
     async queryInteractions(query) {
-      const rows = [...interactions.values()].filter((interaction) => matches(interaction, query));
+      const rows = [...interactions.values()].filter((interaction) => interactionMatches(interaction, query));
       return paginate(rows, position, query.limit, query.cursor, query.order);
     },
     async assignInteractions(authorKeys, customerId) {

@@ -140,6 +140,7 @@ export function createIdentityMerger(options: IdentityMergerOptions = {}): Ident
     id: merger.id,
     subscribe: (listener) => merger.subscribe(listener),
     forget: (subject) => merger.forget(subject),
+    bind: (context) => merger.bind(context),
     // Resolution: candidate search, scoring, then merge or suggest.
     resolve: (identity, context) => resolveIdentity(merger, identity, context),
     resolveMany: (identities, context) => resolveIdentities(merger, identities, context),

@@ -7,15 +7,17 @@
  */
 import type { ChannelIdentity, Customer } from '../interaction.js';
 import { identityKey } from '../interaction.js';
-import type { MergeRecord } from '../ledger.js';
+import type { IdentityRecord, MergeRecord } from '../ledger.js';
+import type { IdentityResolverContext } from '../identity-resolver.js';
 import { IdentityConflictError, InvalidOptionsError } from '../errors.js';
 import type { MergeEvidence } from './compare-pair.js';
 import { customerLocks, holdLocks, identityLocks, runCommand } from './coordination.js';
 import type { IdentityCommandContext } from './identity-merger.js';
-import { loadCustomer } from './load-customer.js';
+import { currentCustomer, loadCustomer } from './load-customer.js';
 import type { MergerContext } from './merger-context.js';
 import { oldestFirst, performMerge } from './perform-merge.js';
 import { ensureIdentity } from './resolve-identity.js';
+import { blockingKeysOf } from './find-candidates.js';
 
 /** The `link` command: attests the identity and merges every customer linked to the same CRM contact. */
 export async function linkIdentity(
@@ -28,19 +30,24 @@ export async function linkIdentity(
   const result = await runCommand(merger, context, keys, () => [...identityLocks(keys), `crm:${crmContactId}`], async (resolved) => {
     const { ledger } = resolved;
     if (!crmContactId) throw new InvalidOptionsError('[identity] `crmContactId` must not be empty.', [{ path: 'crmContactId', message: 'required' }]);
-    const record = await ensureIdentity(merger, identity, resolved, true);
+    // A ledger that stores customers under the CRM's contact ids (customers are contacts) already
+    // holds the contact as a customer: the identity joins it rather than getting one of its own.
+    const contact = await currentCustomer(ledger, crmContactId);
+    const known = await ledger.getIdentity(identityKey(identity));
+    const record = !known && contact ? await joinCustomer(merger, identity, contact, resolved) : await ensureIdentity(merger, identity, resolved, true);
     const customer = await loadCustomer(ledger, record.customerId);
     if (customer.crmContactId && customer.crmContactId !== crmContactId) {
       throw new IdentityConflictError(`Customer \`${customer.id}\` is already linked to CRM contact \`${customer.crmContactId}\`; split the identity first to link it to \`${crmContactId}\`.`);
     }
     const crmKey = `crm:${crmContactId}`;
     const others = (await ledger.findIdentitiesByBlockingKeys([crmKey], merger.maxCandidates)).filter((other) => other.customerId !== customer.id);
-    await holdLocks(resolved, customerLocks([customer.id, ...others.map((other) => other.customerId)]));
+    const linked = new Set([...(contact && contact.id !== customer.id ? [contact.id] : []), ...others.map((other) => other.customerId)]);
+    await holdLocks(resolved, customerLocks([customer.id, ...linked]));
     await ledger.saveIdentity({ ...record, attested: true, blockingKeys: [...new Set([...record.blockingKeys, crmKey])] });
     await ledger.saveCustomer({ ...customer, crmContactId, updatedAt: resolved.now().toISOString() });
     const merges: MergeRecord[] = [];
     let customerId = customer.id;
-    for (const otherCustomerId of new Set(others.map((other) => other.customerId))) {
+    for (const otherCustomerId of linked) {
       const current = await loadCustomer(ledger, customerId);
       const other = await ledger.getCustomer(otherCustomerId);
       if (!other || other.mergedInto || other.id === current.id) continue;
@@ -58,6 +65,16 @@ export async function linkIdentity(
   });
   announceMerges(merger, result.merges);
   return result;
+}
+
+/** Registers a new identity on an existing customer (the CRM contact it is linked to). */
+async function joinCustomer(merger: MergerContext, identity: ChannelIdentity, customer: Customer, context: IdentityResolverContext): Promise<IdentityRecord> {
+  const now = context.now().toISOString();
+  const key = identityKey(identity);
+  await context.ledger.saveCustomer({ ...customer, identityKeys: [...new Set([...customer.identityKeys, key])], updatedAt: now });
+  const record: IdentityRecord = { key, identity, customerId: customer.id, blockingKeys: blockingKeysOf(merger, identity), attested: true, firstSeenAt: now, lastSeenAt: now };
+  await context.ledger.saveIdentity(record);
+  return record;
 }
 
 /** The `attest` command: the platform says `a` and `b` are one person; both are attested and merged. */

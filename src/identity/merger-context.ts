@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { ChannelIdentity } from '../interaction.js';
 import { hasReviewStore, type InteractionLedger, type ReviewStore } from '../ledger.js';
 import { memoryReviewStore } from '../memory-ledger.js';
-import type { IdentityCommandChange } from '../identity-resolver.js';
+import type { IdentityCommandChange, IdentityResolverContext } from '../identity-resolver.js';
 import { InvalidOptionsError } from '../errors.js';
 import { createGate, createKeyedLock, type Gate, type KeyedLock } from '../_locks.js';
 import type { FellegiSunterModel } from './fellegi-sunter.js';
@@ -41,8 +41,10 @@ export interface MergerContext {
   readonly scorer: PairScorer;
   /** The identity's blocking keys (a host's function must not add `crm:` keys; those are `link`'s). */
   keysOf(identity: ChannelIdentity): string[];
-  /** Ledger, clock and id generator for commands called without a context. */
+  /** Ledger, clock and id generator for commands called without a context (completed by `bind`). */
   readonly commandDefaults: Pick<IdentityMergerOptions, 'ledger' | 'now' | 'generateId'>;
+  /** Fills in the command defaults the options left out (the crm's ledger, clock and ids). */
+  bind(context: IdentityResolverContext): void;
   readonly prepared: PreparedCache;
   /** The ledger's review queue, or this merger's memory queue when the ledger keeps none. */
   reviewStoreOf(ledger: InteractionLedger): ReviewStore;
@@ -97,6 +99,7 @@ export function createMergerContext(options: IdentityMergerOptions): MergerConte
   // The review queue when the ledger keeps none.
   const memoryQueue = memoryReviewStore();
   const prepared = createPreparedCache();
+  const commandDefaults: Pick<IdentityMergerOptions, 'ledger' | 'now' | 'generateId'> = { ledger: options.ledger, now: options.now, generateId: options.generateId };
   const listeners = new Set<(change: IdentityCommandChange) => void>();
   const locks = createKeyedLock();
   let generation = 0;
@@ -125,7 +128,12 @@ export function createMergerContext(options: IdentityMergerOptions): MergerConte
     scorer: createPairScorer(options.comparisons ?? identityComparisons, (options.model ?? defaultIdentityModel) as FellegiSunterModel),
     keysOf: (identity) =>
       customKeys ? customKeys(identity, defaultRegion).filter((key) => typeof key === 'string' && key.length > 0 && !key.startsWith('crm:')) : identityBlockingKeys(identity, defaultRegion),
-    commandDefaults: { ledger: options.ledger, now: options.now, generateId: options.generateId },
+    commandDefaults,
+    bind(context) {
+      commandDefaults.ledger ??= context.ledger;
+      commandDefaults.now ??= context.now;
+      commandDefaults.generateId ??= context.generateId;
+    },
     prepared,
     reviewStoreOf: (ledger) => (hasReviewStore(ledger) ? ledger : memoryQueue),
     forget(subject) {
