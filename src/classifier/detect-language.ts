@@ -104,6 +104,8 @@ const WORDS_SETTLE_NATS = 15;
 const FRANC_CLOSE_CALL = 0.9;
 /** The same when franc's first choice is a minor language (no ISO 639-1 code), its usual mistake on short noisy text. */
 const FRANC_MINOR_CLOSE_CALL = 0.75;
+/** A minor language franc names for a text of more words than this is not a guess when few of its words are known Turkish. */
+const GUESS_MAX_WORDS = 5;
 /** Nats of Turkish evidence above which a minor language franc names for a short text is taken for its guess. */
 const GUESS_EVIDENCE = 15;
 /**
@@ -178,6 +180,15 @@ function azerbaijaniLetters(scan: ScannedText): number {
   return count;
 }
 
+/** ı ğ ş ç or their capitals, as Turkish writes them (not the Windows-1252 stand-ins). */
+const DISTINCT_TURKISH = /[ıİğĞşŞçÇ]/;
+function hasDistinctTurkishLetter(text: string): boolean {
+  return DISTINCT_TURKISH.test(text);
+}
+
+/** ə, Azerbaijani's most frequent vowel: Turkish never writes it. */
+const AZERBAIJANI_SCHWA = /[əƏ]/;
+
 const UNDETERMINED = (cue: string, confidence = 0): LanguageDecision => ({ language: 'und', confidence, cue, fromPrior: false });
 
 /**
@@ -205,8 +216,9 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   if (grams) evidence += languageGramScore(scan, languageTable()) * LANGUAGE_MODEL.scale;
   // ö and ü without any ı ğ ş ç, in text the model calls English: German, Hungarian, Finnish ...
   const umlautsInEnglish = scan.turkishWeak > 0 && scan.turkishStrong === 0 && evidence < 0;
-  // ı ğ ş ç with no letter foreign to Turkish: Turkish, whatever the word list says
-  const clearlyTurkish = scan.turkishStrong > 0 && scan.foreignLatinLetters === 0;
+  // ı ğ ş ç with no letter foreign to Turkish: Turkish, whatever the word list says; but not when the only such
+  // letters are ý þ ð (read as ı ş ğ for Windows-1254 text decoded as Windows-1252): those are Icelandic
+  const clearlyTurkish = scan.turkishStrong > 0 && scan.foreignLatinLetters === 0 && hasDistinctTurkishLetter(text);
   // the share of words known in the language the model leans to: Afrikaans or Catalan may hold
   // many words known in one language or the other, but few in either
   const leansTurkish = evidence > 0;
@@ -220,7 +232,14 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     if (foreignWordCount >= 2 && foreignWordCount * 6 >= scan.languageWords) wordsFit = false;
   }
   if (wordsFit && leansTurkish && azerbaijaniLetters(scan) >= 2) wordsFit = false;
-  const suspicious = otherScript || foreignLetters || umlautsInEnglish || !wordsFit;
+  if (leansTurkish && scan.foreignLatinLetters > 0 && AZERBAIJANI_SCHWA.test(text)) {
+    return { language: 'az', confidence: 0.9, cue: 'the letter ə (Azerbaijani; Turkish does not write it)', fromPrior: false };
+  }
+  // a letter neither language writes (à, é, ñ, ð, ə ...) in text that otherwise looks English or Turkish: franc is asked
+  const anyForeignLetter = scan.foreignLatinLetters > 0;
+  // not one word of the text is a known English or Turkish word: only the character n-grams speak for either
+  const noKnownWords = !leansTurkish && scan.knownWords === 0 && scan.languageWords > 0;
+  const suspicious = otherScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit;
   let francAgrees = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
     const sample = text.length > 600 ? text.slice(0, 600) : text;
@@ -236,9 +255,10 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
       scan.foreignLatinLetters === 0 &&
       foreignWordCount < 2 &&
       ranking.slice(1, 6).some(([other, score]) => (other === (leansTurkish ? 'tur' : 'eng')) && score >= (minor ? FRANC_MINOR_CLOSE_CALL : FRANC_CLOSE_CALL));
-    const agreeing = language === 'tr' && leansTurkish;
+    // franc naming Turkish for text whose words are mostly unknown Turkish is not enough on its own (Basque, Icelandic)
+    const agreeing = language === 'tr' && leansTurkish && (clearlyTurkish || (scan.turkishWeak > 0 && scan.foreignLatinLetters === 0) || !manyWords || share >= FRANC_AGREES_SHARE_TURKISH);
     // a minor language named for a short text without letters foreign to English and Turkish is franc guessing
-    const guess = minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && foreignWordCount < 2 && sample.length < 80;
+    const guess = minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && foreignWordCount < 2 && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
     const mayBeOurs = !otherScript && !foreignLetters && (!manyWords || agreeing || guess || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
     if (language !== 'und' && !ours && !((closeCall || guess) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
@@ -252,6 +272,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     return UNDETERMINED('too short to name the script’s language', 0.1);
   }
   if (suspicious && !francAgrees && manyWords) return UNDETERMINED('words of a language the detector cannot name', 0.2);
+  if (noKnownWords && !francAgrees) return UNDETERMINED('no known English or Turkish word', 0.2);
 
   if (!hasEnglish && !hasTurkish) return { language: fallback, confidence: 0.3, cue: `default language ${fallback}`, fromPrior: true };
   if (hasEnglish && !hasTurkish) return { language: 'en', confidence: logistic(-evidence), cue: 'only English expected', fromPrior: false };
