@@ -93,6 +93,8 @@ export interface LanguageDecision {
 }
 
 const MIN_FRANC_LENGTH = 10;
+/** Letters of another script (two short words or so) from which a mostly Latin text counts as mixed. */
+const MIXED_SCRIPT_LETTERS = 6;
 /**
  * Words alone decide when at least this many are known and their log-ratio reaches this many
  * nats: on 25,000 English and Turkish training rows that settles 98% of texts and changes one
@@ -118,7 +120,7 @@ const KNOWN_WORD_SHARE = 0.6;
 /** The same for Turkish: an agglutinative language, so fewer of its word forms are in the list. */
 const KNOWN_WORD_SHARE_TURKISH = 0.45;
 /** Between this share and {@link KNOWN_WORD_SHARE}, franc decides, and English or Turkish is kept only when franc agrees. */
-const FRANC_AGREES_SHARE = 0.45;
+const FRANC_AGREES_SHARE = 0.55;
 /** The same for Turkish, whose tweets hold more words the model has not seen (inflections, typing without ı ğ ş). */
 const FRANC_AGREES_SHARE_TURKISH = 0.3;
 /** franc naming another language with English or Turkish a close second keeps ours only from this share of known words. */
@@ -209,6 +211,8 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   if (scan.letters < 2) return UNDETERMINED('no words to judge');
 
   const otherScript = scan.otherScriptLetters > latinLetters;
+  // a real share of another script next to Latin words (a page title in English, the text in Urdu): not English or Turkish
+  const mixedScript = !otherScript && scan.otherScriptLetters >= MIXED_SCRIPT_LETTERS && scan.otherScriptLetters * 4 >= latinLetters;
   const foreignLetters = scan.foreignLatinLetters >= 2 && scan.foreignLatinLetters > scan.turkishStrong;
   // Known words usually settle it; the character n-grams are scored only when they do not.
   let evidence = scan.languageScore * LANGUAGE_MODEL.scale + scan.turkishStrong * 1.5;
@@ -238,8 +242,8 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   // a letter neither language writes (à, é, ñ, ð, ə ...) in text that otherwise looks English or Turkish: franc is asked
   const anyForeignLetter = scan.foreignLatinLetters > 0;
   // not one word of the text is a known English or Turkish word: only the character n-grams speak for either
-  const noKnownWords = !leansTurkish && scan.knownWords === 0 && scan.languageWords > 0;
-  const suspicious = otherScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit;
+  const noKnownWords = !leansTurkish && scan.knownWords === 0 && scan.languageWords >= 2;
+  const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit;
   let francAgrees = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
     const sample = text.length > 600 ? text.slice(0, 600) : text;
@@ -259,7 +263,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     const agreeing = language === 'tr' && leansTurkish && (clearlyTurkish || (scan.turkishWeak > 0 && scan.foreignLatinLetters === 0) || !manyWords || share >= FRANC_AGREES_SHARE_TURKISH);
     // a minor language named for a short text without letters foreign to English and Turkish is franc guessing
     const guess = minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && foreignWordCount < 2 && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
-    const mayBeOurs = !otherScript && !foreignLetters && (!manyWords || agreeing || guess || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
+    const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || !noKnownWords) && (!manyWords || agreeing || guess || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
     if (language !== 'und' && !ours && !((closeCall || guess) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
       const runnerUp = ranking[1]?.[1] ?? 0;
@@ -271,6 +275,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   } else if (otherScript) {
     return UNDETERMINED('too short to name the script’s language', 0.1);
   }
+  if (mixedScript) return UNDETERMINED('English or Turkish words mixed with another script', 0.3);
   if (suspicious && !francAgrees && manyWords) return UNDETERMINED('words of a language the detector cannot name', 0.2);
   if (noKnownWords && !francAgrees) return UNDETERMINED('no known English or Turkish word', 0.2);
 

@@ -106,3 +106,9 @@ describe('language detection does not claim English or Turkish for look-alikes',
     expect(languageOf('Order cancelled.')).toBe('en');
   });
 });
+
+describe('mixed scripts', () => {
+  it('does not call a page title in English followed by Urdu text English', () => {
+    expect(languageOf('Latest News from Lahore in Urdu بلاول زرداری کی کور کمانڈر کراچی سے ملاقات')).not.toBe('en');
+  });
+});
