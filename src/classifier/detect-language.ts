@@ -93,6 +93,8 @@ export interface LanguageDecision {
 }
 
 const MIN_FRANC_LENGTH = 10;
+/** Letters of another script (two short words or so) from which a mostly Latin text counts as mixed. */
+const MIXED_SCRIPT_LETTERS = 6;
 /**
  * Words alone decide when at least this many are known and their log-ratio reaches this many
  * nats: on 25,000 English and Turkish training rows that settles 98% of texts and changes one
@@ -104,6 +106,8 @@ const WORDS_SETTLE_NATS = 15;
 const FRANC_CLOSE_CALL = 0.9;
 /** The same when franc's first choice is a minor language (no ISO 639-1 code), its usual mistake on short noisy text. */
 const FRANC_MINOR_CLOSE_CALL = 0.75;
+/** A minor language franc names for a text of more words than this is not a guess when few of its words are known Turkish. */
+const GUESS_MAX_WORDS = 5;
 /** Nats of Turkish evidence above which a minor language franc names for a short text is taken for its guess. */
 const GUESS_EVIDENCE = 15;
 /**
@@ -116,7 +120,7 @@ const KNOWN_WORD_SHARE = 0.6;
 /** The same for Turkish: an agglutinative language, so fewer of its word forms are in the list. */
 const KNOWN_WORD_SHARE_TURKISH = 0.45;
 /** Between this share and {@link KNOWN_WORD_SHARE}, franc decides, and English or Turkish is kept only when franc agrees. */
-const FRANC_AGREES_SHARE = 0.45;
+const FRANC_AGREES_SHARE = 0.55;
 /** The same for Turkish, whose tweets hold more words the model has not seen (inflections, typing without ı ğ ş). */
 const FRANC_AGREES_SHARE_TURKISH = 0.3;
 /** franc naming another language with English or Turkish a close second keeps ours only from this share of known words. */
@@ -178,6 +182,15 @@ function azerbaijaniLetters(scan: ScannedText): number {
   return count;
 }
 
+/** ı ğ ş ç or their capitals, as Turkish writes them (not the Windows-1252 stand-ins). */
+const DISTINCT_TURKISH = /[ıİğĞşŞçÇ]/;
+function hasDistinctTurkishLetter(text: string): boolean {
+  return DISTINCT_TURKISH.test(text);
+}
+
+/** ə, Azerbaijani's most frequent vowel: Turkish never writes it. */
+const AZERBAIJANI_SCHWA = /[əƏ]/;
+
 const UNDETERMINED = (cue: string, confidence = 0): LanguageDecision => ({ language: 'und', confidence, cue, fromPrior: false });
 
 /**
@@ -198,6 +211,8 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   if (scan.letters < 2) return UNDETERMINED('no words to judge');
 
   const otherScript = scan.otherScriptLetters > latinLetters;
+  // a real share of another script next to Latin words (a page title in English, the text in Urdu): not English or Turkish
+  const mixedScript = !otherScript && scan.otherScriptLetters >= MIXED_SCRIPT_LETTERS && scan.otherScriptLetters * 4 >= latinLetters;
   const foreignLetters = scan.foreignLatinLetters >= 2 && scan.foreignLatinLetters > scan.turkishStrong;
   // Known words usually settle it; the character n-grams are scored only when they do not.
   let evidence = scan.languageScore * LANGUAGE_MODEL.scale + scan.turkishStrong * 1.5;
@@ -205,8 +220,9 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   if (grams) evidence += languageGramScore(scan, languageTable()) * LANGUAGE_MODEL.scale;
   // ö and ü without any ı ğ ş ç, in text the model calls English: German, Hungarian, Finnish ...
   const umlautsInEnglish = scan.turkishWeak > 0 && scan.turkishStrong === 0 && evidence < 0;
-  // ı ğ ş ç with no letter foreign to Turkish: Turkish, whatever the word list says
-  const clearlyTurkish = scan.turkishStrong > 0 && scan.foreignLatinLetters === 0;
+  // ı ğ ş ç with no letter foreign to Turkish: Turkish, whatever the word list says; but not when the only such
+  // letters are ý þ ð (read as ı ş ğ for Windows-1254 text decoded as Windows-1252): those are Icelandic
+  const clearlyTurkish = scan.turkishStrong > 0 && scan.foreignLatinLetters === 0 && hasDistinctTurkishLetter(text);
   // the share of words known in the language the model leans to: Afrikaans or Catalan may hold
   // many words known in one language or the other, but few in either
   const leansTurkish = evidence > 0;
@@ -220,7 +236,14 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     if (foreignWordCount >= 2 && foreignWordCount * 6 >= scan.languageWords) wordsFit = false;
   }
   if (wordsFit && leansTurkish && azerbaijaniLetters(scan) >= 2) wordsFit = false;
-  const suspicious = otherScript || foreignLetters || umlautsInEnglish || !wordsFit;
+  if (leansTurkish && scan.foreignLatinLetters > 0 && AZERBAIJANI_SCHWA.test(text)) {
+    return { language: 'az', confidence: 0.9, cue: 'the letter ə (Azerbaijani; Turkish does not write it)', fromPrior: false };
+  }
+  // a letter neither language writes (à, é, ñ, ð, ə ...) in text that otherwise looks English or Turkish: franc is asked
+  const anyForeignLetter = scan.foreignLatinLetters > 0;
+  // not one word of the text is a known English or Turkish word: only the character n-grams speak for either
+  const noKnownWords = !leansTurkish && scan.knownWords === 0 && scan.languageWords >= 2;
+  const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit;
   let francAgrees = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
     const sample = text.length > 600 ? text.slice(0, 600) : text;
@@ -236,10 +259,11 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
       scan.foreignLatinLetters === 0 &&
       foreignWordCount < 2 &&
       ranking.slice(1, 6).some(([other, score]) => (other === (leansTurkish ? 'tur' : 'eng')) && score >= (minor ? FRANC_MINOR_CLOSE_CALL : FRANC_CLOSE_CALL));
-    const agreeing = language === 'tr' && leansTurkish;
+    // franc naming Turkish for text whose words are mostly unknown Turkish is not enough on its own (Basque, Icelandic)
+    const agreeing = language === 'tr' && leansTurkish && (clearlyTurkish || (scan.turkishWeak > 0 && scan.foreignLatinLetters === 0) || !manyWords || share >= FRANC_AGREES_SHARE_TURKISH);
     // a minor language named for a short text without letters foreign to English and Turkish is franc guessing
-    const guess = minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && foreignWordCount < 2 && sample.length < 80;
-    const mayBeOurs = !otherScript && !foreignLetters && (!manyWords || agreeing || guess || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
+    const guess = minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && foreignWordCount < 2 && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
+    const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || !noKnownWords) && (!manyWords || agreeing || guess || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
     if (language !== 'und' && !ours && !((closeCall || guess) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
       const runnerUp = ranking[1]?.[1] ?? 0;
@@ -251,7 +275,9 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   } else if (otherScript) {
     return UNDETERMINED('too short to name the script’s language', 0.1);
   }
+  if (mixedScript) return UNDETERMINED('English or Turkish words mixed with another script', 0.3);
   if (suspicious && !francAgrees && manyWords) return UNDETERMINED('words of a language the detector cannot name', 0.2);
+  if (noKnownWords && !francAgrees) return UNDETERMINED('no known English or Turkish word', 0.2);
 
   if (!hasEnglish && !hasTurkish) return { language: fallback, confidence: 0.3, cue: `default language ${fallback}`, fromPrior: true };
   if (hasEnglish && !hasTurkish) return { language: 'en', confidence: logistic(-evidence), cue: 'only English expected', fromPrior: false };

@@ -193,7 +193,7 @@ export const EMOJI_POLARITY = new Map<number, Polarity>([
  */
 export const FOREIGN_FUNCTION_WORDS = `
 els amb dels seva seu aquesta aquest pel pels tambe molt fou nomes perque
-los las del una por para que como esta este sus fue tiene muy tambien cuando porque
+los las del una por para que como esta este sus fue tiene muy tambien cuando porque esto lo hay pero ser menos mismo hoy
 nao uma com dos mais muito voce foi sao pelo pela isso esse essa
 les des une dans pour pas sur avec qui du il elle nous vous sont cette etait aux leur
 della delle degli gli nel nella questo questa anche essere sono alla che di
@@ -217,7 +217,7 @@ etta oli mutta kun tai ole myos ovat ja ning kui seda aga mis oma
 ir kad yra kaip buvo arba jis uz bija tas kas vai ari
 dhe nje nga eshte qe jane kjo
 eta bat zen ere dira izan dago baina zuen egin du
-kaj estas kun pri tiu ankau
+kaj estas kun pri tiu ankau sed jam unu
 nga kua tana kei ko
 iyo ee oo waxa ayaa uu aan soo wuxuu
 era oba bwe abantu kye nti

@@ -90,3 +90,25 @@ describe('language detection', () => {
     expect(languageOf("my order still hasn't shipped, can someone check?")).toBe('en');
   });
 });
+
+describe('language detection does not claim English or Turkish for look-alikes', () => {
+  it('reads ð þ ý as Icelandic letters unless the text also has Turkish ones', () => {
+    expect(['en', 'tr']).not.toContain(languageOf('Við fórum þangað í gær og það var mjög gaman hjá okkur.'));
+    expect(languageOf('Sipariþim hâlâ gelmedi, çok üzgünüm')).toBe('tr');
+  });
+
+  it('names Azerbaijani from its schwa', () => {
+    expect(languageOf('Bu gün hava çox gözəldir və biz parka gedəcəyik.')).toBe('az');
+  });
+
+  it('does not take a phrase with no known English word for English', () => {
+    expect(['en', 'tr']).not.toContain(languageOf('Prijava kandidatov zaprta.'));
+    expect(languageOf('Order cancelled.')).toBe('en');
+  });
+});
+
+describe('mixed scripts', () => {
+  it('does not call a page title in English followed by Urdu text English', () => {
+    expect(languageOf('Latest News from Lahore in Urdu بلاول زرداری کی کور کمانڈر کراچی سے ملاقات')).not.toBe('en');
+  });
+});
