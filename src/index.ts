@@ -140,6 +140,7 @@ export {
   ReplyInDoubtError,
   ReplyNotAllowedError,
   SocialCrmError,
+  UnknownAccountError,
   UnknownAdapterError,
   UnsupportedAdapterVersionError,
   UnsupportedCapabilityError,
@@ -150,6 +151,7 @@ export {
   isReplyInDoubtError,
   isReplyNotAllowedError,
   isSocialCrmError,
+  isUnknownAccountError,
   isWebhookVerificationError,
 } from './errors.js';
 export type { ChannelApiErrorOptions, ErrorCode, ValidationIssue } from './errors.js';
