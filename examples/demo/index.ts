@@ -33,6 +33,18 @@ const AGENT_ANSWERS: Record<'en' | 'tr', string[]> = {
   tr: ['Merhaba, ben Yıldız Air’den Selin. Rezervasyonunuzu kontrol ettim ve düzelttim, birazdan e-posta gelecek.', 'Sabrınız için teşekkürler! Talebiniz YA-4711 numarasıyla bagaj ekibimize iletildi.'],
 };
 
+/** What the demo's agents answer in public: the question to the Telegram bot, and unhappy Google reviews. */
+const PUBLIC_ANSWERS: Record<string, Record<'en' | 'tr', string>> = {
+  telegram: {
+    en: 'Hi, this is Selin from Yıldız Air. Please update the app to the latest version; if E-401 stays, check in at the airport kiosk at no charge.',
+    tr: 'Merhaba, ben Yıldız Air’den Selin. Lütfen uygulamayı son sürüme güncelleyin; E-401 hatası sürerse havalimanındaki kiosklardan ücretsiz check-in yapabilirsiniz.',
+  },
+  'google-business': {
+    en: 'Thank you for your feedback. We are sorry about the wait and have shared your review with the office team.',
+    tr: 'Değerlendirmeniz için teşekkür ederiz. Yaşadığınız bekleme için özür dileriz, yorumunuzu ofis ekibimizle paylaştık.',
+  },
+};
+
 /** How the demo's customers answer a satisfaction question. */
 const SURVEY_ANSWERS: Record<'en' | 'tr', string[]> = {
   en: ['5', 'Very satisfied, thank you!', '4/5', 'not bad', 'Terrible, nobody solved anything', '⭐⭐⭐⭐', '2', 'I would give it a 3'],
@@ -70,11 +82,11 @@ function customer360Lines(view: Customer360): string[] {
 
 export async function runDemo(options: { quiet?: boolean; html?: string; db?: string } = {}) {
   const scenes = demoStream();
-  const network = demoNetwork();
-  const transports = demoTransports([...new Set(scenes.map((scene) => scene.network))]);
+  const transports = demoTransports(scenes);
+  let clock = new Date(scenes[0]!.createdAt);
+  const network = demoNetwork(transports.values(), () => clock);
   const storage = await openDemoLedger(options.db);
   const ledger = storage.ledger;
-  let clock = new Date(scenes[0]!.createdAt);
   const identity = createIdentityMerger({ ledger, now: () => clock, defaultRegion: 'TR' });
   const crm = createSocialCrm({
     ledger,
@@ -100,7 +112,8 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     }
   }
   const statuses: Record<number, number> = {};
-  const agentReplies = { sent: 0, refused: 0 };
+  const agentReplies = { sent: 0, refused: 0, public: 0 };
+  const polls = { runs: 0, stored: 0 };
   // The replay agenda: every scene's webhook at its time, plus what the brand's agents and customers
   // do in reaction (agent answers to private messages, answers to the surveys sent).
   const agenda: Array<{ at: number; run: () => Promise<void> }> = [];
@@ -111,8 +124,18 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
   };
   const authors = new Map<string, Scene>();
   const deliver = async (scene: Scene, options: { agentsAnswer?: boolean } = {}) => {
-    const response = await crm.handleWebhook(await transports.get(scene.network)!.request(scene, clock));
-    statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+    const transport = transports.get(scene.network)!;
+    if (transport.request) {
+      const response = await crm.handleWebhook(await transport.request(scene, clock));
+      statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+    } else {
+      // A network without push (YouTube): the host polls on a timer; the demo polls as each item appears.
+      for (const summary of await crm.poll({ adapterIds: [scene.network] })) {
+        if (summary.error) throw summary.error;
+        polls.runs++;
+        polls.stored += summary.stored;
+      }
+    }
     if (scene.author.isBrand) return;
     authors.set(identityKey({ channel: scene.network, nativeId: scene.author.nativeId }), scene);
     const roll = choice(scene.nativeId);
@@ -128,6 +151,15 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
           if (!isSocialCrmError(error)) throw error;
           agentReplies.refused++;
         }
+      });
+    }
+    // In public, agents answer the question put to the Telegram bot and Google reviews of three stars or fewer.
+    const publicAnswer = PUBLIC_ANSWERS[scene.network]?.[scene.author.locale?.startsWith('tr') ? 'tr' : 'en'];
+    if (publicAnswer && (scene.kind === 'mention' || (scene.rating ?? 5) <= 3)) {
+      schedule(Date.parse(scene.createdAt) + (0.5 + roll * 3) * HOUR, async () => {
+        await crm.reply(`${scene.network}:${scene.nativeId}`, publicAnswer);
+        agentReplies.sent++;
+        agentReplies.public++;
       });
     }
   };
@@ -170,9 +202,9 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     `Merge suggestions waiting for an agent: ${(await identity.suggestions({ limit: 1000 })).items.length}`,
     ...(view ? customer360Lines(view) : []),
     '',
-    `Agents answered ${agentReplies.sent} private conversations through crm.reply() (${agentReplies.refused} refused); ${network.sent.length} requests went to the stand-in network`,
+    `Agents answered ${agentReplies.sent} conversations through crm.reply(), ${agentReplies.public} of them in public (${agentReplies.refused} refused); ${network.sent.length} requests went to the stand-in network, and the polls read it ${network.reads.length} times`,
     `Storage: ${storage.description}`,
-    `Replayed ${Object.values(statuses).reduce((sum, count) => sum + count, 0)} webhooks in ${seconds.toFixed(2)} s; HTTP statuses: ${Object.entries(statuses).map(([status, value]) => `${status}×${value}`).join(', ')}`,
+    `Replayed ${Object.values(statuses).reduce((sum, count) => sum + count, 0)} webhooks and ${polls.runs} polls in ${seconds.toFixed(2)} s; HTTP statuses: ${Object.entries(statuses).map(([status, value]) => `${status}×${value}`).join(', ')}`,
   ]);
   if (!options.quiet) console.log(text);
   let html: string | undefined;
@@ -186,7 +218,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
   }
   live.insights.close();
   if (options.db) await crm.close();
-  return { report, scenes, statuses, crm, ledger, insights: live, html, text, agentReplies, network };
+  return { report, scenes, statuses, polls, crm, ledger, insights: live, html, text, agentReplies, network };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
