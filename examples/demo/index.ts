@@ -15,6 +15,7 @@ import { buildDemoReport, formatDemoReport } from './report.js';
 import { demoNetwork } from './network.js';
 import { demoStream, type Scene } from './stream.js';
 import { demoTransports } from './transports.js';
+import { replayView } from './replay.js';
 import { demoDatabaseArgument, openDemoLedger } from './ledger.js';
 
 /** `--html <file>`: also write the report as a self-contained HTML page. */
@@ -97,8 +98,10 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     fetch: network.fetch,
   });
   // The insights listen to the crm's events; a host would call advance() from a timer, the demo
-  // calls it as its replay clock moves.
-  const live = startDemoInsights(crm, () => clock);
+  // calls it as its replay clock moves. Through the replay view, a second run on the same --db
+  // folder (where everything is already stored) shows them the stored copies.
+  const replay = replayView(crm);
+  const live = startDemoInsights(replay, () => clock);
   // The host CRM already knows Ayşe as contact C-1042 with her Instagram handle and phone number:
   // an explicit link, the strongest evidence, so her Instagram comment and WhatsApp messages land on
   // one customer even though neither network shares anything with the other.
@@ -135,6 +138,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
         polls.runs++;
         polls.stored += summary.stored;
       }
+      await replay.catchUp(scene.network, clock);
     }
     if (scene.author.isBrand) return;
     authors.set(identityKey({ channel: scene.network, nativeId: scene.author.nativeId }), scene);
@@ -145,7 +149,9 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
       const language = scene.author.locale?.startsWith('tr') ? 'tr' : 'en';
       schedule(Date.parse(scene.createdAt) + (0.3 + roll * 8) * HOUR, async () => {
         try {
-          await crm.reply(`${scene.network}:${scene.nativeId}`, AGENT_ANSWERS[language][Math.floor(roll * 10) % AGENT_ANSWERS[language].length]!);
+          const id = `${scene.network}:${scene.nativeId}`;
+          // A stable key: a second run on the same --db folder finds the answer sent and sends nothing.
+          await replay.reply(id, { text: AGENT_ANSWERS[language][Math.floor(roll * 10) % AGENT_ANSWERS[language].length]!, idempotencyKey: `demo-agent:${id}` });
           agentReplies.sent++;
         } catch (error) {
           if (!isSocialCrmError(error)) throw error;
@@ -157,7 +163,8 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     const publicAnswer = PUBLIC_ANSWERS[scene.network]?.[scene.author.locale?.startsWith('tr') ? 'tr' : 'en'];
     if (publicAnswer && (scene.kind === 'mention' || (scene.rating ?? 5) <= 3)) {
       schedule(Date.parse(scene.createdAt) + (0.5 + roll * 3) * HOUR, async () => {
-        await crm.reply(`${scene.network}:${scene.nativeId}`, publicAnswer);
+        const id = `${scene.network}:${scene.nativeId}`;
+        await replay.reply(id, { text: publicAnswer, idempotencyKey: `demo-agent:${id}` });
         agentReplies.sent++;
         agentReplies.public++;
       });
@@ -186,6 +193,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     const step = agenda.shift()!;
     clock = new Date(step.at);
     await step.run();
+    await replay.settle();
     await live.insights.advance(clock);
     answerSurveys();
   }
@@ -217,6 +225,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     if (!options.quiet) console.log(`\nHTML report written to ${options.html}`);
   }
   live.insights.close();
+  replay.close();
   if (options.db) await crm.close();
   return { report, scenes, statuses, polls, crm, ledger, insights: live, html, text, agentReplies, network };
 }

@@ -211,12 +211,12 @@ export function formatDemoReport(report: DemoReport, extra: string[] = []): stri
   const section = (title: string) => lines.push('', title, '─'.repeat(title.length));
   lines.push(`social-crm demo: ${report.interactions} interactions stored, ${report.customers} customers, ${report.deadLetters} dead letters`);
   section('Channels');
-  for (const [channel, value] of Object.entries(report.byChannel).sort((a, b) => b[1] - a[1])) lines.push(`  ${channel.padEnd(12)} ${bar(value, report.interactions)} ${value}`);
+  for (const [channel, value] of Object.entries(report.byChannel).sort((a, b) => b[1] - a[1])) lines.push(`  ${channel.padEnd(16)} ${bar(value, report.interactions)} ${value}`);
   section('Directions (brand→customer, customer→brand, customer↔customer)');
-  for (const [direction, value] of Object.entries(report.byDirection)) lines.push(`  ${direction.padEnd(12)} ${value}`);
+  for (const [direction, value] of Object.entries(report.byDirection)) lines.push(`  ${direction.padEnd(16)} ${value}`);
   if (Object.keys(report.byLanguage).length) {
     section('Languages');
-    for (const [language, value] of Object.entries(report.byLanguage).sort((a, b) => b[1] - a[1])) lines.push(`  ${language.padEnd(12)} ${value}`);
+    for (const [language, value] of Object.entries(report.byLanguage).sort((a, b) => b[1] - a[1])) lines.push(`  ${language.padEnd(16)} ${value}`);
   }
   formatCommunities(lines, section, report.communities);
   section('Customers on more than one network (merged identities)');
