@@ -14,7 +14,12 @@ export type {
   BeforeSendHook,
   DeadLetterPayload,
   IngestResult,
+  AbortOptions,
+  FetchAttachmentOptions,
+  PollOptions,
   PollSummary,
+  ProgressOptions,
+  RetryDeadLettersOptions,
   DispatchResult,
   DurableEvent,
   DurableEventName,
@@ -124,6 +129,7 @@ export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, 
 export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
 export {
   ERROR_CODES,
+  AbortedError,
   ChannelApiError,
   ClassifierError,
   IdentityConflictError,
@@ -146,6 +152,7 @@ export {
   UnsupportedCapabilityError,
   UnsupportedMediaTypeError,
   WebhookVerificationError,
+  isAbortedError,
   isChannelApiError,
   isRateLimitError,
   isReplyInDoubtError,
@@ -154,4 +161,4 @@ export {
   isUnknownAccountError,
   isWebhookVerificationError,
 } from './errors.js';
-export type { ChannelApiErrorOptions, ErrorCode, ValidationIssue } from './errors.js';
+export type { ChannelApiErrorOptions, ErrorCode, Progress, ValidationIssue } from './errors.js';
