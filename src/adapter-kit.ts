@@ -55,6 +55,7 @@ export {
   RateLimitError,
   ReplyNotAllowedError,
   SocialCrmError,
+  UnknownAccountError,
   UnsupportedCapabilityError,
   UnsupportedMediaTypeError,
   WebhookVerificationError,
@@ -62,6 +63,7 @@ export {
   isRateLimitError,
   isReplyNotAllowedError,
   isSocialCrmError,
+  isUnknownAccountError,
   isWebhookVerificationError,
 } from './errors.js';
 export type { ChannelApiErrorOptions, ErrorCode } from './errors.js';
