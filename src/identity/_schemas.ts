@@ -65,6 +65,8 @@ export const linkRecordsOptionsSchema = z
     cannotLink: z.array(z.string().min(1)).optional(),
     onePerSource: z.boolean().optional(),
     includePairs: z.boolean().optional(),
+    signal: z.custom<AbortSignal>((value) => typeof value === 'object' && value !== null && typeof (value as AbortSignal).aborted === 'boolean', 'an AbortSignal').optional(),
+    onProgress: z.custom<(progress: unknown) => void>((value) => typeof value === 'function', 'a function').optional(),
   })
   .refine((options) => (options.reviewThreshold ?? 0) <= (options.matchThreshold ?? 1), {
     message: '`reviewThreshold` must not exceed `matchThreshold`.',
