@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   QUEUE_ERROR: 'The work queue failed.',
   TENANT_UNAVAILABLE: "A tenant's ledger could not be opened, or the tenant id is not valid.",
   ABORTED: "The caller's `signal` aborted the call; what was stored before stays stored.",
+  UNKNOWN_ACCOUNT: "An adapter's account resolver does not know the account a delivery or a conversation names.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -365,6 +366,35 @@ export class AbortedError extends SocialCrmError {
     this.operation = operation;
     if (options.progress) this.progress = options.progress;
   }
+}
+
+const UNKNOWN_ACCOUNT_MARKER = Symbol.for('social-crm.error.UnknownAccountError');
+
+/**
+ * A delivery, a reply or a poll named an account (a Page, a WhatsApp number, an X account, a
+ * Telegram bot) that the adapter's account resolver (`accounts.resolve`) does not know.
+ * Names the adapter and the account; never carries credentials.
+ */
+export class UnknownAccountError extends SocialCrmError {
+  readonly [UNKNOWN_ACCOUNT_MARKER] = true;
+  override name = 'UnknownAccountError';
+  readonly adapterId: string;
+  /** The account id the delivery or conversation named. */
+  readonly accountId: string;
+  constructor(adapterId: string, accountId: string, detail = '', options?: SocialCrmErrorOptions) {
+    super(
+      'UNKNOWN_ACCOUNT',
+      `[${adapterId}] Account ${JSON.stringify(String(accountId)).slice(0, 140)} is not known to the account resolver.${detail ? ` ${detail}` : ''}`,
+      options,
+    );
+    this.adapterId = adapterId;
+    this.accountId = accountId;
+  }
+}
+
+/** True for {@link UnknownAccountError} (any copy of the package). */
+export function isUnknownAccountError(error: unknown): error is UnknownAccountError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[UNKNOWN_ACCOUNT_MARKER] === true;
 }
 
 /**

@@ -146,6 +146,7 @@ export {
   ReplyInDoubtError,
   ReplyNotAllowedError,
   SocialCrmError,
+  UnknownAccountError,
   UnknownAdapterError,
   UnsupportedAdapterVersionError,
   UnsupportedCapabilityError,
@@ -157,6 +158,7 @@ export {
   isReplyInDoubtError,
   isReplyNotAllowedError,
   isSocialCrmError,
+  isUnknownAccountError,
   isWebhookVerificationError,
 } from './errors.js';
 export type { ChannelApiErrorOptions, ErrorCode, Progress, ValidationIssue } from './errors.js';
