@@ -1,6 +1,6 @@
 /** zod schemas for the identity options, and the one place that turns their errors into ours. @internal */
 import { z } from 'zod';
-import { InvalidOptionsError, formatIssues, toValidationIssues } from '../errors.js';
+import { parseWithSchema } from '../_options.js';
 
 const probability = z.number().min(0).max(1);
 
@@ -73,10 +73,7 @@ export const linkRecordsOptionsSchema = z
     path: ['reviewThreshold'],
   });
 
-/** Parses with `schema` or throws {@link InvalidOptionsError} listing every issue. */
+/** Parses with `schema` or throws {@link InvalidOptionsError} listing every issue (unknown keys too). */
 export function parseOptions<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = toValidationIssues(result.error.issues);
-  throw new InvalidOptionsError(`[identity] Invalid ${what}:\n${formatIssues(issues)}`, issues);
+  return parseWithSchema(schema, value, `[identity] Invalid ${what}:`) as T;
 }

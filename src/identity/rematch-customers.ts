@@ -15,6 +15,7 @@ import type { MergerContext } from './merger-context.js';
 import { findAndRankCandidates } from './rank-candidates.js';
 import { resolutionKeys } from './resolve-identity.js';
 import { throwIfAborted, type ProgressOptions } from '../_abort.js';
+import { checkOptionKeys } from '../_options.js';
 
 /** Query of {@link IdentityMerger.rematch}; `onProgress` counts the page's customers matched again. */
 export interface RematchQuery extends ProgressOptions {
@@ -39,6 +40,7 @@ export interface RematchResult {
 
 /** The `rematch` command. @internal */
 export async function rematchCustomers(merger: MergerContext, query: RematchQuery = {}, context?: IdentityCommandContext): Promise<RematchResult> {
+  checkOptionKeys(OPERATION, query, ['limit', 'cursor', 'signal', 'onProgress']);
   const { signal } = query;
   throwIfAborted(signal, OPERATION);
   const resolved = commandContext(merger, context);
