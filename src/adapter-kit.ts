@@ -52,6 +52,7 @@ export {
   RateLimitError,
   ReplyNotAllowedError,
   SocialCrmError,
+  UnknownAccountError,
   UnsupportedCapabilityError,
   UnsupportedMediaTypeError,
   WebhookVerificationError,
@@ -59,6 +60,7 @@ export {
   isRateLimitError,
   isReplyNotAllowedError,
   isSocialCrmError,
+  isUnknownAccountError,
   isWebhookVerificationError,
 } from './errors.js';
 export type { ChannelApiErrorOptions, ErrorCode } from './errors.js';
