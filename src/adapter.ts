@@ -74,6 +74,8 @@ export interface HttpRequestOptions {
   searchParams?: string | URLSearchParams | Record<string, string | number | boolean>;
   /** Gives up on the call (and its retries) when aborted. */
   signal?: AbortSignal;
+  /** Attempts after the first for this call (`0`: never retried, e.g. a token refresh that rotates the refresh token). */
+  retry?: number;
 }
 
 /**
