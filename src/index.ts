@@ -45,6 +45,7 @@ export {
   interactionSchema,
   outboundReplySchema,
   parseInteraction,
+  validateInteraction,
   DELIVERY_STATUSES,
   DEPARTMENTS,
   INTENT_LABELS,
