@@ -74,6 +74,8 @@ export interface HttpRequestOptions {
   searchParams?: string | URLSearchParams | Record<string, string | number | boolean>;
   /** Gives up on the call (and its retries) when aborted. */
   signal?: AbortSignal;
+  /** Tries after the first; `0` for a call that must not be repeated (a one-time token exchange). */
+  retry?: number;
 }
 
 /**
