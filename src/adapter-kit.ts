@@ -20,6 +20,7 @@ export type {
   PlatformErrorInfo,
   PollRequest,
   PollResult,
+  PublishResult,
   RateLimitState,
   RejectedItem,
   TenantTagged,
@@ -29,6 +30,7 @@ export type {
   WebhookResult,
 } from './adapter.js';
 export { capabilityMismatches, webhookAuthentication } from './adapter.js';
+export type { OutboundPost, PostMedia } from './publication.js';
 export { REDACTED, redactSecrets } from './errors.js';
 export type {
   Attachment,
