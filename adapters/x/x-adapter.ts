@@ -25,6 +25,7 @@ import {
   type NormalizeContext,
 } from './normalize.js';
 import { sendXReply } from './send-reply.js';
+import { publishXPost } from './publish.js';
 import { readXError, readXRateLimit } from './x-errors.js';
 import {
   aaaDirectMessageEventSchema,
@@ -506,6 +507,7 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
       reactions: true,
       threads: true,
       deliveryReceipts: canWebhook,
+      publish: canWrite,
     },
     rateLimitFromResponse: readXRateLimit,
     ...(canPoll ? { doPoll } : {}),
@@ -514,6 +516,8 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
       ? {
           doSendReply: (reply, context) =>
             sendXReply(reply, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: settings.userAccessToken! }),
+          doPublish: (post, context) =>
+            publishXPost(post, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: settings.userAccessToken!, userId: settings.userId }),
         }
       : {}),
   };
