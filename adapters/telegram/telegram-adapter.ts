@@ -21,6 +21,7 @@ import {
   type WebhookResult,
 } from 'social-crm/adapter-kit';
 import { READ_UPDATES, messageNativeId, normalizeUpdate, type TelegramContext } from './normalize.js';
+import { publishTelegramPost } from './publish.js';
 import { telegramErrorSchema, telegramMessageSchema, telegramOkSchema, telegramUpdateSchema } from './telegram-schemas.js';
 
 const ADAPTER_ID = 'telegram';
@@ -220,10 +221,12 @@ export function telegramAdapter(options: TelegramAdapterOptions): ChannelAdapter
       reactions: true,
       threads: true,
       deliveryReceipts: false,
+      publish: true,
     },
     webhook: { authentication: webhook ? 'shared-secret' : 'none-polling' },
     decodeError: readTelegramError,
     ...(webhook ? { doHandleWebhook } : { doPoll }),
     doSendReply,
+    doPublish: (post, context) => publishTelegramPost(post, context, { adapterId: id, call }),
   };
 }
