@@ -63,6 +63,28 @@ export interface WebhookFixture {
   expect?: ExpectedInteraction[];
 }
 
+/** What the kit publishes through an adapter that declares `publish`, and how the network answers. */
+export interface PublishFixture {
+  /** What to publish (the kit adds `channel`, `campaignId` and `idempotencyKey`). @default a short English and Turkish text */
+  request?: Omit<PublishRequest, 'channel' | 'idempotencyKey' | 'campaignId'>;
+  /** Install the network's publishing endpoint(s). */
+  routes(server: ChannelTestServer): void;
+  /** Assert the recorded calls (all of them, in order) have the network's documented shape. */
+  expectRequest(calls: RecordedCall[]): void;
+  /** The stored post's native id, as the network's comment webhooks name the post. */
+  nativeId?: string;
+  /** Install a publishing endpoint that answers 429 with a reset `seconds` ahead, then succeeds. */
+  rateLimited?(server: ChannelTestServer, seconds: number): void;
+  /** A post the network refuses, with its documented error body; see `reply.error`. */
+  error?: {
+    routes(server: ChannelTestServer): void;
+    platformCode?: string | number;
+    status?: number;
+    /** @default true for a 5xx status, else false */
+    retryable?: boolean;
+  };
+}
+
 /** Options of {@link describeChannelAdapter}. */
 export interface DescribeChannelAdapterOptions<Options> {
   /** The adapter factory, e.g. `whatsappAdapter`. */
@@ -140,26 +162,7 @@ export interface DescribeChannelAdapterOptions<Options> {
     };
   };
   /** Required when the adapter declares `publish`. */
-  publish?: {
-    /** What to publish (the kit adds `channel`, `campaignId` and `idempotencyKey`). @default a short English and Turkish text */
-    request?: Omit<PublishRequest, 'channel' | 'idempotencyKey' | 'campaignId'>;
-    /** Install the network's publishing endpoint(s). */
-    routes(server: ChannelTestServer): void;
-    /** Assert the recorded calls (all of them, in order) have the network's documented shape. */
-    expectRequest(calls: RecordedCall[]): void;
-    /** The stored post's native id, as the network's comment webhooks name the post. */
-    nativeId?: string;
-    /** Install a publishing endpoint that answers 429 with a reset `seconds` ahead, then succeeds. */
-    rateLimited?(server: ChannelTestServer, seconds: number): void;
-    /** A post the network refuses, with its documented error body; see `reply.error`. */
-    error?: {
-      routes(server: ChannelTestServer): void;
-      platformCode?: string | number;
-      status?: number;
-      /** @default true for a 5xx status, else false */
-      retryable?: boolean;
-    };
-  };
+  publish?: PublishFixture;
   /** Required when the adapter declares `poll`. */
   poll?: {
     /** Install the network's endpoints: at least two pages, honouring the adapter's cursors. */

@@ -8,7 +8,7 @@
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSocialCrm, isSocialCrmError, memoryLedger, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
-import { createChannelTestServer, describeChannelAdapter, type RecordedCall } from 'social-crm/testing';
+import { createChannelTestServer, describeChannelAdapter, type PublishFixture, type RecordedCall } from 'social-crm/testing';
 import { telegramAdapter, type TelegramAdapterOptions } from 'social-crm/adapters/telegram';
 
 const BOT_ID = 7011112222;
@@ -57,8 +57,8 @@ const tooManyRequests = (seconds: number) =>
 const server = createChannelTestServer();
 
 /** Channel posts, the same in webhook and polling mode. */
-const channelPublish: NonNullable<Parameters<typeof describeChannelAdapter<TelegramAdapterOptions>>[1]['publish']> = {
-    request: { account: '@acme_duyuru', text: 'Yeni şubemiz Kadıköy’de açıldı! Our new store is open.', link: 'https://acme.example/kadikoy' },
+const channelPublish: PublishFixture = {
+  request: { account: '@acme_duyuru', text: 'Yeni şubemiz Kadıköy’de açıldı! Our new store is open.', link: 'https://acme.example/kadikoy' },
   routes(routes) {
     sendRoute(routes, () => ({ ok: true, result: { message_id: 88, sender_chat: CHANNEL, chat: CHANNEL, date: 1767240000, text: 'Yeni şubemiz Kadıköy’de açıldı! Our new store is open.\n\nhttps://acme.example/kadikoy' } }));
   },
