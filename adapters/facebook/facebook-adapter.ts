@@ -10,6 +10,7 @@ import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/
 import { feedValueSchema } from './facebook-schemas.js';
 import { normalizeFeedChange } from './normalize.js';
 import { pollFeedPage } from './poll-feed.js';
+import { publishFacebookPost } from './publish.js';
 
 const ADAPTER_ID = 'facebook';
 
@@ -119,10 +120,12 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
       reactions: true,
       threads: true,
       deliveryReceipts: false,
+      publish: true,
     },
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
     ...(settings.pollFeed ? { doPoll } : {}),
     doSendReply,
+    doPublish: (post, context) => publishFacebookPost(post, context, { adapterId: id, pageId: settings.pageId, graph: graphOptions }),
   };
 }
