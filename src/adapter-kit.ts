@@ -16,6 +16,9 @@ export type {
   ChannelCapabilities,
   ChannelEvent,
   FetchAttachmentRequest,
+  HttpClient,
+  HttpRequestOptions,
+  HttpResponsePromise,
   Logger,
   PlatformErrorInfo,
   PollRequest,
@@ -45,7 +48,7 @@ export type {
   JSONValue,
   OutboundReply,
 } from './interaction.js';
-export { identityKey, interactionId, interactionSchema, parseInteraction } from './interaction.js';
+export { identityKey, interactionId, interactionSchema, parseInteraction, validateInteraction } from './interaction.js';
 export {
   ChannelApiError,
   InvalidOptionsError,
@@ -54,6 +57,7 @@ export {
   RateLimitError,
   ReplyNotAllowedError,
   SocialCrmError,
+  UnknownAccountError,
   UnsupportedCapabilityError,
   UnsupportedMediaTypeError,
   WebhookVerificationError,
@@ -61,6 +65,7 @@ export {
   isRateLimitError,
   isReplyNotAllowedError,
   isSocialCrmError,
+  isUnknownAccountError,
   isWebhookVerificationError,
 } from './errors.js';
 export type { ChannelApiErrorOptions, ErrorCode } from './errors.js';

@@ -34,16 +34,18 @@ import { commitUnit, type AfterReceiveHook, type BeforeSendHook, type PipelineCo
 import { addDeadLetter, describeError, storableRequest } from './pipeline/dead-letters.js';
 import { eraseCustomer } from './pipeline/erase-customer.js';
 import { createDispatcher, type Dispatcher, type DispatchResult, type DurableSubscription } from './pipeline/dispatcher.js';
-import { fetchAttachment } from './pipeline/fetch-attachment.js';
+import { fetchAttachment, type FetchAttachmentOptions } from './pipeline/fetch-attachment.js';
 import { errorResponse, verifyWebhook, type WebhookVerification } from './pipeline/front-door.js';
-import { pollAdapters, type PollSummary } from './pipeline/poll.js';
+import { pollAdapters, type PollOptions, type PollSummary } from './pipeline/poll.js';
 import { emptyResult, processEvents, type IngestResult, type ProcessOptions } from './pipeline/process-events.js';
-import { retryDeadLetters, type RetryResult } from './pipeline/replay-dead-letters.js';
+import { retryDeadLetters, type RetryDeadLettersOptions, type RetryResult } from './pipeline/replay-dead-letters.js';
 import { sendReply, settleReply, type ReplyContent } from './pipeline/reply.js';
 import { publishPost } from './pipeline/publish.js';
 import type { PublishRequest } from './publication.js';
+import type { AbortOptions } from './_abort.js';
 import { createKeyedLock } from './_locks.js';
-import { defaultLogger, parseOptions } from './_options.js';
+import { loggerFrom, parseOptions } from './_options.js';
+import type { LoggerLike } from './logger.js';
 import { randomId } from './_utils.js';
 
 export type { AfterReceiveHook, BeforeSendHook } from './pipeline/context.js';
@@ -51,9 +53,11 @@ export type { DeadLetterPayload } from './pipeline/dead-letters.js';
 export type { DispatchResult, DurableEvent, DurableEventPayloads, DurableSubscription } from './pipeline/dispatcher.js';
 export type { DurableEventName } from './pipeline/change-log.js';
 export type { WebhookVerification } from './pipeline/front-door.js';
-export type { PollSummary } from './pipeline/poll.js';
+export type { PollOptions, PollSummary } from './pipeline/poll.js';
+export type { FetchAttachmentOptions } from './pipeline/fetch-attachment.js';
+export type { AbortOptions, ProgressOptions } from './_abort.js';
 export type { IngestResult } from './pipeline/process-events.js';
-export type { RetryResult } from './pipeline/replay-dead-letters.js';
+export type { RetryDeadLettersOptions, RetryResult } from './pipeline/replay-dead-letters.js';
 export type { ReplyContent } from './pipeline/reply.js';
 
 /** The SDK version, sent in the user agent. */
@@ -98,8 +102,11 @@ export interface SocialCrmOptions {
   http?: { timeoutMs?: number; retries?: number; maxRateLimitWaitMs?: number; backoffBaseMs?: number };
   /** Custom fetch for every adapter (proxies, tests). */
   fetch?: typeof fetch;
-  /** @default warnings and errors to the console, nothing else */
-  logger?: Logger;
+  /**
+   * Where the SDK logs: its own {@link Logger} shape, or pino, bunyan, winston or the console as
+   * they are (see {@link toLogger}). @default warnings and errors to the console, nothing else
+   */
+  logger?: LoggerLike;
   /** The clock. @default () => new Date() */
   now?: () => Date;
   /** Id generator for customers, dead letters and idempotency keys. */
@@ -193,8 +200,12 @@ export interface SocialCrm {
    * 200 for everything verified (including items that were dead-lettered or ignored).
    */
   handleWebhook(request: Request, options?: { adapterId?: string }): Promise<Response>;
-  /** Poll every polling adapter (or the ones named) from their saved cursors. */
-  poll(options?: { adapterIds?: string[]; maxPages?: number }): Promise<PollSummary[]>;
+  /**
+   * Poll every polling adapter (or the ones named) from their saved cursors. `signal` stops it
+   * between pages or mid-request with `AbortedError` (pages stored so far, and their cursors, stay);
+   * `onProgress` gets `{ done }` pages after each page is stored.
+   */
+  poll(options?: PollOptions): Promise<PollSummary[]>;
   /**
    * The front door alone: route, read, verify and parse a webhook request, storing nothing. A queue
    * intake enqueues what comes back `verified`, then answers with its `response`; `answered` is a
@@ -214,9 +225,11 @@ export interface SocialCrm {
    * records sends ({@link SendStore}), the send is recorded under its idempotency key first: a second
    * call with the same key returns the first one's interaction and never posts again.
    * @throws ReplyNotAllowedError, UnsupportedCapabilityError, ChannelApiError, RateLimitError, and
-   * ReplyInDoubtError when the same key is being sent or may already have reached the network.
+   * ReplyInDoubtError when the same key is being sent or may already have reached the network;
+   * AbortedError when `options.signal` aborts it (before the send: nothing is sent; during the
+   * send: the send is recorded in doubt, as after a timeout).
    */
-  reply(interactionId: string, content: string | ReplyContent): Promise<Interaction>;
+  reply(interactionId: string, content: string | ReplyContent, options?: AbortOptions): Promise<Interaction>;
   /**
    * Publish a post on the brand's own account through an adapter that declares `publish` (a Page
    * post, an Instagram photo, an X post, a Telegram channel post, a Mastodon status, a Bluesky
@@ -241,9 +254,9 @@ export interface SocialCrm {
    * URLs) or, for a plain `https` URL, with one GET through the adapter's HTTP client.
    * @throws NotFoundError (no such interaction or attachment), UnsupportedCapabilityError (nothing to
    * download: a location, a contact, no URL), ChannelApiError (the network refused, the file is over
-   * `maxBytes`, default 100 MB, or its checksum is wrong).
+   * `maxBytes`, default 100 MB, or its checksum is wrong), AbortedError (`options.signal` aborted it).
    */
-  fetchAttachment(interactionId: string, index?: number, options?: { maxBytes?: number }): Promise<AttachmentContent>;
+  fetchAttachment(interactionId: string, index?: number, options?: FetchAttachmentOptions): Promise<AttachmentContent>;
   /**
    * Record a customer's opt-out or opt-in for one identity. `purpose: 'marketing'` covers promotional
    * messages only (service replies still go out) and never replaces an opt-out of all messages.
@@ -257,8 +270,12 @@ export interface SocialCrm {
    * unknown id.
    */
   eraseCustomer(customerId: string): Promise<EraseResult>;
-  /** Replay dead letters through the pipeline; successes are removed, failures kept with attempts + 1. */
-  retryDeadLetters(options?: { limit?: number }): Promise<RetryResult>;
+  /**
+   * Replay dead letters through the pipeline; successes are removed, failures kept with attempts + 1.
+   * `onProgress` gets `{ done, total }` after each entry; `signal` stops it between entries with
+   * `AbortedError` (entries replayed so far stay replayed).
+   */
+  retryDeadLetters(options?: RetryDeadLettersOptions): Promise<RetryResult>;
   /**
    * Listen to an event in this process; returns the unsubscribe function. Fire-and-forget: the
    * listener is called after the change is stored, its promise is not awaited, and an event is
@@ -335,6 +352,17 @@ const optionsSchema = z.strictObject({
     .default({ dispatch: 'auto', maxAttempts: 8, backoffBaseMs: 1000, backoffMaxMs: 300_000, leaseMs: 60_000, batchSize: 100, pollIntervalMs: 1000 }),
 });
 
+/**
+ * An adapter factory passed as it is (`adapters: [whatsappAdapter]`) instead of what it returns.
+ * @throws InvalidOptionsError naming the factory and the call to write instead.
+ */
+function rejectUncalledFactory(adapter: unknown, path: string, caller: string): void {
+  if (typeof adapter !== 'function') return;
+  const name = /^[A-Za-z_$][\w$]*$/.test(adapter.name) ? adapter.name : 'theAdapterFactory';
+  const message = `\`${path}\` is the adapter factory \`${name}\` itself, not an adapter: call it with its options and pass what it returns, e.g. \`${name}({ ... })\`.`;
+  throw new InvalidOptionsError(`${caller} options are invalid:\n- ${path}: ${message}`, [{ path, message }]);
+}
+
 /** Loads a default on first use, through the public entry, so the root import stays light. */
 function lazyDefault<T>(load: () => Promise<T>, fallback: (error: unknown) => T): () => Promise<T> {
   let promise: Promise<T> | undefined;
@@ -391,6 +419,7 @@ function addResults(total: IngestResult, part: IngestResult): IngestResult {
  * app.post('/webhooks/:adapter', (request) => crm.handleWebhook(request));
  */
 export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
+  (Array.isArray(options?.adapters) ? options.adapters : []).forEach((adapter, index) => rejectUncalledFactory(adapter, `adapters.${index}`, 'createSocialCrm()'));
   const settings = parseOptions('createSocialCrm', optionsSchema, options);
   if (options.identity && options.tenants && !options.tenants.identity) {
     throw new InvalidOptionsError(
@@ -398,7 +427,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       [{ path: 'tenants.identity', message: 'required when `identity` is set' }],
     );
   }
-  const logger = options.logger ?? defaultLogger;
+  const logger = loggerFrom(options.logger);
   const now = options.now ?? (() => new Date());
   const generateId = options.generateId ?? randomId;
   const adapters = new Map<string, ChannelAdapter>();
@@ -483,7 +512,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       ingest: (inputs) => processEvents(context, (Array.isArray(inputs) ? inputs : [inputs]).map((interaction): ChannelEvent => ({ type: 'interaction', interaction })), { source: 'ingest' }),
       processEvents: (list, eventOptions = {}) =>
         route(list, { source: eventOptions.source ?? 'webhook', ...(eventOptions.adapterId ? { adapterId: eventOptions.adapterId } : {}), rejected: eventOptions.rejected ?? [] }, tenant),
-      reply: (id, content) => sendReply(context, id, content),
+      reply: (id, content, replyOptions = {}) => sendReply(context, id, content, replyOptions),
       publish: (request) => publishPost(context, request),
       settleReply: (key, outcome) => settleReply(context, key, outcome),
       fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),
@@ -570,9 +599,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
   }
 
   function register(adapter: ChannelAdapter): void {
-    if (typeof adapter === 'function') {
-      throw new InvalidOptionsError('register() got a function: call the adapter factory, e.g. `whatsappAdapter({ ... })`, and pass what it returns.');
-    }
+    rejectUncalledFactory(adapter, 'adapter', 'crm.register()');
     if (adapter?.specificationVersion !== 'v1') {
       throw new UnsupportedAdapterVersionError(String(adapter?.id ?? 'unknown'), adapter?.specificationVersion);
     }

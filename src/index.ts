@@ -14,7 +14,12 @@ export type {
   BeforeSendHook,
   DeadLetterPayload,
   IngestResult,
+  AbortOptions,
+  FetchAttachmentOptions,
+  PollOptions,
   PollSummary,
+  ProgressOptions,
+  RetryDeadLettersOptions,
   DispatchResult,
   DurableEvent,
   DurableEventName,
@@ -40,6 +45,7 @@ export {
   interactionSchema,
   outboundReplySchema,
   parseInteraction,
+  validateInteraction,
   DELIVERY_STATUSES,
   DEPARTMENTS,
   INTENT_LABELS,
@@ -124,8 +130,11 @@ export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, 
 export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
 export { campaignIdOf } from './publication.js';
 export type { OutboundPost, PostMedia, PublishRequest } from './publication.js';
+export { toLogger } from './logger.js';
+export type { LogMethod, LoggerLike, ToLoggerOptions } from './logger.js';
 export {
   ERROR_CODES,
+  AbortedError,
   ChannelApiError,
   ClassifierError,
   IdentityConflictError,
@@ -142,16 +151,19 @@ export {
   ReplyInDoubtError,
   ReplyNotAllowedError,
   SocialCrmError,
+  UnknownAccountError,
   UnknownAdapterError,
   UnsupportedAdapterVersionError,
   UnsupportedCapabilityError,
   UnsupportedMediaTypeError,
   WebhookVerificationError,
+  isAbortedError,
   isChannelApiError,
   isRateLimitError,
   isReplyInDoubtError,
   isReplyNotAllowedError,
   isSocialCrmError,
+  isUnknownAccountError,
   isWebhookVerificationError,
 } from './errors.js';
-export type { ChannelApiErrorOptions, ErrorCode, ValidationIssue } from './errors.js';
+export type { ChannelApiErrorOptions, ErrorCode, Progress, ValidationIssue } from './errors.js';

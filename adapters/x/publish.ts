@@ -1,4 +1,5 @@
 import { InvalidOptionsError, InvalidPayloadError, toChannelApiError, type AdapterContext, type OutboundPost, type PublishResult } from 'social-crm/adapter-kit';
+import type { AccountDirectory } from '../_shared/accounts/index.js';
 import { tweetUrl } from './normalize.js';
 import { readXError } from './x-errors.js';
 import { xCreateTweetResponseSchema } from './x-schemas.js';
@@ -46,4 +47,20 @@ export async function publishXPost(post: OutboundPost, context: AdapterContext, 
     account: settings.userId,
     ...(data.edit_history_tweet_ids ? { channelMetadata: { editHistoryTweetIds: data.edit_history_tweet_ids } } : {}),
   };
+}
+
+/**
+ * Publishes as the account the post names: the one user of a single-account adapter (whose id
+ * `account` may repeat), or, with `accounts`, the user id given as `account`, with its token.
+ */
+export function publishAsXAccount(
+  post: OutboundPost,
+  context: AdapterContext,
+  settings: { adapterId: string; apiBaseUrl: string } & ({ userId: string; userAccessToken: string } | { accounts: AccountDirectory<{ accessToken: string }> }),
+): Promise<PublishResult> {
+  const { adapterId, apiBaseUrl } = settings;
+  if (!('accounts' in settings)) return publishXPost(post, context, { adapterId, apiBaseUrl, userId: settings.userId, userAccessToken: settings.userAccessToken });
+  const userId = post.account;
+  if (!userId) throw new InvalidOptionsError(`[${adapterId}] Name the X account to post as with \`account\` (its numeric user id).`);
+  return settings.accounts.call(userId, context, (account) => publishXPost(post, context, { adapterId, apiBaseUrl, userId: account.accountId, userAccessToken: account.credentials.accessToken }));
 }

@@ -60,13 +60,15 @@ export function isKnownLanguage(code: string): boolean {
 
 let table: LanguageTable | undefined;
 
+const unsigned = (bytes: Int8Array): Uint8Array => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** The decoded English/Turkish model (decoded once, on first use). */
 export function languageTable(): LanguageTable {
   table ??= {
     weights: decodeBase64(LANGUAGE_MODEL.weights),
     scale: LANGUAGE_MODEL.scale,
     words: decodeBase64(LANGUAGE_MODEL.words),
-    checks: new Uint8Array(decodeBase64(LANGUAGE_MODEL.checks).buffer),
+    checks: unsigned(decodeBase64(LANGUAGE_MODEL.checks)),
     bits: LANGUAGE_MODEL.bits,
   };
   return table;

@@ -14,7 +14,7 @@
  *
  * @module
  */
-export { createClassifier, UNSUPPORTED_LANGUAGE, type CascadeClassifier, type SyncClassifier } from './create-classifier.js';
+export { createClassifier, UNSUPPORTED_LANGUAGE, type CascadeClassifier, type SentimentResult, type SyncClassifier } from './create-classifier.js';
 export { TIER_FALLBACK, TIER_LOCAL, type CascadeControls, type FallbackOptions } from './cascade.js';
 export { DEFAULT_CLASSIFIER_ID, type ClassifierOptions, type LexiconExtension } from './options.js';
 export type { Classifier, ClassifierInput } from '../classifier-port.js';

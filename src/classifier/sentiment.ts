@@ -691,6 +691,13 @@ export interface LinearModel {
 
 /** Decodes base64 without Node's Buffer, so it also runs in browsers and workers. */
 export function decodeBase64(text: string): Int8Array {
+  // Node's native decoder takes well under a millisecond for the models; the loop below, which
+  // runs cold (interpreted) at start-up, takes several. Edge runtimes without Buffer use the loop.
+  const native = (globalThis as { Buffer?: { from(text: string, encoding: 'base64'): Uint8Array } }).Buffer;
+  if (native) {
+    const decoded = native.from(text, 'base64');
+    return new Int8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength);
+  }
   const binary = atob(text);
   const bytes = new Int8Array(binary.length);
   for (let index = 0; index < binary.length; index++) bytes[index] = (binary.charCodeAt(index) << 24) >> 24;

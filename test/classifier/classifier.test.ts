@@ -272,6 +272,45 @@ describe('bad input never throws and stays schema-valid', () => {
   });
 });
 
+describe('sentiment-only path', () => {
+  const texts = [
+    'I love this phone, the camera is amazing',
+    'This is the worst service I have ever had',
+    'Please don\'t mess this up',
+    'Kargom hâlâ gelmedi, berbat bir hizmet!',
+    'Teşekkürler, sorunum hemen çözüldü 🙏',
+    'Siparişim ne zaman gelir?',
+  ];
+
+  it('gives the sentiment and language the full result gives, for English and Turkish', () => {
+    for (const text of texts) {
+      const full = classifier.classify({ text });
+      const only = classifier.classifySentiment(text);
+      expect(only).toEqual({ language: full.language, languageConfidence: full.languageConfidence, languageSupported: true, sentiment: full.sentiment });
+    }
+  });
+
+  it('uses the locale of an input for a text too short to tell', () => {
+    expect(classifier.classifySentiment({ text: 'süper', locale: 'tr-TR' }).language).toBe('tr');
+    expect(classifier.classifySentiment({ text: 'super', locale: 'en-GB' }).language).toBe('en');
+  });
+
+  it('says when the language has no model, and never throws', () => {
+    const spanish = classifier.classifySentiment('El servicio de atención al cliente fue un desastre total, nadie me ayudó');
+    expect(spanish.languageSupported).toBe(false);
+    expect(spanish.language).toBe('es');
+    expect(spanish.sentiment).toEqual({ label: 'neutral', score: 0, confidence: 0.1 });
+    expect(classifier.classifySentiment('').language).toBe('und');
+    expect(classifier.classifySentiment(undefined as unknown as string).language).toBe('und');
+    expect(classifier.classifySentiment({} as never).sentiment.label).toBe('neutral');
+  });
+
+  it('is there on a classifier with a fallback tier, answering locally', () => {
+    const withFallback = createClassifier({ fallback: { classifier: { id: 'stand-in', classify: () => { throw new Error('never asked'); } }, when: () => true, onResult: () => {} } });
+    expect(withFallback.classifySentiment('Worst airline ever, lost my bag again').sentiment.label).toBe('negative');
+  });
+});
+
 describe('options', () => {
   it('rejects malformed options with InvalidOptionsError listing the issues', () => {
     const attempt = () => createClassifier({ languages: ['english'], thresholds: { intent: 2 } });
