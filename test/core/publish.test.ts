@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { campaignIdOf, createSocialCrm, isReplyInDoubtError, isSocialCrmError, memoryLedger, type ChannelAdapter, type DurableEvent, type InteractionLedger, type SocialCrmEvents } from 'social-crm';
 import { capabilityMismatches, decodeUtf8, parseJson, readRawBody, toChannelApiError } from 'social-crm/adapter-kit';
+import { postgresLedger } from 'social-crm/ledgers/postgres';
 import { createChannelTestServer } from 'social-crm/testing';
+import { sharedPglite } from '../helpers/pglite.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const POSTS = 'https://forum.example.test/posts';
@@ -185,6 +187,32 @@ describe('crm.publish', () => {
     expect(seen.map((event) => event.name)).toEqual(['post-published', 'post-failed']);
     expect(seen[0]!.payload).toMatchObject({ campaignId: 'c-1', interaction: { id: 'forum:p3' } });
     expect(seen[1]!.payload).toMatchObject({ idempotencyKey: 'b', error: { code: 'CHANNEL_API_ERROR' } });
+  });
+});
+
+describe('crm.publish on the PostgreSQL ledger (PGlite)', () => {
+  const database = sharedPglite();
+  const server = createChannelTestServer();
+  beforeAll(() => server.listen());
+  afterEach(() => server.reset());
+  afterAll(() => server.close());
+
+  it('keeps the publication record across a restart: the same key never posts again, a send in doubt stays in doubt', async () => {
+    const ledger = postgresLedger({ pglite: database(), schema: 'publish_test' });
+    server.route('post', POSTS, ({ index }) => (index === 0 ? { id: 'p1', created_at: '2026-11-20T10:00:00Z' } : Response.json({ error: 'gateway timeout' }, { status: 504 })));
+    const first = setup(ledger);
+    const post = await first.crm.publish({ channel: 'forum', text: 'Özür dileriz', campaignId: 'apology', idempotencyKey: 'pg-1' });
+    await thrownBy(first.crm.publish({ channel: 'forum', text: 'Second post', idempotencyKey: 'pg-2' }));
+    const calls = server.calls.length;
+    // A new process on the same database.
+    const second = setup(ledger);
+    expect((await second.crm.publish({ channel: 'forum', text: 'Özür dileriz', idempotencyKey: 'pg-1' })).id).toBe(post.id);
+    const doubt = await thrownBy(second.crm.publish({ channel: 'forum', text: 'Second post', idempotencyKey: 'pg-2' }));
+    expect(isReplyInDoubtError(doubt) && doubt.state === 'unknown').toBe(true);
+    expect(server.calls.length).toBe(calls);
+    expect(await ledger.getSend('pg-1')).toMatchObject({ kind: 'publication', state: 'sent', interactionId: 'forum:p1', reply: { campaignId: 'apology', text: 'Özür dileriz' } });
+    expect(campaignIdOf((await ledger.getInteraction('forum:p1'))!)).toBe('apology');
+    await ledger.close();
   });
 });
 
