@@ -23,6 +23,7 @@ export type {
   PlatformErrorInfo,
   PollRequest,
   PollResult,
+  PublishResult,
   RateLimitState,
   RejectedItem,
   TenantTagged,
@@ -32,6 +33,7 @@ export type {
   WebhookResult,
 } from './adapter.js';
 export { capabilityMismatches, webhookAuthentication } from './adapter.js';
+export type { OutboundPost, PostMedia } from './publication.js';
 export { REDACTED, redactSecrets } from './errors.js';
 export type {
   Attachment,

@@ -10,6 +10,7 @@ import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/
 import { feedValueSchema } from './facebook-schemas.js';
 import { normalizeFeedChange } from './normalize.js';
 import { pollFeedPage } from './poll-feed.js';
+import { publishOnPage } from './publish.js';
 import { accountOfInteraction, fixedAccount } from '../_shared/accounts/index.js';
 import { createMetaAccounts, graphOptionsFor, metaAccountsAppOptionsSchema, requireAccount, usesAccounts, type MetaAccountsOptions } from '../_shared/meta/accounts.js';
 
@@ -146,10 +147,12 @@ export function facebookAdapter(options: FacebookAdapterOptions | FacebookAccoun
       reactions: true,
       threads: true,
       deliveryReceipts: false,
+      publish: true,
     },
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
     ...(pollFeed ? { doPoll } : {}),
     doSendReply,
+    doPublish: (post, context) => publishOnPage(post, context, { adapterId: id, ...(single ? { pageId: single.pageId } : {}), accounts, graphBase }),
   };
 }

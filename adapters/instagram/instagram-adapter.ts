@@ -13,6 +13,7 @@ import { createPrivateReplyMemory, postPublicComment, sendDirectMessage, sendPri
 import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
 import { commentValueSchema, mentionLookupSchema, mentionValueSchema, type MentionValue } from './instagram-schemas.js';
 import { normalizeComment, normalizeMention, type InstagramContext } from './normalize.js';
+import { publishOnInstagramAccount } from './publish.js';
 
 const ADAPTER_ID = 'instagram';
 
@@ -237,9 +238,11 @@ export function instagramAdapter(options: InstagramAdapterOptions | InstagramAcc
       reactions: true,
       threads: true,
       deliveryReceipts: true,
+      publish: true,
     },
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
     doSendReply,
+    doPublish: (post, context) => publishOnInstagramAccount(post, context, { adapterId: id, ...(single ? { accountId: single.accountId } : {}), accounts, graphBase }),
   };
 }

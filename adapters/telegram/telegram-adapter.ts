@@ -21,6 +21,7 @@ import {
   type WebhookResult,
 } from 'social-crm/adapter-kit';
 import { READ_UPDATES, messageNativeId, normalizeUpdate, type TelegramContext } from './normalize.js';
+import { publishTelegramPost } from './publish.js';
 import { UnknownAccountError } from 'social-crm';
 import { accountOfInteraction, createAccountDirectory, isAccountsOptions, tagWithAccount, type AccountDirectory, type AccountsOptions } from '../_shared/accounts/index.js';
 import { telegramErrorSchema, telegramMessageSchema, telegramOkSchema, telegramUpdateSchema } from './telegram-schemas.js';
@@ -176,14 +177,15 @@ export function telegramAdapter(options: TelegramAdapterOptions | TelegramAccoun
   }
 
   return {
-    ...telegramShape(id, webhook),
+    ...telegramShape(id, webhook, true),
     ...(webhook ? { doHandleWebhook } : { doPoll }),
     doSendReply: (reply, context) => sendBotReply(id, api, bot, reply, context),
+    doPublish: (post, context) => publishTelegramPost(post, context, { adapterId: id, call }),
   };
 }
 
 /** The adapter's description, for both modes. */
-function telegramShape(id: string, webhook: boolean) {
+function telegramShape(id: string, webhook: boolean, publish = false) {
   return {
     specificationVersion: 'v1' as const,
     id,
@@ -199,6 +201,8 @@ function telegramShape(id: string, webhook: boolean) {
       reactions: true,
       threads: true,
       deliveryReceipts: false,
+      // Channel posts go out from the one bot of a single-bot adapter.
+      publish,
     },
     webhook: { authentication: webhook ? ('shared-secret' as const) : ('none-polling' as const) },
     decodeError: readTelegramError,
