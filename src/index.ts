@@ -137,6 +137,7 @@ export {
   InvalidOptionsError,
   InvalidPayloadError,
   LedgerError,
+  MissingDependencyError,
   MissingLedgerMethodsError,
   NotFoundError,
   PayloadTooLargeError,
