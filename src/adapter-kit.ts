@@ -23,6 +23,7 @@ export type {
   PlatformErrorInfo,
   PollRequest,
   PollResult,
+  PublishResult,
   RateLimitState,
   RejectedItem,
   TenantTagged,
@@ -32,6 +33,7 @@ export type {
   WebhookResult,
 } from './adapter.js';
 export { capabilityMismatches, webhookAuthentication } from './adapter.js';
+export type { OutboundPost, PostMedia } from './publication.js';
 export { REDACTED, redactSecrets } from './errors.js';
 export type {
   Attachment,
@@ -46,7 +48,7 @@ export type {
   JSONValue,
   OutboundReply,
 } from './interaction.js';
-export { identityKey, interactionId, interactionSchema, parseInteraction } from './interaction.js';
+export { identityKey, interactionId, interactionSchema, parseInteraction, validateInteraction } from './interaction.js';
 export {
   ChannelApiError,
   InvalidOptionsError,

@@ -19,6 +19,7 @@ import type {
   JSONValue,
   OutboundReply,
 } from './interaction.js';
+import type { OutboundPost } from './publication.js';
 
 /** What an adapter can do. Each flag must agree with the methods present. */
 export interface ChannelCapabilities {
@@ -40,6 +41,11 @@ export interface ChannelCapabilities {
   threads: boolean;
   /** Reports delivery/read receipts of outbound messages. */
   deliveryReceipts: boolean;
+  /**
+   * Posts on the brand's own account (a Page post, a status, a channel post): requires
+   * `doPublish`. Optional: an adapter that leaves it out cannot publish. @default false
+   */
+  publish?: boolean;
 }
 
 /** Something the adapter could not do fully but could drop without failing. */
@@ -247,6 +253,12 @@ export interface SendResult {
   warnings?: AdapterWarning[];
 }
 
+/** What `doPublish` returns: a {@link SendResult} for the new post. */
+export interface PublishResult extends SendResult {
+  /** The network's id of the account that posted (a Page id, a user id), when it differs from the request's `account`. */
+  account?: string;
+}
+
 /** Options for one poll call. */
 export interface PollRequest {
   /** The cursor returned by the previous poll, or `undefined` for a first run. */
@@ -306,6 +318,13 @@ export interface ChannelAdapter {
   doHandleWebhook?(request: Request, context: AdapterContext): Promise<WebhookResult>;
   doPoll?(request: PollRequest, context: AdapterContext): Promise<PollResult>;
   doSendReply?(reply: OutboundReply, context: AdapterContext): Promise<SendResult>;
+  /**
+   * Publishes a post on the brand's own account. The core records the attempt under
+   * `post.idempotencyKey` first and never calls this twice for one key; pass the key on where the
+   * network accepts one (Mastodon's `Idempotency-Key`). Throw `ChannelApiError` (through
+   * `toChannelApiError`) for a refusal.
+   */
+  doPublish?(post: OutboundPost, context: AdapterContext): Promise<PublishResult>;
   /**
    * Downloads the bytes of an inbound attachment that the network keeps behind an id or an
    * authenticated URL (WhatsApp media, for instance). Optional: the core's `fetchAttachment`
@@ -385,6 +404,9 @@ export const CAPABILITY_KEYS = [
   'deliveryReceipts',
 ] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
 
+/** Capability flags an adapter may leave out (they then count as `false`). @internal */
+export const OPTIONAL_CAPABILITY_KEYS = ['publish'] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
+
 /**
  * Lists the ways an adapter's declared capabilities and methods disagree; empty when they agree.
  * @internal Used at registration and by the conformance kit.
@@ -395,10 +417,14 @@ export function capabilityMismatches(adapter: ChannelAdapter): string[] {
   for (const key of CAPABILITY_KEYS) {
     if (typeof capabilities[key] !== 'boolean') problems.push(`capabilities.${key} must be a boolean`);
   }
+  for (const key of OPTIONAL_CAPABILITY_KEYS) {
+    if (capabilities[key] !== undefined && typeof capabilities[key] !== 'boolean') problems.push(`capabilities.${key} must be a boolean when present`);
+  }
   const pairs: Array<[boolean, string, boolean]> = [
     [capabilities.webhook, 'doHandleWebhook', typeof adapter.doHandleWebhook === 'function'],
     [capabilities.poll, 'doPoll', typeof adapter.doPoll === 'function'],
     [capabilities.reply || capabilities.directMessage, 'doSendReply', typeof adapter.doSendReply === 'function'],
+    [capabilities.publish === true, 'doPublish', typeof adapter.doPublish === 'function'],
   ];
   for (const [declared, method, present] of pairs) {
     if (declared && !present) problems.push(`declares the capability but has no ${method}()`);

@@ -40,9 +40,12 @@ import { pollAdapters, type PollOptions, type PollSummary } from './pipeline/pol
 import { emptyResult, processEvents, type IngestResult, type ProcessOptions } from './pipeline/process-events.js';
 import { retryDeadLetters, type RetryDeadLettersOptions, type RetryResult } from './pipeline/replay-dead-letters.js';
 import { sendReply, settleReply, type ReplyContent } from './pipeline/reply.js';
+import { publishPost } from './pipeline/publish.js';
+import type { PublishRequest } from './publication.js';
 import type { AbortOptions } from './_abort.js';
 import { createKeyedLock } from './_locks.js';
-import { defaultLogger, parseOptions } from './_options.js';
+import { loggerFrom, parseOptions } from './_options.js';
+import type { LoggerLike } from './logger.js';
 import { randomId } from './_utils.js';
 
 export type { AfterReceiveHook, BeforeSendHook } from './pipeline/context.js';
@@ -99,8 +102,11 @@ export interface SocialCrmOptions {
   http?: { timeoutMs?: number; retries?: number; maxRateLimitWaitMs?: number; backoffBaseMs?: number };
   /** Custom fetch for every adapter (proxies, tests). */
   fetch?: typeof fetch;
-  /** @default warnings and errors to the console, nothing else */
-  logger?: Logger;
+  /**
+   * Where the SDK logs: its own {@link Logger} shape, or pino, bunyan, winston or the console as
+   * they are (see {@link toLogger}). @default warnings and errors to the console, nothing else
+   */
+  logger?: LoggerLike;
   /** The clock. @default () => new Date() */
   now?: () => Date;
   /** Id generator for customers, dead letters and idempotency keys. */
@@ -162,7 +168,7 @@ export interface TenantsOptions {
 export interface TenantCrm
   extends Pick<
     SocialCrm,
-    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch'
+    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'publish' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch'
   > {
   /** The tenant's id. */
   readonly tenant: string;
@@ -225,8 +231,20 @@ export interface SocialCrm {
    */
   reply(interactionId: string, content: string | ReplyContent, options?: AbortOptions): Promise<Interaction>;
   /**
+   * Publish a post on the brand's own account through an adapter that declares `publish` (a Page
+   * post, an Instagram photo, an X post, a Telegram channel post, a Mastodon status, a Bluesky
+   * post). The attempt is recorded under `idempotencyKey` before the network is called: a second
+   * call with the key returns the first one's post and never posts again. The post is stored as an
+   * outbound public `post` (`campaignId` in `channelMetadata.publication`) and announced with
+   * `post-published`; comments on it thread onto it as usual.
+   * @throws InvalidOptionsError (no text, link or media; a bad URL), UnsupportedCapabilityError
+   * (the adapter cannot publish, or the ledger records no sends), ChannelApiError, RateLimitError,
+   * and ReplyInDoubtError when the same key is being sent or may already have reached the network.
+   */
+  publish(request: PublishRequest): Promise<Interaction>;
+  /**
    * Settle a send left in doubt (`ReplyInDoubtError`, state `unknown` or a `pending` whose sender
-   * died) after checking the thread: `{ sent: true, nativeId }` stores the outbound interaction,
+   * died) after checking the thread (or, for a post, the brand's account): `{ sent: true, nativeId }` stores the outbound interaction,
    * `{ sent: false }` lets a new call with the key send it.
    */
   settleReply(idempotencyKey: string, outcome: { sent: true; nativeId: string } | { sent: false }): Promise<SendRecord>;
@@ -334,6 +352,17 @@ const optionsSchema = z.strictObject({
     .default({ dispatch: 'auto', maxAttempts: 8, backoffBaseMs: 1000, backoffMaxMs: 300_000, leaseMs: 60_000, batchSize: 100, pollIntervalMs: 1000 }),
 });
 
+/**
+ * An adapter factory passed as it is (`adapters: [whatsappAdapter]`) instead of what it returns.
+ * @throws InvalidOptionsError naming the factory and the call to write instead.
+ */
+function rejectUncalledFactory(adapter: unknown, path: string, caller: string): void {
+  if (typeof adapter !== 'function') return;
+  const name = /^[A-Za-z_$][\w$]*$/.test(adapter.name) ? adapter.name : 'theAdapterFactory';
+  const message = `\`${path}\` is the adapter factory \`${name}\` itself, not an adapter: call it with its options and pass what it returns, e.g. \`${name}({ ... })\`.`;
+  throw new InvalidOptionsError(`${caller} options are invalid:\n- ${path}: ${message}`, [{ path, message }]);
+}
+
 /** Loads a default on first use, through the public entry, so the root import stays light. */
 function lazyDefault<T>(load: () => Promise<T>, fallback: (error: unknown) => T): () => Promise<T> {
   let promise: Promise<T> | undefined;
@@ -390,6 +419,7 @@ function addResults(total: IngestResult, part: IngestResult): IngestResult {
  * app.post('/webhooks/:adapter', (request) => crm.handleWebhook(request));
  */
 export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
+  (Array.isArray(options?.adapters) ? options.adapters : []).forEach((adapter, index) => rejectUncalledFactory(adapter, `adapters.${index}`, 'createSocialCrm()'));
   const settings = parseOptions('createSocialCrm', optionsSchema, options);
   if (options.identity && options.tenants && !options.tenants.identity) {
     throw new InvalidOptionsError(
@@ -397,7 +427,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       [{ path: 'tenants.identity', message: 'required when `identity` is set' }],
     );
   }
-  const logger = options.logger ?? defaultLogger;
+  const logger = loggerFrom(options.logger);
   const now = options.now ?? (() => new Date());
   const generateId = options.generateId ?? randomId;
   const adapters = new Map<string, ChannelAdapter>();
@@ -483,6 +513,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       processEvents: (list, eventOptions = {}) =>
         route(list, { source: eventOptions.source ?? 'webhook', ...(eventOptions.adapterId ? { adapterId: eventOptions.adapterId } : {}), rejected: eventOptions.rejected ?? [] }, tenant),
       reply: (id, content, replyOptions = {}) => sendReply(context, id, content, replyOptions),
+      publish: (request) => publishPost(context, request),
       settleReply: (key, outcome) => settleReply(context, key, outcome),
       fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),
       async setConsent(who, status, source, consentOptions = {}) {
@@ -568,9 +599,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
   }
 
   function register(adapter: ChannelAdapter): void {
-    if (typeof adapter === 'function') {
-      throw new InvalidOptionsError('register() got a function: call the adapter factory, e.g. `whatsappAdapter({ ... })`, and pass what it returns.');
-    }
+    rejectUncalledFactory(adapter, 'adapter', 'crm.register()');
     if (adapter?.specificationVersion !== 'v1') {
       throw new UnsupportedAdapterVersionError(String(adapter?.id ?? 'unknown'), adapter?.specificationVersion);
     }
@@ -664,6 +693,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     ingest: main.view.ingest,
     processEvents: main.view.processEvents,
     reply: main.view.reply,
+    publish: main.view.publish,
     settleReply: main.view.settleReply,
     fetchAttachment: main.view.fetchAttachment,
     setConsent: main.view.setConsent,

@@ -45,6 +45,7 @@ export {
   interactionSchema,
   outboundReplySchema,
   parseInteraction,
+  validateInteraction,
   DELIVERY_STATUSES,
   DEPARTMENTS,
   INTENT_LABELS,
@@ -127,6 +128,10 @@ export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';
 export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';
 export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
+export { campaignIdOf } from './publication.js';
+export type { OutboundPost, PostMedia, PublishRequest } from './publication.js';
+export { toLogger } from './logger.js';
+export type { LogMethod, LoggerLike, ToLoggerOptions } from './logger.js';
 export {
   ERROR_CODES,
   AbortedError,

@@ -17,6 +17,7 @@ import { blueskySessionSchema, listNotificationsSchema, notificationSchema, post
 import { normalizePostNotification, type NormalizeContext } from './normalize.js';
 import { sendBlueskyReply } from './send-reply.js';
 import { createSessionManager } from './session.js';
+import { publishBlueskyPost } from './publish.js';
 
 const ADAPTER_ID = 'bluesky';
 
@@ -50,7 +51,8 @@ const optionsSchema = z.object({
   identifier: z.string().trim().min(1),
   appPassword: z.string().min(1),
   service: z.string().url().default('https://bsky.social').transform(trimSlashes),
-  session: blueskySessionSchema.optional(),
+  // The session as the server returned it (with `email`, `active` ...): its other fields are kept, not refused.
+  session: blueskySessionSchema.loose().optional(),
   onSession: z.custom<(session: BlueskySession) => void | Promise<void>>((value) => typeof value === 'function', 'Expected a function.').optional(),
   reasons: z.array(z.enum(BLUESKY_REASONS)).min(1).default([...BLUESKY_REASONS]),
   limit: z.number().int().min(1).max(100).default(50),
@@ -183,10 +185,12 @@ export function blueskyAdapter(options: BlueskyAdapterOptions): ChannelAdapter {
       reactions: false,
       threads: true,
       deliveryReceipts: false,
+      publish: true,
     },
     rateLimitFromResponse: readBlueskyRateLimit,
     decodeError: readBlueskyError,
     doPoll,
     doSendReply: (reply, context) => sendBlueskyReply(reply, context, { adapterId: id, service, withSession: (send) => withSession(context, send) }),
+    doPublish: (post, context) => publishBlueskyPost(post, context, { adapterId: id, service, withSession: (send) => withSession(context, send) }),
   };
 }

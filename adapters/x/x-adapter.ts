@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidPayloadError, UnknownAccountError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject, type OutboundReply } from 'social-crm';
+import { InvalidPayloadError, UnknownAccountError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject, type OutboundPost, type OutboundReply } from 'social-crm';
 import {
   hmac,
   parseAdapterOptions,
@@ -25,6 +25,7 @@ import {
   type NormalizeContext,
 } from './normalize.js';
 import { sendXReply } from './send-reply.js';
+import { publishAsXAccount } from './publish.js';
 import { refreshXToken, type XOAuthClient, type XTokens } from './x-tokens.js';
 import {
   accountOfInteraction,
@@ -614,6 +615,7 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
       reactions: true,
       threads: true,
       deliveryReceipts: canWebhook,
+      publish: canWrite,
     },
     rateLimitFromResponse: readXRateLimit,
     ...(canPoll ? { doPoll } : {}),
@@ -624,6 +626,8 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
             accounts
               ? accounts.call(accountOf(reply.inReplyTo), context, (account) => sendXReply(reply, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: account.credentials.accessToken }))
               : sendXReply(reply, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: single!.userAccessToken! }),
+          doPublish: (post: OutboundPost, context: AdapterContext) =>
+            publishAsXAccount(post, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, ...(accounts ? { accounts } : { userId: single!.userId, userAccessToken: single!.userAccessToken! }) }),
         }
       : {}),
   };
