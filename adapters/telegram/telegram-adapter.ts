@@ -39,7 +39,7 @@ export interface TelegramAdapterOptions {
    * `getUpdates` instead (Telegram refuses `getUpdates` while a webhook is set).
    */
   secretToken?: string;
-  /** The bot's username (without `@`), so that a group message @mentioning it counts as addressed to the brand. */
+  /** The bot's username (without `@`), so that a group message \@mentioning it counts as addressed to the brand. */
   botUsername?: string;
   /** Seconds a `getUpdates` call waits for new updates (long polling); keep it below the HTTP timeout (15 s). @default 10 */
   pollTimeoutSeconds?: number;
