@@ -7,7 +7,9 @@
  * @module
  */
 import type { PublishResult } from '../adapter.js';
-import { InvalidOptionsError, SocialCrmError, UnsupportedCapabilityError, formatIssues, isSocialCrmError, toValidationIssues } from '../errors.js';
+import { InvalidOptionsError, SocialCrmError, UnsupportedCapabilityError, isSocialCrmError } from '../errors.js';
+import { abortedOr, throwIfAborted, withSignal, type AbortOptions } from '../_abort.js';
+import { checkOptionKeys, parseWithSchema } from '../_options.js';
 import { toChannelApiError } from '../http.js';
 import { parseInteraction, type Attachment, type Interaction, type JSONObject } from '../interaction.js';
 import { hasSendStore, type SendRecord } from '../ledger.js';
@@ -20,13 +22,10 @@ import { mayHaveReachedNetwork, recordAttempt, settledEarlier } from './reply.js
 /** The post as its send record keeps it (JSON). */
 type StoredPost = Pick<OutboundPost, 'text' | 'media' | 'channelOptions'> & { link?: string; account?: string; campaignId?: string };
 
+const OPERATION = 'crm.publish()';
+
 function parsePost(request: PublishRequest): OutboundPost {
-  const parsed = publishRequestSchema.safeParse(request);
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error.issues);
-    throw new InvalidOptionsError(`publish() request is invalid:\n${formatIssues(issues)}`, issues);
-  }
-  return parsed.data;
+  return parseWithSchema(publishRequestSchema, request, 'publish() request is invalid:');
 }
 
 function storedPost(post: OutboundPost): StoredPost {
@@ -97,7 +96,10 @@ async function announceFailure(context: PipelineContext, payload: { channel: str
  * `ReplyInDoubtError` while the first one is under way or may have reached the network (the first
  * call itself throws what the network did: a timeout, a 5xx).
  */
-export async function publishPost(context: PipelineContext, request: PublishRequest): Promise<Interaction> {
+export async function publishPost(context: PipelineContext, request: PublishRequest, options: AbortOptions = {}): Promise<Interaction> {
+  checkOptionKeys(OPERATION, options, ['signal']);
+  const { signal } = options;
+  throwIfAborted(signal, OPERATION);
   const post = parsePost(request);
   const { ledger } = context;
   const { adapter, context: adapterContext } = context.adapter(post.channel);
@@ -119,6 +121,8 @@ export async function publishPost(context: PipelineContext, request: PublishRequ
     const earlier = await settledEarlier(ledger, known);
     if (earlier) return earlier;
   }
+  // The last point where stopping posts nothing for sure.
+  throwIfAborted(signal, OPERATION);
   const at = context.now().toISOString();
   const fresh: SendRecord = { key, channel: adapter.id, inReplyTo: '', kind: 'publication', state: 'pending', reply: storedPost(post), attempts: 1, createdAt: at, updatedAt: at };
   const attempt = await recordAttempt(ledger, fresh);
@@ -126,10 +130,12 @@ export async function publishPost(context: PipelineContext, request: PublishRequ
   const record = attempt.record;
   let sent: PublishResult;
   try {
-    sent = await adapter.doPublish(post, adapterContext);
+    sent = await adapter.doPublish(post, withSignal(adapterContext, signal));
   } catch (thrown) {
-    const error = isSocialCrmError(thrown) ? thrown : await toChannelApiError(adapter.id, thrown, adapter.decodeError?.bind(adapter));
-    const state = mayHaveReachedNetwork(error) ? 'unknown' : 'failed';
+    const aborted = abortedOr(thrown, signal, OPERATION);
+    const error = aborted !== thrown || isSocialCrmError(thrown) ? (aborted as SocialCrmError) : await toChannelApiError(adapter.id, thrown, adapter.decodeError?.bind(adapter));
+    // A post cut off mid-request may have reached the network, like one that timed out.
+    const state = aborted !== thrown || mayHaveReachedNetwork(error) ? 'unknown' : 'failed';
     await ledger.updateSend({ ...record, state, error: describeError(error), updatedAt: context.now().toISOString() }).catch((storeError: unknown) => {
       context.logger.error('[social-crm] Could not record the outcome of a publication.', { key, error: describeError(storeError) });
     });

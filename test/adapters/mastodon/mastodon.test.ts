@@ -348,6 +348,23 @@ describe('cancelling mastodon calls with an AbortSignal', () => {
     expect(server.calls).toHaveLength(1);
   });
 
+  it('cuts a publication off mid-request and keeps its key in doubt; an aborted signal posts nothing', async () => {
+    setup();
+    server.route('post', STATUSES_URL, async () => {
+      await gate;
+      return HttpResponse.json(fixture('status-publish-response'));
+    });
+    expect(isAbortedError(await rejection(crm.publish({ channel: 'mastodon', text: 'Yeni kampanya', idempotencyKey: 'never' }, { signal: AbortSignal.abort() })))).toBe(true);
+    expect(server.calls).toHaveLength(0);
+    const controller = new AbortController();
+    const posting = rejection(crm.publish({ channel: 'mastodon', text: 'Yeni kampanya', idempotencyKey: 'post-1' }, { signal: controller.signal }));
+    await vi.waitFor(() => expect(server.calls).toHaveLength(1));
+    controller.abort();
+    expect(await posting).toMatchObject({ code: 'ABORTED', operation: 'crm.publish()' });
+    expect(await rejection(crm.publish({ channel: 'mastodon', text: 'Yeni kampanya', idempotencyKey: 'post-1' }))).toMatchObject({ code: 'REPLY_IN_DOUBT', state: 'unknown' });
+    expect(server.calls).toHaveLength(1);
+  });
+
   it('cuts an attachment download off mid-request', async () => {
     setup();
     notificationRoutes(server);
