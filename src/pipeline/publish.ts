@@ -115,15 +115,25 @@ export async function publishPost(context: PipelineContext, request: PublishRequ
   if (known && known.channel !== adapter.id) {
     throw new InvalidOptionsError(`publish() idempotency key \`${key}\` was already used for a post on \`${known.channel}\`; give each channel's post its own key.`);
   }
-  if (known) {
+  const at = context.now().toISOString();
+  // The network itself recognises the key for a while: a post in doubt is sent again with it, and the network answers with the first post.
+  const window = adapter.networkIdempotencyMs ?? 0;
+  const resend = known?.state === 'unknown' && context.now().getTime() - Date.parse(known.createdAt) < window;
+  if (known && !resend) {
     const earlier = await settledEarlier(ledger, known);
     if (earlier) return earlier;
   }
-  const at = context.now().toISOString();
-  const fresh: SendRecord = { key, channel: adapter.id, inReplyTo: '', kind: 'publication', state: 'pending', reply: storedPost(post), attempts: 1, createdAt: at, updatedAt: at };
-  const attempt = await recordAttempt(ledger, fresh);
-  if ('earlier' in attempt) return attempt.earlier;
-  const record = attempt.record;
+  let record: SendRecord;
+  if (resend) {
+    const { error: _earlierError, ...rest } = known!;
+    record = { ...rest, state: 'pending', attempts: known!.attempts + 1, updatedAt: at };
+    await ledger.updateSend(record);
+  } else {
+    const fresh: SendRecord = { key, channel: adapter.id, inReplyTo: '', kind: 'publication', state: 'pending', reply: storedPost(post), attempts: 1, createdAt: at, updatedAt: at };
+    const attempt = await recordAttempt(ledger, fresh);
+    if ('earlier' in attempt) return attempt.earlier;
+    record = attempt.record;
+  }
   let sent: PublishResult;
   try {
     sent = await adapter.doPublish(post, adapterContext);
