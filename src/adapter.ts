@@ -80,7 +80,7 @@ export interface HttpRequestOptions {
   searchParams?: string | URLSearchParams | Record<string, string | number | boolean>;
   /** Gives up on the call (and its retries) when aborted. */
   signal?: AbortSignal;
-  /** Attempts after the first for this call (`0`: never retried, e.g. a token refresh that rotates the refresh token). */
+  /** Tries after the first; `0` for a call that must not be repeated (a one-time token exchange). */
   retry?: number;
 }
 

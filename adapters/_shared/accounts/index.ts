@@ -280,8 +280,8 @@ export function accountOfInteraction(interaction: { channel: string; channelMeta
 
 /**
  * Resolves a delivery's account for a webhook: known → its account; unknown → an item for the
- * caller's `rejected` list (acknowledged with 200 and dead-lettered, so the host can add the
- * account and replay it, and the network does not retry or disable the subscription). Other
+ * caller's `rejected` list (acknowledged with 200 and dead-lettered as received, so the network
+ * neither retries it for hours nor disables the app's subscription for every account). Other
  * failures (the host's database) are thrown: the delivery fails with 500 and the network delivers
  * it again.
  */
