@@ -11,6 +11,7 @@
  * | store + outbox in one unit | pipeline/context.ts (commitUnit), change-log.ts |
  * | durable dispatch | pipeline/dispatcher.ts |
  * | replies sent once | pipeline/reply.ts |
+ * | posts published once | pipeline/publish.ts |
  * | polling, attachments, dead-letter replay | pipeline/poll.ts, fetch-attachment.ts, replay-dead-letters.ts |
  *
  * @module
