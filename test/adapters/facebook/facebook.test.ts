@@ -119,6 +119,7 @@ describeChannelAdapter('Facebook Page', {
       expect(calls[0]!.bodyJson).toEqual({ message: 'Dünkü kesinti için özür dileriz. We are sorry about yesterday’s outage.', link: 'https://status.acme.example/olay/42' });
     },
     nativeId: POST_ID,
+    comment: fixture('feed-comment-tr'),
     error: {
       routes: (mocked) => mocked.route('post', FEED_URL, () => HttpResponse.json(PERMISSION_ERROR, { status: 403 })),
       platformCode: 200,
