@@ -240,9 +240,10 @@ export interface SocialCrm {
    * `post-published`; comments on it thread onto it as usual.
    * @throws InvalidOptionsError (no text, link or media; a bad URL), UnsupportedCapabilityError
    * (the adapter cannot publish, or the ledger records no sends), ChannelApiError, RateLimitError,
-   * and ReplyInDoubtError when the same key is being sent or may already have reached the network.
+   * ReplyInDoubtError when the same key is being sent or may already have reached the network, and
+   * AbortedError when `options.signal` stops it (a post cut off mid-request is left in doubt).
    */
-  publish(request: PublishRequest): Promise<Interaction>;
+  publish(request: PublishRequest, options?: AbortOptions): Promise<Interaction>;
   /**
    * Settle a send left in doubt (`ReplyInDoubtError`, state `unknown` or a `pending` whose sender
    * died) after checking the thread (or, for a post, the brand's account): `{ sent: true, nativeId }` stores the outbound interaction,
@@ -514,7 +515,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       processEvents: (list, eventOptions = {}) =>
         route(list, { source: eventOptions.source ?? 'webhook', ...(eventOptions.adapterId ? { adapterId: eventOptions.adapterId } : {}), rejected: eventOptions.rejected ?? [] }, tenant),
       reply: (id, content, replyOptions = {}) => sendReply(context, id, content, replyOptions),
-      publish: (request) => publishPost(context, request),
+      publish: (request, publishOptions = {}) => publishPost(context, request, publishOptions),
       settleReply: (key, outcome) => settleReply(context, key, outcome),
       fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),
       async setConsent(who, status, source, consentOptions = {}) {
