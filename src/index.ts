@@ -142,6 +142,7 @@ export {
   InvalidOptionsError,
   InvalidPayloadError,
   LedgerError,
+  MissingDependencyError,
   MissingLedgerMethodsError,
   NotFoundError,
   PayloadTooLargeError,

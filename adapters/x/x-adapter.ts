@@ -30,7 +30,7 @@ import { refreshXToken, type XOAuthClient, type XTokens } from './x-tokens.js';
 import {
   accountOfInteraction,
   createAccountDirectory,
-  isAccountsOptions,
+  accountsOptionSchema,
   resolveForDelivery,
   tagWithAccount,
   type AccountDirectory,
@@ -131,7 +131,7 @@ export interface XAccountsOptions {
 }
 
 const accountsOptionsSchema = z.object({
-  accounts: z.custom<XAccountsResolver>(isAccountsOptions, 'Pass `accounts: { resolve(userId) { ... } }` returning `{ credentials: { accessToken, refreshToken? }, tenant }`, or null for an unknown account.'),
+  accounts: accountsOptionSchema<XAccountsResolver>('it returns `{ credentials: { accessToken, refreshToken? }, tenant }` for an X user id', ['onTokens']),
   consumerSecret: z.string().min(1, 'Pass the consumer secret: with `accounts`, the adapter serves webhooks.'),
   oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1).optional() }).optional(),
   apiBaseUrl: z
@@ -309,7 +309,8 @@ const TWEET_EVENT_TYPES = new Set(['post.create', 'post.mention.create', 'post.r
  */
 export function xAdapter(options: XAdapterOptions | XAccountsOptions): ChannelAdapter {
   if (typeof options === 'object' && options !== null && 'accounts' in options && options.accounts !== undefined) {
-    return buildXAdapter(parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options));
+    // The host's own resolver object (not the parsed copy): its methods may rely on `this`.
+    return buildXAdapter({ ...parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options), accounts: options.accounts });
   }
   return buildXAdapter(parseAdapterOptions((options as XAdapterOptions | undefined)?.id ?? ADAPTER_ID, optionsSchema, options));
 }
