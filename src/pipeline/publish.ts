@@ -103,6 +103,10 @@ async function announceFailure(context: PipelineContext, payload: { channel: str
  */
 export async function publishPost(context: PipelineContext, request: PublishRequest, options: AbortOptions = {}): Promise<Interaction> {
   checkOptionKeys(OPERATION, options, ['signal']);
+  if (typeof request === 'object' && request !== null && 'signal' in request) {
+    throw new InvalidOptionsError(`${OPERATION} request has a \`signal\`: pass it as the second argument, \`crm.publish(request, { signal })\`.`, [{ path: 'signal', message: 'belongs in the second argument' }]);
+  }
+  checkOptionKeys(`${OPERATION} request`, request, ['channel', 'account', 'text', 'link', 'media', 'campaignId', 'channelOptions', 'idempotencyKey']);
   const { signal } = options;
   throwIfAborted(signal, OPERATION);
   const post = parsePost(request);

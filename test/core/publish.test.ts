@@ -155,6 +155,11 @@ describe('crm.publish', () => {
     expect((empty as Error).message).toMatch(/text.*link.*media/);
     const badLink = await thrownBy(crm.publish({ channel: 'forum', text: 'x', link: 'javascript:alert(1)', idempotencyKey: 'k2' }));
     expect(isSocialCrmError(badLink, 'INVALID_OPTIONS')).toBe(true);
+    const typo = await thrownBy(crm.publish({ channel: 'forum', text: 'x', idempotencyKey: 'k5', campaign: 'c-1' } as never));
+    expect(isSocialCrmError(typo, 'INVALID_OPTIONS')).toBe(true);
+    expect((typo as Error).message).toMatch(/campaign/);
+    const misplaced = await thrownBy(crm.publish({ channel: 'forum', text: 'x', idempotencyKey: 'k6', signal: new AbortController().signal } as never));
+    expect((misplaced as Error).message).toMatch(/second argument/);
     const noKey = await thrownBy(crm.publish({ channel: 'forum', text: 'x' } as never));
     expect(isSocialCrmError(noKey, 'INVALID_OPTIONS')).toBe(true);
     expect(isSocialCrmError(await thrownBy(crm.publish({ channel: 'quiet', text: 'x', idempotencyKey: 'k3' })), 'UNSUPPORTED_CAPABILITY')).toBe(true);
