@@ -313,6 +313,13 @@ export interface ChannelAdapter {
    * Pass the same function to `toChannelApiError` so the error you throw carries it too.
    */
   decodeError?(body: unknown): PlatformErrorInfo | undefined;
+  /**
+   * How long the network itself recognises a repeated idempotency key and answers it with the
+   * item it already made, in milliseconds (Mastodon's `Idempotency-Key`: one hour). Within it, a
+   * post left in doubt (`unknown`) is sent again with the same key instead of waiting for
+   * `crm.settleReply()`. Declare it only when `doPublish` passes the key on. @default 0
+   */
+  readonly networkIdempotencyMs?: number;
   /** How webhook deliveries are authenticated; see {@link WebhookAuthentication}. */
   readonly webhook?: WebhookDescription;
   doHandleWebhook?(request: Request, context: AdapterContext): Promise<WebhookResult>;

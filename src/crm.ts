@@ -11,6 +11,7 @@
  * | store + outbox in one unit | pipeline/context.ts (commitUnit), change-log.ts |
  * | durable dispatch | pipeline/dispatcher.ts |
  * | replies sent once | pipeline/reply.ts |
+ * | posts published once | pipeline/publish.ts |
  * | polling, attachments, dead-letter replay | pipeline/poll.ts, fetch-attachment.ts, replay-dead-letters.ts |
  *
  * @module
@@ -240,8 +241,7 @@ export interface SocialCrm {
    * @throws InvalidOptionsError (no text, link or media; a bad URL), UnsupportedCapabilityError
    * (the adapter cannot publish, or the ledger records no sends), ChannelApiError, RateLimitError,
    * ReplyInDoubtError when the same key is being sent or may already have reached the network, and
-   * AbortedError when `options.signal` aborts it (before the request: nothing is posted; during
-   * it: the post is recorded in doubt, as after a timeout).
+   * AbortedError when `options.signal` stops it (a post cut off mid-request is left in doubt).
    */
   publish(request: PublishRequest, options?: AbortOptions): Promise<Interaction>;
   /**
