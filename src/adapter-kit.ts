@@ -5,7 +5,7 @@
  * adapter needs no other entry of `social-crm`; built-in adapters are written the same way.
  *
  * @see docs/authoring/custom-adapter.md
- * @module
+ * @module social-crm/adapter-kit
  */
 export type {
   AdapterContext,

@@ -6,7 +6,7 @@
  * `social-crm/adapters/<network>`, the classifier under `social-crm/classifier`, the identity
  * merger under `social-crm/identity`, and the conformance kits under `social-crm/testing`.
  *
- * @module
+ * @module social-crm
  */
 export { createSocialCrm, DEFAULT_TENANT, VERSION } from './crm.js';
 export type {
@@ -142,6 +142,7 @@ export {
   InvalidOptionsError,
   InvalidPayloadError,
   LedgerError,
+  MissingDependencyError,
   MissingLedgerMethodsError,
   NotFoundError,
   PayloadTooLargeError,

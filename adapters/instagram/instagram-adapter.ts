@@ -88,7 +88,7 @@ const optionsSchema = metaAppOptionsSchema.extend({
 const IGNORED_FIELDS = new Set(['story_insights', 'messaging_handover', 'standby', 'message_reactions', 'messaging_seen', 'messages', 'messaging_postbacks', 'messaging_referral', 'messaging_optins']);
 
 /**
- * Instagram: comments and replies on the account's media, @mentions in other people's comments
+ * Instagram: comments and replies on the account's media, \@mentions in other people's comments
  * and captions, and direct messages (with echoes, reactions, edits, unsends and read receipts).
  * Answers comments in public (`/replies`), mentions through `/mentions`, comments privately
  * (one private reply within 7 days) and direct messages through the Send API (24-hour window,
@@ -105,7 +105,7 @@ export function instagramAdapter(options: InstagramAdapterOptions | InstagramAcc
   const single = 'accountId' in settings ? settings : undefined;
   const fixedOne = single ? { accountId: single.accountId, credentials: { accessToken: single.accessToken, ...(single.pageId ? { pageId: single.pageId } : {}), ...(single.username ? { username: single.username } : {}) } } : undefined;
   const accounts: AccountDirectory<InstagramAccountCredentials> =
-    'accounts' in settings ? (createMetaAccounts(id, settings.accounts as MetaAccountsOptions) as AccountDirectory<InstagramAccountCredentials>) : fixedAccount(fixedOne!.accountId, fixedOne!.credentials);
+    'accounts' in settings ? (createMetaAccounts(id, (options as { accounts: MetaAccountsOptions }).accounts) as AccountDirectory<InstagramAccountCredentials>) : fixedAccount(fixedOne!.accountId, fixedOne!.credentials);
   const graphBase = { adapterId: id, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
   const profiles = createProfileCache();
   const brandIdsOf = (account: ResolvedAccount<InstagramAccountCredentials>) => new Set([account.accountId, ...(account.credentials.pageId ? [account.credentials.pageId] : [])]);

@@ -23,7 +23,7 @@ import {
 import { READ_UPDATES, messageNativeId, normalizeUpdate, type TelegramContext } from './normalize.js';
 import { publishTelegramPost } from './publish.js';
 import { UnknownAccountError } from 'social-crm';
-import { accountOfInteraction, createAccountDirectory, isAccountsOptions, tagWithAccount, type AccountDirectory, type AccountsOptions } from '../_shared/accounts/index.js';
+import { accountOfInteraction, accountsOptionSchema, createAccountDirectory, tagWithAccount, type AccountDirectory, type AccountsOptions } from '../_shared/accounts/index.js';
 import { telegramErrorSchema, telegramMessageSchema, telegramOkSchema, telegramUpdateSchema } from './telegram-schemas.js';
 
 const ADAPTER_ID = 'telegram';
@@ -39,7 +39,7 @@ export interface TelegramAdapterOptions {
    * `getUpdates` instead (Telegram refuses `getUpdates` while a webhook is set).
    */
   secretToken?: string;
-  /** The bot's username (without `@`), so that a group message @mentioning it counts as addressed to the brand. */
+  /** The bot's username (without `@`), so that a group message \@mentioning it counts as addressed to the brand. */
   botUsername?: string;
   /** Seconds a `getUpdates` call waits for new updates (long polling); keep it below the HTTP timeout (15 s). @default 10 */
   pollTimeoutSeconds?: number;
@@ -79,7 +79,7 @@ export interface TelegramAccountsOptions {
 }
 
 const accountsOptionsSchema = z.object({
-  accounts: z.custom<AccountsOptions<TelegramBotCredentials>>(isAccountsOptions, 'Pass `accounts: { resolve(botId) { ... } }` returning `{ credentials: { botToken, secretToken }, tenant }`, or null for an unknown bot.'),
+  accounts: accountsOptionSchema<AccountsOptions<TelegramBotCredentials>>('it returns `{ credentials: { botToken, secretToken }, tenant }` for a bot id'),
   apiBaseUrl: z.url().default('https://api.telegram.org').transform((url) => url.replace(/\/+$/, '')),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
 });
@@ -136,7 +136,8 @@ export function readTelegramError(body: unknown): PlatformErrorInfo | undefined 
  */
 export function telegramAdapter(options: TelegramAdapterOptions | TelegramAccountsOptions): ChannelAdapter {
   if (typeof options === 'object' && options !== null && 'accounts' in options && options.accounts !== undefined) {
-    return telegramBotsAdapter(parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options));
+    // The host's own resolver object (not the parsed copy): its methods may rely on `this`.
+    return telegramBotsAdapter({ ...parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options), accounts: options.accounts });
   }
   const settings = parseAdapterOptions((options as TelegramAdapterOptions | undefined)?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
@@ -220,7 +221,9 @@ function answerUpdate(outcome: ReturnType<typeof readBotUpdates>): WebhookResult
 function telegramBotsAdapter(settings: z.output<typeof accountsOptionsSchema>): ChannelAdapter {
   const id = settings.id;
   const api = createBotApi(id, settings.apiBaseUrl);
-  const bots: AccountDirectory<TelegramBotCredentials> = createAccountDirectory(id, settings.accounts);
+  const bots: AccountDirectory<TelegramBotCredentials> = createAccountDirectory(id, settings.accounts, {
+    check: (credentials) => (typeof credentials?.botToken === 'string' && typeof credentials.secretToken === 'string' ? undefined : 'without `credentials.botToken` and `credentials.secretToken`'),
+  });
   const prefix = (botId: string, value: string) => `${botId}:${value}`;
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
