@@ -29,6 +29,7 @@ export type {
   WebhookResult,
 } from './adapter.js';
 export { capabilityMismatches, webhookAuthentication } from './adapter.js';
+export type { OutboundMessage } from './outreach.js';
 export { REDACTED, redactSecrets } from './errors.js';
 export type {
   Attachment,

@@ -20,6 +20,7 @@ import type {
   JSONValue,
   OutboundReply,
 } from './interaction.js';
+import type { OutboundMessage } from './outreach.js';
 
 /** What an adapter can do. Each flag must agree with the methods present. */
 export interface ChannelCapabilities {
@@ -41,6 +42,11 @@ export interface ChannelCapabilities {
   threads: boolean;
   /** Reports delivery/read receipts of outbound messages. */
   deliveryReceipts: boolean;
+  /**
+   * Can start a conversation the brand initiates (campaigns): requires `doSendMessage`. Optional;
+   * absent means `false`.
+   */
+  outreach?: boolean;
 }
 
 /** Something the adapter could not do fully but could drop without failing. */
@@ -266,6 +272,12 @@ export interface ChannelAdapter {
   doPoll?(request: PollRequest, context: AdapterContext): Promise<PollResult>;
   doSendReply?(reply: OutboundReply, context: AdapterContext): Promise<SendResult>;
   /**
+   * Sends a business-initiated message (see {@link OutboundMessage}), within the platform's rules for
+   * them: throws `ReplyNotAllowedError` (or `InvalidOptionsError` for a template missing parameters)
+   * before any network call when they forbid it. Requires the `outreach` capability.
+   */
+  doSendMessage?(message: OutboundMessage, context: AdapterContext): Promise<SendResult>;
+  /**
    * Downloads the bytes of an inbound attachment that the network keeps behind an id or an
    * authenticated URL (WhatsApp media, for instance). Optional: the core's `fetchAttachment`
    * fetches a plain public `url` itself when this is missing.
@@ -354,10 +366,12 @@ export function capabilityMismatches(adapter: ChannelAdapter): string[] {
   for (const key of CAPABILITY_KEYS) {
     if (typeof capabilities[key] !== 'boolean') problems.push(`capabilities.${key} must be a boolean`);
   }
+  if (capabilities.outreach !== undefined && typeof capabilities.outreach !== 'boolean') problems.push('capabilities.outreach must be a boolean when given');
   const pairs: Array<[boolean, string, boolean]> = [
     [capabilities.webhook, 'doHandleWebhook', typeof adapter.doHandleWebhook === 'function'],
     [capabilities.poll, 'doPoll', typeof adapter.doPoll === 'function'],
     [capabilities.reply || capabilities.directMessage, 'doSendReply', typeof adapter.doSendReply === 'function'],
+    [capabilities.outreach === true, 'doSendMessage', typeof adapter.doSendMessage === 'function'],
   ];
   for (const [declared, method, present] of pairs) {
     if (declared && !present) problems.push(`declares the capability but has no ${method}()`);

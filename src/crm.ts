@@ -40,6 +40,7 @@ import { pollAdapters, type PollSummary } from './pipeline/poll.js';
 import { emptyResult, processEvents, type IngestResult, type ProcessOptions } from './pipeline/process-events.js';
 import { retryDeadLetters, type RetryResult } from './pipeline/replay-dead-letters.js';
 import { sendReply, settleReply, type ReplyContent } from './pipeline/reply.js';
+import { sendMessage, type MessageRequest } from './pipeline/send-message.js';
 import { createKeyedLock } from './_locks.js';
 import { defaultLogger, parseOptions } from './_options.js';
 import { randomId } from './_utils.js';
@@ -53,6 +54,7 @@ export type { PollSummary } from './pipeline/poll.js';
 export type { IngestResult } from './pipeline/process-events.js';
 export type { RetryResult } from './pipeline/replay-dead-letters.js';
 export type { ReplyContent } from './pipeline/reply.js';
+export type { MessageRequest } from './pipeline/send-message.js';
 
 /** The SDK version, sent in the user agent. */
 export const VERSION = '0.1.0';
@@ -159,7 +161,7 @@ export interface TenantsOptions {
 export interface TenantCrm
   extends Pick<
     SocialCrm,
-    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch'
+    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch' | 'sendMessage'
   > {
   /** The tenant's id. */
   readonly tenant: string;
@@ -221,6 +223,14 @@ export interface SocialCrm {
    * `{ sent: false }` lets a new call with the key send it.
    */
   settleReply(idempotencyKey: string, outcome: { sent: true; nativeId: string } | { sent: false }): Promise<SendRecord>;
+  /**
+   * Start a conversation (a campaign's message) through an adapter with the `outreach` capability,
+   * once per idempotency key: the customer's consent for the purpose is read at send time, the send
+   * is recorded before the network is called, and the outbound interaction is stored. Needs a
+   * ledger that records sends. `social-crm/campaigns` builds on it.
+   * @throws ReplyNotAllowedError (no consent, a platform rule), UnsupportedCapabilityError, ReplyInDoubtError, ChannelApiError, RateLimitError
+   */
+  sendMessage(request: MessageRequest): Promise<{ interaction: Interaction; sentBefore: boolean }>;
   /**
    * Download the bytes of one attachment of a stored interaction (its `index` in `attachments`,
    * default 0): through the adapter's `doFetchAttachment` (WhatsApp media ids, authenticated
@@ -471,6 +481,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
         route(list, { source: eventOptions.source ?? 'webhook', ...(eventOptions.adapterId ? { adapterId: eventOptions.adapterId } : {}), rejected: eventOptions.rejected ?? [] }, tenant),
       reply: (id, content) => sendReply(context, id, content),
       settleReply: (key, outcome) => settleReply(context, key, outcome),
+      sendMessage: (request) => sendMessage(context, request),
       fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),
       async setConsent(who, status, source, consentOptions = {}) {
         const key = typeof who === 'string' ? who : identityKey(who);
@@ -652,6 +663,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     processEvents: main.view.processEvents,
     reply: main.view.reply,
     settleReply: main.view.settleReply,
+    sendMessage: main.view.sendMessage,
     fetchAttachment: main.view.fetchAttachment,
     setConsent: main.view.setConsent,
     eraseCustomer: main.view.eraseCustomer,

@@ -21,6 +21,7 @@ export type {
   DurableEventPayloads,
   DurableSubscription,
   ReplyContent,
+  MessageRequest,
   RetryResult,
   SocialCrm,
   SocialCrmOptions,
@@ -122,6 +123,7 @@ export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';
 export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';
 export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
+export type { OutboundMessage } from './outreach.js';
 export {
   ERROR_CODES,
   ChannelApiError,

@@ -7,6 +7,7 @@ import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf 
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { addProfiles, createProfileCache, messengerProfileApi } from '../_shared/meta/profiles.js';
 import { sendDirectMessage } from '../_shared/meta/send-message.js';
+import { sendMessengerMarketingMessage } from './send-message.js';
 import { emptyOutcome, receiveMetaWebhook } from '../_shared/meta/webhook-intake.js';
 
 const ADAPTER_ID = 'messenger';
@@ -85,9 +86,11 @@ export function messengerAdapter(options: MessengerAdapterOptions): ChannelAdapt
       reactions: true,
       threads: true,
       deliveryReceipts: true,
+      outreach: true,
     },
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
     doSendReply,
+    doSendMessage: (message, context) => sendMessengerMarketingMessage(createGraphApi(context, graphOptions), settings.pageId, message, context.now(), id),
   };
 }

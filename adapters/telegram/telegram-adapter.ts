@@ -20,6 +20,7 @@ import {
   type SendResult,
   type WebhookResult,
 } from 'social-crm/adapter-kit';
+import { telegramOutreachBody, telegramOutreachResult } from './send-message.js';
 import { READ_UPDATES, messageNativeId, normalizeUpdate, type TelegramContext } from './normalize.js';
 import { telegramErrorSchema, telegramMessageSchema, telegramOkSchema, telegramUpdateSchema } from './telegram-schemas.js';
 
@@ -220,10 +221,12 @@ export function telegramAdapter(options: TelegramAdapterOptions): ChannelAdapter
       reactions: true,
       threads: true,
       deliveryReceipts: false,
+      outreach: true,
     },
     webhook: { authentication: webhook ? 'shared-secret' : 'none-polling' },
     decodeError: readTelegramError,
     ...(webhook ? { doHandleWebhook } : { doPoll }),
     doSendReply,
+    doSendMessage: async (message, context) => telegramOutreachResult(await call('sendMessage', telegramOutreachBody(message, id), telegramMessageSchema, context)),
   };
 }

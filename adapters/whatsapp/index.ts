@@ -1,2 +1,3 @@
 export { whatsappAdapter, type WhatsappAdapterOptions } from './whatsapp-adapter.js';
 export type { WhatsappReplyOptions } from './send-reply.js';
+export type { WhatsappMessageOptions } from './send-message.js';

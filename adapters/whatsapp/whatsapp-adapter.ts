@@ -13,6 +13,7 @@ import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/
 import { normalizeMessage, normalizeStatus, normalizeUserPreference, type NormalizeContext } from './normalize.js';
 import { fetchWhatsappMedia } from './fetch-media.js';
 import { sendWhatsappReply } from './send-reply.js';
+import { sendWhatsappMessage } from './send-message.js';
 import {
   whatsappContactSchema,
   whatsappMessageSchema,
@@ -165,11 +166,13 @@ export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter
       reactions: true,
       threads: false,
       deliveryReceipts: true,
+      outreach: true,
     },
     maxBodyBytes: MAX_BODY_BYTES,
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
     doSendReply: (reply, context) => sendWhatsappReply(reply, context, { ...settings, adapterId: id }),
     doFetchAttachment: (request, context) => fetchWhatsappMedia(request, context, { ...settings, adapterId: id }),
+    doSendMessage: (message, context) => sendWhatsappMessage(message, context, { ...settings, adapterId: id }),
   };
 }
