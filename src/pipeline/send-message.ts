@@ -9,7 +9,8 @@
 import { ReplyInDoubtError, ReplyNotAllowedError, SocialCrmError, UnsupportedCapabilityError, isSocialCrmError } from '../errors.js';
 import { toChannelApiError } from '../http.js';
 import { identityKey, parseInteraction, type ChannelIdentity, type Interaction, type JSONObject } from '../interaction.js';
-import { hasSendStore, type ConsentRecord, type SendRecord } from '../ledger.js';
+import { hasSendStore, type SendRecord } from '../ledger.js';
+import { consentAllows, consentRefusal } from '../_consent.js';
 import type { OutboundMessage } from '../outreach.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { describeError } from './dead-letters.js';
@@ -31,17 +32,6 @@ export interface MessageRequest {
   campaignId?: string;
   /** Per-adapter options, e.g. `{ whatsapp: { template: { name, language, parameters } } }`. */
   channelOptions?: Record<string, Record<string, unknown>>;
-}
-
-/** Whether a consent record allows a message for `purpose`: recorded as opted in, and not withdrawn. */
-export function consentAllows(consent: ConsentRecord | null, purpose: 'marketing'): boolean {
-  void purpose;
-  return consent?.status === 'opted-in';
-}
-
-/** Why {@link consentAllows} refuses, in words. */
-export function consentRefusal(key: string, consent: ConsentRecord | null): string {
-  return consent ? `${key} opted out (${consent.purpose ?? 'all'}, ${consent.source}, ${consent.updatedAt})` : `${key} never opted in to marketing messages`;
 }
 
 /** The stored send for the key, if it settles the call without a new attempt. */
@@ -76,7 +66,7 @@ export async function sendMessage(context: PipelineContext, request: MessageRequ
 
   // Consent is read now, for this message: a withdrawal a moment ago counts.
   const consent = await ledger.getConsent(key);
-  if (!consentAllows(consent, request.purpose)) throw new ReplyNotAllowedError('opted-out', `[${adapter.id}] ${consentRefusal(key, consent)}; the message was not sent.`);
+  if (!consentAllows(consent)) throw new ReplyNotAllowedError('opted-out', `[${adapter.id}] ${consentRefusal(key, consent)}; the message was not sent.`);
   const last = (await ledger.queryInteractions({ authorKey: key, channel: adapter.id, order: 'desc', limit: 1 })).items[0];
   const identity = await ledger.getIdentity(key);
   const message: OutboundMessage = {
