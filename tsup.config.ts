@@ -35,6 +35,11 @@ const shared: Options = {
   // `npm run build` empties dist/ first: the two configs run at once, so neither may clean.
   clean: false,
   sourcemap: true,
+  // src/ is not shipped: maps give file and line names for stack traces without a second copy of
+  // every source file inside the tarball.
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
   target: 'node20',
   platform: 'neutral',
   splitting: true,

@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/package/**/*.test.ts'],
+    globalSetup: ['test/package/global-setup.ts'],
     testTimeout: 60_000,
   },
 });

@@ -53,6 +53,7 @@ export {
   RateLimitError,
   ReplyNotAllowedError,
   SocialCrmError,
+  UnknownAccountError,
   UnsupportedCapabilityError,
   UnsupportedMediaTypeError,
   WebhookVerificationError,
@@ -60,6 +61,7 @@ export {
   isRateLimitError,
   isReplyNotAllowedError,
   isSocialCrmError,
+  isUnknownAccountError,
   isWebhookVerificationError,
 } from './errors.js';
 export type { ChannelApiErrorOptions, ErrorCode } from './errors.js';

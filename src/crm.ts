@@ -34,13 +34,14 @@ import { commitUnit, type AfterReceiveHook, type BeforeSendHook, type PipelineCo
 import { addDeadLetter, describeError, storableRequest } from './pipeline/dead-letters.js';
 import { eraseCustomer } from './pipeline/erase-customer.js';
 import { createDispatcher, type Dispatcher, type DispatchResult, type DurableSubscription } from './pipeline/dispatcher.js';
-import { fetchAttachment } from './pipeline/fetch-attachment.js';
+import { fetchAttachment, type FetchAttachmentOptions } from './pipeline/fetch-attachment.js';
 import { errorResponse, verifyWebhook, type WebhookVerification } from './pipeline/front-door.js';
-import { pollAdapters, type PollSummary } from './pipeline/poll.js';
+import { pollAdapters, type PollOptions, type PollSummary } from './pipeline/poll.js';
 import { emptyResult, processEvents, type IngestResult, type ProcessOptions } from './pipeline/process-events.js';
-import { retryDeadLetters, type RetryResult } from './pipeline/replay-dead-letters.js';
+import { retryDeadLetters, type RetryDeadLettersOptions, type RetryResult } from './pipeline/replay-dead-letters.js';
 import { sendReply, settleReply, type ReplyContent } from './pipeline/reply.js';
 import { sendMessage, type MessageRequest } from './pipeline/send-message.js';
+import type { AbortOptions } from './_abort.js';
 import { createKeyedLock } from './_locks.js';
 import { defaultLogger, parseOptions } from './_options.js';
 import { randomId } from './_utils.js';
@@ -50,9 +51,11 @@ export type { DeadLetterPayload } from './pipeline/dead-letters.js';
 export type { DispatchResult, DurableEvent, DurableEventPayloads, DurableSubscription } from './pipeline/dispatcher.js';
 export type { DurableEventName } from './pipeline/change-log.js';
 export type { WebhookVerification } from './pipeline/front-door.js';
-export type { PollSummary } from './pipeline/poll.js';
+export type { PollOptions, PollSummary } from './pipeline/poll.js';
+export type { FetchAttachmentOptions } from './pipeline/fetch-attachment.js';
+export type { AbortOptions, ProgressOptions } from './_abort.js';
 export type { IngestResult } from './pipeline/process-events.js';
-export type { RetryResult } from './pipeline/replay-dead-letters.js';
+export type { RetryDeadLettersOptions, RetryResult } from './pipeline/replay-dead-letters.js';
 export type { ReplyContent } from './pipeline/reply.js';
 export type { MessageRequest } from './pipeline/send-message.js';
 
@@ -193,8 +196,12 @@ export interface SocialCrm {
    * 200 for everything verified (including items that were dead-lettered or ignored).
    */
   handleWebhook(request: Request, options?: { adapterId?: string }): Promise<Response>;
-  /** Poll every polling adapter (or the ones named) from their saved cursors. */
-  poll(options?: { adapterIds?: string[]; maxPages?: number }): Promise<PollSummary[]>;
+  /**
+   * Poll every polling adapter (or the ones named) from their saved cursors. `signal` stops it
+   * between pages or mid-request with `AbortedError` (pages stored so far, and their cursors, stay);
+   * `onProgress` gets `{ done }` pages after each page is stored.
+   */
+  poll(options?: PollOptions): Promise<PollSummary[]>;
   /**
    * The front door alone: route, read, verify and parse a webhook request, storing nothing. A queue
    * intake enqueues what comes back `verified`, then answers with its `response`; `answered` is a
@@ -214,9 +221,11 @@ export interface SocialCrm {
    * records sends ({@link SendStore}), the send is recorded under its idempotency key first: a second
    * call with the same key returns the first one's interaction and never posts again.
    * @throws ReplyNotAllowedError, UnsupportedCapabilityError, ChannelApiError, RateLimitError, and
-   * ReplyInDoubtError when the same key is being sent or may already have reached the network.
+   * ReplyInDoubtError when the same key is being sent or may already have reached the network;
+   * AbortedError when `options.signal` aborts it (before the send: nothing is sent; during the
+   * send: the send is recorded in doubt, as after a timeout).
    */
-  reply(interactionId: string, content: string | ReplyContent): Promise<Interaction>;
+  reply(interactionId: string, content: string | ReplyContent, options?: AbortOptions): Promise<Interaction>;
   /**
    * Settle a send left in doubt (`ReplyInDoubtError`, state `unknown` or a `pending` whose sender
    * died) after checking the thread: `{ sent: true, nativeId }` stores the outbound interaction,
@@ -237,9 +246,9 @@ export interface SocialCrm {
    * URLs) or, for a plain `https` URL, with one GET through the adapter's HTTP client.
    * @throws NotFoundError (no such interaction or attachment), UnsupportedCapabilityError (nothing to
    * download: a location, a contact, no URL), ChannelApiError (the network refused, the file is over
-   * `maxBytes`, default 100 MB, or its checksum is wrong).
+   * `maxBytes`, default 100 MB, or its checksum is wrong), AbortedError (`options.signal` aborted it).
    */
-  fetchAttachment(interactionId: string, index?: number, options?: { maxBytes?: number }): Promise<AttachmentContent>;
+  fetchAttachment(interactionId: string, index?: number, options?: FetchAttachmentOptions): Promise<AttachmentContent>;
   /**
    * Record a customer's opt-out or opt-in for one identity. `purpose: 'marketing'` covers promotional
    * messages only (service replies still go out) and never replaces an opt-out of all messages.
@@ -253,8 +262,12 @@ export interface SocialCrm {
    * unknown id.
    */
   eraseCustomer(customerId: string): Promise<EraseResult>;
-  /** Replay dead letters through the pipeline; successes are removed, failures kept with attempts + 1. */
-  retryDeadLetters(options?: { limit?: number }): Promise<RetryResult>;
+  /**
+   * Replay dead letters through the pipeline; successes are removed, failures kept with attempts + 1.
+   * `onProgress` gets `{ done, total }` after each entry; `signal` stops it between entries with
+   * `AbortedError` (entries replayed so far stay replayed).
+   */
+  retryDeadLetters(options?: RetryDeadLettersOptions): Promise<RetryResult>;
   /**
    * Listen to an event in this process; returns the unsubscribe function. Fire-and-forget: the
    * listener is called after the change is stored, its promise is not awaited, and an event is
@@ -479,7 +492,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       ingest: (inputs) => processEvents(context, (Array.isArray(inputs) ? inputs : [inputs]).map((interaction): ChannelEvent => ({ type: 'interaction', interaction })), { source: 'ingest' }),
       processEvents: (list, eventOptions = {}) =>
         route(list, { source: eventOptions.source ?? 'webhook', ...(eventOptions.adapterId ? { adapterId: eventOptions.adapterId } : {}), rejected: eventOptions.rejected ?? [] }, tenant),
-      reply: (id, content) => sendReply(context, id, content),
+      reply: (id, content, replyOptions = {}) => sendReply(context, id, content, replyOptions),
       settleReply: (key, outcome) => settleReply(context, key, outcome),
       sendMessage: (request) => sendMessage(context, request),
       fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),

@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   CLASSIFIER_ERROR: 'The classifier failed.',
   QUEUE_ERROR: 'The work queue failed.',
   TENANT_UNAVAILABLE: "A tenant's ledger could not be opened, or the tenant id is not valid.",
+  ABORTED: "The caller's `signal` aborted the call; what was stored before stays stored.",
+  UNKNOWN_ACCOUNT: "An adapter's account resolver does not know the account a delivery or a conversation names.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -340,6 +342,61 @@ export class TenantUnavailableError extends SocialCrmError {
   }
 }
 
+/** How far a long call got, as its `onProgress` callback reports it. */
+export interface Progress {
+  /** Units finished (pages, dead letters, customers, pairs: the call's docs say which). */
+  done: number;
+  /** Units in all, when known in advance. */
+  total?: number;
+}
+
+/**
+ * The caller's `AbortSignal` aborted the call. The call stopped at the next step boundary, or
+ * mid-request when it was waiting on the network; every step finished before it stays stored.
+ * `operation` names the call (`crm.poll`, `merger.rematch` ...); `progress` says how far it got,
+ * where the call counts; `cause` is the signal's `reason`.
+ */
+export class AbortedError extends SocialCrmError {
+  override name = 'AbortedError';
+  readonly operation: string;
+  readonly progress?: Progress;
+  constructor(operation: string, options: SocialCrmErrorOptions & { progress?: Progress } = {}) {
+    const reason = options.cause instanceof Error && options.cause.name !== 'AbortError' ? ` (${options.cause.message})` : '';
+    super('ABORTED', `${operation} was aborted by its signal${reason}. What it stored before stays stored; call it again to go on.`, options);
+    this.operation = operation;
+    if (options.progress) this.progress = options.progress;
+  }
+}
+
+const UNKNOWN_ACCOUNT_MARKER = Symbol.for('social-crm.error.UnknownAccountError');
+
+/**
+ * A delivery, a reply or a poll named an account (a Page, a WhatsApp number, an X account, a
+ * Telegram bot) that the adapter's account resolver (`accounts.resolve`) does not know.
+ * Names the adapter and the account; never carries credentials.
+ */
+export class UnknownAccountError extends SocialCrmError {
+  readonly [UNKNOWN_ACCOUNT_MARKER] = true;
+  override name = 'UnknownAccountError';
+  readonly adapterId: string;
+  /** The account id the delivery or conversation named. */
+  readonly accountId: string;
+  constructor(adapterId: string, accountId: string, detail = '', options?: SocialCrmErrorOptions) {
+    super(
+      'UNKNOWN_ACCOUNT',
+      `[${adapterId}] Account ${JSON.stringify(String(accountId)).slice(0, 140)} is not known to the account resolver.${detail ? ` ${detail}` : ''}`,
+      options,
+    );
+    this.adapterId = adapterId;
+    this.accountId = accountId;
+  }
+}
+
+/** True for {@link UnknownAccountError} (any copy of the package). */
+export function isUnknownAccountError(error: unknown): error is UnknownAccountError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[UNKNOWN_ACCOUNT_MARKER] === true;
+}
+
 /**
  * True for any error thrown by social-crm (any copy of it), optionally of one code.
  * @example if (isSocialCrmError(error, 'RATE_LIMITED')) scheduleRetry(error.retryAfterMs)
@@ -365,11 +422,17 @@ export function isWebhookVerificationError(error: unknown): error is WebhookVeri
   return isSocialCrmError(error, 'WEBHOOK_VERIFICATION_FAILED');
 }
 
-/** True for {@link ReplyNotAllowedError}. */
+/** True for {@link ReplyInDoubtError}. */
 export function isReplyInDoubtError(error: unknown): error is ReplyInDoubtError {
   return isSocialCrmError(error, 'REPLY_IN_DOUBT') && (error as { name?: unknown }).name === 'ReplyInDoubtError';
 }
 
+/** True for {@link AbortedError}. */
+export function isAbortedError(error: unknown): error is AbortedError {
+  return isSocialCrmError(error, 'ABORTED') && (error as { name?: unknown }).name === 'AbortedError';
+}
+
+/** True for {@link ReplyNotAllowedError}. */
 export function isReplyNotAllowedError(error: unknown): error is ReplyNotAllowedError {
   return isSocialCrmError(error, 'REPLY_NOT_ALLOWED');
 }

@@ -14,7 +14,12 @@ export type {
   BeforeSendHook,
   DeadLetterPayload,
   IngestResult,
+  AbortOptions,
+  FetchAttachmentOptions,
+  PollOptions,
   PollSummary,
+  ProgressOptions,
+  RetryDeadLettersOptions,
   DispatchResult,
   DurableEvent,
   DurableEventName,
@@ -126,6 +131,7 @@ export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } f
 export type { OutboundMessage } from './outreach.js';
 export {
   ERROR_CODES,
+  AbortedError,
   ChannelApiError,
   ClassifierError,
   IdentityConflictError,
@@ -142,16 +148,19 @@ export {
   ReplyInDoubtError,
   ReplyNotAllowedError,
   SocialCrmError,
+  UnknownAccountError,
   UnknownAdapterError,
   UnsupportedAdapterVersionError,
   UnsupportedCapabilityError,
   UnsupportedMediaTypeError,
   WebhookVerificationError,
+  isAbortedError,
   isChannelApiError,
   isRateLimitError,
   isReplyInDoubtError,
   isReplyNotAllowedError,
   isSocialCrmError,
+  isUnknownAccountError,
   isWebhookVerificationError,
 } from './errors.js';
-export type { ChannelApiErrorOptions, ErrorCode, ValidationIssue } from './errors.js';
+export type { ChannelApiErrorOptions, ErrorCode, Progress, ValidationIssue } from './errors.js';

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ChannelIdentity, JSONObject } from './interaction.js';
+import type { ChannelIdentity, Interaction, JSONObject } from './interaction.js';
 
 /** What the core asks an adapter's `doSendMessage` to send. */
 export interface OutboundMessage {
@@ -27,6 +27,11 @@ export interface OutboundMessage {
   lastInboundAt?: string;
   /** The conversation the recipient last wrote in, where the network needs it to reach them. */
   conversationId?: string;
+  /**
+   * The recipient's latest message on this channel: an adapter that serves several brand accounts
+   * sends from the account it reached (the number or Page they opted in on).
+   */
+  lastInbound?: Interaction;
   /**
    * What the network attached to the recipient's consent, for this adapter (the consent record's
    * `channelMetadata[channel]`): Messenger's `notificationMessagesToken`.

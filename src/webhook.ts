@@ -343,6 +343,7 @@ export function webhookErrorStatus(error: unknown): number {
   switch (error.code) {
     case 'UNKNOWN_ADAPTER':
     case 'UNSUPPORTED_CAPABILITY':
+    case 'UNKNOWN_ACCOUNT':
       return 404;
     case 'PAYLOAD_TOO_LARGE':
       return 413;

@@ -24,6 +24,8 @@ export const whatsappMessageOptionsSchema = z.object({
     .optional(),
   /** Let WhatsApp render a preview of the first URL of a free-text message. @default false */
   previewUrl: z.boolean().optional(),
+  /** The number to send from, for an adapter that serves several (`accounts`). @default the number the customer last wrote to */
+  phoneNumberId: z.string().regex(/^\d+$/).optional(),
 });
 export type WhatsappMessageOptions = z.input<typeof whatsappMessageOptionsSchema>;
 type Template = NonNullable<z.output<typeof whatsappMessageOptionsSchema>['template']>;

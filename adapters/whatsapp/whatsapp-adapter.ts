@@ -5,11 +5,14 @@ import {
   type AdapterWarning,
   type ChannelAdapter,
   type ChannelEvent,
+  type OutboundMessage,
   type RejectedItem,
   type WebhookResult,
 } from 'social-crm/adapter-kit';
 import { describeIssues, metaAppOptionsSchema, metaRateLimitFromResponse, type MetaAppOptions, type MetaChange, type MetaEntry } from '../_shared/meta/index.js';
 import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/meta/webhook-intake.js';
+import { accountOfInteraction, fixedAccount, resolveForDelivery, tagWithAccount, type AccountDirectory } from '../_shared/accounts/index.js';
+import { createMetaAccounts, metaAccountsAppOptionsSchema, requireAccount, usesAccounts, type MetaAccountCredentials, type MetaAccountsOptions } from '../_shared/meta/accounts.js';
 import { normalizeMessage, normalizeStatus, normalizeUserPreference, type NormalizeContext } from './normalize.js';
 import { fetchWhatsappMedia } from './fetch-media.js';
 import { sendWhatsappReply } from './send-reply.js';
@@ -45,6 +48,25 @@ export interface WhatsappAdapterOptions extends MetaAppOptions {
 
 const numericId = (what: string) => z.string().regex(/^\d+$/, `Use the numeric ${what} from WhatsApp Manager (API Setup).`);
 
+/**
+ * Options of {@link whatsappAdapter} serving every number of the app: each notification's number
+ * (`metadata.phone_number_id`) is resolved through `accounts.resolve(phoneNumberId)` to its token and
+ * tenant, and replies go out from the number the conversation belongs to.
+ */
+export interface WhatsappAccountsOptions extends Omit<MetaAppOptions, 'accessToken'> {
+  /** The host's resolver: phone number id → `{ credentials: { accessToken }, tenant }`; see docs/guide/accounts.md. */
+  accounts: MetaAccountsOptions;
+  /** @default false */
+  markAsReadOnReply?: boolean;
+  /** Adapter id (webhook path segment and `channel`). @default 'whatsapp' */
+  id?: string;
+}
+
+const accountsOptionsSchema = metaAccountsAppOptionsSchema.extend({
+  markAsReadOnReply: z.boolean().default(false),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+});
+
 const optionsSchema = metaAppOptionsSchema.extend({
   phoneNumberId: numericId('phone number id'),
   businessAccountId: numericId('WhatsApp Business Account id').optional(),
@@ -72,9 +94,14 @@ const IGNORED_FIELDS_NOTE = 'is not stored by the CRM (subscribe only to `messag
  * const crm = createSocialCrm({ ledger, adapters: [whatsapp] });
  * app.all('/webhooks/whatsapp', (request) => crm.handleWebhook(request)); // GET handshake and POST
  */
-export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter {
-  const settings: Settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+export function whatsappAdapter(options: WhatsappAdapterOptions | WhatsappAccountsOptions): ChannelAdapter {
+  const settings: Settings | z.output<typeof accountsOptionsSchema> = usesAccounts(options)
+    ? parseAdapterOptions(options?.id ?? ADAPTER_ID, accountsOptionsSchema, options)
+    : parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
+  const single = 'phoneNumberId' in settings ? settings : undefined;
+  const accounts: AccountDirectory<MetaAccountCredentials> =
+    'accounts' in settings ? createMetaAccounts(id, settings.accounts as MetaAccountsOptions) : fixedAccount(single!.phoneNumberId, { accessToken: single!.accessToken });
 
   /** Runs `read` on each schema-valid item of a `value` array; the others are rejected. */
   function eachItem<Item>(items: unknown[] | undefined, schema: z.ZodType<Item>, key: string, rejected: RejectedItem[], read: (item: Item) => void) {
@@ -85,7 +112,8 @@ export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter
     }
   }
 
-  function readChange(change: MetaChange, businessAccountId: string, now: Date, result: EntryOutcome) {
+  async function readChange(change: MetaChange, businessAccountId: string, adapterContext: AdapterContext, result: EntryOutcome) {
+    const now = adapterContext.now();
     if (change.field !== 'messages' && change.field !== 'user_preferences') {
       result.warnings.push({ type: 'ignored', message: `WhatsApp \`${change.field}\` notification ${IGNORED_FIELDS_NOTE}.`, details: { field: change.field } });
       return;
@@ -96,14 +124,34 @@ export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter
       return;
     }
     const { metadata } = value.data;
-    if (metadata.phone_number_id !== settings.phoneNumberId) {
+    if (single && metadata.phone_number_id !== single.phoneNumberId) {
       result.warnings.push({
         type: 'ignored',
-        message: `A notification for phone number id ${metadata.phone_number_id} reached the ${id} adapter, which serves ${settings.phoneNumberId}; it was acknowledged and ignored. Register one adapter (with its own \`id\`) per number.`,
+        message: `A notification for phone number id ${metadata.phone_number_id} reached the ${id} adapter, which serves ${single.phoneNumberId}; it was acknowledged and ignored. Register one adapter (with its own \`id\`) per number, or pass \`accounts\`.`,
         details: { phoneNumberId: metadata.phone_number_id },
       });
       return;
     }
+    if (!single) {
+      const resolved = await resolveForDelivery(accounts, metadata.phone_number_id, change, adapterContext);
+      if ('rejected' in resolved) {
+        result.rejected.push(resolved.rejected);
+        return;
+      }
+      const part = emptyOutcome();
+      readValue(value.data, businessAccountId, now, part);
+      tagWithAccount(part, id, resolved.account);
+      result.events.push(...part.events);
+      result.rejected.push(...part.rejected);
+      result.warnings.push(...part.warnings);
+      return;
+    }
+    readValue(value.data, businessAccountId, now, result);
+  }
+
+  function readValue(data: z.output<typeof whatsappValueSchema>, businessAccountId: string, now: Date, result: EntryOutcome) {
+    const { metadata } = data;
+    const value = { data };
     const contacts = new Map<string, WhatsappContact>();
     for (const candidate of value.data.contacts ?? []) {
       const contact = whatsappContactSchema.safeParse(candidate);
@@ -133,10 +181,23 @@ export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter
     }
   }
 
-  function readEntry(entry: MetaEntry, now: Date): EntryOutcome {
+  async function readEntry(entry: MetaEntry, context: AdapterContext): Promise<EntryOutcome> {
     const outcome = emptyOutcome();
-    for (const change of entry.changes ?? []) readChange(change, entry.id, now, outcome);
+    for (const change of entry.changes ?? []) await readChange(change, entry.id, context, outcome);
     return outcome;
+  }
+
+  /** The number a stored message was received on (or sent from). */
+  function numberOf(interaction: Parameters<typeof accountOfInteraction>[0] & { id: string }): string {
+    const metadata = interaction.channelMetadata?.[id] as { phoneNumberId?: unknown } | undefined;
+    return single?.phoneNumberId ?? requireAccount(id, accountOfInteraction(interaction, typeof metadata?.phoneNumberId === 'string' ? metadata.phoneNumberId : undefined), interaction.id);
+  }
+
+  /** The number a business-initiated message goes out from: the one asked for, else the one the customer last wrote to. */
+  function senderOf(message: OutboundMessage): string | undefined {
+    const asked = message.channelOptions[id]?.phoneNumberId;
+    if (typeof asked === 'string' && asked) return asked;
+    return message.lastInbound ? numberOf(message.lastInbound) : undefined;
   }
 
   function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
@@ -147,8 +208,8 @@ export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter
       verifySignature: settings.verifySignature && !context.verifiedBefore,
       maxBodyBytes: MAX_BODY_BYTES,
       object: 'whatsapp_business_account',
-      ...(settings.businessAccountId ? { accountIds: new Set([settings.businessAccountId]) } : {}),
-      readEntry: (entry) => readEntry(entry, context.now()),
+      ...(single?.businessAccountId ? { accountIds: new Set([single.businessAccountId]) } : {}),
+      readEntry: (entry) => readEntry(entry, context),
     });
   }
 
@@ -171,8 +232,19 @@ export function whatsappAdapter(options: WhatsappAdapterOptions): ChannelAdapter
     maxBodyBytes: MAX_BODY_BYTES,
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
-    doSendReply: (reply, context) => sendWhatsappReply(reply, context, { ...settings, adapterId: id }),
-    doFetchAttachment: (request, context) => fetchWhatsappMedia(request, context, { ...settings, adapterId: id }),
-    doSendMessage: (message, context) => sendWhatsappMessage(message, context, { ...settings, adapterId: id }),
+    doSendReply: (reply, context) =>
+      accounts.call(numberOf(reply.inReplyTo), context, (account) =>
+        sendWhatsappReply(reply, context, { ...settings, adapterId: id, phoneNumberId: account.accountId, accessToken: account.credentials.accessToken }),
+      ),
+    doFetchAttachment: (request, context) =>
+      accounts.call(numberOf(request.interaction), context, (account) =>
+        fetchWhatsappMedia(request, context, { ...settings, adapterId: id, phoneNumberId: account.accountId, accessToken: account.credentials.accessToken }),
+      ),
+    doSendMessage: (message, context) => {
+      const number = single?.phoneNumberId ?? requireAccount(id, senderOf(message), `${message.channel}:${message.recipient.nativeId}`);
+      return accounts.call(number, context, (account) =>
+        sendWhatsappMessage(message, context, { ...settings, adapterId: id, phoneNumberId: account.accountId, accessToken: account.credentials.accessToken }),
+      );
+    },
   };
 }

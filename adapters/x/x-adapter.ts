@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidPayloadError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject } from 'social-crm';
+import { InvalidPayloadError, UnknownAccountError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject, type OutboundReply } from 'social-crm';
 import {
   hmac,
   parseAdapterOptions,
@@ -25,6 +25,17 @@ import {
   type NormalizeContext,
 } from './normalize.js';
 import { sendXReply } from './send-reply.js';
+import { refreshXToken, type XOAuthClient, type XTokens } from './x-tokens.js';
+import {
+  accountOfInteraction,
+  createAccountDirectory,
+  isAccountsOptions,
+  resolveForDelivery,
+  tagWithAccount,
+  type AccountDirectory,
+  type AccountsOptions,
+  type ResolvedAccount,
+} from '../_shared/accounts/index.js';
 import { readXError, readXRateLimit } from './x-errors.js';
 import {
   aaaDirectMessageEventSchema,
@@ -81,6 +92,55 @@ export interface XAdapterOptions {
   /** Posts per page (X allows 5–100 for mentions, 10–100 for search). @default 100 */
   maxResults?: number;
 }
+
+/** The credentials of one X account, as the host's resolver returns them. */
+export interface XAccountCredentials {
+  /** OAuth 2.0 user-context access token of the account (replies, DMs). */
+  accessToken: string;
+  /** Its refresh token (`offline.access` scope): with `oauthClient`, the adapter renews an expired or refused access token itself. */
+  refreshToken?: string;
+}
+
+/** The `accounts` option of {@link xAdapter}: the host's resolver, keyed by the account's numeric user id (`for_user_id`). */
+export interface XAccountsResolver extends AccountsOptions<XAccountCredentials> {
+  /**
+   * Called with the new tokens after the adapter renewed an account's access token. X rotates
+   * refresh tokens, so store both before the next restart: the old refresh token no longer works.
+   * Awaited; a failure is logged (the new tokens are used in memory anyway).
+   */
+  onTokens?(accountId: string, tokens: XTokens): void | Promise<void>;
+}
+
+/**
+ * Options of {@link xAdapter} serving many X accounts of one app from one webhook: each delivery's
+ * account (`for_user_id`, or the X Activity API's `filter.user_id`) is resolved through
+ * `accounts.resolve(userId)` to its tokens and tenant; replies go out with the token of the
+ * account the conversation belongs to. Polling is not available in this mode.
+ */
+export interface XAccountsOptions {
+  accounts: XAccountsResolver;
+  /** The app's consumer secret: answers the CRC challenge and verifies every delivery. */
+  consumerSecret: string;
+  /** The app's OAuth 2.0 client, to renew access tokens with the accounts' refresh tokens. Without it, the host's resolver is asked again. */
+  oauthClient?: XOAuthClient;
+  /** @default 'https://api.x.com' */
+  apiBaseUrl?: string;
+  /** @default 'x' */
+  id?: string;
+}
+
+const accountsOptionsSchema = z.object({
+  accounts: z.custom<XAccountsResolver>(isAccountsOptions, 'Pass `accounts: { resolve(userId) { ... } }` returning `{ credentials: { accessToken, refreshToken? }, tenant }`, or null for an unknown account.'),
+  consumerSecret: z.string().min(1, 'Pass the consumer secret: with `accounts`, the adapter serves webhooks.'),
+  oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1).optional() }).optional(),
+  apiBaseUrl: z
+    .string()
+    .url()
+    .default('https://api.x.com')
+    .transform((url) => url.replace(/\/+$/, '')),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+});
+type AccountsSettings = z.output<typeof accountsOptionsSchema>;
 
 const SEARCH_QUERY_LIMIT = 512;
 
@@ -246,27 +306,60 @@ const TWEET_EVENT_TYPES = new Set(['post.create', 'post.mention.create', 'post.r
  * });
  * const crm = createSocialCrm({ ledger, adapters: [x] });
  */
-export function xAdapter(options: XAdapterOptions): ChannelAdapter {
-  const settings: Settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+export function xAdapter(options: XAdapterOptions | XAccountsOptions): ChannelAdapter {
+  if (typeof options === 'object' && options !== null && 'accounts' in options && options.accounts !== undefined) {
+    return buildXAdapter(parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options));
+  }
+  return buildXAdapter(parseAdapterOptions((options as XAdapterOptions | undefined)?.id ?? ADAPTER_ID, optionsSchema, options));
+}
+
+/** The host's resolver behind a cache; with an OAuth client, expired or refused tokens are renewed with the account's refresh token. */
+function createXAccounts(settings: AccountsSettings): AccountDirectory<XAccountCredentials> {
+  const { accounts, oauthClient, apiBaseUrl, id } = settings;
+  return createAccountDirectory<XAccountCredentials>(id, accounts, {
+    ...(oauthClient
+      ? {
+          async renew(account: ResolvedAccount<XAccountCredentials>, context: AdapterContext) {
+            if (!account.credentials.refreshToken) return undefined;
+            const tokens = await refreshXToken(context, { adapterId: id, apiBaseUrl, client: oauthClient, refreshToken: account.credentials.refreshToken });
+            try {
+              await accounts.onTokens?.(account.accountId, tokens);
+            } catch (error) {
+              context.logger.error(`[${id}] accounts.onTokens failed: the renewed tokens of account ${account.accountId} are used but were not stored.`, { accountId: account.accountId, error: error instanceof Error ? error.name : typeof error });
+            }
+            const refreshToken = tokens.refreshToken ?? account.credentials.refreshToken;
+            const expiresAt = tokens.expiresAt ? Date.parse(tokens.expiresAt) : undefined;
+            return { credentials: { accessToken: tokens.accessToken, refreshToken }, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+          },
+        }
+      : {}),
+  });
+}
+
+function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
   const id = settings.id;
-  const readToken = settings.bearerToken ?? settings.userAccessToken;
-  const searchQuery = buildSearchQuery(settings.keywords);
+  const single = 'userId' in settings ? settings : undefined;
+  const accounts = 'accounts' in settings ? createXAccounts(settings) : undefined;
+  const readToken = single ? (single.bearerToken ?? single.userAccessToken) : undefined;
+  const searchQuery = buildSearchQuery(single?.keywords ?? []);
   const canPoll = readToken !== undefined;
   const canWebhook = settings.consumerSecret !== undefined;
-  const canWrite = settings.userAccessToken !== undefined;
+  const canWrite = accounts !== undefined || single?.userAccessToken !== undefined;
 
   function normalizeContext(source: NormalizeContext['source'], forUserId?: string): NormalizeContext {
+    const recipientId = forUserId ?? single?.userId;
     return {
       channel: id,
-      brandUserIds: new Set([settings.userId, ...(forUserId ? [forUserId] : [])]),
+      brandUserIds: new Set([...(single ? [single.userId] : []), ...(forUserId ? [forUserId] : [])]),
       source,
-      recipientId: forUserId ?? settings.userId,
+      ...(recipientId ? { recipientId } : {}),
     };
   }
 
   async function fetchPage(stream: StreamName, state: StreamState, limit: number | undefined, context: AdapterContext) {
-    const size = Math.max(stream === 'mentions' ? 5 : 10, Math.min(limit ?? settings.maxResults, settings.maxResults));
-    const url = stream === 'mentions' ? `${settings.apiBaseUrl}/2/users/${settings.userId}/mentions` : `${settings.apiBaseUrl}/2/tweets/search/recent`;
+    const { maxResults, userId } = single!;
+    const size = Math.max(stream === 'mentions' ? 5 : 10, Math.min(limit ?? maxResults, maxResults));
+    const url = stream === 'mentions' ? `${settings.apiBaseUrl}/2/users/${userId}/mentions` : `${settings.apiBaseUrl}/2/tweets/search/recent`;
     const searchParams = new URLSearchParams({
       max_results: String(size),
       expansions: EXPANSIONS,
@@ -488,8 +581,23 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
     // signature for any token, so a signed scalar proves nothing.
     const payload = parseJsonObject(body);
     const activity = xActivityEnvelopeSchema.safeParse(payload);
-    if (activity.success) return handleActivityApi(activity.data, context.now());
-    return handleAccountActivity(payload as Record<string, unknown>, context.now());
+    const read = () => (activity.success ? handleActivityApi(activity.data, context.now()) : handleAccountActivity(payload as Record<string, unknown>, context.now()));
+    if (!accounts) return read();
+    const named = activity.success ? activity.data.data.filter?.user_id : (payload as { for_user_id?: unknown }).for_user_id;
+    const accountId = typeof named === 'string' && named ? named : '(none)';
+    const resolved = await resolveForDelivery(accounts, accountId, payload, context);
+    if ('rejected' in resolved) return { events: [], rejected: [resolved.rejected] };
+    const result = read();
+    tagWithAccount(result, id, resolved.account);
+    return result;
+  }
+
+  /** The account a stored interaction belongs to. */
+  function accountOf(interaction: OutboundReply['inReplyTo']): string {
+    const metadata = interaction.channelMetadata?.[id] as { forUserId?: unknown } | undefined;
+    const accountId = accountOfInteraction(interaction, typeof metadata?.forUserId === 'string' ? metadata.forUserId : interaction.recipientId);
+    if (accountId) return accountId;
+    throw new UnknownAccountError(id, '(none)', `Interaction ${interaction.id} names no X account to answer from.`);
   }
 
   return {
@@ -512,8 +620,10 @@ export function xAdapter(options: XAdapterOptions): ChannelAdapter {
     ...(canWebhook ? { doHandleWebhook } : {}),
     ...(canWrite
       ? {
-          doSendReply: (reply, context) =>
-            sendXReply(reply, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: settings.userAccessToken! }),
+          doSendReply: (reply: OutboundReply, context: AdapterContext) =>
+            accounts
+              ? accounts.call(accountOf(reply.inReplyTo), context, (account) => sendXReply(reply, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: account.credentials.accessToken }))
+              : sendXReply(reply, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: single!.userAccessToken! }),
         }
       : {}),
   };

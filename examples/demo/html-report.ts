@@ -3,7 +3,7 @@
  * fonts, images or styles from elsewhere, so it opens from disk in any browser and can be mailed.
  */
 import type { CrisisEvidence, Customer360, MentionBucket, RankedCustomer, ViralityEvidence } from 'social-crm/insights';
-import type { DemoReport } from './report.js';
+import { reviewSummary, stars, type DemoReport } from './report.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escape = (value: unknown) => String(value).replace(/[&<>"']/g, (character) => ESCAPES[character]!);
@@ -145,6 +145,27 @@ function topicTable(report: DemoReport): string {
   return `<table id="topics"><thead><tr><th>Topic</th><th>Mentions</th><th>Sentiment</th><th>Negative</th><th>Authors</th><th>Reach</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** Group chats, comment threads under videos, and reviews with their stars. */
+function communitiesSection(report: DemoReport): string {
+  const { groups, videos, reviews } = report.communities;
+  if (!groups.length && !videos.length && !reviews.length) return '';
+  const parts: string[] = [];
+  if (groups.length) {
+    const rows = groups.map((group) => `<tr><td>${escape(group.channel)}</td><td>${escape(group.title)}</td><td class="num">${group.messages}</td><td class="num">${group.people}</td><td class="num">${group.peer}</td><td class="num">${group.toBrand}</td><td class="num">${group.fromBrand}</td></tr>`).join('');
+    parts.push(`<h3>Group chats</h3><table id="group-chats"><thead><tr><th>Network</th><th>Group</th><th>Messages</th><th>People</th><th>Between customers</th><th>To the brand</th><th>From the brand</th></tr></thead><tbody>${rows}</tbody></table>`);
+  }
+  if (videos.length) {
+    const rows = videos.map((video) => `<tr><td>${escape(video.channel)}</td><td>${escape(video.videoId)}</td><td class="num">${video.threads}</td><td class="num">${video.comments}</td><td class="num">${video.replies}</td><td class="num">${video.people}</td><td class="num">${video.fromBrand}</td></tr>`).join('');
+    parts.push(`<h3>Video comments</h3><table id="video-threads"><thead><tr><th>Network</th><th>Video</th><th>Threads</th><th>Comments</th><th>Replies</th><th>People</th><th>From the brand</th></tr></thead><tbody>${rows}</tbody></table>`);
+  }
+  if (reviews.length) {
+    const { average, counts } = reviewSummary(reviews);
+    const rows = reviews.map((review) => `<tr><td class="stars" data-rating="${review.rating}">${stars(review.rating)}</td><td>${escape(review.channel)}</td><td>${escape(review.author)}</td><td>${escape(time(review.createdAt))}</td><td>${escape(review.text)}</td><td>${review.answered ? 'yes' : 'no'}</td></tr>`).join('');
+    parts.push(`<h3>Reviews: average ${average!.toFixed(1)} of 5 (${counts.map((count, index) => `${5 - index}★ ${count}`).join(', ')})</h3><table id="reviews-table"><thead><tr><th>Stars</th><th>Network</th><th>Reviewer</th><th>When (UTC)</th><th>Review</th><th>Answered</th></tr></thead><tbody>${rows}</tbody></table>`);
+  }
+  return `<section id="communities"><h2>Group chats, video comments and reviews</h2>${parts.join('\n')}</section>`;
+}
+
 const duration = (ms: number | null) => (ms === null ? '–' : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
 
 function serviceSection(report: DemoReport): string {
@@ -238,7 +259,7 @@ h1{font-size:22px;margin:8px 0}h2{font-size:17px;margin:28px 0 8px;border-bottom
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #eceef2;padding:4px 6px;text-align:left;vertical-align:top}th{font-weight:600;background:#fafbfc}.num{text-align:right;font-variant-numeric:tabular-nums}
 .alert{border-left:4px solid ${COLORS.alert};background:#fffaf0;padding:8px 12px;margin:10px 0;border-radius:4px}.alert.critical{border-color:${COLORS.negative}}.alert[data-kind=virality]{background:#f7f2fd}
 tr.breached td:nth-child(2){color:${COLORS.negative};font-weight:600}tr.warning td:nth-child(2){color:#b7791f}
-.alert .title{font-weight:600}.posts{margin:4px 0 4px 18px;padding:0}.reach{color:#666;font-size:12px}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
+.stars{color:#d99a00;white-space:nowrap}.alert .title{font-weight:600}.posts{margin:4px 0 4px 18px;padding:0}.reach{color:#666;font-size:12px}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
 blockquote{margin:6px 0;padding-left:10px;border-left:3px solid #ccc}
 pre{white-space:pre-wrap;background:#f4f6f9;padding:8px 12px;border-radius:6px;font-size:12px}tr.to-customer td{color:#3b5b92}
 </style></head>
@@ -246,6 +267,7 @@ pre{white-space:pre-wrap;background:#f4f6f9;padding:8px 12px;border-radius:6px;f
 <h1>${escape(title)}</h1>
 <div class="cards" id="summary"><div class="card"><b>${report.interactions}</b>interactions</div><div class="card"><b>${report.customers}</b>customers</div><div class="card"><b>${insights?.alerts.length ?? 0}</b>alerts</div><div class="card"><b>${report.waitingComplaints.length}</b>complaints waiting</div><div class="card"><b>${report.deadLetters}</b>dead letters</div></div>
 <ul>${channels}</ul>
+${communitiesSection(report)}
 <section id="volume"><h2>Mentions per hour by sentiment</h2><p>${legend}</p>${insights ? volumeChart(insights.volume, insights.alerts) : ''}<h2>Share of negative mentions (6-hour rolling)</h2>${insights ? sentimentChart(insights.volume) : ''}</section>
 <section id="alerts"><h2>Alerts</h2>${alertCards(insights?.alerts ?? [])}</section>
 <section id="waiting"><h2>Complaints waiting for an answer, most urgent first</h2>${queueTable(report)}</section>

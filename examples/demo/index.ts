@@ -15,6 +15,7 @@ import { buildDemoReport, formatDemoReport } from './report.js';
 import { demoNetwork } from './network.js';
 import { demoStream, type Scene } from './stream.js';
 import { demoTransports } from './transports.js';
+import { replayView } from './replay.js';
 import { demoDatabaseArgument, openDemoLedger } from './ledger.js';
 
 /** `--html <file>`: also write the report as a self-contained HTML page. */
@@ -31,6 +32,18 @@ const HOUR = 3_600_000;
 const AGENT_ANSWERS: Record<'en' | 'tr', string[]> = {
   en: ['Hi, this is Selin from Yıldız Air. I have checked your booking and fixed it; you will get an e-mail in a minute.', 'Thanks for your patience! Your request is on its way to the baggage team, reference YA-4711.'],
   tr: ['Merhaba, ben Yıldız Air’den Selin. Rezervasyonunuzu kontrol ettim ve düzelttim, birazdan e-posta gelecek.', 'Sabrınız için teşekkürler! Talebiniz YA-4711 numarasıyla bagaj ekibimize iletildi.'],
+};
+
+/** What the demo's agents answer in public: the question to the Telegram bot, and unhappy Google reviews. */
+const PUBLIC_ANSWERS: Record<string, Record<'en' | 'tr', string>> = {
+  telegram: {
+    en: 'Hi, this is Selin from Yıldız Air. Please update the app to the latest version; if E-401 stays, check in at the airport kiosk at no charge.',
+    tr: 'Merhaba, ben Yıldız Air’den Selin. Lütfen uygulamayı son sürüme güncelleyin; E-401 hatası sürerse havalimanındaki kiosklardan ücretsiz check-in yapabilirsiniz.',
+  },
+  'google-business': {
+    en: 'Thank you for your feedback. We are sorry about the wait and have shared your review with the office team.',
+    tr: 'Değerlendirmeniz için teşekkür ederiz. Yaşadığınız bekleme için özür dileriz, yorumunuzu ofis ekibimizle paylaştık.',
+  },
 };
 
 /** How the demo's customers answer a satisfaction question. */
@@ -70,11 +83,11 @@ function customer360Lines(view: Customer360): string[] {
 
 export async function runDemo(options: { quiet?: boolean; html?: string; db?: string } = {}) {
   const scenes = demoStream();
-  const network = demoNetwork();
-  const transports = demoTransports([...new Set(scenes.map((scene) => scene.network))]);
+  const transports = demoTransports(scenes);
+  let clock = new Date(scenes[0]!.createdAt);
+  const network = demoNetwork(transports.values(), () => clock);
   const storage = await openDemoLedger(options.db);
   const ledger = storage.ledger;
-  let clock = new Date(scenes[0]!.createdAt);
   const identity = createIdentityMerger({ ledger, now: () => clock, defaultRegion: 'TR' });
   const crm = createSocialCrm({
     ledger,
@@ -85,8 +98,10 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     fetch: network.fetch,
   });
   // The insights listen to the crm's events; a host would call advance() from a timer, the demo
-  // calls it as its replay clock moves.
-  const live = startDemoInsights(crm, () => clock);
+  // calls it as its replay clock moves. Through the replay view, a second run on the same --db
+  // folder (where everything is already stored) shows them the stored copies.
+  const replay = replayView(crm);
+  const live = startDemoInsights(replay, () => clock);
   // The host CRM already knows Ayşe as contact C-1042 with her Instagram handle and phone number:
   // an explicit link, the strongest evidence, so her Instagram comment and WhatsApp messages land on
   // one customer even though neither network shares anything with the other.
@@ -100,7 +115,8 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     }
   }
   const statuses: Record<number, number> = {};
-  const agentReplies = { sent: 0, refused: 0 };
+  const agentReplies = { sent: 0, refused: 0, public: 0 };
+  const polls = { runs: 0, stored: 0 };
   // The replay agenda: every scene's webhook at its time, plus what the brand's agents and customers
   // do in reaction (agent answers to private messages, answers to the surveys sent).
   const agenda: Array<{ at: number; run: () => Promise<void> }> = [];
@@ -111,8 +127,19 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
   };
   const authors = new Map<string, Scene>();
   const deliver = async (scene: Scene, options: { agentsAnswer?: boolean } = {}) => {
-    const response = await crm.handleWebhook(await transports.get(scene.network)!.request(scene, clock));
-    statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+    const transport = transports.get(scene.network)!;
+    if (transport.request) {
+      const response = await crm.handleWebhook(await transport.request(scene, clock));
+      statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+    } else {
+      // A network without push (YouTube): the host polls on a timer; the demo polls as each item appears.
+      for (const summary of await crm.poll({ adapterIds: [scene.network] })) {
+        if (summary.error) throw summary.error;
+        polls.runs++;
+        polls.stored += summary.stored;
+      }
+      await replay.catchUp(scene.network, clock);
+    }
     if (scene.author.isBrand) return;
     authors.set(identityKey({ channel: scene.network, nativeId: scene.author.nativeId }), scene);
     const roll = choice(scene.nativeId);
@@ -122,12 +149,24 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
       const language = scene.author.locale?.startsWith('tr') ? 'tr' : 'en';
       schedule(Date.parse(scene.createdAt) + (0.3 + roll * 8) * HOUR, async () => {
         try {
-          await crm.reply(`${scene.network}:${scene.nativeId}`, AGENT_ANSWERS[language][Math.floor(roll * 10) % AGENT_ANSWERS[language].length]!);
+          const id = `${scene.network}:${scene.nativeId}`;
+          // A stable key: a second run on the same --db folder finds the answer sent and sends nothing.
+          await replay.reply(id, { text: AGENT_ANSWERS[language][Math.floor(roll * 10) % AGENT_ANSWERS[language].length]!, idempotencyKey: `demo-agent:${id}` });
           agentReplies.sent++;
         } catch (error) {
           if (!isSocialCrmError(error)) throw error;
           agentReplies.refused++;
         }
+      });
+    }
+    // In public, agents answer the question put to the Telegram bot and Google reviews of three stars or fewer.
+    const publicAnswer = PUBLIC_ANSWERS[scene.network]?.[scene.author.locale?.startsWith('tr') ? 'tr' : 'en'];
+    if (publicAnswer && (scene.kind === 'mention' || (scene.rating ?? 5) <= 3)) {
+      schedule(Date.parse(scene.createdAt) + (0.5 + roll * 3) * HOUR, async () => {
+        const id = `${scene.network}:${scene.nativeId}`;
+        await replay.reply(id, { text: publicAnswer, idempotencyKey: `demo-agent:${id}` });
+        agentReplies.sent++;
+        agentReplies.public++;
       });
     }
   };
@@ -154,6 +193,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     const step = agenda.shift()!;
     clock = new Date(step.at);
     await step.run();
+    await replay.settle();
     await live.insights.advance(clock);
     answerSurveys();
   }
@@ -170,9 +210,9 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     `Merge suggestions waiting for an agent: ${(await identity.suggestions({ limit: 1000 })).items.length}`,
     ...(view ? customer360Lines(view) : []),
     '',
-    `Agents answered ${agentReplies.sent} private conversations through crm.reply() (${agentReplies.refused} refused); ${network.sent.length} requests went to the stand-in network`,
+    `Agents answered ${agentReplies.sent} conversations through crm.reply(), ${agentReplies.public} of them in public (${agentReplies.refused} refused); ${network.sent.length} requests went to the stand-in network, and the polls read it ${network.reads.length} times`,
     `Storage: ${storage.description}`,
-    `Replayed ${Object.values(statuses).reduce((sum, count) => sum + count, 0)} webhooks in ${seconds.toFixed(2)} s; HTTP statuses: ${Object.entries(statuses).map(([status, value]) => `${status}×${value}`).join(', ')}`,
+    `Replayed ${Object.values(statuses).reduce((sum, count) => sum + count, 0)} webhooks and ${polls.runs} polls in ${seconds.toFixed(2)} s; HTTP statuses: ${Object.entries(statuses).map(([status, value]) => `${status}×${value}`).join(', ')}`,
   ]);
   if (!options.quiet) console.log(text);
   let html: string | undefined;
@@ -185,8 +225,9 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     if (!options.quiet) console.log(`\nHTML report written to ${options.html}`);
   }
   live.insights.close();
+  replay.close();
   if (options.db) await crm.close();
-  return { report, scenes, statuses, crm, ledger, insights: live, html, text, agentReplies, network };
+  return { report, scenes, statuses, polls, crm, ledger, insights: live, html, text, agentReplies, network };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -2,8 +2,7 @@
  * The demo's insights: `createInsights(crm)` with settings sized for a week of traffic to one
  * airline, and a recorder of everything it announces, for the text and HTML reports.
  */
-import type { SocialCrm } from 'social-crm';
-import { createInsights, type Alert, type Insights, type RankedCustomer, type SegmentDefinition } from 'social-crm/insights';
+import { createInsights, type Alert, type Insights, type InsightsCrm, type RankedCustomer, type SegmentDefinition } from 'social-crm/insights';
 
 /** Topics the demo's crisis detector and mention monitor follow (Turkish and English terms). */
 export const DEMO_TOPICS: Record<string, { name: string; keywords: string[]; hashtags?: string[] }> = {
@@ -33,7 +32,7 @@ export interface DemoInsights {
   detractorsDetected: RankedCustomer[];
 }
 
-export function startDemoInsights(crm: SocialCrm, now: () => Date): DemoInsights {
+export function startDemoInsights(crm: InsightsCrm, now: () => Date): DemoInsights {
   const insights = createInsights(crm, {
     now,
     // Hourly traffic is thin in the demo (about two posts an hour), so the detector looks at

@@ -1,7 +1,8 @@
 /**
  * Where the demo stores what it replays: `memoryLedger()` by default, or, with `--db <folder>`,
  * the PostgreSQL ledger embedded through PGlite in that folder, so a second run finds the first
- * run's interactions (and stores the redelivered webhooks once).
+ * run's interactions, stores the redelivered webhooks once, sends no agent answer twice (their
+ * idempotency keys are stable) and prints the same report (see replay.ts).
  */
 import { parseArgs } from 'node:util';
 import { memoryLedger, type InteractionLedger } from 'social-crm';

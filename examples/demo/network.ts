@@ -1,25 +1,46 @@
+import type { Transport } from './transports.js';
+
 /**
- * A stand-in for the networks' send endpoints, so the demo's agents and surveys can answer through
- * `crm.reply()` (the real outbound path: consent, windows, adapters, request bodies) with no keys and
- * no network. Each endpoint answers as its platform documents a success; anything else is a 404, so
- * a wrong URL shows up in the report as a failed reply. Pass it as `createSocialCrm({ fetch })`.
+ * A stand-in for the networks' APIs, so the demo's agents and surveys can answer through
+ * `crm.reply()` (the real outbound path: consent, windows, adapters, request bodies) and the polling
+ * adapters can read, with no keys and no network. Each endpoint answers as its platform documents
+ * a success; anything else is a 404, so a wrong URL shows up in the report as a failed reply.
+ * Meta's and X's send endpoints are served here; the other networks' by their transports
+ * (`Transport.serve`), at the replay clock `now`. Pass it as `createSocialCrm({ fetch })`.
  */
 export interface DemoNetwork {
   fetch: typeof fetch;
-  /** Every request the demo sent, in order: method, URL and JSON body. */
+  /** Every write the demo sent (POST, PUT …), in order: method, URL and JSON body. */
   readonly sent: Array<{ method: string; url: string; body: unknown }>;
+  /** Every read (GET) the polling adapters made, in order. */
+  readonly reads: Array<{ url: string; status: number }>;
 }
 
-export function demoNetwork(): DemoNetwork {
+export function demoNetwork(transports: Iterable<Transport> = [], now: () => Date = () => new Date()): DemoNetwork {
   const sent: DemoNetwork['sent'] = [];
+  const reads: DemoNetwork['reads'] = [];
+  const served = [...transports].filter((transport) => transport.serve);
   let counter = 0;
   const nextId = () => String(++counter).padStart(6, '0');
   const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
   async function handle(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const body: unknown = request.method === 'POST' ? await request.json().catch(() => undefined) : undefined;
+    if (request.method === 'GET') {
+      const response = await serve(request);
+      reads.push({ url: request.url, status: response.status });
+      return response;
+    }
+    const body: unknown = await request.clone().json().catch(() => undefined);
     sent.push({ method: request.method, url: request.url, body });
+    return serve(request, body);
+  }
+
+  async function serve(request: Request, body?: unknown): Promise<Response> {
+    for (const transport of served) {
+      const response = await transport.serve!(request, now());
+      if (response) return response;
+    }
+    const url = new URL(request.url);
     const path = url.pathname;
     const fields = (body ?? {}) as { to?: string; recipient?: { id?: string; comment_id?: string }; text?: string };
     if (url.hostname === 'graph.facebook.com' && request.method === 'POST') {
@@ -42,6 +63,7 @@ export function demoNetwork(): DemoNetwork {
 
   return {
     sent,
+    reads,
     fetch: (input, init) => handle(input instanceof Request && init === undefined ? input : new Request(input, init)),
   };
 }

@@ -39,6 +39,17 @@ export interface DemoInsightsReport {
   };
 }
 
+/**
+ * The channels where customers talk among themselves or rate the brand, read from each
+ * interaction's `channelMetadata`: group chats (Telegram `chatType` group or supergroup), comment
+ * threads under videos (YouTube `videoId`), and reviews with their stars (`rating`).
+ */
+export interface CommunityReport {
+  groups: Array<{ channel: string; title: string; messages: number; people: number; peer: number; toBrand: number; fromBrand: number }>;
+  videos: Array<{ channel: string; videoId: string; threads: number; comments: number; replies: number; people: number; fromBrand: number }>;
+  reviews: Array<{ channel: string; rating: number; author: string; text: string; createdAt: string; answered: boolean }>;
+}
+
 /** Everything the demo prints, computed from the ledger alone. */
 export interface DemoReport {
   interactions: number;
@@ -53,6 +64,7 @@ export interface DemoReport {
   advocates: RankedCustomer[];
   detractors: RankedCustomer[];
   insights?: DemoInsightsReport;
+  communities: CommunityReport;
   spam: number;
   deadLetters: number;
 }
@@ -86,6 +98,7 @@ export async function buildDemoReport(ledger: InteractionLedger, live?: DemoInsi
     departments: {},
     advocates: await rankAdvocates(ledger, { limit: 10 }),
     detractors: await rankAdvocates(ledger, { kind: 'detractor', limit: 10 }),
+    communities: communitiesOf(rows),
     spam: 0,
     deadLetters: (await ledger.listDeadLetters({ limit: 1000 })).items.length,
   };
@@ -143,6 +156,53 @@ export async function buildDemoReport(ledger: InteractionLedger, live?: DemoInsi
   return report;
 }
 
+function communitiesOf(rows: Interaction[]): CommunityReport {
+  const metadataOf = (row: Interaction) => row.channelMetadata[row.channel] ?? {};
+  const groups = new Map<string, CommunityReport['groups'][number] & { authors: Set<string> }>();
+  const videos = new Map<string, CommunityReport['videos'][number] & { threadIds: Set<string>; authors: Set<string> }>();
+  const answered = new Set(rows.filter((row) => row.direction === 'outbound' && row.parentId).map((row) => `${row.channel}:${row.parentId}`));
+  const reviews: CommunityReport['reviews'] = [];
+  for (const row of rows) {
+    const metadata = metadataOf(row);
+    const fromBrand = row.direction === 'outbound' ? 1 : 0;
+    if (metadata.chatType === 'group' || metadata.chatType === 'supergroup') {
+      const key = `${row.channel}:${row.conversationId}`;
+      const group = groups.get(key) ?? { channel: row.channel, title: String(metadata.chatTitle ?? row.conversationId), messages: 0, people: 0, peer: 0, toBrand: 0, fromBrand: 0, authors: new Set<string>() };
+      group.messages++;
+      if (row.direction === 'peer') group.peer++;
+      if (row.direction === 'inbound') group.toBrand++;
+      group.fromBrand += fromBrand;
+      if (!fromBrand) group.authors.add(row.author.nativeId);
+      groups.set(key, group);
+    } else if (typeof metadata.videoId === 'string' && typeof metadata.threadId === 'string') {
+      const key = `${row.channel}:${metadata.videoId}`;
+      const video = videos.get(key) ?? { channel: row.channel, videoId: metadata.videoId, threads: 0, comments: 0, replies: 0, people: 0, fromBrand: 0, threadIds: new Set<string>(), authors: new Set<string>() };
+      video.comments++;
+      video.threadIds.add(metadata.threadId);
+      if (row.kind === 'reply') video.replies++;
+      video.fromBrand += fromBrand;
+      if (!fromBrand) video.authors.add(row.author.nativeId);
+      videos.set(key, video);
+    } else if (row.kind === 'review' && typeof metadata.rating === 'number') {
+      reviews.push({ channel: row.channel, rating: metadata.rating, author: row.author.displayName ?? row.author.nativeId, text: row.text, createdAt: row.createdAt, answered: answered.has(`${row.channel}:${row.nativeId}`) });
+    }
+  }
+  return {
+    groups: [...groups.values()].map(({ authors, ...group }) => ({ ...group, people: authors.size })),
+    videos: [...videos.values()].map(({ threadIds, authors, ...video }) => ({ ...video, threads: threadIds.size, people: authors.size })),
+    reviews: reviews.sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+  };
+}
+
+/** `★★★☆☆` for 3. */
+export const stars = (rating: number) => '★'.repeat(rating) + '☆'.repeat(Math.max(0, 5 - rating));
+
+/** The reviews' average and count per star, 5 down to 1. */
+export function reviewSummary(reviews: CommunityReport['reviews']): { average: number | null; counts: number[] } {
+  const counts = [5, 4, 3, 2, 1].map((value) => reviews.filter((review) => review.rating === value).length);
+  return { average: reviews.length ? reviews.reduce((sum, review) => sum + review.rating, 0) / reviews.length : null, counts };
+}
+
 const bar = (value: number, total: number, width = 24) => '█'.repeat(Math.round((value / Math.max(1, total)) * width)).padEnd(width, '·');
 
 /** The report as text for a terminal. */
@@ -151,13 +211,14 @@ export function formatDemoReport(report: DemoReport, extra: string[] = []): stri
   const section = (title: string) => lines.push('', title, '─'.repeat(title.length));
   lines.push(`social-crm demo: ${report.interactions} interactions stored, ${report.customers} customers, ${report.deadLetters} dead letters`);
   section('Channels');
-  for (const [channel, value] of Object.entries(report.byChannel).sort((a, b) => b[1] - a[1])) lines.push(`  ${channel.padEnd(12)} ${bar(value, report.interactions)} ${value}`);
+  for (const [channel, value] of Object.entries(report.byChannel).sort((a, b) => b[1] - a[1])) lines.push(`  ${channel.padEnd(16)} ${bar(value, report.interactions)} ${value}`);
   section('Directions (brand→customer, customer→brand, customer↔customer)');
-  for (const [direction, value] of Object.entries(report.byDirection)) lines.push(`  ${direction.padEnd(12)} ${value}`);
+  for (const [direction, value] of Object.entries(report.byDirection)) lines.push(`  ${direction.padEnd(16)} ${value}`);
   if (Object.keys(report.byLanguage).length) {
     section('Languages');
-    for (const [language, value] of Object.entries(report.byLanguage).sort((a, b) => b[1] - a[1])) lines.push(`  ${language.padEnd(12)} ${value}`);
+    for (const [language, value] of Object.entries(report.byLanguage).sort((a, b) => b[1] - a[1])) lines.push(`  ${language.padEnd(16)} ${value}`);
   }
+  formatCommunities(lines, section, report.communities);
   section('Customers on more than one network (merged identities)');
   if (!report.multiNetworkCustomers.length) lines.push('  none');
   const multi = [...report.multiNetworkCustomers].sort((a, b) => b.identities.length - a.identities.length);
@@ -193,6 +254,23 @@ export function formatDemoReport(report: DemoReport, extra: string[] = []): stri
   }
   lines.push(...extra);
   return lines.join('\n');
+}
+
+function formatCommunities(lines: string[], section: (title: string) => void, communities: CommunityReport) {
+  section('Group chats, video comments and reviews');
+  for (const group of communities.groups) {
+    lines.push(`  ${group.channel} group "${group.title}": ${group.messages} messages from ${group.people} people; ${group.peer} between customers, ${group.toBrand} to the brand, ${group.fromBrand} from the brand`);
+  }
+  for (const video of communities.videos) {
+    lines.push(`  ${video.channel} video ${video.videoId}: ${video.threads} comment threads, ${video.comments} comments (${video.replies} replies) from ${video.people} people; ${video.fromBrand} from the brand`);
+  }
+  if (communities.reviews.length) {
+    const { average, counts } = reviewSummary(communities.reviews);
+    const channels = [...new Set(communities.reviews.map((review) => review.channel))].join(', ');
+    lines.push(`  ${channels} reviews: ${communities.reviews.length}, average ${average!.toFixed(1)} of 5 (${counts.map((count, index) => `${5 - index}★ ${count}`).join(', ')}); ${communities.reviews.filter((review) => review.answered).length} answered`);
+    for (const review of communities.reviews) lines.push(`    ${stars(review.rating)} ${review.author}: ${review.text.slice(0, 80)}${review.answered ? ' (answered)' : ''}`);
+  }
+  if (!communities.groups.length && !communities.videos.length && !communities.reviews.length) lines.push('  none');
 }
 
 function formatRanked(customer: RankedCustomer): string {

@@ -5,16 +5,18 @@
  * - a complaint (a broken guitar) that escalates and spreads as other customers join in;
  * - the same person on two networks (Instagram and WhatsApp);
  * - a repeat advocate who praises the brand and defends it to other customers;
- * - purchase questions, a product idea, and spam.
+ * - purchase questions, a product idea, and spam;
+ * - customers helping each other in a Telegram group, a YouTube comment thread under the brand's
+ *   video, and Google reviews of its ticket office, with star ratings.
  */
 
 /** One scripted interaction, independent of any network's payload format. */
 export interface Scene {
-  /** Network the interaction happens on: `x`, `instagram`, `facebook`, `whatsapp`, `messenger`. */
+  /** Network the interaction happens on: `x`, `instagram`, `facebook`, `whatsapp`, `messenger`, `telegram`, `youtube`, `google-business`. */
   network: string;
   /** Unique per network. */
   nativeId: string;
-  kind: 'post' | 'comment' | 'reply' | 'mention' | 'direct_message';
+  kind: 'post' | 'comment' | 'reply' | 'mention' | 'direct_message' | 'review';
   author: {
     nativeId: string;
     handle?: string;
@@ -31,8 +33,10 @@ export interface Scene {
   conversationId?: string;
   visibility: 'public' | 'private';
   createdAt: string;
+  /** Stars (1–5) of a review. */
+  rating?: number;
   /** Which story it belongs to (for the report's checks). */
-  story: 'guitar-crisis' | 'two-networks' | 'advocate' | 'purchase' | 'idea' | 'spam' | 'background';
+  story: 'guitar-crisis' | 'two-networks' | 'advocate' | 'purchase' | 'idea' | 'spam' | 'group-chat' | 'video-comments' | 'reviews' | 'background';
 }
 
 /** Mulberry32: a tiny seeded PRNG, so the stream is the same on every machine. */
@@ -158,6 +162,85 @@ function purchaseIdeaSpam(): Scene[] {
     { network: 'facebook', nativeId: '104000000000001_900000000002', kind: 'comment', visibility: 'public', createdAt: at(70), story: 'idea', author: { nativeId: '6100000000002', displayName: 'Sarah Collins' }, conversationId: '104000000000001_800000000002', text: 'Feature idea: let us pick seats for the whole family in one step in the app. Would love that!' },
     { network: 'facebook', nativeId: '104000000000001_900000000003', kind: 'comment', visibility: 'public', createdAt: at(71), story: 'spam', author: { nativeId: '6100000000003', displayName: 'Crypto Wins' }, conversationId: '104000000000001_800000000002', text: 'EARN $5000 A WEEK FROM HOME!!! Click bit.ly/free-cash-now DM me 💰💰💰' },
     { network: 'instagram', nativeId: '17900000000000300', kind: 'comment', visibility: 'public', createdAt: at(72), story: 'spam', author: { nativeId: '17841400000000999', handle: 'takipci_sat_ucuz', followerCount: 12 }, conversationId: '17800000000000101', text: 'Ucuz takipçi ve beğeni satın al! Link profilde 🔥🔥 www.takipci-ucuz.example' },
+  ];
+}
+
+/**
+ * Where the demo's community channels live: the Telegram group of Yıldız Air's passengers (the
+ * brand's bot is a member), the brand's YouTube channel and video, and the Google Business
+ * Profile of its ticket office.
+ */
+export const PLACES = {
+  telegram: { chatId: -1001987654321, title: 'Yıldız Air Yolcuları', username: 'yildizair_yolcular', botId: 7012345678, botUsername: 'YildizAirDestekBot' },
+  youtube: { channelId: 'UCYildizAirResmiKanal001', videoId: 'yA321neoCab' },
+  google: { accountId: '104729384756102938', locationId: '5829104738291047382', name: 'Yıldız Air Bilet Ofisi, İstanbul Havalimanı' },
+};
+
+/** Customers answering each other in the passengers' Telegram group; one asks the brand's bot. */
+function telegramGroup(): Scene[] {
+  const message = (id: number) => `${PLACES.telegram.chatId}_${id}`;
+  const burak = { nativeId: '5123400001', handle: 'burak_ozdemir', displayName: 'Burak Özdemir', locale: 'tr' };
+  const elif = { nativeId: '5123400002', handle: 'elifcetin', displayName: 'Elif Çetin', locale: 'tr' };
+  const hannah = { nativeId: '5123400003', handle: 'hannah_w', displayName: 'Hannah Wright', locale: 'en' };
+  const kemal = { nativeId: '5123400004', displayName: 'Kemal Polat', locale: 'tr' };
+  const lines: Array<[number, Scene['author'], string, number?, Scene['kind']?]> = [
+    [1, burak, 'Arkadaşlar yarın İstanbul–Londra uçuşunda olan var mı? Ekonomide bagaj hakkı 20 kg mı 23 kg mı?'],
+    [2, elif, 'Ekonomide 20 kg, Yıldız Miles üyesiysen 25 kg oluyor.', 1],
+    [3, hannah, 'Flew that route last week: they weighed cabin bags at the gate too, so keep it under 8 kg.', 1],
+    [4, burak, 'Çok teşekkürler, çok yardımcı oldunuz 🙏', 2],
+    [5, kemal, 'Bu grupta online check-in hatası yaşayan var mı? Uygulama hâlâ hata veriyor.'],
+    [6, hannah, 'Yes! Clearing the app cache and logging in again fixed it for me.', 5],
+    [7, kemal, '@YildizAirDestekBot uygulama check-in sırasında E-401 hatası veriyor, ne yapmalıyım?', undefined, 'mention'],
+    [8, elif, 'Bende de aynı hata vardı, havalimanında kiosktan check-in yaptım, sorun olmadı.', 7],
+  ];
+  return lines.map(([id, author, text, parent, kind], index) => ({
+    network: 'telegram',
+    nativeId: message(id),
+    kind: kind ?? 'direct_message',
+    author,
+    text,
+    ...(parent ? { parentId: message(parent) } : {}),
+    conversationId: String(PLACES.telegram.chatId),
+    visibility: 'public',
+    createdAt: at(30 + index * 0.35),
+    story: 'group-chat',
+  }));
+}
+
+/** A comment thread under the brand's new-cabin video, one more thread, and the brand's answer. */
+function videoComments(): Scene[] {
+  const thread = (id: string, author: Scene['author'], text: string, hours: number, replies: Array<[string, Scene['author'], string, number]>): Scene[] => [
+    { network: 'youtube', nativeId: id, kind: 'comment', author, text, conversationId: id, visibility: 'public', createdAt: at(hours), story: 'video-comments' },
+    ...replies.map(([reply, replyAuthor, replyText, replyHours]): Scene => ({
+      network: 'youtube', nativeId: `${id}.${reply}`, kind: 'reply', author: replyAuthor, text: replyText, parentId: id, conversationId: id, visibility: 'public', createdAt: at(replyHours), story: 'video-comments',
+    })),
+  ];
+  const merve = { nativeId: 'UCmerveAydin0000000000a1', displayName: '@merveaydin', locale: 'tr' };
+  const olivia = { nativeId: 'UColiviaTravels00000000b', displayName: '@oliviatravels', locale: 'en' };
+  const jack = { nativeId: 'UCjackHughesFlies000000c', displayName: 'Jack Hughes', locale: 'en' };
+  const kerem = { nativeId: 'UCkeremKurt000000000000d', displayName: '@keremkurt', locale: 'tr' };
+  const brand = { nativeId: PLACES.youtube.channelId, displayName: '@yildizair', isBrand: true };
+  return [
+    ...thread('UgzA321neo1AaABAg', merve, 'Koltuklar gerçekten daha geniş mi? Geçen ay 3 saat rötar yaşadım, önce onu düzeltin.', 124, [
+      ['9zRa1', olivia, 'The new seats are great, I flew one to Antalya last week and had plenty of legroom!', 125],
+      ['9zRa2', merve, '@oliviatravels iyi o zaman, bir şans daha vereyim.', 126.5],
+      ['9zRa3', brand, 'Merve Hanım, yaşadığınız rötar için özür dileriz. Yeni kabinli uçaklarımız Aralık ayından itibaren tüm dış hatlarda.', 128],
+    ]),
+    ...thread('UgxA321neo2AaABAg', jack, 'Does the new cabin have power outlets in economy?', 131, [['9zRb1', kerem, 'Evet, her koltukta USB-C var, geçen hafta kullandım.', 132]]),
+  ];
+}
+
+/** Google reviews of the ticket office, with stars; agents answer the unhappy ones. */
+function reviews(): Scene[] {
+  const review = (id: string, author: Scene['author'], rating: number, text: string, hours: number): Scene => ({
+    network: 'google-business',
+    nativeId: `accounts/${PLACES.google.accountId}/locations/${PLACES.google.locationId}/reviews/${id}`,
+    kind: 'review', author, rating, text, visibility: 'public', createdAt: at(hours), story: 'reviews',
+  });
+  return [
+    review('AbFvOqnGizem1', { nativeId: 'reviewer:AbFvOqnGizem1', displayName: 'Gizem Koç', locale: 'tr' }, 1, 'Bilet ofisinde 45 dakika bekledim, tek bir gişe açıktı. Çok kötü hizmet.', 40),
+    review('AbFvOqnThomas2', { nativeId: 'reviewer:AbFvOqnThomas2', displayName: 'Thomas Green', locale: 'en' }, 5, 'Left my passport at the desk and the staff called me within ten minutes. Brilliant service!', 76),
+    review('AbFvOqnOnur3', { nativeId: 'reviewer:AbFvOqnOnur3', displayName: 'Onur Kara', locale: 'tr' }, 3, 'Personel güler yüzlü ama fiyatlar internetten daha pahalı.', 140),
   ];
 }
 
@@ -318,5 +401,6 @@ export function demoStream(seed = 20261122): Scene[] {
   const next = random(seed);
   const scripted = [...guitarCrisis(), ...twoNetworks(), ...advocate(), ...purchaseIdeaSpam()];
   const crowd = background(320 - scripted.length, next);
-  return [...scripted, ...crowd, ...brandAnswers(crowd, next)].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  const communities = [...telegramGroup(), ...videoComments(), ...reviews()];
+  return [...scripted, ...communities, ...crowd, ...brandAnswers(crowd, next)].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
 }

@@ -3,8 +3,10 @@
  * standard Request/Response, so the glue turns one into the other, keeping the raw body bytes
  * (signatures are computed over them).
  */
+import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import type { SocialCrm } from 'social-crm';
+import { createSocialCrm, memoryLedger, type SocialCrm } from 'social-crm';
+import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 
 export function createExpressApp(crm: SocialCrm): Express {
   const app = express();
@@ -23,4 +25,12 @@ export function createExpressApp(crm: SocialCrm): Express {
     response.send(Buffer.from(await answer.arrayBuffer()));
   });
   return app;
+}
+
+// `npm run example:express`: the app on PORT (3000) with the canonical webhook adapter, until Ctrl-C.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const crm = createSocialCrm({ ledger: memoryLedger(), adapters: [canonicalWebhookAdapter({ secret: process.env.WEBHOOK_SECRET ?? 'replace-me-with-a-long-random-secret' })] });
+  const server = createExpressApp(crm).listen(Number(process.env.PORT ?? 3000), () => console.log(`Express listening on http://localhost:${(server.address() as AddressInfo).port}/webhooks/canonical`));
+  const stop = () => server.close(() => void crm.close());
+  process.once('SIGINT', stop).once('SIGTERM', stop);
 }

@@ -9,8 +9,10 @@
  * - `tenants.open` runs once per tenant: here it starts that tenant's insights, so crisis baselines,
  *   advocates, SLA clocks and segments are per brand.
  */
-import { createSocialCrm, type ChannelAdapter, type InteractionLedger, type SocialCrm, type TenantLedgers } from 'social-crm';
+import { createHmac } from 'node:crypto';
+import { createSocialCrm, memoryLedger, type ChannelAdapter, type InteractionLedger, type SocialCrm, type TenantLedgers } from 'social-crm';
 import type { ChannelEvent } from 'social-crm/adapter-kit';
+import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 import { createInsights, type Alert, type Insights } from 'social-crm/insights';
 
 /**
@@ -70,4 +72,27 @@ export function createMultiTenantCrm(options: MultiTenantOptions): { crm: Social
     },
   });
   return { crm, insights };
+}
+
+// `npm run example:multi-tenant`: one delivery to one URL carries a message for each of two brands; each brand sees only its own.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const secret = process.env.WEBHOOK_SECRET ?? 'replace-me-with-a-long-random-secret';
+  const accounts: Record<string, string> = { 'page-acme': 'acme', 'page-globex': 'globex' }; // your accounts table
+  const { crm } = createMultiTenantCrm({
+    storage: memoryLedger(),
+    adapters: [routeByAccount(canonicalWebhookAdapter({ secret }), (account) => accounts[account])],
+    serves: (tenant) => Object.values(accounts).includes(tenant),
+    onAlert: (tenant, alert) => console.log(`[${tenant}] ${alert.title}`),
+  });
+  const message = (account: string, text: string) => ({ nativeId: `${account}-m1`, kind: 'direct_message', visibility: 'private', recipientId: account, author: { channel: 'canonical', nativeId: 'ayse-1', displayName: 'Ayşe Yılmaz' }, text, createdAt: new Date().toISOString() });
+  const body = JSON.stringify({ events: [message('page-acme', 'Kargom nerede?'), message('page-globex', 'Faturam yanlış geldi.')] });
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  const response = await crm.handleWebhook(new Request('https://crm.example.com/webhooks/canonical', { method: 'POST', headers: { 'content-type': 'application/json', 'x-social-crm-timestamp': timestamp, 'x-social-crm-signature': signature }, body }));
+  console.log(`one delivery for two brands: HTTP ${response.status}`);
+  for (const tenant of Object.values(accounts)) {
+    const rows = (await (await crm.tenant(tenant)).ledger.queryInteractions({ limit: 10 })).items;
+    console.log(`${tenant} sees ${rows.length}: ${rows.map((row) => row.text).join(' | ')}`);
+  }
+  await crm.close();
 }

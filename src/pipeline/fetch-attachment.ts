@@ -9,14 +9,34 @@ import type { AttachmentContent } from '../adapter.js';
 import { DEFAULT_MAX_ATTACHMENT_BYTES, fetchAttachmentUrl, isFileAttachment } from '../attachments.js';
 import { InvalidOptionsError, NotFoundError, UnsupportedCapabilityError } from '../errors.js';
 import type { PipelineContext } from './context.js';
+import { abortedOr, throwIfAborted, withSignal, type AbortOptions } from '../_abort.js';
 
-export async function fetchAttachment(context: PipelineContext, id: string, index: number, options: { maxBytes?: number }): Promise<AttachmentContent> {
+/** Options of {@link SocialCrm.fetchAttachment}. */
+export interface FetchAttachmentOptions extends AbortOptions {
+  /** Largest download accepted. @default 100 MB */
+  maxBytes?: number;
+}
+
+const OPERATION = 'crm.fetchAttachment()';
+
+export async function fetchAttachment(context: PipelineContext, id: string, index: number, options: FetchAttachmentOptions): Promise<AttachmentContent> {
+  const { signal } = options;
+  throwIfAborted(signal, OPERATION);
+  try {
+    return await download(context, id, index, options.maxBytes, signal);
+  } catch (error) {
+    throw abortedOr(error, signal, OPERATION);
+  }
+}
+
+async function download(context: PipelineContext, id: string, index: number, maxBytesOption: number | undefined, signal: AbortSignal | undefined): Promise<AttachmentContent> {
   const target = await context.ledger.getInteraction(id);
   if (!target) throw new NotFoundError('Interaction', id);
   const attachment = target.attachments[index];
   if (!attachment) throw new NotFoundError('Attachment', `${id}#${index}`);
-  const { adapter, context: adapterContext } = context.adapter(target.channel);
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
+  const { adapter, context: shared } = context.adapter(target.channel);
+  const adapterContext = withSignal(shared, signal);
+  const maxBytes = maxBytesOption ?? DEFAULT_MAX_ATTACHMENT_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes <= 0) {
     throw new InvalidOptionsError('fetchAttachment() `maxBytes` must be a positive whole number of bytes.', [{ path: 'maxBytes', message: 'must be a positive integer' }]);
   }

@@ -11,6 +11,15 @@ import { describeError, type DeadLetterPayload } from './dead-letters.js';
 import type { Dispatcher } from './dispatcher.js';
 import { verifyWebhook } from './front-door.js';
 import { processEvents } from './process-events.js';
+import { throwIfAborted, type ProgressOptions } from '../_abort.js';
+
+/** Options of {@link SocialCrm.retryDeadLetters}; `onProgress` counts dead letters replayed or skipped. */
+export interface RetryDeadLettersOptions extends ProgressOptions {
+  /** Most dead letters to replay. @default all */
+  limit?: number;
+}
+
+const OPERATION = 'crm.retryDeadLetters()';
 
 /** Result of {@link SocialCrm.retryDeadLetters}. */
 export interface RetryResult {
@@ -48,22 +57,28 @@ export async function retryDeadLetters(
   context: PipelineContext,
   dispatcher: Dispatcher,
   settings: { webhookPath: string; maxBodyBytes: number | undefined },
-  options: { limit?: number },
+  options: RetryDeadLettersOptions,
 ): Promise<RetryResult> {
   const { ledger } = context;
+  const { signal } = options;
   const result: RetryResult = { retried: 0, succeeded: 0, failed: 0, skipped: 0 };
   const limit = options.limit ?? Infinity;
   const entries: DeadLetter[] = [];
   let cursor: string | undefined;
   do {
+    throwIfAborted(signal, OPERATION);
     const page = await ledger.listDeadLetters({ limit: 500, ...(cursor ? { cursor } : {}) });
     entries.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && entries.length < limit);
-  for (const entry of entries.slice(0, Math.min(limit, entries.length))) {
+  const selected = entries.slice(0, Math.min(limit, entries.length));
+  const progress = () => ({ done: result.retried + result.skipped, total: selected.length });
+  for (const entry of selected) {
+    throwIfAborted(signal, OPERATION, progress());
     const payload = entry.payload as DeadLetterPayload;
     if (payload?.type === 'rejected' || !payload?.type) {
       result.skipped++;
+      options.onProgress?.(progress());
       continue;
     }
     result.retried++;
@@ -75,6 +90,7 @@ export async function retryDeadLetters(
       await ledger.updateDeadLetter({ ...entry, attempts: entry.attempts + 1, lastAttemptAt: context.now().toISOString(), error: describeError(error) });
       result.failed++;
     }
+    options.onProgress?.(progress());
   }
   return result;
 }

@@ -24,6 +24,9 @@ import { ChangeLog } from './change-log.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { describeError } from './dead-letters.js';
 import { toChannelApiError } from '../http.js';
+import { abortedOr, throwIfAborted, withSignal, type AbortOptions } from '../_abort.js';
+
+const OPERATION = 'crm.reply()';
 
 /** What {@link SocialCrm.reply} sends. A string is plain text. */
 export interface ReplyContent {
@@ -160,8 +163,10 @@ function outboundInteraction(
 }
 
 /** Reply to a stored interaction in its thread, to the identity that wrote it. */
-export async function sendReply(context: PipelineContext, id: string, content: string | ReplyContent): Promise<Interaction> {
+export async function sendReply(context: PipelineContext, id: string, content: string | ReplyContent, options: AbortOptions = {}): Promise<Interaction> {
   const { ledger } = context;
+  const { signal } = options;
+  throwIfAborted(signal, OPERATION);
   const target = await ledger.getInteraction(id);
   if (!target) throw new NotFoundError('Interaction', id);
   const request: ReplyContent = typeof content === 'string' ? { text: content } : content;
@@ -176,6 +181,8 @@ export async function sendReply(context: PipelineContext, id: string, content: s
   let record: SendRecord | undefined;
   try {
     const reply = await buildReply(context, adapter, target, request, key);
+    // The last point where stopping sends nothing for sure.
+    throwIfAborted(signal, OPERATION);
     if (sends) {
       const at = context.now().toISOString();
       record = { key, channel: adapter.id, inReplyTo: target.id, state: 'pending', reply: { text: reply.text, attachments: reply.attachments, visibility: request.visibility ?? target.visibility, channelOptions: reply.channelOptions }, attempts: 1, createdAt: at, updatedAt: at };
@@ -185,12 +192,14 @@ export async function sendReply(context: PipelineContext, id: string, content: s
     }
     let sent;
     try {
-      sent = await adapter.doSendReply!(reply, adapterContext);
+      sent = await adapter.doSendReply!(reply, withSignal(adapterContext, signal));
     } catch (thrown) {
+      const aborted = abortedOr(thrown, signal, OPERATION);
       // An adapter that let an HTTP error through still reaches the host as a ChannelApiError with its status and platform code.
-      const error = isSocialCrmError(thrown) ? thrown : await toChannelApiError(adapter.id, thrown, adapter.decodeError?.bind(adapter));
+      const error = aborted !== thrown || isSocialCrmError(thrown) ? aborted : await toChannelApiError(adapter.id, thrown, adapter.decodeError?.bind(adapter));
       if (sends && record) {
-        const state = mayHaveReachedNetwork(error) ? 'unknown' : 'failed';
+        // A request cut off by the caller may have reached the network, like a timeout.
+        const state = aborted !== thrown || mayHaveReachedNetwork(error) ? 'unknown' : 'failed';
         await sends.updateSend({ ...record, state, error: describeError(error), updatedAt: context.now().toISOString() }).catch((storeError: unknown) => {
           context.logger.error('[social-crm] Could not record the outcome of a send.', { key, error: describeError(storeError) });
         });

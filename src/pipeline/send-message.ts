@@ -75,7 +75,7 @@ export async function sendMessage(context: PipelineContext, request: MessageRequ
     text: request.text ?? '',
     purpose: request.purpose,
     idempotencyKey: request.idempotencyKey,
-    ...(last ? { lastInboundAt: last.createdAt, conversationId: last.conversationId } : {}),
+    ...(last ? { lastInboundAt: last.createdAt, conversationId: last.conversationId, lastInbound: last } : {}),
     ...(consent?.channelMetadata?.[adapter.id] ? { consentMetadata: consent.channelMetadata[adapter.id] as JSONObject } : {}),
     ...(request.campaignId ? { campaignId: request.campaignId } : {}),
     channelOptions: request.channelOptions ?? {},

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSocialCrm,
+  isAbortedError,
   isSocialCrmError,
   memoryLedger,
   type ChannelAdapter,
@@ -12,6 +13,7 @@ import { parseJson, readRawBody, decodeUtf8, toChannelApiError } from 'social-cr
 import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 import { createChannelTestServer } from 'social-crm/testing';
 import { CANONICAL_SECRET, canonicalRequest, post } from '../helpers/canonical.js';
+import { rejection } from '../helpers/outcomes.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -190,6 +192,28 @@ describe('pipeline', () => {
     expect(await crm.retryDeadLetters()).toMatchObject({ retried: 2, succeeded: 2, failed: 0 });
     expect((await ledger.queryInteractions({})).items.map((row) => row.nativeId)).toEqual(['f1', 'f2']);
     expect((await ledger.listDeadLetters()).items).toHaveLength(0);
+  });
+
+  it('reports progress while replaying dead letters and stops between entries when aborted, keeping what was replayed', async () => {
+    const { ledger, heal } = flakyLedger('appendInteraction', 'appendInteractions');
+    const { crm } = setup({ ledger });
+    await crm.handleWebhook(await canonicalRequest([post('a1', 'One'), post('a2', 'Two'), post('a3', 'Three')]));
+    heal();
+    const controller = new AbortController();
+    const seen: Array<{ done: number; total?: number }> = [];
+    const error = await rejection(crm.retryDeadLetters({ signal: controller.signal, onProgress: (progress) => {
+      seen.push(progress);
+      if (progress.done === 1) controller.abort();
+    } }));
+    expect(isAbortedError(error)).toBe(true);
+    expect(error).toMatchObject({ operation: 'crm.retryDeadLetters()', progress: { done: 1, total: 3 } });
+    expect(seen).toEqual([{ done: 1, total: 3 }]);
+    expect((await ledger.queryInteractions({})).items).toHaveLength(1);
+    expect((await ledger.listDeadLetters()).items).toHaveLength(2);
+    const rest: number[] = [];
+    expect(await crm.retryDeadLetters({ onProgress: ({ done }) => rest.push(done) })).toMatchObject({ retried: 2, succeeded: 2 });
+    expect(rest).toEqual([1, 2]);
+    expect((await ledger.queryInteractions({})).items.map((row) => row.nativeId).sort()).toEqual(['a1', 'a2', 'a3']);
   });
 
   it('keeps a whole verified webhook when the adapter itself crashes, and replays it', async () => {

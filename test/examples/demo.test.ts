@@ -22,6 +22,14 @@ describe('npm run demo', () => {
     const stories = new Set(scenes.map((scene) => scene.story));
     for (const story of ['guitar-crisis', 'two-networks', 'advocate', 'purchase', 'idea', 'spam'] as const) expect(stories.has(story), story).toBe(true);
     expect(new Set(scenes.map((scene) => scene.network)).size).toBeGreaterThanOrEqual(4);
+    // Beyond Meta and X: a Telegram group where customers answer each other, a YouTube thread, rated Google reviews; in both languages.
+    for (const [network, story] of [['telegram', 'group-chat'], ['youtube', 'video-comments'], ['google-business', 'reviews']] as const) {
+      const own = scenes.filter((scene) => scene.network === network && scene.story === story);
+      expect(own.length, network).toBeGreaterThanOrEqual(3);
+      expect(new Set(own.filter((scene) => !scene.author.isBrand).map((scene) => scene.author.locale?.slice(0, 2))), network).toEqual(new Set(['en', 'tr']));
+    }
+    expect(scenes.filter((scene) => scene.network === 'telegram' && scene.parentId).length).toBeGreaterThanOrEqual(3);
+    expect(scenes.filter((scene) => scene.network === 'google-business').map((scene) => scene.rating)).toEqual([1, 5, 3]);
     expect(scenes.some((scene) => /[çğışöüİ]/.test(scene.text))).toBe(true);
     // The brand answers part of the crowd (so response times have something to measure), never the crisis thread.
     const answers = scenes.filter((scene) => scene.author.isBrand);
@@ -31,22 +39,40 @@ describe('npm run demo', () => {
   });
 
   it('stores every scene through the webhook path and prints the report', async () => {
-    const { report, scenes, statuses, agentReplies, network, insights } = await runDemo({ quiet: true });
+    const { report, scenes, statuses, polls, agentReplies, network, insights, text } = await runDemo({ quiet: true });
     // Every scene, plus the customers' answers to the surveys, arrives as a verified webhook.
     const surveys = insights.insights.surveys!.surveys();
     const webhooks = statuses[200]!;
     expect(Object.keys(statuses)).toEqual(['200']);
     expect(webhooks).toBeGreaterThan(scenes.length);
     // Agents' answers and survey questions go out through crm.reply() and are stored as outbound.
-    expect(agentReplies).toEqual({ sent: expect.any(Number), refused: 0 });
+    expect(agentReplies).toEqual({ sent: expect.any(Number), refused: 0, public: 3 });
     expect(agentReplies.sent).toBeGreaterThan(20);
     expect(network.sent).toHaveLength(agentReplies.sent + surveys.filter((survey) => survey.sentAt).length);
-    expect(report.interactions).toBe(webhooks + network.sent.length);
+    // YouTube has no push: its comments arrive through polls of the stand-in Data API.
+    expect(polls.stored).toBe(scenes.filter((scene) => scene.network === 'youtube').length);
+    expect(network.reads.some((read) => read.url.startsWith('https://www.googleapis.com/youtube/v3/commentThreads?') && read.status === 200)).toBe(true);
+    expect(report.interactions).toBe(webhooks + polls.stored + network.sent.length);
     const whatsappSend = network.sent.find((request) => request.url.includes('/messages') && (request.body as { messaging_product?: string }).messaging_product === 'whatsapp');
     expect(whatsappSend?.body).toMatchObject({ messaging_product: 'whatsapp', recipient_type: 'individual', type: 'text', text: { body: expect.any(String) } });
     expect(surveys.filter((survey) => survey.status === 'answered').length).toBeGreaterThan(10);
     expect(report.deadLetters).toBe(0);
     expect(report.byDirection.peer).toBeGreaterThan(0);
+
+    // Telegram group chatter: customers answering each other (peer), one question to the bot, answered with reply_parameters.
+    expect(report.communities.groups).toEqual([{ channel: 'telegram', title: 'Yıldız Air Yolcuları', messages: 9, people: 4, peer: 7, toBrand: 1, fromBrand: 1 }]);
+    const telegramSend = network.sent.find((request) => request.url.startsWith('https://api.telegram.org/bot'));
+    expect(telegramSend).toMatchObject({ method: 'POST', body: { chat_id: -1001987654321, reply_parameters: { message_id: 7 } } });
+    expect(telegramSend!.url).toMatch(/\/sendMessage$/);
+    // The YouTube thread under the brand's video, with replies and the brand's own answer.
+    expect(report.communities.videos).toEqual([{ channel: 'youtube', videoId: 'yA321neoCab', threads: 2, comments: 6, replies: 4, people: 4, fromBrand: 1 }]);
+    // Google reviews with their stars; the unhappy ones answered with PUT …/reply.
+    expect(report.communities.reviews.map((review) => [review.rating, review.answered])).toEqual([[1, true], [5, false], [3, true]]);
+    expect(network.sent.filter((request) => request.method === 'PUT' && request.url.startsWith('https://mybusiness.googleapis.com/v4/accounts/'))).toHaveLength(2);
+    expect(report.byChannel).toMatchObject({ telegram: 9, youtube: 6, 'google-business': 5 });
+    expect(text).toContain('telegram group "Yıldız Air Yolcuları": 9 messages from 4 people; 7 between customers, 1 to the brand, 1 from the brand');
+    expect(text).toMatch(/google-business reviews: 3, average 3\.0 of 5/);
+    expect(text).toContain('★☆☆☆☆ Gizem Koç: Bilet ofisinde 45 dakika bekledim');
   });
 
   it('raises one crisis alert for the guitar complaint, flags the viral thread, and ranks the repeat advocate first', async () => {
@@ -79,6 +105,11 @@ describe('npm run demo', () => {
     expect(report.advocates[0]!.counts.peerSupport).toBeGreaterThanOrEqual(1);
     expect(report.insights!.topics.find((topic) => topic.id === 'guitar')!.mentions).toBeGreaterThanOrEqual(5);
     expect(text).toContain('Crisis and virality alerts');
+    // The community channels in the HTML page too.
+    const communities = html!.slice(html!.indexOf('<section id="communities">'), html!.indexOf('</section>', html!.indexOf('<section id="communities">')));
+    expect(communities).toMatch(/<table id="group-chats">[\s\S]*<td>Yıldız Air Yolcuları<\/td><td class="num">9<\/td><td class="num">4<\/td><td class="num">7<\/td>/);
+    expect(communities).toMatch(/<table id="video-threads">[\s\S]*<td>yA321neoCab<\/td>/);
+    expect(communities).toContain('<td class="stars" data-rating="1">★☆☆☆☆</td><td>google-business</td><td>Gizem Koç</td>');
     expect(text).toMatch(/\[(?:warning|critical)\] crisis at 11-18/);
   });
 
@@ -88,7 +119,7 @@ describe('npm run demo', () => {
     expect(() => demoDatabaseArgument(['--db'])).toThrow(/needs a folder/);
   });
 
-  it('keeps its data in an embedded PostgreSQL folder with --db, and a second run stores each webhook once', async () => {
+  it('keeps its data in an embedded PostgreSQL folder with --db, and a second run gives the same report, storing and sending nothing twice', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'social-crm-demo-'));
     try {
       const first = await runDemo({ quiet: true, db: folder });
@@ -96,10 +127,27 @@ describe('npm run demo', () => {
       const second = await runDemo({ quiet: true, db: folder });
       expect(Object.keys(second.statuses)).toEqual(['200']);
       expect(second.text).toMatch(/postgresLedger on PGlite/);
-      // The second run finds the first run's data, and the redelivered customer messages are stored once.
-      expect(second.report.customers).toBe(first.report.customers);
-      expect(second.report.byDirection.inbound).toBe(first.report.byDirection.inbound);
-      expect(second.report.byDirection.peer).toBe(first.report.byDirection.peer);
+      // Every delivery is a duplicate and every agent answer (keyed demo-agent:<interaction id>) is found sent: nothing new stored or sent.
+      expect(second.network.sent).toEqual([]);
+      expect(second.agentReplies).toEqual(first.agentReplies);
+      const counts = ({ report }: typeof first) => ({
+        interactions: report.interactions,
+        byChannel: report.byChannel,
+        byDirection: report.byDirection,
+        byLanguage: report.byLanguage,
+        customers: report.customers,
+        deadLetters: report.deadLetters,
+        waiting: report.waitingComplaints.length,
+        alerts: report.insights!.alerts.length,
+        advocates: report.advocates.map((advocate) => advocate.name),
+        surveys: report.insights!.service!.surveys,
+        communities: report.communities,
+      });
+      expect(counts(second)).toEqual(counts(first));
+      expect(first.report.insights!.alerts.length).toBeGreaterThan(0);
+      // The whole report reads the same, but for what this run sent and how long it took.
+      const stable = (text: string) => text.split('\n').filter((line) => !/^(Agents answered|Replayed) /.test(line));
+      expect(stable(second.text)).toEqual(stable(first.text));
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

@@ -29,6 +29,10 @@ async function schemaAtVersion6(query: Query, schema: string) {
   const stored = makeInteraction({ channel: 'x', nativeId: 'before-tenants', text: 'stored before tenants existed' });
   await query(`INSERT INTO ${quoted}.interactions (${INTERACTION_COLUMNS.join(', ')}) VALUES (${INTERACTION_PLACEHOLDERS})`, interactionParams(stored));
   await query(`INSERT INTO ${quoted}.consents (identity_key, status, source, updated_at) VALUES ('x:42', 'opted-out', 'x:dm', now())`);
+  await query(
+    `INSERT INTO ${quoted}.identities (key, customer_id, identity, blocking_keys, first_seen_at, last_seen_at) VALUES ('x:42', 'cus_42', $1::jsonb, $2::text[], now(), now())`,
+    [JSON.stringify({ channel: 'x', nativeId: '42', handle: 'ayse' }), ['handle:ayse', 'name:ayse yilmaz']],
+  );
   return stored;
 }
 
@@ -39,6 +43,7 @@ async function checkUpgrade(query: Query, options: { pglite?: ReturnType<typeof 
     expect((await ledger.migrate()).applied).toEqual(MIGRATIONS.filter((entry) => entry.version > 6).map((entry) => entry.version));
     expect((await ledger.getInteraction(stored.id))?.text, 'rows stored before are the default tenant’s').toBe('stored before tenants existed');
     expect((await ledger.getConsent('x:42'))?.status).toBe('opted-out');
+    expect((await ledger.findIdentitiesByBlockingKeys(['name:ayse yilmaz'])).map((row) => row.key), 'identities stored before are found by their blocking keys').toEqual(['x:42']);
     const acme = ledger.forTenant('acme');
     expect(await acme.getInteraction(stored.id)).toBeNull();
     expect(await acme.getConsent('x:42')).toBeNull();
@@ -46,7 +51,7 @@ async function checkUpgrade(query: Query, options: { pglite?: ReturnType<typeof 
       `SELECT table_name, column_default, is_nullable FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'tenant' ORDER BY table_name`,
       [schema],
     );
-    expect(defaults.map((row) => row.table_name)).toEqual(['consents', 'customers', 'dead_letters', 'identities', 'interactions', 'merge_suggestions', 'merges', 'outbox', 'poll_cursors', 'sends']);
+    expect(defaults.map((row) => row.table_name)).toEqual(['consents', 'customers', 'dead_letters', 'identities', 'identity_blocking_keys', 'interactions', 'merge_suggestions', 'merges', 'outbox', 'poll_cursors', 'sends']);
     expect(defaults.every((row) => row.column_default === null && row.is_nullable === 'NO'), 'no default: a statement that forgets the tenant fails').toBe(true);
     // Every primary key, unique key and b-tree index leads with the tenant.
     const { rows: indexes } = await query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename <> 'migrations' ORDER BY indexname`, [schema]);

@@ -1,5 +1,6 @@
 import { InvalidPayloadError } from 'social-crm';
-import type { AdapterWarning, ChannelEvent, RejectedItem, WebhookResult } from 'social-crm/adapter-kit';
+import type { AdapterContext, AdapterWarning, ChannelEvent, RejectedItem, WebhookResult } from 'social-crm/adapter-kit';
+import { resolveForDelivery, tagWithAccount, type AccountDirectory, type ResolvedAccount } from '../accounts/index.js';
 import { answerVerificationHandshake, readMetaNotification, type MetaEntry, type MetaWebhookObject } from './meta-webhook.js';
 
 /** What one entry turned into. */
@@ -10,7 +11,7 @@ export interface EntryOutcome {
 }
 
 /** What {@link receiveMetaWebhook} needs from an adapter. */
-export interface MetaIntakeOptions {
+export interface MetaIntakeOptions<Credentials = unknown> {
   adapterId: string;
   appSecret: string;
   verifyToken: string;
@@ -20,8 +21,14 @@ export interface MetaIntakeOptions {
   object: MetaWebhookObject;
   /** The Page or account ids this adapter serves; entries for others are acknowledged with a warning. Omit to accept every account. */
   accountIds?: ReadonlySet<string>;
-  /** Reads one entry of the expected object for this adapter's account. */
-  readEntry(entry: MetaEntry): EntryOutcome | Promise<EntryOutcome>;
+  /**
+   * Resolve each entry's account (`entry.id`) through the host's resolver: its events carry the
+   * account's tenant and id; an entry of an unknown account is acknowledged and dead-lettered.
+   * Replaces `accountIds`.
+   */
+  accounts?: { directory: AccountDirectory<Credentials>; context: AdapterContext };
+  /** Reads one entry of the expected object for this adapter's account (resolved, with `accounts`). */
+  readEntry(entry: MetaEntry, account?: ResolvedAccount<Credentials>): EntryOutcome | Promise<EntryOutcome>;
 }
 
 /** An empty outcome to fill. */
@@ -35,7 +42,7 @@ export function emptyOutcome(): EntryOutcome {
  * `object` and account to `readEntry`. Everything after a valid signature is acknowledged with 200:
  * unreadable parts are rejected (dead-lettered) and notes become warnings.
  */
-export async function receiveMetaWebhook(request: Request, options: MetaIntakeOptions): Promise<WebhookResult> {
+export async function receiveMetaWebhook<Credentials>(request: Request, options: MetaIntakeOptions<Credentials>): Promise<WebhookResult> {
   const handshake = answerVerificationHandshake(request, options.verifyToken);
   if (handshake) return { response: handshake, events: [] };
   if (request.method !== 'POST') {
@@ -54,7 +61,18 @@ export async function receiveMetaWebhook(request: Request, options: MetaIntakeOp
       });
       continue;
     }
-    const outcome = await options.readEntry(entry);
+    let outcome: EntryOutcome;
+    if (options.accounts) {
+      const resolved = await resolveForDelivery(options.accounts.directory, entry.id, entry, options.accounts.context);
+      if ('rejected' in resolved) {
+        result.rejected.push(resolved.rejected);
+        continue;
+      }
+      outcome = await options.readEntry(entry, resolved.account);
+      tagWithAccount(outcome, options.adapterId, resolved.account);
+    } else {
+      outcome = await options.readEntry(entry);
+    }
     result.events.push(...outcome.events);
     result.rejected.push(...outcome.rejected);
     result.warnings.push(...outcome.warnings);

@@ -256,6 +256,25 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX outbox_tenant_sequence_idx ON {schema}.outbox (tenant, sequence)`,
     ],
   },
+  {
+    version: 9,
+    name: 'identity blocking keys',
+    // The candidate search probes one B-tree row per blocking key instead of the GIN index on
+    // identities.blocking_keys, which has to collect and sort every match before its LIMIT and
+    // costs most of a new author's write. The array column stays the record's own copy.
+    statements: [
+      `CREATE TABLE {schema}.identity_blocking_keys (
+        tenant text COLLATE "C" NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        identity_key text COLLATE "C" NOT NULL,
+        PRIMARY KEY (tenant, key, identity_key)
+      )`,
+      `CREATE INDEX identity_blocking_keys_identity_idx ON {schema}.identity_blocking_keys (tenant, identity_key)`,
+      `INSERT INTO {schema}.identity_blocking_keys (tenant, key, identity_key)
+       SELECT DISTINCT identity.tenant, blocking.key, identity.key FROM {schema}.identities AS identity, unnest(identity.blocking_keys) AS blocking(key)`,
+      `DROP INDEX {schema}.identities_blocking_keys_idx`,
+    ],
+  },
 ];
 
 /** Adds the tenant column to `table` (existing rows: the default tenant) and, given its key, puts the tenant first in its primary key. */

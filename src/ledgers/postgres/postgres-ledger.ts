@@ -548,7 +548,7 @@ function createOperations(
     },
 
     async saveCustomer(customer) {
-      await upsertMany(executor, table('customers'), CUSTOMER_UPSERT, [customerParams(customer)]);
+      await upsertMany(executor, schema, 'customers', CUSTOMER_UPSERT, [customerParams(customer)]);
     },
 
     async listCustomers(query = {}) {
@@ -568,7 +568,7 @@ function createOperations(
     },
 
     async saveIdentity(record) {
-      await upsertMany(executor, table('identities'), IDENTITY_UPSERT, [identityParams(record)]);
+      await upsertMany(executor, schema, 'identities', IDENTITY_UPSERT, [identityParams(record)]);
     },
 
     async listIdentities(customerId) {
@@ -578,7 +578,19 @@ function createOperations(
     async findIdentitiesByBlockingKeys(keys, limit = 1000) {
       if (keys.length === 0) return [];
       const rows = await executor.query(
-        `SELECT ${IDENTITY_SELECT} FROM ${table('identities')} WHERE tenant = {tenant} AND blocking_keys && $1::text[] ORDER BY key LIMIT $2`,
+        // Per key: its first `limit` identities in key order, by index (their union holds the first
+        // `limit` of the answer), each fetched by its primary key and kept only if it still has that
+        // key. The nested form keeps the plan on the indexes even before the tables have statistics.
+        `SELECT ${IDENTITY_SELECT} FROM (
+           SELECT DISTINCT ON (found.key) found.* FROM unnest($1::text[]) AS wanted(blocking_key)
+           CROSS JOIN LATERAL (
+             SELECT owner.* FROM ${table('identity_blocking_keys')} AS side
+             JOIN ${table('identities')} AS owner ON owner.tenant = side.tenant AND owner.key = side.identity_key
+             WHERE side.tenant = {tenant} AND side.key = wanted.blocking_key AND side.key = ANY(owner.blocking_keys)
+             ORDER BY side.identity_key LIMIT $2
+           ) AS found
+           ORDER BY found.key LIMIT $2
+         ) AS matched ORDER BY key`,
         [[...new Set(keys)], Math.max(1, Math.floor(limit))],
       );
       return rows.map(rowToIdentity);
@@ -768,11 +780,11 @@ function createOperations(
     },
 
     async saveCustomers(customers) {
-      await upsertMany(executor, table('customers'), CUSTOMER_UPSERT, lastOfEach(customers, (customer) => customer.id).map(customerParams));
+      await upsertMany(executor, schema, 'customers', CUSTOMER_UPSERT, lastOfEach(customers, (customer) => customer.id).map(customerParams));
     },
 
     async saveIdentities(records) {
-      await upsertMany(executor, table('identities'), IDENTITY_UPSERT, lastOfEach(records, (record) => record.key).map(identityParams));
+      await upsertMany(executor, schema, 'identities', IDENTITY_UPSERT, lastOfEach(records, (record) => record.key).map(identityParams));
     },
 
     async getIdentities(keys) {
@@ -865,6 +877,7 @@ function createOperations(
         for (const interaction of found.interactions) await writeInteraction(run, erasedInteraction(interaction, found.renamed.get(interaction.conversationId)));
         const ids = <Row extends object>(rows: Row[], field: keyof Row) => rows.map((row) => String(row[field]));
         await run.query(`DELETE FROM ${table('identities')} WHERE tenant = {tenant} AND key = ANY($1::text[])`, [ids(found.identities, 'key')]);
+        await run.query(`DELETE FROM ${table('identity_blocking_keys')} WHERE tenant = {tenant} AND identity_key = ANY($1::text[])`, [ids(found.identities, 'key')]);
         await run.query(`DELETE FROM ${table('consents')} WHERE tenant = {tenant} AND identity_key = ANY($1::text[])`, [ids(found.consents, 'identityKey')]);
         for (const merge of found.merges.map(erasedMerge)) {
           await run.query(`UPDATE ${table('merges')} SET evidence = $2::jsonb, snapshot = $3::jsonb WHERE tenant = {tenant} AND id = $1`, [merge.id, json(merge.evidence), json(merge.snapshot)]);
@@ -898,6 +911,8 @@ const APPEND_CHUNK = 500;
 interface Upsert {
   columns: ReadonlyArray<readonly [name: string, cast: string]>;
   key: string;
+  /** Makes the statement around the upsert, to keep a side table up to date in the same statement. */
+  around?: (upsert: string, schema: string) => string;
 }
 
 const CUSTOMER_UPSERT: Upsert = {
@@ -926,6 +941,15 @@ const IDENTITY_UPSERT: Upsert = {
     ['last_seen_at', '::timestamptz'],
   ],
   key: 'key',
+  // identity_blocking_keys holds one row per (blocking key, identity), in the same statement: the
+  // keys a record no longer has go, its current ones are there afterwards. The candidate search
+  // also checks the array, so a row left by two writers racing on one identity finds nothing wrong.
+  around: (upsert, schema) => `WITH saved AS (${upsert} RETURNING key, blocking_keys),
+    stale AS (DELETE FROM ${schema}.identity_blocking_keys AS row USING saved
+      WHERE row.tenant = {tenant} AND row.identity_key = saved.key AND NOT (row.key = ANY(saved.blocking_keys)))
+    INSERT INTO ${schema}.identity_blocking_keys (tenant, key, identity_key)
+    SELECT {tenant}, blocking.key, saved.key FROM saved, unnest(saved.blocking_keys) AS blocking(key)
+    ON CONFLICT (tenant, key, identity_key) DO NOTHING`,
 };
 
 function identityParams(record: IdentityRecord): unknown[] {
@@ -940,16 +964,14 @@ function lastOfEach<T>(items: T[], keyOf: (item: T) => string): T[] {
 }
 
 /** Inserts or replaces rows (parameters in the upsert's column order), {@link APPEND_CHUNK} per statement. */
-async function upsertMany(executor: SqlExecutor, target: string, upsert: Upsert, rows: unknown[][]): Promise<void> {
+async function upsertMany(executor: SqlExecutor, schema: string, table: string, upsert: Upsert, rows: unknown[][]): Promise<void> {
   const names = upsert.columns.map(([name]) => name);
   const updates = names.filter((name) => name !== upsert.key).map((name) => `${name} = EXCLUDED.${name}`);
   for (let start = 0; start < rows.length; start += APPEND_CHUNK) {
     const chunk = rows.slice(start, start + APPEND_CHUNK);
     const values = chunk.map((_, row) => `({tenant}, ${upsert.columns.map(([, cast], column) => `$${row * names.length + column + 1}${cast}`).join(', ')})`);
-    await executor.query(
-      `INSERT INTO ${target} (tenant, ${names.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (tenant, ${upsert.key}) DO UPDATE SET ${updates.join(', ')}`,
-      chunk.flat(),
-    );
+    const statement = `INSERT INTO ${schema}.${table} (tenant, ${names.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (tenant, ${upsert.key}) DO UPDATE SET ${updates.join(', ')}`;
+    await executor.query(upsert.around ? upsert.around(statement, schema) : statement, chunk.flat());
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSocialCrm, isSocialCrmError, memoryLedger, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSocialCrm, isAbortedError, isReplyInDoubtError, isSocialCrmError, memoryLedger, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { mastodonAdapter, type MastodonAdapterOptions } from 'social-crm/adapters/mastodon';
 import { failure, rejection } from '../../helpers/outcomes.js';
@@ -254,5 +254,92 @@ describe('mastodon adapter through createSocialCrm', () => {
     await crm.poll({ maxPages: 1 });
     expect(new URL(server.calls[0]!.url).host).toBe('mastodon.example');
     expect(isSocialCrmError(failure(() => mastodonAdapter({ ...options, backfillPages: 0 })), 'INVALID_OPTIONS')).toBe(true);
+  });
+});
+
+describe('cancelling mastodon calls with an AbortSignal', () => {
+  let ledger: InteractionLedger;
+  let crm: SocialCrm;
+  /** Requests held open until released: the test aborts while the call waits on the network. */
+  let release: () => void;
+  let gate: Promise<void>;
+
+  afterEach(() => {
+    release();
+    server.reset();
+  });
+
+  function setup(extra: Partial<MastodonAdapterOptions> = {}) {
+    gate = new Promise((resolve) => (release = resolve));
+    ledger = memoryLedger();
+    crm = createSocialCrm({ ledger, adapters: [mastodonAdapter({ ...options, ...extra })], classifier: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  }
+
+  it('stops a poll mid-request on its second page, keeping the first page and its cursor', async () => {
+    setup({ backfillPages: 2 });
+    server.route('get', NOTIFICATIONS_URL, async ({ request }) => {
+      if (new URL(request.url).searchParams.get('max_id') !== '34975862') return page(fixture('notifications-page-1'), { next: '34975862', prev: '34975870' });
+      await gate;
+      return page([]);
+    });
+    const controller = new AbortController();
+    const pages: number[] = [];
+    const polling = rejection(crm.poll({ signal: controller.signal, onProgress: ({ done }) => pages.push(done) }));
+    await vi.waitFor(() => expect(server.calls).toHaveLength(2));
+    controller.abort();
+    const error = await polling;
+    expect(isAbortedError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'ABORTED', operation: 'crm.poll()', progress: { done: 1 } });
+    expect(pages).toEqual([1]);
+    expect((await ledger.queryInteractions({})).items).toHaveLength(3);
+    expect(await ledger.getCursor('mastodon', 'default')).not.toBeNull();
+  });
+
+  it('refuses to start with a signal already aborted, and sends nothing', async () => {
+    setup();
+    notificationRoutes(server);
+    statusRoute(server);
+    const aborted = AbortSignal.abort(new Error('shutting down'));
+    const error = await rejection(crm.poll({ signal: aborted }));
+    expect(error).toMatchObject({ code: 'ABORTED', operation: 'crm.poll()' });
+    expect((error as Error).message).toContain('shutting down');
+    await crm.ingest(target);
+    expect(isAbortedError(await rejection(crm.reply('mastodon:111222333444555777', 'Merhaba', { signal: aborted })))).toBe(true);
+    expect(isAbortedError(await rejection(crm.fetchAttachment('mastodon:111222333444555777', 0, { signal: aborted })))).toBe(true);
+    expect(server.calls).toHaveLength(0);
+  });
+
+  it('cuts a reply off mid-request and keeps its key in doubt, so that it is never posted twice', async () => {
+    setup();
+    await crm.ingest(target);
+    server.route('post', STATUSES_URL, async () => {
+      await gate;
+      return HttpResponse.json(fixture('status-create-response'));
+    });
+    const controller = new AbortController();
+    const sending = rejection(crm.reply('mastodon:111222333444555777', { text: 'Merhaba', idempotencyKey: 'cut-off' }, { signal: controller.signal }));
+    await vi.waitFor(() => expect(server.calls).toHaveLength(1));
+    controller.abort();
+    expect(await sending).toMatchObject({ code: 'ABORTED', operation: 'crm.reply()' });
+    const again = await rejection(crm.reply('mastodon:111222333444555777', { text: 'Merhaba', idempotencyKey: 'cut-off' }));
+    expect(isReplyInDoubtError(again)).toBe(true);
+    expect(again).toMatchObject({ state: 'unknown' });
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it('cuts an attachment download off mid-request', async () => {
+    setup();
+    notificationRoutes(server);
+    await crm.poll();
+    const imageUrl = 'https://files.fosstodon.org/media_attachments/files/022/345/792/original/57859aede991da25.png';
+    server.route('get', imageUrl, async () => {
+      await gate;
+      return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { 'content-type': 'image/png' } });
+    });
+    const controller = new AbortController();
+    const downloading = rejection(crm.fetchAttachment('mastodon:111222333444555666', 0, { signal: controller.signal }));
+    await vi.waitFor(() => expect(server.calls.some((call) => call.url === imageUrl)).toBe(true));
+    controller.abort();
+    expect(await downloading).toMatchObject({ code: 'ABORTED', operation: 'crm.fetchAttachment()' });
   });
 });
