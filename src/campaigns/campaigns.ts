@@ -61,6 +61,7 @@ export type ExclusionReason =
   | 'window-closed'
   | 'no-marketing-token'
   | 'never-started-bot'
+  | 'blocked'
   | 'frequency-cap'
   | 'quiet-hours'
   | 'already-sent'
@@ -182,6 +183,8 @@ export interface Campaigns {
 }
 
 const STATE_STREAM = 'campaigns';
+/** Messages between two reads of the campaign's state from the ledger during a run. */
+const STATUS_CHECK_EVERY = 20;
 const STATUSES = new Set<CampaignStatus>(['draft', 'running', 'paused', 'cancelled', 'completed']);
 
 const definitionSchema = z.object({
@@ -303,16 +306,17 @@ export function createCampaigns(crm: CampaignsCrm, options: CampaignsOptions = {
   const localStatus = new Map<string, CampaignStatus>();
 
   async function status(campaignId: string): Promise<CampaignStatus> {
-    const local = localStatus.get(campaignId);
-    if (local === 'paused' || local === 'cancelled') return local;
     const stored = await ledger.getCursor(STATE_STREAM, campaignId);
-    if (!stored) return local ?? 'draft';
+    let read: CampaignStatus | undefined;
     try {
-      const state = JSON.parse(stored) as { status?: CampaignStatus };
-      return state.status && STATUSES.has(state.status) ? state.status : 'draft';
+      const state = stored ? (JSON.parse(stored) as { status?: CampaignStatus }) : undefined;
+      read = state?.status && STATUSES.has(state.status) ? state.status : undefined;
     } catch {
-      return 'draft';
+      read = undefined;
     }
+    const current = read ?? localStatus.get(campaignId) ?? 'draft';
+    localStatus.set(campaignId, current);
+    return current;
   }
   async function setStatus(campaignId: string, next: CampaignStatus): Promise<void> {
     localStatus.set(campaignId, next);
@@ -477,6 +481,10 @@ export function createCampaigns(crm: CampaignsCrm, options: CampaignsOptions = {
           result.excluded.push({ customerId: member.customerId, channel: member.channel, reason: 'in-doubt', detail: (error as Error).message });
           return;
         }
+        if (isChannelApiError(error) && error.status === 403 && network(member.channel, 'telegram')) {
+          result.excluded.push({ customerId: member.customerId, channel: member.channel, reason: 'blocked', detail: (error as Error).message });
+          return;
+        }
         const described = error instanceof Error ? { name: error.name, ...(isSocialCrmError(error) ? { code: error.code } : {}), message: error.message } : { name: 'Error', message: String(error) };
         result.failed.push({ customerId: member.customerId, channel: member.channel, error: described });
         return;
@@ -502,9 +510,10 @@ export function createCampaigns(crm: CampaignsCrm, options: CampaignsOptions = {
     result.excluded.push(...audience.excluded);
     if (dryRun) return { ...result, sent: [], status: result.status };
     if (result.status === 'draft' || result.status === 'completed') await setStatus(campaign.id, 'running');
-    for (const member of audience.included) {
+    for (const [index, member] of audience.included.entries()) {
       if (runOptions.signal?.aborted) break;
-      const current = localStatus.get(campaign.id);
+      // Another process may pause or cancel: its state is read from the ledger every few messages.
+      const current = index > 0 && index % STATUS_CHECK_EVERY === 0 ? await status(campaign.id) : localStatus.get(campaign.id);
       if (current === 'paused' || current === 'cancelled') break;
       await deliver(campaign, member, result, runOptions.signal);
     }
@@ -525,8 +534,9 @@ export function createCampaigns(crm: CampaignsCrm, options: CampaignsOptions = {
     await crm.setConsent(key, 'opted-out', `${interaction.channel}:opt-out-word`, { purpose: 'marketing' });
     const text = optOut.confirmations[language] ?? optOut.confirmations.en;
     if (text) {
-      // Confirmed once: only on the change to opted-out, under a key tied to the message that asked.
-      await crm.reply(interaction.id, { text, idempotencyKey: `opt-out-confirmation:${interaction.id}` }).catch((error: unknown) => {
+      // Confirmed once: only on the change to opted-out, under a key tied to the consent it replaced, so two
+      // opt-out messages handled at once (two processes) still send one confirmation.
+      await crm.reply(interaction.id, { text, idempotencyKey: `opt-out-confirmation:${key}:${before?.updatedAt ?? 'never'}` }).catch((error: unknown) => {
         logger.warn(`[campaigns] The opt-out of ${key} is recorded, but its confirmation could not be sent: ${(error as Error)?.message ?? String(error)}`);
       });
     }

@@ -99,9 +99,8 @@ export async function campaignResults(
       for (const intent of new Set(item.classification?.intents.map((entry) => entry.intent) ?? [])) figures.intents[intent] = (figures.intents[intent] ?? 0) + 1;
     }
     if (replied) figures.repliedCustomers++;
-    const recipient = (record.reply as { recipient?: unknown } | null)?.recipient;
-    if (typeof recipient === 'string') {
-      const consent = await ledger.getConsent(recipient);
+    if (message.recipientId) {
+      const consent = await ledger.getConsent(`${message.channel}:${message.recipientId}`);
       if (consent?.status === 'opted-out' && consent.updatedAt >= from) figures.optOuts++;
     }
   }

@@ -81,7 +81,8 @@ export async function sendMessage(context: PipelineContext, request: MessageRequ
     channelOptions: request.channelOptions ?? {},
   };
   const at = context.now().toISOString();
-  let record: SendRecord = { key: request.idempotencyKey, channel: adapter.id, inReplyTo: '', state: 'pending', reply: { text: message.text, channelOptions: message.channelOptions, recipient: key, ...(request.campaignId ? { campaignId: request.campaignId } : {}) }, attempts: 1, createdAt: at, updatedAt: at };
+  // Nothing personal goes in the record (no text, no number): a send that never became an interaction is not found by an erasure.
+  let record: SendRecord = { key: request.idempotencyKey, channel: adapter.id, inReplyTo: '', state: 'pending', reply: { purpose: request.purpose, ...(request.campaignId ? { campaignId: request.campaignId } : {}) }, attempts: 1, createdAt: at, updatedAt: at };
   const created = await ledger.createSend(record);
   if (!created.created) {
     if (settled(created.record) === 'sent') return { interaction: (await ledger.getInteraction(created.record.interactionId ?? ''))!, sentBefore: true };

@@ -33,9 +33,9 @@ export function whatsappSent(to: string, counter: number) {
 }
 
 /** Stores an inbound message from a customer (so the ledger knows them and their channel). */
-export async function customerWrote(crm: SocialCrm, channel: string, nativeId: string, text: string, at: Date, name = 'Ayşe'): Promise<string> {
+export async function customerWrote(crm: SocialCrm, channel: string, nativeId: string, text: string, at: Date, name = 'Ayşe', channelMetadata?: Record<string, Record<string, string>>): Promise<string> {
   const nativeMessageId = `${channel}-in-${nativeId}-${at.getTime()}`;
-  await crm.ingest({ channel, nativeId: nativeMessageId, kind: 'direct_message', visibility: 'private', direction: 'inbound', author: { channel, nativeId, displayName: name }, text, createdAt: at.toISOString() });
+  await crm.ingest({ channel, nativeId: nativeMessageId, kind: 'direct_message', visibility: 'private', direction: 'inbound', author: { channel, nativeId, displayName: name }, text, createdAt: at.toISOString(), ...(channelMetadata ? { channelMetadata } : {}) });
   const stored = await crm.ledger.getInteraction(`${channel}:${nativeMessageId}`);
   return stored!.customerId!;
 }

@@ -2,13 +2,22 @@ import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isSocialCrmError, memoryLedger, type InteractionLedger, type SocialCrm } from 'social-crm';
 import { createCampaigns, type CampaignDefinition } from 'social-crm/campaigns';
+import { postgresLedger } from 'social-crm/ledgers/postgres';
 import { createChannelTestServer } from 'social-crm/testing';
+import { sharedPglite } from '../helpers/pglite.js';
 import { WA_MESSAGES, TELEGRAM_SEND, customerWrote, makeCrm, whatsappSent } from './_setup.js';
 
 const server = createChannelTestServer();
 beforeAll(() => server.listen());
 afterEach(() => server.reset());
 afterAll(() => server.close());
+
+const database = sharedPglite();
+let schemas = 0;
+const ledgers: Array<[string, () => InteractionLedger]> = [
+  ['the memory ledger', () => memoryLedger()],
+  ['the PostgreSQL ledger (PGlite)', () => postgresLedger({ pglite: database(), schema: `campaigns_${process.pid}_${++schemas}` })],
+];
 
 const longAgo = new Date(Date.now() - 10 * 24 * 3_600_000);
 const recipients = () => server.calls.map((call) => (call.bodyJson as { to?: string; chat_id?: number }).to ?? String((call.bodyJson as { chat_id?: number }).chat_id));
@@ -85,9 +94,9 @@ describe('campaigns: consent', () => {
   });
 });
 
-describe('campaigns: resumable', () => {
+describe.each(ledgers)('campaigns: resumable, on %s', (_, makeLedger) => {
   it('a crash mid-campaign, resumed by a new runner over the same ledger, messages nobody twice', async () => {
-    const ledger: InteractionLedger = memoryLedger();
+    const ledger = makeLedger();
     const first = makeCrm(ledger);
     const ids = await whatsappCustomers(first, 6);
     const controller = new AbortController();
@@ -119,7 +128,7 @@ describe('campaigns: resumable', () => {
 
   it('pause stops a campaign until resume; cancel stops it for good', async () => {
     server.route('post', WA_MESSAGES, ({ index, call }) => whatsappSent((call.bodyJson as { to: string }).to, index));
-    const ledger = memoryLedger();
+    const ledger = makeLedger();
     const crm = makeCrm(ledger);
     const ids = await whatsappCustomers(crm, 2);
     const campaigns = createCampaigns(crm, { optOut: false });

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isSocialCrmError, memoryLedger } from 'social-crm';
+import { createSocialCrm, isSocialCrmError, memoryLedger } from 'social-crm';
+import { whatsappAdapter } from 'social-crm/adapters/whatsapp';
 import { createChannelTestServer } from 'social-crm/testing';
-import { PAGE_MESSAGES, TELEGRAM_SEND, WA_MESSAGES, customerWrote, makeCrm, whatsappSent } from './_setup.js';
+import { GRAPH, PAGE_MESSAGES, TELEGRAM_SEND, WA_MESSAGES, customerWrote, makeCrm, whatsappSent } from './_setup.js';
 
 const server = createChannelTestServer();
 beforeAll(() => server.listen());
@@ -111,5 +112,19 @@ describe('business-initiated messages (the outreach capability)', () => {
     const second = await crm.sendMessage(request);
     expect(second).toEqual({ interaction: first.interaction, sentBefore: true });
     expect(server.calls).toHaveLength(1);
+  });
+
+  it('WhatsApp with several numbers: sends from the number the customer wrote to, with that number\'s token', async () => {
+    server.route('post', `${GRAPH}/:number/messages`, () => whatsappSent('905321234567', 7));
+    const whatsapp = whatsappAdapter({
+      appSecret: 'app-secret-campaigns',
+      verifyToken: 'verify-campaigns',
+      accounts: { resolve: (number) => (number === '222200002222' ? { credentials: { accessToken: 'EAAJ-second-number' } } : null) },
+    });
+    const crm = createSocialCrm({ ledger: memoryLedger(), adapters: [whatsapp], classifier: false, outbox: { dispatch: 'manual' } });
+    await customerWrote(crm, 'whatsapp', '905321234567', 'Merhaba', longAgo, 'Ayşe', { whatsapp: { phoneNumberId: '222200002222' } });
+    await crm.setConsent('whatsapp:905321234567', 'opted-in', 'crm', { purpose: 'marketing' });
+    await crm.sendMessage({ channel: 'whatsapp', recipient: 'whatsapp:905321234567', purpose: 'marketing', idempotencyKey: 'multi', channelOptions: { whatsapp: { template } } });
+    expect(server.calls.map((call) => [call.url, call.headers.authorization])).toEqual([[`${GRAPH}/222200002222/messages`, 'Bearer EAAJ-second-number']]);
   });
 });
