@@ -2,6 +2,7 @@ import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isSocialCrmError, memoryLedger, type InteractionLedger, type SocialCrm } from 'social-crm';
 import { createCampaigns, type CampaignDefinition } from 'social-crm/campaigns';
+import { createSegmentEngine } from 'social-crm/insights';
 import { postgresLedger } from 'social-crm/ledgers/postgres';
 import { createChannelTestServer } from 'social-crm/testing';
 import { sharedPglite } from '../helpers/pglite.js';
@@ -71,6 +72,19 @@ describe('campaigns: consent', () => {
     expect(result.sent.map((sent) => sent.customerId)).toEqual([ids[0], ids[3]]);
     expect(result.excluded).toContainEqual(expect.objectContaining({ customerId: ids[4], reason: 'opted-out' }));
     expect(result.status).toBe('completed');
+  });
+
+  it('takes its audience from a segment of social-crm/insights', async () => {
+    server.route('post', WA_MESSAGES, ({ index, call }) => whatsappSent((call.bodyJson as { to: string }).to, index));
+    const crm = makeCrm();
+    const ids = await whatsappCustomers(crm, 3);
+    const vip = (await crm.ledger.getCustomer(ids[2]!))!;
+    await crm.ledger.saveCustomer({ ...vip, attributes: { ...vip.attributes, tier: 'gold' } });
+    const segments = createSegmentEngine([{ id: 'gold', when: { attribute: 'tier', equals: 'gold' } }]);
+    await segments.evaluateAll(crm.ledger);
+    const result = await createCampaigns(crm, { optOut: false }).run(spring([], { audience: { segment: 'gold', engine: segments } }));
+    expect(result.sent.map((sent) => sent.customerId)).toEqual([ids[2]]);
+    expect(recipients()).toEqual(['905320000002']);
   });
 
   it('a dry run checks everything and sends nothing', async () => {
