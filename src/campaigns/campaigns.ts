@@ -15,7 +15,7 @@ import { hasSendStore, type ConsentRecord, type InteractionLedger, type SendReco
 import { consentAllows, consentRefusal } from '../_consent.js';
 import { DEFAULT_OPT_OUT_CONFIRMATIONS, DEFAULT_OPT_OUT_WORDS, matchOptOut } from './opt-out.js';
 import { assertTimeZone, checkQuietHours, quietUntil, type QuietHours } from './quiet-hours.js';
-import { campaignResults, type CampaignResults } from './results.js';
+import { campaignResults, type CampaignResults, type ConversionCounter } from './results.js';
 import { createBucket, pause, throttleFor, type Bucket, type ThrottleSettings } from './throttle.js';
 
 /** What a campaign sends on one channel. */
@@ -137,8 +137,10 @@ export interface CampaignsOptions {
    * language). `false` turns it off. @default English and Turkish words, see docs/guide/campaigns.md
    */
   optOut?: { words?: Record<string, readonly string[]>; confirmations?: Record<string, string> } | false;
-  /** How long after a message replies and reactions count for it. @default 72 hours */
+  /** How long after a message replies, reactions and conversions count for it. @default 72 hours */
   attributionWindowHours?: number;
+  /** Counts the host's conversions (orders, bookings) of a customer within a message's window, for `results()`. */
+  conversions?: ConversionCounter;
   /** Retries of one message after rate limits before it is left for the next run. @default 8 */
   maxRateLimitRetries?: number;
   /** Longest single wait on a rate limit. @default 60_000 ms */
@@ -224,6 +226,7 @@ const optionsSchema = z.object({
   variables: z.custom<NonNullable<CampaignsOptions['variables']>>((value) => typeof value === 'function').optional(),
   optOut: z.union([z.literal(false), z.object({ words: z.record(z.string(), z.array(z.string().min(1))).optional(), confirmations: z.record(z.string(), z.string()).optional() }).strict()]).optional(),
   attributionWindowHours: z.number().positive().optional(),
+  conversions: z.custom<ConversionCounter>((value) => typeof value === 'function').optional(),
   maxRateLimitRetries: z.number().int().min(0).optional(),
   maxRateLimitWaitMs: z.number().min(0).optional(),
   now: z.custom<() => Date>((value) => typeof value === 'function').optional(),
@@ -569,7 +572,7 @@ export function createCampaigns(crm: CampaignsCrm, options: CampaignsOptions = {
       for (const customerId of await audienceOf(campaign)) {
         for (const channel of Object.keys(campaign.messages)) keys.push({ customerId, channel, record: await sends.getSend(campaignSendKey(campaign.id, customerId, channel)) });
       }
-      return campaignResults(ledger as InteractionLedger, campaign.id, keys, (options.attributionWindowHours ?? 72) * 3_600_000);
+      return campaignResults(ledger as InteractionLedger, campaign.id, keys, (options.attributionWindowHours ?? 72) * 3_600_000, options.conversions);
     },
     handleInbound,
     pace: (channel) => bucketOf(channel).rate,

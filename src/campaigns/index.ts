@@ -19,7 +19,7 @@ export type {
   Exclusion,
   ExclusionReason,
 } from './campaigns.js';
-export type { CampaignResults, ChannelResults } from './results.js';
+export type { CampaignResults, CampaignTouch, ChannelResults, ConversionCounter } from './results.js';
 export { DEFAULT_OPT_OUT_CONFIRMATIONS, DEFAULT_OPT_OUT_WORDS, matchOptOut, normalizeOptOut } from './opt-out.js';
 export type { QuietHours } from './quiet-hours.js';
 export type { ThrottleSettings } from './throttle.js';

@@ -32,7 +32,24 @@ export interface ChannelResults {
   intents: Record<string, number>;
   /** Customers who withdrew marketing consent after the message. */
   optOuts: number;
+  /** What the host's `conversions` counted within the window (orders, sign-ups …); 0 without it. */
+  conversions: number;
 }
+
+/** One campaign message and its attribution window, for the host's conversion count. */
+export interface CampaignTouch {
+  campaignId: string;
+  customerId: string;
+  channel: string;
+  /** The stored outbound interaction. */
+  interactionId: string;
+  /** ISO-8601: the message was sent at `from`; conversions until `to` count. */
+  from: string;
+  to: string;
+}
+
+/** Counts the host's conversions (orders, bookings …) of one customer within a campaign message's window. */
+export type ConversionCounter = (touch: CampaignTouch) => number | Promise<number>;
 
 /** What `campaigns.results()` returns. */
 export interface CampaignResults {
@@ -43,10 +60,10 @@ export interface CampaignResults {
   byChannel: Record<string, ChannelResults>;
 }
 
-const empty = (): ChannelResults => ({ attempted: 0, reached: 0, delivered: 0, read: 0, inDoubt: 0, failed: 0, repliedCustomers: 0, replies: 0, reactions: 0, sentiment: { positive: 0, neutral: 0, negative: 0 }, intents: {}, optOuts: 0 });
+const empty = (): ChannelResults => ({ attempted: 0, reached: 0, delivered: 0, read: 0, inDoubt: 0, failed: 0, repliedCustomers: 0, replies: 0, reactions: 0, sentiment: { positive: 0, neutral: 0, negative: 0 }, intents: {}, optOuts: 0, conversions: 0 });
 
 function add(into: ChannelResults, from: ChannelResults): void {
-  for (const key of ['attempted', 'reached', 'delivered', 'read', 'inDoubt', 'failed', 'repliedCustomers', 'replies', 'reactions', 'optOuts'] as const) into[key] += from[key];
+  for (const key of ['attempted', 'reached', 'delivered', 'read', 'inDoubt', 'failed', 'repliedCustomers', 'replies', 'reactions', 'optOuts', 'conversions'] as const) into[key] += from[key];
   for (const label of ['positive', 'neutral', 'negative'] as const) into.sentiment[label] += from.sentiment[label];
   for (const [intent, count] of Object.entries(from.intents)) into.intents[intent] = (into.intents[intent] ?? 0) + count;
 }
@@ -69,6 +86,7 @@ export async function campaignResults(
   campaignId: string,
   sends: ReadonlyArray<{ customerId: string; channel: string; record: SendRecord | null }>,
   windowMs: number,
+  conversions?: ConversionCounter,
 ): Promise<CampaignResults> {
   const byChannel: Record<string, ChannelResults> = {};
   for (const { customerId, channel, record } of sends) {
@@ -99,6 +117,7 @@ export async function campaignResults(
       for (const intent of new Set(item.classification?.intents.map((entry) => entry.intent) ?? [])) figures.intents[intent] = (figures.intents[intent] ?? 0) + 1;
     }
     if (replied) figures.repliedCustomers++;
+    if (conversions) figures.conversions += await conversions({ campaignId, customerId, channel, interactionId: message.id, from, to });
     if (message.recipientId) {
       const consent = await ledger.getConsent(`${message.channel}:${message.recipientId}`);
       if (consent?.status === 'opted-out' && consent.updatedAt >= from) figures.optOuts++;

@@ -245,8 +245,10 @@ describe('campaigns: channels and results', () => {
     const [onWhatsapp] = await whatsappCustomers(crm, 1);
     const onTelegram = await customerWrote(crm, 'telegram', '5550001', '/start', longAgo, 'Mehmet Kaya');
     await crm.setConsent('telegram:5550001', 'opted-in', 'telegram:/start', { purpose: 'marketing' });
-    const campaigns = createCampaigns(crm);
+    const orders: Record<string, string> = {};
+    const campaigns = createCampaigns(crm, { conversions: ({ customerId, from, to }) => (orders[customerId] && orders[customerId] >= from && orders[customerId] < to ? 1 : 0) });
     const result = await campaigns.run(spring([onWhatsapp!, onTelegram]));
+    orders[onWhatsapp!] = new Date(Date.now() + 3_600_000).toISOString();
     expect(result.sent.map((sent) => sent.channel)).toEqual(['whatsapp', 'telegram']);
     expect(server.calls.find((call) => call.url === TELEGRAM_SEND)?.bodyJson).toEqual({ chat_id: 5550001, text: 'Bahar indirimi, Mehmet!' });
 
@@ -257,9 +259,25 @@ describe('campaigns: channels and results', () => {
     await vi.waitFor(async () => expect((await crm.ledger.getConsent('telegram:5550001'))?.status).toBe('opted-out'));
 
     const results = await campaigns.results(spring([onWhatsapp!, onTelegram]));
-    expect(results.byChannel.whatsapp).toMatchObject({ attempted: 1, reached: 1, delivered: 1, read: 1, replies: 1, repliedCustomers: 1, optOuts: 0 });
+    expect(results.byChannel.whatsapp).toMatchObject({ attempted: 1, reached: 1, delivered: 1, read: 1, replies: 1, repliedCustomers: 1, optOuts: 0, conversions: 1 });
     expect(results.byChannel.telegram).toMatchObject({ attempted: 1, reached: 1, delivered: 0, replies: 1, optOuts: 1 });
     expect(results.total).toMatchObject({ reached: 2, replies: 2, optOuts: 1 });
     campaigns.close();
+  });
+
+  it('a person who blocked the Telegram bot is excluded, and the schedule is kept', async () => {
+    server.route('post', TELEGRAM_SEND, () => HttpResponse.json({ ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' }, { status: 403 }));
+    const crm = makeCrm();
+    const id = await customerWrote(crm, 'telegram', '5550009', '/start', longAgo, 'Deniz Ak');
+    await crm.setConsent('telegram:5550009', 'opted-in', 'telegram:/start', { purpose: 'marketing' });
+    const campaigns = createCampaigns(crm, { optOut: false, now: () => new Date('2027-03-01T10:00:00Z') });
+    const early = await campaigns.run(spring([id], { schedule: { startAt: '2027-03-02T00:00:00Z' } }));
+    expect(early).toMatchObject({ sent: [], excluded: [], status: 'draft' });
+    expect(server.calls).toHaveLength(0);
+    const result = await campaigns.run(spring([id], { schedule: { startAt: '2027-03-01T00:00:00Z', endAt: '2027-03-08T00:00:00Z' } }));
+    expect(result.sent).toEqual([]);
+    expect(result.failed).toEqual([]);
+    expect(result.excluded).toEqual([expect.objectContaining({ customerId: id, channel: 'telegram', reason: 'blocked' })]);
+    expect(server.calls).toHaveLength(1);
   });
 });
