@@ -6,7 +6,8 @@
  * @internal
  * @module
  */
-import type { AdapterContext } from './adapter.js';
+import type { KyInstance } from 'ky';
+import type { AdapterContext, HttpClient } from './adapter.js';
 import { AbortedError, isAbortedError, type Progress } from './errors.js';
 
 /** Options every long call takes. */
@@ -43,8 +44,9 @@ export function withSignal(context: AdapterContext, signal: AbortSignal | undefi
   if (!signal) return context;
   // A hook rather than ky's `signal` option: ky deep-merges options, and an adapter that also
   // passes `context.signal` per request would get the two signals merged into a plain object.
-  const http = context.http.extend({
-    hooks: { beforeRequest: [(request) => (request.signal === signal ? undefined : new Request(request, { signal: AbortSignal.any([request.signal, signal]) }))] },
+  // the client is a ky instance at run time (see createHttpClient); the public type names no ky type
+  const http = (context.http as unknown as KyInstance).extend({
+    hooks: { beforeRequest: [(request: Request) => (request.signal === signal ? undefined : new Request(request, { signal: AbortSignal.any([request.signal, signal]) }))] },
   });
-  return { ...context, signal, http };
+  return { ...context, signal, http: http as unknown as HttpClient };
 }

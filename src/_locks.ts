@@ -31,7 +31,25 @@ export function createKeyedLock(): KeyedLock {
   }
   function withLocks<T>(keys: readonly string[], task: () => Promise<T>): Promise<T> {
     const sorted = [...new Set(keys)].sort();
-    const hold = (index: number): Promise<T> => (index === sorted.length ? task() : withLock(sorted[index] as string, () => hold(index + 1)));
+    const hold = (start: number): Promise<T> => {
+      // The keys from `start` that no task holds or waits for are taken together, at once (as
+      // taking them one by one would, with no turn for anyone in between); the first key some task
+      // holds is waited for as usual, and the rest are taken after it.
+      let index = start;
+      while (index < sorted.length && !tails.has(sorted[index] as string)) index++;
+      const next = (): Promise<T> => (index === sorted.length ? task() : withLock(sorted[index] as string, () => hold(index + 1)));
+      if (index === start) return next();
+      const taken = sorted.slice(start, index);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      for (const key of taken) tails.set(key, held);
+      return Promise.resolve()
+        .then(next)
+        .finally(() => {
+          release();
+          for (const key of taken) if (tails.get(key) === held) tails.delete(key);
+        });
+    };
     return hold(0);
   }
   return { withLock, withLocks };

@@ -1,7 +1,8 @@
 /**
  * SHA-256 of a UTF-8 string, synchronously and in any runtime (Node, Deno, Bun, workers, browsers):
  * WebCrypto's digest is asynchronous, and adapters derive conversation keys inside synchronous
- * normalisers. Inputs are short ids, so a plain implementation is fast enough (about a microsecond).
+ * normalisers. `node:crypto` is used where the runtime has it; elsewhere a plain implementation of
+ * short ids costs a few microseconds.
  *
  * @internal
  * @module
@@ -20,8 +21,27 @@ const INITIAL_STATE = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527
 
 const rotate = (value: number, bits: number) => (value >>> bits) | (value << (32 - bits));
 
-/** Lower-case hex SHA-256 of `text` encoded as UTF-8. */
+type CreateHash = (algorithm: 'sha256') => { update(text: string, encoding: 'utf8'): { digest(encoding: 'hex'): string } };
+let nodeCreateHash: CreateHash | null | undefined;
+
+/** `node:crypto`'s `createHash` where the runtime offers it through `process.getBuiltinModule`, found at run time (no static import, for edge bundles). */
+function createHashOfRuntime(): CreateHash | null {
+  if (nodeCreateHash === undefined) {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const module = runtime?.getBuiltinModule?.('node:crypto') as { createHash?: unknown } | undefined;
+    nodeCreateHash = typeof module?.createHash === 'function' ? (module.createHash as CreateHash) : null;
+  }
+  return nodeCreateHash;
+}
+
+/** Lower-case hex SHA-256 of `text` encoded as UTF-8: `node:crypto` where the runtime has it, else the plain implementation below. */
 export function sha256Hex(text: string): string {
+  const createHash = createHashOfRuntime();
+  return createHash ? createHash('sha256').update(text, 'utf8').digest('hex') : sha256HexPortable(text);
+}
+
+/** The same digest in plain JavaScript, for runtimes without `node:crypto`. @internal */
+export function sha256HexPortable(text: string): string {
   const bytes = new TextEncoder().encode(text);
   // Message, a 1 bit, zeros, and the bit length as a 64-bit big-endian number, to a multiple of 64 bytes.
   const padded = new Uint8Array(Math.ceil((bytes.length + 9) / 64) * 64);

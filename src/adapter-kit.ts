@@ -16,6 +16,9 @@ export type {
   ChannelCapabilities,
   ChannelEvent,
   FetchAttachmentRequest,
+  HttpClient,
+  HttpRequestOptions,
+  HttpResponsePromise,
   Logger,
   PlatformErrorInfo,
   PollRequest,
@@ -44,7 +47,7 @@ export type {
   JSONValue,
   OutboundReply,
 } from './interaction.js';
-export { identityKey, interactionId, interactionSchema, parseInteraction } from './interaction.js';
+export { identityKey, interactionId, interactionSchema, parseInteraction, validateInteraction } from './interaction.js';
 export {
   ChannelApiError,
   InvalidOptionsError,

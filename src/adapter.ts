@@ -9,7 +9,6 @@
  *
  * @module
  */
-import type { KyInstance } from 'ky';
 import type {
   Attachment,
   ChannelIdentity,
@@ -65,10 +64,52 @@ export interface Logger {
   error(message: string, details?: Record<string, unknown>): void;
 }
 
+/**
+ * Options of one {@link HttpClient} call. At run time the client is a ky instance, so every ky
+ * option works; these are the ones the public types promise. (The declarations name no ky type,
+ * so CommonJS consumers of the types never have to load ky's ESM-only declarations.)
+ */
+export interface HttpRequestOptions {
+  /** Request headers; an `undefined` value leaves that header out. */
+  headers?: Headers | [string, string][] | Record<string, string | undefined>;
+  /** A body sent as JSON, with `content-type: application/json`. */
+  json?: unknown;
+  /** A raw body (form data, bytes, text); do not combine with `json`. */
+  body?: RequestInit['body'];
+  /** Query parameters added to the URL. */
+  searchParams?: string | URLSearchParams | Record<string, string | number | boolean>;
+  /** Gives up on the call (and its retries) when aborted. */
+  signal?: AbortSignal;
+  /** Attempts after the first for this call (`0`: never retried, e.g. a token refresh that rotates the refresh token). */
+  retry?: number;
+}
+
+/**
+ * A response promise with body shortcuts: `await http.get(url).json<T>()`. A non-2xx response
+ * rejects with ky's `HTTPError` (carrying `response`); pass it to `toChannelApiError`.
+ */
+export interface HttpResponsePromise extends Promise<Response> {
+  /** The body parsed as JSON (not validated: parse it with your zod schema). */
+  json<T = unknown>(): Promise<T>;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  blob(): Promise<Blob>;
+}
+
+/** The HTTP client the core gives an adapter: one method per HTTP verb. */
+export interface HttpClient {
+  get(url: string | URL | Request, options?: HttpRequestOptions): HttpResponsePromise;
+  post(url: string | URL | Request, options?: HttpRequestOptions): HttpResponsePromise;
+  put(url: string | URL | Request, options?: HttpRequestOptions): HttpResponsePromise;
+  patch(url: string | URL | Request, options?: HttpRequestOptions): HttpResponsePromise;
+  delete(url: string | URL | Request, options?: HttpRequestOptions): HttpResponsePromise;
+  head(url: string | URL | Request, options?: HttpRequestOptions): HttpResponsePromise;
+}
+
 /** What the core gives an adapter on every call. */
 export interface AdapterContext {
   /** HTTP client for this adapter: timeouts, retries with backoff + jitter, `Retry-After` honoured, rate-limit gate. */
-  http: KyInstance;
+  http: HttpClient;
   logger: Logger;
   /** The clock; use it instead of `Date.now()` so tests can move time. */
   now(): Date;

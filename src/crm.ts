@@ -43,7 +43,8 @@ import { sendReply, settleReply, type ReplyContent } from './pipeline/reply.js';
 import { sendMessage, type MessageRequest } from './pipeline/send-message.js';
 import type { AbortOptions } from './_abort.js';
 import { createKeyedLock } from './_locks.js';
-import { defaultLogger, parseOptions } from './_options.js';
+import { loggerFrom, parseOptions } from './_options.js';
+import type { LoggerLike } from './logger.js';
 import { randomId } from './_utils.js';
 
 export type { AfterReceiveHook, BeforeSendHook } from './pipeline/context.js';
@@ -101,8 +102,11 @@ export interface SocialCrmOptions {
   http?: { timeoutMs?: number; retries?: number; maxRateLimitWaitMs?: number; backoffBaseMs?: number };
   /** Custom fetch for every adapter (proxies, tests). */
   fetch?: typeof fetch;
-  /** @default warnings and errors to the console, nothing else */
-  logger?: Logger;
+  /**
+   * Where the SDK logs: its own {@link Logger} shape, or pino, bunyan, winston or the console as
+   * they are (see {@link toLogger}). @default warnings and errors to the console, nothing else
+   */
+  logger?: LoggerLike;
   /** The clock. @default () => new Date() */
   now?: () => Date;
   /** Id generator for customers, dead letters and idempotency keys. */
@@ -344,6 +348,17 @@ const optionsSchema = z.strictObject({
     .default({ dispatch: 'auto', maxAttempts: 8, backoffBaseMs: 1000, backoffMaxMs: 300_000, leaseMs: 60_000, batchSize: 100, pollIntervalMs: 1000 }),
 });
 
+/**
+ * An adapter factory passed as it is (`adapters: [whatsappAdapter]`) instead of what it returns.
+ * @throws InvalidOptionsError naming the factory and the call to write instead.
+ */
+function rejectUncalledFactory(adapter: unknown, path: string, caller: string): void {
+  if (typeof adapter !== 'function') return;
+  const name = /^[A-Za-z_$][\w$]*$/.test(adapter.name) ? adapter.name : 'theAdapterFactory';
+  const message = `\`${path}\` is the adapter factory \`${name}\` itself, not an adapter: call it with its options and pass what it returns, e.g. \`${name}({ ... })\`.`;
+  throw new InvalidOptionsError(`${caller} options are invalid:\n- ${path}: ${message}`, [{ path, message }]);
+}
+
 /** Loads a default on first use, through the public entry, so the root import stays light. */
 function lazyDefault<T>(load: () => Promise<T>, fallback: (error: unknown) => T): () => Promise<T> {
   let promise: Promise<T> | undefined;
@@ -400,6 +415,7 @@ function addResults(total: IngestResult, part: IngestResult): IngestResult {
  * app.post('/webhooks/:adapter', (request) => crm.handleWebhook(request));
  */
 export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
+  (Array.isArray(options?.adapters) ? options.adapters : []).forEach((adapter, index) => rejectUncalledFactory(adapter, `adapters.${index}`, 'createSocialCrm()'));
   const settings = parseOptions('createSocialCrm', optionsSchema, options);
   if (options.identity && options.tenants && !options.tenants.identity) {
     throw new InvalidOptionsError(
@@ -407,7 +423,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       [{ path: 'tenants.identity', message: 'required when `identity` is set' }],
     );
   }
-  const logger = options.logger ?? defaultLogger;
+  const logger = loggerFrom(options.logger);
   const now = options.now ?? (() => new Date());
   const generateId = options.generateId ?? randomId;
   const adapters = new Map<string, ChannelAdapter>();
@@ -579,9 +595,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
   }
 
   function register(adapter: ChannelAdapter): void {
-    if (typeof adapter === 'function') {
-      throw new InvalidOptionsError('register() got a function: call the adapter factory, e.g. `whatsappAdapter({ ... })`, and pass what it returns.');
-    }
+    rejectUncalledFactory(adapter, 'adapter', 'crm.register()');
     if (adapter?.specificationVersion !== 'v1') {
       throw new UnsupportedAdapterVersionError(String(adapter?.id ?? 'unknown'), adapter?.specificationVersion);
     }

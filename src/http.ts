@@ -1,5 +1,5 @@
-import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
-import type { ChannelAdapter, Logger, PlatformErrorInfo, RateLimitState } from './adapter.js';
+import ky, { HTTPError, TimeoutError } from 'ky';
+import type { ChannelAdapter, HttpClient, Logger, PlatformErrorInfo, RateLimitState } from './adapter.js';
 import { ChannelApiError, RateLimitError, isSocialCrmError, redactSecrets } from './errors.js';
 
 export type { PlatformErrorInfo } from './adapter.js';
@@ -112,7 +112,7 @@ function fetchWithin(fetchFunction: typeof fetch, request: Request, controller: 
  *   backoff and jitter; a timed-out attempt is not retried (the network may have acted on it).
  * @internal
  */
-export function createHttpClient(options: HttpClientOptions): KyInstance {
+export function createHttpClient(options: HttpClientOptions): HttpClient {
   const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const retries = options.retries ?? 3;
   const timeoutMs = options.timeoutMs ?? 15_000;

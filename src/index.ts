@@ -46,6 +46,7 @@ export {
   interactionSchema,
   outboundReplySchema,
   parseInteraction,
+  validateInteraction,
   DELIVERY_STATUSES,
   DEPARTMENTS,
   INTENT_LABELS,
@@ -129,6 +130,8 @@ export { channelIdentityResolver } from './identity-resolver.js';
 export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';
 export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
 export type { OutboundMessage } from './outreach.js';
+export { toLogger } from './logger.js';
+export type { LogMethod, LoggerLike, ToLoggerOptions } from './logger.js';
 export {
   ERROR_CODES,
   AbortedError,

@@ -267,6 +267,25 @@ export const customerSchema = z.object({
 });
 export type Customer = z.output<typeof customerSchema>;
 
+/** Schema outputs {@link validateInteraction} returned: valid as they are, not checked again. */
+const validated = new WeakSet<object>();
+
+/**
+ * Checks an adapter's candidate against {@link interactionSchema}, as `safeParse` does. On
+ * success, `data` is the input with defaults filled and unknown keys dropped, and the core does not
+ * validate that object again when it arrives in an `interaction` event: emit `data` itself, and do
+ * not change it afterwards (a changed copy is an ordinary input and is validated again).
+ * @example
+ * const parsed = validateInteraction({ ...candidate, raw: item });
+ * if (parsed.success) events.push({ type: 'interaction', interaction: parsed.data });
+ * else rejected.push({ payload: item, error: new Error(parsed.error.message) });
+ */
+export function validateInteraction(input: unknown): ReturnType<typeof interactionSchema.safeParse> {
+  const result = interactionSchema.safeParse(input);
+  if (result.success) validated.add(result.data);
+  return result;
+}
+
 /**
  * Validates an interaction from an adapter or host code and returns it canonical: `id` derived
  * from channel + native id, `conversationId` as `<channel>:<root native id>`, `receivedAt` filled,
@@ -275,12 +294,16 @@ export type Customer = z.output<typeof customerSchema>;
  * @example const interaction = parseInteraction({ channel: 'forum', nativeId: '42', kind: 'post', author: { channel: 'forum', nativeId: 'u1' }, text: 'Merhaba', createdAt: new Date() });
  */
 export function parseInteraction(input: InteractionInput, options: { now?: () => Date } = {}): Interaction {
-  const result = interactionSchema.safeParse(input);
-  if (!result.success) {
-    const issues = toValidationIssues(result.error.issues);
-    throw new InvalidInteractionError(`The interaction is invalid:\n${formatIssues(issues)}`, issues);
+  let value: z.output<typeof interactionSchema>;
+  if (validated.has(input)) value = input as z.output<typeof interactionSchema>;
+  else {
+    const result = interactionSchema.safeParse(input);
+    if (!result.success) {
+      const issues = toValidationIssues(result.error.issues);
+      throw new InvalidInteractionError(`The interaction is invalid:\n${formatIssues(issues)}`, issues);
+    }
+    value = result.data;
   }
-  const value = result.data;
   const root = value.conversationId ?? value.nativeId;
   return {
     ...value,

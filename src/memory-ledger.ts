@@ -207,7 +207,8 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
     const existing = interactions.get(interaction.id);
     if (existing) return { inserted: false, interaction: clone(existing) };
     writes.set(interactions, interaction.id, clone(interaction));
-    return { inserted: true, interaction: clone(interaction) };
+    // The caller's own object is the stored row (the copy is what the ledger keeps): one copy, not two.
+    return { inserted: true, interaction };
   }
 
   /** Records oldest first; a key's records stop at its first one that is leased or not yet available. */

@@ -50,7 +50,8 @@ const optionsSchema = z.object({
   identifier: z.string().trim().min(1),
   appPassword: z.string().min(1),
   service: z.string().url().default('https://bsky.social').transform(trimSlashes),
-  session: blueskySessionSchema.optional(),
+  // The session as the server returned it (with `email`, `active` ...): its other fields are kept, not refused.
+  session: blueskySessionSchema.loose().optional(),
   onSession: z.custom<(session: BlueskySession) => void | Promise<void>>((value) => typeof value === 'function', 'Expected a function.').optional(),
   reasons: z.array(z.enum(BLUESKY_REASONS)).min(1).default([...BLUESKY_REASONS]),
   limit: z.number().int().min(1).max(100).default(50),

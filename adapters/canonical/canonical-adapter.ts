@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { interactionSchema, type InteractionInput } from 'social-crm';
+import { validateInteraction, type InteractionInput } from 'social-crm';
 import {
   assertContentType,
   assertFreshTimestamp,
@@ -92,25 +92,28 @@ export function canonicalWebhookAdapter(options: CanonicalWebhookAdapterOptions)
       const rejected: RejectedItem[] = [];
       const warnings: AdapterWarning[] = [];
       for (const item of delivery.data.events) {
-        const deletion = deletionSchema.safeParse(item);
-        if (deletion.success) {
-          events.push({ type: 'deletion', channel: id, nativeId: deletion.data.nativeId, deletedAt: deletion.data.deletedAt });
-          continue;
-        }
-        // An event kind this adapter does not read (from a newer sender, say): skipped, not dead-lettered,
-        // since replaying it could never succeed. An interaction has no `type`.
+        // An interaction has no `type`; a deletion is read only when the item says it is one.
         const type = (item as { type?: unknown } | null)?.type;
-        if (typeof type === 'string' && type !== 'deletion') {
+        if (type === 'deletion') {
+          const deletion = deletionSchema.safeParse(item);
+          if (deletion.success) {
+            events.push({ type: 'deletion', channel: id, nativeId: deletion.data.nativeId, deletedAt: deletion.data.deletedAt });
+            continue;
+          }
+        } else if (typeof type === 'string') {
+          // An event kind this adapter does not read (from a newer sender, say): skipped, not
+          // dead-lettered, since replaying it could never succeed.
           warnings.push({ type: 'ignored', message: `Canonical event type \`${type.slice(0, 64)}\` is not one this adapter reads; it was skipped.`, details: { type: type.slice(0, 64) } });
           continue;
         }
         const candidate = { ...(item as object), channel: id } as InteractionInput;
         const author = (candidate as { author?: { channel?: string } }).author;
         if (author && typeof author === 'object') (candidate.author as { channel: string }).channel = id;
-        const parsed = interactionSchema.safeParse(candidate);
+        // Validated once here: the core takes the checked object as it is.
+        const parsed = validateInteraction({ ...candidate, raw: item });
         const time = parsed.success ? readNetworkTime(candidate.createdAt, context.now()) : undefined;
         if (time && !time.ok) rejected.push({ payload: item, error: new Error(`createdAt: ${time.message}; a live delivery cannot be dated so (import history with crm.ingest).`) });
-        else if (parsed.success) events.push({ type: 'interaction', interaction: { ...candidate, raw: item } });
+        else if (parsed.success) events.push({ type: 'interaction', interaction: parsed.data });
         else rejected.push({ payload: item, error: new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')) });
       }
       return { events, rejected, warnings };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ReplyNotAllowedError, type OutboundReply } from 'social-crm';
 import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type PollRequest, type PollResult, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
 import { createGraphApi, metaRateLimitFromResponse } from '../_shared/meta/meta-graph.js';
-import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
+import { adapterIdSchema, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { describeIssues, type MetaEntry } from '../_shared/meta/meta-webhook.js';
 import { createPrivateReplyMemory, postPublicComment, sendPrivateReply } from '../_shared/meta/send-message.js';
@@ -10,6 +10,8 @@ import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/
 import { feedValueSchema } from './facebook-schemas.js';
 import { normalizeFeedChange } from './normalize.js';
 import { pollFeedPage } from './poll-feed.js';
+import { accountOfInteraction, fixedAccount } from '../_shared/accounts/index.js';
+import { createMetaAccounts, graphOptionsFor, metaAccountsAppOptionsSchema, requireAccount, usesAccounts, type MetaAccountsOptions } from '../_shared/meta/accounts.js';
 
 const ADAPTER_ID = 'facebook';
 
@@ -28,6 +30,21 @@ export interface FacebookAdapterOptions extends MetaAppOptions {
   /** Adapter id (webhook path segment and `channel`); give each Page its own. @default 'facebook' */
   id?: string;
 }
+
+/**
+ * Options of {@link facebookAdapter} serving every Page of the app: each entry's Page
+ * (`entry[].id`) is resolved through `accounts.resolve(pageId)` to its Page token and tenant, and
+ * answers go out with the token of the Page the item belongs to. Feed polling is not available in
+ * this mode (webhooks only).
+ */
+export interface FacebookAccountsOptions extends Omit<MetaAppOptions, 'accessToken'> {
+  /** The host's resolver: Page id → `{ credentials: { accessToken }, tenant }`; see docs/guide/accounts.md. */
+  accounts: MetaAccountsOptions;
+  /** @default 'facebook' */
+  id?: string;
+}
+
+const accountsOptionsSchema = metaAccountsAppOptionsSchema.extend({ id: adapterIdSchema(ADAPTER_ID) });
 
 const optionsSchema = metaAppOptionsSchema.extend({
   pageId: numericIdSchema('Facebook Page', 'Page → About → Page transparency, or `GET /me?fields=id` with the Page token'),
@@ -48,10 +65,15 @@ const optionsSchema = metaAppOptionsSchema.extend({
  * @example
  * const facebook = facebookAdapter({ pageId: '104711112223334', appSecret, verifyToken, accessToken: pageToken });
  */
-export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter {
-  const settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+export function facebookAdapter(options: FacebookAdapterOptions | FacebookAccountsOptions): ChannelAdapter {
+  const settings = usesAccounts(options)
+    ? parseAdapterOptions(options?.id ?? ADAPTER_ID, accountsOptionsSchema, options)
+    : parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
-  const graphOptions = graphOptionsOf(settings);
+  const single = 'pageId' in settings ? settings : undefined;
+  const accounts = 'accounts' in settings ? createMetaAccounts(id, settings.accounts as MetaAccountsOptions) : fixedAccount(single!.pageId, { accessToken: single!.accessToken });
+  const graphBase = { adapterId: id, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
+  const pollFeed = single?.pollFeed ?? false;
   /** Comments answered privately by this process (Meta allows one private reply per comment). */
   const privatelyAnswered = createPrivateReplyMemory();
 
@@ -78,25 +100,30 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
-      ...webhookCredentialsOf(settings, context),
+      ...webhookCredentialsOf({ ...settings, accessToken: '' }, context),
       object: 'page',
-      accountIds: new Set([settings.pageId]),
+      ...(single ? { accountIds: new Set([single.pageId]) } : { accounts: { directory: accounts, context } }),
       readEntry: (entry) => readEntry(entry, context.now()),
     });
   }
 
   async function doPoll(request: PollRequest, context: AdapterContext): Promise<PollResult> {
-    return pollFeedPage(createGraphApi(context, graphOptions), { channel: id, pageId: settings.pageId, pageSize: settings.pollPageSize }, request, context.now());
+    return pollFeedPage(createGraphApi(context, graphOptionsFor(graphBase, { accessToken: single!.accessToken })), { channel: id, pageId: single!.pageId, pageSize: single!.pollPageSize }, request, context.now());
   }
 
   async function doSendReply(reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
-    const graph = createGraphApi(context, graphOptions);
+    const target = reply.inReplyTo;
+    const pageId = single?.pageId ?? requireAccount(id, accountOfInteraction(target, target.recipientId), target.id);
+    return accounts.call(pageId, context, (account) => sendAs(account.accountId, createGraphApi(context, graphOptionsFor(graphBase, account.credentials)), reply, context));
+  }
+
+  async function sendAs(pageId: string, graph: ReturnType<typeof createGraphApi>, reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
     const now = context.now();
     const target = reply.inReplyTo;
     const onComment = target.kind === 'comment' || target.kind === 'reply';
     const visitorPost = target.kind === 'post' && target.direction === 'inbound';
     if ((reply.visibility ?? target.visibility) === 'private') {
-      if (onComment || visitorPost) return sendPrivateReply(graph, settings.pageId, reply, now, id, privatelyAnswered);
+      if (onComment || visitorPost) return sendPrivateReply(graph, pageId, reply, now, id, privatelyAnswered);
       throw new ReplyNotAllowedError('not-replyable', `[${id}] Only comments and visitors' posts can be answered privately; answer this ${target.direction === 'outbound' ? 'Page post' : target.kind} in public.`);
     }
     if (target.kind === 'reaction') throw new ReplyNotAllowedError('not-replyable', `[${id}] A reaction has no text to answer; answer the ${target.parentId ? `item it reacts to (${target.parentId})` : 'post'} instead.`);
@@ -111,7 +138,7 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
     displayName: 'Facebook Page',
     capabilities: {
       webhook: true,
-      poll: settings.pollFeed,
+      poll: pollFeed,
       reply: true,
       directMessage: true,
       edits: true,
@@ -122,7 +149,7 @@ export function facebookAdapter(options: FacebookAdapterOptions): ChannelAdapter
     },
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
-    ...(settings.pollFeed ? { doPoll } : {}),
+    ...(pollFeed ? { doPoll } : {}),
     doSendReply,
   };
 }

@@ -1,1 +1,2 @@
-export { facebookAdapter, type FacebookAdapterOptions } from './facebook-adapter.js';
+export { facebookAdapter, type FacebookAccountsOptions, type FacebookAdapterOptions } from './facebook-adapter.js';
+export type { AccountNotice, MetaAccountCredentials, MetaAccountsOptions } from '../_shared/meta/accounts-types.js';

@@ -3,8 +3,10 @@ import { ReplyNotAllowedError, isChannelApiError, type OutboundReply } from 'soc
 import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
 import { readMessagingItems } from '../_shared/meta/messaging-events.js';
 import { createGraphApi, metaRateLimitFromResponse, type GraphApi } from '../_shared/meta/meta-graph.js';
-import { adapterIdSchema, graphOptionsOf, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
+import { adapterIdSchema, numericIdSchema, webhookCredentialsOf } from '../_shared/meta/adapter-settings.js';
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
+import { accountOfInteraction, fixedAccount, type AccountDirectory, type AccountsOptions, type ResolvedAccount } from '../_shared/accounts/index.js';
+import { createMetaAccounts, graphOptionsFor, metaAccountsAppOptionsSchema, requireAccount, usesAccounts, type MetaAccountCredentials, type MetaAccountsOptions } from '../_shared/meta/accounts.js';
 import { describeIssues, metaChangeSchema, type MetaChange, type MetaEntry } from '../_shared/meta/meta-webhook.js';
 import { addProfiles, createProfileCache, instagramProfileApi } from '../_shared/meta/profiles.js';
 import { createPrivateReplyMemory, postPublicComment, sendDirectMessage, sendPrivateReply } from '../_shared/meta/send-message.js';
@@ -42,6 +44,36 @@ export interface InstagramAdapterOptions extends MetaAppOptions {
   id?: string;
 }
 
+/** What the host's resolver returns for one Instagram account: its token, and the Page linked to it and its username, where they apply. */
+export interface InstagramAccountCredentials extends MetaAccountCredentials {
+  /** As {@link InstagramAdapterOptions.pageId}, for this account. */
+  pageId?: string;
+  /** As {@link InstagramAdapterOptions.username}, for this account. */
+  username?: string;
+}
+
+/**
+ * Options of {@link instagramAdapter} serving every Instagram account of the app: each entry's
+ * account (`entry[].id`) is resolved through `accounts.resolve(accountId)` to its token (plus its
+ * linked `pageId` and `username`) and tenant; answers go out as the account the item belongs to.
+ */
+export interface InstagramAccountsOptions extends Omit<MetaAppOptions, 'accessToken'> {
+  /** The host's resolver: Instagram account id → `{ credentials: { accessToken, pageId?, username? }, tenant }`. */
+  accounts: AccountsOptions<InstagramAccountCredentials>;
+  /** @default true */
+  fetchMentions?: boolean;
+  /** @default false */
+  fetchProfiles?: boolean;
+  /** @default 'instagram' */
+  id?: string;
+}
+
+const accountsOptionsSchema = metaAccountsAppOptionsSchema.extend({
+  fetchMentions: z.boolean().default(true),
+  fetchProfiles: z.boolean().default(false),
+  id: adapterIdSchema(ADAPTER_ID),
+});
+
 const optionsSchema = metaAppOptionsSchema.extend({
   accountId: numericIdSchema('Instagram professional account'),
   pageId: numericIdSchema('Facebook Page').optional(),
@@ -64,21 +96,26 @@ const IGNORED_FIELDS = new Set(['story_insights', 'messaging_handover', 'standby
  * @example
  * const instagram = instagramAdapter({ accountId: '17841400000000001', pageId: '104711112223334', username: 'acme_store', appSecret, verifyToken, accessToken: pageToken });
  */
-export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapter {
-  const settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+export function instagramAdapter(options: InstagramAdapterOptions | InstagramAccountsOptions): ChannelAdapter {
+  const settings = usesAccounts(options)
+    ? parseAdapterOptions(options?.id ?? ADAPTER_ID, accountsOptionsSchema, options)
+    : parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
-  const brandIds = new Set([settings.accountId, ...(settings.pageId ? [settings.pageId] : [])]);
-  const graphOptions = graphOptionsOf(settings);
+  const single = 'accountId' in settings ? settings : undefined;
+  const fixedOne = single ? { accountId: single.accountId, credentials: { accessToken: single.accessToken, ...(single.pageId ? { pageId: single.pageId } : {}), ...(single.username ? { username: single.username } : {}) } } : undefined;
+  const accounts: AccountDirectory<InstagramAccountCredentials> =
+    'accounts' in settings ? (createMetaAccounts(id, settings.accounts as MetaAccountsOptions) as AccountDirectory<InstagramAccountCredentials>) : fixedAccount(fixedOne!.accountId, fixedOne!.credentials);
+  const graphBase = { adapterId: id, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
   const profiles = createProfileCache();
-  const sender = settings.pageId ?? settings.accountId;
+  const brandIdsOf = (account: ResolvedAccount<InstagramAccountCredentials>) => new Set([account.accountId, ...(account.credentials.pageId ? [account.credentials.pageId] : [])]);
   /** Comments answered privately by this process (Meta allows one private reply per comment). */
   const privatelyAnswered = createPrivateReplyMemory();
 
-  async function lookUpMention(graph: GraphApi, value: MentionValue): Promise<unknown> {
+  async function lookUpMention(graph: GraphApi, accountId: string, value: MentionValue): Promise<unknown> {
     const fields = value.comment_id
       ? `mentioned_comment.comment_id(${value.comment_id}){id,text,timestamp,media{id,permalink}}`
       : `mentioned_media.media_id(${value.media_id}){id,caption,timestamp,username,permalink,media_type,media_url}`;
-    return graph.get(settings.accountId, { fields });
+    return graph.get(accountId, { fields });
   }
 
   async function readChange(change: MetaChange, context: InstagramContext, graph: GraphApi, outcome: EntryOutcome): Promise<void> {
@@ -100,7 +137,7 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
         return;
       }
       try {
-        const lookup = mentionLookupSchema.parse(await lookUpMention(graph, value.data));
+        const lookup = mentionLookupSchema.parse(await lookUpMention(graph, context.accountId, value.data));
         const interaction = normalizeMention(value.data, lookup, context);
         if (typeof interaction === 'string') outcome.rejected.push({ payload: change, error: new Error(interaction) });
         else outcome.events.push({ type: 'interaction', interaction });
@@ -120,8 +157,10 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
     );
   }
 
-  async function readEntry(entry: MetaEntry, context: AdapterContext): Promise<EntryOutcome> {
+  async function readEntry(entry: MetaEntry, context: AdapterContext, account: ResolvedAccount<InstagramAccountCredentials>): Promise<EntryOutcome> {
     const outcome = emptyOutcome();
+    const brandIds = brandIdsOf(account);
+    const username = account.credentials.username;
     const now = context.now();
     // Business Login for Instagram puts `field`/`value` on the entry itself instead of `changes[]`.
     const single = metaChangeSchema.safeParse(entry);
@@ -130,11 +169,11 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
       channel: id,
       accountId: entry.id,
       brandIds,
-      ...(settings.username ? { brandUsername: settings.username } : {}),
+      ...(username ? { brandUsername: username } : {}),
       ...(entry.time !== undefined ? { entryTime: entry.time } : {}),
       now,
     };
-    const graph = createGraphApi(context, graphOptions);
+    const graph = createGraphApi(context, graphOptionsFor(graphBase, account.credentials));
     for (const change of changes) await readChange(change, normalizeContext, graph, outcome);
     const items = [...(entry.messaging ?? []), ...(entry.standby ?? [])];
     if (items.length) {
@@ -149,15 +188,21 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
-      ...webhookCredentialsOf(settings, context),
+      ...webhookCredentialsOf({ ...settings, accessToken: '' }, context),
       object: 'instagram',
-      accountIds: brandIds,
-      readEntry: (entry) => readEntry(entry, context),
+      ...(single ? { accountIds: brandIdsOf(fixedOne!) } : { accounts: { directory: accounts, context } }),
+      readEntry: (entry, account) => readEntry(entry, context, account ?? fixedOne!),
     });
   }
 
   async function doSendReply(reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
-    const graph = createGraphApi(context, graphOptions);
+    const target = reply.inReplyTo;
+    const accountId = single?.accountId ?? requireAccount(id, accountOfInteraction(target), target.id);
+    return accounts.call(accountId, context, (account) => sendAs(account, createGraphApi(context, graphOptionsFor(graphBase, account.credentials)), reply, context));
+  }
+
+  async function sendAs(account: ResolvedAccount<InstagramAccountCredentials>, graph: GraphApi, reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
+    const sender = account.credentials.pageId ?? account.accountId;
     const now = context.now();
     const target = reply.inReplyTo;
     const metadata = (target.channelMetadata[id] ?? {}) as { mediaId?: unknown; commentId?: unknown };
@@ -173,7 +218,7 @@ export function instagramAdapter(options: InstagramAdapterOptions): ChannelAdapt
     if (target.kind === 'reply') return postPublicComment(graph, `${target.parentId ?? target.nativeId}/replies`, reply, now, id);
     if (target.kind === 'mention') {
       const mediaId = typeof metadata.mediaId === 'string' ? metadata.mediaId : target.conversationId.slice(id.length + 1);
-      return postPublicComment(graph, `${settings.accountId}/mentions`, reply, now, id, { media_id: mediaId, ...(mentionedCommentId ? { comment_id: mentionedCommentId } : {}) });
+      return postPublicComment(graph, `${account.accountId}/mentions`, reply, now, id, { media_id: mediaId, ...(mentionedCommentId ? { comment_id: mentionedCommentId } : {}) });
     }
     throw new ReplyNotAllowedError('not-replyable', `[${id}] A ${target.kind === 'reaction' ? 'reaction' : 'direct message'} has no public thread to answer in; reply with \`visibility: 'private'\`.`);
   }

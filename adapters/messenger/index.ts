@@ -1,1 +1,2 @@
-export { messengerAdapter, type MessengerAdapterOptions } from './messenger-adapter.js';
+export { messengerAdapter, type MessengerAccountsOptions, type MessengerAdapterOptions } from './messenger-adapter.js';
+export type { AccountNotice, MetaAccountCredentials, MetaAccountsOptions } from '../_shared/meta/accounts-types.js';

@@ -1,1 +1,2 @@
-export { readTelegramError, telegramAdapter, type TelegramAdapterOptions } from './telegram-adapter.js';
+export { readTelegramError, telegramAdapter, type TelegramAccountsOptions, type TelegramAdapterOptions, type TelegramBotCredentials } from './telegram-adapter.js';
+export type { AccountNotice } from '../_shared/accounts/index.js';

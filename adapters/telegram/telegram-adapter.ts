@@ -12,6 +12,7 @@ import {
   type AdapterWarning,
   type ChannelAdapter,
   type ChannelEvent,
+  type OutboundMessage,
   type OutboundReply,
   type PlatformErrorInfo,
   type PollRequest,
@@ -22,6 +23,8 @@ import {
 } from 'social-crm/adapter-kit';
 import { telegramOutreachBody, telegramOutreachResult } from './send-message.js';
 import { READ_UPDATES, messageNativeId, normalizeUpdate, type TelegramContext } from './normalize.js';
+import { UnknownAccountError } from 'social-crm';
+import { accountOfInteraction, createAccountDirectory, isAccountsOptions, tagWithAccount, type AccountDirectory, type AccountsOptions } from '../_shared/accounts/index.js';
 import { telegramErrorSchema, telegramMessageSchema, telegramOkSchema, telegramUpdateSchema } from './telegram-schemas.js';
 
 const ADAPTER_ID = 'telegram';
@@ -47,6 +50,56 @@ export interface TelegramAdapterOptions {
   apiBaseUrl?: string;
   /** Adapter id (webhook path segment and `channel`); give each bot its own. @default 'telegram' */
   id?: string;
+}
+
+/** What the host's resolver returns for one bot. */
+export interface TelegramBotCredentials {
+  /** The bot's token (`<bot id>:<secret>`); its bot id must be the one the webhook URL names. */
+  botToken: string;
+  /** The `secret_token` given to this bot's `setWebhook`; every delivery must carry it. */
+  secretToken: string;
+  /** The bot's username (without `@`). */
+  botUsername?: string;
+}
+
+/**
+ * Options of {@link telegramAdapter} serving many bots from one adapter. Telegram's updates do
+ * not name the bot, so each bot's webhook URL does: `setWebhook` with
+ * `https://crm.example.com/webhooks/telegram?bot=<bot id>` (or `/webhooks/telegram/<bot id>`). The
+ * bot id is resolved through `accounts.resolve(botId)` to its token, secret token and tenant, the
+ * secret token is checked, and replies go out from the bot the conversation belongs to. Interaction
+ * ids are prefixed with the bot id (`telegram:<bot id>:<chat id>:<message id>`): two bots may see
+ * the same chat and message ids. Webhooks only (no `getUpdates`).
+ */
+export interface TelegramAccountsOptions {
+  accounts: AccountsOptions<TelegramBotCredentials>;
+  /** @default 'https://api.telegram.org' */
+  apiBaseUrl?: string;
+  /** @default 'telegram' */
+  id?: string;
+}
+
+const accountsOptionsSchema = z.object({
+  accounts: z.custom<AccountsOptions<TelegramBotCredentials>>(isAccountsOptions, 'Pass `accounts: { resolve(botId) { ... } }` returning `{ credentials: { botToken, secretToken }, tenant }`, or null for an unknown bot.'),
+  apiBaseUrl: z.url().default('https://api.telegram.org').transform((url) => url.replace(/\/+$/, '')),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+});
+
+/** One bot as the adapter uses it. */
+interface Bot {
+  id: number;
+  token: string;
+  username?: string;
+}
+
+/** The bot id a multi-bot webhook URL names: `?bot=<id>`, or the path segment after the adapter's. */
+function botIdOf(request: Request, adapterId: string): string | undefined {
+  const url = new URL(request.url);
+  const query = url.searchParams.get('bot');
+  if (query) return query;
+  const segments = url.pathname.split('/').filter(Boolean);
+  const index = segments.lastIndexOf(adapterId);
+  return index >= 0 ? segments[index + 1] : undefined;
 }
 
 const optionsSchema = z.object({
@@ -82,75 +135,22 @@ export function readTelegramError(body: unknown): PlatformErrorInfo | undefined 
  * const crm = createSocialCrm({ ledger, adapters: [telegram] });
  * app.post('/webhooks/telegram', (request) => crm.handleWebhook(request));
  */
-export function telegramAdapter(options: TelegramAdapterOptions): ChannelAdapter {
-  const settings = parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
+export function telegramAdapter(options: TelegramAdapterOptions | TelegramAccountsOptions): ChannelAdapter {
+  if (typeof options === 'object' && options !== null && 'accounts' in options && options.accounts !== undefined) {
+    return telegramBotsAdapter(parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options));
+  }
+  const settings = parseAdapterOptions((options as TelegramAdapterOptions | undefined)?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
-  const botId = Number(settings.botToken.split(':')[0]);
+  const bot: Bot = { id: Number(settings.botToken.split(':')[0]), token: settings.botToken, ...(settings.botUsername ? { username: settings.botUsername } : {}) };
   const webhook = settings.secretToken !== undefined;
-  const method = (name: string) => `${settings.apiBaseUrl}/bot${settings.botToken}/${name}`;
-  const contextOf = (context: AdapterContext): TelegramContext => ({ channel: id, botId, ...(settings.botUsername ? { botUsername: settings.botUsername } : {}), now: context.now() });
-
-  /** Calls a Bot API method; every failure becomes a typed error (the token never appears in messages). */
-  async function call<Result extends z.ZodType>(name: string, body: Record<string, unknown>, result: Result, context: AdapterContext): Promise<z.output<Result>> {
-    let answer: unknown;
-    try {
-      answer = await context.http.post(method(name), { json: body, ...(context.signal ? { signal: context.signal } : {}) }).json();
-    } catch (error) {
-      throw redact(await toChannelApiError(id, error, readTelegramError));
-    }
-    const parsed = telegramOkSchema(result).safeParse(answer);
-    if (!parsed.success) {
-      const info = readTelegramError(answer);
-      throw new ChannelApiError(`Telegram answered ${name} with something unexpected${info?.message ? `: ${info.message}` : ''}.`, {
-        adapterId: id,
-        method: 'POST',
-        url: method(name).replace(settings.botToken, '<token>'),
-        isRetryable: false,
-        responseBody: JSON.stringify(answer)?.slice(0, 4000),
-      });
-    }
-    return parsed.data.result as z.output<Result>;
-  }
-
-  /** Errors carry the URL, which holds the bot token: keep it out of logs. */
-  function redact(error: ChannelApiError): ChannelApiError {
-    const hidden = (value: string) => value.replaceAll(settings.botToken, '<token>');
-    Object.defineProperty(error, 'message', { value: hidden(error.message) });
-    if (error.url) Object.defineProperty(error, 'url', { value: hidden(error.url) });
-    return error;
-  }
-
-  function readUpdates(updates: unknown[], context: AdapterContext) {
-    const events: ChannelEvent[] = [];
-    const warnings: AdapterWarning[] = [];
-    const rejected: RejectedItem[] = [];
-    let callbackQueryId: string | undefined;
-    for (const candidate of updates) {
-      const update = telegramUpdateSchema.safeParse(candidate);
-      if (!update.success) {
-        rejected.push({ payload: candidate, error: new Error(`[${id}] A Telegram update has no \`update_id\`.`) });
-        continue;
-      }
-      try {
-        const outcome = normalizeUpdate(update.data, contextOf(context));
-        events.push(...outcome.events);
-        warnings.push(...outcome.warnings);
-        callbackQueryId ??= outcome.callbackQueryId;
-      } catch (error) {
-        rejected.push({ payload: candidate, error: error as Error });
-      }
-    }
-    return { events, warnings, rejected, callbackQueryId };
-  }
+  const api = createBotApi(id, settings.apiBaseUrl);
+  const call = <Result extends z.ZodType>(name: string, body: Record<string, unknown>, result: Result, context: AdapterContext) => api.call(bot, name, body, result, context);
+  const readUpdates = (updates: unknown[], context: AdapterContext) => readBotUpdates(id, bot, updates, context);
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     if (request.method !== 'POST') throw new InvalidPayloadError(`[${id}] Telegram delivers updates with POST, not ${request.method}.`, { status: 405 });
     await verifySharedSecret({ secret: settings.secretToken!, given: request.headers.get(SECRET_HEADER), headerName: SECRET_HEADER });
-    const body = parseJson(decodeUtf8(await readRawBody(request)));
-    const { events, warnings, rejected, callbackQueryId } = readUpdates([body], context);
-    // A button press is answered in the webhook response itself, so the user's button stops spinning without another call.
-    const response = callbackQueryId ? Response.json({ method: 'answerCallbackQuery', callback_query_id: callbackQueryId }) : undefined;
-    return { events, warnings, rejected, ...(response ? { response } : {}) };
+    return answerUpdate(readUpdates([parseJson(decodeUtf8(await readRawBody(request)))], context));
   }
 
   async function doPoll(request: PollRequest, context: AdapterContext): Promise<PollResult> {
@@ -177,37 +177,18 @@ export function telegramAdapter(options: TelegramAdapterOptions): ChannelAdapter
     };
   }
 
-  async function doSendReply(reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
-    const target = reply.inReplyTo;
-    const metadata = target.channelMetadata[id] ?? {};
-    const chatId = typeof metadata.chatId === 'number' ? metadata.chatId : Number(target.conversationId.slice(id.length + 1));
-    const messageId = typeof metadata.messageId === 'number' ? metadata.messageId : undefined;
-    const warnings: AdapterWarning[] = [];
-    if (reply.attachments.length) warnings.push({ type: 'unsupported', message: 'The Telegram adapter sends text replies; the attachments were not sent.', details: { dropped: reply.attachments.map((attachment) => attachment.type) } });
-    if (!reply.text.trim()) throw new InvalidPayloadError(`[${id}] A Telegram reply needs text.`);
-    // Privately to the person (they must have started the bot), or in the chat the message came from, quoting it.
-    const privately = reply.visibility === 'private' && metadata.chatType !== 'private' && metadata.chatType !== undefined;
-    const body: Record<string, unknown> = privately
-      ? { chat_id: Number(reply.recipient.nativeId), text: reply.text }
-      : {
-          chat_id: chatId,
-          text: reply.text,
-          ...(typeof metadata.messageThreadId === 'number' ? { message_thread_id: metadata.messageThreadId } : {}),
-          ...(messageId !== undefined ? { reply_parameters: { message_id: messageId, allow_sending_without_reply: true } } : {}),
-        };
-    if (!Number.isSafeInteger(body.chat_id)) throw new InvalidPayloadError(`[${id}] The interaction ${target.id} names no Telegram chat to answer in.`);
-    const sent = await call('sendMessage', body, telegramMessageSchema, context);
-    return {
-      nativeId: messageNativeId(sent.chat.id, sent.message_id),
-      createdAt: new Date(sent.date * 1000).toISOString(),
-      ...(privately ? { conversationId: String(sent.chat.id) } : {}),
-      channelMetadata: { chatId: sent.chat.id, chatType: sent.chat.type, messageId: sent.message_id },
-      warnings,
-    };
-  }
-
   return {
-    specificationVersion: 'v1',
+    ...telegramShape(id, webhook),
+    ...(webhook ? { doHandleWebhook } : { doPoll }),
+    doSendReply: (reply, context) => sendBotReply(id, api, bot, reply, context),
+    doSendMessage: async (message, context) => telegramOutreachResult(await call('sendMessage', telegramOutreachBody(message, id), telegramMessageSchema, context)),
+  };
+}
+
+/** The adapter's description, for both modes. */
+function telegramShape(id: string, webhook: boolean) {
+  return {
+    specificationVersion: 'v1' as const,
     id,
     displayName: 'Telegram',
     capabilities: {
@@ -223,10 +204,170 @@ export function telegramAdapter(options: TelegramAdapterOptions): ChannelAdapter
       deliveryReceipts: false,
       outreach: true,
     },
-    webhook: { authentication: webhook ? 'shared-secret' : 'none-polling' },
+    webhook: { authentication: webhook ? ('shared-secret' as const) : ('none-polling' as const) },
     decodeError: readTelegramError,
-    ...(webhook ? { doHandleWebhook } : { doPoll }),
-    doSendReply,
-    doSendMessage: async (message, context) => telegramOutreachResult(await call('sendMessage', telegramOutreachBody(message, id), telegramMessageSchema, context)),
+  };
+}
+
+/** A button press is answered in the webhook response itself, so the user's button stops spinning without another call. */
+function answerUpdate(outcome: ReturnType<typeof readBotUpdates>): WebhookResult {
+  const { events, warnings, rejected, callbackQueryId } = outcome;
+  const response = callbackQueryId ? Response.json({ method: 'answerCallbackQuery', callback_query_id: callbackQueryId }) : undefined;
+  return { events, warnings, rejected, ...(response ? { response } : {}) };
+}
+
+/** Many bots, one adapter: each webhook URL names its bot, resolved through the host's table. */
+function telegramBotsAdapter(settings: z.output<typeof accountsOptionsSchema>): ChannelAdapter {
+  const id = settings.id;
+  const api = createBotApi(id, settings.apiBaseUrl);
+  const bots: AccountDirectory<TelegramBotCredentials> = createAccountDirectory(id, settings.accounts);
+  const prefix = (botId: string, value: string) => `${botId}:${value}`;
+  /** A sent message as this adapter stores it: ids prefixed with the bot, the bot kept as its account. */
+  const fromBot = (botId: string, sent: SendResult): SendResult => ({
+    ...sent,
+    nativeId: prefix(botId, sent.nativeId),
+    ...(sent.conversationId ? { conversationId: prefix(botId, sent.conversationId) } : {}),
+    channelMetadata: { ...sent.channelMetadata, account: botId },
+  });
+
+  async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
+    if (request.method !== 'POST') throw new InvalidPayloadError(`[${id}] Telegram delivers updates with POST, not ${request.method}.`, { status: 405 });
+    const botId = botIdOf(request, id);
+    if (!botId || !/^\d+$/.test(botId)) throw new UnknownAccountError(id, botId ?? '(none)', 'Name the bot in its webhook URL: `?bot=<bot id>` or `/<adapter id>/<bot id>`.');
+    // Unsigned and named only by its URL: an unknown bot is refused (404), never stored.
+    const account = await bots.get(botId, context);
+    if (!account.credentials.botToken?.startsWith(`${botId}:`)) throw new UnknownAccountError(id, botId, 'The resolver answered a bot token of another bot.');
+    await verifySharedSecret({ secret: account.credentials.secretToken, given: request.headers.get(SECRET_HEADER), headerName: SECRET_HEADER });
+    const bot: Bot = { id: Number(botId), token: account.credentials.botToken, ...(account.credentials.botUsername ? { username: account.credentials.botUsername } : {}) };
+    const outcome = readBotUpdates(id, bot, [parseJson(decodeUtf8(await readRawBody(request)))], context);
+    outcome.events = outcome.events.map((event) =>
+      event.type === 'interaction'
+        ? {
+            ...event,
+            interaction: {
+              ...event.interaction,
+              nativeId: prefix(botId, event.interaction.nativeId),
+              ...(event.interaction.conversationId ? { conversationId: prefix(botId, event.interaction.conversationId.replace(`${id}:`, '')) } : {}),
+              ...(event.interaction.parentId ? { parentId: prefix(botId, event.interaction.parentId) } : {}),
+            },
+          }
+        : event,
+    );
+    tagWithAccount(outcome, id, account);
+    return answerUpdate(outcome);
+  }
+
+  async function doSendReply(reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
+    const target = reply.inReplyTo;
+    const botId = accountOfInteraction(target);
+    if (!botId) throw new UnknownAccountError(id, '(none)', `Interaction ${target.id} names no bot to answer from.`);
+    return bots.call(botId, context, async (account) => {
+      const bot: Bot = { id: Number(botId), token: account.credentials.botToken };
+      return fromBot(botId, await sendBotReply(id, api, bot, reply, context));
+    });
+  }
+
+  /** A bot writes first only to people who started it: from the bot they last wrote to. */
+  async function doSendMessage(message: OutboundMessage, context: AdapterContext): Promise<SendResult> {
+    const botId = message.lastInbound ? accountOfInteraction(message.lastInbound) : undefined;
+    if (!botId) throw new UnknownAccountError(id, '(none)', `${message.recipient.nativeId} never wrote to one of the bots; a bot cannot write first.`);
+    return bots.call(botId, context, async (account) => {
+      const bot: Bot = { id: Number(botId), token: account.credentials.botToken };
+      return fromBot(botId, telegramOutreachResult(await api.call(bot, 'sendMessage', telegramOutreachBody(message, id), telegramMessageSchema, context)));
+    });
+  }
+
+  return { ...telegramShape(id, true), doHandleWebhook, doSendReply, doSendMessage };
+}
+
+/** Bot API calls for one adapter; the bot's token is named per call. */
+function createBotApi(id: string, apiBaseUrl: string) {
+  const method = (bot: Bot, name: string) => `${apiBaseUrl}/bot${bot.token}/${name}`;
+
+  /** Calls a Bot API method; every failure becomes a typed error (the token never appears in messages). */
+  async function call<Result extends z.ZodType>(bot: Bot, name: string, body: Record<string, unknown>, result: Result, context: AdapterContext): Promise<z.output<Result>> {
+    let answer: unknown;
+    try {
+      answer = await context.http.post(method(bot, name), { json: body, ...(context.signal ? { signal: context.signal } : {}) }).json();
+    } catch (error) {
+      throw redact(bot, await toChannelApiError(id, error, readTelegramError));
+    }
+    const parsed = telegramOkSchema(result).safeParse(answer);
+    if (!parsed.success) {
+      const info = readTelegramError(answer);
+      throw new ChannelApiError(`Telegram answered ${name} with something unexpected${info?.message ? `: ${info.message}` : ''}.`, {
+        adapterId: id,
+        method: 'POST',
+        url: method(bot, name).replace(bot.token, '<token>'),
+        isRetryable: false,
+        responseBody: JSON.stringify(answer)?.slice(0, 4000),
+      });
+    }
+    return parsed.data.result as z.output<Result>;
+  }
+
+  /** Errors carry the URL, which holds the bot token: keep it out of logs. */
+  function redact(bot: Bot, error: ChannelApiError): ChannelApiError {
+    const hidden = (value: string) => value.replaceAll(bot.token, '<token>');
+    Object.defineProperty(error, 'message', { value: hidden(error.message) });
+    if (error.url) Object.defineProperty(error, 'url', { value: hidden(error.url) });
+    return error;
+  }
+
+  return { call };
+}
+
+/** Reads updates of one bot. */
+function readBotUpdates(id: string, bot: Bot, updates: unknown[], context: AdapterContext) {
+  const contextOf = (adapterContext: AdapterContext): TelegramContext => ({ channel: id, botId: bot.id, ...(bot.username ? { botUsername: bot.username } : {}), now: adapterContext.now() });
+  const events: ChannelEvent[] = [];
+  const warnings: AdapterWarning[] = [];
+  const rejected: RejectedItem[] = [];
+  let callbackQueryId: string | undefined;
+  for (const candidate of updates) {
+    const update = telegramUpdateSchema.safeParse(candidate);
+    if (!update.success) {
+      rejected.push({ payload: candidate, error: new Error(`[${id}] A Telegram update has no \`update_id\`.`) });
+      continue;
+    }
+    try {
+      const outcome = normalizeUpdate(update.data, contextOf(context));
+      events.push(...outcome.events);
+      warnings.push(...outcome.warnings);
+      callbackQueryId ??= outcome.callbackQueryId;
+    } catch (error) {
+      rejected.push({ payload: candidate, error: error as Error });
+    }
+  }
+  return { events, warnings, rejected, callbackQueryId };
+}
+
+/** Answers as one bot: in the chat the message came from, quoting it, or privately to the person. */
+async function sendBotReply(id: string, api: ReturnType<typeof createBotApi>, bot: Bot, reply: OutboundReply, context: AdapterContext): Promise<SendResult> {
+  const target = reply.inReplyTo;
+  const metadata = target.channelMetadata[id] ?? {};
+  const chatId = typeof metadata.chatId === 'number' ? metadata.chatId : Number(target.conversationId.slice(id.length + 1));
+  const messageId = typeof metadata.messageId === 'number' ? metadata.messageId : undefined;
+  const warnings: AdapterWarning[] = [];
+  if (reply.attachments.length) warnings.push({ type: 'unsupported', message: 'The Telegram adapter sends text replies; the attachments were not sent.', details: { dropped: reply.attachments.map((attachment) => attachment.type) } });
+  if (!reply.text.trim()) throw new InvalidPayloadError(`[${id}] A Telegram reply needs text.`);
+  // Privately to the person (they must have started the bot), or in the chat the message came from, quoting it.
+  const privately = reply.visibility === 'private' && metadata.chatType !== 'private' && metadata.chatType !== undefined;
+  const body: Record<string, unknown> = privately
+    ? { chat_id: Number(reply.recipient.nativeId), text: reply.text }
+    : {
+        chat_id: chatId,
+        text: reply.text,
+        ...(typeof metadata.messageThreadId === 'number' ? { message_thread_id: metadata.messageThreadId } : {}),
+        ...(messageId !== undefined ? { reply_parameters: { message_id: messageId, allow_sending_without_reply: true } } : {}),
+      };
+  if (!Number.isSafeInteger(body.chat_id)) throw new InvalidPayloadError(`[${id}] The interaction ${target.id} names no Telegram chat to answer in.`);
+  const sent = await api.call(bot, 'sendMessage', body, telegramMessageSchema, context);
+  return {
+    nativeId: messageNativeId(sent.chat.id, sent.message_id),
+    createdAt: new Date(sent.date * 1000).toISOString(),
+    ...(privately ? { conversationId: String(sent.chat.id) } : {}),
+    channelMetadata: { chatId: sent.chat.id, chatType: sent.chat.type, messageId: sent.message_id },
+    warnings,
   };
 }

@@ -1,6 +1,6 @@
 /** zod schemas for the identity options, and the one place that turns their errors into ours. @internal */
 import { z } from 'zod';
-import { InvalidOptionsError, formatIssues, toValidationIssues } from '../errors.js';
+import { parseWithSchema } from '../_options.js';
 
 const probability = z.number().min(0).max(1);
 
@@ -65,16 +65,15 @@ export const linkRecordsOptionsSchema = z
     cannotLink: z.array(z.string().min(1)).optional(),
     onePerSource: z.boolean().optional(),
     includePairs: z.boolean().optional(),
+    signal: z.custom<AbortSignal>((value) => typeof value === 'object' && value !== null && typeof (value as AbortSignal).aborted === 'boolean', 'an AbortSignal').optional(),
+    onProgress: z.custom<(progress: unknown) => void>((value) => typeof value === 'function', 'a function').optional(),
   })
   .refine((options) => (options.reviewThreshold ?? 0) <= (options.matchThreshold ?? 1), {
     message: '`reviewThreshold` must not exceed `matchThreshold`.',
     path: ['reviewThreshold'],
   });
 
-/** Parses with `schema` or throws {@link InvalidOptionsError} listing every issue. */
+/** Parses with `schema` or throws {@link InvalidOptionsError} listing every issue (unknown keys too). */
 export function parseOptions<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = toValidationIssues(result.error.issues);
-  throw new InvalidOptionsError(`[identity] Invalid ${what}:\n${formatIssues(issues)}`, issues);
+  return parseWithSchema(schema, value, `[identity] Invalid ${what}:`) as T;
 }

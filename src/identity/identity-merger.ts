@@ -24,7 +24,7 @@ import { unmergeCustomers, type UnmergeResult } from './unmerge-customers.js';
 import { splitCustomer } from './split-customer.js';
 import { explainCustomer, type CustomerExplanation } from './explain-customer.js';
 import { explainPair } from './explain-pair.js';
-import { rematchCustomers, type RematchResult } from './rematch-customers.js';
+import { rematchCustomers, type RematchQuery, type RematchResult } from './rematch-customers.js';
 import { dismissSuggestion, listSuggestions, type MergeSuggestion, type SuggestionQuery } from './review-queue.js';
 
 /**
@@ -110,9 +110,11 @@ export interface IdentityMerger extends IdentityResolver {
    * again with `nextCursor` until it is `null`): after a change of model, bands, evidence level or
    * `blockingKeys`, or over customers another resolver made. Stored blocking keys are brought up to
    * date on the way; merges and suggestions follow the rules of `resolve`, and merges are announced
-   * to `subscribe` listeners (the crm re-emits them as `customer-merged`).
+   * to `subscribe` listeners (the crm re-emits them as `customer-merged`). `onProgress` gets
+   * `{ done, total }` customers of the page after each; `signal` stops it between customers with
+   * `AbortedError` (merges made so far are stored and announced; call again with the same `cursor`).
    */
-  rematch(query?: { limit?: number; cursor?: string }, context?: IdentityCommandContext): Promise<RematchResult>;
+  rematch(query?: RematchQuery, context?: IdentityCommandContext): Promise<RematchResult>;
   /** How two identities (or identity keys known to the ledger) compare. */
   explainPair(a: ChannelIdentity | string, b: ChannelIdentity | string, context?: IdentityCommandContext): Promise<PairExplanation>;
   /**

@@ -5,7 +5,7 @@
  * @module
  */
 export { linkRecords } from './link-records.js';
-export type { LinkRecord, LinkRecordColumns, LinkRecordsOptions, LinkRecordsResult, ScoredPair } from './link-records.js';
+export type { LinkProgress, LinkRecord, LinkRecordColumns, LinkRecordsOptions, LinkRecordsResult, ScoredPair } from './link-records.js';
 export type { ComparisonSpec } from './comparisons.js';
 export type { BlockingRule, BlockingKeyPart } from './blocking.js';
 export { estimateByEm, weightToProbability } from './fellegi-sunter.js';
@@ -29,7 +29,7 @@ export type { EvidenceLevel, IdentityCommandContext, IdentityMerger, IdentityMer
 export type { MergeEvidence, PairExplanation } from './compare-pair.js';
 export type { CustomerExplanation } from './explain-customer.js';
 export type { ManualMergeOptions } from './merge-customers.js';
-export type { RematchResult } from './rematch-customers.js';
+export type { RematchQuery, RematchResult } from './rematch-customers.js';
 export type { MergeSuggestion, SuggestionQuery } from './review-queue.js';
 export type { UnmergeResult } from './unmerge-customers.js';
 export { createPairScorer, describeComparisons } from './score-pair.js';

@@ -20,6 +20,20 @@ import { linkRecordsOptionsSchema, parseOptions } from './_schemas.js';
 import { InvalidOptionsError } from '../errors.js';
 import { foldToAscii } from './normalize.js';
 import { seededRandom } from '../_utils.js';
+import { throwIfAborted } from '../_abort.js';
+import type { Progress } from '../errors.js';
+
+/**
+ * How far {@link linkRecords} got: `phase` names the step and `done`/`total` count its units
+ * (`prepare`: records; `block`: blocking rules; `estimate`: 1 when the model is estimated;
+ * `score`: candidate pairs; `cluster`: pairs above the review band).
+ */
+export interface LinkProgress extends Progress {
+  phase: 'prepare' | 'block' | 'estimate' | 'score' | 'cluster';
+}
+
+/** Scored pairs between two progress reports. */
+const SCORE_REPORT_EVERY = 1 << 16;
 
 /** One record to link. */
 export interface LinkRecord {
@@ -98,6 +112,14 @@ export interface LinkRecordsOptions {
   onePerSource?: boolean;
   /** Return `matches` and `reviews` pair by pair; false returns only clusters and counts (saves memory at scale). @default true */
   includePairs?: boolean;
+  /**
+   * Stops the run with `AbortedError` at the next progress report. `linkRecords` is synchronous, so
+   * only an abort from `onProgress` (or one made before the call) can reach it; abort from elsewhere
+   * between runs.
+   */
+  signal?: AbortSignal;
+  /** Called after each step, and every 65,536 pairs while scoring. */
+  onProgress?: (progress: LinkProgress) => void;
 }
 
 /** A scored candidate pair. */
@@ -410,6 +432,11 @@ function createVeto(
 export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColumns, options: LinkRecordsOptions): LinkRecordsResult {
   const started = performance.now();
   const parsed = parseOptions(linkRecordsOptionsSchema, options, 'linkRecords options') as LinkRecordsOptions;
+  const report = (progress: LinkProgress) => {
+    parsed.onProgress?.(progress);
+    throwIfAborted(parsed.signal, 'linkRecords()', progress);
+  };
+  throwIfAborted(parsed.signal, 'linkRecords()');
   const comparisons = parsed.comparisons.map(compileComparison);
   const rules = parsed.blocking.map((rule) => {
     const compiled = compileBlockingRule(rule);
@@ -444,6 +471,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
   const sources = linkOnly ? sourceIndex : null;
 
   const { columns, frequencies, averageAgreement } = prepareColumns(input, comparisons);
+  report({ phase: 'prepare', done: count, total: count });
 
   const ruleHashes = rules.map((rule) => {
     const hashes = new Uint32Array(count);
@@ -522,6 +550,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
         for (let j = i + 1; j < end; j++) consider(members[i] as number, members[j] as number, ruleNumber);
       }
     });
+    report({ phase: 'block', done: ruleNumber + 1, total: rules.length });
   });
 
   const involved = rules.map((rule, ruleNumber) =>
@@ -545,6 +574,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
     model = estimate.model;
     emIterations = estimate.iterations;
     emConverged = estimate.converged;
+    report({ phase: 'estimate', done: 1, total: 1 });
   }
 
   const ruleWeights = rules.map((_, rule) => levelWeights(model, rule));
@@ -593,6 +623,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
   let candidateB = new Uint32Array(1024);
   let candidateWeight = new Float64Array(1024);
   for (let pair = 0; pair < pairTotal; pair++) {
+    if (pair > 0 && pair % SCORE_REPORT_EVERY === 0) report({ phase: 'score', done: pair, total: pairTotal });
     const pattern = pairPattern.get(pair);
     let weight = patternWeight[pattern] as number;
     if (termFrequencyWeight > 0) {
@@ -621,6 +652,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
     candidateWeight[candidateCount] = weight;
     candidateCount++;
   }
+  report({ phase: 'score', done: pairTotal, total: pairTotal });
   // The candidate list is all that is needed from here on.
   pairA.release();
   pairB.release();
@@ -695,6 +727,7 @@ export function linkRecords(records: ReadonlyArray<LinkRecord> | LinkRecordColum
     }
   }
   const clusters = unionFind.groups(2).map((members) => members.map((index) => input.id(index)));
+  report({ phase: 'cluster', done: candidateCount, total: candidateCount });
 
   return {
     matches,

@@ -14,6 +14,18 @@ import type { IdentityCommandContext } from './identity-merger.js';
 import type { MergerContext } from './merger-context.js';
 import { findAndRankCandidates } from './rank-candidates.js';
 import { resolutionKeys } from './resolve-identity.js';
+import { throwIfAborted, type ProgressOptions } from '../_abort.js';
+import { checkOptionKeys } from '../_options.js';
+
+/** Query of {@link IdentityMerger.rematch}; `onProgress` counts the page's customers matched again. */
+export interface RematchQuery extends ProgressOptions {
+  /** Customers per call. @default 100 */
+  limit?: number;
+  /** The `nextCursor` of the previous call. */
+  cursor?: string;
+}
+
+const OPERATION = 'merger.rematch()';
 
 /** Result of {@link IdentityMerger.rematch}. */
 export interface RematchResult {
@@ -27,23 +39,35 @@ export interface RematchResult {
 }
 
 /** The `rematch` command. @internal */
-export async function rematchCustomers(merger: MergerContext, query: { limit?: number; cursor?: string } = {}, context?: IdentityCommandContext): Promise<RematchResult> {
+export async function rematchCustomers(merger: MergerContext, query: RematchQuery = {}, context?: IdentityCommandContext): Promise<RematchResult> {
+  checkOptionKeys(OPERATION, query, ['limit', 'cursor', 'signal', 'onProgress']);
+  const { signal } = query;
+  throwIfAborted(signal, OPERATION);
   const resolved = commandContext(merger, context);
   const page = await resolved.ledger.listCustomers({ limit: query.limit ?? 100, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) });
   const merges: MergeRecord[] = [];
   let suggestions = 0;
   let identitiesScanned = 0;
-  for (const customer of page.items) {
-    for (const record of await resolved.ledger.listIdentities(customer.id)) {
-      identitiesScanned++;
-      if (record.identity.isBrand) continue;
-      const result = await rematchIdentity(merger, record.key, record.identity, resolved);
-      if (!result) continue;
-      merges.push(...result.merges);
-      suggestions += result.suggestions.length;
+  let customersScanned = 0;
+  const progress = () => ({ done: customersScanned, total: page.items.length });
+  try {
+    for (const customer of page.items) {
+      throwIfAborted(signal, OPERATION, progress());
+      for (const record of await resolved.ledger.listIdentities(customer.id)) {
+        identitiesScanned++;
+        if (record.identity.isBrand) continue;
+        const result = await rematchIdentity(merger, record.key, record.identity, resolved);
+        if (!result) continue;
+        merges.push(...result.merges);
+        suggestions += result.suggestions.length;
+      }
+      customersScanned++;
+      query.onProgress?.(progress());
     }
+  } finally {
+    // Merges made before an abort (or a failure) are stored: they are announced all the same.
+    for (const merge of merges) merger.announce({ type: 'customer-merged', merge });
   }
-  for (const merge of merges) merger.announce({ type: 'customer-merged', merge });
   return { customersScanned: page.items.length, identitiesScanned, merges, suggestions, nextCursor: page.nextCursor };
 }
 

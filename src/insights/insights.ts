@@ -6,6 +6,7 @@
  * @module
  */
 import type { Logger } from '../adapter.js';
+import { toLogger, type LoggerLike } from '../logger.js';
 import { InvalidOptionsError } from '../errors.js';
 import type { SocialCrm } from '../crm.js';
 import { EventBus, type Alert } from '../events.js';
@@ -79,8 +80,8 @@ export interface InsightsOptions {
   segments?: SegmentEngineOptions & { definitions: SegmentDefinition[] };
   /** The clock for `advance()` without a time. @default () => new Date() */
   now?: () => Date;
-  /** Where listener failures are logged. @default errors to the console */
-  logger?: Logger;
+  /** Where listener failures are logged: the SDK's logger shape, or pino, winston or the console as they are. @default errors to the console */
+  logger?: LoggerLike;
   /**
    * A snapshot from `insights.toJSON()` to resume from after a restart: each enabled primitive
    * starts from its part (a primitive's own `state` option wins). Pass the same options as before.
@@ -191,7 +192,8 @@ export type InsightsCrm = Pick<SocialCrm, 'on' | 'ledger' | 'reply'>;
  */
 export function createInsights(crm: InsightsCrm, options: InsightsOptions = {}): Insights {
   const now = options.now ?? (() => new Date());
-  const events = new EventBus<InsightsEvents>(options.logger ?? defaultLogger);
+  const logger = options.logger ? toLogger(options.logger) : defaultLogger;
+  const events = new EventBus<InsightsEvents>(logger);
   const saved = options.state;
   if (saved !== undefined && (typeof saved !== 'object' || saved === null || saved.version !== 1)) {
     throw new InvalidOptionsError('[insights] `state` must be a snapshot made by insights.toJSON() (version 1).', [{ path: 'state', message: 'not an insights snapshot' }]);
@@ -226,7 +228,6 @@ export function createInsights(crm: InsightsCrm, options: InsightsOptions = {}):
       : null;
   }
   build(saved);
-  const logger = options.logger ?? defaultLogger;
 
   function announce(changes: AlertChange[]) {
     for (const change of changes) {

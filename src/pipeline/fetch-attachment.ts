@@ -10,6 +10,7 @@ import { DEFAULT_MAX_ATTACHMENT_BYTES, fetchAttachmentUrl, isFileAttachment } fr
 import { InvalidOptionsError, NotFoundError, UnsupportedCapabilityError } from '../errors.js';
 import type { PipelineContext } from './context.js';
 import { abortedOr, throwIfAborted, withSignal, type AbortOptions } from '../_abort.js';
+import { checkOptionKeys } from '../_options.js';
 
 /** Options of {@link SocialCrm.fetchAttachment}. */
 export interface FetchAttachmentOptions extends AbortOptions {
@@ -20,6 +21,7 @@ export interface FetchAttachmentOptions extends AbortOptions {
 const OPERATION = 'crm.fetchAttachment()';
 
 export async function fetchAttachment(context: PipelineContext, id: string, index: number, options: FetchAttachmentOptions): Promise<AttachmentContent> {
+  checkOptionKeys(OPERATION, options, ['maxBytes', 'signal']);
   const { signal } = options;
   throwIfAborted(signal, OPERATION);
   try {

@@ -7,6 +7,7 @@
  */
 import type { ChannelAdapter } from '../adapter.js';
 import { abortedOr, throwIfAborted, withSignal, type ProgressOptions } from '../_abort.js';
+import { checkOptionKeys } from '../_options.js';
 import { SocialCrmError, UnsupportedCapabilityError, isAbortedError, isSocialCrmError } from '../errors.js';
 import type { PipelineContext } from './context.js';
 import { emptyResult, processEvents, type IngestResult } from './process-events.js';
@@ -74,6 +75,7 @@ async function pollAdapter(context: PipelineContext, adapter: ChannelAdapter, ma
 
 /** Polls every polling adapter (or the ones named), one after the other. */
 export async function pollAdapters(context: PipelineContext, options: PollOptions): Promise<PollSummary[]> {
+  checkOptionKeys(OPERATION, options, ['adapterIds', 'maxPages', 'signal', 'onProgress']);
   const selected = options.adapterIds?.map((id) => context.adapter(id).adapter) ?? [...context.adapters.values()].filter((adapter) => adapter.capabilities.poll);
   const summaries: PollSummary[] = [];
   let pages = 0;

@@ -12,6 +12,7 @@ import type { Dispatcher } from './dispatcher.js';
 import { verifyWebhook } from './front-door.js';
 import { processEvents } from './process-events.js';
 import { throwIfAborted, type ProgressOptions } from '../_abort.js';
+import { checkOptionKeys } from '../_options.js';
 
 /** Options of {@link SocialCrm.retryDeadLetters}; `onProgress` counts dead letters replayed or skipped. */
 export interface RetryDeadLettersOptions extends ProgressOptions {
@@ -59,6 +60,7 @@ export async function retryDeadLetters(
   settings: { webhookPath: string; maxBodyBytes: number | undefined },
   options: RetryDeadLettersOptions,
 ): Promise<RetryResult> {
+  checkOptionKeys(OPERATION, options, ['limit', 'signal', 'onProgress']);
   const { ledger } = context;
   const { signal } = options;
   const result: RetryResult = { retried: 0, succeeded: 0, failed: 0, skipped: 0 };

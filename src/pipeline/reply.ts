@@ -25,6 +25,7 @@ import { commitUnit, type PipelineContext } from './context.js';
 import { describeError } from './dead-letters.js';
 import { toChannelApiError } from '../http.js';
 import { abortedOr, throwIfAborted, withSignal, type AbortOptions } from '../_abort.js';
+import { checkOptionKeys } from '../_options.js';
 
 const OPERATION = 'crm.reply()';
 
@@ -165,6 +166,8 @@ function outboundInteraction(
 /** Reply to a stored interaction in its thread, to the identity that wrote it. */
 export async function sendReply(context: PipelineContext, id: string, content: string | ReplyContent, options: AbortOptions = {}): Promise<Interaction> {
   const { ledger } = context;
+  checkOptionKeys(OPERATION, options, ['signal']);
+  checkOptionKeys(`${OPERATION} content`, content, ['text', 'attachments', 'visibility', 'channelOptions', 'idempotencyKey']);
   const { signal } = options;
   throwIfAborted(signal, OPERATION);
   const target = await ledger.getInteraction(id);

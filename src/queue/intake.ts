@@ -4,7 +4,8 @@ import type { SocialCrm } from '../crm.js';
 import { redactSecrets } from '../errors.js';
 import { describeError } from '../pipeline/dead-letters.js';
 import { errorResponse } from '../pipeline/front-door.js';
-import { defaultLogger, parseOptions } from '../_options.js';
+import { loggerFrom, parseOptions } from '../_options.js';
+import type { LoggerLike } from '../logger.js';
 import { orderingKey, toMessage } from './work-item.js';
 import type { WorkMessageInput, WorkQueue } from './work-queue.js';
 
@@ -14,8 +15,8 @@ export interface WebhookIntakeOptions {
   webhookPath?: string;
   /** Largest body accepted when the adapter sets no limit. @default the crm's `maxBodyBytes` (1 MiB) */
   maxBodyBytes?: number;
-  /** @default warnings and errors to the console */
-  logger?: Logger;
+  /** The SDK's logger shape, or pino, winston or the console as they are. @default warnings and errors to the console */
+  logger?: LoggerLike;
 }
 
 /** Acknowledges webhooks fast: verifies, enqueues, answers. Workers do the rest. */
@@ -46,7 +47,7 @@ const optionsSchema = z.strictObject({
  */
 export function createWebhookIntake(crm: SocialCrm, queue: WorkQueue, options: WebhookIntakeOptions = {}): WebhookIntake {
   const settings = parseOptions('createWebhookIntake', optionsSchema, options);
-  const logger = options.logger ?? defaultLogger;
+  const logger = loggerFrom(options.logger);
 
   /** The stored item's conversation, in its tenant; without the database, the item keys itself (the intake must not depend on it). */
   async function conversationOf(id: string, tenant: string | undefined): Promise<string | undefined> {

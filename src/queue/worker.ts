@@ -1,4 +1,5 @@
-import { defaultLogger, parseOptions } from '../_options.js';
+import { loggerFrom, parseOptions } from '../_options.js';
+import type { LoggerLike } from '../logger.js';
 import { z } from 'zod';
 import type { ChannelEvent, Logger, RejectedItem } from '../adapter.js';
 import type { SocialCrm } from '../crm.js';
@@ -22,8 +23,8 @@ export interface WorkerOptions {
   maxWaitMs?: number;
   /** Deliveries before a failing item is stored as a dead letter and acknowledged. @default 5 */
   maxAttempts?: number;
-  /** @default warnings and errors to the console */
-  logger?: Logger;
+  /** The SDK's logger shape, or pino, winston or the console as they are. @default warnings and errors to the console */
+  logger?: LoggerLike;
   /** @default () => new Date() */
   now?: () => Date;
 }
@@ -55,7 +56,7 @@ const optionsSchema = z
     maxBatch: z.number().int().min(1).max(10_000).default(BATCH_DEFAULTS.maxBatch),
     maxWaitMs: z.number().int().min(0).max(60_000).default(BATCH_DEFAULTS.maxWaitMs),
     maxAttempts: z.number().int().min(1).default(5),
-    logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
+    logger: z.custom<LoggerLike>((value) => typeof value === 'object' && value !== null).optional(),
     now: z.custom<() => Date>((value) => typeof value === 'function').optional(),
   })
   .strict();
@@ -125,7 +126,7 @@ function planCalls(messages: WorkMessage[]): PipelineCall[] {
  */
 export function createWorker(crm: SocialCrm, queue: WorkQueue, options: WorkerOptions = {}): Worker {
   const settings = parseOptions('createWorker', optionsSchema, options);
-  const logger: Logger = options.logger ?? defaultLogger;
+  const logger: Logger = loggerFrom(options.logger);
   const now = options.now ?? (() => new Date());
   const stats: WorkerStats = { processed: 0, retried: 0, deadLettered: 0, batches: 0 };
   let subscription: WorkSubscription | undefined;

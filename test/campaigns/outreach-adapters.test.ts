@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSocialCrm, isSocialCrmError, memoryLedger } from 'social-crm';
 import { whatsappAdapter } from 'social-crm/adapters/whatsapp';
+import { telegramAdapter } from 'social-crm/adapters/telegram';
 import { createChannelTestServer } from 'social-crm/testing';
 import { GRAPH, PAGE_MESSAGES, TELEGRAM_SEND, WA_MESSAGES, customerWrote, makeCrm, whatsappSent } from './_setup.js';
 
@@ -126,5 +127,17 @@ describe('business-initiated messages (the outreach capability)', () => {
     await crm.setConsent('whatsapp:905321234567', 'opted-in', 'crm', { purpose: 'marketing' });
     await crm.sendMessage({ channel: 'whatsapp', recipient: 'whatsapp:905321234567', purpose: 'marketing', idempotencyKey: 'multi', channelOptions: { whatsapp: { template } } });
     expect(server.calls.map((call) => [call.url, call.headers.authorization])).toEqual([[`${GRAPH}/222200002222/messages`, 'Bearer EAAJ-second-number']]);
+  });
+
+  it('Telegram with several bots: writes from the bot the person started', async () => {
+    const token = '7098765432:AAFsecondBotTokenxxxxxxxxxxxxxxxxx';
+    server.route('post', `https://api.telegram.org/bot${token}/sendMessage`, () => ({ ok: true, result: { message_id: 44, date: 1767225600, chat: { id: 5550003, type: 'private' } } }));
+    const telegram = telegramAdapter({ accounts: { resolve: (botId) => (botId === '7098765432' ? { credentials: { botToken: token, secretToken: 'second-bot-secret' } } : null) } });
+    const crm = createSocialCrm({ ledger: memoryLedger(), adapters: [telegram], classifier: false, outbox: { dispatch: 'manual' } });
+    await customerWrote(crm, 'telegram', '5550003', '/start', longAgo, 'Elif', { telegram: { account: '7098765432' } });
+    await crm.setConsent('telegram:5550003', 'opted-in', 'crm', { purpose: 'marketing' });
+    const { interaction } = await crm.sendMessage({ channel: 'telegram', recipient: 'telegram:5550003', text: 'Yeni kampanya', purpose: 'marketing', idempotencyKey: 'bots' });
+    expect(server.calls.map((call) => call.bodyJson)).toEqual([{ chat_id: 5550003, text: 'Yeni kampanya' }]);
+    expect(interaction).toMatchObject({ nativeId: '7098765432:5550003_44', channelMetadata: { telegram: { account: '7098765432' } } });
   });
 });

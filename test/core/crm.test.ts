@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createSocialCrm,
   isAbortedError,
@@ -255,8 +255,7 @@ describe('pipeline', () => {
     const response = await crm.handleWebhook(await canonicalRequest([post('l1', 'Still stored')]));
     expect(response.status).toBe(200);
     expect(received).toEqual(['canonical:l1']);
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(errors.filter((message) => message.includes('interaction-received'))).toHaveLength(2);
+    await vi.waitFor(() => expect(errors.filter((message) => message.includes('interaction-received'))).toHaveLength(2));
     unsubscribe();
     await crm.handleWebhook(await canonicalRequest([post('l2', 'Not announced to the removed listener')]));
     expect(received).toEqual(['canonical:l1']);

@@ -50,6 +50,30 @@ describe('keyed lock', () => {
     await Promise.all(disjoint);
     expect(most).toBe(10);
   });
+
+  it('holds the free keys before a busy one, takes the keys after it only once it has it, and frees them all after a failure', async () => {
+    const { withLock, withLocks } = createKeyedLock();
+    const events: string[] = [];
+    const b = latch();
+    const holdB = withLock('b', async () => {
+      await b.opened;
+      events.push('b done');
+    });
+    const many = withLocks(['c', 'b', 'a'], async () => {
+      events.push('a+b+c');
+      throw new Error('boom');
+    });
+    const a = withLock('a', async () => void events.push('a'));
+    const c = withLock('c', async () => void events.push('c'));
+    await settle();
+    // `a` was free and is held while `b` is waited for; `c` comes after `b`, so it was not taken yet.
+    expect(events).toEqual(['c']);
+    b.open();
+    await expect(many).rejects.toThrow('boom');
+    await Promise.all([holdB, a, c]);
+    expect(events).toEqual(['c', 'b done', 'a+b+c', 'a']);
+    await expect(withLocks(['a', 'b', 'c'], async () => 'free again')).resolves.toBe('free again');
+  });
 });
 
 describe('gate', () => {

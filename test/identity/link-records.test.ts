@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { estimateByEm, linkRecords, type FellegiSunterModel, type LinkRecord, type LinkRecordsOptions } from 'social-crm/identity';
+import { isAbortedError } from 'social-crm';
+import { failure } from '../helpers/outcomes.js';
+import { estimateByEm, linkRecords, type FellegiSunterModel, type LinkProgress, type LinkRecord, type LinkRecordsOptions } from 'social-crm/identity';
 
 const FIRST = ['ayse', 'mehmet', 'john', 'emma', 'zeynep', 'ali', 'oliver', 'elif', 'mustafa', 'sophie', 'can', 'fatma', 'james', 'merve', 'lucas'];
 const LAST = ['yilmaz', 'kaya', 'smith', 'demir', 'brown', 'sahin', 'taylor', 'celik', 'wilson', 'aydin', 'davies', 'ozturk', 'evans', 'arslan'];
@@ -221,6 +223,28 @@ describe('linkRecords', () => {
     const columns = { fields: { given: ['ayse', 'ayse'], surname: ['kaya'], dob: ['19800101', '19800101'], city: ['izmir', 'izmir'] } };
     expect(() => linkRecords(columns, options)).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('surname') }));
     expect(() => linkRecords({ fields: { given: ['a'] }, ids: ['x', 'y'] }, options)).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+  });
+
+  it('reports each step with its counts and stops at the next report when aborted', () => {
+    const { records } = people(200);
+    const seen: LinkProgress[] = [];
+    const result = linkRecords(records, { ...options, linkType: 'dedupe', onProgress: (progress) => seen.push(progress) });
+    expect(seen.map((progress) => progress.phase)).toEqual(['prepare', 'block', 'block', 'block', 'estimate', 'score', 'cluster']);
+    expect(seen[0]).toEqual({ phase: 'prepare', done: records.length, total: records.length });
+    expect(seen.at(-2)).toEqual({ phase: 'score', done: result.stats.pairsCompared, total: result.stats.pairsCompared });
+
+    const controller = new AbortController();
+    const phases: string[] = [];
+    const error = failure(() =>
+      linkRecords(records, { ...options, signal: controller.signal, onProgress: (progress) => {
+        phases.push(progress.phase);
+        if (progress.phase === 'block' && progress.done === 1) controller.abort();
+      } }),
+    );
+    expect(isAbortedError(error)).toBe(true);
+    expect(error).toMatchObject({ operation: 'linkRecords()', progress: { phase: 'block', done: 1, total: 3 } });
+    expect(phases).toEqual(['prepare', 'block']);
+    expect(isAbortedError(failure(() => linkRecords(records, { ...options, signal: AbortSignal.abort() })))).toBe(true);
   });
 
   it('bounds work in oversized blocks', () => {

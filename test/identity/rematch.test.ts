@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { channelIdentityResolver, memoryLedger, type InteractionLedger, type MergeRecord } from 'social-crm';
+import { channelIdentityResolver, isAbortedError, memoryLedger, type InteractionLedger, type MergeRecord } from 'social-crm';
+import { rejection } from '../helpers/outcomes.js';
 import { createIdentityMerger } from 'social-crm/identity';
 import { postgresLedger } from 'social-crm/ledgers/postgres';
 import { sharedPglite } from '../helpers/pglite.js';
@@ -57,5 +58,38 @@ describe.each([
     // A second pass finds nothing more to do.
     const again = await merger.rematch({ limit: 100 });
     expect(again).toMatchObject({ merges: [], nextCursor: null, customersScanned: 7, identitiesScanned: 9 });
+  });
+
+  it('reports progress per customer and stops between customers when aborted, announcing the merges it stored', async () => {
+    const ledger = create();
+    const context = testContext(ledger);
+    const plain = channelIdentityResolver();
+    const ayseTelegram = { channel: 'telegram', nativeId: 'tg-5', phone: '+905321234567' };
+    for (const identity of [ayseInstagram, ayseWhatsapp, ayseX, ayseTelegram]) {
+      const { customerId } = await plain.resolve(identity, context);
+      await addInteraction(ledger, identity, customerId);
+    }
+    const merger = createIdentityMerger({ ledger, now: context.now, generateId: context.generateId, defaultRegion: 'TR' });
+    const announced: MergeRecord[] = [];
+    merger.subscribe!((change) => {
+      if (change.type === 'customer-merged') announced.push(change.merge);
+    });
+    const controller = new AbortController();
+    const seen: Array<{ done: number; total?: number }> = [];
+    const error = await rejection(merger.rematch({ limit: 100, signal: controller.signal, onProgress(progress) {
+      seen.push(progress);
+      if (progress.done === 2) controller.abort();
+    } }));
+    expect(isAbortedError(error)).toBe(true);
+    expect(error).toMatchObject({ operation: 'merger.rematch()', progress: { done: 2, total: 4 } });
+    expect(seen).toEqual([{ done: 1, total: 4 }, { done: 2, total: 4 }]);
+    // Every merge stored before the abort was announced: customers left = 4 - merges.
+    expect((await ledger.listCustomers({ limit: 100 })).items).toHaveLength(4 - announced.length);
+    expect(isAbortedError(await rejection(merger.rematch({ signal: AbortSignal.abort() })))).toBe(true);
+
+    // Called again, it finishes the job.
+    await merger.rematch({ limit: 100 });
+    expect((await ledger.listCustomers({ limit: 100 })).items).toHaveLength(2);
+    expect(announced).toHaveLength(2);
   });
 });

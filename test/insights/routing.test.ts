@@ -81,7 +81,7 @@ describe('createRouter: rules', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(InvalidOptionsError);
-    expect((error as InvalidOptionsError).issues.map((issue) => issue.path)).toEqual(expect.arrayContaining(['rules.0.when.intents.0', 'rules.1.when.urgency.min', 'rules.1.assign.queue', 'rules.2.when']));
+    expect((error as InvalidOptionsError).issues.map((issue) => issue.path)).toEqual(expect.arrayContaining(['rules.0.when.intents.0', 'rules.1.when.urgency.min', 'rules.1.assign.queue', 'rules.2.when.colour']));
     expect(() => createRouter({ rules: [rules[0]!, rules[0]!] })).toThrow(/Duplicate rule name `legal threats`/);
   });
 });
