@@ -6,8 +6,7 @@
  * @internal
  * @module
  */
-import type { KyInstance } from 'ky';
-import type { AdapterContext, HttpClient } from './adapter.js';
+import type { AdapterContext, HttpClient, HttpRequestOptions } from './adapter.js';
 import { AbortedError, isAbortedError, type Progress } from './errors.js';
 
 /** Options every long call takes. */
@@ -42,11 +41,19 @@ export function abortedOr(error: unknown, signal: AbortSignal | undefined, opera
  */
 export function withSignal(context: AdapterContext, signal: AbortSignal | undefined): AdapterContext {
   if (!signal) return context;
-  // A hook rather than ky's `signal` option: ky deep-merges options, and an adapter that also
-  // passes `context.signal` per request would get the two signals merged into a plain object.
-  // the client is a ky instance at run time (see createHttpClient); the public type names no ky type
-  const http = (context.http as unknown as KyInstance).extend({
-    hooks: { beforeRequest: [(request: Request) => (request.signal === signal ? undefined : new Request(request, { signal: AbortSignal.any([request.signal, signal]) }))] },
+  // Each call gets one signal of its own: the caller's, joined with the one the adapter passed.
+  const joined = (options: HttpRequestOptions = {}): HttpRequestOptions => ({
+    ...options,
+    signal: options.signal && options.signal !== signal ? AbortSignal.any([options.signal, signal]) : signal,
   });
-  return { ...context, signal, http: http as unknown as HttpClient };
+  const base = context.http;
+  const http: HttpClient = {
+    get: (url, options) => base.get(url, joined(options)),
+    post: (url, options) => base.post(url, joined(options)),
+    put: (url, options) => base.put(url, joined(options)),
+    patch: (url, options) => base.patch(url, joined(options)),
+    delete: (url, options) => base.delete(url, joined(options)),
+    head: (url, options) => base.head(url, joined(options)),
+  };
+  return { ...context, signal, http };
 }

@@ -1,15 +1,16 @@
 /** Internal helpers shared by the core. Not exported from any entry. */
+import { decodeBase64, encodeBase64 } from './_base64.js';
 
 /** Opaque cursor over `(createdAt, id)` pairs. */
 export function encodeCursor(position: { at: string; id: string }): string {
-  return Buffer.from(JSON.stringify([position.at, position.id]), 'utf8').toString('base64url');
+  return encodeBase64(new TextEncoder().encode(JSON.stringify([position.at, position.id])), true);
 }
 
 /** Decodes {@link encodeCursor}; `null` for anything malformed. */
 export function decodeCursor(cursor: string | undefined): { at: string; id: string } | null {
   if (!cursor) return null;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    const value = JSON.parse(new TextDecoder().decode(decodeBase64(cursor))) as unknown;
     if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {
       return { at: value[0], id: value[1] };
     }

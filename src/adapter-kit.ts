@@ -23,6 +23,7 @@ export type {
   PlatformErrorInfo,
   PollRequest,
   PollResult,
+  PublishResult,
   RateLimitState,
   RejectedItem,
   TenantTagged,
@@ -33,6 +34,7 @@ export type {
 } from './adapter.js';
 export { capabilityMismatches, webhookAuthentication } from './adapter.js';
 export type { OutboundMessage } from './outreach.js';
+export type { OutboundPost, PostMedia } from './publication.js';
 export { REDACTED, redactSecrets } from './errors.js';
 export type {
   Attachment,

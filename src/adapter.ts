@@ -20,6 +20,7 @@ import type {
   OutboundReply,
 } from './interaction.js';
 import type { OutboundMessage } from './outreach.js';
+import type { OutboundPost } from './publication.js';
 
 /** What an adapter can do. Each flag must agree with the methods present. */
 export interface ChannelCapabilities {
@@ -41,6 +42,11 @@ export interface ChannelCapabilities {
   threads: boolean;
   /** Reports delivery/read receipts of outbound messages. */
   deliveryReceipts: boolean;
+  /**
+   * Posts on the brand's own account (a Page post, a status, a channel post): requires
+   * `doPublish`. Optional: an adapter that leaves it out cannot publish. @default false
+   */
+  publish?: boolean;
   /**
    * Can start a conversation the brand initiates (campaigns): requires `doSendMessage`. Optional;
    * absent means `false`.
@@ -80,7 +86,7 @@ export interface HttpRequestOptions {
   searchParams?: string | URLSearchParams | Record<string, string | number | boolean>;
   /** Gives up on the call (and its retries) when aborted. */
   signal?: AbortSignal;
-  /** Attempts after the first for this call (`0`: never retried, e.g. a token refresh that rotates the refresh token). */
+  /** Tries after the first; `0` for a call that must not be repeated (a one-time token exchange). */
   retry?: number;
 }
 
@@ -253,6 +259,12 @@ export interface SendResult {
   warnings?: AdapterWarning[];
 }
 
+/** What `doPublish` returns: a {@link SendResult} for the new post. */
+export interface PublishResult extends SendResult {
+  /** The network's id of the account that posted (a Page id, a user id), when it differs from the request's `account`. */
+  account?: string;
+}
+
 /** Options for one poll call. */
 export interface PollRequest {
   /** The cursor returned by the previous poll, or `undefined` for a first run. */
@@ -312,6 +324,13 @@ export interface ChannelAdapter {
   doHandleWebhook?(request: Request, context: AdapterContext): Promise<WebhookResult>;
   doPoll?(request: PollRequest, context: AdapterContext): Promise<PollResult>;
   doSendReply?(reply: OutboundReply, context: AdapterContext): Promise<SendResult>;
+  /**
+   * Publishes a post on the brand's own account. The core records the attempt under
+   * `post.idempotencyKey` first and never calls this twice for one key; pass the key on where the
+   * network accepts one (Mastodon's `Idempotency-Key`). Throw `ChannelApiError` (through
+   * `toChannelApiError`) for a refusal.
+   */
+  doPublish?(post: OutboundPost, context: AdapterContext): Promise<PublishResult>;
   /**
    * Sends a business-initiated message (see {@link OutboundMessage}), within the platform's rules for
    * them: throws `ReplyNotAllowedError` (or `InvalidOptionsError` for a template missing parameters)
@@ -397,6 +416,9 @@ export const CAPABILITY_KEYS = [
   'deliveryReceipts',
 ] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
 
+/** Capability flags an adapter may leave out (they then count as `false`). @internal */
+export const OPTIONAL_CAPABILITY_KEYS = ['publish', 'outreach'] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
+
 /**
  * Lists the ways an adapter's declared capabilities and methods disagree; empty when they agree.
  * @internal Used at registration and by the conformance kit.
@@ -407,12 +429,15 @@ export function capabilityMismatches(adapter: ChannelAdapter): string[] {
   for (const key of CAPABILITY_KEYS) {
     if (typeof capabilities[key] !== 'boolean') problems.push(`capabilities.${key} must be a boolean`);
   }
-  if (capabilities.outreach !== undefined && typeof capabilities.outreach !== 'boolean') problems.push('capabilities.outreach must be a boolean when given');
+  for (const key of OPTIONAL_CAPABILITY_KEYS) {
+    if (capabilities[key] !== undefined && typeof capabilities[key] !== 'boolean') problems.push(`capabilities.${key} must be a boolean when present`);
+  }
   const pairs: Array<[boolean, string, boolean]> = [
     [capabilities.webhook, 'doHandleWebhook', typeof adapter.doHandleWebhook === 'function'],
     [capabilities.poll, 'doPoll', typeof adapter.doPoll === 'function'],
     [capabilities.reply || capabilities.directMessage, 'doSendReply', typeof adapter.doSendReply === 'function'],
     [capabilities.outreach === true, 'doSendMessage', typeof adapter.doSendMessage === 'function'],
+    [capabilities.publish === true, 'doPublish', typeof adapter.doPublish === 'function'],
   ];
   for (const [declared, method, present] of pairs) {
     if (declared && !present) problems.push(`declares the capability but has no ${method}()`);

@@ -8,6 +8,7 @@ import type { AdapterContext, AttachmentContent, FetchAttachmentRequest } from '
 import { ChannelApiError } from './errors.js';
 import type { Attachment } from './interaction.js';
 import { toChannelApiError } from './http.js';
+import { decodeBase64 } from './_base64.js';
 import { readStreamWithin, toHex } from './webhook.js';
 
 /** The largest attachment `fetchAttachment` downloads unless told otherwise (WhatsApp's document limit). */
@@ -62,6 +63,15 @@ export async function readAttachmentBody(response: Response, options: { adapterI
   return readStreamWithin(response.body, maxBytes, () => tooLarge(adapterId, url, undefined, maxBytes));
 }
 
+/** A base64 digest as hex; text that is not base64 stays as it is (and so differs from any digest). */
+function base64AsHex(text: string): string {
+  try {
+    return toHex(decodeBase64(text));
+  } catch {
+    return text;
+  }
+}
+
 /**
  * Checks a download against the digest the network announced (hex or base64 SHA-256).
  * @throws ChannelApiError (retryable: the next download may be whole) when they differ.
@@ -69,7 +79,7 @@ export async function readAttachmentBody(response: Response, options: { adapterI
 export async function checkAttachmentDigest(body: Uint8Array, expected: string | undefined, options: { adapterId: string; url: string }): Promise<string> {
   const actual = await sha256Hex(body);
   if (expected === undefined || expected === '') return actual;
-  const expectedHex = /^[0-9a-f]{64}$/i.test(expected) ? expected.toLowerCase() : toHex(Uint8Array.from(Buffer.from(expected, 'base64')));
+  const expectedHex = /^[0-9a-f]{64}$/i.test(expected) ? expected.toLowerCase() : base64AsHex(expected);
   if (expectedHex !== actual) {
     throw new ChannelApiError(`The downloaded attachment's SHA-256 (${actual}) differs from the one the network announced (${expectedHex}); the download was cut short or changed.`, {
       adapterId: options.adapterId,

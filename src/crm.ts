@@ -41,6 +41,8 @@ import { emptyResult, processEvents, type IngestResult, type ProcessOptions } fr
 import { retryDeadLetters, type RetryDeadLettersOptions, type RetryResult } from './pipeline/replay-dead-letters.js';
 import { sendReply, settleReply, type ReplyContent } from './pipeline/reply.js';
 import { sendMessage, type MessageRequest } from './pipeline/send-message.js';
+import { publishPost } from './pipeline/publish.js';
+import type { PublishRequest } from './publication.js';
 import type { AbortOptions } from './_abort.js';
 import { createKeyedLock } from './_locks.js';
 import { loggerFrom, parseOptions } from './_options.js';
@@ -168,7 +170,7 @@ export interface TenantsOptions {
 export interface TenantCrm
   extends Pick<
     SocialCrm,
-    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch' | 'sendMessage'
+    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'publish' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch' | 'sendMessage'
   > {
   /** The tenant's id. */
   readonly tenant: string;
@@ -231,8 +233,20 @@ export interface SocialCrm {
    */
   reply(interactionId: string, content: string | ReplyContent, options?: AbortOptions): Promise<Interaction>;
   /**
+   * Publish a post on the brand's own account through an adapter that declares `publish` (a Page
+   * post, an Instagram photo, an X post, a Telegram channel post, a Mastodon status, a Bluesky
+   * post). The attempt is recorded under `idempotencyKey` before the network is called: a second
+   * call with the key returns the first one's post and never posts again. The post is stored as an
+   * outbound public `post` (`campaignId` in `channelMetadata.publication`) and announced with
+   * `post-published`; comments on it thread onto it as usual.
+   * @throws InvalidOptionsError (no text, link or media; a bad URL), UnsupportedCapabilityError
+   * (the adapter cannot publish, or the ledger records no sends), ChannelApiError, RateLimitError,
+   * and ReplyInDoubtError when the same key is being sent or may already have reached the network.
+   */
+  publish(request: PublishRequest): Promise<Interaction>;
+  /**
    * Settle a send left in doubt (`ReplyInDoubtError`, state `unknown` or a `pending` whose sender
-   * died) after checking the thread: `{ sent: true, nativeId }` stores the outbound interaction,
+   * died) after checking the thread (or, for a post, the brand's account): `{ sent: true, nativeId }` stores the outbound interaction,
    * `{ sent: false }` lets a new call with the key send it.
    */
   settleReply(idempotencyKey: string, outcome: { sent: true; nativeId: string } | { sent: false }): Promise<SendRecord>;
@@ -509,6 +523,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       processEvents: (list, eventOptions = {}) =>
         route(list, { source: eventOptions.source ?? 'webhook', ...(eventOptions.adapterId ? { adapterId: eventOptions.adapterId } : {}), rejected: eventOptions.rejected ?? [] }, tenant),
       reply: (id, content, replyOptions = {}) => sendReply(context, id, content, replyOptions),
+      publish: (request) => publishPost(context, request),
       settleReply: (key, outcome) => settleReply(context, key, outcome),
       sendMessage: (request) => sendMessage(context, request),
       fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),
@@ -689,6 +704,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     ingest: main.view.ingest,
     processEvents: main.view.processEvents,
     reply: main.view.reply,
+    publish: main.view.publish,
     settleReply: main.view.settleReply,
     sendMessage: main.view.sendMessage,
     fetchAttachment: main.view.fetchAttachment,

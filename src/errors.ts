@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   REPLY_IN_DOUBT: 'A reply with this idempotency key is being sent, or may already have reached the network; it is not sent again.',
   LEDGER_ERROR: 'The storage port failed.',
   MISSING_LEDGER_METHODS: 'The storage port lacks methods a feature needs.',
+  MISSING_DEPENDENCY: 'An optional peer dependency the chosen feature needs (pg, PGlite, NATS) is not installed.',
   NOT_FOUND: 'The requested record does not exist.',
   IDENTITY_CONFLICT: 'An identity command conflicts with the current state (already merged, not merged, strong identifiers differ).',
   CLASSIFIER_ERROR: 'The classifier failed.',
@@ -293,6 +294,23 @@ export class MissingLedgerMethodsError extends SocialCrmError {
   constructor(missing: string[]) {
     super('MISSING_LEDGER_METHODS', `The ledger is missing required methods: ${missing.map((name) => `\`${name}\``).join(', ')}. Implement them (see docs/authoring/custom-ledger.md) and check with describeLedger() from social-crm/testing.`);
     this.missing = missing;
+  }
+}
+
+/**
+ * An optional peer dependency is not installed: `dependencies` names the packages, `feature` what
+ * needs them. Loading starts when the feature is created, and every call of it fails with this
+ * error (never wrapped as a `LedgerError`) until the package is installed.
+ */
+export class MissingDependencyError extends SocialCrmError {
+  override name = 'MissingDependencyError';
+  readonly dependencies: string[];
+  readonly feature: string;
+  constructor(feature: string, dependencies: string[], cause: unknown) {
+    const names = dependencies.map((name) => `\`${name}\``).join(' and ');
+    super('MISSING_DEPENDENCY', `${feature} needs the optional peer dependency ${names}, which could not be loaded: ${(cause as Error)?.message ?? String(cause)}. Install it: npm install ${dependencies.join(' ')}`, { cause });
+    this.dependencies = dependencies;
+    this.feature = feature;
   }
 }
 

@@ -49,6 +49,10 @@ export interface SocialCrmEvents {
   'reply-sent': { interaction: Interaction; inReplyTo: Interaction };
   /** A reply could not be sent. */
   'reply-failed': { inReplyTo: Interaction; error: SocialCrmError };
+  /** The brand published a post on its own account (`crm.publish()`), recorded as an outbound `post`. */
+  'post-published': { interaction: Interaction; campaignId?: string };
+  /** A post could not be published. `idempotencyKey` names its send record. */
+  'post-failed': { channel: string; idempotencyKey: string; campaignId?: string; error: SocialCrmError };
   /** An input failed a step and was kept in the dead-letter store. */
   'dead-lettered': { deadLetter: DeadLetter };
   /**

@@ -429,8 +429,10 @@ export interface SendRecord {
   key: string;
   /** The adapter that sends it. */
   channel: string;
-  /** The interaction answered. */
+  /** The interaction answered; empty for a publication. */
   inReplyTo: string;
+  /** `publication` for a post on the brand's own account (`crm.publish()`). @default 'reply' */
+  kind?: 'reply' | 'publication';
   /**
    * `pending`: recorded, not yet known to have left. `sent`: the network accepted it
    * (`interactionId` names the stored outbound interaction). `unknown`: the call may have reached
@@ -438,7 +440,7 @@ export interface SendRecord {
    * automatically. `failed`: the network refused it; a new call with the same key may try again.
    */
   state: 'pending' | 'sent' | 'unknown' | 'failed';
-  /** The reply as sent (JSON). */
+  /** The reply (or the post) as sent (JSON). */
   reply: unknown;
   /** Send attempts made. */
   attempts: number;

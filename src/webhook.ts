@@ -1,3 +1,4 @@
+import { encodeBase64 } from './_base64.js';
 import { InvalidPayloadError, isSocialCrmError, PayloadTooLargeError, UnsupportedMediaTypeError, WebhookVerificationError } from './errors.js';
 
 /** @default 1 MiB */
@@ -235,9 +236,7 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Base64 encoding. */
 export function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  return encodeBase64(bytes);
 }
 
 /** Compares two strings in time that depends only on their length. */

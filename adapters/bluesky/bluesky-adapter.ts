@@ -17,6 +17,7 @@ import { blueskySessionSchema, listNotificationsSchema, notificationSchema, post
 import { normalizePostNotification, type NormalizeContext } from './normalize.js';
 import { sendBlueskyReply } from './send-reply.js';
 import { createSessionManager } from './session.js';
+import { publishBlueskyPost } from './publish.js';
 
 const ADAPTER_ID = 'bluesky';
 
@@ -184,10 +185,12 @@ export function blueskyAdapter(options: BlueskyAdapterOptions): ChannelAdapter {
       reactions: false,
       threads: true,
       deliveryReceipts: false,
+      publish: true,
     },
     rateLimitFromResponse: readBlueskyRateLimit,
     decodeError: readBlueskyError,
     doPoll,
     doSendReply: (reply, context) => sendBlueskyReply(reply, context, { adapterId: id, service, withSession: (send) => withSession(context, send) }),
+    doPublish: (post, context) => publishBlueskyPost(post, context, { adapterId: id, service, withSession: (send) => withSession(context, send) }),
   };
 }

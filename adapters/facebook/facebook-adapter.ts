@@ -10,6 +10,7 @@ import { emptyOutcome, receiveMetaWebhook, type EntryOutcome } from '../_shared/
 import { feedValueSchema } from './facebook-schemas.js';
 import { normalizeFeedChange } from './normalize.js';
 import { pollFeedPage } from './poll-feed.js';
+import { publishOnPage } from './publish.js';
 import { accountOfInteraction, fixedAccount } from '../_shared/accounts/index.js';
 import { createMetaAccounts, graphOptionsFor, metaAccountsAppOptionsSchema, requireAccount, usesAccounts, type MetaAccountsOptions } from '../_shared/meta/accounts.js';
 
@@ -71,7 +72,7 @@ export function facebookAdapter(options: FacebookAdapterOptions | FacebookAccoun
     : parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
   const single = 'pageId' in settings ? settings : undefined;
-  const accounts = 'accounts' in settings ? createMetaAccounts(id, settings.accounts as MetaAccountsOptions) : fixedAccount(single!.pageId, { accessToken: single!.accessToken });
+  const accounts = 'accounts' in settings ? createMetaAccounts(id, (options as { accounts: MetaAccountsOptions }).accounts) : fixedAccount(single!.pageId, { accessToken: single!.accessToken });
   const graphBase = { adapterId: id, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
   const pollFeed = single?.pollFeed ?? false;
   /** Comments answered privately by this process (Meta allows one private reply per comment). */
@@ -146,10 +147,12 @@ export function facebookAdapter(options: FacebookAdapterOptions | FacebookAccoun
       reactions: true,
       threads: true,
       deliveryReceipts: false,
+      publish: true,
     },
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
     ...(pollFeed ? { doPoll } : {}),
     doSendReply,
+    doPublish: (post, context) => publishOnPage(post, context, { adapterId: id, ...(single ? { pageId: single.pageId } : {}), accounts, graphBase }),
   };
 }

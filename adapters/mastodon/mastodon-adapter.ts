@@ -16,6 +16,7 @@ import { readMastodonError, readMastodonRateLimit } from './mastodon-errors.js';
 import { mastodonNotificationSchema, type MastodonNotification, type MastodonStatus } from './mastodon-schemas.js';
 import { normalizeReactionNotification, normalizeStatusNotification, type NormalizeContext } from './normalize.js';
 import { sendMastodonReply } from './send-reply.js';
+import { publishMastodonStatus } from './publish.js';
 
 const ADAPTER_ID = 'mastodon';
 
@@ -229,10 +230,12 @@ export function mastodonAdapter(options: MastodonAdapterOptions): ChannelAdapter
       reactions: wanted.has('favourite') || wanted.has('reblog'),
       threads: true,
       deliveryReceipts: false,
+      publish: true,
     },
     rateLimitFromResponse: readMastodonRateLimit,
     decodeError: readMastodonError,
     doPoll,
     doSendReply: (reply, context) => sendMastodonReply(reply, context, { adapterId: id, instanceUrl: base, accessToken: settings.accessToken }),
+    doPublish: (post, context) => publishMastodonStatus(post, context, { adapterId: id, instanceUrl: base, accessToken: settings.accessToken }),
   };
 }

@@ -70,7 +70,7 @@ export function messengerAdapter(options: MessengerAdapterOptions | MessengerAcc
     : parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
   const single = 'pageId' in settings ? { pageId: settings.pageId, accessToken: settings.accessToken } : undefined;
-  const accounts = 'accounts' in settings ? createMetaAccounts(id, settings.accounts as MetaAccountsOptions) : fixedAccount(single!.pageId, { accessToken: single!.accessToken });
+  const accounts = 'accounts' in settings ? createMetaAccounts(id, (options as { accounts: MetaAccountsOptions }).accounts) : fixedAccount(single!.pageId, { accessToken: single!.accessToken });
   const graphBase = { adapterId: id, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
   const profiles = createProfileCache();
 

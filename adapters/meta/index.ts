@@ -7,8 +7,8 @@
  * import { exchangeForLongLivedToken, listPages, subscribePage } from 'social-crm/adapters/meta';
  * const { accessToken } = await exchangeForLongLivedToken({ appId, appSecret, shortLivedToken });
  * for (const page of await listPages({ userAccessToken: accessToken })) {
+ *   await accounts.save({ id: page.id, tenant, accessToken: page.accessToken }); // before deliveries can arrive
  *   await subscribePage({ pageId: page.id, pageAccessToken: page.accessToken! });
- *   await accounts.save({ id: page.id, tenant, accessToken: page.accessToken });
  * }
  *
  * @module

@@ -23,8 +23,9 @@ import {
 } from 'social-crm/adapter-kit';
 import { telegramOutreachBody, telegramOutreachResult } from './send-message.js';
 import { READ_UPDATES, messageNativeId, normalizeUpdate, type TelegramContext } from './normalize.js';
+import { publishTelegramPost } from './publish.js';
 import { UnknownAccountError } from 'social-crm';
-import { accountOfInteraction, createAccountDirectory, isAccountsOptions, tagWithAccount, type AccountDirectory, type AccountsOptions } from '../_shared/accounts/index.js';
+import { accountOfInteraction, accountsOptionSchema, createAccountDirectory, tagWithAccount, type AccountDirectory, type AccountsOptions } from '../_shared/accounts/index.js';
 import { telegramErrorSchema, telegramMessageSchema, telegramOkSchema, telegramUpdateSchema } from './telegram-schemas.js';
 
 const ADAPTER_ID = 'telegram';
@@ -80,7 +81,7 @@ export interface TelegramAccountsOptions {
 }
 
 const accountsOptionsSchema = z.object({
-  accounts: z.custom<AccountsOptions<TelegramBotCredentials>>(isAccountsOptions, 'Pass `accounts: { resolve(botId) { ... } }` returning `{ credentials: { botToken, secretToken }, tenant }`, or null for an unknown bot.'),
+  accounts: accountsOptionSchema<AccountsOptions<TelegramBotCredentials>>('it returns `{ credentials: { botToken, secretToken }, tenant }` for a bot id'),
   apiBaseUrl: z.url().default('https://api.telegram.org').transform((url) => url.replace(/\/+$/, '')),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
 });
@@ -137,7 +138,8 @@ export function readTelegramError(body: unknown): PlatformErrorInfo | undefined 
  */
 export function telegramAdapter(options: TelegramAdapterOptions | TelegramAccountsOptions): ChannelAdapter {
   if (typeof options === 'object' && options !== null && 'accounts' in options && options.accounts !== undefined) {
-    return telegramBotsAdapter(parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options));
+    // The host's own resolver object (not the parsed copy): its methods may rely on `this`.
+    return telegramBotsAdapter({ ...parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options), accounts: options.accounts });
   }
   const settings = parseAdapterOptions((options as TelegramAdapterOptions | undefined)?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
@@ -178,15 +180,16 @@ export function telegramAdapter(options: TelegramAdapterOptions | TelegramAccoun
   }
 
   return {
-    ...telegramShape(id, webhook),
+    ...telegramShape(id, webhook, true),
     ...(webhook ? { doHandleWebhook } : { doPoll }),
     doSendReply: (reply, context) => sendBotReply(id, api, bot, reply, context),
+    doPublish: (post, context) => publishTelegramPost(post, context, { adapterId: id, call }),
     doSendMessage: async (message, context) => telegramOutreachResult(await call('sendMessage', telegramOutreachBody(message, id), telegramMessageSchema, context)),
   };
 }
 
 /** The adapter's description, for both modes. */
-function telegramShape(id: string, webhook: boolean) {
+function telegramShape(id: string, webhook: boolean, publish = false) {
   return {
     specificationVersion: 'v1' as const,
     id,
@@ -202,6 +205,8 @@ function telegramShape(id: string, webhook: boolean) {
       reactions: true,
       threads: true,
       deliveryReceipts: false,
+      // Channel posts go out from the one bot of a single-bot adapter.
+      publish,
       outreach: true,
     },
     webhook: { authentication: webhook ? ('shared-secret' as const) : ('none-polling' as const) },
@@ -220,7 +225,9 @@ function answerUpdate(outcome: ReturnType<typeof readBotUpdates>): WebhookResult
 function telegramBotsAdapter(settings: z.output<typeof accountsOptionsSchema>): ChannelAdapter {
   const id = settings.id;
   const api = createBotApi(id, settings.apiBaseUrl);
-  const bots: AccountDirectory<TelegramBotCredentials> = createAccountDirectory(id, settings.accounts);
+  const bots: AccountDirectory<TelegramBotCredentials> = createAccountDirectory(id, settings.accounts, {
+    check: (credentials) => (typeof credentials?.botToken === 'string' && typeof credentials.secretToken === 'string' ? undefined : 'without `credentials.botToken` and `credentials.secretToken`'),
+  });
   const prefix = (botId: string, value: string) => `${botId}:${value}`;
   /** A sent message as this adapter stores it: ids prefixed with the bot, the bot kept as its account. */
   const fromBot = (botId: string, sent: SendResult): SendResult => ({

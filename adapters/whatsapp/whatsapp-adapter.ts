@@ -101,7 +101,7 @@ export function whatsappAdapter(options: WhatsappAdapterOptions | WhatsappAccoun
   const id = settings.id;
   const single = 'phoneNumberId' in settings ? settings : undefined;
   const accounts: AccountDirectory<MetaAccountCredentials> =
-    'accounts' in settings ? createMetaAccounts(id, settings.accounts as MetaAccountsOptions) : fixedAccount(single!.phoneNumberId, { accessToken: single!.accessToken });
+    'accounts' in settings ? createMetaAccounts(id, (options as { accounts: MetaAccountsOptions }).accounts) : fixedAccount(single!.phoneNumberId, { accessToken: single!.accessToken });
 
   /** Runs `read` on each schema-valid item of a `value` array; the others are rejected. */
   function eachItem<Item>(items: unknown[] | undefined, schema: z.ZodType<Item>, key: string, rejected: RejectedItem[], read: (item: Item) => void) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidPayloadError, UnknownAccountError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject, type OutboundReply } from 'social-crm';
+import { InvalidPayloadError, UnknownAccountError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject, type OutboundPost, type OutboundReply } from 'social-crm';
 import {
   hmac,
   parseAdapterOptions,
@@ -25,11 +25,12 @@ import {
   type NormalizeContext,
 } from './normalize.js';
 import { sendXReply } from './send-reply.js';
+import { publishAsXAccount } from './publish.js';
 import { refreshXToken, type XOAuthClient, type XTokens } from './x-tokens.js';
 import {
   accountOfInteraction,
   createAccountDirectory,
-  isAccountsOptions,
+  accountsOptionSchema,
   resolveForDelivery,
   tagWithAccount,
   type AccountDirectory,
@@ -130,7 +131,7 @@ export interface XAccountsOptions {
 }
 
 const accountsOptionsSchema = z.object({
-  accounts: z.custom<XAccountsResolver>(isAccountsOptions, 'Pass `accounts: { resolve(userId) { ... } }` returning `{ credentials: { accessToken, refreshToken? }, tenant }`, or null for an unknown account.'),
+  accounts: accountsOptionSchema<XAccountsResolver>('it returns `{ credentials: { accessToken, refreshToken? }, tenant }` for an X user id', ['onTokens']),
   consumerSecret: z.string().min(1, 'Pass the consumer secret: with `accounts`, the adapter serves webhooks.'),
   oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1).optional() }).optional(),
   apiBaseUrl: z
@@ -308,7 +309,8 @@ const TWEET_EVENT_TYPES = new Set(['post.create', 'post.mention.create', 'post.r
  */
 export function xAdapter(options: XAdapterOptions | XAccountsOptions): ChannelAdapter {
   if (typeof options === 'object' && options !== null && 'accounts' in options && options.accounts !== undefined) {
-    return buildXAdapter(parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options));
+    // The host's own resolver object (not the parsed copy): its methods may rely on `this`.
+    return buildXAdapter({ ...parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options), accounts: options.accounts });
   }
   return buildXAdapter(parseAdapterOptions((options as XAdapterOptions | undefined)?.id ?? ADAPTER_ID, optionsSchema, options));
 }
@@ -614,6 +616,7 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
       reactions: true,
       threads: true,
       deliveryReceipts: canWebhook,
+      publish: canWrite,
     },
     rateLimitFromResponse: readXRateLimit,
     ...(canPoll ? { doPoll } : {}),
@@ -624,6 +627,8 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
             accounts
               ? accounts.call(accountOf(reply.inReplyTo), context, (account) => sendXReply(reply, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: account.credentials.accessToken }))
               : sendXReply(reply, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, userAccessToken: single!.userAccessToken! }),
+          doPublish: (post: OutboundPost, context: AdapterContext) =>
+            publishAsXAccount(post, context, { adapterId: id, apiBaseUrl: settings.apiBaseUrl, ...(accounts ? { accounts } : { userId: single!.userId, userAccessToken: single!.userAccessToken! }) }),
         }
       : {}),
   };

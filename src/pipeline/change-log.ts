@@ -20,6 +20,8 @@ export const DURABLE_EVENT_NAMES = [
   'customer-erased',
   'reply-sent',
   'reply-failed',
+  'post-published',
+  'post-failed',
   'dead-lettered',
   'consent-changed',
 ] as const satisfies ReadonlyArray<SocialCrmEventName>;
@@ -43,6 +45,12 @@ export function orderingKeyOf<Name extends DurableEventName>(name: Name, payload
     case 'reply-sent': {
       const { interaction } = event as SocialCrmEvents['interaction-received'];
       return interaction.customerId ? `customer:${interaction.customerId}` : `conversation:${interaction.conversationId}`;
+    }
+    case 'post-published':
+      return `conversation:${(event as SocialCrmEvents['post-published']).interaction.conversationId}`;
+    case 'post-failed': {
+      const failed = event as SocialCrmEvents['post-failed'];
+      return `publication:${failed.channel}:${failed.idempotencyKey}`;
     }
     case 'reply-failed': {
       const { inReplyTo } = event as SocialCrmEvents['reply-failed'];
@@ -73,8 +81,8 @@ function toStoredPayload(name: string, payload: unknown): unknown {
     const { subject: _subject, ...rest } = payload as SocialCrmEvents['customer-erased'];
     return rest;
   }
-  if (name !== 'reply-failed') return payload;
-  const { error, ...rest } = payload as SocialCrmEvents['reply-failed'];
+  if (name !== 'reply-failed' && name !== 'post-failed') return payload;
+  const { error, ...rest } = payload as SocialCrmEvents['reply-failed' | 'post-failed'];
   const retryable = (error as { isRetryable?: unknown }).isRetryable;
   return { ...rest, error: { name: error.name, code: error.code, message: error.message, ...(typeof retryable === 'boolean' ? { isRetryable: retryable } : {}) } };
 }

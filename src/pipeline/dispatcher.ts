@@ -14,10 +14,14 @@ import type { PipelineContext } from './context.js';
 import { describeError } from './dead-letters.js';
 
 /** Payloads as durable handlers get them: stored JSON, so a failed reply's error is a plain object. */
-export type DurableEventPayloads = Omit<Pick<SocialCrmEvents, DurableEventName>, 'reply-failed' | 'customer-erased'> & {
+export type DurableEventPayloads = Omit<Pick<SocialCrmEvents, DurableEventName>, 'reply-failed' | 'post-failed' | 'customer-erased'> & {
   'customer-erased': Omit<SocialCrmEvents['customer-erased'], 'subject'>;
-  'reply-failed': Omit<SocialCrmEvents['reply-failed'], 'error'> & { error: { name: string; code: string; message: string; isRetryable?: boolean } };
+  'reply-failed': Omit<SocialCrmEvents['reply-failed'], 'error'> & { error: StoredError };
+  'post-failed': Omit<SocialCrmEvents['post-failed'], 'error'> & { error: StoredError };
 };
+
+/** An error as the outbox stores it. */
+type StoredError = { name: string; code: string; message: string; isRetryable?: boolean };
 
 /** One delivery of an outbox record to a durable handler. */
 export interface DurableEvent<Name extends DurableEventName = DurableEventName> {

@@ -24,6 +24,7 @@ import { ChangeLog } from './change-log.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { describeError } from './dead-letters.js';
 import { toChannelApiError } from '../http.js';
+import { settlePublication } from './publish.js';
 import { abortedOr, throwIfAborted, withSignal, type AbortOptions } from '../_abort.js';
 import { checkOptionKeys } from '../_options.js';
 
@@ -103,18 +104,20 @@ async function buildReply(context: PipelineContext, adapter: ChannelAdapter, tar
 }
 
 /** The first call's result for a key already recorded, or the error that says why it is not sent again. */
-async function settledEarlier(ledger: InteractionLedger, record: SendRecord): Promise<Interaction | null> {
+export async function settledEarlier(ledger: InteractionLedger, record: SendRecord): Promise<Interaction | null> {
   if (record.state === 'sent' && record.interactionId) {
     const stored = await ledger.getInteraction(record.interactionId);
     if (stored) return stored;
   }
   if (record.state === 'pending' || record.state === 'unknown') {
+    const what = record.kind === 'publication' ? 'post' : 'reply';
+    const where = record.kind === 'publication' ? "the brand's account" : 'the thread';
     throw new ReplyInDoubtError(
       record.key,
       record.state,
       record.state === 'pending'
-        ? `[${record.channel}] A reply with idempotency key \`${record.key}\` is being sent (or its sender stopped mid-way); it is not sent again.`
-        : `[${record.channel}] The reply with idempotency key \`${record.key}\` may have reached the network (${record.error?.message ?? 'no answer'}); it is not sent again. Check the thread and settle it with crm.settleReply().`,
+        ? `[${record.channel}] A ${what} with idempotency key \`${record.key}\` is being sent (or its sender stopped mid-way); it is not sent again.`
+        : `[${record.channel}] The ${what} with idempotency key \`${record.key}\` may have reached the network (${record.error?.message ?? 'no answer'}); it is not sent again. Check ${where} and settle it with crm.settleReply().`,
     );
   }
   return null;
@@ -124,7 +127,7 @@ async function settledEarlier(ledger: InteractionLedger, record: SendRecord): Pr
  * Records the attempt. Returns the earlier call's interaction when the key was already sent, else
  * the record this attempt goes on with.
  */
-async function recordAttempt(ledger: InteractionLedger & SendStore, record: SendRecord): Promise<{ earlier: Interaction } | { record: SendRecord }> {
+export async function recordAttempt(ledger: InteractionLedger & SendStore, record: SendRecord): Promise<{ earlier: Interaction } | { record: SendRecord }> {
   const { created, record: stored } = await ledger.createSend(record);
   if (created) return { record };
   const earlier = await settledEarlier(ledger, stored);
@@ -167,6 +170,9 @@ function outboundInteraction(
 export async function sendReply(context: PipelineContext, id: string, content: string | ReplyContent, options: AbortOptions = {}): Promise<Interaction> {
   const { ledger } = context;
   checkOptionKeys(OPERATION, options, ['signal']);
+  if (typeof content === 'object' && content !== null && 'signal' in content) {
+    throw new InvalidOptionsError(`${OPERATION} content has a \`signal\`: pass it as the third argument, \`crm.reply(id, content, { signal })\`.`, [{ path: 'signal', message: 'belongs in the third argument' }]);
+  }
   checkOptionKeys(`${OPERATION} content`, content, ['text', 'attachments', 'visibility', 'channelOptions', 'idempotencyKey']);
   const { signal } = options;
   throwIfAborted(signal, OPERATION);
@@ -251,6 +257,7 @@ export async function settleReply(context: PipelineContext, key: string, outcome
   const record = await ledger.getSend(key);
   if (!record) throw new NotFoundError('Send', key);
   const at = context.now().toISOString();
+  if (outcome.sent && record.kind === 'publication') return settlePublication(context, record, outcome.nativeId);
   if (!outcome.sent) {
     const settled: SendRecord = { ...record, state: 'failed', error: { name: 'Settled', message: 'Settled as not sent.' }, updatedAt: at };
     await ledger.updateSend(settled);

@@ -1,6 +1,7 @@
 import { parseOptions } from '../_options.js';
 import { z } from 'zod';
-import { QueueError } from '../errors.js';
+import { optionalPeer } from '../_peers.js';
+import { isSocialCrmError, QueueError } from '../errors.js';
 import { BATCH_DEFAULTS, type ConsumeBatchesOptions, type ConsumeOptions, type WorkBatchHandler, type WorkHandler, type WorkMessage, type WorkMessageInput, type WorkQueue, type WorkSubscription } from './work-queue.js';
 
 /** Options of {@link natsQueue}. */
@@ -122,6 +123,8 @@ export function partitionOf(key: string, partitions: number): number {
  */
 export function natsQueue(options: NatsQueueOptions): WorkQueue {
   const settings = parseOptions('natsQueue', optionsSchema, options);
+  // The peers start loading now: a missing one is known before the first call needs it.
+  void loadNats();
   const consumerName = (partition: number) => `${settings.stream}_p${partition}`;
   const subjectOf = (partition: number) => `${settings.subject}.${partition}`;
   const encoder = new TextEncoder();
@@ -177,6 +180,7 @@ export function natsQueue(options: NatsQueueOptions): WorkQueue {
       return { connection, client: modules.jetstream(connection), manager };
     })().catch((error: unknown) => {
       setup = undefined;
+      if (isSocialCrmError(error, 'MISSING_DEPENDENCY')) throw error;
       throw new QueueError(`Could not set up the JetStream queue \`${settings.stream}\` on ${String(settings.servers)}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     });
     return setup;
@@ -398,14 +402,8 @@ function createSignal() {
   };
 }
 
-async function loadNats(): Promise<NatsModules> {
-  const names = ['@nats-io/transport-node', '@nats-io/jetstream'] as const;
-  try {
-    const [transport, jetstream] = await Promise.all(names.map((name) => import(name) as Promise<Record<string, unknown>>));
-    return { ...transport, ...jetstream } as unknown as NatsModules;
-  } catch (error) {
-    throw new QueueError(`The JetStream queue needs the optional peer dependencies ${names.map((name) => `\`${name}\``).join(' and ')}. Install them: npm install ${names.join(' ')}`, {
-      cause: error,
-    });
-  }
-}
+/** The NATS client and JetStream, by literal specifiers (bundlers and file tracers see them), loaded once. */
+const loadNats = optionalPeer('The JetStream queue (`natsQueue`)', ['@nats-io/transport-node', '@nats-io/jetstream'], async () => {
+  const [transport, jetstream] = await Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]);
+  return { ...transport, ...jetstream } as unknown as NatsModules;
+});

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 // Runtime imports go through the public entries so that the built kit shares one copy of the
 // core (and its error classes) with the host and the adapters under test.
 import { createSocialCrm, interactionSchema, isChannelApiError, isSocialCrmError, memoryLedger } from 'social-crm';
-import type { ChannelApiError, Interaction, InteractionDirection, InteractionInput, InteractionKind, InteractionLedger, SocialCrm, SocialCrmError, SocialCrmEvents } from 'social-crm';
+import type { ChannelApiError, Interaction, InteractionDirection, InteractionInput, InteractionKind, InteractionLedger, PublishRequest, SocialCrm, SocialCrmError, SocialCrmEvents } from 'social-crm';
 import { EARLIEST_PLAUSIBLE_TIME, FUTURE_TOLERANCE_MS, capabilityMismatches, webhookAuthentication, type ChannelAdapter } from 'social-crm/adapter-kit';
 import { createChannelTestServer, type ChannelTestServer, type RecordedCall } from './test-server.js';
 import { defineChecks, describeChecks, runChecks, type ConformanceResult, type KitCheck, type KitHooks } from './_kit.js';
@@ -21,7 +21,10 @@ export type ChannelSuiteGroup =
   | 'reply-errors'
   | 'rate-limit'
   | 'polling'
-  | 'attachments';
+  | 'attachments'
+  | 'publishing'
+  | 'publish-errors'
+  | 'publish-rate-limit';
 
 /** A webhook body: a string is sent as is, anything else as JSON. */
 export type WebhookBody = string | object;
@@ -58,6 +61,28 @@ export interface WebhookFixture {
   kinds?: InteractionKind[];
   /** What some (or all) of them must look like; see {@link ExpectedInteraction}. */
   expect?: ExpectedInteraction[];
+}
+
+/** What the kit publishes through an adapter that declares `publish`, and how the network answers. */
+export interface PublishFixture {
+  /** What to publish (the kit adds `channel`, `campaignId` and `idempotencyKey`). @default a short English and Turkish text */
+  request?: Omit<PublishRequest, 'channel' | 'idempotencyKey' | 'campaignId'>;
+  /** Install the network's publishing endpoint(s). */
+  routes(server: ChannelTestServer): void;
+  /** Assert the recorded calls (all of them, in order) have the network's documented shape. */
+  expectRequest(calls: RecordedCall[]): void;
+  /** The stored post's native id, as the network's comment webhooks name the post. */
+  nativeId?: string;
+  /** Install a publishing endpoint that answers 429 with a reset `seconds` ahead, then succeeds. */
+  rateLimited?(server: ChannelTestServer, seconds: number): void;
+  /** A post the network refuses, with its documented error body; see `reply.error`. */
+  error?: {
+    routes(server: ChannelTestServer): void;
+    platformCode?: string | number;
+    status?: number;
+    /** @default true for a 5xx status, else false */
+    retryable?: boolean;
+  };
 }
 
 /** Options of {@link describeChannelAdapter}. */
@@ -136,6 +161,8 @@ export interface DescribeChannelAdapterOptions<Options> {
       retryable?: boolean;
     };
   };
+  /** Required when the adapter declares `publish`. */
+  publish?: PublishFixture;
   /** Required when the adapter declares `poll`. */
   poll?: {
     /** Install the network's endpoints: at least two pages, honouring the adapter's cursors. */
@@ -223,6 +250,17 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
           }
         };
       }
+      const publish = adapter.doPublish?.bind(adapter);
+      if (publish) {
+        adapter.doPublish = async (post, context) => {
+          try {
+            return await publish(post, context);
+          } catch (error) {
+            sendThrew = error;
+            throw error;
+          }
+        };
+      }
       crm = createSocialCrm({
         ledger,
         adapters: [adapter],
@@ -292,6 +330,7 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
         if (!capabilities.webhook) expect(authentication, 'an adapter without the webhook capability authenticates nothing').toBe('none-polling');
         if (capabilities.reply || capabilities.directMessage) expect(options.reply, 'reply fixtures are required').toBeDefined();
         if (capabilities.poll) expect(options.poll, 'poll routes are required').toBeDefined();
+        if (capabilities.publish) expect(options.publish, 'publish routes are required for an adapter that declares publish').toBeDefined();
         if (capabilities.edits && capabilities.webhook) expect(options.webhook?.edit, 'an edit fixture is required').toBeDefined();
         if (capabilities.deletes && capabilities.webhook) expect(options.webhook?.deletion, 'a deletion fixture is required').toBeDefined();
         if (probe.doFetchAttachment) expect(options.attachments, 'an attachment fixture and download routes are required with doFetchAttachment').toBeDefined();
@@ -509,6 +548,91 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
         }
         expect(isSocialCrmError(thrown, 'RATE_LIMITED')).toBe(true);
         expect((thrown as SocialCrmError & { isRetryable: boolean }).isRetryable).toBe(true);
+      });
+    });
+
+    const canPublish = capabilities.publish === true && options.publish !== undefined;
+    const publishRequest = (key: string, text?: string) => ({
+      ...(options.publish?.request ?? { text: 'Yeni mağazamız açıldı! Our new store is open.' }),
+      ...(text ? { text } : {}),
+      channel: probe.id,
+      campaignId: 'kit-campaign',
+      idempotencyKey: key,
+    });
+
+    // Registered only for adapters that declare `publish`.
+    if (capabilities.publish) group('publishing', !canPublish || skip.has('publishing'), (it) => {
+      it('posts the documented request once and records an outbound public post with its campaign', async () => {
+        options.publish!.routes(server);
+        const post = await crm.publish(publishRequest('kit-post-1'));
+        options.publish!.expectRequest([...server.calls]);
+        expect(post.kind, 'rule: a publication is stored as a post').toBe('post');
+        expect(post.direction).toBe('outbound');
+        expect(post.visibility).toBe('public');
+        expect(post.author.isBrand, "rule: the brand's own post has author.isBrand").toBe(true);
+        expect(post.channel).toBe(probe.id);
+        expect((post.channelMetadata.publication as { campaignId?: string } | undefined)?.campaignId).toBe('kit-campaign');
+        if (options.publish!.nativeId !== undefined) expect(post.nativeId, 'rule: the post keeps the id comments on it name').toBe(options.publish!.nativeId);
+        expectPlausibleTime(post);
+        expect(await ledger.getInteraction(post.id)).not.toBeNull();
+      });
+      it('never posts twice for one idempotency key', async () => {
+        options.publish!.routes(server);
+        const first = await crm.publish(publishRequest('kit-post-2'));
+        const calls = server.calls.length;
+        const again = await crm.publish(publishRequest('kit-post-2'));
+        expect(again.id).toBe(first.id);
+        expect(server.calls.length, 'rule: a repeated idempotency key makes no call').toBe(calls);
+      });
+    });
+
+    if (capabilities.publish) group('publish errors', !canPublish || !options.publish?.error || skip.has('publish-errors'), (it) => {
+      it("turns a refused post into a ChannelApiError carrying the network's error code", async () => {
+        const refusal = options.publish!.error!;
+        options.publish!.routes(server);
+        refusal.routes(server);
+        let thrown: unknown;
+        try {
+          await crm.publish(publishRequest('kit-refused'));
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown, 'rule: a post the network refuses fails crm.publish').toBeDefined();
+        expect(
+          isChannelApiError(sendThrew) && typeof (sendThrew as ChannelApiError).isRetryable === 'boolean',
+          `rule: a refused post reaches the host as a ChannelApiError: pass the HTTP error through toChannelApiError(adapterId, error, decodeError) (the adapter threw ${describeThrown(sendThrew)})`,
+        ).toBe(true);
+        const error = thrown as ChannelApiError;
+        expect(error.code).toBe('CHANNEL_API_ERROR');
+        if (refusal.platformCode !== undefined) expect(error.platformCode, "rule: a refused post carries the network's own error code as platformCode").toBe(refusal.platformCode);
+        if (refusal.status !== undefined) expect(error.status).toBe(refusal.status);
+        expect(error.isRetryable).toBe(refusal.retryable ?? (refusal.status !== undefined && refusal.status >= 500));
+        expect((await stored()).filter((row) => row.kind === 'post'), 'rule: a refused post stores nothing').toHaveLength(0);
+      });
+    });
+
+    if (capabilities.publish) group('publish rate limit', !canPublish || !options.publish?.rateLimited || skip.has('publish-rate-limit'), (it) => {
+      it('retries a 429 after the reset the network names, and posts once', async () => {
+        options.publish!.rateLimited!(server, 1);
+        const post = await crm.publish(publishRequest('kit-limited'));
+        const attempts = server.calls;
+        expect(attempts.length).toBeGreaterThanOrEqual(2);
+        expect(attempts.at(-1)!.at - attempts[0]!.at).toBeGreaterThanOrEqual(900);
+        expect(await ledger.getInteraction(post.id)).not.toBeNull();
+      });
+      it('fails fast with a retryable RateLimitError when the reset is too far away, leaving the post free to be tried again', async () => {
+        options.publish!.rateLimited!(server, 3600);
+        let thrown: unknown;
+        try {
+          await crm.publish(publishRequest('kit-later'));
+        } catch (error) {
+          thrown = error;
+        }
+        expect(isSocialCrmError(thrown, 'RATE_LIMITED')).toBe(true);
+        expect((thrown as SocialCrmError & { isRetryable: boolean }).isRetryable).toBe(true);
+        const record = await (ledger as InteractionLedger & { getSend(key: string): Promise<{ state: string } | null> }).getSend('kit-later');
+        expect(record?.state, 'rule: a post refused for a rate limit did not reach the network: a later call with the same key may send it').toBe('failed');
+        expect((await stored()).filter((row) => row.kind === 'post')).toHaveLength(0);
       });
     });
 

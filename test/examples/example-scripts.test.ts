@@ -23,7 +23,7 @@ describe.each([
     });
     expect(statuses).toEqual([200, 401]);
     expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('npm run example:multi-tenant', () => {
@@ -31,7 +31,7 @@ describe('npm run example:multi-tenant', () => {
     const run = await runExampleScript('example:multi-tenant');
     expect(run.stdout.split('\n')).toEqual(['one delivery for two brands: HTTP 200', 'acme sees 1: Kargom nerede?', 'globex sees 1: Faturam yanlış geldi.', '']);
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('example scripts', () => {

@@ -29,5 +29,5 @@ describe('docs/getting-started.md', () => {
     expect(stdout).toContain('stored store-reviews:r-991: review, tr, positive');
     // The signal handler closed the server and the crm, so the process ended on its own.
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-  }, 60_000);
+  }, 120_000);
 });

@@ -75,6 +75,21 @@ function kitOptions(mistake?: AdapterMistake, declared = true): DescribeChannelA
         status: 403,
       },
     },
+    publish: {
+      request: { account: '@acme_news', text: 'Yeni mağazamız açıldı! Our new store is open.' },
+      routes: () => sendRoute(() => ({ ok: true, result: { message_id: 6, sender_chat: NEWS, chat: NEWS, date: 1767231000, text: 'Yeni mağazamız açıldı! Our new store is open.' } })),
+      expectRequest(calls) {
+        expect(calls).toHaveLength(1);
+        expect(calls[0]!.bodyJson).toEqual({ chat_id: '@acme_news', text: 'Yeni mağazamız açıldı! Our new store is open.' });
+      },
+      // The id the channel_post update gives the same message.
+      nativeId: `${NEWS.id}_6`,
+      error: {
+        routes: () => sendRoute(() => HttpResponse.json({ ok: false, error_code: 400, description: 'Bad Request: need administrator rights in the channel chat' }, { status: 400 })),
+        platformCode: 400,
+        status: 400,
+      },
+    },
   };
 }
 
@@ -87,6 +102,8 @@ const MISTAKES: Array<{ mistake: AdapterMistake; caughtBy: string; undeclaredCau
   { mistake: 'a direct message stored as public', caughtBy: 'rule: visibility says who can see it: a direct message or closed chat is private' },
   { mistake: 'the author id taken from the username', caughtBy: "rule: author.nativeId is the network's stable user id, not a handle or username" },
   { mistake: 'an unknown update dead-lettered instead of warned', caughtBy: 'rule: an event kind the adapter does not handle is skipped with an `ignored` warning, not rejected', undeclaredCaughtBy: 'not rejected' },
+  { mistake: 'post errors not mapped through toChannelApiError', caughtBy: 'rule: a refused post reaches the host as a ChannelApiError: pass the HTTP error through toChannelApiError' },
+  { mistake: 'the post stored under its message id alone', caughtBy: 'rule: the post keeps the id comments on it name' },
   { mistake: 'HTTP errors not mapped through toChannelApiError', caughtBy: 'rule: a refused send reaches the host as a ChannelApiError: pass the HTTP error through toChannelApiError', undeclaredCaughtBy: 'toChannelApiError' },
 ];
 
@@ -95,7 +112,7 @@ describe('the channel-adapter kit catches what plugin authors get wrong', () => 
     const results = await checkChannelAdapter(kitOptions());
     expect(failures(results).map((result) => result.message)).toEqual([]);
     expect(results.filter((result) => result.status === 'passed').map((result) => result.rule)).toEqual(
-      expect.arrayContaining(["turns a refused send into a ChannelApiError carrying the network's error code", 'attributes the people in the fixtures to customers, not every author to the brand']),
+      expect.arrayContaining(["turns a refused send into a ChannelApiError carrying the network's error code", "turns a refused post into a ChannelApiError carrying the network's error code", 'never posts twice for one idempotency key', 'attributes the people in the fixtures to customers, not every author to the brand']),
     );
   });
 

@@ -15,7 +15,9 @@ import {
   type AdapterWarning,
   type ChannelAdapter,
   type ChannelEvent,
+  type OutboundPost,
   type OutboundReply,
+  type PublishResult,
   type PlatformErrorInfo,
   type RejectedItem,
   type SendResult,
@@ -29,7 +31,9 @@ export type AdapterMistake =
   | 'a direct message stored as public'
   | 'the author id taken from the username'
   | 'an unknown update dead-lettered instead of warned'
-  | 'HTTP errors not mapped through toChannelApiError';
+  | 'HTTP errors not mapped through toChannelApiError'
+  | 'post errors not mapped through toChannelApiError'
+  | 'the post stored under its message id alone';
 
 export interface MiniTelegramOptions {
   botToken: string;
@@ -132,14 +136,30 @@ export function miniTelegramAdapter(options: MiniTelegramOptions): ChannelAdapte
     return { nativeId: `${sent.chat.id}_${sent.message_id}`, createdAt: new Date(sent.date * 1000).toISOString(), channelMetadata: { chatId: sent.chat.id, messageId: sent.message_id } };
   }
 
+  async function doPublish(post: OutboundPost, context: AdapterContext): Promise<PublishResult> {
+    const url = `https://api.telegram.org/bot${settings.botToken}/sendMessage`;
+    const body = { chat_id: post.account, text: [post.text, post.link].filter(Boolean).join('\n\n') };
+    let answer: unknown;
+    try {
+      answer = await context.http.post(url, { json: body }).json();
+    } catch (error) {
+      if (mistake === 'post errors not mapped through toChannelApiError') throw error;
+      throw await toChannelApiError('telegram', error, readError);
+    }
+    const sent = sentSchema.parse(answer).result;
+    const nativeId = mistake === 'the post stored under its message id alone' ? String(sent.message_id) : `${sent.chat.id}_${sent.message_id}`;
+    return { nativeId, createdAt: new Date(sent.date * 1000).toISOString(), conversationId: String(sent.chat.id), account: String(sent.chat.id) };
+  }
+
   return {
     specificationVersion: 'v1',
     id: 'telegram',
     displayName: 'Telegram (seeded)',
-    capabilities: { webhook: true, poll: false, reply: true, directMessage: true, edits: false, deletes: false, reactions: false, threads: true, deliveryReceipts: false },
+    capabilities: { webhook: true, poll: false, reply: true, directMessage: true, edits: false, deletes: false, reactions: false, threads: true, deliveryReceipts: false, publish: true },
     webhook: { authentication: 'shared-secret' },
     decodeError: readError,
     doHandleWebhook,
     doSendReply,
+    doPublish,
   };
 }

@@ -75,7 +75,7 @@ describe('PGlite', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 120_000); // two cold starts of an embedded database on disk: slow on a loaded machine
 
   it('two pools claiming the outbox concurrently never get the same record', (context) => {
     context.skip('PGlite has one connection, so two pools cannot race; the server tests run this check');

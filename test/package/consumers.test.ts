@@ -1,15 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumerWorkspace, installTarball } from './install.js';
 
 /**
  * Real consumer projects around the packed tarball: each has its own package.json and tsconfig,
  * typechecks the published declarations with `skipLibCheck: false`, then runs a tiny program.
- * They live under the repository's tmp/ (ignored) so that the package's own dependencies
- * (zod, ky, ...) and TypeScript resolve from the repository's node_modules without a registry.
  */
-const root = resolve('tmp');
 const tsc = resolve('node_modules/typescript/bin/tsc');
 const adapterNames = readdirSync('adapters').filter((name) => !name.startsWith('_') && existsSync(`adapters/${name}/index.ts`));
 const subpaths = ['social-crm', 'social-crm/adapter-kit', 'social-crm/classifier', 'social-crm/identity', 'social-crm/insights', 'social-crm/ledgers/postgres', 'social-crm/queue', ...adapterNames.map((name) => `social-crm/adapters/${name}`)];
@@ -48,10 +46,7 @@ function project(name: string, manifest: object, compilerOptions: object, files:
     JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, target: 'ES2022', lib: ['ES2023'], types: ['node'], outDir: 'out', rootDir: 'src', ...compilerOptions }, include: ['src'] }),
   );
   for (const [file, text] of Object.entries(files)) writeFileSync(join(directory, 'src', file), text);
-  // The tarball, installed the way npm lays it out.
-  const installed = join(directory, 'node_modules', 'social-crm');
-  mkdirSync(installed, { recursive: true });
-  execFileSync('tar', ['-xzf', inject('tarball'), '-C', installed, '--strip-components=1']);
+  installTarball(directory);
   return directory;
 }
 
@@ -64,11 +59,11 @@ function run(command: string, args: string[], cwd: string): string {
   }
 }
 
+let remove: () => void;
 beforeAll(() => {
-  mkdirSync(root, { recursive: true });
-  workspace = mkdtempSync(join(root, 'consumers-'));
+  ({ directory: workspace, remove } = consumerWorkspace());
 });
-afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+afterAll(() => remove());
 
 describe('consumers of the packed package', () => {
   it('a CommonJS project (no DOM lib) with module node16 typechecks with skipLibCheck false and runs', () => {

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { optionalPeer } from '../../_peers.js';
 
 /** A row as both drivers return it: column name to parsed value. */
 export type SqlRow = Record<string, unknown>;
@@ -152,7 +153,34 @@ export type DriverSource =
   | { type: 'pglite-directory'; dataDirectory: string }
   | { type: 'pglite'; database: PGliteDatabase };
 
-/** Opens the driver, importing `pg` or `@electric-sql/pglite` only now. */
+type PoolConstructor = new (config: { connectionString: string; max?: number }) => PostgresPool;
+type PGliteConstructor = new (dataDirectory?: string) => PGliteDatabase;
+
+/** `pg`, by a literal specifier (bundlers and file tracers see it), loaded once. */
+const loadPg = optionalPeer('The PostgreSQL ledger (`connectionString`)', ['pg'], async () => {
+  const module = (await import('pg')) as unknown as { Pool?: PoolConstructor; default?: { Pool?: PoolConstructor } };
+  const Pool = module.Pool ?? module.default?.Pool;
+  if (!Pool) throw new Error('[social-crm] The `pg` module has no `Pool` export; install pg 8 or newer.');
+  return Pool;
+});
+
+/** `@electric-sql/pglite`, by a literal specifier, loaded once. */
+const loadPglite = optionalPeer('The PostgreSQL ledger on PGlite (`pglite: directory`)', ['@electric-sql/pglite'], async () => {
+  const module = (await import('@electric-sql/pglite')) as unknown as { PGlite?: PGliteConstructor };
+  if (!module.PGlite) throw new Error('[social-crm] The `@electric-sql/pglite` module has no `PGlite` export.');
+  return module.PGlite;
+});
+
+/**
+ * Starts importing the peer `source` needs, if any: called when the ledger is created, so that a
+ * missing package is known (as a `MissingDependencyError`) before the first call needs it.
+ */
+export function preloadPeer(source: DriverSource): void {
+  if (source.type === 'connection-string') void loadPg();
+  else if (source.type === 'pglite-directory') void loadPglite();
+}
+
+/** Opens the driver; `pg` or `@electric-sql/pglite` are imported on first use only. */
 export async function openDriver(source: DriverSource, retry: RetryPolicy): Promise<SqlDriver> {
   switch (source.type) {
     case 'pool':
@@ -161,32 +189,17 @@ export async function openDriver(source: DriverSource, retry: RetryPolicy): Prom
       if (source.database.waitReady) await source.database.waitReady;
       return pgliteDriver(source.database, false);
     case 'connection-string': {
-      const module = await importPeer<{ Pool?: PoolConstructor; default?: { Pool?: PoolConstructor } }>('pg');
-      const Pool = module.Pool ?? module.default?.Pool;
-      if (!Pool) throw new Error('[social-crm] The `pg` module has no `Pool` export; install pg 8 or newer.');
+      const Pool = await loadPg();
       const pool = new Pool({ connectionString: source.connectionString, ...(source.maxConnections ? { max: source.maxConnections } : {}) });
       // Idle connections die when the server restarts; without a listener that would crash the host.
       pool.on('error', () => undefined);
       return poolDriver(pool, true, retry);
     }
     case 'pglite-directory': {
-      const module = await importPeer<{ PGlite?: PGliteConstructor }>('@electric-sql/pglite');
-      if (!module.PGlite) throw new Error('[social-crm] The `@electric-sql/pglite` module has no `PGlite` export.');
-      const database = new module.PGlite(source.dataDirectory === 'memory://' ? undefined : source.dataDirectory);
+      const PGlite = await loadPglite();
+      const database = new PGlite(source.dataDirectory === 'memory://' ? undefined : source.dataDirectory);
       if (database.waitReady) await database.waitReady;
       return pgliteDriver(database, true);
     }
-  }
-}
-
-type PoolConstructor = new (config: { connectionString: string; max?: number }) => PostgresPool;
-type PGliteConstructor = new (dataDirectory?: string) => PGliteDatabase;
-
-/** Imports an optional peer by a computed name, so that bundlers never inline it. */
-async function importPeer<Module>(name: 'pg' | '@electric-sql/pglite'): Promise<Module> {
-  try {
-    return (await import(name)) as Module;
-  } catch (error) {
-    throw new Error(`[social-crm] The PostgreSQL ledger needs the optional peer dependency \`${name}\`. Install it: npm install ${name}`, { cause: error });
   }
 }

@@ -29,7 +29,7 @@ import {
   storedOutboxRecord,
   timestampOf,
 } from '../../_ledger-rules.js';
-import { openDriver, type DriverSource, type PGliteDatabase, type PostgresPool, type RetryPolicy, type SqlDriver, type SqlExecutor, type SqlRow } from './driver.js';
+import { openDriver, preloadPeer, type DriverSource, type PGliteDatabase, type PostgresPool, type RetryPolicy, type SqlDriver, type SqlExecutor, type SqlRow } from './driver.js';
 import { applyMigrations, quoteIdentifier, type MigrationResult } from './migrations.js';
 import {
   CONSENT_SELECT,
@@ -232,6 +232,7 @@ export function postgresLedger(options: PostgresLedgerOptions): PostgresLedger {
   const parsed = parseOptions(options, 'postgresLedger');
   const schema = parsed.schema;
   const retry = retryOf(parsed);
+  preloadPeer(sourceOf(parsed));
   let driverPromise: Promise<SqlDriver> | undefined;
   let readyPromise: Promise<SqlDriver> | undefined;
   let closed = false;

@@ -119,6 +119,42 @@ describeChannelAdapter('Bluesky', {
     },
   },
   poll: { routes: (mocked) => listRoutes(mocked), totalInteractions: 4 },
+  publish: {
+    // The link starts after Turkish letters and an emoji: its facet counts UTF-8 bytes (42), not characters (35).
+    request: { text: 'Kış indirimi başladı 🎉 Winter sale', link: 'https://acme.example/kis' },
+    routes(mocked) {
+      sessionRoutes(mocked);
+      mocked.route('post', CREATE_RECORD_URL, () => HttpResponse.json(fixture('create-record-post'), { headers: rateHeaders(1664, 3600) }));
+    },
+    expectRequest(calls) {
+      const call = calls.find((candidate) => candidate.url === CREATE_RECORD_URL);
+      expect(call?.headers.authorization).toBe(ACCESS_1);
+      expect(call?.bodyJson).toEqual({
+        repo: BRAND,
+        collection: 'app.bsky.feed.post',
+        record: {
+          $type: 'app.bsky.feed.post',
+          text: 'Kış indirimi başladı 🎉 Winter sale https://acme.example/kis',
+          createdAt: expect.stringMatching(/Z$/),
+          facets: [{ index: { byteStart: 42, byteEnd: 66 }, features: [{ $type: 'app.bsky.richtext.facet#link', uri: 'https://acme.example/kis' }] }],
+        },
+      });
+    },
+    nativeId: `at://${BRAND}/app.bsky.feed.post/3lhq4campaign`,
+    error: {
+      routes: (mocked) => mocked.route('post', CREATE_RECORD_URL, () => HttpResponse.json({ error: 'InvalidRequest', message: 'Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes' }, { status: 400 })),
+      platformCode: 'InvalidRequest',
+      status: 400,
+    },
+    rateLimited(mocked, seconds) {
+      sessionRoutes(mocked);
+      mocked.route('post', CREATE_RECORD_URL, ({ index }) =>
+        index === 0
+          ? HttpResponse.json(fixture('error-rate-limit'), { status: 429, headers: { ...rateHeaders(0, seconds), 'retry-after': String(seconds) } })
+          : HttpResponse.json(fixture('create-record-post')),
+      );
+    },
+  },
 });
 
 describe('bluesky adapter through createSocialCrm', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSocialCrm, isSocialCrmError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
+import { createSocialCrm, isSocialCrmError, memoryLedger, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { facebookAdapter, type FacebookAdapterOptions } from 'social-crm/adapters/facebook';
 import { createMetaHarness, fixtureReader, rejection, signMeta, type MetaHarness } from '../messenger/meta-harness.js';
@@ -37,6 +37,9 @@ function commentAt(at: Date, minutesAgo = 5): Record<string, unknown> {
 }
 
 const FEED_URL = `${GRAPH}/${PAGE_ID}/feed`;
+const PHOTOS_URL = `${GRAPH}/${PAGE_ID}/photos`;
+/** Graph's answer when the Page token lacks `pages_manage_posts`. */
+const PERMISSION_ERROR = { error: { message: '(#200) The permission(s) pages_manage_posts are not available.', type: 'OAuthException', code: 200, fbtrace_id: 'AbCdEfGh1234' } };
 const FEED_PAGE_2 = 'QVFIUkxfNnJMaUR4';
 
 /** `/{page-id}/feed`: page 1, page 2 by `after`, and nothing new for a `since` run. */
@@ -106,6 +109,27 @@ describeChannelAdapter('Facebook Page', {
     },
   },
   poll: { routes: feedRoutes, totalInteractions: 7 },
+  publish: {
+    request: { text: 'Dünkü kesinti için özür dileriz. We are sorry about yesterday’s outage.', link: 'https://status.acme.example/olay/42' },
+    routes: (mocked) => mocked.route('post', FEED_URL, () => HttpResponse.json({ id: POST_ID })),
+    expectRequest(calls) {
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.url).toBe(FEED_URL);
+      expect(calls[0]!.headers.authorization).toBe('Bearer page-access-token');
+      expect(calls[0]!.bodyJson).toEqual({ message: 'Dünkü kesinti için özür dileriz. We are sorry about yesterday’s outage.', link: 'https://status.acme.example/olay/42' });
+    },
+    nativeId: POST_ID,
+    error: {
+      routes: (mocked) => mocked.route('post', FEED_URL, () => HttpResponse.json(PERMISSION_ERROR, { status: 403 })),
+      platformCode: 200,
+      status: 403,
+    },
+    rateLimited(mocked, seconds) {
+      mocked.route('post', FEED_URL, ({ index }) =>
+        index === 0 ? HttpResponse.json({ error: { message: '(#32) Page request limit reached', type: 'OAuthException', code: 32, fbtrace_id: 'AqLqwH1bYcTmSoAfS2jR0lE' } }, { status: 429, headers: { 'retry-after': String(seconds) } }) : HttpResponse.json({ id: POST_ID }),
+      );
+    },
+  },
   // A throttled call answered with HTTP 429 and `Retry-After` (the kit checks the retry waits for
   // it); Meta's own throttling codes and usage headers have tests of their own.
 });
@@ -335,5 +359,51 @@ describe('facebook adapter through createSocialCrm', () => {
     expect((await ledger.queryInteractions({ channel: 'messenger' })).items.map((row) => row.kind)).toEqual(['direct_message']);
     expect(warnings).toEqual([]);
     expect((await post(sign(text, 'wrong'))).status).toBe(401);
+  });
+});
+
+describe('facebook Page posts through crm.publish', () => {
+  afterEach(() => server.reset());
+
+  function pageCrm() {
+    const ledger = memoryLedger();
+    const crm = createSocialCrm({ ledger, adapters: [facebookAdapter(options)], classifier: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    return { crm, ledger };
+  }
+
+  it('posts a photo with its caption and threads the feed webhook comments on it onto the post', async () => {
+    const { crm, ledger } = pageCrm();
+    server.route('post', PHOTOS_URL, () => HttpResponse.json({ id: '998877665544999', post_id: POST_ID }));
+    const post = await crm.publish({
+      channel: 'facebook',
+      text: 'Bahar koleksiyonu mağazalarda! The spring collection is in stores.',
+      link: 'https://acme.example/bahar',
+      media: [{ url: 'https://cdn.acme.example/bahar.jpg' }],
+      campaignId: 'spring-26',
+      idempotencyKey: 'spring-26:facebook',
+    });
+    expect(server.calls).toHaveLength(1);
+    expect(server.calls[0]!.url).toBe(PHOTOS_URL);
+    expect(server.calls[0]!.bodyJson).toEqual({ url: 'https://cdn.acme.example/bahar.jpg', caption: 'Bahar koleksiyonu mağazalarda! The spring collection is in stores.\n\nhttps://acme.example/bahar' });
+    expect(post).toMatchObject({ id: `facebook:${POST_ID}`, kind: 'post', direction: 'outbound', author: { nativeId: PAGE_ID, isBrand: true }, channelMetadata: { facebook: { photoId: '998877665544999' }, publication: { campaignId: 'spring-26' } } });
+    const body = JSON.stringify(fixture('feed-comment-tr'));
+    const response = await crm.handleWebhook(new Request(WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json', ...sign(body) }, body }));
+    expect(response.status).toBe(200);
+    const comment = await ledger.getInteraction(`facebook:${COMMENT_ID}`);
+    expect(comment?.conversationId).toBe(post.conversationId);
+  });
+
+  it('refuses a video or several images before any call', async () => {
+    const { crm } = pageCrm();
+    for (const media of [[{ type: 'video' as const, url: 'https://cdn.acme.example/a.mp4' }], [{ url: 'https://cdn.acme.example/a.jpg' }, { url: 'https://cdn.acme.example/b.jpg' }]]) {
+      let thrown: unknown;
+      try {
+        await crm.publish({ channel: 'facebook', text: 'x', media, idempotencyKey: `media-${media.length}` });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isSocialCrmError(thrown, 'INVALID_OPTIONS')).toBe(true);
+    }
+    expect(server.calls).toHaveLength(0);
   });
 });

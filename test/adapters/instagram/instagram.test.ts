@@ -1,6 +1,6 @@
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isSocialCrmError, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents, privateConversationKey } from 'social-crm';
+import { createSocialCrm, isSocialCrmError, memoryLedger, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents, privateConversationKey } from 'social-crm';
 import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer } from 'social-crm/testing';
 import { instagramAdapter, type InstagramAdapterOptions } from 'social-crm/adapters/instagram';
 import { createMetaHarness, fixtureReader, rejection, signMeta, type MetaHarness } from '../messenger/meta-harness.js';
@@ -32,6 +32,17 @@ const options: InstagramAdapterOptions = {
 };
 
 const sign = (body: string, secret = APP_SECRET) => signMeta(body, secret);
+
+const MEDIA_URL = `${GRAPH}/${ACCOUNT_ID}/media`;
+const CONTAINER_ID = '17889455560051444';
+const MEDIA_ID = '17920238422030506';
+
+/** Content publishing: the container, its `status_code` (one per read, the last one repeated), then `media_publish`. */
+function mediaRoutes(server: ChannelTestServer, statuses: string[] = ['FINISHED'], mediaId = MEDIA_ID) {
+  server.route('post', MEDIA_URL, () => HttpResponse.json({ id: CONTAINER_ID }));
+  server.route('get', `${GRAPH}/${CONTAINER_ID}`, ({ index }) => HttpResponse.json({ status_code: statuses[Math.min(index, statuses.length - 1)], id: CONTAINER_ID }));
+  server.route('post', `${GRAPH}/${ACCOUNT_ID}/media_publish`, () => HttpResponse.json({ id: mediaId }));
+}
 
 /** The Turkish DM, written `minutesAgo` before `at`. */
 function recentDm(at: Date, minutesAgo = 5): Record<string, unknown> {
@@ -130,8 +141,87 @@ describeChannelAdapter('Instagram', {
       expect(call.bodyJson).toEqual({ message: 'Thank you, we are on it.' });
     },
   },
+  publish: {
+    request: { text: 'Yeni sezon sörf tahtaları geldi 🏄 New season boards are in.', media: [{ url: 'https://cdn.acme.example/boards.jpg', altText: 'Three surfboards on a beach' }] },
+    routes: (mocked) => mediaRoutes(mocked),
+    expectRequest(calls) {
+      expect(calls.map((call) => `${call.method} ${call.url.split('?')[0]}`)).toEqual([`POST ${MEDIA_URL}`, `GET ${GRAPH}/${CONTAINER_ID}`, `POST ${GRAPH}/${ACCOUNT_ID}/media_publish`]);
+      expect(calls[0]!.headers.authorization).toBe('Bearer page-access-token');
+      expect(calls[0]!.bodyJson).toEqual({ image_url: 'https://cdn.acme.example/boards.jpg', caption: 'Yeni sezon sörf tahtaları geldi 🏄 New season boards are in.', alt_text: 'Three surfboards on a beach' });
+      expect(new URL(calls[1]!.url).searchParams.get('fields')).toBe('status_code,status');
+      expect(calls[2]!.bodyJson).toEqual({ creation_id: CONTAINER_ID });
+    },
+    nativeId: MEDIA_ID,
+    error: {
+      routes: (mocked) => mocked.route('post', MEDIA_URL, () => HttpResponse.json({ error: { message: 'The aspect ratio is not supported.', type: 'OAuthException', code: 36003, error_subcode: 2207009, fbtrace_id: 'A9z8Y7x6W5v4' } }, { status: 400 })),
+      platformCode: 36003,
+      status: 400,
+    },
+    rateLimited(mocked, seconds) {
+      mediaRoutes(mocked);
+      mocked.route('post', MEDIA_URL, ({ index }) =>
+        index === 0 ? HttpResponse.json({ error: { message: '(#4) Application request limit reached', type: 'OAuthException', is_transient: true, code: 4, fbtrace_id: 'AqLqwH1bYcTmSoAfS2jR0lD' } }, { status: 429, headers: { 'retry-after': String(seconds) } }) : HttpResponse.json({ id: CONTAINER_ID }),
+      );
+    },
+  },
   // A throttled call answered with HTTP 429 and `Retry-After` (the kit checks the retry waits for
   // it); Meta's own throttling codes and usage headers have tests of their own.
+});
+
+describe('instagram media through crm.publish', () => {
+  afterEach(() => server.reset());
+
+  function igCrm() {
+    const ledger = memoryLedger();
+    return { ledger, crm: createSocialCrm({ ledger, adapters: [instagramAdapter(options)], classifier: false, logger: { debug() {}, info() {}, warn() {}, error() {} } }) };
+  }
+
+  it('waits while the container is IN_PROGRESS, publishes once it is FINISHED, and threads comments on the media onto the post', async () => {
+    const { crm, ledger } = igCrm();
+    mediaRoutes(server, ['IN_PROGRESS', 'IN_PROGRESS', 'FINISHED'], '17999999999999999');
+    const post = await crm.publish({
+      channel: 'instagram',
+      text: 'Kampanya başladı!',
+      link: 'https://acme.example/kampanya',
+      media: [{ type: 'video', url: 'https://cdn.acme.example/reel.mp4' }],
+      campaignId: 'reels-26',
+      idempotencyKey: 'reels-26:instagram',
+      channelOptions: { instagram: { pollIntervalMs: 5 } },
+    });
+    expect(server.calls.filter((call) => call.method === 'GET')).toHaveLength(3);
+    expect(server.calls[0]!.bodyJson).toEqual({ media_type: 'REELS', video_url: 'https://cdn.acme.example/reel.mp4', caption: 'Kampanya başladı!\n\nhttps://acme.example/kampanya' });
+    expect(post).toMatchObject({ id: 'instagram:17999999999999999', kind: 'post', direction: 'outbound', author: { nativeId: ACCOUNT_ID, isBrand: true } });
+    const body = JSON.stringify(fixture('comments-batch'));
+    expect((await crm.handleWebhook(new Request(WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json', ...sign(body) }, body }))).status).toBe(200);
+    expect((await ledger.getInteraction(`instagram:${COMMENT_ID}`))?.conversationId).toBe(post.conversationId);
+  });
+
+  it('publishes nothing when the container ends in ERROR, and lets the same key try again', async () => {
+    const { crm } = igCrm();
+    mediaRoutes(server, ['ERROR']);
+    let thrown: unknown;
+    try {
+      await crm.publish({ channel: 'instagram', text: 'x', media: [{ url: 'https://cdn.acme.example/broken.jpg' }], idempotencyKey: 'broken' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isSocialCrmError(thrown, 'CHANNEL_API_ERROR')).toBe(true);
+    expect((thrown as ChannelApiError).platformCode).toBe('ERROR');
+    expect(server.calls.some((call) => call.url.endsWith('/media_publish'))).toBe(false);
+    expect(await (crm.ledger as InteractionLedger & { getSend(key: string): Promise<{ state: string } | null> }).getSend('broken')).toMatchObject({ state: 'failed' });
+  });
+
+  it('refuses a post without exactly one image or video before any call', async () => {
+    const { crm } = igCrm();
+    let thrown: unknown;
+    try {
+      await crm.publish({ channel: 'instagram', text: 'Only words', idempotencyKey: 'no-media' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isSocialCrmError(thrown, 'INVALID_OPTIONS')).toBe(true);
+    expect(server.calls).toHaveLength(0);
+  });
 });
 
 describe('instagram adapter through createSocialCrm', () => {

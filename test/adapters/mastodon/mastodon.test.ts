@@ -90,6 +90,27 @@ describeChannelAdapter('Mastodon', {
     },
   },
   poll: { routes: (mocked) => notificationRoutes(mocked), totalInteractions: 5 },
+  publish: {
+    request: { text: 'Kış kampanyamız başladı! Our winter sale has started.', link: 'https://shop.example/kis' },
+    routes: (mocked) => mocked.route('post', STATUSES_URL, () => HttpResponse.json(fixture('status-publish-response'), { headers: rateHeaders(297) })),
+    expectRequest(calls) {
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.url).toBe(STATUSES_URL);
+      expect(calls[0]!.headers.authorization).toBe('Bearer mastodon-user-token');
+      expect(calls[0]!.headers['idempotency-key']).toMatch(/^kit-/);
+      expect(calls[0]!.bodyJson).toEqual({ status: 'Kış kampanyamız başladı! Our winter sale has started.\n\nhttps://shop.example/kis', visibility: 'public' });
+    },
+    nativeId: '111222333444570001',
+    error: {
+      routes: (mocked) => mocked.route('post', STATUSES_URL, () => HttpResponse.json(fixture('error-422'), { status: 422 })),
+      status: 422,
+    },
+    rateLimited(mocked, seconds) {
+      mocked.route('post', STATUSES_URL, ({ index }) =>
+        index === 0 ? HttpResponse.json(fixture('error-429'), { status: 429, headers: rateHeaders(0, seconds) }) : HttpResponse.json(fixture('status-publish-response')),
+      );
+    },
+  },
 });
 
 describe('mastodon adapter through createSocialCrm', () => {

@@ -8,7 +8,7 @@
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSocialCrm, isSocialCrmError, memoryLedger, type ChannelApiError, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
-import { createChannelTestServer, describeChannelAdapter, type RecordedCall } from 'social-crm/testing';
+import { createChannelTestServer, describeChannelAdapter, type PublishFixture, type RecordedCall } from 'social-crm/testing';
 import { telegramAdapter, type TelegramAdapterOptions } from 'social-crm/adapters/telegram';
 
 const BOT_ID = 7011112222;
@@ -17,6 +17,7 @@ const SECRET = 'acme-webhook-secret_2026';
 const API = 'https://api.telegram.org';
 const WEBHOOK_URL = 'https://crm.example.test/webhooks/telegram';
 const GROUP = { id: -1001987654321, title: 'Acme Topluluk', username: 'acme_topluluk', type: 'supergroup' };
+const CHANNEL = { id: -1002233445566, title: 'Acme Duyuru', username: 'acme_duyuru', type: 'channel' };
 
 const ayse = { id: 583920174, is_bot: false, first_name: 'Ayşe', last_name: 'Yılmaz', username: 'ayseyilmaz', language_code: 'tr' };
 const tom = { id: 611200300, is_bot: false, first_name: 'Tom', last_name: 'Baker', language_code: 'en' };
@@ -54,6 +55,29 @@ const tooManyRequests = (seconds: number) =>
   HttpResponse.json({ ok: false, error_code: 429, description: `Too Many Requests: retry after ${seconds}`, parameters: { retry_after: seconds } }, { status: 429 });
 
 const server = createChannelTestServer();
+
+/** Channel posts, the same in webhook and polling mode. */
+const channelPublish: PublishFixture = {
+  request: { account: '@acme_duyuru', text: 'Yeni şubemiz Kadıköy’de açıldı! Our new store is open.', link: 'https://acme.example/kadikoy' },
+  routes(routes) {
+    sendRoute(routes, () => ({ ok: true, result: { message_id: 88, sender_chat: CHANNEL, chat: CHANNEL, date: 1767240000, text: 'Yeni şubemiz Kadıköy’de açıldı! Our new store is open.\n\nhttps://acme.example/kadikoy' } }));
+  },
+  expectRequest(calls) {
+    expect(calls).toHaveLength(1);
+    expectBotPath(calls[0]!, 'sendMessage');
+    expect(calls[0]!.bodyJson).toEqual({ chat_id: '@acme_duyuru', text: 'Yeni şubemiz Kadıköy’de açıldı! Our new store is open.\n\nhttps://acme.example/kadikoy' });
+  },
+  nativeId: `${CHANNEL.id}_88`,
+  rateLimited(routes, seconds) {
+    sendRoute(routes, (_call, index) => (index === 0 ? tooManyRequests(seconds) : { ok: true, result: { message_id: 89, sender_chat: CHANNEL, chat: CHANNEL, date: 1767240100, text: 'x' } }));
+  },
+  error: {
+    routes: (routes) => sendRoute(routes, () => HttpResponse.json({ ok: false, error_code: 400, description: 'Bad Request: need administrator rights in the channel chat' }, { status: 400 })),
+    platformCode: 400,
+    status: 400,
+  },
+};
+
 beforeAll(() => server.listen());
 afterEach(() => server.reset());
 afterAll(() => server.close());
@@ -128,6 +152,7 @@ describeChannelAdapter('telegram (webhook)', {
       status: 403,
     },
   },
+  publish: channelPublish,
 });
 
 /** `getUpdates` pages: two pages of updates, then nothing, honouring `offset`. */
@@ -153,6 +178,7 @@ describeChannelAdapter('telegram (getUpdates)', {
     routes: (routes) => getUpdatesRoute(routes, pollPages),
     totalInteractions: 3,
   },
+  publish: channelPublish,
   reply: {
     // A polling adapter has no webhook to deliver the target through: ingest it as the poll would store it.
     target: {
@@ -307,5 +333,43 @@ describe('telegram adapter through createSocialCrm', () => {
     const hooked = telegramAdapter(options);
     expect(hooked.capabilities).toMatchObject({ webhook: true, poll: false });
     expect(hooked.webhook?.authentication).toBe('shared-secret');
+  });
+});
+
+describe('telegram channel posts through crm.publish', () => {
+  function crmWith(ledger = memoryLedger()) {
+    return { ledger, crm: createSocialCrm({ ledger, adapters: [telegramAdapter(options)], classifier: false, logger: { debug() {}, info() {}, warn() {}, error() {} } }) };
+  }
+
+  it('posts a photo with its caption through sendPhoto and stores the channel post the channel_post update will name', async () => {
+    const { crm, ledger } = crmWith();
+    server.route('post', `${API}/:botPath/sendPhoto`, () => ({
+      ok: true,
+      result: { message_id: 90, sender_chat: CHANNEL, chat: CHANNEL, date: 1767240200, photo: [{ file_id: 'AgACAgQAAxkDAAIBWmc', file_unique_id: 'AQADx7ExG', width: 1280, height: 720 }], caption: 'Kampanya: %20 indirim' },
+    }));
+    const post = await crm.publish({ channel: 'telegram', account: String(CHANNEL.id), text: 'Kampanya: %20 indirim', media: [{ url: 'https://cdn.acme.example/kampanya.jpg' }], campaignId: 'bahar', idempotencyKey: 'bahar:telegram' });
+    expectBotPath(server.calls[0]!, 'sendPhoto');
+    expect(server.calls[0]!.bodyJson).toEqual({ chat_id: CHANNEL.id, photo: 'https://cdn.acme.example/kampanya.jpg', caption: 'Kampanya: %20 indirim' });
+    expect(post).toMatchObject({ id: `telegram:${CHANNEL.id}_90`, kind: 'post', direction: 'outbound', conversationId: `telegram:${CHANNEL.id}`, url: 'https://t.me/acme_duyuru/90' });
+    // Telegram echoes the bot's own channel post as a channel_post update: it is the same post, not a new one.
+    const echo = update({ channel_post: { message_id: 90, sender_chat: CHANNEL, chat: CHANNEL, date: 1767240200, caption: 'Kampanya: %20 indirim' } });
+    const response = await crm.handleWebhook(new Request(WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json', ...sign() }, body: JSON.stringify(echo) }));
+    expect(response.status).toBe(200);
+    const posts = (await ledger.queryInteractions({ channel: 'telegram' })).items;
+    expect(posts.map((item) => item.id)).toEqual([`telegram:${CHANNEL.id}_90`]);
+    expect(posts[0]!.author.isBrand).toBe(true);
+  });
+
+  it('refuses a post without a channel to post in, before any call', async () => {
+    const { crm } = crmWith();
+    let thrown: unknown;
+    try {
+      await crm.publish({ channel: 'telegram', text: 'Merhaba', idempotencyKey: 'no-channel' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isSocialCrmError(thrown, 'INVALID_OPTIONS')).toBe(true);
+    expect((thrown as Error).message).toMatch(/account/);
+    expect(server.calls).toHaveLength(0);
   });
 });

@@ -141,6 +141,32 @@ describeChannelAdapter('X (API v2)', {
     },
   },
   poll: { routes: (mocked) => mentionsRoutes(mocked), totalInteractions: 4 },
+  publish: {
+    request: { text: 'Yaz kampanyası başladı! Summer sale is on', link: 'https://shop.example/yaz' },
+    routes: (mocked) => mocked.route('post', `${API}/2/tweets`, () => HttpResponse.json(fixture('create-post-response'), { status: 201, headers: rateHeaders(98) })),
+    expectRequest(calls) {
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.url).toBe(`${API}/2/tweets`);
+      expect(calls[0]!.headers.authorization).toBe('Bearer oauth2-user-access-token');
+      expect(calls[0]!.bodyJson).toEqual({ text: 'Yaz kampanyası başladı! Summer sale is on https://shop.example/yaz' });
+    },
+    nativeId: '1891500000000000001',
+    error: {
+      routes: (mocked) =>
+        mocked.route('post', `${API}/2/tweets`, () =>
+          HttpResponse.json({ title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.x.com/2/problems/invalid-request', errors: [{ message: 'Your text is too long.' }] }, { status: 400, headers: { 'content-type': 'application/problem+json' } }),
+        ),
+      platformCode: 'invalid-request',
+      status: 400,
+    },
+    rateLimited(mocked, seconds) {
+      mocked.route('post', `${API}/2/tweets`, ({ index }) =>
+        index === 0
+          ? HttpResponse.json(fixture('error-429-rate-limit'), { status: 429, headers: rateHeaders(0, seconds) })
+          : HttpResponse.json(fixture('create-post-response'), { status: 201 }),
+      );
+    },
+  },
 });
 
 describe('x adapter through createSocialCrm', () => {
