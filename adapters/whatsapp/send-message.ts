@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelApiError, InvalidOptionsError, ReplyNotAllowedError } from 'social-crm';
 import { parseChannelOptions, type AdapterContext, type OutboundMessage, type SendResult } from 'social-crm/adapter-kit';
 import { createGraphApi, describeIssues } from '../_shared/meta/index.js';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from '../adapter.js';
 import type { SocialCrm } from '../crm.js';
 import { InvalidOptionsError, formatIssues, isChannelApiError, isSocialCrmError, toValidationIssues } from '../errors.js';

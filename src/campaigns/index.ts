@@ -2,7 +2,7 @@
  * `social-crm/campaigns`: permission-based outreach to a segment, paced, resumable and attributed.
  * See docs/guide/campaigns.md.
  *
- * @module
+ * @module social-crm/campaigns
  */
 export { campaignSendKey, createCampaigns } from './campaigns.js';
 export type {
