@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdapterContext, AdapterWarning, AttachmentContent, ChannelAdapter, ChannelEvent, Logger, RejectedItem } from './adapter.js';
 import { capabilityMismatches } from './adapter.js';
 import type { Classifier } from './classifier-port.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInteractionError, formatIssues, toValidationIssues } from './errors.js';
 
 /** A JSON value, as kept in `Interaction.channelMetadata` and raw payloads. */

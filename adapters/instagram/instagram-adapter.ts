@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReplyNotAllowedError, isChannelApiError, type OutboundReply } from 'social-crm';
 import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
 import { readMessagingItems } from '../_shared/meta/messaging-events.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type WebhookResult } from 'social-crm/adapter-kit';
 import type { OutboundReply } from 'social-crm';
 import { readMessagingItems } from '../_shared/meta/messaging-events.js';

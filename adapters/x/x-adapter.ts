@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidPayloadError, UnknownAccountError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject, type OutboundPost, type OutboundReply } from 'social-crm';
 import {
   hmac,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UnknownAccountError } from 'social-crm';
 import { createAccountDirectory, isAccountsOptions, type AccountDirectory, type AccountsOptions } from '../accounts/index.js';
 import type { GraphApiOptions } from './meta-graph.js';
