@@ -103,7 +103,8 @@ interface SchemaDef {
   getter?: () => z.ZodType;
 }
 
-const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+/** The definition of a zod 4 schema; `undefined` for anything else (it is then not walked). */
+const defOf = (schema: z.ZodType): SchemaDef | undefined => (schema as unknown as { _zod?: { def?: SchemaDef } })?._zod?.def;
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional']);
 
 /**
@@ -113,6 +114,7 @@ const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readon
  */
 export function unknownOptions(schema: z.ZodType, input: unknown, path: readonly string[] = []): ValidationIssue[] {
   const def = defOf(schema);
+  if (!def) return [];
   if (WRAPPERS.has(def.type)) return def.innerType ? unknownOptions(def.innerType, input, path) : [];
   if (def.type === 'pipe') return def.in ? unknownOptions(def.in, input, path) : [];
   if (def.type === 'lazy') return def.getter ? unknownOptions(def.getter(), input, path) : [];
@@ -129,7 +131,7 @@ export function unknownOptions(schema: z.ZodType, input: unknown, path: readonly
     return Object.entries(input).flatMap(([key, value]) => unknownOptions(def.valueType!, value, [...path, key]));
   }
   if (def.type !== 'object' || !def.shape || Array.isArray(input)) return [];
-  const catchall = def.catchall?._zod.def.type;
+  const catchall = def.catchall ? defOf(def.catchall as unknown as z.ZodType)?.type : undefined;
   const known = Object.keys(def.shape);
   const record = input as Record<string, unknown>;
   const nested = known.flatMap((key) => (key in record ? unknownOptions(def.shape![key]!, record[key], [...path, key]) : []));

@@ -33,6 +33,7 @@ export type {
   WebhookResult,
 } from './adapter.js';
 export { capabilityMismatches, webhookAuthentication } from './adapter.js';
+export type { OutboundMessage } from './outreach.js';
 export type { OutboundPost, PostMedia } from './publication.js';
 export { REDACTED, redactSecrets } from './errors.js';
 export type {

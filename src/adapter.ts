@@ -19,6 +19,7 @@ import type {
   JSONValue,
   OutboundReply,
 } from './interaction.js';
+import type { OutboundMessage } from './outreach.js';
 import type { OutboundPost } from './publication.js';
 
 /** What an adapter can do. Each flag must agree with the methods present. */
@@ -46,6 +47,11 @@ export interface ChannelCapabilities {
    * `doPublish`. Optional: an adapter that leaves it out cannot publish. @default false
    */
   publish?: boolean;
+  /**
+   * Can start a conversation the brand initiates (campaigns): requires `doSendMessage`. Optional;
+   * absent means `false`.
+   */
+  outreach?: boolean;
 }
 
 /** Something the adapter could not do fully but could drop without failing. */
@@ -313,6 +319,13 @@ export interface ChannelAdapter {
    * Pass the same function to `toChannelApiError` so the error you throw carries it too.
    */
   decodeError?(body: unknown): PlatformErrorInfo | undefined;
+  /**
+   * How long the network itself recognises a repeated idempotency key and answers it with the
+   * item it already made, in milliseconds (Mastodon's `Idempotency-Key`: one hour). Within it, a
+   * post left in doubt (`unknown`) is sent again with the same key instead of waiting for
+   * `crm.settleReply()`. Declare it only when `doPublish` passes the key on. @default 0
+   */
+  readonly networkIdempotencyMs?: number;
   /** How webhook deliveries are authenticated; see {@link WebhookAuthentication}. */
   readonly webhook?: WebhookDescription;
   doHandleWebhook?(request: Request, context: AdapterContext): Promise<WebhookResult>;
@@ -325,6 +338,12 @@ export interface ChannelAdapter {
    * `toChannelApiError`) for a refusal.
    */
   doPublish?(post: OutboundPost, context: AdapterContext): Promise<PublishResult>;
+  /**
+   * Sends a business-initiated message (see {@link OutboundMessage}), within the platform's rules for
+   * them: throws `ReplyNotAllowedError` (or `InvalidOptionsError` for a template missing parameters)
+   * before any network call when they forbid it. Requires the `outreach` capability.
+   */
+  doSendMessage?(message: OutboundMessage, context: AdapterContext): Promise<SendResult>;
   /**
    * Downloads the bytes of an inbound attachment that the network keeps behind an id or an
    * authenticated URL (WhatsApp media, for instance). Optional: the core's `fetchAttachment`
@@ -405,7 +424,7 @@ export const CAPABILITY_KEYS = [
 ] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
 
 /** Capability flags an adapter may leave out (they then count as `false`). @internal */
-export const OPTIONAL_CAPABILITY_KEYS = ['publish'] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
+export const OPTIONAL_CAPABILITY_KEYS = ['publish', 'outreach'] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
 
 /**
  * Lists the ways an adapter's declared capabilities and methods disagree; empty when they agree.
@@ -424,6 +443,7 @@ export function capabilityMismatches(adapter: ChannelAdapter): string[] {
     [capabilities.webhook, 'doHandleWebhook', typeof adapter.doHandleWebhook === 'function'],
     [capabilities.poll, 'doPoll', typeof adapter.doPoll === 'function'],
     [capabilities.reply || capabilities.directMessage, 'doSendReply', typeof adapter.doSendReply === 'function'],
+    [capabilities.outreach === true, 'doSendMessage', typeof adapter.doSendMessage === 'function'],
     [capabilities.publish === true, 'doPublish', typeof adapter.doPublish === 'function'],
   ];
   for (const [declared, method, present] of pairs) {

@@ -11,6 +11,7 @@
  * | store + outbox in one unit | pipeline/context.ts (commitUnit), change-log.ts |
  * | durable dispatch | pipeline/dispatcher.ts |
  * | replies sent once | pipeline/reply.ts |
+ * | posts published once | pipeline/publish.ts |
  * | polling, attachments, dead-letter replay | pipeline/poll.ts, fetch-attachment.ts, replay-dead-letters.ts |
  *
  * @module
@@ -40,6 +41,7 @@ import { pollAdapters, type PollOptions, type PollSummary } from './pipeline/pol
 import { emptyResult, processEvents, type IngestResult, type ProcessOptions } from './pipeline/process-events.js';
 import { retryDeadLetters, type RetryDeadLettersOptions, type RetryResult } from './pipeline/replay-dead-letters.js';
 import { sendReply, settleReply, type ReplyContent } from './pipeline/reply.js';
+import { sendMessage, type MessageRequest } from './pipeline/send-message.js';
 import { publishPost } from './pipeline/publish.js';
 import type { PublishRequest } from './publication.js';
 import type { AbortOptions } from './_abort.js';
@@ -59,6 +61,7 @@ export type { AbortOptions, ProgressOptions } from './_abort.js';
 export type { IngestResult } from './pipeline/process-events.js';
 export type { RetryDeadLettersOptions, RetryResult } from './pipeline/replay-dead-letters.js';
 export type { ReplyContent } from './pipeline/reply.js';
+export type { MessageRequest } from './pipeline/send-message.js';
 
 /** The SDK version, sent in the user agent. */
 export const VERSION = '0.1.0';
@@ -168,7 +171,7 @@ export interface TenantsOptions {
 export interface TenantCrm
   extends Pick<
     SocialCrm,
-    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'publish' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch'
+    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'publish' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch' | 'sendMessage'
   > {
   /** The tenant's id. */
   readonly tenant: string;
@@ -239,15 +242,24 @@ export interface SocialCrm {
    * `post-published`; comments on it thread onto it as usual.
    * @throws InvalidOptionsError (no text, link or media; a bad URL), UnsupportedCapabilityError
    * (the adapter cannot publish, or the ledger records no sends), ChannelApiError, RateLimitError,
-   * and ReplyInDoubtError when the same key is being sent or may already have reached the network.
+   * ReplyInDoubtError when the same key is being sent or may already have reached the network, and
+   * AbortedError when `options.signal` stops it (a post cut off mid-request is left in doubt).
    */
-  publish(request: PublishRequest): Promise<Interaction>;
+  publish(request: PublishRequest, options?: AbortOptions): Promise<Interaction>;
   /**
    * Settle a send left in doubt (`ReplyInDoubtError`, state `unknown` or a `pending` whose sender
    * died) after checking the thread (or, for a post, the brand's account): `{ sent: true, nativeId }` stores the outbound interaction,
    * `{ sent: false }` lets a new call with the key send it.
    */
   settleReply(idempotencyKey: string, outcome: { sent: true; nativeId: string } | { sent: false }): Promise<SendRecord>;
+  /**
+   * Start a conversation (a campaign's message) through an adapter with the `outreach` capability,
+   * once per idempotency key: the customer's consent for the purpose is read at send time, the send
+   * is recorded before the network is called, and the outbound interaction is stored. Needs a
+   * ledger that records sends. `social-crm/campaigns` builds on it.
+   * @throws ReplyNotAllowedError (no consent, a platform rule), UnsupportedCapabilityError, ReplyInDoubtError, ChannelApiError, RateLimitError
+   */
+  sendMessage(request: MessageRequest): Promise<{ interaction: Interaction; sentBefore: boolean }>;
   /**
    * Download the bytes of one attachment of a stored interaction (its `index` in `attachments`,
    * default 0): through the adapter's `doFetchAttachment` (WhatsApp media ids, authenticated
@@ -513,8 +525,9 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       processEvents: (list, eventOptions = {}) =>
         route(list, { source: eventOptions.source ?? 'webhook', ...(eventOptions.adapterId ? { adapterId: eventOptions.adapterId } : {}), rejected: eventOptions.rejected ?? [] }, tenant),
       reply: (id, content, replyOptions = {}) => sendReply(context, id, content, replyOptions),
-      publish: (request) => publishPost(context, request),
+      publish: (request, publishOptions = {}) => publishPost(context, request, publishOptions),
       settleReply: (key, outcome) => settleReply(context, key, outcome),
+      sendMessage: (request) => sendMessage(context, request),
       fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),
       async setConsent(who, status, source, consentOptions = {}) {
         const key = typeof who === 'string' ? who : identityKey(who);
@@ -695,6 +708,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     reply: main.view.reply,
     publish: main.view.publish,
     settleReply: main.view.settleReply,
+    sendMessage: main.view.sendMessage,
     fetchAttachment: main.view.fetchAttachment,
     setConsent: main.view.setConsent,
     eraseCustomer: main.view.eraseCustomer,

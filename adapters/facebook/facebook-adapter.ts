@@ -72,7 +72,7 @@ export function facebookAdapter(options: FacebookAdapterOptions | FacebookAccoun
     : parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
   const single = 'pageId' in settings ? settings : undefined;
-  const accounts = 'accounts' in settings ? createMetaAccounts(id, settings.accounts as MetaAccountsOptions) : fixedAccount(single!.pageId, { accessToken: single!.accessToken });
+  const accounts = 'accounts' in settings ? createMetaAccounts(id, (options as { accounts: MetaAccountsOptions }).accounts) : fixedAccount(single!.pageId, { accessToken: single!.accessToken });
   const graphBase = { adapterId: id, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
   const pollFeed = single?.pollFeed ?? false;
   /** Comments answered privately by this process (Meta allows one private reply per comment). */

@@ -105,7 +105,7 @@ export function instagramAdapter(options: InstagramAdapterOptions | InstagramAcc
   const single = 'accountId' in settings ? settings : undefined;
   const fixedOne = single ? { accountId: single.accountId, credentials: { accessToken: single.accessToken, ...(single.pageId ? { pageId: single.pageId } : {}), ...(single.username ? { username: single.username } : {}) } } : undefined;
   const accounts: AccountDirectory<InstagramAccountCredentials> =
-    'accounts' in settings ? (createMetaAccounts(id, settings.accounts as MetaAccountsOptions) as AccountDirectory<InstagramAccountCredentials>) : fixedAccount(fixedOne!.accountId, fixedOne!.credentials);
+    'accounts' in settings ? (createMetaAccounts(id, (options as { accounts: MetaAccountsOptions }).accounts) as AccountDirectory<InstagramAccountCredentials>) : fixedAccount(fixedOne!.accountId, fixedOne!.credentials);
   const graphBase = { adapterId: id, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
   const profiles = createProfileCache();
   const brandIdsOf = (account: ResolvedAccount<InstagramAccountCredentials>) => new Set([account.accountId, ...(account.credentials.pageId ? [account.credentials.pageId] : [])]);

@@ -232,6 +232,8 @@ export function mastodonAdapter(options: MastodonAdapterOptions): ChannelAdapter
       deliveryReceipts: false,
       publish: true,
     },
+    // Mastodon keeps an `Idempotency-Key` for an hour; stay well inside it.
+    networkIdempotencyMs: 50 * 60 * 1000,
     rateLimitFromResponse: readMastodonRateLimit,
     decodeError: readMastodonError,
     doPoll,

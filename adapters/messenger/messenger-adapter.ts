@@ -7,6 +7,7 @@ import { adapterIdSchema, numericIdSchema, webhookCredentialsOf } from '../_shar
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { addProfiles, createProfileCache, messengerProfileApi } from '../_shared/meta/profiles.js';
 import { sendDirectMessage } from '../_shared/meta/send-message.js';
+import { sendMessengerMarketingMessage } from './send-message.js';
 import { accountOfInteraction, fixedAccount } from '../_shared/accounts/index.js';
 import { createMetaAccounts, graphOptionsFor, metaAccountsAppOptionsSchema, requireAccount, usesAccounts, type MetaAccountsOptions } from '../_shared/meta/accounts.js';
 import { emptyOutcome, receiveMetaWebhook } from '../_shared/meta/webhook-intake.js';
@@ -69,7 +70,7 @@ export function messengerAdapter(options: MessengerAdapterOptions | MessengerAcc
     : parseAdapterOptions(options?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
   const single = 'pageId' in settings ? { pageId: settings.pageId, accessToken: settings.accessToken } : undefined;
-  const accounts = 'accounts' in settings ? createMetaAccounts(id, settings.accounts as MetaAccountsOptions) : fixedAccount(single!.pageId, { accessToken: single!.accessToken });
+  const accounts = 'accounts' in settings ? createMetaAccounts(id, (options as { accounts: MetaAccountsOptions }).accounts) : fixedAccount(single!.pageId, { accessToken: single!.accessToken });
   const graphBase = { adapterId: id, graphVersion: settings.graphVersion, graphBaseUrl: settings.graphBaseUrl };
   const profiles = createProfileCache();
 
@@ -112,9 +113,18 @@ export function messengerAdapter(options: MessengerAdapterOptions | MessengerAcc
       reactions: true,
       threads: true,
       deliveryReceipts: true,
+      outreach: true,
     },
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
     doSendReply,
+    doSendMessage(message, context) {
+      // The Page the person opted in on: the one they last wrote to.
+      const last = message.lastInbound;
+      const pageId = single?.pageId ?? requireAccount(id, last ? accountOfInteraction(last, last.recipientId) : undefined, `${message.channel}:${message.recipient.nativeId}`);
+      return accounts.call(pageId, context, (account) =>
+        sendMessengerMarketingMessage(createGraphApi(context, graphOptionsFor(graphBase, account.credentials)), account.accountId, message, context.now(), id),
+      );
+    },
   };
 }

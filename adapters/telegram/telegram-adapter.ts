@@ -12,6 +12,7 @@ import {
   type AdapterWarning,
   type ChannelAdapter,
   type ChannelEvent,
+  type OutboundMessage,
   type OutboundReply,
   type PlatformErrorInfo,
   type PollRequest,
@@ -20,10 +21,11 @@ import {
   type SendResult,
   type WebhookResult,
 } from 'social-crm/adapter-kit';
+import { telegramOutreachBody, telegramOutreachResult } from './send-message.js';
 import { READ_UPDATES, messageNativeId, normalizeUpdate, type TelegramContext } from './normalize.js';
 import { publishTelegramPost } from './publish.js';
 import { UnknownAccountError } from 'social-crm';
-import { accountOfInteraction, createAccountDirectory, isAccountsOptions, tagWithAccount, type AccountDirectory, type AccountsOptions } from '../_shared/accounts/index.js';
+import { accountOfInteraction, accountsOptionSchema, createAccountDirectory, tagWithAccount, type AccountDirectory, type AccountsOptions } from '../_shared/accounts/index.js';
 import { telegramErrorSchema, telegramMessageSchema, telegramOkSchema, telegramUpdateSchema } from './telegram-schemas.js';
 
 const ADAPTER_ID = 'telegram';
@@ -79,7 +81,7 @@ export interface TelegramAccountsOptions {
 }
 
 const accountsOptionsSchema = z.object({
-  accounts: z.custom<AccountsOptions<TelegramBotCredentials>>(isAccountsOptions, 'Pass `accounts: { resolve(botId) { ... } }` returning `{ credentials: { botToken, secretToken }, tenant }`, or null for an unknown bot.'),
+  accounts: accountsOptionSchema<AccountsOptions<TelegramBotCredentials>>('it returns `{ credentials: { botToken, secretToken }, tenant }` for a bot id'),
   apiBaseUrl: z.url().default('https://api.telegram.org').transform((url) => url.replace(/\/+$/, '')),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
 });
@@ -136,7 +138,8 @@ export function readTelegramError(body: unknown): PlatformErrorInfo | undefined 
  */
 export function telegramAdapter(options: TelegramAdapterOptions | TelegramAccountsOptions): ChannelAdapter {
   if (typeof options === 'object' && options !== null && 'accounts' in options && options.accounts !== undefined) {
-    return telegramBotsAdapter(parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options));
+    // The host's own resolver object (not the parsed copy): its methods may rely on `this`.
+    return telegramBotsAdapter({ ...parseAdapterOptions(options.id ?? ADAPTER_ID, accountsOptionsSchema, options), accounts: options.accounts });
   }
   const settings = parseAdapterOptions((options as TelegramAdapterOptions | undefined)?.id ?? ADAPTER_ID, optionsSchema, options);
   const id = settings.id;
@@ -181,6 +184,7 @@ export function telegramAdapter(options: TelegramAdapterOptions | TelegramAccoun
     ...(webhook ? { doHandleWebhook } : { doPoll }),
     doSendReply: (reply, context) => sendBotReply(id, api, bot, reply, context),
     doPublish: (post, context) => publishTelegramPost(post, context, { adapterId: id, call }),
+    doSendMessage: async (message, context) => telegramOutreachResult(await call('sendMessage', telegramOutreachBody(message, id), telegramMessageSchema, context)),
   };
 }
 
@@ -203,6 +207,7 @@ function telegramShape(id: string, webhook: boolean, publish = false) {
       deliveryReceipts: false,
       // Channel posts go out from the one bot of a single-bot adapter.
       publish,
+      outreach: true,
     },
     webhook: { authentication: webhook ? ('shared-secret' as const) : ('none-polling' as const) },
     decodeError: readTelegramError,
@@ -220,8 +225,17 @@ function answerUpdate(outcome: ReturnType<typeof readBotUpdates>): WebhookResult
 function telegramBotsAdapter(settings: z.output<typeof accountsOptionsSchema>): ChannelAdapter {
   const id = settings.id;
   const api = createBotApi(id, settings.apiBaseUrl);
-  const bots: AccountDirectory<TelegramBotCredentials> = createAccountDirectory(id, settings.accounts);
+  const bots: AccountDirectory<TelegramBotCredentials> = createAccountDirectory(id, settings.accounts, {
+    check: (credentials) => (typeof credentials?.botToken === 'string' && typeof credentials.secretToken === 'string' ? undefined : 'without `credentials.botToken` and `credentials.secretToken`'),
+  });
   const prefix = (botId: string, value: string) => `${botId}:${value}`;
+  /** A sent message as this adapter stores it: ids prefixed with the bot, the bot kept as its account. */
+  const fromBot = (botId: string, sent: SendResult): SendResult => ({
+    ...sent,
+    nativeId: prefix(botId, sent.nativeId),
+    ...(sent.conversationId ? { conversationId: prefix(botId, sent.conversationId) } : {}),
+    channelMetadata: { ...sent.channelMetadata, account: botId },
+  });
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     if (request.method !== 'POST') throw new InvalidPayloadError(`[${id}] Telegram delivers updates with POST, not ${request.method}.`, { status: 405 });
@@ -256,12 +270,21 @@ function telegramBotsAdapter(settings: z.output<typeof accountsOptionsSchema>): 
     if (!botId) throw new UnknownAccountError(id, '(none)', `Interaction ${target.id} names no bot to answer from.`);
     return bots.call(botId, context, async (account) => {
       const bot: Bot = { id: Number(botId), token: account.credentials.botToken };
-      const sent = await sendBotReply(id, api, bot, reply, context);
-      return { ...sent, nativeId: prefix(botId, sent.nativeId), ...(sent.conversationId ? { conversationId: prefix(botId, sent.conversationId) } : {}), channelMetadata: { ...sent.channelMetadata, account: botId } };
+      return fromBot(botId, await sendBotReply(id, api, bot, reply, context));
     });
   }
 
-  return { ...telegramShape(id, true), doHandleWebhook, doSendReply };
+  /** A bot writes first only to people who started it: from the bot they last wrote to. */
+  async function doSendMessage(message: OutboundMessage, context: AdapterContext): Promise<SendResult> {
+    const botId = message.lastInbound ? accountOfInteraction(message.lastInbound) : undefined;
+    if (!botId) throw new UnknownAccountError(id, '(none)', `${message.recipient.nativeId} never wrote to one of the bots; a bot cannot write first.`);
+    return bots.call(botId, context, async (account) => {
+      const bot: Bot = { id: Number(botId), token: account.credentials.botToken };
+      return fromBot(botId, telegramOutreachResult(await api.call(bot, 'sendMessage', telegramOutreachBody(message, id), telegramMessageSchema, context)));
+    });
+  }
+
+  return { ...telegramShape(id, true), doHandleWebhook, doSendReply, doSendMessage };
 }
 
 /** Bot API calls for one adapter; the bot's token is named per call. */

@@ -16,6 +16,10 @@ import { ChangeLog } from './change-log.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { describeError } from './dead-letters.js';
 import { mayHaveReachedNetwork, recordAttempt, settledEarlier } from './reply.js';
+import { abortedOr, throwIfAborted, withSignal, type AbortOptions } from '../_abort.js';
+import { checkOptionKeys } from '../_options.js';
+
+const OPERATION = 'crm.publish()';
 
 /** The post as its send record keeps it (JSON). */
 type StoredPost = Pick<OutboundPost, 'text' | 'media' | 'channelOptions'> & { link?: string; account?: string; campaignId?: string };
@@ -97,7 +101,14 @@ async function announceFailure(context: PipelineContext, payload: { channel: str
  * `ReplyInDoubtError` while the first one is under way or may have reached the network (the first
  * call itself throws what the network did: a timeout, a 5xx).
  */
-export async function publishPost(context: PipelineContext, request: PublishRequest): Promise<Interaction> {
+export async function publishPost(context: PipelineContext, request: PublishRequest, options: AbortOptions = {}): Promise<Interaction> {
+  checkOptionKeys(OPERATION, options, ['signal']);
+  if (typeof request === 'object' && request !== null && 'signal' in request) {
+    throw new InvalidOptionsError(`${OPERATION} request has a \`signal\`: pass it as the second argument, \`crm.publish(request, { signal })\`.`, [{ path: 'signal', message: 'belongs in the second argument' }]);
+  }
+  checkOptionKeys(`${OPERATION} request`, request, ['channel', 'account', 'text', 'link', 'media', 'campaignId', 'channelOptions', 'idempotencyKey']);
+  const { signal } = options;
+  throwIfAborted(signal, OPERATION);
   const post = parsePost(request);
   const { ledger } = context;
   const { adapter, context: adapterContext } = context.adapter(post.channel);
@@ -115,21 +126,35 @@ export async function publishPost(context: PipelineContext, request: PublishRequ
   if (known && known.channel !== adapter.id) {
     throw new InvalidOptionsError(`publish() idempotency key \`${key}\` was already used for a post on \`${known.channel}\`; give each channel's post its own key.`);
   }
-  if (known) {
+  const at = context.now().toISOString();
+  // The network itself recognises the key for a while: a post in doubt is sent again with it, and the network answers with the first post.
+  const window = adapter.networkIdempotencyMs ?? 0;
+  const resend = known?.state === 'unknown' && context.now().getTime() - Date.parse(known.createdAt) < window;
+  if (known && !resend) {
     const earlier = await settledEarlier(ledger, known);
     if (earlier) return earlier;
   }
-  const at = context.now().toISOString();
-  const fresh: SendRecord = { key, channel: adapter.id, inReplyTo: '', kind: 'publication', state: 'pending', reply: storedPost(post), attempts: 1, createdAt: at, updatedAt: at };
-  const attempt = await recordAttempt(ledger, fresh);
-  if ('earlier' in attempt) return attempt.earlier;
-  const record = attempt.record;
+  // The last point where stopping sends nothing for sure.
+  throwIfAborted(signal, OPERATION);
+  let record: SendRecord;
+  if (resend) {
+    const { error: _earlierError, ...rest } = known!;
+    record = { ...rest, state: 'pending', attempts: known!.attempts + 1, updatedAt: at };
+    await ledger.updateSend(record);
+  } else {
+    const fresh: SendRecord = { key, channel: adapter.id, inReplyTo: '', kind: 'publication', state: 'pending', reply: storedPost(post), attempts: 1, createdAt: at, updatedAt: at };
+    const attempt = await recordAttempt(ledger, fresh);
+    if ('earlier' in attempt) return attempt.earlier;
+    record = attempt.record;
+  }
   let sent: PublishResult;
   try {
-    sent = await adapter.doPublish(post, adapterContext);
+    sent = await adapter.doPublish(post, withSignal(adapterContext, signal));
   } catch (thrown) {
-    const error = isSocialCrmError(thrown) ? thrown : await toChannelApiError(adapter.id, thrown, adapter.decodeError?.bind(adapter));
-    const state = mayHaveReachedNetwork(error) ? 'unknown' : 'failed';
+    const aborted = abortedOr(thrown, signal, OPERATION);
+    const error = aborted !== thrown || isSocialCrmError(thrown) ? (aborted as SocialCrmError) : await toChannelApiError(adapter.id, thrown, adapter.decodeError?.bind(adapter));
+    // A request cut off by the caller may have reached the network, like a timeout.
+    const state = aborted !== thrown || mayHaveReachedNetwork(error) ? 'unknown' : 'failed';
     await ledger.updateSend({ ...record, state, error: describeError(error), updatedAt: context.now().toISOString() }).catch((storeError: unknown) => {
       context.logger.error('[social-crm] Could not record the outcome of a publication.', { key, error: describeError(storeError) });
     });

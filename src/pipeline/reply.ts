@@ -170,6 +170,9 @@ function outboundInteraction(
 export async function sendReply(context: PipelineContext, id: string, content: string | ReplyContent, options: AbortOptions = {}): Promise<Interaction> {
   const { ledger } = context;
   checkOptionKeys(OPERATION, options, ['signal']);
+  if (typeof content === 'object' && content !== null && 'signal' in content) {
+    throw new InvalidOptionsError(`${OPERATION} content has a \`signal\`: pass it as the third argument, \`crm.reply(id, content, { signal })\`.`, [{ path: 'signal', message: 'belongs in the third argument' }]);
+  }
   checkOptionKeys(`${OPERATION} content`, content, ['text', 'attachments', 'visibility', 'channelOptions', 'idempotencyKey']);
   const { signal } = options;
   throwIfAborted(signal, OPERATION);

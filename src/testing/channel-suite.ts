@@ -73,6 +73,11 @@ export interface PublishFixture {
   expectRequest(calls: RecordedCall[]): void;
   /** The stored post's native id, as the network's comment webhooks name the post. */
   nativeId?: string;
+  /**
+   * A signed-as-usual webhook delivery of a comment (or reply) on the post `routes` publishes: it
+   * must land in the post's conversation. For adapters with webhooks.
+   */
+  comment?: WebhookBody;
   /** Install a publishing endpoint that answers 429 with a reset `seconds` ahead, then succeeds. */
   rateLimited?(server: ChannelTestServer, seconds: number): void;
   /** A post the network refuses, with its documented error body; see `reply.error`. */
@@ -575,6 +580,16 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
         if (options.publish!.nativeId !== undefined) expect(post.nativeId, 'rule: the post keeps the id comments on it name').toBe(options.publish!.nativeId);
         expectPlausibleTime(post);
         expect(await ledger.getInteraction(post.id)).not.toBeNull();
+      });
+      it.skipIf(!options.publish?.comment || !hasWebhook)('threads a comment on the published post onto it', async () => {
+        options.publish!.routes(server);
+        const post = await crm.publish(publishRequest('kit-post-thread'));
+        expect((await deliver(options.publish!.comment!)).status).toBe(200);
+        const comments = (await stored()).filter((row) => row.id !== post.id && !row.author.isBrand);
+        expect(comments.length, 'the comment fixture stored nothing').toBeGreaterThan(0);
+        for (const comment of comments) {
+          expect(comment.conversationId, `rule: a comment on the brand's post is in the post's conversation (${comment.id}); return the id the network's comment events name the post by`).toBe(post.conversationId);
+        }
       });
       it('never posts twice for one idempotency key', async () => {
         options.publish!.routes(server);

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { createSocialCrm, memoryLedger, toLogger } from 'social-crm';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { createSocialCrm, memoryLedger, toLogger, type LoggerLike, type SocialCrmOptions } from 'social-crm';
 import { createInsights } from 'social-crm/insights';
 import { createWorker, memoryQueue } from 'social-crm/queue';
 
@@ -110,5 +110,11 @@ describe('toLogger', () => {
     expect(() => createWorker(crm, memoryQueue(), { logger: pino })).not.toThrow();
     expect(() => createInsights(crm, { logger: fakeConsole([]) })).not.toThrow();
     await crm.close();
+  });
+
+  it('types: the console, pino-shaped and winston-shaped loggers are LoggerLike and fit every logger option', () => {
+    expectTypeOf(console).toExtend<LoggerLike>();
+    expectTypeOf(fakePino([])).toExtend<NonNullable<SocialCrmOptions['logger']>>();
+    expectTypeOf(fakeWinston([])).toExtend<LoggerLike>();
   });
 });

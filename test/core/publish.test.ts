@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { campaignIdOf, createSocialCrm, isReplyInDoubtError, isSocialCrmError, memoryLedger, type ChannelAdapter, type DurableEvent, type InteractionLedger, type SocialCrmEvents } from 'social-crm';
 import { capabilityMismatches, decodeUtf8, parseJson, readRawBody, toChannelApiError } from 'social-crm/adapter-kit';
 import { postgresLedger } from 'social-crm/ledgers/postgres';
@@ -155,6 +155,11 @@ describe('crm.publish', () => {
     expect((empty as Error).message).toMatch(/text.*link.*media/);
     const badLink = await thrownBy(crm.publish({ channel: 'forum', text: 'x', link: 'javascript:alert(1)', idempotencyKey: 'k2' }));
     expect(isSocialCrmError(badLink, 'INVALID_OPTIONS')).toBe(true);
+    const typo = await thrownBy(crm.publish({ channel: 'forum', text: 'x', idempotencyKey: 'k5', campaign: 'c-1' } as never));
+    expect(isSocialCrmError(typo, 'INVALID_OPTIONS')).toBe(true);
+    expect((typo as Error).message).toMatch(/campaign/);
+    const misplaced = await thrownBy(crm.publish({ channel: 'forum', text: 'x', idempotencyKey: 'k6', signal: new AbortController().signal } as never));
+    expect((misplaced as Error).message).toMatch(/second argument/);
     const noKey = await thrownBy(crm.publish({ channel: 'forum', text: 'x' } as never));
     expect(isSocialCrmError(noKey, 'INVALID_OPTIONS')).toBe(true);
     expect(isSocialCrmError(await thrownBy(crm.publish({ channel: 'quiet', text: 'x', idempotencyKey: 'k3' })), 'UNSUPPORTED_CAPABILITY')).toBe(true);
@@ -165,6 +170,24 @@ describe('crm.publish', () => {
     await crm.reply('forum:c9', { text: 'Selam', idempotencyKey: 'shared' });
     expect(isSocialCrmError(await thrownBy(crm.publish({ channel: 'forum', text: 'x', idempotencyKey: 'shared' })), 'INVALID_OPTIONS')).toBe(true);
     expect(server.calls).toHaveLength(1);
+  });
+
+  it('stops on an aborted signal: before the send nothing is sent, mid-request the post is left in doubt', async () => {
+    const { crm, ledger } = setup();
+    let release: (() => void) | undefined;
+    server.route('post', POSTS, () => new Promise<Response>((resolve) => (release = () => resolve(Response.json({ id: 'late', created_at: '2026-11-20T10:00:00Z' })))));
+    const before = new AbortController();
+    before.abort();
+    expect(isSocialCrmError(await thrownBy(crm.publish({ channel: 'forum', text: 'x', idempotencyKey: 'abort-1' }, { signal: before.signal })), 'ABORTED')).toBe(true);
+    expect(server.calls).toHaveLength(0);
+    const during = new AbortController();
+    const pending = thrownBy(crm.publish({ channel: 'forum', text: 'Kampanya', idempotencyKey: 'abort-2' }, { signal: during.signal }));
+    await vi.waitFor(() => expect(server.calls).toHaveLength(1));
+    during.abort();
+    expect(isSocialCrmError(await pending, 'ABORTED')).toBe(true);
+    release?.();
+    expect(await (ledger as InteractionLedger & { getSend(key: string): Promise<unknown> }).getSend('abort-2')).toMatchObject({ state: 'unknown' });
+    expect(isReplyInDoubtError(await thrownBy(crm.publish({ channel: 'forum', text: 'Kampanya', idempotencyKey: 'abort-2' })))).toBe(true);
   });
 
   it('refuses to publish on a ledger that records no sends', async () => {

@@ -57,6 +57,19 @@ describe('strict options', () => {
     expect(invalid(await rejection(crm.retryDeadLetters({ limt: 1 } as never))).message).toContain('did you mean `limit`?');
     expect(invalid(await rejection(crm.fetchAttachment('x', 0, { maxByte: 1 } as never))).message).toContain('did you mean `maxBytes`?');
     expect(invalid(await rejection(crm.reply('x', { text: 'hi', idempotencykey: 'k' } as never))).message).toContain('did you mean `idempotencyKey`?');
+    expect(invalid(await rejection(crm.reply('x', { text: 'hi', signal: AbortSignal.timeout(1000) } as never))).message).toContain('crm.reply(id, content, { signal })');
+    expect(invalid(await rejection(crm.publish({ channel: 'x', text: 'hi', idempotencyKey: 'k', campaign: 'c' } as never))).message).toContain('did you mean `campaignId`?');
+    expect(invalid(await rejection(crm.publish({ channel: 'x', text: 'hi', idempotencyKey: 'k' }, { signl: 1 } as never))).message).toContain('did you mean `signal`?');
     expect(invalid(await rejection(createIdentityMerger({ ledger: memoryLedger() }).rematch({ cursr: 'a' } as never))).message).toContain('did you mean `cursor`?');
+  });
+});
+
+describe('the options-parse helper', () => {
+  it('judges a schema that is not a zod schema by its own safeParse alone', async () => {
+    const { parseAdapterOptions } = await import('social-crm/adapter-kit');
+    const refusing = { safeParse: () => ({ success: false, error: { issues: [{ path: ['x'], message: 'bad' }] } }) };
+    expect(invalid(failure(() => parseAdapterOptions('probe', refusing as never, {}))).issues).toEqual([{ path: 'x', message: 'bad' }]);
+    const accepting = { safeParse: (value: unknown) => ({ success: true, data: value }) };
+    expect(parseAdapterOptions('probe', accepting as never, { anything: 1 })).toEqual({ anything: 1 });
   });
 });

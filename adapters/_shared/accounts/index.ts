@@ -5,6 +5,7 @@
  * answers, re-asks once when the network refuses a token, and tells the host about token trouble.
  * Not a package entry: each adapter bundles what it uses. Imports only public entries.
  */
+import * as z from 'zod';
 import { UnknownAccountError, isChannelApiError, isUnknownAccountError, type InteractionInput, type JSONObject } from 'social-crm';
 import type { AdapterContext, ChannelEvent, RejectedItem } from 'social-crm/adapter-kit';
 
@@ -87,6 +88,8 @@ export interface AccountDirectory<Credentials> {
 export interface AccountDirectoryHooks<Credentials> {
   /** Gets new credentials without the host (X refresh tokens); `undefined` to ask the host's resolver instead. */
   renew?(account: ResolvedAccount<Credentials>, context: AdapterContext): Promise<RenewedCredentials<Credentials> | undefined>;
+  /** What is wrong with a resolver's credentials (a missing token), or `undefined`; the account is then treated as unknown. */
+  check?(credentials: Credentials): string | undefined;
   /** True when an error means the token was refused. @default HTTP 401 or Graph code 190 */
   isRefused?(error: unknown): boolean;
 }
@@ -113,9 +116,35 @@ function toEpochMs(value: string | number | Date | undefined): number | undefine
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** Checks the `accounts` option's shape once, at construction. @internal */
-export function isAccountsOptions(value: unknown): value is AccountsOptions<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { resolve?: unknown }).resolve === 'function';
+const callback = (what: string) => z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', `Pass a function for \`${what}\`.`);
+
+/**
+ * The `accounts` option, checked at construction: `resolve` is a function, the numbers are sane,
+ * and an unknown key (a typo such as `ttl`) is refused with a suggestion. `resolveHint` says what
+ * the adapter's resolver returns; `extra` adds adapter-specific callbacks (X's `onTokens`).
+ */
+export function accountsOptionSchema<Options>(resolveHint: string, extra: readonly string[] = []): z.ZodType<Options> {
+  const shape = {
+    resolve: z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', `Pass \`accounts.resolve(accountId)\`: ${resolveHint}, or null for an account you do not serve.`),
+    ttlMs: z.number().int().positive().optional(),
+    maxCached: z.number().int().positive().optional(),
+    unknownTtlMs: z.number().int().nonnegative().optional(),
+    expiryWarningMs: z.number().int().nonnegative().optional(),
+    onNotice: callback('accounts.onNotice').optional(),
+    ...Object.fromEntries(extra.map((name) => [name, callback(`accounts.${name}`).optional()])),
+  };
+  const known = Object.keys(shape);
+  // A class instance (the host's accounts service) may carry its own fields; a plain object's
+  // unknown key is a typo (`ttl` for `ttlMs`).
+  return z
+    .unknown()
+    .superRefine((value, context) => {
+      if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return;
+      for (const key of Object.keys(value)) {
+        if (!known.includes(key)) context.addIssue({ code: 'custom', path: [key], message: `unknown option. Known here: ${known.map((name) => `\`${name}\``).join(', ')}.` });
+      }
+    })
+    .pipe(z.looseObject(shape)) as unknown as z.ZodType<Options>;
 }
 
 /**
@@ -166,6 +195,8 @@ export function createAccountDirectory<Credentials>(adapterId: string, options: 
       remember(accountId, { known: false, until: now + unknownTtlMs });
       throw new UnknownAccountError(adapterId, accountId, 'Add it to your accounts table (and its tenant), or unsubscribe the app from it.');
     }
+    const problem = hooks.check?.(answer.credentials);
+    if (problem) throw new UnknownAccountError(adapterId, accountId, `The resolver answered it ${problem}.`);
     const expiresAt = toEpochMs(answer.expiresAt);
     const account: ResolvedAccount<Credentials> = { accountId, credentials: answer.credentials, ...tenantOf(answer), ...(expiresAt !== undefined ? { expiresAt } : {}) };
     const entry: CacheEntry<Credentials> = { known: true, account, until: now + ttlMs };

@@ -1,6 +1,5 @@
-import * as z from 'zod';
 import { UnknownAccountError } from 'social-crm';
-import { createAccountDirectory, isAccountsOptions, type AccountDirectory, type AccountsOptions } from '../accounts/index.js';
+import { accountsOptionSchema as accountsOptionSchemaFor, createAccountDirectory, type AccountDirectory, type AccountsOptions } from '../accounts/index.js';
 import type { GraphApiOptions } from './meta-graph.js';
 import { metaAppOptionsSchema } from './meta-options.js';
 
@@ -14,10 +13,7 @@ export interface MetaAccountCredentials {
 export type MetaAccountsOptions = AccountsOptions<MetaAccountCredentials>;
 
 /** The `accounts` option, checked for shape (the resolver is the host's own function). */
-export const accountsOptionSchema = z.custom<AccountsOptions<never>>(
-  isAccountsOptions,
-  'Pass `accounts: { resolve(accountId) { ... } }`: a function that returns `{ credentials, tenant }` for an account id, or null for an unknown one.',
-);
+export const accountsOptionSchema = accountsOptionSchemaFor<AccountsOptions<never>>('it returns `{ credentials: { accessToken }, tenant }`');
 
 /** The shared Meta options of an adapter that resolves its accounts: the app's secrets, no token. */
 export const metaAccountsAppOptionsSchema = metaAppOptionsSchema.omit({ accessToken: true }).extend({ accounts: accountsOptionSchema });
@@ -27,17 +23,10 @@ export function usesAccounts(options: unknown): boolean {
   return typeof options === 'object' && options !== null && (options as { accounts?: unknown }).accounts !== undefined;
 }
 
-/** The host's resolver behind a cache, with credentials checked on the way out. */
+/** The host's resolver behind a cache, with credentials checked on the way out. Pass the host's own `accounts` object, not a parsed copy (its methods may rely on `this`). */
 export function createMetaAccounts(adapterId: string, accounts: MetaAccountsOptions): AccountDirectory<MetaAccountCredentials> {
-  return createAccountDirectory<MetaAccountCredentials>(adapterId, {
-    ...accounts,
-    async resolve(accountId, request) {
-      const answer = await accounts.resolve(accountId, request);
-      if (answer && (typeof answer.credentials?.accessToken !== 'string' || !answer.credentials.accessToken)) {
-        throw new UnknownAccountError(adapterId, accountId, 'The resolver answered it without `credentials.accessToken`.');
-      }
-      return answer;
-    },
+  return createAccountDirectory<MetaAccountCredentials>(adapterId, accounts, {
+    check: (credentials) => (typeof credentials?.accessToken === 'string' && credentials.accessToken ? undefined : 'without `credentials.accessToken`'),
   });
 }
 

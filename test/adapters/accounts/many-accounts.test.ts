@@ -236,3 +236,38 @@ describe('UnknownAccountError', () => {
     expect(isUnknownAccountError(new Error('UNKNOWN_ACCOUNT'))).toBe(false);
   });
 });
+
+describe('the accounts option', () => {
+  it('keeps the host resolver object itself, so its methods may use `this`', async () => {
+    class AccountTable {
+      private readonly rows = new Map([['200000000000001', 'EAAWA-acme']]);
+      asked = 0;
+      resolve(accountId: string) {
+        this.asked++;
+        const token = this.rows.get(accountId);
+        return token ? { credentials: { accessToken: token }, tenant: 'acme' } : null;
+      }
+    }
+    const table = new AccountTable();
+    const storage = memoryLedger();
+    const crm = createSocialCrm({ ledger: storage, tenants: { ledger: (tenant) => storage.forTenant(tenant) }, adapters: [whatsappAdapter({ appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN, accounts: table })] });
+    expect((await crm.handleWebhook(post('whatsapp', whatsappDelivery(['200000000000001']), metaSign))).status).toBe(200);
+    expect(table.asked).toBe(1);
+    expect(await (await crm.tenant('acme')).ledger.getInteraction('whatsapp:wamid.200000000000001')).toBeTruthy();
+  });
+
+  it('refuses a misspelt cache option and a resolver that is not a function', () => {
+    const resolve = () => null;
+    expect(() => whatsappAdapter({ appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN, accounts: { resolve, ttl: 1000 } as never })).toThrow(/ttl/);
+    expect(() => whatsappAdapter({ appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN, accounts: { resolve: 'accounts-table' } as never })).toThrow(/accounts\.resolve/);
+    expect(() => xAdapter({ consumerSecret: CONSUMER_SECRET, accounts: { resolve, ttlMs: -5 } })).toThrow(/ttlMs/);
+  });
+
+  it('treats an answer without a token as an unknown account', async () => {
+    const storage = memoryLedger();
+    const crm = createSocialCrm({ ledger: storage, adapters: [whatsappAdapter({ appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN, accounts: { resolve: () => ({ credentials: {} as { accessToken: string } }) } })] });
+    expect((await crm.handleWebhook(post('whatsapp', whatsappDelivery(['200000000000001']), metaSign))).status).toBe(200);
+    const letters = (await storage.listDeadLetters()).items;
+    expect(JSON.stringify(letters)).toContain('credentials.accessToken');
+  });
+});

@@ -119,6 +119,7 @@ describeChannelAdapter('Facebook Page', {
       expect(calls[0]!.bodyJson).toEqual({ message: 'Dünkü kesinti için özür dileriz. We are sorry about yesterday’s outage.', link: 'https://status.acme.example/olay/42' });
     },
     nativeId: POST_ID,
+    comment: fixture('feed-comment-tr'),
     error: {
       routes: (mocked) => mocked.route('post', FEED_URL, () => HttpResponse.json(PERMISSION_ERROR, { status: 403 })),
       platformCode: 200,
@@ -391,6 +392,26 @@ describe('facebook Page posts through crm.publish', () => {
     expect(response.status).toBe(200);
     const comment = await ledger.getInteraction(`facebook:${COMMENT_ID}`);
     expect(comment?.conversationId).toBe(post.conversationId);
+  });
+
+  it('posts on the Page named as account with that Page\'s token when the adapter serves several Pages', async () => {
+    const OTHER_PAGE = '204711112223335';
+    const ledger = memoryLedger();
+    const crm = createSocialCrm({
+      ledger,
+      adapters: [facebookAdapter({ appSecret: APP_SECRET, verifyToken: 'fb-verify-token', accounts: { resolve: (pageId) => (pageId === OTHER_PAGE ? { credentials: { accessToken: 'other-page-token' } } : null) } })],
+      classifier: false,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    server.route('post', `${GRAPH}/${OTHER_PAGE}/feed`, () => HttpResponse.json({ id: `${OTHER_PAGE}_5566` }));
+    const post = await crm.publish({ channel: 'facebook', account: OTHER_PAGE, text: 'Şube açılışı! Store opening.', idempotencyKey: 'multi-page' });
+    expect(server.calls[0]!.headers.authorization).toBe('Bearer other-page-token');
+    expect(post).toMatchObject({ id: `facebook:${OTHER_PAGE}_5566`, author: { nativeId: OTHER_PAGE }, channelMetadata: { facebook: { account: OTHER_PAGE } } });
+    const unknown = await crm.publish({ channel: 'facebook', account: '999999999', text: 'x', idempotencyKey: 'unknown-page' }).then(() => undefined, (error: unknown) => error);
+    expect(isSocialCrmError(unknown, 'UNKNOWN_ACCOUNT')).toBe(true);
+    const missing = await crm.publish({ channel: 'facebook', text: 'x', idempotencyKey: 'no-page' }).then(() => undefined, (error: unknown) => error);
+    expect(isSocialCrmError(missing, 'INVALID_OPTIONS')).toBe(true);
+    expect(server.calls).toHaveLength(1);
   });
 
   it('refuses a video or several images before any call', async () => {

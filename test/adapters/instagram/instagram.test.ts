@@ -152,6 +152,11 @@ describeChannelAdapter('Instagram', {
       expect(calls[2]!.bodyJson).toEqual({ creation_id: CONTAINER_ID });
     },
     nativeId: MEDIA_ID,
+    // The first notification of the batch (a comment and a reply to it), on the media the kit publishes.
+    comment: (() => {
+      const batch = JSON.parse(JSON.stringify(fixture('comments-batch')).replaceAll('17999999999999999', MEDIA_ID)) as { entry: unknown[] };
+      return { ...batch, entry: batch.entry.slice(0, 1) };
+    })(),
     error: {
       routes: (mocked) => mocked.route('post', MEDIA_URL, () => HttpResponse.json({ error: { message: 'The aspect ratio is not supported.', type: 'OAuthException', code: 36003, error_subcode: 2207009, fbtrace_id: 'A9z8Y7x6W5v4' } }, { status: 400 })),
       platformCode: 36003,

@@ -113,6 +113,36 @@ describeChannelAdapter('Mastodon', {
   },
 });
 
+describe('mastodon statuses through crm.publish', () => {
+  afterEach(() => server.reset());
+
+  it("sends a post left in doubt again with its Idempotency-Key within Mastodon's hour, and not after it", async () => {
+    let clock = new Date('2026-02-18T09:00:00.000Z');
+    const ledger = memoryLedger();
+    const crm = createSocialCrm({ ledger, adapters: [mastodonAdapter(options)], classifier: false, now: () => clock, logger: { debug() {}, info() {}, warn() {}, error() {} }, http: { retries: 0 } });
+    // The first request reached the server, which posted, but the answer was lost (a 502 from the proxy).
+    server.route('post', STATUSES_URL, ({ index }) => (index === 0 ? HttpResponse.json({ error: 'Bad Gateway' }, { status: 502 }) : HttpResponse.json(fixture('status-publish-response'))));
+    const request = { channel: 'mastodon', text: 'Bakım 02:00–04:00. Maintenance tonight.', idempotencyKey: 'maint-mastodon' };
+    const first = await (crm.publish(request).then(() => undefined, (error: unknown) => error));
+    expect(isSocialCrmError(first, 'CHANNEL_API_ERROR')).toBe(true);
+    clock = new Date('2026-02-18T09:20:00.000Z');
+    const post = await crm.publish(request);
+    expect(post.id).toBe('mastodon:111222333444570001');
+    expect(server.calls.map((call) => call.headers['idempotency-key'])).toEqual(['maint-mastodon', 'maint-mastodon']);
+    expect(await ledger.getSend!('maint-mastodon')).toMatchObject({ state: 'sent', attempts: 2 });
+
+    // Past the hour, the server no longer knows the key: the post stays in doubt.
+    server.reset();
+    server.route('post', STATUSES_URL, () => HttpResponse.json({ error: 'Bad Gateway' }, { status: 502 }));
+    clock = new Date('2026-02-18T10:00:00.000Z');
+    await crm.publish({ ...request, idempotencyKey: 'late' }).catch(() => undefined);
+    clock = new Date('2026-02-18T11:00:00.000Z');
+    const late = await crm.publish({ ...request, idempotencyKey: 'late' }).then(() => undefined, (error: unknown) => error);
+    expect(isSocialCrmError(late, 'REPLY_IN_DOUBT')).toBe(true);
+    expect(server.calls).toHaveLength(1);
+  });
+});
+
 describe('mastodon adapter through createSocialCrm', () => {
   let ledger: InteractionLedger;
   let crm: SocialCrm;
@@ -346,6 +376,26 @@ describe('cancelling mastodon calls with an AbortSignal', () => {
     expect(isReplyInDoubtError(again)).toBe(true);
     expect(again).toMatchObject({ state: 'unknown' });
     expect(server.calls).toHaveLength(1);
+  });
+
+  it('cuts a publication off mid-request and keeps its key in doubt (sent again under the same Idempotency-Key); an aborted signal posts nothing', async () => {
+    setup();
+    server.route('post', STATUSES_URL, async () => {
+      await gate;
+      return HttpResponse.json(fixture('status-publish-response'));
+    });
+    expect(isAbortedError(await rejection(crm.publish({ channel: 'mastodon', text: 'Yeni kampanya', idempotencyKey: 'never' }, { signal: AbortSignal.abort() })))).toBe(true);
+    expect(server.calls).toHaveLength(0);
+    const controller = new AbortController();
+    const posting = rejection(crm.publish({ channel: 'mastodon', text: 'Yeni kampanya', idempotencyKey: 'post-1' }, { signal: controller.signal }));
+    await vi.waitFor(() => expect(server.calls).toHaveLength(1));
+    controller.abort();
+    expect(await posting).toMatchObject({ code: 'ABORTED', operation: 'crm.publish()' });
+    // in doubt, and within Mastodon's hour for an Idempotency-Key: sent again with the same key, which the instance answers with the first status
+    server.route('post', STATUSES_URL, () => HttpResponse.json(fixture('status-publish-response')));
+    const again = await crm.publish({ channel: 'mastodon', text: 'Yeni kampanya', idempotencyKey: 'post-1' });
+    expect(again.kind).toBe('post');
+    expect(server.calls.map((call) => call.headers['idempotency-key'])).toEqual(['post-1', 'post-1']);
   });
 
   it('cuts an attachment download off mid-request', async () => {

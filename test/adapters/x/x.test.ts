@@ -151,6 +151,11 @@ describeChannelAdapter('X (API v2)', {
       expect(calls[0]!.bodyJson).toEqual({ text: 'Yaz kampanyası başladı! Summer sale is on https://shop.example/yaz' });
     },
     nativeId: '1891500000000000001',
+    // The customer's mention, written as a reply to the post the kit publishes.
+    comment: (() => {
+      const delivery = fixture('aaa-tweet-create-mention') as { tweet_create_events: Array<Record<string, unknown>> };
+      return { ...delivery, tweet_create_events: [{ ...delivery.tweet_create_events[0], in_reply_to_status_id: 1891500000000000001, in_reply_to_status_id_str: '1891500000000000001' }] };
+    })(),
     error: {
       routes: (mocked) =>
         mocked.route('post', `${API}/2/tweets`, () =>
