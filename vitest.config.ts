@@ -7,7 +7,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export const sourceAliases = [
   { find: /^social-crm\/adapters\/([\w-]+)$/, replacement: here('./adapters/$1/index.ts') },
   { find: /^social-crm\/adapter-kit$/, replacement: here('./src/adapter-kit.ts') },
-  { find: /^social-crm\/(classifier|identity|testing|insights|queue)$/, replacement: here('./src/$1/index.ts') },
+  { find: /^social-crm\/(classifier|identity|testing|insights|queue|campaigns)$/, replacement: here('./src/$1/index.ts') },
   { find: /^social-crm\/ledgers\/postgres$/, replacement: here('./src/ledgers/postgres/index.ts') },
   { find: /^social-crm$/, replacement: here('./src/index.ts') },
 ];

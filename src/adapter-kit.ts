@@ -5,7 +5,7 @@
  * adapter needs no other entry of `social-crm`; built-in adapters are written the same way.
  *
  * @see docs/authoring/custom-adapter.md
- * @module
+ * @module social-crm/adapter-kit
  */
 export type {
   AdapterContext,
@@ -33,6 +33,7 @@ export type {
   WebhookResult,
 } from './adapter.js';
 export { capabilityMismatches, webhookAuthentication } from './adapter.js';
+export type { OutboundMessage } from './outreach.js';
 export type { OutboundPost, PostMedia } from './publication.js';
 export { REDACTED, redactSecrets } from './errors.js';
 export type {

@@ -19,6 +19,7 @@ import type {
   JSONValue,
   OutboundReply,
 } from './interaction.js';
+import type { OutboundMessage } from './outreach.js';
 import type { OutboundPost } from './publication.js';
 
 /** What an adapter can do. Each flag must agree with the methods present. */
@@ -46,6 +47,11 @@ export interface ChannelCapabilities {
    * `doPublish`. Optional: an adapter that leaves it out cannot publish. @default false
    */
   publish?: boolean;
+  /**
+   * Can start a conversation the brand initiates (campaigns): requires `doSendMessage`. Optional;
+   * absent means `false`.
+   */
+  outreach?: boolean;
 }
 
 /** Something the adapter could not do fully but could drop without failing. */
@@ -333,6 +339,12 @@ export interface ChannelAdapter {
    */
   doPublish?(post: OutboundPost, context: AdapterContext): Promise<PublishResult>;
   /**
+   * Sends a business-initiated message (see {@link OutboundMessage}), within the platform's rules for
+   * them: throws `ReplyNotAllowedError` (or `InvalidOptionsError` for a template missing parameters)
+   * before any network call when they forbid it. Requires the `outreach` capability.
+   */
+  doSendMessage?(message: OutboundMessage, context: AdapterContext): Promise<SendResult>;
+  /**
    * Downloads the bytes of an inbound attachment that the network keeps behind an id or an
    * authenticated URL (WhatsApp media, for instance). Optional: the core's `fetchAttachment`
    * fetches a plain public `url` itself when this is missing.
@@ -412,7 +424,7 @@ export const CAPABILITY_KEYS = [
 ] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
 
 /** Capability flags an adapter may leave out (they then count as `false`). @internal */
-export const OPTIONAL_CAPABILITY_KEYS = ['publish'] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
+export const OPTIONAL_CAPABILITY_KEYS = ['publish', 'outreach'] as const satisfies ReadonlyArray<keyof ChannelCapabilities>;
 
 /**
  * Lists the ways an adapter's declared capabilities and methods disagree; empty when they agree.
@@ -431,6 +443,7 @@ export function capabilityMismatches(adapter: ChannelAdapter): string[] {
     [capabilities.webhook, 'doHandleWebhook', typeof adapter.doHandleWebhook === 'function'],
     [capabilities.poll, 'doPoll', typeof adapter.doPoll === 'function'],
     [capabilities.reply || capabilities.directMessage, 'doSendReply', typeof adapter.doSendReply === 'function'],
+    [capabilities.outreach === true, 'doSendMessage', typeof adapter.doSendMessage === 'function'],
     [capabilities.publish === true, 'doPublish', typeof adapter.doPublish === 'function'],
   ];
   for (const [declared, method, present] of pairs) {

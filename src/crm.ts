@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdapterContext, AdapterWarning, AttachmentContent, ChannelAdapter, ChannelEvent, Logger, RejectedItem } from './adapter.js';
 import { capabilityMismatches } from './adapter.js';
 import type { Classifier } from './classifier-port.js';
@@ -41,6 +41,7 @@ import { pollAdapters, type PollOptions, type PollSummary } from './pipeline/pol
 import { emptyResult, processEvents, type IngestResult, type ProcessOptions } from './pipeline/process-events.js';
 import { retryDeadLetters, type RetryDeadLettersOptions, type RetryResult } from './pipeline/replay-dead-letters.js';
 import { sendReply, settleReply, type ReplyContent } from './pipeline/reply.js';
+import { sendMessage, type MessageRequest } from './pipeline/send-message.js';
 import { publishPost } from './pipeline/publish.js';
 import type { PublishRequest } from './publication.js';
 import type { AbortOptions } from './_abort.js';
@@ -60,6 +61,7 @@ export type { AbortOptions, ProgressOptions } from './_abort.js';
 export type { IngestResult } from './pipeline/process-events.js';
 export type { RetryDeadLettersOptions, RetryResult } from './pipeline/replay-dead-letters.js';
 export type { ReplyContent } from './pipeline/reply.js';
+export type { MessageRequest } from './pipeline/send-message.js';
 
 /** The SDK version, sent in the user agent. */
 export const VERSION = '0.1.0';
@@ -169,7 +171,7 @@ export interface TenantsOptions {
 export interface TenantCrm
   extends Pick<
     SocialCrm,
-    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'publish' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch'
+    'ledger' | 'poll' | 'ingest' | 'processEvents' | 'reply' | 'publish' | 'settleReply' | 'fetchAttachment' | 'setConsent' | 'eraseCustomer' | 'retryDeadLetters' | 'on' | 'subscribe' | 'dispatch' | 'sendMessage'
   > {
   /** The tenant's id. */
   readonly tenant: string;
@@ -250,6 +252,14 @@ export interface SocialCrm {
    * `{ sent: false }` lets a new call with the key send it.
    */
   settleReply(idempotencyKey: string, outcome: { sent: true; nativeId: string } | { sent: false }): Promise<SendRecord>;
+  /**
+   * Start a conversation (a campaign's message) through an adapter with the `outreach` capability,
+   * once per idempotency key: the customer's consent for the purpose is read at send time, the send
+   * is recorded before the network is called, and the outbound interaction is stored. Needs a
+   * ledger that records sends. `social-crm/campaigns` builds on it.
+   * @throws ReplyNotAllowedError (no consent, a platform rule), UnsupportedCapabilityError, ReplyInDoubtError, ChannelApiError, RateLimitError
+   */
+  sendMessage(request: MessageRequest): Promise<{ interaction: Interaction; sentBefore: boolean }>;
   /**
    * Download the bytes of one attachment of a stored interaction (its `index` in `attachments`,
    * default 0): through the adapter's `doFetchAttachment` (WhatsApp media ids, authenticated
@@ -517,6 +527,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
       reply: (id, content, replyOptions = {}) => sendReply(context, id, content, replyOptions),
       publish: (request, publishOptions = {}) => publishPost(context, request, publishOptions),
       settleReply: (key, outcome) => settleReply(context, key, outcome),
+      sendMessage: (request) => sendMessage(context, request),
       fetchAttachment: (id, index = 0, fetchOptions = {}) => fetchAttachment(context, id, index, fetchOptions),
       async setConsent(who, status, source, consentOptions = {}) {
         const key = typeof who === 'string' ? who : identityKey(who);
@@ -697,6 +708,7 @@ export function createSocialCrm(options: SocialCrmOptions): SocialCrm {
     reply: main.view.reply,
     publish: main.view.publish,
     settleReply: main.view.settleReply,
+    sendMessage: main.view.sendMessage,
     fetchAttachment: main.view.fetchAttachment,
     setConsent: main.view.setConsent,
     eraseCustomer: main.view.eraseCustomer,

@@ -6,7 +6,7 @@
  * `social-crm/adapters/<network>`, the classifier under `social-crm/classifier`, the identity
  * merger under `social-crm/identity`, and the conformance kits under `social-crm/testing`.
  *
- * @module
+ * @module social-crm
  */
 export { createSocialCrm, DEFAULT_TENANT, VERSION } from './crm.js';
 export type {
@@ -26,6 +26,7 @@ export type {
   DurableEventPayloads,
   DurableSubscription,
   ReplyContent,
+  MessageRequest,
   RetryResult,
   SocialCrm,
   SocialCrmOptions,
@@ -128,6 +129,7 @@ export type { Classifier, ClassifierInput } from './classifier-port.js';
 export { channelIdentityResolver } from './identity-resolver.js';
 export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';
 export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
+export type { OutboundMessage } from './outreach.js';
 export { campaignIdOf } from './campaign-id.js';
 export type { OutboundPost, PostMedia, PublishRequest } from './publication.js';
 export { toLogger } from './logger.js';

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInteractionError, formatIssues, toValidationIssues } from './errors.js';
 
-/** A JSON value, as kept in {@link Interaction.channelMetadata} and raw payloads. */
+/** A JSON value, as kept in `Interaction.channelMetadata` and raw payloads. */
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
 /** A JSON object. */
 export type JSONObject = { [key: string]: JSONValue };

@@ -252,7 +252,7 @@ function bytesEqual(left: Uint8Array, right: Uint8Array, implementation: CryptoI
   return difference === 0;
 }
 
-/** Options of {@link verifyHmacSignature}. */
+/** Options of `verifyHmacSignature()`. */
 export interface VerifyHmacOptions {
   algorithm: HmacAlgorithm;
   secret: string | Uint8Array;
@@ -357,7 +357,7 @@ export function webhookErrorStatus(error: unknown): number {
   }
 }
 
-/** Options of {@link verifySharedSecret}. */
+/** Options of `verifySharedSecret()`. */
 export interface VerifySharedSecretOptions {
   /** The secret the brand configured with the network. */
   secret: string | Uint8Array;

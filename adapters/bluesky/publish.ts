@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidOptionsError, InvalidPayloadError, parseChannelOptions, type AdapterContext, type OutboundPost, type PublishResult } from 'social-crm/adapter-kit';
 import { postUrl } from './normalize.js';
 import { createRecordOutputSchema, type BlueskySession } from './bluesky-schemas.js';

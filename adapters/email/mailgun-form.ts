@@ -3,7 +3,7 @@ import {
   sha256Hex,
   toBase64,
 } from 'social-crm/adapter-kit';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A file Mailgun posted with the message (`attachment-1` … `attachment-N`). */
 export interface PostedFile {

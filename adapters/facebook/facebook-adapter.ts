@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReplyNotAllowedError, type OutboundReply } from 'social-crm';
 import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type PollRequest, type PollResult, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
 import { createGraphApi, metaRateLimitFromResponse } from '../_shared/meta/meta-graph.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Minimal schemas for what the Page `feed` webhook field and the Graph answers carry: only the

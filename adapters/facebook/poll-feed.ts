@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidPayloadError, type Attachment, type InteractionInput } from 'social-crm';
 import type { AdapterWarning, ChannelEvent, PollRequest, PollResult, RejectedItem } from 'social-crm/adapter-kit';
 import { compactJson, metaTime } from '../_shared/meta/messaging-events.js';

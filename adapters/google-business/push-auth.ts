@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WebhookVerificationError, toChannelApiError, type AdapterContext } from 'social-crm/adapter-kit';
 
 /** Issuers Google writes into the OIDC tokens of Pub/Sub pushes. */

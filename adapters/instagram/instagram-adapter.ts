@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReplyNotAllowedError, isChannelApiError, type OutboundReply } from 'social-crm';
 import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type SendResult, type WebhookResult } from 'social-crm/adapter-kit';
 import { readMessagingItems } from '../_shared/meta/messaging-events.js';
@@ -88,7 +88,7 @@ const optionsSchema = metaAppOptionsSchema.extend({
 const IGNORED_FIELDS = new Set(['story_insights', 'messaging_handover', 'standby', 'message_reactions', 'messaging_seen', 'messages', 'messaging_postbacks', 'messaging_referral', 'messaging_optins']);
 
 /**
- * Instagram: comments and replies on the account's media, @mentions in other people's comments
+ * Instagram: comments and replies on the account's media, \@mentions in other people's comments
  * and captions, and direct messages (with echoes, reactions, edits, unsends and read receipts).
  * Answers comments in public (`/replies`), mentions through `/mentions`, comments privately
  * (one private reply within 7 days) and direct messages through the Send API (24-hour window,

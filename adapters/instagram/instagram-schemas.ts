@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Minimal schemas for the Instagram webhook fields and Graph answers the adapter reads. Field

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelApiError, InvalidOptionsError, parseChannelOptions, type AdapterContext, type OutboundPost, type PublishResult } from 'social-crm/adapter-kit';
 import type { AccountDirectory } from '../_shared/accounts/index.js';
 import { graphOptionsFor, type MetaAccountCredentials } from '../_shared/meta/accounts.js';

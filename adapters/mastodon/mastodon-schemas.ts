@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Minimal schemas for the Mastodon REST entities the adapter reads (Notification, Status, Account,

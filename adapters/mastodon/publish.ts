@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidOptionsError, InvalidPayloadError, parseChannelOptions, toChannelApiError, type AdapterContext, type OutboundPost, type PublishResult } from 'social-crm/adapter-kit';
 import { readMastodonError } from './mastodon-errors.js';
 import { mastodonStatusSchema } from './mastodon-schemas.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidPayloadError, parseChannelOptions, toChannelApiError, type AdapterContext, type AdapterWarning, type OutboundReply, type SendResult } from 'social-crm/adapter-kit';
 import { readMastodonError } from './mastodon-errors.js';
 import { mastodonStatusSchema } from './mastodon-schemas.js';

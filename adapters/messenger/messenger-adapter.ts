@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseAdapterOptions, type AdapterContext, type ChannelAdapter, type WebhookResult } from 'social-crm/adapter-kit';
 import type { OutboundReply } from 'social-crm';
 import { readMessagingItems } from '../_shared/meta/messaging-events.js';
@@ -7,6 +7,7 @@ import { adapterIdSchema, numericIdSchema, webhookCredentialsOf } from '../_shar
 import { metaAppOptionsSchema, type MetaAppOptions } from '../_shared/meta/meta-options.js';
 import { addProfiles, createProfileCache, messengerProfileApi } from '../_shared/meta/profiles.js';
 import { sendDirectMessage } from '../_shared/meta/send-message.js';
+import { sendMessengerMarketingMessage } from './send-message.js';
 import { accountOfInteraction, fixedAccount } from '../_shared/accounts/index.js';
 import { createMetaAccounts, graphOptionsFor, metaAccountsAppOptionsSchema, requireAccount, usesAccounts, type MetaAccountsOptions } from '../_shared/meta/accounts.js';
 import { emptyOutcome, receiveMetaWebhook } from '../_shared/meta/webhook-intake.js';
@@ -112,9 +113,18 @@ export function messengerAdapter(options: MessengerAdapterOptions | MessengerAcc
       reactions: true,
       threads: true,
       deliveryReceipts: true,
+      outreach: true,
     },
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
     doHandleWebhook,
     doSendReply,
+    doSendMessage(message, context) {
+      // The Page the person opted in on: the one they last wrote to.
+      const last = message.lastInbound;
+      const pageId = single?.pageId ?? requireAccount(id, last ? accountOfInteraction(last, last.recipientId) : undefined, `${message.channel}:${message.recipient.nativeId}`);
+      return accounts.call(pageId, context, (account) =>
+        sendMessengerMarketingMessage(createGraphApi(context, graphOptionsFor(graphBase, account.credentials)), account.accountId, message, context.now(), id),
+      );
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelApiError, InvalidOptionsError, InvalidPayloadError } from 'social-crm';
 import { readGraphError } from '../_shared/meta/meta-graph.js';
 import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION } from '../_shared/meta/meta-options.js';

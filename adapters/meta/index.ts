@@ -11,7 +11,7 @@
  *   await subscribePage({ pageId: page.id, pageAccessToken: page.accessToken! });
  * }
  *
- * @module
+ * @module social-crm/adapters/meta
  */
 export {
   DEFAULT_PAGE_FIELDS,

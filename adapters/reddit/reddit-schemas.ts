@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A comment (`t1`), post (`t3`) or private message (`t4`) as listings return it; only the fields read. */
 export const redditThingDataSchema = z.looseObject({

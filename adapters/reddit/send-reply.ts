@@ -8,7 +8,7 @@ import {
   type OutboundReply,
   type SendResult,
 } from 'social-crm/adapter-kit';
-import { z } from 'zod';
+import * as z from 'zod';
 import { firstJsonError, readRedditError, waitFromMessage } from './reddit-errors.js';
 import { jsonApiResponseSchema } from './reddit-schemas.js';
 

@@ -1,5 +1,5 @@
 import { InvalidOptionsError, parseChannelOptions, type AdapterContext, type OutboundPost, type PublishResult } from 'social-crm/adapter-kit';
-import { z } from 'zod';
+import * as z from 'zod';
 import { messageNativeId } from './normalize.js';
 import { telegramMessageSchema } from './telegram-schemas.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ChannelApiError,
   InvalidPayloadError,
@@ -12,6 +12,7 @@ import {
   type AdapterWarning,
   type ChannelAdapter,
   type ChannelEvent,
+  type OutboundMessage,
   type OutboundReply,
   type PlatformErrorInfo,
   type PollRequest,
@@ -20,6 +21,7 @@ import {
   type SendResult,
   type WebhookResult,
 } from 'social-crm/adapter-kit';
+import { telegramOutreachBody, telegramOutreachResult } from './send-message.js';
 import { READ_UPDATES, messageNativeId, normalizeUpdate, type TelegramContext } from './normalize.js';
 import { publishTelegramPost } from './publish.js';
 import { UnknownAccountError } from 'social-crm';
@@ -39,7 +41,7 @@ export interface TelegramAdapterOptions {
    * `getUpdates` instead (Telegram refuses `getUpdates` while a webhook is set).
    */
   secretToken?: string;
-  /** The bot's username (without `@`), so that a group message @mentioning it counts as addressed to the brand. */
+  /** The bot's username (without `@`), so that a group message \@mentioning it counts as addressed to the brand. */
   botUsername?: string;
   /** Seconds a `getUpdates` call waits for new updates (long polling); keep it below the HTTP timeout (15 s). @default 10 */
   pollTimeoutSeconds?: number;
@@ -182,6 +184,7 @@ export function telegramAdapter(options: TelegramAdapterOptions | TelegramAccoun
     ...(webhook ? { doHandleWebhook } : { doPoll }),
     doSendReply: (reply, context) => sendBotReply(id, api, bot, reply, context),
     doPublish: (post, context) => publishTelegramPost(post, context, { adapterId: id, call }),
+    doSendMessage: async (message, context) => telegramOutreachResult(await call('sendMessage', telegramOutreachBody(message, id), telegramMessageSchema, context)),
   };
 }
 
@@ -204,6 +207,7 @@ function telegramShape(id: string, webhook: boolean, publish = false) {
       deliveryReceipts: false,
       // Channel posts go out from the one bot of a single-bot adapter.
       publish,
+      outreach: true,
     },
     webhook: { authentication: webhook ? ('shared-secret' as const) : ('none-polling' as const) },
     decodeError: readTelegramError,
@@ -225,6 +229,13 @@ function telegramBotsAdapter(settings: z.output<typeof accountsOptionsSchema>): 
     check: (credentials) => (typeof credentials?.botToken === 'string' && typeof credentials.secretToken === 'string' ? undefined : 'without `credentials.botToken` and `credentials.secretToken`'),
   });
   const prefix = (botId: string, value: string) => `${botId}:${value}`;
+  /** A sent message as this adapter stores it: ids prefixed with the bot, the bot kept as its account. */
+  const fromBot = (botId: string, sent: SendResult): SendResult => ({
+    ...sent,
+    nativeId: prefix(botId, sent.nativeId),
+    ...(sent.conversationId ? { conversationId: prefix(botId, sent.conversationId) } : {}),
+    channelMetadata: { ...sent.channelMetadata, account: botId },
+  });
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     if (request.method !== 'POST') throw new InvalidPayloadError(`[${id}] Telegram delivers updates with POST, not ${request.method}.`, { status: 405 });
@@ -259,12 +270,21 @@ function telegramBotsAdapter(settings: z.output<typeof accountsOptionsSchema>): 
     if (!botId) throw new UnknownAccountError(id, '(none)', `Interaction ${target.id} names no bot to answer from.`);
     return bots.call(botId, context, async (account) => {
       const bot: Bot = { id: Number(botId), token: account.credentials.botToken };
-      const sent = await sendBotReply(id, api, bot, reply, context);
-      return { ...sent, nativeId: prefix(botId, sent.nativeId), ...(sent.conversationId ? { conversationId: prefix(botId, sent.conversationId) } : {}), channelMetadata: { ...sent.channelMetadata, account: botId } };
+      return fromBot(botId, await sendBotReply(id, api, bot, reply, context));
     });
   }
 
-  return { ...telegramShape(id, true), doHandleWebhook, doSendReply };
+  /** A bot writes first only to people who started it: from the bot they last wrote to. */
+  async function doSendMessage(message: OutboundMessage, context: AdapterContext): Promise<SendResult> {
+    const botId = message.lastInbound ? accountOfInteraction(message.lastInbound) : undefined;
+    if (!botId) throw new UnknownAccountError(id, '(none)', `${message.recipient.nativeId} never wrote to one of the bots; a bot cannot write first.`);
+    return bots.call(botId, context, async (account) => {
+      const bot: Bot = { id: Number(botId), token: account.credentials.botToken };
+      return fromBot(botId, telegramOutreachResult(await api.call(bot, 'sendMessage', telegramOutreachBody(message, id), telegramMessageSchema, context)));
+    });
+  }
+
+  return { ...telegramShape(id, true), doHandleWebhook, doSendReply, doSendMessage };
 }
 
 /** Bot API calls for one adapter; the bot's token is named per call. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Minimal schemas of the Telegram Bot API objects the adapter reads (core.telegram.org/bots/api):

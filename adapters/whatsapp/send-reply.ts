@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelApiError, InvalidPayloadError, type Attachment, type OutboundReply } from 'social-crm';
 import { parseChannelOptions, type AdapterContext, type AdapterWarning, type SendResult } from 'social-crm/adapter-kit';
 import { assertMessagingWindow, createGraphApi, describeIssues } from '../_shared/meta/index.js';

@@ -1,10 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   parseAdapterOptions,
   type AdapterContext,
   type AdapterWarning,
   type ChannelAdapter,
   type ChannelEvent,
+  type OutboundMessage,
   type RejectedItem,
   type WebhookResult,
 } from 'social-crm/adapter-kit';
@@ -15,6 +16,7 @@ import { createMetaAccounts, metaAccountsAppOptionsSchema, requireAccount, usesA
 import { normalizeMessage, normalizeStatus, normalizeUserPreference, type NormalizeContext } from './normalize.js';
 import { fetchWhatsappMedia } from './fetch-media.js';
 import { sendWhatsappReply } from './send-reply.js';
+import { sendWhatsappMessage } from './send-message.js';
 import {
   whatsappContactSchema,
   whatsappMessageSchema,
@@ -191,6 +193,13 @@ export function whatsappAdapter(options: WhatsappAdapterOptions | WhatsappAccoun
     return single?.phoneNumberId ?? requireAccount(id, accountOfInteraction(interaction, typeof metadata?.phoneNumberId === 'string' ? metadata.phoneNumberId : undefined), interaction.id);
   }
 
+  /** The number a business-initiated message goes out from: the one asked for, else the one the customer last wrote to. */
+  function senderOf(message: OutboundMessage): string | undefined {
+    const asked = message.channelOptions[id]?.phoneNumberId;
+    if (typeof asked === 'string' && asked) return asked;
+    return message.lastInbound ? numberOf(message.lastInbound) : undefined;
+  }
+
   function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     return receiveMetaWebhook(request, {
       adapterId: id,
@@ -218,6 +227,7 @@ export function whatsappAdapter(options: WhatsappAdapterOptions | WhatsappAccoun
       reactions: true,
       threads: false,
       deliveryReceipts: true,
+      outreach: true,
     },
     maxBodyBytes: MAX_BODY_BYTES,
     rateLimitFromResponse: (response) => metaRateLimitFromResponse(response),
@@ -230,5 +240,11 @@ export function whatsappAdapter(options: WhatsappAdapterOptions | WhatsappAccoun
       accounts.call(numberOf(request.interaction), context, (account) =>
         fetchWhatsappMedia(request, context, { ...settings, adapterId: id, phoneNumberId: account.accountId, accessToken: account.credentials.accessToken }),
       ),
+    doSendMessage: (message, context) => {
+      const number = single?.phoneNumberId ?? requireAccount(id, senderOf(message), `${message.channel}:${message.recipient.nativeId}`);
+      return accounts.call(number, context, (account) =>
+        sendWhatsappMessage(message, context, { ...settings, adapterId: id, phoneNumberId: account.accountId, accessToken: account.credentials.accessToken }),
+      );
+    },
   };
 }

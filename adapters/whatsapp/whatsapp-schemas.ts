@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Minimal schemas of the WhatsApp Cloud API payloads the adapter reads. Only the fields it uses

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { privateConversationKey, ReplyNotAllowedError, type OutboundReply } from 'social-crm';
 import { parseChannelOptions, toChannelApiError, type AdapterContext, type AdapterWarning, type SendResult } from 'social-crm/adapter-kit';
 import { tweetUrl } from './normalize.js';

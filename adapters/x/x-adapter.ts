@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidPayloadError, UnknownAccountError, WebhookVerificationError, isSocialCrmError, type InteractionInput, type JSONObject, type OutboundPost, type OutboundReply } from 'social-crm';
 import {
   hmac,
@@ -110,13 +110,19 @@ export interface XAccountsResolver extends AccountsOptions<XAccountCredentials> 
    * Awaited; a failure is logged (the new tokens are used in memory anyway).
    */
   onTokens?(accountId: string, tokens: XTokens): void | Promise<void>;
+  /**
+   * The user ids to poll (mentions timeline), each with its own token: given, `crm.poll()` reads
+   * every listed account and keeps one position per account in the cursor. Omit for webhooks only.
+   */
+  list?(): readonly string[] | Promise<readonly string[]>;
 }
 
 /**
  * Options of {@link xAdapter} serving many X accounts of one app from one webhook: each delivery's
  * account (`for_user_id`, or the X Activity API's `filter.user_id`) is resolved through
  * `accounts.resolve(userId)` to its tokens and tenant; replies go out with the token of the
- * account the conversation belongs to. Polling is not available in this mode.
+ * account the conversation belongs to. With `accounts.list`, `crm.poll()` reads each listed
+ * account's mentions with its own token.
  */
 export interface XAccountsOptions {
   accounts: XAccountsResolver;
@@ -131,7 +137,7 @@ export interface XAccountsOptions {
 }
 
 const accountsOptionsSchema = z.object({
-  accounts: accountsOptionSchema<XAccountsResolver>('it returns `{ credentials: { accessToken, refreshToken? }, tenant }` for an X user id', ['onTokens']),
+  accounts: accountsOptionSchema<XAccountsResolver>('it returns `{ credentials: { accessToken, refreshToken? }, tenant }` for an X user id', ['onTokens', 'list']),
   consumerSecret: z.string().min(1, 'Pass the consumer secret: with `accounts`, the adapter serves webhooks.'),
   oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1).optional() }).optional(),
   apiBaseUrl: z
@@ -344,7 +350,8 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
   const accounts = 'accounts' in settings ? createXAccounts(settings) : undefined;
   const readToken = single ? (single.bearerToken ?? single.userAccessToken) : undefined;
   const searchQuery = buildSearchQuery(single?.keywords ?? []);
-  const canPoll = readToken !== undefined;
+  const canPollAccounts = 'accounts' in settings && typeof settings.accounts.list === 'function';
+  const canPoll = readToken !== undefined || canPollAccounts;
   const canWebhook = settings.consumerSecret !== undefined;
   const canWrite = accounts !== undefined || single?.userAccessToken !== undefined;
 
@@ -358,8 +365,12 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
     };
   }
 
-  async function fetchPage(stream: StreamName, state: StreamState, limit: number | undefined, context: AdapterContext) {
-    const { maxResults, userId } = single!;
+  /** The account a poll reads: its user id (mentions) and the token to read with. */
+  type Reader = { userId: string; token: string };
+
+  async function fetchPage(reader: Reader, stream: StreamName, state: StreamState, limit: number | undefined, context: AdapterContext) {
+    const { userId } = reader;
+    const maxResults = single?.maxResults ?? 100;
     const size = Math.max(stream === 'mentions' ? 5 : 10, Math.min(limit ?? maxResults, maxResults));
     const url = stream === 'mentions' ? `${settings.apiBaseUrl}/2/users/${userId}/mentions` : `${settings.apiBaseUrl}/2/tweets/search/recent`;
     const searchParams = new URLSearchParams({
@@ -373,7 +384,7 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
     if (state.nextToken) searchParams.set(stream === 'mentions' ? 'pagination_token' : 'next_token', state.nextToken);
     try {
       const body = await context.http
-        .get(url, { searchParams, headers: { authorization: `Bearer ${readToken}` }, ...(context.signal ? { signal: context.signal } : {}) })
+        .get(url, { searchParams, headers: { authorization: `Bearer ${reader.token}` }, ...(context.signal ? { signal: context.signal } : {}) })
         .json();
       return xTimelineResponseSchema.parse(body);
     } catch (error) {
@@ -385,6 +396,45 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
   }
 
   async function doPoll(request: { cursor: string | undefined; limit?: number }, context: AdapterContext): Promise<PollResult> {
+    return pollAccount({ userId: single!.userId, token: readToken! }, request, context);
+  }
+
+  /**
+   * With `accounts.list`: every listed account's mentions, each read with its own token and tagged
+   * with its tenant; the cursor keeps one position per account. A failing account is a warning
+   * (its position stays put) and the others go on.
+   */
+  async function doPollAccounts(request: { cursor: string | undefined; limit?: number }, context: AdapterContext): Promise<PollResult> {
+    const warnings: AdapterWarning[] = [];
+    let positions: Record<string, string> = {};
+    try {
+      positions = request.cursor ? (z.object({ accounts: z.record(z.string(), z.string()) }).parse(JSON.parse(request.cursor)).accounts) : {};
+    } catch {
+      warnings.push({ type: 'malformed', message: 'The saved poll cursor could not be read; polling starts over (stored items are skipped as duplicates).' });
+    }
+    const result: PollResult = { events: [], rejected: [], warnings, cursor: undefined, hasMore: false };
+    const ids = await (settings as AccountsSettings).accounts.list!();
+    for (const accountId of ids) {
+      try {
+        const { polled, account } = await accounts!.call(accountId, context, async (resolved) => ({
+          polled: await pollAccount({ userId: accountId, token: resolved.credentials.accessToken }, { cursor: positions[accountId], ...(request.limit ? { limit: request.limit } : {}) }, context),
+          account: resolved,
+        }));
+        tagWithAccount(polled, id, account);
+        result.events.push(...polled.events);
+        result.rejected!.push(...(polled.rejected ?? []));
+        warnings.push(...(polled.warnings ?? []));
+        if (polled.cursor !== undefined) positions[accountId] = polled.cursor;
+        result.hasMore ||= polled.hasMore;
+      } catch (error) {
+        warnings.push({ type: isSocialCrmError(error, 'RATE_LIMITED') ? 'rate-limit' : 'other', message: `Polling account ${accountId} failed; it is retried on the next poll: ${error instanceof Error ? error.message : String(error)}`, details: { accountId } });
+      }
+    }
+    result.cursor = JSON.stringify({ accounts: positions });
+    return result;
+  }
+
+  async function pollAccount(reader: Reader, request: { cursor: string | undefined; limit?: number }, context: AdapterContext): Promise<PollResult> {
     const warnings: AdapterWarning[] = [];
     const rejected: RejectedItem[] = [];
     const state = decodeCursor(request.cursor, warnings);
@@ -402,7 +452,7 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
       const current = state[stream];
       let page: Awaited<ReturnType<typeof fetchPage>>;
       try {
-        page = await fetchPage(stream, current, request.limit, context);
+        page = await fetchPage(reader, stream, current, request.limit, context);
       } catch (error) {
         // One broken stream (a query the plan does not allow, say) must not stop the other.
         // Its state stays put, so the next poll retries it from the same place.
@@ -427,7 +477,7 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
           rejected.push({ payload: candidate, error: new Error(`Not a Post: ${tweet.error.issues[0]?.message ?? 'invalid'}`) });
           continue;
         }
-        items.push(normalizeTweet(tweet.data, users, normalizeContext(stream), context.now()));
+        items.push(normalizeTweet(tweet.data, users, normalizeContext(stream, reader.userId), context.now()));
       }
       for (const error of page.errors ?? []) {
         warnings.push({ type: 'other', message: `X reported a partial error: ${error.detail ?? error.title ?? error.message ?? 'unknown'}`, details: { stream } });
@@ -619,7 +669,7 @@ function buildXAdapter(settings: Settings | AccountsSettings): ChannelAdapter {
       publish: canWrite,
     },
     rateLimitFromResponse: readXRateLimit,
-    ...(canPoll ? { doPoll } : {}),
+    ...(canPollAccounts ? { doPoll: doPollAccounts } : canPoll ? { doPoll } : {}),
     ...(canWebhook ? { doHandleWebhook } : {}),
     ...(canWrite
       ? {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Minimal schemas for the payloads X sends: only the fields the adapter reads. Unknown fields

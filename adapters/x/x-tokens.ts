@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidPayloadError } from 'social-crm';
 import { toChannelApiError, type AdapterContext } from 'social-crm/adapter-kit';
 import { readXError } from './x-errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Minimal schemas for the YouTube Data API v3 resources the adapter reads (field names as in the

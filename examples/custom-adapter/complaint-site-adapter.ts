@@ -15,7 +15,7 @@
  * - errors: `{ "error": { "code", "message", "retryable"? } }`; budget in `ratelimit-remaining` /
  *   `ratelimit-reset` (seconds until the reset).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   assertContentType,
   assertFreshTimestamp,

@@ -23,7 +23,7 @@
  * });
  */
 import ky, { HTTPError, TimeoutError } from 'ky';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClassifierError, InvalidOptionsError, classificationSchema } from 'social-crm';
 import type { Classification, Classifier, ClassifierInput } from 'social-crm/classifier';
 

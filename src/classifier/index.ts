@@ -12,7 +12,7 @@
  * classifier.classify({ text: 'Still no refund after 3 weeks. Talking to my lawyer.', visibility: 'public', followerCount: 12000 });
  * ```
  *
- * @module
+ * @module social-crm/classifier
  */
 export { createClassifier, UNSUPPORTED_LANGUAGE, type CascadeClassifier, type SentimentResult, type SyncClassifier } from './create-classifier.js';
 export { TIER_FALLBACK, TIER_LOCAL, type CascadeControls, type FallbackOptions } from './cascade.js';

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseWithSchema } from '../_options.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { INTENT_LABELS, type IntentLabel } from '../interaction.js';
 import { InvalidOptionsError, formatIssues } from '../errors.js';
 import { isKnownLanguage } from './detect-language.js';

@@ -1,5 +1,5 @@
 /** zod schemas for the identity options, and the one place that turns their errors into ours. @internal */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWithSchema } from '../_options.js';
 
 const probability = z.number().min(0).max(1);

@@ -1,8 +1,8 @@
 /**
  * `social-crm/identity`: the customer-identity merger (the pipeline's default
- * {@link IdentityResolver}) and the pure batch linker behind it.
+ * `IdentityResolver`) and the pure batch linker behind it.
  *
- * @module
+ * @module social-crm/identity
  */
 export { linkRecords } from './link-records.js';
 export type { LinkProgress, LinkRecord, LinkRecordColumns, LinkRecordsOptions, LinkRecordsResult, ScoredPair } from './link-records.js';

@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelIdentity } from '../interaction.js';
 import { hasReviewStore, type InteractionLedger, type ReviewStore } from '../ledger.js';
 import { memoryReviewStore } from '../memory-ledger.js';

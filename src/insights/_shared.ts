@@ -72,7 +72,7 @@ export function engagementOf(interaction: Interaction): number {
   return (metrics?.replies ?? 0) + (metrics?.shares ?? 0) + (metrics?.quotes ?? 0);
 }
 
-/** Settings of {@link reachWeight}. */
+/** Settings of `reachWeight()`. */
 export interface ReachSettings {
   /** Weight of `log10(1 + followers)`. */
   followers: number;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import type { Classification, Interaction } from '../interaction.js';
 import type { InteractionLedger } from '../ledger.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DAY_MS, parseInsightOptions } from './_shared.js';
 
 /** Days of the week, as keys of {@link BusinessHoursOptions.weekly}. */

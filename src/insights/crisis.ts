@@ -1,7 +1,7 @@
 /**
  * Crisis and spike detection over negative mentions, per brand, topic or product.
  *
- * Each negative mention adds its reach weight (see {@link reachWeight}) to the open time bucket of
+ * Each negative mention adds its reach weight (see `reachWeight()`) to the open time bucket of
  * every key it belongs to. For each key the detector learns a baseline of the weighted volume per
  * bucket with an exponentially weighted moving average of level and variance (optionally one per
  * hour of the day or of the week), and scores the open bucket as
@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import type { Alert } from '../events.js';
 import type { Classification, Interaction } from '../interaction.js';

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { INTENT_LABELS, identityKey, type Customer, type Department, type IntentLabel, type Interaction, type InteractionDirection, type SentimentLabel } from '../interaction.js';
 import type { ConsentRecord, IdentityRecord, InteractionLedger } from '../ledger.js';
 import { DAY_MS, parseInsightOptions, round, timeOf } from './_shared.js';

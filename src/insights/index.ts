@@ -3,7 +3,7 @@
  * primitives. Each one is a standalone, incremental object fed canonical interactions (and their
  * classification), with a serialisable state; `createInsights(crm)` wires them to a crm's events.
  *
- * @module
+ * @module social-crm/insights
  */
 export type { Alert } from '../events.js';
 export type { AlertChange, ReachSettings } from './_shared.js';

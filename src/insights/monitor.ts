@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { hashWord } from '../classifier/_text.js';
 import { InvalidOptionsError } from '../errors.js';
 import type { Classification, Interaction } from '../interaction.js';

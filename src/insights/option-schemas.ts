@@ -1,5 +1,5 @@
 /** Small pieces shared by the declarative definitions of the SLA tracker, router and segment engine. Internal. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEPARTMENTS } from '../interaction.js';
 
 /** One value, or a non-empty list of them ("any of"). */

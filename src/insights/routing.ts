@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEPARTMENTS, INTENT_LABELS, type Classification, type Department, type IntentLabel, type Interaction } from '../interaction.js';
 import { classificationOf, foldForMatch, parseInsightOptions } from './_shared.js';
 import { asList, departmentsSchema, namesSchema, unitRangeSchema } from './option-schemas.js';

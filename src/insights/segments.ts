@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import {
   INTENT_LABELS,

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { INTENT_LABELS, INTERACTION_KINDS, type Classification, type Department, type IntentLabel, type Interaction, type InteractionKind } from '../interaction.js';
 import { DAY_MS, classificationOf, parseInsightOptions, timeOf } from './_shared.js';

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SocialCrm } from '../crm.js';
 import { InvalidOptionsError, NotFoundError, isReplyNotAllowedError, isSocialCrmError } from '../errors.js';
 import { identityKey, type Classification, type Department, type Interaction } from '../interaction.js';

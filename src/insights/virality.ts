@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import type { Alert } from '../events.js';
 import type { Classification, Interaction } from '../interaction.js';

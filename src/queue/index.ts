@@ -8,7 +8,7 @@
  * are loaded on first use.
  *
  * @see docs/guide/scale-out.md
- * @module
+ * @module social-crm/queue
  */
 export { createWebhookIntake } from './intake.js';
 export type { WebhookIntake, WebhookIntakeOptions } from './intake.js';

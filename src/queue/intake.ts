@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelEvent, Logger, RejectedItem } from '../adapter.js';
 import type { SocialCrm } from '../crm.js';
 import { redactSecrets } from '../errors.js';

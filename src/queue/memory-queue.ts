@@ -1,5 +1,5 @@
 import { parseOptions } from '../_options.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BATCH_DEFAULTS, type ConsumeBatchesOptions, type ConsumeOptions, type WorkBatchHandler, type WorkHandler, type WorkMessage, type WorkQueue, type WorkSubscription } from './work-queue.js';
 
 /** Options of {@link memoryQueue}. */

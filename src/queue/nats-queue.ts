@@ -1,5 +1,5 @@
 import { parseOptions } from '../_options.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { optionalPeer } from '../_peers.js';
 import { isSocialCrmError, QueueError } from '../errors.js';
 import { BATCH_DEFAULTS, type ConsumeBatchesOptions, type ConsumeOptions, type WorkBatchHandler, type WorkHandler, type WorkMessage, type WorkMessageInput, type WorkQueue, type WorkSubscription } from './work-queue.js';

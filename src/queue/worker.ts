@@ -1,6 +1,6 @@
 import { loggerFrom, parseOptions } from '../_options.js';
 import type { LoggerLike } from '../logger.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelEvent, Logger, RejectedItem } from '../adapter.js';
 import type { SocialCrm } from '../crm.js';
 import { QueueError } from '../errors.js';

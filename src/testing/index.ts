@@ -12,7 +12,7 @@
  * - `canonicalFixtures`, `canonicalWebhookRequest()` and `signCanonicalWebhook()` make real, signed
  *   deliveries to the canonical webhook adapter.
  *
- * @module
+ * @module social-crm/testing
  */
 export { checkLedger, describeLedger } from './ledger-suite.js';
 export type { DescribeLedgerOptions, LedgerOracle, LedgerSuiteGroup, LedgerUnderTest, OracleInteraction } from './ledger-suite.js';

@@ -58,6 +58,8 @@ describe('strict options', () => {
     expect(invalid(await rejection(crm.fetchAttachment('x', 0, { maxByte: 1 } as never))).message).toContain('did you mean `maxBytes`?');
     expect(invalid(await rejection(crm.reply('x', { text: 'hi', idempotencykey: 'k' } as never))).message).toContain('did you mean `idempotencyKey`?');
     expect(invalid(await rejection(crm.reply('x', { text: 'hi', signal: AbortSignal.timeout(1000) } as never))).message).toContain('crm.reply(id, content, { signal })');
+    expect(invalid(await rejection(crm.publish({ channel: 'x', text: 'hi', idempotencyKey: 'k', campaign: 'c' } as never))).message).toContain('did you mean `campaignId`?');
+    expect(invalid(await rejection(crm.publish({ channel: 'x', text: 'hi', idempotencyKey: 'k' }, { signl: 1 } as never))).message).toContain('did you mean `signal`?');
     expect(invalid(await rejection(createIdentityMerger({ ledger: memoryLedger() }).rematch({ cursr: 'a' } as never))).message).toContain('did you mean `cursor`?');
   });
 });

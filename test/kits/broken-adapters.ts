@@ -3,7 +3,7 @@
  * replies), written as a plugin author would from the docs, with one deliberate mistake at a time.
  * Payloads follow the Bot API's Update and Message objects; the values are invented.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   decodeUtf8,
   parseAdapterOptions,

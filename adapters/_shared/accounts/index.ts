@@ -5,7 +5,7 @@
  * answers, re-asks once when the network refuses a token, and tells the host about token trouble.
  * Not a package entry: each adapter bundles what it uses. Imports only public entries.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UnknownAccountError, isChannelApiError, isUnknownAccountError, type InteractionInput, type JSONObject } from 'social-crm';
 import type { AdapterContext, ChannelEvent, RejectedItem } from 'social-crm/adapter-kit';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdapterContext } from 'social-crm/adapter-kit';
 import type { GraphApiOptions } from './meta-graph.js';
 import type { MetaAppSettings } from './meta-options.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { privateConversationKey, type Attachment, type ChannelIdentityInput, type InteractionInput, type JSONObject, type JSONValue } from 'social-crm';
 import { networkTimeOr, readNetworkTime, type AdapterWarning, type ChannelEvent, type RejectedItem } from 'social-crm/adapter-kit';
 import { describeIssues } from './meta-webhook.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelApiError, RateLimitError, ReplyNotAllowedError } from 'social-crm';
 import { toChannelApiError, type AdapterContext, type PlatformErrorInfo, type RateLimitState } from 'social-crm/adapter-kit';
 

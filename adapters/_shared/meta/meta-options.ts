@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The Graph API version used when none is given. Meta supports each version for about two years. */
 export const DEFAULT_GRAPH_VERSION = 'v23.0';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelIdentityInput } from 'social-crm';
 import type { AdapterWarning, ChannelEvent } from 'social-crm/adapter-kit';
 import type { GraphApi } from './meta-graph.js';

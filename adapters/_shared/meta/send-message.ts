@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelApiError, ReplyNotAllowedError, type OutboundReply } from 'social-crm';
 import { parseChannelOptions, type AdapterWarning, type SendResult } from 'social-crm/adapter-kit';
 import { assertMessagingWindow } from './messaging-window.js';

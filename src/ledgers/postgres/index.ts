@@ -10,7 +10,7 @@
  * const ledger = postgresLedger({ connectionString: process.env.DATABASE_URL, schema: 'social_crm' });
  * const embedded = postgresLedger({ pglite: './data/crm' });
  *
- * @module
+ * @module social-crm/ledgers/postgres
  */
 export { migratePostgresLedger, postgresLedger } from './postgres-ledger.js';
 export type { PostgresLedger, PostgresLedgerOptions } from './postgres-ledger.js';

@@ -294,7 +294,7 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** Result of {@link applyMigrations}. */
+/** Result of `applyMigrations()`. */
 export interface MigrationResult {
   /** Versions applied by this call, oldest first. */
   applied: number[];

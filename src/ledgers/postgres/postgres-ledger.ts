@@ -1,5 +1,5 @@
 import { parseWithSchema } from '../../_options.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidOptionsError } from '../../errors.js';
 import type { Interaction } from '../../interaction.js';
 import type {

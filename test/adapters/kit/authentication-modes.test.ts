@@ -6,7 +6,7 @@
  */
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createSocialCrm, memoryLedger } from 'social-crm';
 import {
   capabilityMismatches,

@@ -378,6 +378,26 @@ describe('cancelling mastodon calls with an AbortSignal', () => {
     expect(server.calls).toHaveLength(1);
   });
 
+  it('cuts a publication off mid-request and keeps its key in doubt (sent again under the same Idempotency-Key); an aborted signal posts nothing', async () => {
+    setup();
+    server.route('post', STATUSES_URL, async () => {
+      await gate;
+      return HttpResponse.json(fixture('status-publish-response'));
+    });
+    expect(isAbortedError(await rejection(crm.publish({ channel: 'mastodon', text: 'Yeni kampanya', idempotencyKey: 'never' }, { signal: AbortSignal.abort() })))).toBe(true);
+    expect(server.calls).toHaveLength(0);
+    const controller = new AbortController();
+    const posting = rejection(crm.publish({ channel: 'mastodon', text: 'Yeni kampanya', idempotencyKey: 'post-1' }, { signal: controller.signal }));
+    await vi.waitFor(() => expect(server.calls).toHaveLength(1));
+    controller.abort();
+    expect(await posting).toMatchObject({ code: 'ABORTED', operation: 'crm.publish()' });
+    // in doubt, and within Mastodon's hour for an Idempotency-Key: sent again with the same key, which the instance answers with the first status
+    server.route('post', STATUSES_URL, () => HttpResponse.json(fixture('status-publish-response')));
+    const again = await crm.publish({ channel: 'mastodon', text: 'Yeni kampanya', idempotencyKey: 'post-1' });
+    expect(again.kind).toBe('post');
+    expect(server.calls.map((call) => call.headers['idempotency-key'])).toEqual(['post-1', 'post-1']);
+  });
+
   it('cuts an attachment download off mid-request', async () => {
     setup();
     notificationRoutes(server);

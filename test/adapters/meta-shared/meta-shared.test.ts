@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   createSocialCrm,
   isSocialCrmError,

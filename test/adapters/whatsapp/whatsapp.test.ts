@@ -630,11 +630,11 @@ describe('whatsapp adapter through createSocialCrm', () => {
       expect((error as Error).message).toMatch(/phoneNumberId.*numeric phone number id/);
     });
 
-    it('declares a webhook, private replies, reactions and receipts, and no polling', () => {
+    it('declares a webhook, private replies, reactions and receipts, outreach, and no polling', () => {
       const adapter = whatsappAdapter(options);
       expect(adapter.id).toBe('whatsapp');
       expect(adapter.displayName).toBe('WhatsApp Cloud API');
-      expect(adapter.capabilities).toEqual({ webhook: true, poll: false, reply: false, directMessage: true, edits: false, deletes: false, reactions: true, threads: false, deliveryReceipts: true });
+      expect(adapter.capabilities).toEqual({ webhook: true, poll: false, reply: false, directMessage: true, edits: false, deletes: false, reactions: true, threads: false, deliveryReceipts: true, outreach: true });
       expect(whatsappAdapter({ ...options, id: 'whatsapp-tr' }).id).toBe('whatsapp-tr');
     });
 
