@@ -1,10 +1,9 @@
 import * as z from 'zod';
-import { ChannelApiError, InvalidOptionsError, ReplyNotAllowedError } from 'social-crm';
+import { InvalidOptionsError, ReplyNotAllowedError } from 'social-crm';
 import { parseChannelOptions, type AdapterContext, type OutboundMessage, type SendResult } from 'social-crm/adapter-kit';
-import { createGraphApi, describeIssues } from '../_shared/meta/index.js';
+import { createGraphApi } from '../_shared/meta/index.js';
 import { isBusinessScopedUserId } from './normalize.js';
-import type { SendReplySettings } from './send-reply.js';
-import { whatsappSendResponseSchema } from './whatsapp-schemas.js';
+import { postMessage, type SendReplySettings } from './send-reply.js';
 
 /** Per-message options under `channelOptions.whatsapp` of a business-initiated message. */
 export const whatsappMessageOptionsSchema = z.object({
@@ -82,30 +81,5 @@ export async function sendWhatsappMessage(message: OutboundMessage, context: Ada
     ...content,
     ...(message.idempotencyKey.length <= MAX_CALLBACK_DATA ? { biz_opaque_callback_data: message.idempotencyKey } : {}),
   };
-  const graph = createGraphApi(context, settings);
-  const path = `${settings.phoneNumberId}/messages`;
-  const response = await graph.post(path, body);
-  const answer = whatsappSendResponseSchema.safeParse(response);
-  if (!answer.success) {
-    throw new ChannelApiError(`WhatsApp accepted the message but its answer could not be read (${describeIssues(answer.error)}); check the conversation before sending again.`, {
-      adapterId: settings.adapterId,
-      method: 'POST',
-      url: graph.url(path),
-      isRetryable: false,
-      responseBody: JSON.stringify(response)?.slice(0, 4000),
-    });
-  }
-  const sent = answer.data.messages[0]!;
-  const waId = answer.data.contacts?.[0]?.wa_id;
-  return {
-    nativeId: sent.id,
-    createdAt: context.now().toISOString(),
-    channelMetadata: {
-      type: content.type as string,
-      phoneNumberId: settings.phoneNumberId,
-      ...(waId ? { waId } : {}),
-      ...(sent.message_status ? { messageStatus: sent.message_status } : {}),
-      ...(options.template ? { template: options.template.name } : {}),
-    },
-  };
+  return postMessage(createGraphApi(context, settings), context, settings, body, options.template?.name);
 }

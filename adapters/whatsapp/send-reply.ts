@@ -128,11 +128,19 @@ export async function sendWhatsappReply(reply: OutboundReply, context: AdapterCo
     // Handed back on the message's statuses: a send left in doubt is settled by them.
     ...(reply.idempotencyKey.length <= MAX_CALLBACK_DATA ? { biz_opaque_callback_data: reply.idempotencyKey } : {}),
   };
+  return { ...(await postMessage(graph, context, settings, body, options.template?.name)), warnings };
+}
+
+/**
+ * Sends one message body to the Cloud API and reads its answer: shared by replies and
+ * business-initiated messages. An answer that cannot be read is not retried (the call went
+ * through: sending again could message the customer twice).
+ */
+export async function postMessage(graph: ReturnType<typeof createGraphApi>, context: AdapterContext, settings: SendReplySettings, body: Record<string, unknown>, template?: string): Promise<SendResult> {
   const path = `${settings.phoneNumberId}/messages`;
   const response = await graph.post(path, body);
   const answer = whatsappSendResponseSchema.safeParse(response);
   if (!answer.success) {
-    // The call went through: sending again could message the customer twice, so it is not retried.
     throw new ChannelApiError(`WhatsApp accepted the message but its answer could not be read (${describeIssues(answer.error)}); check the conversation before sending again.`, {
       adapterId: settings.adapterId,
       method: 'POST',
@@ -147,12 +155,11 @@ export async function sendWhatsappReply(reply: OutboundReply, context: AdapterCo
     nativeId: sent.id,
     createdAt: context.now().toISOString(),
     channelMetadata: {
-      type: message.type as string,
+      type: body.type as string,
       phoneNumberId: settings.phoneNumberId,
       ...(waId ? { waId } : {}),
       ...(sent.message_status ? { messageStatus: sent.message_status } : {}),
-      ...(options.template ? { template: options.template.name } : {}),
+      ...(template ? { template } : {}),
     },
-    warnings,
   };
 }
