@@ -17,6 +17,7 @@ import { parseMailbox } from './addresses.js';
 import { fetchEmailAttachment } from './fetch-attachment.js';
 import { readMailgunForm } from './mailgun-form.js';
 import { normalizeEmail } from './normalize.js';
+import { listUnsubscribeSchema, sendMailgunMessage, type ListUnsubscribeOptions } from './send-message.js';
 import { sendMailgunReply } from './send-reply.js';
 
 const ADAPTER_ID = 'email';
@@ -41,6 +42,13 @@ export interface EmailAdapterOptions {
    * @default []
    */
   brandAddresses?: string[];
+  /**
+   * The `List-Unsubscribe` of marketing e-mail (campaigns, `crm.sendMessage`): a `mailto:` address,
+   * an HTTPS URL (or a function building one per recipient), or both. Bulk-sender rules (Gmail,
+   * Yahoo) require it; without it the adapter refuses marketing e-mail with `INVALID_OPTIONS`.
+   * A URL also gets `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+   */
+  listUnsubscribe?: ListUnsubscribeOptions;
   /** `https://api.eu.mailgun.net` for domains in Mailgun's EU region. @default 'https://api.mailgun.net' */
   apiBaseUrl?: string;
   /** Adapter id (webhook path segment and `channel`). @default 'email' */
@@ -76,6 +84,7 @@ const optionsSchema = z
       .refine((value) => parseMailbox(value) !== undefined, 'Use an address, e.g. `Acme Support <support@mg.acme.example>`.')
       .optional(),
     brandAddresses: z.array(z.string().email()).default([]),
+    listUnsubscribe: listUnsubscribeSchema.optional(),
     apiBaseUrl: z
       .string()
       .url()
@@ -127,6 +136,7 @@ function createTokenCache(maxEntries = 50_000) {
  * the message by `References` / `In-Reply-To`, makes the sender's address the customer's e-mail
  * identity, strips the quoted history and the signature (English and Turkish clients), and keeps
  * the attachments. Replies go out threaded (`In-Reply-To`, `References`, `Re:` subject).
+ * Marketing e-mail (campaigns) needs a subject per message and `listUnsubscribe`.
  *
  * @example
  * const email = emailAdapter({
@@ -145,6 +155,7 @@ export function emailAdapter(options: EmailAdapterOptions): ChannelAdapter {
   const fromAddress = settings.from ? parseMailbox(settings.from)?.address : undefined;
   if (fromAddress) brandAddresses.add(fromAddress);
   const tokens = createTokenCache();
+  const sending = canSend ? { adapterId: id, apiKey: settings.apiKey!, domain: settings.domain!, from: settings.from!, apiBaseUrl: settings.apiBaseUrl } : undefined;
 
   async function doHandleWebhook(request: Request, context: AdapterContext): Promise<WebhookResult> {
     if (request.method !== 'POST') throw new InvalidPayloadError(`[${id}] Mailgun posts inbound mail; ${request.method} is not accepted.`, { status: 405 });
@@ -195,6 +206,7 @@ export function emailAdapter(options: EmailAdapterOptions): ChannelAdapter {
       reactions: false,
       threads: true,
       deliveryReceipts: false,
+      outreach: canSend,
     },
     // Mailgun signs `timestamp` + `token` in the form rather than the body in a header; the token
     // cache binds each token to its body (see createTokenCache).
@@ -202,10 +214,10 @@ export function emailAdapter(options: EmailAdapterOptions): ChannelAdapter {
     maxBodyBytes: settings.maxBodyBytes,
     doHandleWebhook,
     doFetchAttachment: (request, context) => fetchEmailAttachment(request, context, { adapterId: id, ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) }),
-    ...(canSend
+    ...(sending
       ? {
-          doSendReply: (reply, context) =>
-            sendMailgunReply(reply, context, { adapterId: id, apiKey: settings.apiKey!, domain: settings.domain!, from: settings.from!, apiBaseUrl: settings.apiBaseUrl }),
+          doSendReply: (reply, context) => sendMailgunReply(reply, context, sending),
+          doSendMessage: (message, context) => sendMailgunMessage(message, context, { ...sending, listUnsubscribe: settings.listUnsubscribe }),
         }
       : {}),
   };

@@ -46,6 +46,36 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
+/** A `Message-Id` derived from the idempotency key: the same message sent twice carries the same id. */
+export async function mailgunMessageId(adapterId: string, idempotencyKey: string, domain: string): Promise<string> {
+  return `${(await sha256Hex(new TextEncoder().encode(`${adapterId}\n${idempotencyKey}`))).slice(0, 40)}@${domain}`;
+}
+
+/**
+ * Posts a form to Mailgun's Messages API (`POST /v3/{domain}/messages`) and returns the id of the
+ * queued message: Mailgun's `id` without its brackets, or `messageId` (with a warning) when the
+ * 200 answer lacks one, since the message was queued all the same.
+ */
+export async function postMailgunMessage(form: URLSearchParams, context: AdapterContext, settings: SendSettings, messageId: string, warnings: AdapterWarning[]): Promise<string> {
+  const url = `${settings.apiBaseUrl}/v3/${encodeURIComponent(settings.domain)}/messages`;
+  let body: unknown;
+  try {
+    body = await context.http
+      .post(url, {
+        body: form,
+        headers: { authorization: `Basic ${btoa(`api:${settings.apiKey}`)}` },
+        ...(context.signal ? { signal: context.signal } : {}),
+      })
+      .json();
+  } catch (error) {
+    throw await toChannelApiError(settings.adapterId, error, readMailgunError);
+  }
+  const answer = sendResponseSchema.safeParse(body);
+  if (answer.success) return answer.data.id.match(/<([^<>]+)>/)?.[1] ?? answer.data.id.trim();
+  warnings.push({ type: 'malformed', message: 'Mailgun queued the message but answered without an `id`; the Message-Id the adapter set is used.' });
+  return messageId;
+}
+
 /**
  * Sends a reply through Mailgun's Messages API (`POST /v3/{domain}/messages`), threaded under the
  * message it answers: `In-Reply-To` is that message's id, `References` its references plus its id,
@@ -68,7 +98,7 @@ export async function sendMailgunReply(reply: OutboundReply, context: AdapterCon
     throw new ChannelApiError(`The recipient \`${address}\` is not an e-mail address; nothing was sent.`, { adapterId, isRetryable: false });
   }
   const subject = options.subject ?? replySubject(typeof metadata.subject === 'string' ? metadata.subject : undefined);
-  const messageId = `${(await sha256Hex(new TextEncoder().encode(`${adapterId}\n${reply.idempotencyKey}`))).slice(0, 40)}@${settings.domain}`;
+  const messageId = await mailgunMessageId(adapterId, reply.idempotencyKey, settings.domain);
   const form = new URLSearchParams();
   form.set('from', settings.from);
   for (const mailbox of to) form.append('to', formatMailbox(mailbox));
@@ -83,23 +113,7 @@ export async function sendMailgunReply(reply: OutboundReply, context: AdapterCon
   if (reply.attachments.length) {
     warnings.push({ type: 'unsupported', message: 'E-mail replies are sent without attachments: the adapter does not upload files; link them in the text instead.', details: { count: reply.attachments.length } });
   }
-  const url = `${settings.apiBaseUrl}/v3/${encodeURIComponent(settings.domain)}/messages`;
-  let body: unknown;
-  try {
-    body = await context.http
-      .post(url, {
-        body: form,
-        headers: { authorization: `Basic ${btoa(`api:${settings.apiKey}`)}` },
-        ...(context.signal ? { signal: context.signal } : {}),
-      })
-      .json();
-  } catch (error) {
-    throw await toChannelApiError(adapterId, error, readMailgunError);
-  }
-  const answer = sendResponseSchema.safeParse(body);
-  // Mailgun answers 200 only once it has queued the message: without an id the send still happened.
-  const sentId = answer.success ? (answer.data.id.match(/<([^<>]+)>/)?.[1] ?? answer.data.id.trim()) : messageId;
-  if (!answer.success) warnings.push({ type: 'malformed', message: 'Mailgun queued the reply but answered without an `id`; the Message-Id the adapter set is used.' });
+  const sentId = await postMailgunMessage(form, context, settings, messageId, warnings);
   return {
     nativeId: sentId,
     createdAt: context.now().toISOString(),

@@ -28,6 +28,12 @@ export interface CampaignMessage {
    * body has. A missing value is an `INVALID_OPTIONS` error before anything is sent.
    */
   template?: { name: string; language: string; parameters?: string[]; parameterCount?: number };
+  /**
+   * The subject line of an e-mail (required for a channel named `email` or `email-…`; bulk-sender
+   * rules ask for one). `{{name}}` placeholders are filled per customer. Sent as
+   * `channelOptions[channel].subject`.
+   */
+  subject?: string;
 }
 
 /** Who a campaign is for. */
@@ -189,6 +195,9 @@ const STATE_STREAM = 'campaigns';
 const STATUS_CHECK_EVERY = 20;
 const STATUSES = new Set<CampaignStatus>(['draft', 'running', 'paused', 'cancelled', 'completed']);
 
+/** Whether an adapter id names a network: `whatsapp`, or `whatsapp-…` for a second one. */
+const network = (channel: string, name: string) => channel === name || channel.startsWith(`${name}-`);
+
 const definitionSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'Use 1–100 letters, digits, `_`, `.` or `-`.'),
   audience: z.union([z.array(z.string().min(1)), z.object({ segment: z.string().min(1), engine: z.custom<{ members(id: string): string[] }>((value) => typeof (value as { members?: unknown })?.members === 'function') }), z.custom<() => string[]>((value) => typeof value === 'function')]),
@@ -200,11 +209,17 @@ const definitionSchema = z.object({
         .object({
           text: z.string().optional(),
           template: z.object({ name: z.string().min(1), language: z.string().min(2), parameters: z.array(z.string()).optional(), parameterCount: z.number().int().min(0).optional() }).strict().optional(),
+          subject: z.string().optional(),
         })
         .strict()
         .refine((message) => message.text?.trim() || message.template, 'Give `text` or `template`.'),
     )
-    .refine((messages) => Object.keys(messages).length > 0, 'Give a message for at least one channel.'),
+    .refine((messages) => Object.keys(messages).length > 0, 'Give a message for at least one channel.')
+    .superRefine((messages, context) => {
+      for (const [channel, message] of Object.entries(messages)) {
+        if (network(channel, 'email') && !message.subject?.trim()) context.addIssue({ code: 'custom', path: [channel, 'subject'], message: 'A marketing e-mail needs a subject.' });
+      }
+    }),
   schedule: z.object({ startAt: z.union([z.string(), z.date()]).optional(), endAt: z.union([z.string(), z.date()]).optional() }).optional(),
 });
 
@@ -265,8 +280,6 @@ function fill(template: string, values: Record<string, string | undefined>): { t
   });
   return { text, missing };
 }
-
-const network = (channel: string, name: string) => channel === name || channel.startsWith(`${name}-`);
 
 /**
  * Creates the campaign runner over a crm. Needs a ledger that records sends (every built-in one
@@ -356,7 +369,10 @@ export function createCampaigns(crm: CampaignsCrm, options: CampaignsOptions = {
     const missing: string[] = [];
     const text = message.text ? fill(message.text, values) : { text: '', missing: [] };
     missing.push(...text.missing);
-    if (!message.template) return { text: text.text, channelOptions: {}, missing };
+    const subject = message.subject ? fill(message.subject, values) : undefined;
+    if (subject) missing.push(...subject.missing);
+    const mail = subject ? { subject: subject.text } : {};
+    if (!message.template) return { text: text.text, channelOptions: subject ? { [channel]: mail } : {}, missing };
     const parameters = (message.template.parameters ?? []).map((parameter) => {
       const filled = fill(parameter, values);
       missing.push(...filled.missing);
@@ -365,7 +381,7 @@ export function createCampaigns(crm: CampaignsCrm, options: CampaignsOptions = {
     const count = message.template.parameterCount;
     if (count !== undefined && parameters.length < count) missing.push(`{{${parameters.length + 1}}}…{{${count}}}`);
     const template = { name: message.template.name, language: message.template.language, ...(parameters.length ? { parameters } : {}), ...(count !== undefined ? { parameterCount: count } : {}) };
-    return { text: text.text || `[template ${message.template.name}]`, channelOptions: { [channel]: { template } }, missing };
+    return { text: text.text || `[template ${message.template.name}]`, channelOptions: { [channel]: { template, ...mail } }, missing };
   }
 
   /** Whether a channel's own rules let the brand start a conversation with this identity now. */

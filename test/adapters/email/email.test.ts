@@ -333,11 +333,104 @@ describe('email adapter through createSocialCrm', () => {
     });
   });
 
+  describe('marketing e-mail (outreach)', () => {
+    const AYSE = 'email:ayse.yilmaz@musteri.example';
+    const listUnsubscribe = { mailto: 'unsubscribe@mg.acme.example', url: ({ address, campaignId }: { address: string; campaignId?: string }) => `https://acme.example/unsubscribe?c=${campaignId}&to=${encodeURIComponent(address)}` };
+    const message = { channel: 'email', recipient: AYSE, text: 'Bahar indirimi başladı: tüm modemlerde %20.', purpose: 'marketing' as const, idempotencyKey: 'spring:cus-1:email', campaignId: 'spring' };
+
+    async function optedIn(extra: Partial<EmailAdapterOptions> = { listUnsubscribe }) {
+      setup(extra);
+      await deliver(turkishReply);
+      await crm.setConsent(AYSE, 'opted-in', 'crm:newsletter-form', { purpose: 'marketing' });
+    }
+
+    it('sends with a subject, List-Unsubscribe (mailto and one-click URL) and a stable Message-Id, and stores it with the campaign', async () => {
+      await optedIn();
+      sendRoute(server);
+      const { interaction } = await crm.sendMessage({ ...message, channelOptions: { email: { subject: 'Bahar indirimi', html: '<p>Bahar indirimi başladı</p>' } } });
+      expect(server.calls).toHaveLength(1);
+      const call = server.calls[0]!;
+      expect(call.url).toBe(SEND_URL);
+      expect(call.headers.authorization).toBe(`Basic ${Buffer.from(`api:${API_KEY}`).toString('base64')}`);
+      const fields = sentFields(call.bodyText);
+      expect(fields.get('from')).toBe('Acme Destek <destek@mg.acme.example>');
+      expect(fields.get('to')).toContain('ayse.yilmaz@musteri.example');
+      expect(fields.get('subject')).toBe('Bahar indirimi');
+      expect(fields.get('text')).toBe(message.text);
+      expect(fields.get('html')).toBe('<p>Bahar indirimi başladı</p>');
+      expect(fields.get('h:List-Unsubscribe')).toBe('<mailto:unsubscribe@mg.acme.example?subject=unsubscribe>, <https://acme.example/unsubscribe?c=spring&to=ayse.yilmaz%40musteri.example>');
+      expect(fields.get('h:List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+      expect(fields.get('h:Message-Id')).toMatch(/^<[0-9a-f]{40}@mg\.acme\.example>$/);
+      expect(fields.has('h:In-Reply-To')).toBe(false);
+      // Mailgun's documented answer: { id: "<…>", message: "Queued. Thank you." }
+      expect(interaction).toMatchObject({
+        channel: 'email',
+        nativeId: '20260217072000.1.ACMEREPLY@mg.acme.example',
+        direction: 'outbound',
+        deliveryStatus: 'sent',
+        channelMetadata: { email: { provider: 'mailgun', subject: 'Bahar indirimi', campaignId: 'spring' } },
+      });
+      expect(interaction.customerId).toBeTruthy();
+    });
+
+    it('a mailto-only List-Unsubscribe has no one-click header', async () => {
+      await optedIn({ listUnsubscribe: { mailto: 'unsubscribe@mg.acme.example' } });
+      sendRoute(server);
+      await crm.sendMessage({ ...message, channelOptions: { email: { subject: 'Bahar indirimi' } } });
+      const fields = sentFields(server.calls[0]!.bodyText);
+      expect(fields.get('h:List-Unsubscribe')).toBe('<mailto:unsubscribe@mg.acme.example?subject=unsubscribe>');
+      expect(fields.has('h:List-Unsubscribe-Post')).toBe(false);
+    });
+
+    it('without a subject: INVALID_OPTIONS naming it, and nothing is sent', async () => {
+      await optedIn();
+      sendRoute(server);
+      for (const channelOptions of [{}, { email: { subject: '  ' } }] as Array<Record<string, Record<string, unknown>>>) {
+        const error = await rejection(crm.sendMessage({ ...message, idempotencyKey: `no-subject-${JSON.stringify(channelOptions)}`, channelOptions }));
+        expect(isSocialCrmError(error, 'INVALID_OPTIONS')).toBe(true);
+        expect((error as Error).message).toContain('channelOptions.email.subject');
+        expect((error as Error).message).toContain('needs a subject');
+      }
+      expect(server.calls).toHaveLength(0);
+    });
+
+    it('without a configured List-Unsubscribe: INVALID_OPTIONS, and nothing is sent', async () => {
+      await optedIn({});
+      sendRoute(server);
+      const error = await rejection(crm.sendMessage({ ...message, channelOptions: { email: { subject: 'Bahar indirimi' } } }));
+      expect(isSocialCrmError(error, 'INVALID_OPTIONS')).toBe(true);
+      expect((error as Error).message).toContain('listUnsubscribe');
+      expect(server.calls).toHaveLength(0);
+    });
+
+    it('never writes to an address without marketing consent, or after it was withdrawn', async () => {
+      setup({ listUnsubscribe });
+      await deliver(turkishReply);
+      sendRoute(server);
+      const never = await rejection(crm.sendMessage({ ...message, channelOptions: { email: { subject: 'Bahar indirimi' } } }));
+      expect(isSocialCrmError(never, 'REPLY_NOT_ALLOWED')).toBe(true);
+      await crm.setConsent(AYSE, 'opted-in', 'crm', { purpose: 'marketing' });
+      await crm.setConsent(AYSE, 'opted-out', 'crm:unsubscribe-link', { purpose: 'marketing' });
+      const withdrawn = await rejection(crm.sendMessage({ ...message, idempotencyKey: 'spring:cus-1:email:2', channelOptions: { email: { subject: 'Bahar indirimi' } } }));
+      expect(isSocialCrmError(withdrawn, 'REPLY_NOT_ALLOWED')).toBe(true);
+      expect(server.calls).toHaveLength(0);
+    });
+
+    it('refuses a List-Unsubscribe that is neither an address nor an HTTPS URL when the adapter is created', () => {
+      for (const bad of [{}, { url: 'http://acme.example/unsubscribe' }, { mailto: 'not an address' }]) {
+        expect(isSocialCrmError(failure(() => emailAdapter({ ...options, listUnsubscribe: bad })), 'INVALID_OPTIONS')).toBe(true);
+      }
+    });
+  });
+
   describe('options and capabilities', () => {
     it('receives without sending credentials, and says which sending option is missing', () => {
       const receiveOnly = emailAdapter({ signingKey: SIGNING_KEY });
       expect(receiveOnly.capabilities).toMatchObject({ webhook: true, directMessage: false, reply: false, threads: true });
       expect(receiveOnly.doSendReply).toBeUndefined();
+      expect(receiveOnly.capabilities.outreach).toBe(false);
+      expect(receiveOnly.doSendMessage).toBeUndefined();
+      expect(emailAdapter(options).capabilities.outreach).toBe(true);
       const error = failure(() => emailAdapter({ signingKey: SIGNING_KEY, apiKey: API_KEY, domain: DOMAIN }));
       expect(isSocialCrmError(error, 'INVALID_OPTIONS')).toBe(true);
       expect((error as Error).message).toContain('from');
