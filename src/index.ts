@@ -130,7 +130,7 @@ export { channelIdentityResolver } from './identity-resolver.js';
 export type { IdentityCommandChange, IdentityResolver, IdentityResolverContext, ResolveResult } from './identity-resolver.js';
 export type { AttachmentContent, ChannelAdapter, ChannelCapabilities, Logger } from './adapter.js';
 export type { OutboundMessage } from './outreach.js';
-export { campaignIdOf } from './publication.js';
+export { campaignIdOf } from './campaign-id.js';
 export type { OutboundPost, PostMedia, PublishRequest } from './publication.js';
 export { toLogger } from './logger.js';
 export type { LogMethod, LoggerLike, ToLoggerOptions } from './logger.js';

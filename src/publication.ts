@@ -56,15 +56,3 @@ export type PublishRequest = z.input<typeof publishRequestSchema>;
 
 /** A post the brand publishes, as `doPublish` receives it: validated, defaults filled. */
 export type OutboundPost = z.output<typeof publishRequestSchema>;
-
-/**
- * Where the core keeps publishing facts on the stored post: `channelMetadata[PUBLICATION_METADATA_KEY]`
- * holds `{ campaignId?, idempotencyKey }`.
- */
-export const PUBLICATION_METADATA_KEY = 'publication';
-
-/** The campaign a stored interaction was published for, if any. */
-export function campaignIdOf(interaction: { channelMetadata: Record<string, unknown> }): string | undefined {
-  const entry = interaction.channelMetadata[PUBLICATION_METADATA_KEY] as { campaignId?: unknown } | undefined;
-  return typeof entry?.campaignId === 'string' ? entry.campaignId : undefined;
-}

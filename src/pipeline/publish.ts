@@ -11,7 +11,8 @@ import { InvalidOptionsError, SocialCrmError, UnsupportedCapabilityError, format
 import { toChannelApiError } from '../http.js';
 import { parseInteraction, type Attachment, type Interaction, type JSONObject } from '../interaction.js';
 import { hasSendStore, type SendRecord } from '../ledger.js';
-import { PUBLICATION_METADATA_KEY, publishRequestSchema, type OutboundPost, type PublishRequest } from '../publication.js';
+import { PUBLICATION_METADATA_KEY } from '../campaign-id.js';
+import { publishRequestSchema, type OutboundPost, type PublishRequest } from '../publication.js';
 import { ChangeLog } from './change-log.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { describeError } from './dead-letters.js';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerWorkspace, installTarball } from './install.js';
@@ -10,7 +10,12 @@ import { consumerWorkspace, installTarball } from './install.js';
  */
 const tsc = resolve('node_modules/typescript/bin/tsc');
 const adapterNames = readdirSync('adapters').filter((name) => !name.startsWith('_') && existsSync(`adapters/${name}/index.ts`));
-const subpaths = ['social-crm', 'social-crm/adapter-kit', 'social-crm/classifier', 'social-crm/identity', 'social-crm/insights', 'social-crm/ledgers/postgres', 'social-crm/queue', ...adapterNames.map((name) => `social-crm/adapters/${name}`)];
+/** Every entry of the package but the ESM-only kits, from the `exports` map. */
+const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, unknown> };
+const subpaths = Object.keys(manifest.exports)
+  .filter((key) => key !== './package.json' && key !== './testing')
+  .flatMap((key) => (key === './adapters/*' ? adapterNames.map((name) => `./adapters/${name}`) : [key]))
+  .map((key) => (key === '.' ? 'social-crm' : `social-crm/${key.slice(2)}`));
 let workspace: string;
 
 /**

@@ -40,8 +40,9 @@ describe('built package', () => {
     const check = (load: (path: string) => string) => `
       const root = ${load('social-crm')};
       const kit = ${load('social-crm/adapter-kit')};
+      const { z } = ${load('zod')};
       let thrown;
-      try { kit.parseAdapterOptions('probe', { safeParse: () => ({ success: false, error: { issues: [{ path: ['x'], message: 'bad' }] } }) }, {}); } catch (error) { thrown = error; }
+      try { kit.parseAdapterOptions('probe', z.object({ x: z.string() }), {}); } catch (error) { thrown = error; }
       console.log(thrown instanceof root.InvalidOptionsError && thrown instanceof root.SocialCrmError && root.isSocialCrmError(thrown, 'INVALID_OPTIONS'));`;
     expect(node('module', check((path) => `await import('${path}')`))).toBe('true');
     expect(node('commonjs', check((path) => `require('${path}')`))).toBe('true');

@@ -60,8 +60,11 @@ async function edgeBundle(adapter: string) {
   const gzip = (paths: string[]) => paths.reduce((sum, path) => sum + gzipSync(files.get(path)!).length, 0);
   const holding = (input: RegExp) => Object.entries(result.metafile.outputs).filter(([, output]) => Object.keys(output.inputs).some((path) => input.test(path))).map(([path]) => path);
   const classifierChunks = holding(/social-crm\/dist\/classifier\/index\.js$/);
+  // zod's messages in ~60 languages: kept out as long as zod is imported as a namespace
+  // (`import * as z from 'zod'`); `import { z }` pulls every locale into the bundle.
+  const zodLocaleBytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + Object.entries(output.inputs).filter(([path]) => /zod\/v4\/locales\/(?!en\.js)/.test(path)).reduce((total, [, input]) => total + input.bytesInOutput, 0), 0);
   const everything = [...files.keys()].filter((path) => path.endsWith('.js'));
-  return { files, initial, initialGzip: gzip(initial), classifierChunks, classifierGzip: gzip(classifierChunks), withoutClassifierGzip: gzip(everything.filter((path) => !classifierChunks.includes(path))) };
+  return { files, zodLocaleBytes, initial, initialGzip: gzip(initial), classifierChunks, classifierGzip: gzip(classifierChunks), withoutClassifierGzip: gzip(everything.filter((path) => !classifierChunks.includes(path))) };
 }
 
 describe('edge bundles of the root and one adapter', () => {
@@ -73,6 +76,7 @@ describe('edge bundles of the root and one adapter', () => {
       expect(/\bBuffer\.(from|alloc|concat|isBuffer|byteLength)\(/.exec(text)?.[0], `${path} uses Buffer`).toBeUndefined();
       expect(/from\s*["']node:[^"']+|require\(["']node:[^"']+/.exec(text)?.[0], `${path} imports a Node built-in`).toBeUndefined();
     }
+    expect(bundle.zodLocaleBytes, "zod's locales are bundled").toBeLessThan(5_000);
     expect(bundle.classifierChunks.length).toBeGreaterThan(0);
     expect(bundle.initial.filter((path) => bundle.classifierChunks.includes(path))).toEqual([]);
     expect(bundle.initialGzip, `root + ${adapter} at start`).toBeLessThan(LIMIT_GZIP_BYTES);
