@@ -196,7 +196,7 @@ export function campaignLines(report: DemoCampaignReport): string[] {
     const { total } = campaign.results;
     const excluded = Object.entries(campaign.excluded).map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none';
     lines.push(
-      `  ${campaign.id} (WhatsApp template, ${campaign.language}): audience ${campaign.audience}, sent ${total.reached}, excluded ${excluded}; delivered ${total.delivered}, read ${total.read}, replies ${total.replies} from ${total.repliedCustomers}, opt-outs ${total.optOuts}, in doubt ${total.inDoubt}, failed ${total.failed}`,
+      `  ${campaign.id} (WhatsApp template, ${campaign.language}): audience ${campaign.audience}, sent ${total.reached}, excluded ${excluded}; delivered ${total.delivered}, read ${total.read}, replies ${total.replies} from ${total.repliedCustomers}, opt-outs ${total.optOuts}, in doubt ${total.inDoubt}, failed ${total.failed}; replies positive ${total.sentiment.positive}, neutral ${total.sentiment.neutral}, negative ${total.sentiment.negative}`,
     );
   }
   lines.push(`  messaged without consent: ${report.messagedWithoutConsent.length}`);

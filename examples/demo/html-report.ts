@@ -243,14 +243,14 @@ export function campaignsSection(report: DemoCampaignReport): HtmlSection {
   const rows = report.campaigns
     .map(({ id, language, audience, excluded, results: { total } }) => {
       const reasons = Object.entries(excluded).map(([reason, count]) => `${escape(reason)} ${count}`).join(', ') || 'none';
-      return `<tr data-campaign="${escape(id)}"><td>${escape(id)}</td><td>${escape(language)}</td><td class="num">${audience}</td><td class="num">${total.reached}</td><td>${reasons}</td><td class="num">${total.delivered}</td><td class="num">${total.read}</td><td class="num">${total.replies}</td><td class="num">${total.repliedCustomers}</td><td class="num">${total.optOuts}</td></tr>`;
+      return `<tr data-campaign="${escape(id)}"><td>${escape(id)}</td><td>${escape(language)}</td><td class="num">${audience}</td><td class="num">${total.reached}</td><td>${reasons}</td><td class="num">${total.delivered}</td><td class="num">${total.read}</td><td class="num">${total.replies}</td><td class="num">${total.repliedCustomers}</td><td class="num">${total.optOuts}</td><td>${total.sentiment.positive} positive, ${total.sentiment.neutral} neutral, ${total.sentiment.negative} negative</td></tr>`;
     })
     .join('');
   return {
     id: 'campaigns',
     title: 'Campaigns',
     html: `${post}
-<table id="campaigns-table"><thead><tr><th>Campaign</th><th>Language</th><th>Audience</th><th>Sent</th><th>Excluded (reason)</th><th>Delivered</th><th>Read</th><th>Replies</th><th>Customers who replied</th><th>Opt-outs</th></tr></thead><tbody>${rows}</tbody></table>
+<table id="campaigns-table"><thead><tr><th>Campaign</th><th>Language</th><th>Audience</th><th>Sent</th><th>Excluded (reason)</th><th>Delivered</th><th>Read</th><th>Replies</th><th>Customers who replied</th><th>Opt-outs</th><th>Reply sentiment</th></tr></thead><tbody>${rows}</tbody></table>
 <p>Messaged without marketing consent: <b>${report.messagedWithoutConsent.length}</b></p>`,
   };
 }
