@@ -3,6 +3,7 @@
  * fonts, images or styles from elsewhere, so it opens from disk in any browser and can be mailed.
  */
 import type { CrisisEvidence, Customer360, MentionBucket, RankedCustomer, ViralityEvidence } from 'social-crm/insights';
+import type { DemoCampaignReport } from './campaign.js';
 import { reviewSummary, stars, type DemoReport } from './report.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -231,6 +232,26 @@ export function customer360Section(view: Customer360, explanation?: string): Htm
 <h3>Timeline</h3><table id="timeline-table"><thead><tr><th>When</th><th>Network</th><th>Relation</th><th>Text</th></tr></thead><tbody>${timeline}</tbody></table>${
       explanation ? `\n<h3>Why these identities are one customer</h3><pre>${escape(explanation)}</pre>` : ''
     }`,
+  };
+}
+
+/** The apology post and the campaigns' results. */
+export function campaignsSection(report: DemoCampaignReport): HtmlSection {
+  const post = report.post
+    ? `<p id="published-post">Published on ${escape(report.post.channel)} at ${escape(time(report.post.createdAt))} UTC (<code>${escape(report.post.id)}</code>):</p><blockquote>${escape(report.post.text)}</blockquote>`
+    : '<p>No post published.</p>';
+  const rows = report.campaigns
+    .map(({ id, language, audience, excluded, results: { total } }) => {
+      const reasons = Object.entries(excluded).map(([reason, count]) => `${escape(reason)} ${count}`).join(', ') || 'none';
+      return `<tr data-campaign="${escape(id)}"><td>${escape(id)}</td><td>${escape(language)}</td><td class="num">${audience}</td><td class="num">${total.reached}</td><td>${reasons}</td><td class="num">${total.delivered}</td><td class="num">${total.read}</td><td class="num">${total.replies}</td><td class="num">${total.repliedCustomers}</td><td class="num">${total.optOuts}</td><td>${total.sentiment.positive} positive, ${total.sentiment.neutral} neutral, ${total.sentiment.negative} negative</td></tr>`;
+    })
+    .join('');
+  return {
+    id: 'campaigns',
+    title: 'Campaigns',
+    html: `${post}
+<table id="campaigns-table"><thead><tr><th>Campaign</th><th>Language</th><th>Audience</th><th>Sent</th><th>Excluded (reason)</th><th>Delivered</th><th>Read</th><th>Replies</th><th>Customers who replied</th><th>Opt-outs</th><th>Reply sentiment</th></tr></thead><tbody>${rows}</tbody></table>
+<p>Messaged without marketing consent: <b>${report.messagedWithoutConsent.length}</b></p>`,
   };
 }
 

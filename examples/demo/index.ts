@@ -9,12 +9,13 @@ import { customer360, type Customer360 } from 'social-crm/insights';
 import { createIdentityMerger } from 'social-crm/identity';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { customer360Section, renderHtmlReport } from './html-report.js';
+import { campaignLines, demoCampaign } from './campaign.js';
+import { campaignsSection, customer360Section, renderHtmlReport } from './html-report.js';
 import { startDemoInsights, type DemoInsights } from './insights.js';
 import { buildDemoReport, formatDemoReport } from './report.js';
 import { demoNetwork } from './network.js';
 import { demoStream, type Scene } from './stream.js';
-import { demoTransports } from './transports.js';
+import { demoTransports, whatsappStatusRequest } from './transports.js';
 import { replayView } from './replay.js';
 import { demoDatabaseArgument, openDemoLedger } from './ledger.js';
 
@@ -188,6 +189,22 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     }
   };
   for (const scene of scenes) schedule(Date.parse(scene.createdAt), () => deliver(scene));
+  // After the crisis: an apology on X through crm.publish(), and a WhatsApp template campaign to the
+  // affected customers who gave marketing consent; their statuses and replies come back as webhooks.
+  const deliveryStatuses = { webhooks: 0 };
+  const campaign = demoCampaign(crm, scenes, {
+    deliver: (scene) => deliver(scene, { agentsAnswer: false }),
+    async deliverStatuses(items) {
+      if (!items.length) return;
+      const response = await crm.handleWebhook(await whatsappStatusRequest(items));
+      if (response.status !== 200) throw new Error(`The WhatsApp statuses webhook answered ${response.status}.`);
+      deliveryStatuses.webhooks++;
+    },
+    handled: (inbound) => replay.announceReplies(inbound),
+    surveyed: (key) => (live.insights.surveys?.surveys() ?? []).some((survey) => survey.recipient === key),
+    schedule,
+    now: () => clock,
+  });
   const started = performance.now();
   while (agenda.length) {
     const step = agenda.shift()!;
@@ -199,6 +216,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
   }
   const seconds = (performance.now() - started) / 1000;
   const report = await buildDemoReport(ledger, live);
+  const campaigns = await campaign.report();
   const ayseCustomer = (await ledger.getIdentity(identityKey({ channel: ayse[0]!.network, nativeId: ayse[0]!.author.nativeId })))?.customerId;
   const explanation = ayseCustomer ? await identity.explain(ayseCustomer) : undefined;
   const view = ayseCustomer ? await ayseView(ledger, ayseCustomer, live) : null;
@@ -209,6 +227,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
     ...(explanation ? explanation.text.split('\n').map((line) => `  ${line}`) : ['  (not linked)']),
     `Merge suggestions waiting for an agent: ${(await identity.suggestions({ limit: 1000 })).items.length}`,
     ...(view ? customer360Lines(view) : []),
+    ...campaignLines(campaigns),
     '',
     `Agents answered ${agentReplies.sent} conversations through crm.reply(), ${agentReplies.public} of them in public (${agentReplies.refused} refused); ${network.sent.length} requests went to the stand-in network, and the polls read it ${network.reads.length} times`,
     `Storage: ${storage.description}`,
@@ -219,7 +238,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
   if (options.html) {
     html = renderHtmlReport(report, {
       title: 'Yıldız Air — a week on social media (social-crm demo)',
-      sections: view ? [customer360Section(view, explanation?.text)] : [],
+      sections: [...(view ? [customer360Section(view, explanation?.text)] : []), campaignsSection(campaigns)],
     });
     await writeFile(options.html, html, 'utf8');
     if (!options.quiet) console.log(`\nHTML report written to ${options.html}`);
@@ -227,7 +246,7 @@ export async function runDemo(options: { quiet?: boolean; html?: string; db?: st
   live.insights.close();
   replay.close();
   if (options.db) await crm.close();
-  return { report, scenes, statuses, polls, crm, ledger, insights: live, html, text, agentReplies, network };
+  return { report, campaigns, deliveryStatuses, scenes, statuses, polls, crm, ledger, insights: live, html, text, agentReplies, network };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

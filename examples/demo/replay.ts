@@ -17,6 +17,11 @@ import type { InsightsCrm } from 'social-crm/insights';
 export interface ReplayView extends InsightsCrm {
   /** `crm.reply()`, announcing the answer as `reply-sent` when the ledger already had it. */
   reply(interactionId: string, content: string | ReplyContent): Promise<Interaction>;
+  /**
+   * Announces, as `reply-sent`, the brand's stored answers to `inReplyTo` that this run has not
+   * announced (answers sent by other modules, e.g. an opt-out confirmation, found sent on a rerun).
+   */
+  announceReplies(inReplyTo: Interaction): Promise<void>;
   /** Announces what `channel` stored with `createdAt` up to `until` that this run has not announced. */
   catchUp(channel: string, until: Date): Promise<void>;
   /** Resolves when the stored copies of this step's duplicates are announced. */
@@ -68,6 +73,14 @@ export function replayView(crm: SocialCrm): ReplayView {
         if (inReplyTo) emit('reply-sent', { interaction: sent, inReplyTo });
       }
       return sent;
+    },
+    async announceReplies(inReplyTo) {
+      const page = await crm.ledger.queryInteractions({ conversationId: inReplyTo.conversationId, direction: 'outbound', since: inReplyTo.createdAt, limit: 100 });
+      for (const interaction of page.items) {
+        if (interaction.parentId !== inReplyTo.nativeId || announced.has(interaction.id)) continue;
+        announced.add(interaction.id);
+        emit('reply-sent', { interaction, inReplyTo });
+      }
     },
     async catchUp(channel, until) {
       const since = caughtUp.get(channel);

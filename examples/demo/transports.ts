@@ -210,31 +210,34 @@ function messengerTransport(): Transport {
   };
 }
 
+/** A signed WhatsApp Cloud API `messages` change for the demo's number: `fields` are the value's messages, contacts or statuses. */
+function whatsappRequest(fields: Record<string, unknown>): Promise<Request> {
+  return metaRequest('whatsapp', {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: WHATSAPP_BUSINESS_ACCOUNT_ID,
+        changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '908502223344', phone_number_id: WHATSAPP_PHONE_NUMBER_ID }, ...fields } }],
+      },
+    ],
+  });
+}
+
 /** WhatsApp Cloud API `messages` changes: the sender's profile in `contacts`, a text message. */
 function whatsappTransport(): Transport {
   return {
     adapter: whatsappAdapter({ ...META_APP, phoneNumberId: WHATSAPP_PHONE_NUMBER_ID, businessAccountId: WHATSAPP_BUSINESS_ACCOUNT_ID }),
     request: (scene) =>
-      metaRequest('whatsapp', {
-        object: 'whatsapp_business_account',
-        entry: [
-          {
-            id: WHATSAPP_BUSINESS_ACCOUNT_ID,
-            changes: [
-              {
-                field: 'messages',
-                value: {
-                  messaging_product: 'whatsapp',
-                  metadata: { display_phone_number: '908502223344', phone_number_id: WHATSAPP_PHONE_NUMBER_ID },
-                  contacts: [{ profile: { name: scene.author.displayName ?? scene.author.nativeId }, wa_id: scene.author.nativeId }],
-                  messages: [{ from: scene.author.nativeId, id: scene.nativeId, timestamp: String(seconds(scene.createdAt)), type: 'text', text: { body: scene.text } }],
-                },
-              },
-            ],
-          },
-        ],
+      whatsappRequest({
+        contacts: [{ profile: { name: scene.author.displayName ?? scene.author.nativeId }, wa_id: scene.author.nativeId }],
+        messages: [{ from: scene.author.nativeId, id: scene.nativeId, timestamp: String(seconds(scene.createdAt)), type: 'text', text: { body: scene.text } }],
       }),
   };
+}
+
+/** A WhatsApp `statuses` webhook: what happened to messages the business sent (delivered, read). */
+export function whatsappStatusRequest(statuses: Array<{ id: string; status: 'delivered' | 'read'; recipientId: string; at: Date }>): Promise<Request> {
+  return whatsappRequest({ statuses: statuses.map((status) => ({ id: status.id, status: status.status, timestamp: String(seconds(status.at.toISOString())), recipient_id: status.recipientId })) });
 }
 
 const TELEGRAM = { botToken: `${PLACES.telegram.botId}:AAH-demo-token-not-for-production`, secretToken: 'demo-telegram-secret' };

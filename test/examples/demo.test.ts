@@ -39,7 +39,7 @@ describe('npm run demo', () => {
   });
 
   it('stores every scene through the webhook path and prints the report', async () => {
-    const { report, scenes, statuses, polls, agentReplies, network, insights, text } = await runDemo({ quiet: true });
+    const { report, scenes, statuses, polls, agentReplies, network, insights, text, campaigns } = await runDemo({ quiet: true });
     // Every scene, plus the customers' answers to the surveys, arrives as a verified webhook.
     const surveys = insights.insights.surveys!.surveys();
     const webhooks = statuses[200]!;
@@ -48,7 +48,9 @@ describe('npm run demo', () => {
     // Agents' answers and survey questions go out through crm.reply() and are stored as outbound.
     expect(agentReplies).toEqual({ sent: expect.any(Number), refused: 0, public: 3 });
     expect(agentReplies.sent).toBeGreaterThan(20);
-    expect(network.sent).toHaveLength(agentReplies.sent + surveys.filter((survey) => survey.sentAt).length);
+    // Plus the apology post, the campaign's template messages and the opt-out confirmations.
+    const campaignSends = campaigns.campaigns.reduce((sum, campaign) => sum + campaign.results.total.reached + campaign.results.total.optOuts, 0);
+    expect(network.sent).toHaveLength(agentReplies.sent + surveys.filter((survey) => survey.sentAt).length + 1 + campaignSends);
     // YouTube has no push: its comments arrive through polls of the stand-in Data API.
     expect(polls.stored).toBe(scenes.filter((scene) => scene.network === 'youtube').length);
     expect(network.reads.some((read) => read.url.startsWith('https://www.googleapis.com/youtube/v3/commentThreads?') && read.status === 200)).toBe(true);
@@ -73,6 +75,51 @@ describe('npm run demo', () => {
     expect(text).toContain('telegram group "Yıldız Air Yolcuları": 9 messages from 4 people; 7 between customers, 1 to the brand, 1 from the brand');
     expect(text).toMatch(/google-business reviews: 3, average 3\.0 of 5/);
     expect(text).toContain('★☆☆☆☆ Gizem Koç: Bilet ofisinde 45 dakika bekledim');
+  });
+
+  it('after the crisis, publishes an apology on X and sends the WhatsApp campaign only to customers with marketing consent', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'social-crm-demo-campaign-'));
+    const { campaigns, network, text, html, ledger } = await runDemo({ quiet: true, html: join(folder, 'report.html') }).finally(() => rm(folder, { recursive: true, force: true }));
+    // The apology: POST /2/tweets, stored as the brand's public post with the campaign id.
+    const tweets = network.sent.filter((request) => request.url === 'https://api.x.com/2/tweets');
+    expect(tweets.map((request) => (request.body as { text: string }).text)).toEqual([expect.stringMatching(/^We are sorry: a guitar[\s\S]*özür dileriz\.$/)]);
+    expect(campaigns.post).toMatchObject({ channel: 'x', id: expect.stringMatching(/^x:\d+$/) });
+    const post = await ledger.getInteraction(campaigns.post!.id);
+    expect(post).toMatchObject({ direction: 'outbound', kind: 'post', visibility: 'public' });
+    expect(post!.createdAt > '2026-11-18T19:00:00.000Z').toBe(true);
+    // The audience: consenting and non-consenting customers; the latter excluded with the reason and never messaged.
+    const withConsent = campaigns.members.filter((member) => member.consented);
+    const withoutConsent = campaigns.members.filter((member) => !member.consented);
+    expect(withConsent.length).toBeGreaterThanOrEqual(2);
+    expect(withoutConsent.length).toBeGreaterThanOrEqual(2);
+    const templates = network.sent.filter((request) => (request.body as { type?: string } | undefined)?.type === 'template');
+    expect(templates.length).toBeGreaterThanOrEqual(2);
+    for (const request of templates) {
+      expect(request.body).toMatchObject({ messaging_product: 'whatsapp', template: { name: 'crisis_survey_coupon', language: { code: expect.stringMatching(/^(tr|en_GB)$/) } } });
+      expect(withConsent.map((member) => member.phone)).toContain((request.body as { to: string }).to);
+    }
+    // (They still get the agents' answers and satisfaction questions: service messages, not marketing.)
+    const messaged = new Set(templates.map((request) => (request.body as { to: string }).to));
+    for (const member of withoutConsent) expect(messaged.has(member.phone), member.phone).toBe(false);
+    expect(campaigns.messagedWithoutConsent).toEqual([]);
+    expect(campaigns.campaigns.map((campaign) => campaign.language)).toEqual(['en', 'tr']);
+    expect(campaigns.campaigns.reduce((sum, campaign) => sum + (campaign.excluded['no-consent'] ?? 0), 0)).toBe(withoutConsent.length);
+    // Results from the ledger: sends, delivery statuses, replies and the opt-out ("DUR") of one recipient.
+    const total = (field: 'reached' | 'delivered' | 'read' | 'repliedCustomers' | 'optOuts') => campaigns.campaigns.reduce((sum, campaign) => sum + campaign.results.total[field], 0);
+    expect(total('reached')).toBe(templates.length);
+    expect(total('delivered')).toBe(templates.length);
+    expect(total('read')).toBeGreaterThanOrEqual(2);
+    expect(total('repliedCustomers')).toBeGreaterThanOrEqual(2);
+    expect(total('optOuts')).toBe(1);
+    // The section in both reports.
+    expect(text).toContain('Campaigns (crm.publish, social-crm/campaigns)');
+    expect(text).toMatch(/crisis-survey-tr \(WhatsApp template, tr\): audience \d+, sent \d+, excluded no-consent \d+; delivered \d+, read \d+, replies \d+ from \d+, opt-outs 1/);
+    expect(text).toContain('messaged without consent: 0');
+    const section = html!.slice(html!.indexOf('<section id="campaigns">'), html!.indexOf('</section>', html!.indexOf('<section id="campaigns">')));
+    expect(section).toContain('<h2>Campaigns</h2>');
+    expect(section).toMatch(/<p id="published-post">Published on x at 11-19/);
+    expect(section).toMatch(/<tr data-campaign="crisis-survey-en">[\s\S]*<tr data-campaign="crisis-survey-tr"><td>crisis-survey-tr<\/td><td>tr<\/td><td class="num">\d+<\/td><td class="num">\d+<\/td><td>no-consent \d+<\/td>/);
+    expect(section).toContain('Messaged without marketing consent: <b>0</b>');
   });
 
   it('raises one crisis alert for the guitar complaint, flags the viral thread, and ranks the repeat advocate first', async () => {
@@ -130,6 +177,9 @@ describe('npm run demo', () => {
       // Every delivery is a duplicate and every agent answer (keyed demo-agent:<interaction id>) is found sent: nothing new stored or sent.
       expect(second.network.sent).toEqual([]);
       expect(second.agentReplies).toEqual(first.agentReplies);
+      // The apology (key guitar-apology:x) and the campaigns (ids crisis-survey-en/-tr) are found sent.
+      expect(second.campaigns).toEqual(first.campaigns);
+      expect(first.campaigns.campaigns.reduce((sum, campaign) => sum + campaign.results.total.reached, 0)).toBeGreaterThan(0);
       const counts = ({ report }: typeof first) => ({
         interactions: report.interactions,
         byChannel: report.byChannel,
