@@ -136,16 +136,20 @@ export interface XAccountsOptions {
   id?: string;
 }
 
+/** The API's base URL (a test server or a proxy), without a trailing slash. */
+const apiBaseUrlSchema = z
+  .string()
+  .url()
+  .default('https://api.x.com')
+  .transform((url) => url.replace(/\/+$/, ''));
+const adapterIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID);
+
 const accountsOptionsSchema = z.object({
   accounts: accountsOptionSchema<XAccountsResolver>('it returns `{ credentials: { accessToken, refreshToken? }, tenant }` for an X user id', ['onTokens', 'list']),
   consumerSecret: z.string().min(1, 'Pass the consumer secret: with `accounts`, the adapter serves webhooks.'),
   oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1).optional() }).optional(),
-  apiBaseUrl: z
-    .string()
-    .url()
-    .default('https://api.x.com')
-    .transform((url) => url.replace(/\/+$/, '')),
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+  apiBaseUrl: apiBaseUrlSchema,
+  id: adapterIdSchema,
 });
 type AccountsSettings = z.output<typeof accountsOptionsSchema>;
 
@@ -172,12 +176,8 @@ const optionsSchema = z
     userAccessToken: z.string().min(1).optional(),
     consumerSecret: z.string().min(1).optional(),
     keywords: z.array(z.string().trim().min(1)).default([]),
-    apiBaseUrl: z
-      .string()
-      .url()
-      .default('https://api.x.com')
-      .transform((url) => url.replace(/\/+$/, '')),
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-kebab-case.').default(ADAPTER_ID),
+    apiBaseUrl: apiBaseUrlSchema,
+    id: adapterIdSchema,
     maxResults: z.number().int().min(10).max(100).default(100),
   })
   .superRefine((value, context) => {
