@@ -1,8 +1,7 @@
 import * as z from 'zod';
-import { InvalidOptionsError, InvalidPayloadError, parseChannelOptions, type AdapterContext, type OutboundPost, type PublishResult } from 'social-crm/adapter-kit';
-import { postUrl } from './normalize.js';
-import { createRecordOutputSchema, type BlueskySession } from './bluesky-schemas.js';
-import { MAX_POST_BYTES, MAX_POST_GRAPHEMES, replyFacets } from './send-reply.js';
+import { InvalidOptionsError, parseChannelOptions, type AdapterContext, type OutboundPost, type PublishResult } from 'social-crm/adapter-kit';
+import type { BlueskySession } from './bluesky-schemas.js';
+import { MAX_POST_BYTES, MAX_POST_GRAPHEMES, readCreatedRecord, replyFacets } from './send-reply.js';
 
 /** Per-call options under `channelOptions.<adapter id>` of `crm.publish()`. */
 const publishOptionsSchema = z.object({
@@ -57,13 +56,12 @@ export async function publishBlueskyPost(
       .json<unknown>()
       .then((answer) => ({ answer, session }));
   });
-  const created = createRecordOutputSchema.safeParse(body.answer);
-  if (!created.success) throw new InvalidPayloadError(`[${adapterId}] POST ${url} answered a body without the new record's uri and cid.`);
+  const created = readCreatedRecord(adapterId, url, body.answer, body.session);
   return {
-    nativeId: created.data.uri,
+    nativeId: created.uri,
     createdAt,
-    url: postUrl(created.data.uri, body.session.handle || body.session.did),
+    url: created.url,
     account: body.session.did,
-    channelMetadata: { cid: created.data.cid, ...(options.langs ? { langs: options.langs } : {}) },
+    channelMetadata: { cid: created.cid, ...(options.langs ? { langs: options.langs } : {}) },
   };
 }

@@ -113,13 +113,19 @@ export async function sendBlueskyReply(reply: OutboundReply, context: AdapterCon
       .json<unknown>()
       .then((answer) => ({ answer, session })),
   );
-  const created = createRecordOutputSchema.safeParse(body.answer);
-  if (!created.success) throw new InvalidPayloadError(`[${adapterId}] POST ${url} answered a body without the new record's uri and cid.`);
+  const created = readCreatedRecord(adapterId, url, body.answer, body.session);
   return {
-    nativeId: created.data.uri,
+    nativeId: created.uri,
     createdAt,
-    url: postUrl(created.data.uri, body.session.handle || body.session.did),
-    channelMetadata: { cid: created.data.cid, root, parent, ...(langs ? { langs } : {}) },
+    url: created.url,
+    channelMetadata: { cid: created.cid, root, parent, ...(langs ? { langs } : {}) },
     warnings,
   };
+}
+
+/** The record `createRecord` answered, with the post's web address; a body without uri and cid is refused. */
+export function readCreatedRecord(adapterId: string, url: string, answer: unknown, session: Pick<BlueskySession, 'handle' | 'did'>): { uri: string; cid: string; url: string } {
+  const created = createRecordOutputSchema.safeParse(answer);
+  if (!created.success) throw new InvalidPayloadError(`[${adapterId}] POST ${url} answered a body without the new record's uri and cid.`);
+  return { uri: created.data.uri, cid: created.data.cid, url: postUrl(created.data.uri, session.handle || session.did) };
 }
