@@ -1,7 +1,6 @@
 import * as z from 'zod';
-import { InvalidOptionsError, InvalidPayloadError, parseChannelOptions, toChannelApiError, type AdapterContext, type OutboundPost, type PublishResult } from 'social-crm/adapter-kit';
-import { readMastodonError } from './mastodon-errors.js';
-import { mastodonStatusSchema } from './mastodon-schemas.js';
+import { InvalidOptionsError, parseChannelOptions, type AdapterContext, type OutboundPost, type PublishResult } from 'social-crm/adapter-kit';
+import { postStatus } from './send-reply.js';
 
 /** Per-call options under `channelOptions.<adapter id>` of `crm.publish()`. */
 const publishOptionsSchema = z.object({
@@ -35,32 +34,18 @@ export async function publishMastodonStatus(post: OutboundPost, context: Adapter
   }
   if (post.account) throw new InvalidOptionsError(`[${adapterId}] The adapter posts as the account of its access token; leave \`account\` out or register an adapter per account.`);
   const status = [post.text.trim(), post.link].filter(Boolean).join('\n\n');
-  const url = `${settings.instanceUrl}/api/v1/statuses`;
-  let body: unknown;
-  try {
-    body = await context.http
-      .post(url, {
-        headers: { authorization: `Bearer ${settings.accessToken}`, 'idempotency-key': post.idempotencyKey },
-        json: {
-          status,
-          visibility: options.visibility,
-          ...(options.spoilerText ? { spoiler_text: options.spoilerText } : {}),
-          ...(options.language ? { language: options.language } : {}),
-          ...(options.sensitive !== undefined ? { sensitive: options.sensitive } : {}),
-        },
-        ...(context.signal ? { signal: context.signal } : {}),
-      })
-      .json();
-  } catch (error) {
-    throw await toChannelApiError(adapterId, error, readMastodonError);
-  }
-  const parsed = mastodonStatusSchema.safeParse(body);
-  if (!parsed.success) throw new InvalidPayloadError(`[${adapterId}] POST ${url} answered a body that is not a Status.`);
+  const parsed = await postStatus(context, settings, post.idempotencyKey, {
+    status,
+    visibility: options.visibility,
+    ...(options.spoilerText ? { spoiler_text: options.spoilerText } : {}),
+    ...(options.language ? { language: options.language } : {}),
+    ...(options.sensitive !== undefined ? { sensitive: options.sensitive } : {}),
+  });
   return {
-    nativeId: parsed.data.id,
-    createdAt: parsed.data.created_at,
-    url: parsed.data.url ?? parsed.data.uri,
-    account: parsed.data.account.id,
-    channelMetadata: { statusUri: parsed.data.uri, visibility: parsed.data.visibility },
+    nativeId: parsed.id,
+    createdAt: parsed.created_at,
+    url: parsed.url ?? parsed.uri,
+    account: parsed.account.id,
+    channelMetadata: { statusUri: parsed.uri, visibility: parsed.visibility },
   };
 }

@@ -51,20 +51,37 @@ export async function sendMastodonReply(reply: OutboundReply, context: AdapterCo
   const text = replyOptions.mention && acct && !named ? `@${acct} ${reply.text}` : reply.text;
   // Reactions point at the brand's own status; the answer goes to the person, under that status.
   const inReplyToId = target.kind === 'reaction' ? target.parentId : target.nativeId;
+  const status = await postStatus(context, settings, reply.idempotencyKey, {
+    status: text,
+    ...(inReplyToId ? { in_reply_to_id: inReplyToId } : {}),
+    visibility: replyOptions.visibility ?? mirroredVisibility(reply, metadata),
+    ...(replyOptions.spoilerText ? { spoiler_text: replyOptions.spoilerText } : {}),
+    ...(replyOptions.language ? { language: replyOptions.language } : {}),
+    ...(replyOptions.sensitive !== undefined ? { sensitive: replyOptions.sensitive } : {}),
+  });
+  return {
+    nativeId: status.id,
+    createdAt: status.created_at,
+    url: status.url ?? status.uri,
+    channelMetadata: { statusUri: status.uri, visibility: status.visibility },
+    warnings,
+  };
+}
+
+/**
+ * `POST /api/v1/statuses` with the call's idempotency key as `Idempotency-Key` (the server answers
+ * a repeated key with the status it already made), read back as a Status: shared by replies and
+ * posts.
+ */
+export async function postStatus(context: AdapterContext, settings: { adapterId: string; instanceUrl: string; accessToken: string }, idempotencyKey: string, json: Record<string, unknown>): Promise<z.output<typeof mastodonStatusSchema>> {
+  const { adapterId } = settings;
   const url = `${settings.instanceUrl}/api/v1/statuses`;
   let body: unknown;
   try {
     body = await context.http
       .post(url, {
-        headers: { authorization: `Bearer ${settings.accessToken}`, 'idempotency-key': reply.idempotencyKey },
-        json: {
-          status: text,
-          ...(inReplyToId ? { in_reply_to_id: inReplyToId } : {}),
-          visibility: replyOptions.visibility ?? mirroredVisibility(reply, metadata),
-          ...(replyOptions.spoilerText ? { spoiler_text: replyOptions.spoilerText } : {}),
-          ...(replyOptions.language ? { language: replyOptions.language } : {}),
-          ...(replyOptions.sensitive !== undefined ? { sensitive: replyOptions.sensitive } : {}),
-        },
+        headers: { authorization: `Bearer ${settings.accessToken}`, 'idempotency-key': idempotencyKey },
+        json,
         ...(context.signal ? { signal: context.signal } : {}),
       })
       .json();
@@ -73,11 +90,5 @@ export async function sendMastodonReply(reply: OutboundReply, context: AdapterCo
   }
   const status = mastodonStatusSchema.safeParse(body);
   if (!status.success) throw new InvalidPayloadError(`[${adapterId}] POST ${url} answered a body that is not a Status.`);
-  return {
-    nativeId: status.data.id,
-    createdAt: status.data.created_at,
-    url: status.data.url ?? status.data.uri,
-    channelMetadata: { statusUri: status.data.uri, visibility: status.data.visibility },
-    warnings,
-  };
+  return status.data;
 }
