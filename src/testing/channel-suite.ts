@@ -514,21 +514,7 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
         } catch (error) {
           thrown = error;
         }
-        expect(thrown, 'rule: a send the network refuses fails crm.reply').toBeDefined();
-        // The crm maps what an adapter lets through, but the adapter's other callers (and its own
-        // retries) see the raw error: the adapter itself must throw the typed one.
-        expect(
-          isChannelApiError(sendThrew) && typeof (sendThrew as ChannelApiError).isRetryable === 'boolean',
-          `rule: a refused send reaches the host as a ChannelApiError: pass the HTTP error through toChannelApiError(adapterId, error, decodeError) (the adapter threw ${describeThrown(sendThrew)})`,
-        ).toBe(true);
-        const error = thrown as ChannelApiError;
-        expect(error.code, 'rule: a refused send has the code CHANNEL_API_ERROR').toBe('CHANNEL_API_ERROR');
-        if (refusal.platformCode !== undefined) {
-          expect(error.platformCode, "rule: a refused send carries the network's own error code as platformCode (read from its error body by the adapter's decodeError)").toBe(refusal.platformCode);
-        }
-        if (refusal.status !== undefined) expect(error.status, 'rule: a refused send carries the HTTP status of the refusal').toBe(refusal.status);
-        const retryable = refusal.retryable ?? (refusal.status !== undefined && refusal.status >= 500);
-        expect(error.isRetryable, `rule: a refusal like this one is ${retryable ? '' : 'not '}retryable`).toBe(retryable);
+        expectRefusal(thrown, sendThrew, refusal, 'send', 'crm.reply');
       });
     });
 
@@ -612,16 +598,7 @@ function channelChecks<Options>(options: DescribeChannelAdapterOptions<Options>)
         } catch (error) {
           thrown = error;
         }
-        expect(thrown, 'rule: a post the network refuses fails crm.publish').toBeDefined();
-        expect(
-          isChannelApiError(sendThrew) && typeof (sendThrew as ChannelApiError).isRetryable === 'boolean',
-          `rule: a refused post reaches the host as a ChannelApiError: pass the HTTP error through toChannelApiError(adapterId, error, decodeError) (the adapter threw ${describeThrown(sendThrew)})`,
-        ).toBe(true);
-        const error = thrown as ChannelApiError;
-        expect(error.code).toBe('CHANNEL_API_ERROR');
-        if (refusal.platformCode !== undefined) expect(error.platformCode, "rule: a refused post carries the network's own error code as platformCode").toBe(refusal.platformCode);
-        if (refusal.status !== undefined) expect(error.status).toBe(refusal.status);
-        expect(error.isRetryable).toBe(refusal.retryable ?? (refusal.status !== undefined && refusal.status >= 500));
+        expectRefusal(thrown, sendThrew, refusal, 'post', 'crm.publish');
         expect((await stored()).filter((row) => row.kind === 'post'), 'rule: a refused post stores nothing').toHaveLength(0);
       });
     });
@@ -729,6 +706,35 @@ function expectDeclared(rows: Interaction[], expected: ExpectedInteraction, fixt
     expect(row!.author.nativeId, `rule: author.nativeId is the network's stable user id, not a handle or username that can change (${id}${row!.author.handle !== undefined ? `; handle ${row!.author.handle}` : ''})`).toBe(expected.authorId);
   }
   if (expected.kind !== undefined) expect(row!.kind, `rule: kind is what the item is on the network (${id})`).toBe(expected.kind);
+}
+
+/**
+ * The rules for a send the network refused: the call fails with a ChannelApiError the adapter
+ * itself threw (`adapterThrew`), with code CHANNEL_API_ERROR, the network's own error code and
+ * status, and retryable as the refusal says (by default: 5xx only).
+ */
+function expectRefusal(
+  thrown: unknown,
+  adapterThrew: unknown,
+  refusal: { platformCode?: string | number; status?: number; retryable?: boolean },
+  noun: 'send' | 'post',
+  call: string,
+): void {
+  expect(thrown, `rule: a ${noun} the network refuses fails ${call}`).toBeDefined();
+  // The crm maps what an adapter lets through, but the adapter's other callers (and its own
+  // retries) see the raw error: the adapter itself must throw the typed one.
+  expect(
+    isChannelApiError(adapterThrew) && typeof (adapterThrew as ChannelApiError).isRetryable === 'boolean',
+    `rule: a refused ${noun} reaches the host as a ChannelApiError: pass the HTTP error through toChannelApiError(adapterId, error, decodeError) (the adapter threw ${describeThrown(adapterThrew)})`,
+  ).toBe(true);
+  const error = thrown as ChannelApiError;
+  expect(error.code, `rule: a refused ${noun} has the code CHANNEL_API_ERROR`).toBe('CHANNEL_API_ERROR');
+  if (refusal.platformCode !== undefined) {
+    expect(error.platformCode, `rule: a refused ${noun} carries the network's own error code as platformCode (read from its error body by the adapter's decodeError)`).toBe(refusal.platformCode);
+  }
+  if (refusal.status !== undefined) expect(error.status, `rule: a refused ${noun} carries the HTTP status of the refusal`).toBe(refusal.status);
+  const retryable = refusal.retryable ?? (refusal.status !== undefined && refusal.status >= 500);
+  expect(error.isRetryable, `rule: a refusal like this one is ${retryable ? '' : 'not '}retryable`).toBe(retryable);
 }
 
 function describeThrown(thrown: unknown): string {
