@@ -34,7 +34,12 @@ interface ScriptIndex {
   postings: Map<string, Int32Array>;
   /** Scratch: per language, what its listed trigrams take off the all-missing distance. */
   savings: Int32Array;
+  /** Scratch: sort keys, distance × {@link POSITION_SPACE} + position. */
+  keys: Float64Array;
 }
+
+/** Room for the language's position in a sort key (a script has fewer languages). */
+const POSITION_SPACE = 1024;
 
 const indexes = new Map<string, ScriptIndex>();
 
@@ -58,7 +63,7 @@ function scriptIndex(script: string): ScriptIndex {
   });
   const postings = new Map<string, Int32Array>();
   for (const [trigram, list] of lists) postings.set(trigram, Int32Array.from(list));
-  index = { languages, postings, savings: new Int32Array(languages.length) };
+  index = { languages, postings, savings: new Int32Array(languages.length), keys: new Float64Array(languages.length) };
   indexes.set(script, index);
   return index;
 }
@@ -123,16 +128,23 @@ export function francAll(value: string, options: RankOptions = {}): LanguageScor
     }
   }
   const missing = counts.size * MAX_DIFFERENCE;
-  const distances: LanguageScore[] = [];
   const languages = index.languages;
+  // distance and position in one number: a numeric typed-array sort then orders by distance and
+  // keeps franc's language order among equals (its sort is stable), without a comparator
+  const keys = index.keys;
+  let kept = 0;
   for (let position = 0; position < languages.length; position++) {
-    const language = languages[position]!;
-    if (allowed(language, only, ignore)) distances.push([language, missing - savings[position]!]);
+    if (allowed(languages[position]!, only, ignore)) keys[kept++] = (missing - savings[position]!) * POSITION_SPACE + position;
   }
-  if (distances.length === 0) return [['und', 1]];
-  distances.sort((first, second) => first[1] - second[1]);
-  const minimum = distances[0]![1];
+  if (kept === 0) return [['und', 1]];
+  const sorted = keys.subarray(0, kept).sort();
+  const minimum = Math.floor(sorted[0]! / POSITION_SPACE);
   const maximum = sample.length * MAX_DIFFERENCE - minimum;
-  for (const distance of distances) distance[1] = 1 - (distance[1] - minimum) / maximum || 0;
+  const distances: LanguageScore[] = new Array(kept);
+  for (let rank = 0; rank < kept; rank++) {
+    const key = sorted[rank]!;
+    const distance = Math.floor(key / POSITION_SPACE);
+    distances[rank] = [languages[key - distance * POSITION_SPACE]!, 1 - (distance - minimum) / maximum || 0];
+  }
   return distances;
 }
