@@ -5,7 +5,6 @@
  * is in another script, or the host asked for languages the fast model does not know.
  */
 import { francAll } from 'franc';
-import { FOREIGN_FUNCTION_WORDS } from './lexicons.js';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { IntMap } from './_int-map.js';
 import { countFunctionWords } from './_langid-confusers.js';
@@ -171,19 +170,6 @@ function candidateFacts(candidates: readonly string[]): { hasEnglish: boolean; h
   return facts;
 }
 
-let foreignWords: IntMap | undefined;
-
-/** How many words of the text are function words of another language ({@link FOREIGN_FUNCTION_WORDS}). */
-function foreignFunctionWords(scan: ScannedText): number {
-  if (!foreignWords) {
-    foreignWords = new IntMap(FOREIGN_FUNCTION_WORDS.length);
-    for (const word of FOREIGN_FUNCTION_WORDS) foreignWords.set(hashWord(word), 1);
-  }
-  let hits = 0;
-  for (let token = 0; token < scan.tokenCount; token++) if (foreignWords.get(scan.hashes[token]!) >= 0) hits++;
-  return hits;
-}
-
 /** Share of folded letters that are q or x: frequent in Azerbaijani, absent from Turkish words. */
 function azerbaijaniLetters(scan: ScannedText): number {
   let count = 0;
@@ -241,16 +227,11 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const share = scan.languageWords > 0 ? (leansTurkish ? scan.knownWords - scan.englishWords : scan.englishWords) / scan.languageWords : 0;
   const manyWords = scan.languageWords >= 3;
   let wordsFit = !manyWords || share >= (leansTurkish ? KNOWN_WORD_SHARE_TURKISH : KNOWN_WORD_SHARE) || (clearlyTurkish && leansTurkish);
-  // another language's function words ("els", "und", "yang"), or Azerbaijani's q and x in Turkish-looking text
-  let foreignWordCount = 0;
-  if (wordsFit && manyWords && share < 0.95) {
-    foreignWordCount = foreignFunctionWords(scan);
-    if (foreignWordCount >= 2 && foreignWordCount * 6 >= scan.languageWords) wordsFit = false;
-  }
-  if (wordsFit && leansTurkish && azerbaijaniLetters(scan) >= 2) wordsFit = false;
   // Function words of one other language, as many as of English (more than of Turkish and English, since Turkish tweets
   // carry few and share "de", "ne", "ki" with others): franc decides, without leniency. Turkish letters outweigh them.
   const functionWords = countFunctionWords(scan);
+  // Azerbaijani's q and x, and its own words, in Turkish-looking text
+  if (wordsFit && leansTurkish && azerbaijaniLetters(scan) + functionWords.azerbaijani >= 2) wordsFit = false;
   const native = leansTurkish ? functionWords.turkish + functionWords.english : functionWords.english;
   const confused =
     !(leansTurkish && clearlyTurkish) &&
@@ -279,12 +260,11 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
       !ours &&
       !confused &&
       scan.foreignLatinLetters === 0 &&
-      foreignWordCount < 2 &&
       ranking.slice(1, 6).some(([other, score]) => (other === (leansTurkish ? 'tur' : 'eng')) && score >= (minor ? FRANC_MINOR_CLOSE_CALL : FRANC_CLOSE_CALL));
     // franc naming Turkish for text whose words are mostly unknown Turkish is not enough on its own (Basque, Icelandic)
     const agreeing = language === 'tr' && leansTurkish && (clearlyTurkish || (scan.turkishWeak > 0 && scan.foreignLatinLetters === 0) || !manyWords || share >= FRANC_AGREES_SHARE_TURKISH);
     // a minor language named for a short text without letters foreign to English and Turkish is franc guessing
-    const guess = !confused && minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && foreignWordCount < 2 && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
+    const guess = !confused && minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
     const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || !noKnownWords) && (!manyWords || agreeing || guess || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
     if (language !== 'und' && !ours && !((closeCall || guess) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
