@@ -4,7 +4,8 @@
  * @module
  */
 import type { Classifier, ClassifierInput } from '../classifier-port.js';
-import { DEPARTMENTS, INTENT_LABELS, type Classification, type Department, type IntentLabel } from '../interaction.js';
+import type { Classification } from '../interaction.js';
+import { DEPARTMENTS, INTENT_LABELS, type Department, type IntentLabel } from '../_labels.js';
 import { detectLanguage, languageTable, type LanguageDecision, type LanguageSettings } from './detect-language.js';
 import {
   INTENT_COUNT,
