@@ -1032,13 +1032,14 @@ async function appendReceived(schema: string, executor: SqlExecutor, items: Rece
   const columns = INTERACTION_COLUMNS.map(() => [] as unknown[]);
   for (const item of unique) interactionParams(item.interaction).forEach((value, index) => columns[index]!.push(value));
   const selected = INTERACTION_COLUMNS.map((column) =>
-    column === 'customer_id' ? `CASE WHEN received.follow AND owner.key IS NOT NULL THEN owner.customer_id ELSE received.customer_id END` : `received.${column}`,
+    column === 'customer_id'
+      ? `COALESCE(CASE WHEN received.follow THEN (SELECT owner.customer_id FROM ${schema}.identities AS owner WHERE owner.tenant = {tenant} AND owner.key = received.author_key) END, received.customer_id)`
+      : `received.${column}`,
   );
   const rows = await executor.query<{ id: string; customer_id: string | null }>(
     `INSERT INTO ${schema}.interactions (tenant, ${INTERACTION_COLUMNS.join(', ')})
      SELECT {tenant}, ${selected.join(', ')}
      FROM unnest(${RECEIVED_COLUMNS}, $${INTERACTION_COLUMNS.length + 1}::boolean[]) AS received(${INTERACTION_COLUMNS.join(', ')}, follow)
-     LEFT JOIN ${schema}.identities AS owner ON received.follow AND owner.tenant = {tenant} AND owner.key = received.author_key
      ON CONFLICT (tenant, id) DO NOTHING
      RETURNING id, customer_id`,
     [...columns, unique.map((item) => item.followAuthor === true)],
