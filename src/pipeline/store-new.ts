@@ -193,10 +193,10 @@ export const NEW_INTERACTION_EVENTS = ['customer-created', 'customer-merged', 'c
 export async function writeNew(ledger: InteractionLedger, changes: ChangeLog, prepared: PreparedNew[], source: InteractionSource): Promise<Array<Outcome | undefined>> {
   const ready = prepared.filter((item) => item.error === undefined);
   const appended = await appendFollowingAuthors(ledger, ready);
-  const created = await readCustomers(
-    ledger,
-    ready.filter((item, index) => item.resolved?.created && appended[index]!.inserted).map((item) => item.resolved!.customerId),
-  );
+  // Created customers are announced as stored: as the resolver saved them, else read back.
+  const announced = ready.filter((item, index) => item.resolved?.created && appended[index]!.inserted).map((item) => item.resolved!);
+  const created = await readCustomers(ledger, announced.filter((resolved) => resolved.customer?.id !== resolved.customerId).map((resolved) => resolved.customerId));
+  for (const resolved of announced) if (resolved.customer?.id === resolved.customerId) created.set(resolved.customerId, resolved.customer);
   const outcomes = new Map<PreparedNew, Outcome>();
   for (const [index, item] of ready.entries()) {
     const result = appended[index]!;

@@ -32,7 +32,7 @@ import {
   storedOutboxRecord,
   timestampOf,
 } from '../../_ledger-rules.js';
-import { openDriver, preloadPeer, type DriverSource, type PGliteDatabase, type PostgresPool, type RetryPolicy, type SqlDriver, type SqlExecutor, type SqlRow } from './driver.js';
+import { openDriver, preloadPeer, quoteLiteral, type DriverSource, type PGliteDatabase, type PostgresPool, type RetryPolicy, type SqlDriver, type SqlExecutor, type SqlRow } from './driver.js';
 import { applyMigrations, quoteIdentifier, type MigrationResult } from './migrations.js';
 import {
   CONSENT_SELECT,
@@ -385,12 +385,15 @@ function createOperations(
   /** The ledger a task gets inside a transaction: every method, joining the transaction `run` belongs to. */
   const boundTo = (run: SqlExecutor): Operations => createOperations(schema, tenant, run, (inner) => inner(run));
 
-  /** Transaction-scoped advisory locks on `names`, taken in one statement in sorted order. */
+  /**
+   * Transaction-scoped advisory locks on `names`, taken in one statement in sorted order. The names
+   * are written into the statement, so that it has no parameters: opening a transaction, the
+   * driver sends BEGIN with it.
+   */
   async function lockAll(run: SqlExecutor, names: string[]): Promise<void> {
     if (names.length === 0) return;
-    await run.query(`SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS lock(name, position) ORDER BY position`, [
-      [...new Set(names)].sort(),
-    ]);
+    const sorted = [...new Set(names)].sort().map(quoteLiteral);
+    await run.query(`SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) FROM unnest(ARRAY[${sorted.join(', ')}]::text[]) WITH ORDINALITY AS lock(name, position) ORDER BY position`);
   }
 
   async function writeInteraction(run: SqlExecutor, interaction: Interaction): Promise<void> {
