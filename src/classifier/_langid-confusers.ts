@@ -54,6 +54,15 @@ const CONFUSERS: ReadonlyArray<readonly [group: string, words: string]> = [
   ['bantu', 'abantu kuti vanhu asi muna le ka ya go mo ba ke sa ho ha tse tsa hore bona ne gore mme gape ukuba kwa ngo uku nge ngoba kodwa futhi ukuthi kanye noma na ku mu nti era oba bwe kye iyo waxa ayaa uu aan soo wuxuu leswi swa loko eka hi'],
 ];
 
+/**
+ * ISO 639-1 codes of the groups above: when franc names one of these, the function words could
+ * have told (and did not object); when it names another language for Turkish-looking text, it is
+ * usually guessing on Turkish typed without its letters.
+ */
+export const CHECKED_LANGUAGES: ReadonlySet<string> = new Set(
+  'af nl de da nb nn sv is fo es pt gl ca fr it ro la eo id ms tl bs hr sr sl cs sk pl hu fi et lt lv sq eu cy ga gd az sw yo mi st tn ts zu xh sn lg so'.split(' '),
+);
+
 /** Bit 0: an English function word; bit 1: a Turkish one; the rest, shifted by 2: an index into {@link entryGroups}. */
 let wordMap: IntMap | undefined;
 const entryGroups: number[][] = [[]];
@@ -132,4 +141,32 @@ export function countFunctionWords(scan: ScannedText): FunctionWordCounts {
   result.foreignGroup = foreignGroup;
   result.azerbaijani = touched ? counts[AZERBAIJANI]! : 0;
   return result;
+}
+
+/**
+ * Word endings of Turkish inflection (folded: ı→i, ş→s, ç→c, ğ→g), longest first within each
+ * family: present continuous, possessives, plurals, past and reported past, future, copula,
+ * derivation, infinitive, cases.
+ */
+const TURKISH_ENDINGS = 'iyor uyor yor miz niz muz nuz lar ler dim dik tim tik dum duk mis mus ecek acak dir dur tir tur lik luk siz suz mek mak den dan nin nun yla yle sin sun'
+  .split(' ')
+  .map((ending) => Array.from(ending, (letter) => letter.charCodeAt(0)));
+
+/** Words of at least five letters ending in a Turkish inflection. */
+export function turkishInflectedWords(scan: ScannedText): number {
+  let count = 0;
+  for (let token = 0; token < scan.tokenCount; token++) {
+    const start = scan.starts[token]!;
+    const end = scan.ends[token]!;
+    if (end - start < 5) continue;
+    for (const ending of TURKISH_ENDINGS) {
+      let matches = true;
+      for (let offset = 1; offset <= ending.length && matches; offset++) matches = scan.codes[end - offset] === ending[ending.length - offset];
+      if (matches) {
+        count++;
+        break;
+      }
+    }
+  }
+  return count;
 }
