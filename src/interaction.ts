@@ -7,6 +7,8 @@
  */
 import * as z from 'zod';
 import { InvalidInteractionError, formatIssues, toValidationIssues } from './errors.js';
+import { createFastInteractionReader, type CanonicalEnums } from './_interaction-fast-path.js';
+import { DEPARTMENTS, INTENT_LABELS, SENTIMENT_LABELS } from './_labels.js';
 
 /** A JSON value, as kept in `Interaction.channelMetadata` and raw payloads. */
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
@@ -116,24 +118,7 @@ export const engagementSchema = z.object({
 });
 export type Engagement = z.output<typeof engagementSchema>;
 
-export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'] as const;
-export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
-
-export const INTENT_LABELS = [
-  'complaint',
-  'question',
-  'praise',
-  'purchase_intent',
-  'feature_request',
-  'support_request',
-  'churn_risk',
-  'escalation_threat',
-  'spam',
-] as const;
-export type IntentLabel = (typeof INTENT_LABELS)[number];
-
-export const DEPARTMENTS = ['marketing_communication', 'sales', 'customer_service', 'research_development'] as const;
-export type Department = (typeof DEPARTMENTS)[number];
+export { SENTIMENT_LABELS, INTENT_LABELS, DEPARTMENTS, type SentimentLabel, type IntentLabel, type Department } from './_labels.js';
 
 /** What a classifier says about one interaction. */
 export const classificationSchema = z.object({
@@ -270,6 +255,31 @@ export type Customer = z.output<typeof customerSchema>;
 /** Schema outputs {@link validateInteraction} returned: valid as they are, not checked again. */
 const validated = new WeakSet<object>();
 
+type InteractionOutput = z.output<typeof interactionSchema>;
+let fastReader: ((input: unknown) => Record<string, unknown> | undefined) | undefined;
+
+/** The model's enumerations, as the fast reader takes them. @internal */
+export function canonicalEnums(): CanonicalEnums {
+  return {
+    kinds: INTERACTION_KINDS,
+    directions: INTERACTION_DIRECTIONS,
+    visibilities: interactionSchema.shape.visibility.unwrap().options,
+    states: INTERACTION_STATES,
+    deliveryStatuses: DELIVERY_STATUSES,
+    attachmentTypes: attachmentSchema.shape.type.options,
+  };
+}
+
+/**
+ * `interactionSchema.safeParse(input)`: the common shapes through a hand-written reader that
+ * returns the same output, everything else (and every error) through zod.
+ */
+function safeParseInteraction(input: unknown): ReturnType<typeof interactionSchema.safeParse> {
+  fastReader ??= createFastInteractionReader(canonicalEnums());
+  const data = fastReader(input) as InteractionOutput | undefined;
+  return data ? { success: true, data } : interactionSchema.safeParse(input);
+}
+
 /**
  * Checks an adapter's candidate against {@link interactionSchema}, as `safeParse` does. On
  * success, `data` is the input with defaults filled and unknown keys dropped, and the core does not
@@ -281,7 +291,7 @@ const validated = new WeakSet<object>();
  * else rejected.push({ payload: item, error: new Error(parsed.error.message) });
  */
 export function validateInteraction(input: unknown): ReturnType<typeof interactionSchema.safeParse> {
-  const result = interactionSchema.safeParse(input);
+  const result = safeParseInteraction(input);
   if (result.success) validated.add(result.data);
   return result;
 }
@@ -294,10 +304,10 @@ export function validateInteraction(input: unknown): ReturnType<typeof interacti
  * @example const interaction = parseInteraction({ channel: 'forum', nativeId: '42', kind: 'post', author: { channel: 'forum', nativeId: 'u1' }, text: 'Merhaba', createdAt: new Date() });
  */
 export function parseInteraction(input: InteractionInput, options: { now?: () => Date } = {}): Interaction {
-  let value: z.output<typeof interactionSchema>;
-  if (validated.has(input)) value = input as z.output<typeof interactionSchema>;
+  let value: InteractionOutput;
+  if (validated.has(input)) value = input as InteractionOutput;
   else {
-    const result = interactionSchema.safeParse(input);
+    const result = safeParseInteraction(input);
     if (!result.success) {
       const issues = toValidationIssues(result.error.issues);
       throw new InvalidInteractionError(`The interaction is invalid:\n${formatIssues(issues)}`, issues);

@@ -4,7 +4,7 @@
  * when restricted to two languages) runs only when the text looks like neither language,
  * is in another script, or the host asked for languages the fast model does not know.
  */
-import { francAll } from 'franc';
+import { francAll } from './_franc.js';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { IntMap } from './_int-map.js';
 import { CHECKED_LANGUAGES, countFunctionWords, turkishInflectedWords } from './_langid-confusers.js';
