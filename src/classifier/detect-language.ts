@@ -245,8 +245,9 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   }
   // a letter neither language writes (à, é, ñ, ð, ə ...) in text that otherwise looks English or Turkish: franc is asked
   const anyForeignLetter = scan.foreignLatinLetters > 0;
-  // not one word of the text is a known English or Turkish word: only the character n-grams speak for either
-  const noKnownWords = !leansTurkish && scan.knownWords === 0 && scan.languageWords >= 2;
+  // not one word of the text is a known English or Turkish word: only the character n-grams speak for either (for
+  // Turkish-leaning text, unless Turkish letters do too: its inflected forms are often unknown)
+  const noKnownWords = (!leansTurkish || (!clearlyTurkish && scan.turkishWeak === 0)) && scan.knownWords === 0 && scan.languageWords >= 2;
   const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit || confused;
   let francAgrees = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
@@ -271,7 +272,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     // words were not checked: Turkish endings on a quarter of the words, and no other language's function words
     const inflected = !ours && leansTurkish && !confused && !foreignLetters && !CHECKED_LANGUAGES.has(language) ? turkishInflectedWords(scan) : 0;
     const keepTurkish = guess || (inflected > 0 && inflected * TURKISH_ENDINGS_SHARE >= scan.languageWords);
-    const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || !noKnownWords) && (!manyWords || agreeing || keepTurkish || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
+    const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || keepTurkish || !noKnownWords) && (!manyWords || agreeing || keepTurkish || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
     if (language !== 'und' && !ours && !((closeCall || keepTurkish) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
       const runnerUp = ranking[1]?.[1] ?? 0;
