@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import { InvalidInteractionError, formatIssues, toValidationIssues } from './errors.js';
 import { createFastInteractionReader, type CanonicalEnums } from './_interaction-fast-path.js';
+import { DEPARTMENTS, INTENT_LABELS, SENTIMENT_LABELS } from './_labels.js';
 
 /** A JSON value, as kept in `Interaction.channelMetadata` and raw payloads. */
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
@@ -117,24 +118,7 @@ export const engagementSchema = z.object({
 });
 export type Engagement = z.output<typeof engagementSchema>;
 
-export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'] as const;
-export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
-
-export const INTENT_LABELS = [
-  'complaint',
-  'question',
-  'praise',
-  'purchase_intent',
-  'feature_request',
-  'support_request',
-  'churn_risk',
-  'escalation_threat',
-  'spam',
-] as const;
-export type IntentLabel = (typeof INTENT_LABELS)[number];
-
-export const DEPARTMENTS = ['marketing_communication', 'sales', 'customer_service', 'research_development'] as const;
-export type Department = (typeof DEPARTMENTS)[number];
+export { SENTIMENT_LABELS, INTENT_LABELS, DEPARTMENTS, type SentimentLabel, type IntentLabel, type Department } from './_labels.js';
 
 /** What a classifier says about one interaction. */
 export const classificationSchema = z.object({

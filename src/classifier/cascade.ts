@@ -9,7 +9,7 @@
  */
 import type { Classifier, ClassifierInput } from '../classifier-port.js';
 import { ClassifierError } from '../errors.js';
-import { classificationSchema, type Classification } from '../interaction.js';
+import type { Classification } from '../interaction.js';
 
 /** When and how the cascade asks the fallback classifier. */
 export interface FallbackOptions {
@@ -134,6 +134,8 @@ export function cascade<Local extends { id: string; classify(input: ClassifierIn
       if (fallback.classifyBatch && batch.length > 1) answers = await fallback.classifyBatch(inputs);
       else answers = await Promise.all(inputs.map((input) => fallback.classify(input)));
       if (!Array.isArray(answers) || answers.length !== batch.length) throw new ClassifierError(`[${fallback.id}] fallback answered ${Array.isArray(answers) ? answers.length : 'no'} results for ${batch.length} inputs`);
+      // zod and the schemas load with the first answer, not with the classifier (cold start)
+      const { classificationSchema } = await import('../interaction.js');
       const results = answers.map((answer, index) => {
         const parsed = classificationSchema.safeParse(answer);
         if (!parsed.success) throw new ClassifierError(`[${fallback.id}] fallback result ${index} does not match classificationSchema: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { cause: parsed.error });

@@ -8,7 +8,7 @@
  * word prefix (Turkish suffixes: `iptal*` matches `iptali`); `[...]` makes a word optional;
  * `#` matches a number and `_` any one word.
  */
-import { INTENT_LABELS, type Department, type IntentLabel } from '../interaction.js';
+import { INTENT_LABELS, type Department, type IntentLabel } from '../_labels.js';
 import { IntMap } from './_int-map.js';
 import type { ModelLanguage } from './sentiment.js';
 import { MAX_PREFIX, TOKEN_NUMERIC, hashWord, mixHash, type ScannedText } from './_text.js';
