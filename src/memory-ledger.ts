@@ -288,16 +288,6 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
     async appendInteractions(batch) {
       return batch.map(appendOne);
     },
-    async appendReceived(items) {
-      return items.map(({ interaction, followAuthor }) => {
-        if (interactions.has(interaction.id)) return { inserted: false };
-        const owner = followAuthor ? identities.get(identityKey(interaction.author))?.customerId : undefined;
-        const row = clone(interaction);
-        if (owner !== undefined) row.customerId = owner;
-        writes.set(interactions, row.id, row);
-        return row.customerId === undefined ? { inserted: true } : { inserted: true, customerId: row.customerId };
-      });
-    },
     async getIdentities(keys) {
       return copiesOf(identities, keys);
     },
