@@ -9,15 +9,16 @@
  */
 import type { ChannelEvent, RejectedItem } from '../adapter.js';
 import type { InteractionSource } from '../events.js';
-import { canonicalInteraction, identityKey, interactionId, type Classification, type Interaction } from '../interaction.js';
-import type { InteractionLedger } from '../ledger.js';
+import { canonicalInteraction, identityKey, interactionId, type ChannelIdentity, type Classification, type Interaction } from '../interaction.js';
+import { hasReceiveStore, type InteractionLedger } from '../ledger.js';
 import { applyDeliveryStatus, applyWatermark, editOf, recordConsent, skipped, tombstone, writeEdit, type Outcome } from './apply-changes.js';
-import type { ChangeLog } from './change-log.js';
+import type { ChangeLog, DurableEventName } from './change-log.js';
 import { classifyAll } from './classify.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { addDeadLetter, stageOf, type DeadLetterPayload } from './dead-letters.js';
 import { reconcileEchoes } from './reply.js';
-import { parentIdsOf, prepareNew, readInteractions, writeNew, type PreparedNew } from './store-new.js';
+import { readAuthorsAhead } from './resolve-authors.js';
+import { NEW_INTERACTION_EVENTS, parentIdsOf, prepareNew, readInteractions, writeNew, type PreparedNew } from './store-new.js';
 
 /** What {@link SocialCrm.ingest} and the webhook/poll paths did. */
 export interface IngestResult {
@@ -111,9 +112,10 @@ const OTHER: Plan = { type: 'other' };
 
 async function prepareRound(context: PipelineContext, items: Item[], source: InteractionSource): Promise<Plan[]> {
   const plans: Plan[] = new Array(items.length);
-  // The round's parsed interactions, by position, and the ids of their rows and parents.
+  // The round's parsed interactions, by position, the ids of their rows and parents, and their authors.
   const parsed: number[] = [];
   const ids: string[] = [];
+  const authors: ChannelIdentity[] = [];
   for (const [index, item] of items.entries()) {
     plans[index] = item.error !== undefined && item.event.type === 'interaction' ? { type: 'failed', error: item.error } : OTHER;
     const { interaction } = item;
@@ -121,7 +123,10 @@ async function prepareRound(context: PipelineContext, items: Item[], source: Int
     parsed.push(index);
     ids.push(interaction.id);
     for (const parent of parentIdsOf(interaction)) ids.push(parent);
+    if (!interaction.author.isBrand) authors.push(interaction.author);
   }
+  // The authors' identity records are read beside the round's rows (two connections on a pool).
+  const authorsAhead = readAuthorsAhead(context, authors);
   let existing: Map<string, Interaction>;
   try {
     // The round's own rows and their parents, in one read.
@@ -150,7 +155,7 @@ async function prepareRound(context: PipelineContext, items: Item[], source: Int
       freshAt.push(index);
     }
   }
-  const prepared = await prepareNew(context, fresh, source, existing);
+  const prepared = await prepareNew(context, fresh, source, existing, authorsAhead);
   for (const [position, index] of freshAt.entries()) plans[index] = { type: 'new', prepared: prepared[position]! };
   if (edits.length === 0) return plans;
   const classified = await classifyAll(context, edits);
@@ -238,13 +243,18 @@ function tally(result: IngestResult, outcome: Outcome | null): void {
   if (outcome.interaction && outcome.kind !== 'duplicate') result.interactions.push(outcome.interaction);
 }
 
+/** A round of new interactions only, stored by one ledger call: the durable events it may record. */
+function newOnlyEvents(ledger: InteractionLedger, plans: Plan[]): readonly DurableEventName[] | undefined {
+  return hasReceiveStore(ledger) && plans.every((plan) => plan.type === 'new' && plan.prepared.error === undefined) ? NEW_INTERACTION_EVENTS : undefined;
+}
+
 /** Runs one round: prepared, then written as one unit; a unit that fails is retried an item at a time. */
 async function runRound(context: PipelineContext, items: Item[], options: ProcessOptions, result: IngestResult): Promise<void> {
   const lockKeys = items.length === 1 ? (items[0]!.keys ?? NO_KEYS) : items.flatMap((item) => item.keys ?? NO_KEYS);
   const outcomes = await context.locks.withLocks(lockKeys, async () => {
     const plans = await prepareRound(context, items, options.source);
     try {
-      return await commitUnit(context, (ledger, changes) => writeRound(context, ledger, changes, items, plans, options));
+      return await commitUnit(context, (ledger, changes) => writeRound(context, ledger, changes, items, plans, options), newOnlyEvents(context.ledger, plans));
     } catch (error) {
       if (items.length > 1) return undefined;
       if (options.throwOnFailure) throw error;

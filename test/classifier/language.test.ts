@@ -22,6 +22,11 @@ describe('language detection', () => {
     expect(languageOf('@ahmet_yilmaz_istanbul thanks so much for the help')).toBe('en');
   });
 
+  it('keeps Turkish typed without its letters that franc takes for a Turkic neighbour', () => {
+    // franc: Uyghur; a Turkish ending (-dik) and no other language's function words keep it Turkish
+    expect(languageOf('Yagmurda islandik hepimiz')).toBe('tr');
+  });
+
   it('falls back to the locale for texts too short to tell, and says so', () => {
     const result = classifier.classify({ text: 'ok', locale: 'tr-TR' });
     expect(result.language).toBe('tr');
