@@ -42,7 +42,7 @@ export class IntMap {
     }
   }
 
-  /** Stores `value` (≥ 0) for `key`, replacing any earlier value. */
+  /** Stores `value` (>= 0) for `key`, replacing any earlier value. */
   set(key: number, value: number): void {
     if ((this.size + 1) * 4 > this.slots.length) this.grow();
     key |= 0;
