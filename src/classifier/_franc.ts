@@ -1,36 +1,47 @@
 /**
  * @internal franc, loaded off the start path. Its import builds trigram tables for every
  * language it knows, the largest part of the classifier's cold start, and most messages never
- * need it (the English/Turkish model decides them). The import below starts when the
- * classifier is imported and finishes in the background; a message that needs franc before it
- * has arrived loads it synchronously where the runtime can (Node, Bun and Deno through
- * `process.getBuiltinModule`). Bundlers see the literal `import('franc')` and ship it.
+ * need it (the English/Turkish model decides them). Where the runtime can load it synchronously
+ * (Node, Bun and Deno through `process.getBuiltinModule`, with franc installed beside us), the
+ * first message that needs it loads it. Elsewhere (edge bundles) the import below starts with
+ * the classifier and finishes in the background; bundlers see the literal `import('franc')`
+ * and ship it.
  */
 import type { francAll as FrancAll } from 'franc';
 
+type Require = (id: string) => { francAll: typeof FrancAll };
+
 let francAll: typeof FrancAll | undefined;
 
-void import('franc').then(
-  (module) => {
-    francAll ??= module.francAll;
-  },
-  () => {
-    // left to the synchronous load below, which reports nothing either: `undefined` means "not available"
-  },
-);
-
-/** franc's `francAll`, or `undefined` on a runtime without a synchronous loader before the import above has finished. */
-export function loadFranc(): typeof FrancAll | undefined {
-  if (francAll) return francAll;
+/** A `require` that finds franc, or `undefined` where there is none. */
+function francRequire(): Require | undefined {
   try {
     const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const nodeModule = runtime?.getBuiltinModule?.('node:module') as { createRequire(base: string): (id: string) => { francAll: typeof FrancAll } } | undefined;
+    const nodeModule = runtime?.getBuiltinModule?.('node:module') as { createRequire(base: string): Require & { resolve(id: string): string } } | undefined;
     if (!nodeModule) return undefined;
     // the CommonJS build has no import.meta; it has __filename
-    const base = typeof __filename === 'string' ? __filename : import.meta.url;
-    francAll = nodeModule.createRequire(base)('franc').francAll;
+    const require = nodeModule.createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    require.resolve('franc');
+    return require;
   } catch {
     return undefined;
   }
+}
+
+const requireFranc = francRequire();
+if (!requireFranc) {
+  void import('franc').then(
+    (module) => {
+      francAll = module.francAll;
+    },
+    () => {
+      // `loadFranc` keeps answering `undefined`
+    },
+  );
+}
+
+/** franc's `francAll`; `undefined` only on a runtime without a synchronous loader, before the import above has finished. */
+export function loadFranc(): typeof FrancAll | undefined {
+  if (!francAll && requireFranc) francAll = requireFranc('franc').francAll;
   return francAll;
 }
