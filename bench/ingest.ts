@@ -4,7 +4,8 @@
  * deliveries of 100 through `crm.handleWebhook()` with the default classifier and merger into that
  * ledger (`postgres`: the server at SOCIAL_CRM_TEST_POSTGRES_URL, else PGlite), beside the same
  * ledger's batched appends of the same rows, in one run. Prints `interactionsPerSec`,
- * `newAuthorsPerSec` (the first tenth, all new authors) and `rawAppendsPerSec` last.
+ * `newAuthorsPerSec` (the first tenth, all new authors) and `rawAppendsPerSec` last. `--trace`
+ * (server only) counts the statements sent per delivery, each a round trip, and lists them.
  * - `ingest`: `crm.ingest()` batches of host-supplied interactions into memoryLedger();
  * - `webhook`: signed canonical webhooks through `crm.handleWebhook()` (body read, HMAC check,
  *   JSON parse, validation, de-duplication, identity, ledger, events).
@@ -15,6 +16,7 @@ import { whatsappAdapter } from 'social-crm/adapters/whatsapp';
 import { createIdentityMerger } from 'social-crm/identity';
 import { canonicalWebhookAdapter } from 'social-crm/adapters/canonical';
 import { hmac, toHex } from 'social-crm/adapter-kit';
+import type { PostgresPool } from 'social-crm/ledgers/postgres';
 import { writeBenchmarkSection } from './_report.js';
 import { APP_SECRET, PHONE_NUMBER_ID, signedWhatsappRequest } from './_whatsapp.js';
 
@@ -64,22 +66,54 @@ async function measure(label: string, count: number, classifier: Classifier | fa
   return perSecond;
 }
 
-async function ledgerFor(kind: string, label: string): Promise<{ ledger: InteractionLedger; close(): Promise<void>; name: string }> {
+/** Counts the statements sent to the server (`--trace`): each one is a round trip. */
+interface StatementTrace {
+  total: number;
+  /** Statement shape to [count, milliseconds waited]. */
+  byStatement: Map<string, [number, number]>;
+}
+
+/** A `pg` Pool whose statements (pooled or on a checked-out client) are counted in `trace`. */
+function tracedPool(pool: PostgresPool, trace: StatementTrace): PostgresPool {
+  const count = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+    trace.total++;
+    const started = performance.now();
+    try {
+      return await run();
+    } finally {
+      const shape = sql.replace(/\s+/g, ' ').replace(/"?bench_ingest_\w+"?\./g, '').slice(0, 90);
+      const [times, ms] = trace.byStatement.get(shape) ?? [0, 0];
+      trace.byStatement.set(shape, [times + 1, ms + performance.now() - started]);
+    }
+  };
+  return {
+    query: (sql, params) => count(sql, () => pool.query(sql, params)),
+    async connect() {
+      const client = await pool.connect();
+      return { query: (sql, params) => count(sql, () => client.query(sql, params)), release: (error) => client.release(error) };
+    },
+    end: () => pool.end(),
+    on: (event, listener) => pool.on(event, listener),
+  };
+}
+
+async function ledgerFor(kind: string, label: string, trace?: StatementTrace): Promise<{ ledger: InteractionLedger; close(): Promise<void>; name: string }> {
   if (kind === 'memory') return { ledger: memoryLedger(), close: async () => {}, name: 'memoryLedger()' };
   const { postgresLedger } = await import('social-crm/ledgers/postgres');
   const url = process.env.SOCIAL_CRM_TEST_POSTGRES_URL;
   if (kind === 'postgres' && url) {
     const schema = `bench_ingest_${label}_${Date.now().toString(36)}`;
-    const ledger = postgresLedger({ connectionString: url, schema });
+    const pg = (await import('pg')).default;
+    const pool = new pg.Pool({ connectionString: url }) as unknown as PostgresPool;
+    pool.on('error', () => undefined);
+    const ledger = postgresLedger({ pool: trace ? tracedPool(pool, trace) : pool, schema });
     return {
       ledger,
       name: 'PostgreSQL server',
       async close() {
-        const pg = (await import('pg')).default;
-        const admin = new pg.Pool({ connectionString: url });
         await ledger.close();
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await admin.end();
+        await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await pool.end();
       },
     };
   }
@@ -89,12 +123,18 @@ async function ledgerFor(kind: string, label: string): Promise<{ ledger: Interac
 }
 
 /** Deliveries through the pipeline, then the same rows appended raw to a fresh ledger of the same kind. */
-async function runLedger(kind: string, count: number): Promise<void> {
+async function runLedger(kind: string, count: number, traced: boolean): Promise<void> {
   const size = 100;
   const deliveries = Math.max(10, Math.ceil(count / size));
   const now = Math.floor(Date.now() / 1000);
   const requests = await Promise.all(Array.from({ length: deliveries }, (_, delivery) => signedWhatsappRequest(delivery, size, now)));
-  const piped = await ledgerFor(kind, 'pipeline');
+  const trace: StatementTrace | undefined = traced ? { total: 0, byStatement: new Map() } : undefined;
+  const piped = await ledgerFor(kind, 'pipeline', trace);
+  await piped.ledger.getCursor('warm-up', 'default'); // connect and migrate outside the timing and the trace
+  if (trace) {
+    trace.total = 0;
+    trace.byStatement.clear();
+  }
   const crm = createSocialCrm({
     ledger: piped.ledger,
     adapters: [whatsappAdapter({ appSecret: APP_SECRET, verifyToken: 'bench', accessToken: 'bench', phoneNumberId: PHONE_NUMBER_ID })],
@@ -106,9 +146,18 @@ async function runLedger(kind: string, count: number): Promise<void> {
   for (const [index, request] of requests.entries()) {
     const response = await crm.handleWebhook(request);
     if (response.status !== 200) throw new Error(`The WhatsApp webhook answered ${response.status}: ${await response.text()}`);
-    if (index + 1 === tenth) firstTenthSeconds = (performance.now() - started) / 1000;
+    if (index + 1 === tenth) {
+      firstTenthSeconds = (performance.now() - started) / 1000;
+      if (trace) console.log(`round trips, first tenth (new authors): ${(trace.total / tenth).toFixed(1)} per delivery`);
+    }
   }
   const seconds = (performance.now() - started) / 1000;
+  if (trace) {
+    console.log(`round trips: ${trace.total} in ${deliveries} deliveries, ${(trace.total / deliveries).toFixed(1)} per delivery`);
+    for (const [statement, [times, ms]] of [...trace.byStatement].sort((a, b) => b[1][1] - a[1][1])) {
+      console.log(`${String(times).padStart(6)} ${(ms / 1000).toFixed(2).padStart(6)} s  ${statement}`);
+    }
+  }
   const rows: Interaction[] = [];
   let cursor: string | undefined;
   do {
@@ -154,7 +203,7 @@ export async function run(args: string[]): Promise<void> {
     const kind = args[ledgerIndex + 1] ?? '';
     if (!['postgres', 'pglite', 'memory'].includes(kind)) throw new Error('`--ledger` takes postgres, pglite or memory.');
     const countAt = args.indexOf('--count');
-    return runLedger(kind, countAt >= 0 ? Number(args[countAt + 1]) : 10_000);
+    return runLedger(kind, countAt >= 0 ? Number(args[countAt + 1]) : 10_000, args.includes('--trace'));
   }
   const countIndex = args.indexOf('--count');
   const count = countIndex >= 0 ? Number(args[countIndex + 1]) : 20_000;

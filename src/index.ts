@@ -101,12 +101,15 @@ export type {
   OutboxStore,
   Page,
   PrivacyStore,
+  ReceivedInteraction,
+  ReceivedResult,
+  ReceiveStore,
   ReviewStore,
   SendRecord,
   SendStore,
   TenantLedgers,
 } from './ledger.js';
-export { IDENTITY_SEEN_RESOLUTION_MS, hasBatchStore, hasLocking, hasOutbox, hasReviewStore, hasSendStore } from './ledger.js';
+export { IDENTITY_SEEN_RESOLUTION_MS, hasBatchStore, hasLocking, hasOutbox, hasReceiveStore, hasReviewStore, hasSendStore } from './ledger.js';
 export { memoryLedger } from './memory-ledger.js';
 export { applyInteractionPatch, composeLedger, interactionMatches } from './compose-ledger.js';
 export type { CustomerScan, InteractionScan, LedgerParts, RowPosition, SideRecord, SideRecordKind, SideRecordScan, SideTable } from './compose-ledger.js';

@@ -7,6 +7,7 @@
  */
 import * as z from 'zod';
 import { InvalidInteractionError, formatIssues, toValidationIssues } from './errors.js';
+import { createFastInteractionReader, type CanonicalEnums } from './_interaction-fast-path.js';
 import { DEPARTMENTS, INTENT_LABELS, SENTIMENT_LABELS } from './_labels.js';
 
 /** A JSON value, as kept in `Interaction.channelMetadata` and raw payloads. */
@@ -254,6 +255,31 @@ export type Customer = z.output<typeof customerSchema>;
 /** Schema outputs {@link validateInteraction} returned: valid as they are, not checked again. */
 const validated = new WeakSet<object>();
 
+type InteractionOutput = z.output<typeof interactionSchema>;
+let fastReader: ((input: unknown) => Record<string, unknown> | undefined) | undefined;
+
+/** The model's enumerations, as the fast reader takes them. @internal */
+export function canonicalEnums(): CanonicalEnums {
+  return {
+    kinds: INTERACTION_KINDS,
+    directions: INTERACTION_DIRECTIONS,
+    visibilities: interactionSchema.shape.visibility.unwrap().options,
+    states: INTERACTION_STATES,
+    deliveryStatuses: DELIVERY_STATUSES,
+    attachmentTypes: attachmentSchema.shape.type.options,
+  };
+}
+
+/**
+ * `interactionSchema.safeParse(input)`: the common shapes through a hand-written reader that
+ * returns the same output, everything else (and every error) through zod.
+ */
+function safeParseInteraction(input: unknown): ReturnType<typeof interactionSchema.safeParse> {
+  fastReader ??= createFastInteractionReader(canonicalEnums());
+  const data = fastReader(input) as InteractionOutput | undefined;
+  return data ? { success: true, data } : interactionSchema.safeParse(input);
+}
+
 /**
  * Checks an adapter's candidate against {@link interactionSchema}, as `safeParse` does. On
  * success, `data` is the input with defaults filled and unknown keys dropped, and the core does not
@@ -265,7 +291,7 @@ const validated = new WeakSet<object>();
  * else rejected.push({ payload: item, error: new Error(parsed.error.message) });
  */
 export function validateInteraction(input: unknown): ReturnType<typeof interactionSchema.safeParse> {
-  const result = interactionSchema.safeParse(input);
+  const result = safeParseInteraction(input);
   if (result.success) validated.add(result.data);
   return result;
 }
@@ -278,10 +304,10 @@ export function validateInteraction(input: unknown): ReturnType<typeof interacti
  * @example const interaction = parseInteraction({ channel: 'forum', nativeId: '42', kind: 'post', author: { channel: 'forum', nativeId: 'u1' }, text: 'Merhaba', createdAt: new Date() });
  */
 export function parseInteraction(input: InteractionInput, options: { now?: () => Date } = {}): Interaction {
-  let value: z.output<typeof interactionSchema>;
-  if (validated.has(input)) value = input as z.output<typeof interactionSchema>;
+  let value: InteractionOutput;
+  if (validated.has(input)) value = input as InteractionOutput;
   else {
-    const result = interactionSchema.safeParse(input);
+    const result = safeParseInteraction(input);
     if (!result.success) {
       const issues = toValidationIssues(result.error.issues);
       throw new InvalidInteractionError(`The interaction is invalid:\n${formatIssues(issues)}`, issues);

@@ -495,11 +495,46 @@ export interface BatchStore {
   saveIdentities(records: IdentityRecord[]): Promise<void>;
 }
 
+/** One new interaction for {@link ReceiveStore.appendReceived}. */
+export interface ReceivedInteraction {
+  interaction: Interaction;
+  /**
+   * Store it with the customer of its author's identity record (`identityKey(interaction.author)`)
+   * when the ledger holds that record, instead of `interaction.customerId`: a merge may have moved
+   * the identity since the pipeline resolved it. @default false
+   */
+  followAuthor?: boolean;
+}
+
+/** What {@link ReceiveStore.appendReceived} did with one item. */
+export interface ReceivedResult {
+  /** True when this call stored a new row; false when the id already existed or came earlier in the batch. */
+  inserted: boolean;
+  /** The customer the new row was stored with; absent when it has none or was not inserted. */
+  customerId?: string;
+}
+
+/**
+ * The pipeline's append of a delivery's new interactions. Optional: without it the core calls
+ * `appendInteractions` (or `appendInteraction`), reads the authors' identity records and moves a
+ * row whose author was merged meanwhile with `updateInteraction`.
+ */
+export interface ReceiveStore {
+  /**
+   * `appendInteraction` for each item, in input order (repeats of one id: the first is stored),
+   * with the customer of the author's identity record for the items that ask for it
+   * ({@link ReceivedInteraction.followAuthor}), in as few round trips as the storage allows (one
+   * statement on PostgreSQL). Answers what it did, not the rows: a stored row is the interaction
+   * given, with that customer.
+   */
+  appendReceived(items: ReceivedInteraction[]): Promise<ReceivedResult[]>;
+}
+
 /**
  * The whole storage port. Implement every method of the required groups; the review queue
  * ({@link ReviewStore}), cross-process locks ({@link LockingStore}), the outbox
- * ({@link OutboxStore}), sends ({@link SendStore}), batch methods ({@link BatchStore}) and
- * `close` are optional.
+ * ({@link OutboxStore}), sends ({@link SendStore}), batch methods ({@link BatchStore}), the
+ * pipeline's append ({@link ReceiveStore}) and `close` are optional.
  * @see docs/authoring/custom-ledger.md
  */
 export interface InteractionLedger
@@ -511,7 +546,8 @@ export interface InteractionLedger
     Partial<LockingStore>,
     Partial<OutboxStore>,
     Partial<SendStore>,
-    Partial<BatchStore> {
+    Partial<BatchStore>,
+    Partial<ReceiveStore> {
   /** Release connections. Called by `crm.close()`. */
   close?(): Promise<void>;
 }
@@ -551,6 +587,7 @@ export const OPTIONAL_LEDGER_METHOD_GROUPS = {
   outbox: ['transaction', 'appendOutbox', 'claimOutbox', 'settleOutbox', 'listOutbox'],
   sends: ['createSend', 'updateSend', 'getSend', 'listSends'],
   batch: ['getInteractions', 'appendInteractions', 'getIdentities', 'getCustomers', 'saveCustomers', 'saveIdentities'],
+  receive: ['appendReceived'],
 } as const satisfies Record<string, ReadonlyArray<keyof InteractionLedger>>;
 
 /** Whether the ledger keeps the review queue ({@link ReviewStore}). */
@@ -576,6 +613,11 @@ export function hasSendStore(ledger: InteractionLedger): ledger is InteractionLe
 /** Whether the ledger has batch reads and writes ({@link BatchStore}). */
 export function hasBatchStore(ledger: InteractionLedger): ledger is InteractionLedger & BatchStore {
   return OPTIONAL_LEDGER_METHOD_GROUPS.batch.every((method) => typeof ledger[method] === 'function');
+}
+
+/** Whether the ledger has the pipeline's append ({@link ReceiveStore}). */
+export function hasReceiveStore(ledger: InteractionLedger): ledger is InteractionLedger & ReceiveStore {
+  return typeof ledger.appendReceived === 'function';
 }
 
 /**

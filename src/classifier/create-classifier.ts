@@ -35,6 +35,8 @@ import {
   scoreRules,
   sparseFeatures,
   type LexiconIndex,
+  type RuleResult,
+  type SentimentDecision,
   type LinearModel,
   type ModelLanguage,
 } from './sentiment.js';
@@ -112,6 +114,9 @@ function hasCannotDoVerb(scan: ScannedText): boolean {
 let englishModel: LinearModel | undefined;
 let turkishModel: LinearModel | undefined;
 
+/** The text of an input; anything but a string reads as no text. */
+const textOf = (input: ClassifierInput): string => (typeof input?.text === 'string' ? input.text : '');
+
 const clamp = (value: number, low = 0, high = 1): number => (value < low ? low : value > high ? high : value);
 const round = (value: number): number => Math.round(value * 1000) / 1000;
 
@@ -161,32 +166,32 @@ function createLocalClassifier(resolved: ResolvedClassifierOptions): SyncClassif
   const scores = new Float64Array(INTENT_COUNT);
   const dense = new Float64Array(DENSE_FEATURES.length);
 
-  /** Scans the text and decides its language; `undefined` when the text cannot be read. */
-  const read = (input: ClassifierInput): { scan: ScannedText; decision: LanguageDecision; packLanguage: ModelLanguage | undefined } | undefined => {
-    const text = typeof input?.text === 'string' ? input.text : '';
-    let scan: ScannedText;
+  /** Scans the text; `undefined` when it cannot be read. */
+  const read = (text: string): ScannedText | undefined => {
     try {
-      scan = scanText(text, table);
+      return scanText(text, table);
     } catch {
       return undefined;
     }
-    const decision = detectLanguage(scan, text, input.locale, settings);
-    const packLanguage = decision.language === 'en' || decision.language === 'tr' ? decision.language : undefined;
-    return { scan, decision, packLanguage };
   };
+  const packLanguageOf = (decision: LanguageDecision): ModelLanguage | undefined => (decision.language === 'en' || decision.language === 'tr' ? decision.language : undefined);
 
+  /** What the rules found for the last {@link sentimentOf} (the rules' reused result object). */
+  let rules: RuleResult;
   /** The sentiment step, shared by the full result and the sentiment-only path. */
-  const sentimentOf = (scan: ScannedText, pack: LanguagePack) => {
-    const rules = scoreRules(scan, pack.lexicon);
+  const sentimentOf = (scan: ScannedText, pack: LanguagePack): SentimentDecision => {
+    rules = scoreRules(scan, pack.lexicon);
     denseFeatures(scan, rules, dense);
     const modelProbabilities = predictLinear(pack.model, sparseFeatures(scan, pack.lexicon, sparse), dense, pack.probabilities);
-    return { rules, ...combineSentiment(modelProbabilities, rules.raw, pack.model.blend, resolved.neutralBand) };
+    return combineSentiment(modelProbabilities, rules.raw, pack.model.blend, resolved.neutralBand);
   };
 
   const classifyOne = (input: ClassifierInput): Classification => {
-    const reading = read(input);
-    if (!reading) return emptyResult(resolved.id, 'the text could not be read');
-    const { scan, decision, packLanguage } = reading;
+    const text = textOf(input);
+    const scan = read(text);
+    if (!scan) return emptyResult(resolved.id, 'the text could not be read');
+    const decision = detectLanguage(scan, text, input.locale, settings);
+    const packLanguage = packLanguageOf(decision);
     const truncated = scan.truncated;
     if (!packLanguage || scan.tokenCount === 0) {
       const result = emptyResult(resolved.id, packLanguage ? 'no words to classify' : `no sentiment/intent model for \`${decision.language}\``);
@@ -205,7 +210,7 @@ function createLocalClassifier(resolved: ResolvedClassifierOptions): SyncClassif
     const pack = packFor(packLanguage);
 
     // sentiment
-    const { rules, label, score, confidence } = sentimentOf(scan, pack);
+    const { label, score, confidence } = sentimentOf(scan, pack);
 
     // intents
     scores.fill(0);
@@ -302,9 +307,11 @@ function createLocalClassifier(resolved: ResolvedClassifierOptions): SyncClassif
 
   const classifySentiment = (input: ClassifierInput | string): SentimentResult => {
     try {
-      const reading = read(typeof input === 'string' ? { text: input } : input);
-      if (!reading) return { language: 'und', languageConfidence: 0, languageSupported: false, sentiment: { ...NO_SENTIMENT } };
-      const { scan, decision, packLanguage } = reading;
+      const text = typeof input === 'string' ? input : textOf(input);
+      const scan = read(text);
+      if (!scan) return { language: 'und', languageConfidence: 0, languageSupported: false, sentiment: { ...NO_SENTIMENT } };
+      const decision = detectLanguage(scan, text, typeof input === 'string' ? undefined : input.locale, settings);
+      const packLanguage = packLanguageOf(decision);
       if (!packLanguage || scan.tokenCount === 0) {
         return { language: decision.language, languageConfidence: round(decision.confidence), languageSupported: packLanguage !== undefined, sentiment: { ...NO_SENTIMENT } };
       }

@@ -4,10 +4,10 @@
  * when restricted to two languages) runs only when the text looks like neither language,
  * is in another script, or the host asked for languages the fast model does not know.
  */
-import { loadFranc } from './_franc.js';
-import { FOREIGN_FUNCTION_WORDS } from './lexicons.js';
+import { francAll, francReady } from './_franc.js';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { IntMap } from './_int-map.js';
+import { countFunctionWords } from './_langid-confusers.js';
 import { decodeBase64 } from './sentiment.js';
 import { hashWord, languageGramScore, type LanguageTable, type ScannedText } from './_text.js';
 
@@ -128,6 +128,15 @@ const FRANC_AGREES_SHARE_TURKISH = 0.3;
 /** franc naming another language with English or Turkish a close second keeps ours only from this share of known words. */
 const FRANC_CLOSE_SHARE = 0.5;
 
+/**
+ * Function words of another language (see _langid-confusers.ts) that make a text English- or
+ * Turkish-looking text doubtful when they match or outnumber its own; one is enough in a text of
+ * at most {@link CONFUSER_SHORT_TOKENS} tokens with no English or Turkish function word. Chosen on
+ * the tuning half of the langid development files (docs/benchmarks.md).
+ */
+const CONFUSER_MIN_WORDS = 2;
+const CONFUSER_SHORT_TOKENS = 4;
+
 const localeCache = new Map<string, string | undefined>();
 
 function localeLanguage(locale: string | undefined): string | undefined {
@@ -159,19 +168,6 @@ function candidateFacts(candidates: readonly string[]): { hasEnglish: boolean; h
     factsCache.set(candidates, facts);
   }
   return facts;
-}
-
-let foreignWords: IntMap | undefined;
-
-/** How many words of the text are function words of another language ({@link FOREIGN_FUNCTION_WORDS}). */
-function foreignFunctionWords(scan: ScannedText): number {
-  if (!foreignWords) {
-    foreignWords = new IntMap(FOREIGN_FUNCTION_WORDS.length);
-    for (const word of FOREIGN_FUNCTION_WORDS) foreignWords.set(hashWord(word), 1);
-  }
-  let hits = 0;
-  for (let token = 0; token < scan.tokenCount; token++) if (foreignWords.get(scan.hashes[token]!) >= 0) hits++;
-  return hits;
 }
 
 /** Share of folded letters that are q or x: frequent in Azerbaijani, absent from Turkish words. */
@@ -231,13 +227,17 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const share = scan.languageWords > 0 ? (leansTurkish ? scan.knownWords - scan.englishWords : scan.englishWords) / scan.languageWords : 0;
   const manyWords = scan.languageWords >= 3;
   let wordsFit = !manyWords || share >= (leansTurkish ? KNOWN_WORD_SHARE_TURKISH : KNOWN_WORD_SHARE) || (clearlyTurkish && leansTurkish);
-  // another language's function words ("els", "und", "yang"), or Azerbaijani's q and x in Turkish-looking text
-  let foreignWordCount = 0;
-  if (wordsFit && manyWords && share < 0.95) {
-    foreignWordCount = foreignFunctionWords(scan);
-    if (foreignWordCount >= 2 && foreignWordCount * 6 >= scan.languageWords) wordsFit = false;
-  }
-  if (wordsFit && leansTurkish && azerbaijaniLetters(scan) >= 2) wordsFit = false;
+  // Function words of one other language, as many as of English (more than of Turkish and English, since Turkish tweets
+  // carry few and share "de", "ne", "ki" with others): franc decides, without leniency. Turkish letters outweigh them.
+  const functionWords = countFunctionWords(scan);
+  // Azerbaijani's q and x, and its own words, in Turkish-looking text
+  if (wordsFit && leansTurkish && azerbaijaniLetters(scan) + functionWords.azerbaijani >= 2) wordsFit = false;
+  const native = leansTurkish ? functionWords.turkish + functionWords.english : functionWords.english;
+  const confused =
+    !(leansTurkish && clearlyTurkish) &&
+    (functionWords.foreign >= CONFUSER_MIN_WORDS
+      ? leansTurkish ? functionWords.foreign > native : functionWords.foreign >= native
+      : functionWords.foreign === 1 && native === 0 && scan.tokenCount <= CONFUSER_SHORT_TOKENS);
   if (leansTurkish && scan.foreignLatinLetters > 0 && AZERBAIJANI_SCHWA.test(text)) {
     return { language: 'az', confidence: 0.9, cue: 'the letter ə (Azerbaijani; Turkish does not write it)', fromPrior: false };
   }
@@ -245,12 +245,11 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const anyForeignLetter = scan.foreignLatinLetters > 0;
   // not one word of the text is a known English or Turkish word: only the character n-grams speak for either
   const noKnownWords = !leansTurkish && scan.knownWords === 0 && scan.languageWords >= 2;
-  const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit;
+  const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit || confused;
   let francAgrees = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
-    const francAll = loadFranc();
-    // only on a runtime without a synchronous loader, in the moments before franc has arrived
-    if (!francAll) return UNDETERMINED('the language data is still loading');
+    // only on a runtime without a synchronous loader, in the moments before franc's data has arrived
+    if (!francReady()) return UNDETERMINED('the language data is still loading');
     const sample = text.length > 600 ? text.slice(0, 600) : text;
     const ranking = only ? francAll(sample, { minLength: MIN_FRANC_LENGTH, only }) : francAll(sample, { minLength: MIN_FRANC_LENGTH });
     const code = ranking[0]![0];
@@ -261,13 +260,13 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     const minor = code.length === 3 && language === code;
     const closeCall =
       !ours &&
+      !confused &&
       scan.foreignLatinLetters === 0 &&
-      foreignWordCount < 2 &&
       ranking.slice(1, 6).some(([other, score]) => (other === (leansTurkish ? 'tur' : 'eng')) && score >= (minor ? FRANC_MINOR_CLOSE_CALL : FRANC_CLOSE_CALL));
     // franc naming Turkish for text whose words are mostly unknown Turkish is not enough on its own (Basque, Icelandic)
     const agreeing = language === 'tr' && leansTurkish && (clearlyTurkish || (scan.turkishWeak > 0 && scan.foreignLatinLetters === 0) || !manyWords || share >= FRANC_AGREES_SHARE_TURKISH);
     // a minor language named for a short text without letters foreign to English and Turkish is franc guessing
-    const guess = minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && foreignWordCount < 2 && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
+    const guess = !confused && minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
     const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || !noKnownWords) && (!manyWords || agreeing || guess || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
     if (language !== 'und' && !ours && !((closeCall || guess) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
@@ -283,6 +282,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   if (mixedScript) return UNDETERMINED('English or Turkish words mixed with another script', 0.3);
   if (suspicious && !francAgrees && manyWords) return UNDETERMINED('words of a language the detector cannot name', 0.2);
   if (noKnownWords && !francAgrees) return UNDETERMINED('no known English or Turkish word', 0.2);
+  if (confused && !francAgrees) return UNDETERMINED(`function words of another language (${functionWords.foreignGroup})`, 0.2);
 
   if (!hasEnglish && !hasTurkish) return { language: fallback, confidence: 0.3, cue: `default language ${fallback}`, fromPrior: true };
   if (hasEnglish && !hasTurkish) return { language: 'en', confidence: logistic(-evidence), cue: 'only English expected', fromPrior: false };

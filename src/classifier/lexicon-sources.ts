@@ -67,6 +67,7 @@ export function lexiconFromSources(language: ModelLanguage): LexiconIndex {
       const words = phrase.split(' ').map(hashWord);
       // longer phrases are keyed by their first three words
       index.topics.set(phraseKey(words[0]!, words[1]!, words[2] ?? 0), words.length);
+      index.topicStarts.set(words[0]!, 1);
     }
     for (const [valence, words] of Object.entries(VALENCE_EN)) {
       const value = Number(valence);
@@ -116,6 +117,7 @@ export function packLexicon(index: LexiconIndex): PackedLexicon {
     stemVerb: base64(int8Of(index.stemVerb.map(Number), 1, 'stemVerb')),
     stemLength: base64(int8Of(index.stemLength, 1, 'stemLength')),
     topics: base64(index.topics.pairs()),
+    topicStarts: base64(index.topicStarts.pairs()),
   };
 }
 

@@ -48,6 +48,8 @@ export interface LexiconIndex {
   phrases: Array<{ phrase: string; polarity: number }>;
   /** Topic phrases of two or three words (English), keyed by {@link phraseKey} of their hashes; the value is the word count. */
   topics: IntMap;
+  /** First words of the topic phrases: only after one of them is a phrase key worth computing. */
+  topicStarts: IntMap;
 }
 
 /** Key of a run of two or three word hashes (`third` 0 for two). */
@@ -93,6 +95,7 @@ export function emptyLexicon(language: ModelLanguage, words: number, stems: numb
     stemLength: [],
     phrases: [],
     topics: new IntMap(topics),
+    topicStarts: new IntMap(topics),
   };
 }
 
@@ -142,6 +145,8 @@ export interface PackedLexicon {
   stemLength: string;
   /** `[phrase key, word count]` pairs (Int32). */
   topics: string;
+  /** `[first word hash, 1]` pairs of the topic phrases (Int32). */
+  topicStarts: string;
 }
 
 /** VADER valences are packed times this. */
@@ -169,6 +174,7 @@ export function unpackLexicon(language: ModelLanguage, packed: PackedLexicon): L
     stemLength: Array.from(decodeBase64(packed.stemLength)),
     phrases: [],
     topics: IntMap.fromPairs(int32Of(packed.topics)),
+    topicStarts: IntMap.fromPairs(int32Of(packed.topicStarts)),
   };
 }
 
@@ -186,10 +192,24 @@ export function buildLexicon(language: ModelLanguage, extra: Record<string, numb
   return index;
 }
 
-/** True when the token is a negator that precedes what it negates. */
-export function isPreNegator(lexicon: LexiconIndex, hash: number): boolean {
-  const found = lexicon.words.get(hash);
-  return found >= 0 && (lexicon.roles[found]! & ROLE_PRE_NEGATOR) !== 0;
+let entries = new Int32Array(256);
+let entriesScan: ScannedText | undefined;
+let entriesLexicon: LexiconIndex | undefined;
+
+/**
+ * The lexicon entry of every token (-1 for none), looked up once per scan and lexicon: the
+ * marks, the rules and the features all read it.
+ */
+export function tokenEntries(scan: ScannedText, lexicon: LexiconIndex): Int32Array {
+  if (entriesScan === scan && entriesLexicon === lexicon) return entries;
+  const count = scan.tokenCount;
+  if (entries.length < count) entries = new Int32Array(count * 2);
+  const hashes = scan.hashes;
+  const words = lexicon.words;
+  for (let token = 0; token < count; token++) entries[token] = words.get(hashes[token]!);
+  entriesScan = scan;
+  entriesLexicon = lexicon;
+  return entries;
 }
 
 /** Token marks of {@link markTokens}. */
@@ -215,25 +235,23 @@ export function markTokens(scan: ScannedText, lexicon: LexiconIndex): Uint8Array
   if (lexicon.language !== 'en') return marks;
   const hashes = scan.hashes;
   const flags = scan.flags;
-  const roleOf = (token: number): number => {
-    const found = lexicon.words.get(hashes[token]!);
-    return found >= 0 ? lexicon.roles[found]! : 0;
-  };
+  const found = tokenEntries(scan, lexicon);
+  const roles = lexicon.roles;
   for (let token = 0; token < count; token++) {
-    const role = roleOf(token);
+    const entry = found[token]!;
+    const role = entry >= 0 ? roles[entry]! : 0;
     if ((role & ROLE_NAME) !== 0 && (flags[token]! & TOKEN_TITLE) !== 0) {
       const opening = (flags[token]! & TOKEN_SENTENCE_START) !== 0;
-      const name = opening
-        ? token + 1 < count && (roleOf(token + 1) & ROLE_NAME_FOLLOWER) !== 0
-        : token > 0 && (flags[token - 1]! & TOKEN_LOWER) !== 0;
+      const next = token + 1 < count ? found[token + 1]! : -1;
+      const name = opening ? next >= 0 && (roles[next]! & ROLE_NAME_FOLLOWER) !== 0 : token > 0 && (flags[token - 1]! & TOKEN_LOWER) !== 0;
       if (name) marks[token]! |= MARK_NAME;
     }
-    if (token + 1 < count && lexicon.topics.size > 0) {
+    if (token + 1 < count && lexicon.topicStarts.get(hashes[token]!) >= 0) {
       const length = token + 2 < count && lexicon.topics.get(phraseKey(hashes[token]!, hashes[token + 1]!, hashes[token + 2]!)) >= 0 ? 3 : lexicon.topics.get(phraseKey(hashes[token]!, hashes[token + 1]!, 0)) >= 0 ? 2 : 0;
       for (let offset = 0; offset < length; offset++) marks[token + offset]! |= MARK_TOPIC;
     }
     if ((role & ROLE_TOPIC_HEAD) !== 0 && token > 0 && scan.clauses[token - 1] === scan.clauses[token]) {
-      const before = lexicon.words.get(hashes[token - 1]!);
+      const before = found[token - 1]!;
       if (before >= 0 && (lexicon.polarity[before]! < 0 || lexicon.valence[before]! < 0)) {
         marks[token - 1]! |= MARK_TOPIC;
         marks[token]! |= MARK_TOPIC;
@@ -337,7 +355,6 @@ function hasNegativeSuffix(codes: Uint16Array, start: number, end: number): bool
   return TURKISH_NEGATIVE_SUFFIX.test(String.fromCharCode.apply(null, codes.subarray(start, Math.min(end, start + 6)) as unknown as number[]));
 }
 
-let entryScratch = new Int32Array(256);
 let polarityScratch = new Float64Array(256);
 const rules: RuleResult = {
   raw: 0,
@@ -376,11 +393,8 @@ function keepCue(start: number, end: number, value: number): void {
 export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult {
   const count = scan.tokenCount;
   const english = lexicon.language === 'en';
-  if (polarityScratch.length < count) {
-    polarityScratch = new Float64Array(count * 2);
-    entryScratch = new Int32Array(count * 2);
-  }
-  const entries = entryScratch;
+  if (polarityScratch.length < count) polarityScratch = new Float64Array(count * 2);
+  const entries = tokenEntries(scan, lexicon);
   const polarities = polarityScratch;
   const roles = lexicon.roles;
   const factors = lexicon.factor;
@@ -391,8 +405,7 @@ export function scoreRules(scan: ScannedText, lexicon: LexiconIndex): RuleResult
   let negatedClause = -1;
   const tokenMarks = markTokens(scan, lexicon);
   for (let token = 0; token < count; token++) {
-    const entry = lexicon.words.get(scan.hashes[token]!);
-    entries[token] = entry;
+    const entry = entries[token]!;
     if (tokenMarks[token] !== 0) {
       polarities[token] = 0;
       continue;
@@ -596,8 +609,9 @@ function markTurkishNegation(scan: ScannedText, lexicon: LexiconIndex): void {
     turkishRoles = new Uint8Array(count * 2);
   }
   const roles = turkishRoles;
+  const found = tokenEntries(scan, lexicon);
   for (let token = 0; token < count; token++) {
-    const entry = lexicon.words.get(scan.hashes[token]!);
+    const entry = found[token]!;
     roles[token] = entry >= 0 ? lexicon.roles[entry]! : 0;
   }
   const clauses = scan.clauses;
@@ -632,6 +646,7 @@ export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: Fe
   const english = lexicon.language === 'en';
   if (!english) markTurkishNegation(scan, lexicon);
   const tokenMarks = english ? markTokens(scan, lexicon) : marks;
+  const found = tokenEntries(scan, lexicon);
   const negatedBy = turkishNegated;
   let negatedClause = -1;
   let previous = 0x9747b28c;
@@ -649,7 +664,7 @@ export function sparseFeatures(scan: ScannedText, lexicon: LexiconIndex, out: Fe
       const prefix = mixHash(scan.prefixHashes[token * MAX_PREFIX + 4]!, PREFIX_SALT);
       hashes[size++] = negatedHere ? mixHash(prefix, NEGATED_SALT) : prefix;
     }
-    if (english && isPreNegator(lexicon, scan.hashes[token]!)) negatedClause = clause;
+    if (english && found[token]! >= 0 && (lexicon.roles[found[token]!]! & ROLE_PRE_NEGATOR) !== 0) negatedClause = clause;
     previous = hash;
     previousClause = clause;
   }

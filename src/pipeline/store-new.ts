@@ -9,7 +9,7 @@ import { afterPendingIo } from '../_utils.js';
 import type { InteractionSource } from '../events.js';
 import type { ResolveResult } from '../identity-resolver.js';
 import { identityKey, interactionId, type Classification, type Customer, type Interaction } from '../interaction.js';
-import { hasBatchStore, type AppendResult, type IdentityRecord, type InteractionLedger } from '../ledger.js';
+import { hasBatchStore, hasReceiveStore, type AppendResult, type IdentityRecord, type InteractionLedger, type ReceiveStore } from '../ledger.js';
 import type { Outcome } from './apply-changes.js';
 import type { ChangeLog } from './change-log.js';
 import { classifyAll, noteParticipant } from './classify.js';
@@ -144,16 +144,43 @@ async function appendAll(ledger: InteractionLedger, interactions: Interaction[])
 }
 
 /**
+ * Appends the prepared interactions; an author's row follows a merge (or split) that moved the
+ * author's identity between the resolution and the append, which re-pointed the author's stored
+ * interactions but not these, written just after. One call with {@link ReceiveStore}; else the
+ * append, one read of the identity records and a move of each row that must follow.
+ */
+async function appendFollowingAuthors(ledger: InteractionLedger, ready: PreparedNew[]): Promise<AppendResult[]> {
+  if (ready.length === 0) return [];
+  if (hasReceiveStore(ledger)) {
+    const received = await ledger.appendReceived(ready.map((item) => ({ interaction: item.interaction, followAuthor: item.resolved !== undefined })));
+    // A row another writer stored first (a race: the round read it as absent) is read back.
+    const duplicates = await readInteractions(ledger, ready.filter((_, index) => !received[index]!.inserted).map((item) => item.interaction.id));
+    return ready.map((item, index) => {
+      const result = received[index]!;
+      if (!result.inserted) return { inserted: false, interaction: duplicates.get(item.interaction.id) ?? item.interaction };
+      if (result.customerId === item.interaction.customerId) return { inserted: true, interaction: item.interaction };
+      return { inserted: true, interaction: { ...item.interaction, customerId: result.customerId } as Interaction };
+    });
+  }
+  const appended = await appendAll(ledger, ready.map((item) => item.interaction));
+  const owners = await readIdentities(ledger, ready.filter((item, index) => item.resolved && appended[index]!.inserted).map((item) => identityKey(item.interaction.author)));
+  const results: AppendResult[] = [];
+  for (const [index, result] of appended.entries()) {
+    const item = ready[index]!;
+    const owner = item.resolved ? owners.get(identityKey(item.interaction.author))?.customerId : undefined;
+    if (!result.inserted || !owner || owner === result.interaction.customerId) results.push(result);
+    else results.push({ inserted: true, interaction: (await ledger.updateInteraction(result.interaction.id, { customerId: owner })) ?? result.interaction });
+  }
+  return results;
+}
+
+/**
  * Writes the prepared interactions (those without an error) and records what they announce.
  * Returns one outcome per prepared item, `undefined` for the ones with an error.
  */
 export async function writeNew(ledger: InteractionLedger, changes: ChangeLog, prepared: PreparedNew[], source: InteractionSource): Promise<Array<Outcome | undefined>> {
   const ready = prepared.filter((item) => item.error === undefined);
-  const appended = await appendAll(ledger, ready.map((item) => item.interaction));
-  // A merge (or split) that moved an author's identity between the resolution and the append
-  // re-pointed the author's stored interactions, but not these, written just after: follow it.
-  const resolvedKeys = ready.filter((item, index) => item.resolved && appended[index]!.inserted).map((item) => identityKey(item.interaction.author));
-  const owners = await readIdentities(ledger, resolvedKeys);
+  const appended = await appendFollowingAuthors(ledger, ready);
   const created = await readCustomers(
     ledger,
     ready.filter((item, index) => item.resolved?.created && appended[index]!.inserted).map((item) => item.resolved!.customerId),
@@ -166,9 +193,7 @@ export async function writeNew(ledger: InteractionLedger, changes: ChangeLog, pr
       outcomes.set(item, { kind: 'duplicate', interaction: result.interaction });
       continue;
     }
-    let stored = result.interaction;
-    const owner = item.resolved ? owners.get(identityKey(item.interaction.author))?.customerId : undefined;
-    if (owner && owner !== stored.customerId) stored = (await ledger.updateInteraction(stored.id, { customerId: owner })) ?? stored;
+    const stored = result.interaction;
     const { resolved } = item;
     if (resolved?.created) {
       const customer = created.get(resolved.customerId);

@@ -3,6 +3,7 @@ import {
   hasBatchStore,
   hasLocking,
   hasOutbox,
+  hasReceiveStore,
   hasReviewStore,
   hasSendStore,
   type Interaction,
@@ -20,7 +21,7 @@ import { describeIsolation, type CreateTenantLedger } from './_isolation-group.j
 
 /**
  * Named groups of the ledger suite; skip any with `skip`. The tests of an optional group
- * (`review`, `locking`, `outbox`, `sends`, `batch`) report themselves skipped for a ledger that
+ * (`review`, `locking`, `outbox`, `sends`, `batch`, `receive`) report themselves skipped for a ledger that
  * does not implement it.
  */
 export type LedgerSuiteGroup =
@@ -36,6 +37,7 @@ export type LedgerSuiteGroup =
   | 'outbox'
   | 'sends'
   | 'batch'
+  | 'receive'
   | 'isolation';
 
 /** What the oracle reads of a stored interaction, straight from your storage. */
@@ -887,6 +889,50 @@ function ledgerChecks(options: DescribeLedgerOptions): { checks: KitCheck[]; hoo
         expect((await ledger.findIdentitiesByBlockingKeys(['email:old@mail.test'])).map((record) => record.key), 'a replaced record leaves its old blocking keys').toEqual([]);
         expect((await ledger.findIdentitiesByBlockingKeys(['email:new@mail.test', 'phone:905551112233'])).map((record) => record.key).sort()).toEqual([existing.key, fresh.key].sort());
         await batch.saveIdentities([]);
+      });
+    });
+
+    group("the pipeline's append (optional ReceiveStore)", skip.has('receive'), (it) => {
+      const receiveOf = (context: KitContext) =>
+        hasReceiveStore(ledger) ? ledger : context.skip('this ledger has no appendReceived (the core then appends, reads the identity records and moves what must follow)');
+
+      it('appendReceived equals appendInteraction per item, in input order, repeats within the batch included', async (context) => {
+        const receive = receiveOf(context);
+        const existing = makeInteraction({ text: 'stored first' });
+        await ledger.appendInteraction(existing);
+        const [fresh, other] = [makeInteraction({ customerId: 'cus_given' }), makeInteraction()];
+        const results = await receive.appendReceived([{ interaction: fresh }, { interaction: { ...existing, text: 'changed' } }, { interaction: other }, { interaction: { ...fresh, text: 'second copy' } }]);
+        expect(results, 'results come in input order; an id already stored, or repeated in the batch, reports inserted: false').toEqual([
+          { inserted: true, customerId: 'cus_given' },
+          { inserted: false },
+          { inserted: true },
+          { inserted: false },
+        ]);
+        expect(await ledger.getInteraction(existing.id), 'a duplicate leaves the stored row as it was').toEqual(existing);
+        expect(await ledger.getInteraction(fresh.id), 'the first of a repeated id is the one stored, as given').toEqual(fresh);
+        expect(await ledger.getInteraction(other.id)).toEqual(other);
+        expect(await receive.appendReceived([])).toEqual([]);
+      });
+
+      it("followAuthor stores the customer of the author's identity record, when there is one", async (context) => {
+        const receive = receiveOf(context);
+        const moved = makeInteraction({ customerId: 'cus_resolved', author: { channel: 'test', nativeId: 'merged-away' } });
+        const unknown = makeInteraction({ customerId: 'cus_resolved', author: { channel: 'test', nativeId: 'never-registered' } });
+        const notAsked = makeInteraction({ customerId: 'cus_parent', author: { channel: 'test', nativeId: 'merged-away' } });
+        await ledger.saveIdentity(makeIdentityRecord({ identity: { channel: 'test', nativeId: 'merged-away' }, customerId: 'cus_survivor' }));
+        const results = await receive.appendReceived([
+          { interaction: moved, followAuthor: true },
+          { interaction: unknown, followAuthor: true },
+          { interaction: notAsked },
+        ]);
+        expect(results, 'each inserted row reports the customer it was stored with').toEqual([
+          { inserted: true, customerId: 'cus_survivor' },
+          { inserted: true, customerId: 'cus_resolved' },
+          { inserted: true, customerId: 'cus_parent' },
+        ]);
+        expect(await ledger.getInteraction(moved.id), "rule: followAuthor takes the identity record's customer").toEqual({ ...moved, customerId: 'cus_survivor' });
+        expect(await ledger.getInteraction(unknown.id), 'rule: without a record the given customer stays').toEqual(unknown);
+        expect(await ledger.getInteraction(notAsked.id), 'rule: without followAuthor the given customer stays').toEqual(notAsked);
       });
     });
 

@@ -101,6 +101,18 @@ describe('language detection does not claim English or Turkish for look-alikes',
     expect(languageOf('Bu gün hava çox gözəldir və biz parka gedəcəyik.')).toBe('az');
   });
 
+  it('weighs function words of other languages against English and Turkish ones', () => {
+    // names and borrowed words are "known" English; je, tele, pa, ni, non, erat, el, de, hoy are not
+    for (const text of ['Mandela je olori South Africa tele.', 'To pa ni res.', 'Roma non semper erat magna.', 'Mi hermano dice que el partido de hoy es en la casa de su amigo.']) {
+      expect(['en', 'tr'], text).not.toContain(languageOf(text));
+    }
+    // a few foreign words in an English tweet, or a check-in's "in" in a Turkish one, do not
+    expect(languageOf('La Liga highlights tonight on ESPN')).toBe('en');
+    expect(languageOf('Going to the Van Gogh museum in Amsterdam today')).toBe('en');
+    expect(languageOf('new phone who dis')).toBe('en');
+    expect(languageOf('Kahve molası (@ Starbucks in Kadıköy)')).toBe('tr');
+  });
+
   it('does not take a phrase with no known English word for English', () => {
     expect(['en', 'tr']).not.toContain(languageOf('Prijava kandidatov zaprta.'));
     expect(languageOf('Order cancelled.')).toBe('en');

@@ -11,7 +11,7 @@ const sortedPairs = (map: IntMap): Array<[number, number]> => {
   for (let index = 0; index < pairs.length; index += 2) out.push([pairs[index]!, pairs[index + 1]!]);
   return out.sort((first, second) => first[0] - second[0]);
 };
-const plain = (index: LexiconIndex) => ({ ...index, words: sortedPairs(index.words), stems: sortedPairs(index.stems), topics: sortedPairs(index.topics) });
+const plain = (index: LexiconIndex) => ({ ...index, words: sortedPairs(index.words), stems: sortedPairs(index.stems), topics: sortedPairs(index.topics), topicStarts: sortedPairs(index.topicStarts) });
 
 describe('packed lexicons (issue 17, fast start)', () => {
   it.each(['en', 'tr'] as const)('%s: the packed tables hold what the word lists build (else run scripts/pack-classifier-lexicons.ts)', (language) => {

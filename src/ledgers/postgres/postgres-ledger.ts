@@ -14,6 +14,9 @@ import type {
   OutboxStore,
   Page,
   PollCursor,
+  ReceivedInteraction,
+  ReceivedResult,
+  ReceiveStore,
   ReviewStore,
   SendStore,
 } from '../../ledger.js';
@@ -320,7 +323,7 @@ function tenantBound(executor: SqlExecutor, tenant: string): SqlExecutor {
 }
 
 /** The port with every optional group this ledger implements. */
-type Operations = InteractionLedger & ReviewStore & LockingStore & OutboxStore & SendStore & BatchStore;
+type Operations = InteractionLedger & ReviewStore & LockingStore & OutboxStore & SendStore & BatchStore & ReceiveStore;
 
 /**
  * Every ledger method, over one executor. `transaction` runs a block atomically; inside
@@ -775,6 +778,10 @@ function createOperations(
       return appendMany(schema, executor, operations, interactions);
     },
 
+    async appendReceived(items) {
+      return appendReceived(schema, executor, items);
+    },
+
     async getCustomers(ids) {
       if (ids.length === 0) return [];
       return (await executor.query(`SELECT ${CUSTOMER_SELECT} FROM ${table('customers')} WHERE tenant = {tenant} AND id = ANY($1::text[])`, [[...new Set(ids)]])).map(rowToCustomer);
@@ -1007,6 +1014,43 @@ async function appendMany(schema: string, executor: SqlExecutor, ledger: Interac
       return { inserted: first, interaction: interactionStored };
     }),
   );
+}
+
+/** `unnest` of one array per interaction column, with the casts of {@link castOf}. */
+const RECEIVED_COLUMNS = INTERACTION_COLUMNS.map((column, index) => `$${index + 1}::${castOf(column).slice(2) || 'text'}[]`).join(', ');
+
+/**
+ * The pipeline's append: one statement whatever the batch size (one array parameter per column,
+ * so the statement text never changes), each new row taking its author's customer from the
+ * identity record where asked, answering only the ids it inserted and their customers.
+ */
+async function appendReceived(schema: string, executor: SqlExecutor, items: ReceivedInteraction[]): Promise<ReceivedResult[]> {
+  if (items.length === 0) return [];
+  const firsts = new Map<string, ReceivedInteraction>();
+  for (const item of items) if (!firsts.has(item.interaction.id)) firsts.set(item.interaction.id, item);
+  const unique = [...firsts.values()];
+  const columns = INTERACTION_COLUMNS.map(() => [] as unknown[]);
+  for (const item of unique) interactionParams(item.interaction).forEach((value, index) => columns[index]!.push(value));
+  const selected = INTERACTION_COLUMNS.map((column) =>
+    column === 'customer_id' ? `CASE WHEN received.follow AND owner.key IS NOT NULL THEN owner.customer_id ELSE received.customer_id END` : `received.${column}`,
+  );
+  const rows = await executor.query<{ id: string; customer_id: string | null }>(
+    `INSERT INTO ${schema}.interactions (tenant, ${INTERACTION_COLUMNS.join(', ')})
+     SELECT {tenant}, ${selected.join(', ')}
+     FROM unnest(${RECEIVED_COLUMNS}, $${INTERACTION_COLUMNS.length + 1}::boolean[]) AS received(${INTERACTION_COLUMNS.join(', ')}, follow)
+     LEFT JOIN ${schema}.identities AS owner ON received.follow AND owner.tenant = {tenant} AND owner.key = received.author_key
+     ON CONFLICT (tenant, id) DO NOTHING
+     RETURNING id, customer_id`,
+    [...columns, unique.map((item) => item.followAuthor === true)],
+  );
+  const stored = new Map(rows.map((row) => [String(row.id), row.customer_id]));
+  return items.map((item) => {
+    const id = item.interaction.id;
+    if (!stored.has(id)) return { inserted: false };
+    const customerId = stored.get(id);
+    stored.delete(id); // a repeat later in the batch was not inserted
+    return customerId === null || customerId === undefined ? { inserted: true } : { inserted: true, customerId };
+  });
 }
 
 /** Replaces a send by key, with {@link sendParams} as parameters. */
