@@ -4,7 +4,7 @@
  * anchors) and rewrites its section of docs/benchmarks.md (`--no-write` to skip, `--runs 3`).
  *
  * `npm run bench -- classify --task <sentiment|intent|language> [--dataset <file.jsonl>]
- *   [--split all|heldout|train] [--languages en,tr] [--locale tr-TR] [--no-anchors]`
+ *   [--split all|heldout|train|tune|check] [--languages en,tr] [--locale tr-TR] [--no-anchors]`
  * `npm run bench -- classify --cold-start [--cold-runs 7]`: fresh processes, import to first answer, against the AFINN package.
  *
  * Reads `{id, text, label, lang?}` rows (or `{id, text, intents: [...]}` for multi-label
@@ -12,7 +12,11 @@
  * per-class precision/recall/F1, macro-F1, macro-recall, the confusion matrix, throughput
  * on one core (CPU time; language detection included) and the shipped model's size. For English
  * sentiment it also runs the `sentiment` and `vader-sentiment` packages on the same rows.
- * `--split heldout` keeps only the 20% of a training file that training never saw.
+ * `--split heldout` keeps only the 20% of a training file that training never saw; `--split tune`
+ * and `--split check` keep one half of any file by a hash of the row id (language rules are tuned
+ * on `tune` and reported on `check`). With `--task language`, a sentiment file's rows take their
+ * language from the file name (`en-…`, `tr-…`), and English and Turkish precision and recall get
+ * 95% bootstrap intervals.
  * The last line printed is one JSON object.
  */
 import { execFileSync } from 'node:child_process';
@@ -23,7 +27,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { createClassifier } from '../src/classifier/index.js';
 import type { Classification, ClassifierInput } from '../src/classifier/index.js';
-import { DATA_FOLDER, readRows, seededRandom, splitOf } from '../scripts/_classifier-data.js';
+import { DATA_FOLDER, readRows, seededRandom, splitOf, tuningHalf, type DataRow } from '../scripts/_classifier-data.js';
 import { writeBenchmarkSection } from './_report.js';
 
 type Task = 'sentiment' | 'intent' | 'language';
@@ -94,6 +98,21 @@ function score(gold: string[], predicted: string[], classes?: string[]): Metrics
 
 const fixed = (value: number) => value.toFixed(3);
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+const SENTIMENT_LABELS: ReadonlySet<string> = new Set(['negative', 'neutral', 'positive']);
+
+/** Precision or recall of one label (0 when nothing was labelled so), without building the whole confusion matrix. */
+function labelRate(gold: string[], predicted: string[], label: string, measure: 'precision' | 'recall'): number {
+  let truePositive = 0;
+  let counted = 0;
+  for (let index = 0; index < gold.length; index++) {
+    const relevant = measure === 'precision' ? predicted[index] === label : gold[index] === label;
+    if (!relevant) continue;
+    counted++;
+    if (gold[index] === predicted[index]) truePositive++;
+  }
+  return counted ? truePositive / counted : 0;
+}
 
 /** 95% percentile bootstrap interval of a metric over the rows (1,000 resamples, fixed seed). */
 function bootstrapInterval(gold: string[], predicted: string[], metric: (gold: string[], predicted: string[]) => number): [number, number] {
@@ -217,6 +236,8 @@ interface Evaluation {
   summary: Record<string, unknown>;
   metrics: Metrics;
   msgsPerSec: number;
+  /** `classifySentiment` (language and sentiment only) on the same rows; sentiment task only. */
+  sentimentOnlyMsgsPerSec?: number;
   anchors: Record<string, { accuracy: number; macroRecall: number; macroF1: number; msgsPerSec: number }>;
 }
 
@@ -238,7 +259,9 @@ function evaluate(options: EvaluateOptions): Evaluation | undefined {
   const { task, path, split, locale } = options;
   const file = basename(path);
   const log = options.quiet ? () => {} : (line: string) => console.log(line);
-  const rows = (readRows(path) ?? []).filter((row) => typeof row.text === 'string').filter((row) => split === 'all' || splitOf(file, { ...row, id: String(row.id) }) === split);
+  const inSplit = (row: DataRow): boolean =>
+    split === 'all' || (split === 'tune' || split === 'check' ? tuningHalf(String(row.id)) === split : splitOf(file, { ...row, id: String(row.id) }) === split);
+  const rows = (readRows(path) ?? []).filter((row) => typeof row.text === 'string').filter(inSplit);
   if (rows.length === 0) return undefined;
   const classifier = createClassifier(options.languages ? { languages: options.languages } : {});
   const input = (text: string): ClassifierInput => ({ text, locale, visibility: 'public' });
@@ -260,19 +283,30 @@ function evaluate(options: EvaluateOptions): Evaluation | undefined {
     summary.ece = calibrationByLanguage(rows.map((row, index) => ({ language: results[index]!.language, confidence: results[index]!.sentiment.confidence, correct: gold[index] === predicted[index] })));
     log(`  macro-recall 95% bootstrap interval ${(summary.macroRecallCI as number[]).map(fixed).join('–')}; expected calibration error by language ${JSON.stringify(summary.ece)}`);
   } else if (task === 'language') {
-    metrics = score(rows.map((row) => row.label), results.map((result) => result.language));
+    // a sentiment file's rows are all in the language its name starts with
+    const fileLanguage = /^(en|tr)-/.exec(file)?.[1];
+    const gold = rows.map((row) => (SENTIMENT_LABELS.has(row.label) ? (row.lang ?? fileLanguage ?? row.label) : row.label));
+    const predicted = results.map((result) => result.language);
+    metrics = score(gold, predicted);
     print('social-crm/default@1', metrics);
     summary.precision = Object.fromEntries(Object.entries(metrics.perClass).map(([label, value]) => [label, round3(value.precision)]));
     summary.recall = Object.fromEntries(Object.entries(metrics.perClass).map(([label, value]) => [label, round3(value.recall)]));
     summary.undetermined = round3(results.filter((result) => result.language === 'und').length / results.length);
-    summary.ece = calibrationByLanguage(rows.map((row, index) => ({ language: row.label, confidence: results[index]!.languageConfidence, correct: row.label === results[index]!.language })));
-    const pair = rows.map((row, index) => ({ row, result: results[index]! })).filter(({ row }) => row.label === 'en' || row.label === 'tr');
+    const intervals = (measure: 'precision' | 'recall') =>
+      Object.fromEntries(
+        ['en', 'tr'].filter((label) => (measure === 'precision' ? predicted : gold).includes(label)).map((label) => [label, bootstrapInterval(gold, predicted, (sampleGold, samplePredicted) => labelRate(sampleGold, samplePredicted, label, measure))]),
+      );
+    summary.precisionCI = intervals('precision');
+    summary.recallCI = intervals('recall');
+    log(`  95% bootstrap intervals: precision ${JSON.stringify(summary.precisionCI)}, recall ${JSON.stringify(summary.recallCI)}`);
+    summary.ece = calibrationByLanguage(rows.map((row, index) => ({ language: gold[index]!, confidence: results[index]!.languageConfidence, correct: gold[index] === results[index]!.language })));
+    const pair = rows.map((row, index) => ({ label: gold[index]!, result: results[index]! })).filter(({ label }) => label === 'en' || label === 'tr');
     if (pair.length && pair.length !== rows.length) {
-      const pairAccuracy = pair.filter(({ row, result }) => row.label === result.language).length / pair.length;
+      const pairAccuracy = pair.filter(({ label, result }) => label === result.language).length / pair.length;
       log(`\nEnglish and Turkish rows only (${pair.length}): accuracy ${fixed(pairAccuracy)}`);
       summary.enTrRows = pair.length;
       summary.enTrAccuracy = pairAccuracy;
-      const others = rows.map((row, index) => ({ row, result: results[index]! })).filter(({ row }) => row.label !== 'en' && row.label !== 'tr');
+      const others = rows.map((row, index) => ({ label: gold[index]!, result: results[index]! })).filter(({ label }) => label !== 'en' && label !== 'tr');
       const unsupported = others.filter(({ result }) => result.language !== 'en' && result.language !== 'tr').length / Math.max(1, others.length);
       log(`Other languages (${others.length}): marked as neither English nor Turkish ${fixed(unsupported)}`);
       summary.otherMarkedUnsupported = unsupported;
@@ -323,6 +357,8 @@ function evaluate(options: EvaluateOptions): Evaluation | undefined {
   const timed = options.speedClassifier ?? classifier;
   const msgsPerSec = options.speed ? throughput(rows, (text) => timed.classify(input(text))) : 0;
   if (options.speed) log(`\nthroughput: ${msgsPerSec} msgs/s (one core, CPU time, full result incl. language detection); model ${modelBytes()} bytes`);
+  const sentimentOnlyMsgsPerSec = options.speed && task === 'sentiment' ? throughput(rows, (text) => timed.classifySentiment({ text, locale })) : undefined;
+  if (sentimentOnlyMsgsPerSec !== undefined) log(`sentiment-only throughput (classifySentiment): ${sentimentOnlyMsgsPerSec} msgs/s`);
 
   const anchors: Evaluation['anchors'] = {};
   const english = task === 'sentiment' && options.anchors && (file.startsWith('en-') || (!file.startsWith('tr-') && rows.every((row) => row.lang === undefined || row.lang === 'en')));
@@ -336,7 +372,7 @@ function evaluate(options: EvaluateOptions): Evaluation | undefined {
     }
     if (options.speed) log(`\nspeed-up over vader-sentiment: ${(msgsPerSec / anchors['vader-sentiment']!.msgsPerSec).toFixed(1)}x`);
   }
-  return { summary, metrics, msgsPerSec, anchors };
+  return { summary, metrics, msgsPerSec, sentimentOnlyMsgsPerSec, anchors };
 }
 
 const sentimentAnalyzer = new Sentiment();
@@ -579,7 +615,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(JSON.stringify({ task, dataset: basename(path), split, rows: 0, skipped: 'no rows' }));
     return;
   }
-  const { summary, metrics, msgsPerSec, anchors } = evaluation;
+  const { summary, metrics, msgsPerSec, sentimentOnlyMsgsPerSec, anchors } = evaluation;
   console.log(
     JSON.stringify({
       ...summary,
@@ -588,6 +624,7 @@ export async function run(args: string[]): Promise<void> {
       macroRecall: metrics.macroRecall,
       macroF1: metrics.macroF1,
       msgsPerSec,
+      sentimentOnlyMsgsPerSec,
       modelBytes: modelBytes(),
       anchors,
     }),

@@ -38,6 +38,15 @@ export function isHeldOut(file: string, id: string): boolean {
 }
 
 /**
+ * Halves for tuning rules on data nothing is trained on (the language-identification files and
+ * the tweets whose language is known): `tune` rows may guide a threshold, `check` rows only report
+ * it. By a hash of the row id alone, so a tweet falls in the same half in every file.
+ */
+export function tuningHalf(id: string): 'tune' | 'check' {
+  return stringHash(`langid-half:${id}`) % 2 === 0 ? 'tune' : 'check';
+}
+
+/**
  * The SemEval source files held out from training as the English development set: the
  * latest ones (2016 dev and devtest, 3,895 tweets). Decision offsets and the calibration
  * temperature are chosen there; `en-tweeteval-val` (2017) is never trained or tuned on and is

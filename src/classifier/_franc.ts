@@ -8,23 +8,19 @@
  * normalisation (the tests compare the two).
  */
 import type { data as FrancData } from 'franc/data.js';
-import type { expressions as FrancExpressions } from 'franc/expressions.js';
+import { expressions } from 'franc/expressions.js';
 
 /**
- * franc's data, loaded off the start path: its trigram lists are the largest module of the
+ * franc's trigram lists, loaded off the start path: they are the largest module of the
  * classifier's start, and most messages never need them (the English/Turkish model decides
  * them). Where the runtime can load them synchronously (Node, Bun and Deno through
  * `process.getBuiltinModule`, with franc installed beside us) the first message that needs
- * them loads them. Elsewhere (edge bundles) the imports below start with the classifier and
- * finish in the background; bundlers see the literal `import()`s and ship them.
+ * them loads them. Elsewhere (edge bundles) the import below starts with the classifier and
+ * finishes in the background; bundlers see the literal `import()` and ship it.
  */
-interface FrancTables {
-  data: typeof FrancData;
-  expressions: typeof FrancExpressions;
-}
-type Require = (id: string) => Record<string, unknown>;
+type Require = (id: string) => { data: typeof FrancData };
 
-let tables: FrancTables | undefined;
+let data: typeof FrancData | undefined;
 
 /** A `require` that finds franc, or `undefined` where there is none. */
 function francRequire(): Require | undefined {
@@ -43,9 +39,9 @@ function francRequire(): Require | undefined {
 
 const requireFranc = francRequire();
 if (!requireFranc) {
-  void Promise.all([import('franc/data.js'), import('franc/expressions.js')]).then(
-    ([dataModule, expressionsModule]) => {
-      tables = { data: dataModule.data, expressions: expressionsModule.expressions };
+  void import('franc/data.js').then(
+    (module) => {
+      data = module.data;
     },
     () => {
       // `francReady` keeps answering false
@@ -53,10 +49,10 @@ if (!requireFranc) {
   );
 }
 
-/** Whether franc's data is there (loading it synchronously where the runtime can); false only on a runtime without a synchronous loader, before the imports above have finished. */
+/** Whether franc's trigram lists are there (loading them synchronously where the runtime can); false only on a runtime without a synchronous loader, before the import above has finished. */
 export function francReady(): boolean {
-  if (!tables && requireFranc) tables = { data: requireFranc('franc/data.js').data as typeof FrancData, expressions: requireFranc('franc/expressions.js').expressions as typeof FrancExpressions };
-  return tables !== undefined;
+  if (!data && requireFranc) data = requireFranc('franc/data.js').data;
+  return data !== undefined;
 }
 
 /** A language code and its normalised score (1 for the best), as franc returns it. */
@@ -96,7 +92,7 @@ const indexes = new Map<string, ScriptIndex>();
 function scriptIndex(script: string): ScriptIndex {
   let index = indexes.get(script);
   if (index) return index;
-  const models = tables!.data[script]!;
+  const models = data![script]!;
   const languages = Object.keys(models);
   const lists = new Map<string, number[]>();
   languages.forEach((language, position) => {
@@ -117,14 +113,57 @@ function scriptIndex(script: string): ScriptIndex {
   return index;
 }
 
+const SCRIPTS = Object.keys(expressions);
+/** Per UTF-16 code unit: bit `n` set when script `n`'s expression matches it; {@link KNOWN} once worked out. */
+let scriptBits: Uint32Array | undefined;
+const KNOWN = 0x80000000;
+const singleExpressions = SCRIPTS.map((script) => new RegExp(expressions[script]!.source, expressions[script]!.flags.replace('g', '')));
+const scriptCounts = new Int32Array(SCRIPTS.length);
+
+/** Which scripts' expressions match the character `code` (memoised; bits as in {@link scriptBits}). */
+function scriptsOf(code: number): number {
+  const table = (scriptBits ??= new Uint32Array(0x10000));
+  let bits = table[code]!;
+  if (bits === 0) {
+    bits = KNOWN;
+    const character = String.fromCharCode(code);
+    for (let script = 0; script < singleExpressions.length; script++) if (singleExpressions[script]!.test(character)) bits |= 1 << script;
+    table[code] = bits;
+  }
+  return bits & ~KNOWN;
+}
+
+/**
+ * Matches of each script's expression in `value`, into {@link scriptCounts}; false when `value`
+ * holds a surrogate. franc's expressions are alternations of single characters and surrogate
+ * pairs, so without surrogates each match is one character and the count is per character.
+ */
+function countScripts(value: string): boolean {
+  // bit 31 marks a worked-out character, so 31 scripts at most
+  if (SCRIPTS.length > 31) return false;
+  scriptCounts.fill(0);
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code >= 0xd800 && code <= 0xdfff) return false;
+    let bits = scriptsOf(code);
+    while (bits !== 0) {
+      const low = bits & -bits;
+      scriptCounts[31 - Math.clz32(low)]!++;
+      bits ^= low;
+    }
+  }
+  return true;
+}
+
 /** The script most of `value`'s characters belong to, and its share (franc's `getTopScript`). */
 function topScript(value: string): [string | undefined, number] {
   let topCount = -1;
   let top: string | undefined;
-  const expressions = tables!.expressions;
-  for (const script of Object.keys(expressions)) {
-    const matches = value.match(expressions[script]!);
-    const count = (matches ? matches.length : 0) / value.length || 0;
+  const counted = countScripts(value);
+  for (let position = 0; position < SCRIPTS.length; position++) {
+    const script = SCRIPTS[position]!;
+    const matches = counted ? scriptCounts[position]! : (value.match(expressions[script]!)?.length ?? 0);
+    const count = matches / value.length || 0;
     if (count > topCount) {
       topCount = count;
       top = script;
@@ -160,7 +199,7 @@ export function francAll(value: string, options: RankOptions = {}): LanguageScor
   if (!value || value.length < minLength || !francReady()) return [['und', 1]];
   const sample = value.slice(0, MAX_LENGTH);
   const [script, share] = topScript(sample);
-  if (script === undefined || !(script in tables!.data)) {
+  if (script === undefined || !(script in data!)) {
     if (script === undefined || share === 0 || !allowed(script, only, ignore)) return [['und', 1]];
     return [[script, 1]];
   }

@@ -54,31 +54,34 @@ const CONFUSERS: ReadonlyArray<readonly [group: string, words: string]> = [
   ['bantu', 'abantu kuti vanhu asi muna le ka ya go mo ba ke sa ho ha tse tsa hore bona ne gore mme gape ukuba kwa ngo uku nge ngoba kodwa futhi ukuthi kanye noma na ku mu nti era oba bwe kye iyo waxa ayaa uu aan soo wuxuu leswi swa loko eka hi'],
 ];
 
-/** Bit 0: an English function word; bit 1: a Turkish one; the rest, shifted by 2: an index into {@link entryGroups}. */
+/**
+ * ISO 639-1 codes of the groups above: when franc names one of these, the function words could
+ * have told (and did not object); when it names another language for Turkish-looking text, it is
+ * usually guessing on Turkish typed without its letters.
+ */
+export const CHECKED_LANGUAGES: ReadonlySet<string> = new Set(
+  'af nl de da nb nn sv is fo es pt gl ca fr it ro la eo id ms tl bs hr sr sl cs sk pl hu fi et lt lv sq eu cy ga gd az sw yo mi st tn ts zu xh sn lg so'.split(' '),
+);
+
+/** Bit 0: an English function word; bit 1: a Turkish one; bit 2 + g: a function word of group g. */
 let wordMap: IntMap | undefined;
-const entryGroups: number[][] = [[]];
+/** The longest function word (longer words are not looked up). */
+let longest = 0;
 
 function build(): IntMap {
-  const entries = new Map<string, { native: number; groups: number[] }>();
-  const entry = (word: string) => {
-    let found = entries.get(word);
-    if (!found) entries.set(word, (found = { native: 0, groups: [] }));
-    return found;
+  if (CONFUSERS.length > 29) throw new Error('at most 29 groups fit in a non-negative 32-bit value');
+  const bits = new Map<string, number>();
+  const add = (word: string, bit: number) => {
+    bits.set(word, (bits.get(word) ?? 0) | bit);
+    longest = Math.max(longest, word.length);
   };
-  for (const word of ENGLISH.split(/\s+/)) entry(word).native |= 1;
-  for (const word of TURKISH.split(/\s+/)) entry(word).native |= 2;
+  for (const word of ENGLISH.split(/\s+/)) add(word, 1);
+  for (const word of TURKISH.split(/\s+/)) add(word, 2);
   CONFUSERS.forEach(([, words], group) => {
-    for (const word of words.split(/\s+/)) if (word.length > 1) entry(word).groups.push(group);
+    for (const word of words.split(/\s+/)) if (word.length > 1) add(word, 1 << (group + 2));
   });
-  const map = new IntMap(entries.size);
-  for (const [word, { native, groups }] of entries) {
-    let index = 0;
-    if (groups.length > 0) {
-      index = entryGroups.length;
-      entryGroups.push([...new Set(groups)]);
-    }
-    map.set(hashWord(word), (index << 2) | native);
-  }
+  const map = new IntMap(bits.size);
+  for (const [word, value] of bits) map.set(hashWord(word), value);
   return map;
 }
 
@@ -96,25 +99,30 @@ export interface FunctionWordCounts {
   azerbaijani: number;
 }
 
-/** Counts the function words of a scanned text (one hash look-up per word). The answer is reused by the next call. */
+/** Counts the function words of a scanned text (one hash look-up per short word). The answer is reused by the next call. */
 export function countFunctionWords(scan: ScannedText): FunctionWordCounts {
   const map = (wordMap ??= build());
   let english = 0;
   let turkish = 0;
   let touched = false;
   for (let token = 0; token < scan.tokenCount; token++) {
-    const value = map.get(scan.hashes[token]!);
     // "sooo" is English "so" drawn out, not Somali "soo"
-    if (value <= 0 || (scan.flags[token]! & TOKEN_ELONGATED) !== 0) continue;
+    if (scan.lengths[token]! > longest || (scan.flags[token]! & TOKEN_ELONGATED) !== 0) continue;
+    const value = map.get(scan.hashes[token]!);
+    if (value <= 0) continue;
     english += value & 1;
     turkish += (value >>> 1) & 1;
-    const index = value >>> 2;
-    if (index === 0) continue;
+    let groups = value >>> 2;
+    if (groups === 0) continue;
     if (!touched) {
       counts.fill(0);
       touched = true;
     }
-    for (const group of entryGroups[index]!) counts[group]!++;
+    while (groups !== 0) {
+      const lowest = groups & -groups;
+      counts[31 - Math.clz32(lowest)]!++;
+      groups ^= lowest;
+    }
   }
   let foreign = 0;
   let foreignGroup: string | undefined;
@@ -132,4 +140,32 @@ export function countFunctionWords(scan: ScannedText): FunctionWordCounts {
   result.foreignGroup = foreignGroup;
   result.azerbaijani = touched ? counts[AZERBAIJANI]! : 0;
   return result;
+}
+
+/**
+ * Word endings of Turkish inflection (folded: ı→i, ş→s, ç→c, ğ→g), longest first within each
+ * family: present continuous, possessives, plurals, past and reported past, future, copula,
+ * derivation, infinitive, cases.
+ */
+const TURKISH_ENDINGS = 'iyor uyor yor miz niz muz nuz lar ler dim dik tim tik dum duk mis mus ecek acak dir dur tir tur lik luk siz suz mek mak den dan nin nun yla yle yan yen sin sun'
+  .split(' ')
+  .map((ending) => Array.from(ending, (letter) => letter.charCodeAt(0)));
+
+/** Words of at least five letters ending in a Turkish inflection. */
+export function turkishInflectedWords(scan: ScannedText): number {
+  let count = 0;
+  for (let token = 0; token < scan.tokenCount; token++) {
+    const start = scan.starts[token]!;
+    const end = scan.ends[token]!;
+    if (end - start < 5) continue;
+    for (const ending of TURKISH_ENDINGS) {
+      let matches = true;
+      for (let offset = 1; offset <= ending.length && matches; offset++) matches = scan.codes[end - offset] === ending[ending.length - offset];
+      if (matches) {
+        count++;
+        break;
+      }
+    }
+  }
+  return count;
 }

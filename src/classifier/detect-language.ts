@@ -7,7 +7,7 @@
 import { francAll, francReady } from './_franc.js';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { IntMap } from './_int-map.js';
-import { countFunctionWords } from './_langid-confusers.js';
+import { CHECKED_LANGUAGES, countFunctionWords, turkishInflectedWords } from './_langid-confusers.js';
 import { decodeBase64 } from './sentiment.js';
 import { hashWord, languageGramScore, type LanguageTable, type ScannedText } from './_text.js';
 
@@ -136,6 +136,8 @@ const FRANC_CLOSE_SHARE = 0.5;
  */
 const CONFUSER_MIN_WORDS = 2;
 const CONFUSER_SHORT_TOKENS = 4;
+/** One word in this many carrying a Turkish ending keeps Turkish-leaning text that franc names a language unchecked by function words. */
+const TURKISH_ENDINGS_SHARE = 4;
 
 const localeCache = new Map<string, string | undefined>();
 
@@ -243,8 +245,9 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   }
   // a letter neither language writes (à, é, ñ, ð, ə ...) in text that otherwise looks English or Turkish: franc is asked
   const anyForeignLetter = scan.foreignLatinLetters > 0;
-  // not one word of the text is a known English or Turkish word: only the character n-grams speak for either
-  const noKnownWords = !leansTurkish && scan.knownWords === 0 && scan.languageWords >= 2;
+  // not one word of the text is a known English or Turkish word: only the character n-grams speak for either (for
+  // Turkish-leaning text, unless Turkish letters do too: its inflected forms are often unknown)
+  const noKnownWords = (!leansTurkish || (!clearlyTurkish && scan.turkishWeak === 0)) && scan.knownWords === 0 && scan.languageWords >= 2;
   const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit || confused;
   let francAgrees = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
@@ -267,15 +270,19 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     const agreeing = language === 'tr' && leansTurkish && (clearlyTurkish || (scan.turkishWeak > 0 && scan.foreignLatinLetters === 0) || !manyWords || share >= FRANC_AGREES_SHARE_TURKISH);
     // a minor language named for a short text without letters foreign to English and Turkish is franc guessing
     const guess = !confused && minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
-    const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || !noKnownWords) && (!manyWords || agreeing || guess || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
-    if (language !== 'und' && !ours && !((closeCall || guess) && mayBeOurs)) {
+    // Turkish typed without its letters, which franc takes for a Turkic neighbour or for a language whose function
+    // words were not checked: Turkish endings on a quarter of the words, and no other language's function words
+    const inflected = !ours && leansTurkish && !confused && !foreignLetters && !CHECKED_LANGUAGES.has(language) ? turkishInflectedWords(scan) : 0;
+    const keepTurkish = guess || (inflected > 0 && inflected * TURKISH_ENDINGS_SHARE >= scan.languageWords);
+    const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || keepTurkish || !noKnownWords) && (!manyWords || agreeing || keepTurkish || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
+    if (language !== 'und' && !ours && !((closeCall || keepTurkish) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
       const runnerUp = ranking[1]?.[1] ?? 0;
       return { language, confidence: Math.min(0.95, 0.55 + (1 - runnerUp) * 2), cue: `franc: ${code} (${reason})`, fromPrior: false };
     }
     if (otherScript) return UNDETERMINED('non-Latin script franc could not name', 0.1);
     if (!mayBeOurs) return UNDETERMINED(`franc: ${code}, but the words are not English or Turkish`, 0.2);
-    francAgrees = ours || closeCall || guess;
+    francAgrees = ours || closeCall || keepTurkish;
   } else if (otherScript) {
     return UNDETERMINED('too short to name the script’s language', 0.1);
   }

@@ -22,6 +22,11 @@ describe('language detection', () => {
     expect(languageOf('@ahmet_yilmaz_istanbul thanks so much for the help')).toBe('en');
   });
 
+  it('keeps Turkish typed without its letters that franc takes for a Turkic neighbour', () => {
+    // franc: Uyghur; a Turkish ending (-dik) and no other language's function words keep it Turkish
+    expect(languageOf('Yagmurda islandik hepimiz')).toBe('tr');
+  });
+
   it('falls back to the locale for texts too short to tell, and says so', () => {
     const result = classifier.classify({ text: 'ok', locale: 'tr-TR' });
     expect(result.language).toBe('tr');
@@ -111,6 +116,14 @@ describe('language detection does not claim English or Turkish for look-alikes',
     expect(languageOf('Going to the Van Gogh museum in Amsterdam today')).toBe('en');
     expect(languageOf('new phone who dis')).toBe('en');
     expect(languageOf('Kahve molası (@ Starbucks in Kadıköy)')).toBe('tr');
+  });
+
+  it('does not take two unknown words for Turkish on the character n-grams alone', () => {
+    expect(['en', 'tr']).not.toContain(languageOf('habari njema'));
+    expect(['en', 'tr']).not.toContain(languageOf('kitabu kipya'));
+    // unknown Turkish words with Turkish endings, or with its letters, still are
+    expect(languageOf('kalemler nerede')).toBe('tr');
+    expect(languageOf('hizmetleri yavas')).toBe('tr');
   });
 
   it('does not take a phrase with no known English word for English', () => {
