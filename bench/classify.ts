@@ -236,6 +236,8 @@ interface Evaluation {
   summary: Record<string, unknown>;
   metrics: Metrics;
   msgsPerSec: number;
+  /** `classifySentiment` (language and sentiment only) on the same rows; sentiment task only. */
+  sentimentOnlyMsgsPerSec?: number;
   anchors: Record<string, { accuracy: number; macroRecall: number; macroF1: number; msgsPerSec: number }>;
 }
 
@@ -355,6 +357,8 @@ function evaluate(options: EvaluateOptions): Evaluation | undefined {
   const timed = options.speedClassifier ?? classifier;
   const msgsPerSec = options.speed ? throughput(rows, (text) => timed.classify(input(text))) : 0;
   if (options.speed) log(`\nthroughput: ${msgsPerSec} msgs/s (one core, CPU time, full result incl. language detection); model ${modelBytes()} bytes`);
+  const sentimentOnlyMsgsPerSec = options.speed && task === 'sentiment' ? throughput(rows, (text) => timed.classifySentiment({ text, locale })) : undefined;
+  if (sentimentOnlyMsgsPerSec !== undefined) log(`sentiment-only throughput (classifySentiment): ${sentimentOnlyMsgsPerSec} msgs/s`);
 
   const anchors: Evaluation['anchors'] = {};
   const english = task === 'sentiment' && options.anchors && (file.startsWith('en-') || (!file.startsWith('tr-') && rows.every((row) => row.lang === undefined || row.lang === 'en')));
@@ -368,7 +372,7 @@ function evaluate(options: EvaluateOptions): Evaluation | undefined {
     }
     if (options.speed) log(`\nspeed-up over vader-sentiment: ${(msgsPerSec / anchors['vader-sentiment']!.msgsPerSec).toFixed(1)}x`);
   }
-  return { summary, metrics, msgsPerSec, anchors };
+  return { summary, metrics, msgsPerSec, sentimentOnlyMsgsPerSec, anchors };
 }
 
 const sentimentAnalyzer = new Sentiment();
@@ -613,7 +617,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(JSON.stringify({ task, dataset: basename(path), split, rows: 0, skipped: 'no rows' }));
     return;
   }
-  const { summary, metrics, msgsPerSec, anchors } = evaluation;
+  const { summary, metrics, msgsPerSec, sentimentOnlyMsgsPerSec, anchors } = evaluation;
   console.log(
     JSON.stringify({
       ...summary,
@@ -622,6 +626,7 @@ export async function run(args: string[]): Promise<void> {
       macroRecall: metrics.macroRecall,
       macroF1: metrics.macroF1,
       msgsPerSec,
+      sentimentOnlyMsgsPerSec,
       modelBytes: modelBytes(),
       anchors,
     }),

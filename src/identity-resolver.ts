@@ -26,6 +26,11 @@ export interface ResolveResult {
   merges: MergeRecord[];
   /** Candidate customers worth an agent's review (suggest band), with their score. */
   suggestions: Array<{ customerId: string; score: number; evidence: unknown }>;
+  /**
+   * The customer `customerId` names, as the resolution stored it, when the resolver has it at hand
+   * (the pipeline then announces a created customer without reading it back).
+   */
+  customer?: Customer;
 }
 
 /** A change a resolver made outside `resolve()`: an agent's or the host's command. */

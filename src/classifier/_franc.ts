@@ -68,13 +68,57 @@ function scriptIndex(script: string): ScriptIndex {
   return index;
 }
 
+const SCRIPTS = Object.keys(expressions);
+/** Per UTF-16 code unit: bit `n` set when script `n`'s expression matches it; {@link KNOWN} once worked out. */
+let scriptBits: Uint32Array | undefined;
+const KNOWN = 0x80000000;
+const singleExpressions = SCRIPTS.map((script) => new RegExp(expressions[script]!.source, expressions[script]!.flags.replace('g', '')));
+const scriptCounts = new Int32Array(SCRIPTS.length);
+
+/** Which scripts' expressions match the character `code` (memoised; bits as in {@link scriptBits}). */
+function scriptsOf(code: number): number {
+  const table = (scriptBits ??= new Uint32Array(0x10000));
+  let bits = table[code]!;
+  if (bits === 0) {
+    bits = KNOWN;
+    const character = String.fromCharCode(code);
+    for (let script = 0; script < singleExpressions.length; script++) if (singleExpressions[script]!.test(character)) bits |= 1 << script;
+    table[code] = bits;
+  }
+  return bits & ~KNOWN;
+}
+
+/**
+ * Matches of each script's expression in `value`, into {@link scriptCounts}; false when `value`
+ * holds a surrogate. franc's expressions are alternations of single characters and surrogate
+ * pairs, so without surrogates each match is one character and the count is per character.
+ */
+function countScripts(value: string): boolean {
+  // bit 31 marks a worked-out character, so 31 scripts at most
+  if (SCRIPTS.length > 31) return false;
+  scriptCounts.fill(0);
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code >= 0xd800 && code <= 0xdfff) return false;
+    let bits = scriptsOf(code);
+    while (bits !== 0) {
+      const low = bits & -bits;
+      scriptCounts[31 - Math.clz32(low)]!++;
+      bits ^= low;
+    }
+  }
+  return true;
+}
+
 /** The script most of `value`'s characters belong to, and its share (franc's `getTopScript`). */
 function topScript(value: string): [string | undefined, number] {
   let topCount = -1;
   let top: string | undefined;
-  for (const script of Object.keys(expressions)) {
-    const matches = value.match(expressions[script]!);
-    const count = (matches ? matches.length : 0) / value.length || 0;
+  const counted = countScripts(value);
+  for (let position = 0; position < SCRIPTS.length; position++) {
+    const script = SCRIPTS[position]!;
+    const matches = counted ? scriptCounts[position]! : (value.match(expressions[script]!)?.length ?? 0);
+    const count = matches / value.length || 0;
     if (count > topCount) {
       topCount = count;
       top = script;

@@ -18,7 +18,7 @@
  * @internal
  * @module
  */
-import type { ChannelIdentity } from '../interaction.js';
+import type { ChannelIdentity, Customer } from '../interaction.js';
 import { identityKey } from '../interaction.js';
 import { hasLocking, type IdentityRecord, type MergeRecord } from '../ledger.js';
 import type { IdentityResolverContext, ResolveResult } from '../identity-resolver.js';
@@ -93,6 +93,7 @@ export async function resolveIdentities(merger: MergerContext, identities: Chann
       return current;
     });
     const merges: MergeRecord[] = [];
+    const saved = new Map<string, Customer>();
     const pending = [...byKey.values()];
     for (const groups of lockCalls(groupsSharingKeys(merger, pending, pending.map((deliveries) => ownKeys.get(deliveries) as string[][]), stored))) {
       const locks = identityLocks(new Set(groups.flatMap((group) => [...group.keys])));
@@ -100,8 +101,11 @@ export async function resolveIdentities(merger: MergerContext, identities: Chann
       const outcome = await coordinated(context, locks, (scoped) => resolveGroups(merger, groups, stored, scoped));
       for (const [index, result] of outcome.results) results[index] = result;
       merges.push(...outcome.merges);
+      for (const [id, customer] of outcome.saved) saved.set(id, customer);
     }
-    return withCustomersAfter(merges, results);
+    // Without merges, a created customer is as its registration saved it (a merge writes customers past the buffer).
+    if (merges.length > 0) return withCustomersAfter(merges, results);
+    return results.map((result) => (result.created && saved.has(result.customerId) ? { ...result, customer: saved.get(result.customerId) as Customer } : result));
   });
 }
 
@@ -188,7 +192,7 @@ async function resolveGroups(
   groups: Group[],
   stored: Map<string, IdentityRecord>,
   lockedContext: IdentityResolverContext,
-): Promise<{ results: Array<[number, ResolveResult]>; merges: MergeRecord[] }> {
+): Promise<{ results: Array<[number, ResolveResult]>; merges: MergeRecord[]; saved: ReadonlyMap<string, Customer> }> {
   // New authors are registered with one batch write per kind, before the locks are released.
   const buffer = bufferRegistrations(lockedContext.ledger);
   const context = { ...lockedContext, ledger: buffer.ledger };
@@ -235,7 +239,7 @@ async function resolveGroups(
   if (locked) for (const group of groups) await resolveGroup(group);
   else await Promise.all(groups.map(resolveGroup));
   await shared(buffer.flush);
-  return { results, merges };
+  return { results, merges, saved: buffer.saved };
 }
 
 /**

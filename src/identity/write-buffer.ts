@@ -17,12 +17,15 @@ export interface BufferedLedger {
   ledger: InteractionLedger;
   /** Writes what is held. Call it before the locked scope ends. */
   flush(): Promise<void>;
+  /** Every customer saved through the buffer, as last saved (held or written). */
+  readonly saved: ReadonlyMap<string, Customer>;
 }
 
 /** Buffers `saveCustomer` and `saveIdentity` when the ledger has batch writes; otherwise the ledger as it is. */
 export function bufferRegistrations(inner: InteractionLedger): BufferedLedger {
-  if (!hasBatchStore(inner)) return { ledger: inner, flush: async () => {} };
+  if (!hasBatchStore(inner)) return { ledger: inner, flush: async () => {}, saved: new Map() };
   const customers = new Map<string, Customer>();
+  const saved = new Map<string, Customer>();
   const identities = new Map<string, IdentityRecord>();
   const flush = async () => {
     await drain(customers, (rows) => inner.saveCustomers(rows));
@@ -31,6 +34,7 @@ export function bufferRegistrations(inner: InteractionLedger): BufferedLedger {
   const held: Partial<InteractionLedger & BatchStore> = {
     async saveCustomer(customer) {
       customers.set(customer.id, clone(customer));
+      saved.set(customer.id, clone(customer));
     },
     async saveIdentity(record) {
       identities.set(record.key, clone(record));
@@ -57,7 +61,7 @@ export function bufferRegistrations(inner: InteractionLedger): BufferedLedger {
       };
     },
   });
-  return { ledger, flush };
+  return { ledger, flush, saved };
 }
 
 /** Writes the held rows; each leaves the buffer once written (reads meanwhile still find it). */

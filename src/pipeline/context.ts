@@ -55,12 +55,20 @@ export interface PipelineContext {
  * Runs `task` as one unit of work: atomically with its outbox records when the ledger keeps an
  * outbox, plainly otherwise. The changes it recorded are emitted in process after it committed.
  * A task that fails emits nothing, so a retry starts from a clean log.
+ *
+ * `durable` names every durable event the task may record, for a task that makes one write (atomic
+ * on its own): when no durable handler subscribes to any of them there is nothing to write beside
+ * it, and it runs without a transaction (two round trips fewer on PostgreSQL).
  */
-export async function commitUnit<T>(context: PipelineContext, task: (ledger: InteractionLedger, changes: ChangeLog) => Promise<T>): Promise<T> {
+export async function commitUnit<T>(
+  context: PipelineContext,
+  task: (ledger: InteractionLedger, changes: ChangeLog) => Promise<T>,
+  durable?: readonly DurableEventName[],
+): Promise<T> {
   const { ledger } = context;
   let changes = new ChangeLog();
   let written: OutboxRecord[] = [];
-  const result = hasOutbox(ledger)
+  const result = hasOutbox(ledger) && !(durable && !durable.some((name) => context.subscribed(name)))
     ? await ledger.transaction(async (scoped) => {
         changes = new ChangeLog();
         const value = await task(scoped, changes);

@@ -10,14 +10,15 @@
 import type { ChannelEvent, RejectedItem } from '../adapter.js';
 import type { InteractionSource } from '../events.js';
 import { identityKey, interactionId, parseInteraction, type Classification, type Interaction } from '../interaction.js';
-import type { InteractionLedger } from '../ledger.js';
+import { hasReceiveStore, type InteractionLedger } from '../ledger.js';
 import { applyDeliveryStatus, applyWatermark, editOf, recordConsent, skipped, tombstone, writeEdit, type Outcome } from './apply-changes.js';
-import type { ChangeLog } from './change-log.js';
+import type { ChangeLog, DurableEventName } from './change-log.js';
 import { classifyAll } from './classify.js';
 import { commitUnit, type PipelineContext } from './context.js';
 import { addDeadLetter, stageOf, type DeadLetterPayload } from './dead-letters.js';
 import { reconcileEchoes } from './reply.js';
-import { parentIdsOf, prepareNew, readInteractions, writeNew, type PreparedNew } from './store-new.js';
+import { readAuthorsAhead } from './resolve-authors.js';
+import { NEW_INTERACTION_EVENTS, parentIdsOf, prepareNew, readInteractions, writeNew, type PreparedNew } from './store-new.js';
 
 /** What {@link SocialCrm.ingest} and the webhook/poll paths did. */
 export interface IngestResult {
@@ -109,6 +110,8 @@ async function prepareRound(context: PipelineContext, items: Item[], source: Int
   const interactionItems = items.map((item, index) => ({ item, index })).filter(({ item }) => item.event.type === 'interaction');
   for (const { item, index } of interactionItems) if (item.error !== undefined) plans[index] = { type: 'failed', error: item.error };
   const parsed = interactionItems.filter(({ item }) => item.interaction !== undefined);
+  // The authors' identity records are read beside the round's rows (two connections on a pool).
+  const authorsAhead = readAuthorsAhead(context, parsed.filter(({ item }) => !item.interaction!.author.isBrand).map(({ item }) => item.interaction!.author));
   let existing: Map<string, Interaction>;
   try {
     // The round's own rows and their parents, in one read.
@@ -132,7 +135,7 @@ async function prepareRound(context: PipelineContext, items: Item[], source: Int
       fresh.push({ index, interaction });
     }
   }
-  const prepared = await prepareNew(context, fresh.map(({ interaction }) => interaction), source, existing);
+  const prepared = await prepareNew(context, fresh.map(({ interaction }) => interaction), source, existing, authorsAhead);
   fresh.forEach(({ index }, position) => (plans[index] = { type: 'new', prepared: prepared[position]! }));
   const classified = await classifyAll(context, edits.map(({ edited }) => edited));
   edits.forEach(({ index, edited }, position) => {
@@ -212,13 +215,18 @@ function tally(result: IngestResult, outcome: Outcome | null): void {
   if (outcome.interaction && outcome.kind !== 'duplicate') result.interactions.push(outcome.interaction);
 }
 
+/** A round of new interactions only, stored by one ledger call: the durable events it may record. */
+function newOnlyEvents(ledger: InteractionLedger, plans: Plan[]): readonly DurableEventName[] | undefined {
+  return hasReceiveStore(ledger) && plans.every((plan) => plan.type === 'new' && plan.prepared.error === undefined) ? NEW_INTERACTION_EVENTS : undefined;
+}
+
 /** Runs one round: prepared, then written as one unit; a unit that fails is retried an item at a time. */
 async function runRound(context: PipelineContext, items: Item[], options: ProcessOptions, result: IngestResult): Promise<void> {
   const lockKeys = items.flatMap((item) => touches(item) ?? []);
   const outcomes = await context.locks.withLocks(lockKeys, async () => {
     const plans = await prepareRound(context, items, options.source);
     try {
-      return await commitUnit(context, (ledger, changes) => writeRound(context, ledger, changes, items, plans, options));
+      return await commitUnit(context, (ledger, changes) => writeRound(context, ledger, changes, items, plans, options), newOnlyEvents(context.ledger, plans));
     } catch (error) {
       if (items.length > 1) return undefined;
       if (options.throwOnFailure) throw error;

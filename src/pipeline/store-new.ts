@@ -11,10 +11,10 @@ import type { ResolveResult } from '../identity-resolver.js';
 import { identityKey, interactionId, type Classification, type Customer, type Interaction } from '../interaction.js';
 import { hasBatchStore, hasReceiveStore, type AppendResult, type IdentityRecord, type InteractionLedger, type ReceiveStore } from '../ledger.js';
 import type { Outcome } from './apply-changes.js';
-import type { ChangeLog } from './change-log.js';
+import type { ChangeLog, DurableEventName } from './change-log.js';
 import { classifyAll, noteParticipant } from './classify.js';
 import type { PipelineContext } from './context.js';
-import { resolveAuthors } from './resolve-authors.js';
+import { resolveAuthors, type AuthorsReadAhead } from './resolve-authors.js';
 
 /** A new interaction ready to be written, or the error that stopped it. */
 export interface PreparedNew {
@@ -83,15 +83,24 @@ function placeInThreads(interactions: Interaction[], stored: ReadonlyMap<string,
   });
 }
 
-/** Thread, author, classification and hooks for the new interactions of one round; `stored` holds their parents. */
-export async function prepareNew(context: PipelineContext, inputs: Interaction[], source: InteractionSource, stored: ReadonlyMap<string, Interaction>): Promise<PreparedNew[]> {
+/**
+ * Thread, author, classification and hooks for the new interactions of one round; `stored` holds
+ * their parents, `authorsAhead` their authors' identity records when read already ({@link readAuthorsAhead}).
+ */
+export async function prepareNew(
+  context: PipelineContext,
+  inputs: Interaction[],
+  source: InteractionSource,
+  stored: ReadonlyMap<string, Interaction>,
+  authorsAhead?: AuthorsReadAhead,
+): Promise<PreparedNew[]> {
   const placed = placeInThreads(inputs, stored);
   const prepared: PreparedNew[] = placed.map((interaction) => ({ interaction }));
   const customers = prepared.filter((item) => !item.interaction.author.isBrand);
   for (const item of prepared) noteParticipant(context, item.interaction);
   // The classifier does not need the customer: it runs while the ledger answers the authors' lookups.
   const [resolved, classified] = await Promise.all([
-    resolveAuthors(context, customers.map((item) => item.interaction.author)),
+    resolveAuthors(context, customers.map((item) => item.interaction.author), authorsAhead),
     afterPendingIo(() => classifyAll(context, prepared.map((item) => item.interaction))),
   ]);
   customers.forEach((item, index) => {
@@ -174,6 +183,9 @@ async function appendFollowingAuthors(ledger: InteractionLedger, ready: Prepared
   return results;
 }
 
+/** The durable events {@link writeNew} may record. */
+export const NEW_INTERACTION_EVENTS = ['customer-created', 'customer-merged', 'customer-match-suggested', 'interaction-received', 'interaction-classified'] as const satisfies readonly DurableEventName[];
+
 /**
  * Writes the prepared interactions (those without an error) and records what they announce.
  * Returns one outcome per prepared item, `undefined` for the ones with an error.
@@ -181,10 +193,10 @@ async function appendFollowingAuthors(ledger: InteractionLedger, ready: Prepared
 export async function writeNew(ledger: InteractionLedger, changes: ChangeLog, prepared: PreparedNew[], source: InteractionSource): Promise<Array<Outcome | undefined>> {
   const ready = prepared.filter((item) => item.error === undefined);
   const appended = await appendFollowingAuthors(ledger, ready);
-  const created = await readCustomers(
-    ledger,
-    ready.filter((item, index) => item.resolved?.created && appended[index]!.inserted).map((item) => item.resolved!.customerId),
-  );
+  // Created customers are announced as stored: as the resolver saved them, else read back.
+  const announced = ready.filter((item, index) => item.resolved?.created && appended[index]!.inserted).map((item) => item.resolved!);
+  const created = await readCustomers(ledger, announced.filter((resolved) => resolved.customer?.id !== resolved.customerId).map((resolved) => resolved.customerId));
+  for (const resolved of announced) if (resolved.customer?.id === resolved.customerId) created.set(resolved.customerId, resolved.customer);
   const outcomes = new Map<PreparedNew, Outcome>();
   for (const [index, item] of ready.entries()) {
     const result = appended[index]!;

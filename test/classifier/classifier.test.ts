@@ -246,9 +246,13 @@ describe('bad input never throws and stays schema-valid', () => {
     ['control characters', '\u0000\u0001\u0002'],
   ];
   it.each(cases)('%s', (_name, text) => {
+    // Not a speed target (that lives in the bench): a generous bound that only a super-linear
+    // pattern on hostile text would cross, even on a loaded machine. The first text of a script
+    // builds franc's trigram index once, so the bound applies to the second call.
+    classify(text);
     const started = performance.now();
     const result = classify(text);
-    expect(performance.now() - started).toBeLessThan(200);
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(classificationSchema.safeParse(result).success).toBe(true);
   });
 

@@ -27,6 +27,10 @@ const TEXTS = [
   'short',
   'Dobrý den, chtěl bych zrušit objednávku. Hvala lijepa, vidimo se sutra.',
   `${'la la la '.repeat(300)}end`,
+  // surrogate pairs: emoji, and ideographs outside the Basic Multilingual Plane
+  'thanks 😍😍 so good, really loving it',
+  '𠀀𠀁𠀂 我想取消订单 𠀃',
+  'broken \ud800 surrogate in a sentence',
 ];
 
 /** One text per language franc knows, made of the start of its own trigram list (every language is ranked first somewhere). */

@@ -96,6 +96,26 @@ function clean(params: unknown[]): unknown[] {
   );
 }
 
+/**
+ * The rows of the last statement: a string of several statements (sent without parameters)
+ * answers one result per statement.
+ */
+function rowsOf(result: { rows: SqlRow[] } | Array<{ rows: SqlRow[] }>): SqlRow[] {
+  return (Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows);
+}
+
+/**
+ * A SQL string literal, right under either setting of `standard_conforming_strings`. Text with a
+ * backslash or `{` is written as an escape string (`E'…'`) with `{` as `\x7b`, so that no
+ * placeholder the ledger binds (`{tenant}`) can appear in the statement. NUL, which text cannot
+ * hold, becomes U+FFFD as in parameters.
+ */
+export function quoteLiteral(value: string): string {
+  const text = value.replaceAll('\u0000', '\ufffd').replaceAll("'", "''");
+  if (!/[\\{]/.test(text)) return `'${text}'`;
+  return `E'${text.replaceAll('\\', '\\\\').replaceAll('{', '\\x7b')}'`;
+}
+
 /** A driver over a `pg` Pool: statements go to any pooled connection, transactions pin one. */
 export function poolDriver(pool: PostgresPool, owned: boolean, retry: RetryPolicy): SqlDriver {
   return {
@@ -107,14 +127,23 @@ export function poolDriver(pool: PostgresPool, owned: boolean, retry: RetryPolic
       return withRetry(retry, async () => {
         const client = await pool.connect();
         let failure: unknown;
+        let begun = false;
         try {
-          await client.query('BEGIN');
-          const result = await fn({ query: async <Row extends SqlRow>(sql: string, params: unknown[] = []) => (await client.query(sql, clean(params))).rows as Row[] });
-          await client.query('COMMIT');
+          const result = await fn({
+            query: async <Row extends SqlRow>(sql: string, params: unknown[] = []) => {
+              if (begun) return (await client.query(sql, clean(params))).rows as Row[];
+              begun = true;
+              // BEGIN travels with a first statement that has no parameters: one round trip for both.
+              if (params.length === 0) return rowsOf(await client.query(`BEGIN; ${sql}`)) as Row[];
+              await client.query('BEGIN');
+              return (await client.query(sql, clean(params))).rows as Row[];
+            },
+          });
+          if (begun) await client.query('COMMIT');
           return result;
         } catch (error) {
           failure = error;
-          if (!isTransientError(error)) await client.query('ROLLBACK').catch(() => undefined);
+          if (begun && !isTransientError(error)) await client.query('ROLLBACK').catch(() => undefined);
           throw error;
         } finally {
           // A connection that failed underneath is destroyed, never handed to the next caller.

@@ -32,7 +32,7 @@ import {
   storedOutboxRecord,
   timestampOf,
 } from '../../_ledger-rules.js';
-import { openDriver, preloadPeer, type DriverSource, type PGliteDatabase, type PostgresPool, type RetryPolicy, type SqlDriver, type SqlExecutor, type SqlRow } from './driver.js';
+import { openDriver, preloadPeer, quoteLiteral, type DriverSource, type PGliteDatabase, type PostgresPool, type RetryPolicy, type SqlDriver, type SqlExecutor, type SqlRow } from './driver.js';
 import { applyMigrations, quoteIdentifier, type MigrationResult } from './migrations.js';
 import {
   CONSENT_SELECT,
@@ -98,7 +98,8 @@ export interface PostgresLedgerOptions {
 
 /**
  * An {@link InteractionLedger} on PostgreSQL with every optional group of the port (review queue,
- * locks, outbox, sends, batch methods), and a few extras for hosts that scale out.
+ * locks, outbox, sends, batch methods, the pipeline's append), and a few extras for hosts that
+ * scale out.
  */
 export interface PostgresLedger extends Operations {
   /** The PostgreSQL schema the tables live in. */
@@ -385,12 +386,15 @@ function createOperations(
   /** The ledger a task gets inside a transaction: every method, joining the transaction `run` belongs to. */
   const boundTo = (run: SqlExecutor): Operations => createOperations(schema, tenant, run, (inner) => inner(run));
 
-  /** Transaction-scoped advisory locks on `names`, taken in one statement in sorted order. */
+  /**
+   * Transaction-scoped advisory locks on `names`, taken in one statement in sorted order. The names
+   * are written into the statement, so that it has no parameters: opening a transaction, the
+   * driver sends BEGIN with it.
+   */
   async function lockAll(run: SqlExecutor, names: string[]): Promise<void> {
     if (names.length === 0) return;
-    await run.query(`SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS lock(name, position) ORDER BY position`, [
-      [...new Set(names)].sort(),
-    ]);
+    const sorted = [...new Set(names)].sort().map(quoteLiteral);
+    await run.query(`SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) FROM unnest(ARRAY[${sorted.join(', ')}]::text[]) WITH ORDINALITY AS lock(name, position) ORDER BY position`);
   }
 
   async function writeInteraction(run: SqlExecutor, interaction: Interaction): Promise<void> {
@@ -1032,13 +1036,14 @@ async function appendReceived(schema: string, executor: SqlExecutor, items: Rece
   const columns = INTERACTION_COLUMNS.map(() => [] as unknown[]);
   for (const item of unique) interactionParams(item.interaction).forEach((value, index) => columns[index]!.push(value));
   const selected = INTERACTION_COLUMNS.map((column) =>
-    column === 'customer_id' ? `CASE WHEN received.follow AND owner.key IS NOT NULL THEN owner.customer_id ELSE received.customer_id END` : `received.${column}`,
+    column === 'customer_id'
+      ? `COALESCE(CASE WHEN received.follow THEN (SELECT owner.customer_id FROM ${schema}.identities AS owner WHERE owner.tenant = {tenant} AND owner.key = received.author_key) END, received.customer_id)`
+      : `received.${column}`,
   );
   const rows = await executor.query<{ id: string; customer_id: string | null }>(
     `INSERT INTO ${schema}.interactions (tenant, ${INTERACTION_COLUMNS.join(', ')})
      SELECT {tenant}, ${selected.join(', ')}
      FROM unnest(${RECEIVED_COLUMNS}, $${INTERACTION_COLUMNS.length + 1}::boolean[]) AS received(${INTERACTION_COLUMNS.join(', ')}, follow)
-     LEFT JOIN ${schema}.identities AS owner ON received.follow AND owner.tenant = {tenant} AND owner.key = received.author_key
      ON CONFLICT (tenant, id) DO NOTHING
      RETURNING id, customer_id`,
     [...columns, unique.map((item) => item.followAuthor === true)],
