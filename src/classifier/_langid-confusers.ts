@@ -147,18 +147,33 @@ export function countFunctionWords(scan: ScannedText): FunctionWordCounts {
  * family: present continuous, possessives, plurals, past and reported past, future, copula,
  * derivation, infinitive, cases.
  */
-const TURKISH_ENDINGS = 'iyor uyor yor miz niz muz nuz lar ler dim dik tim tik dum duk mis mus ecek acak dir dur tir tur lik luk siz suz mek mak den dan nin nun yla yle yan yen sin sun'
+const TURKISH_ENDINGS = 'iyor uyor yor miz niz muz nuz lar ler dim dik tim tik dum duk mis mus ecek acak dir dur tir tur lik luk siz suz mek mak den dan nin nun yla yle yan yen sin sun mez maz san sen lara lere'
   .split(' ')
   .map((ending) => Array.from(ending, (letter) => letter.charCodeAt(0)));
 
+/**
+ * Endings Azerbaijani writes and Turkish does not (folded): the reported past with a voiced copula
+ * after ş, "etmişdir" and "olmuşdu", where Turkish devoices it ("etmiştir", "olmuştu").
+ */
+const AZERBAIJANI_ENDINGS = 'sdir sdur sdi sdu'.split(' ').map((ending) => Array.from(ending, (letter) => letter.charCodeAt(0)));
+
 /** Words of at least five letters ending in a Turkish inflection. */
 export function turkishInflectedWords(scan: ScannedText): number {
+  return wordsEndingIn(scan, TURKISH_ENDINGS);
+}
+
+/** Words of at least five letters ending as Azerbaijani words do and Turkish words do not. */
+export function azerbaijaniEndedWords(scan: ScannedText): number {
+  return wordsEndingIn(scan, AZERBAIJANI_ENDINGS);
+}
+
+function wordsEndingIn(scan: ScannedText, endings: readonly number[][]): number {
   let count = 0;
   for (let token = 0; token < scan.tokenCount; token++) {
     const start = scan.starts[token]!;
     const end = scan.ends[token]!;
     if (end - start < 5) continue;
-    for (const ending of TURKISH_ENDINGS) {
+    for (const ending of endings) {
       let matches = true;
       for (let offset = 1; offset <= ending.length && matches; offset++) matches = scan.codes[end - offset] === ending[ending.length - offset];
       if (matches) {

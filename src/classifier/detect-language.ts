@@ -7,7 +7,7 @@
 import { francAll, francReady } from './_franc.js';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { IntMap } from './_int-map.js';
-import { CHECKED_LANGUAGES, countFunctionWords, turkishInflectedWords, type FunctionWordCounts } from './_langid-confusers.js';
+import { azerbaijaniEndedWords, CHECKED_LANGUAGES, countFunctionWords, turkishInflectedWords, type FunctionWordCounts } from './_langid-confusers.js';
 import { decodeBase64 } from './sentiment.js';
 import { hashWord, languageGramScore, TOKEN_CAPS, TOKEN_ELONGATED, TOKEN_HASHTAG, TOKEN_LOWER, TOKEN_NUMERIC, type LanguageTable, type ScannedText } from './_text.js';
 
@@ -136,6 +136,8 @@ const FRANC_CLOSE_SHARE = 0.5;
  */
 const CONFUSER_MIN_WORDS = 2;
 const CONFUSER_SHORT_TOKENS = 4;
+/** Nats for Turkish given to text with ı ğ ş ç and a Turkish function word but no English one. */
+const TURKISH_LETTERS_AND_WORDS_NATS = 4;
 /** One word in this many carrying a Turkish ending keeps Turkish-leaning text that franc names a language unchecked by function words. */
 const TURKISH_ENDINGS_SHARE = 4;
 
@@ -182,10 +184,31 @@ function azerbaijaniLetters(scan: ScannedText): number {
   return count;
 }
 
-/** ı ğ ş ç or their capitals, as Turkish writes them (not the Windows-1252 stand-ins); escaped to keep the bundle ASCII (see foldTerm). */
-const DISTINCT_TURKISH = /[\u0131\u0130\u011f\u011e\u015f\u015e\u00e7\u00c7]/;
-function hasDistinctTurkishLetter(text: string): boolean {
-  return DISTINCT_TURKISH.test(text);
+/** ı ğ ş or their capitals, as Turkish writes them (not the Windows-1252 stand-ins); escaped to keep the bundle ASCII (see foldTerm). */
+const DISTINCT_TURKISH = /[\u0131\u0130\u011f\u011e\u015f\u015e]/;
+const CEDILLA = /[\u00e7\u00c7]/;
+/**
+ * ı ğ ş, or ç with a Turkish ending or more Turkish function words than another language's: ç
+ * alone is also Catalan, French, Portuguese and Albanian ("Força Barça", "plaça").
+ */
+function hasDistinctTurkishLetter(text: string, scan: ScannedText, functionWords: FunctionWordCounts): boolean {
+  if (DISTINCT_TURKISH.test(text)) return true;
+  return CEDILLA.test(text) && (functionWords.turkish > functionWords.foreign || turkishInflectedWords(scan) > 0);
+}
+
+/** An ordinal written "2012-ci", "5-cü": Azerbaijani; Turkish writes "2012'de", "5." or "5'inci". */
+const AZERBAIJANI_ORDINAL = /\d-c[i\u0131u\u00fc](?!\p{L})/u;
+function azerbaijaniOrdinals(text: string): number {
+  return text.includes('-c') && AZERBAIJANI_ORDINAL.test(text) ? 1 : 0;
+}
+
+/**
+ * A case ending after an apostrophe on a capitalised name, as Turkish writes it ("Turkcell'e",
+ * "KVK'ya", "Ankara'dan", "Noel'inde"); English clitics ('s, 'll, 're, 'd, 'm) are not among them.
+ */
+const TURKISH_APOSTROPHE_SUFFIX = /\p{Lu}\p{L}*['\u2019](?:y?[ae]|y?[i\u0131u\u00fc]|[dt][ae]n?|n?[i\u0131u\u00fc]n|n?[i\u0131u\u00fc]nd[ae]|l[ae]|l[ae]r)(?!\p{L})/gu;
+function apostropheSuffixes(text: string): number {
+  return text.includes("'") || text.includes('\u2019') ? (text.match(TURKISH_APOSTROPHE_SUFFIX)?.length ?? 0) : 0;
 }
 
 /** ə, Azerbaijani's most frequent vowel: Turkish never writes it. */
@@ -195,13 +218,13 @@ const AZERBAIJANI_SCHWA = /[\u0259\u018f]/;
 const NAME_ONLY_MAX_WORDS = 3;
 
 /**
- * Whether a text holds anything that speaks for English or Turkish: one of their function words, a
- * letter only Turkish writes, or a known word (in a text of up to {@link NAME_ONLY_MAX_WORDS} words,
+ * Whether a text holds anything that speaks for English or Turkish (besides ı ğ ş, which the caller
+ * weighs): one of their function words, or a known word (in a text of up to {@link NAME_ONLY_MAX_WORDS} words,
  * one written in lower case or all capitals; or a word drawn out, as in "sooo": names are known words in every language and are
  * written with a capital first letter). Names, numbers, handles, links and emoji alone are not.
  */
 function hasLanguageEvidence(scan: ScannedText, functionWords: FunctionWordCounts): boolean {
-  if (functionWords.english + functionWords.turkish > 0 || scan.turkishStrong > 0) return true;
+  if (functionWords.english + functionWords.turkish > 0) return true;
   if (scan.knownWords > 0 && scan.languageWords > NAME_ONLY_MAX_WORDS) return true;
   for (let token = 0; token < scan.tokenCount; token++) {
     const flags = scan.flags[token]!;
@@ -243,7 +266,12 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const umlautsInEnglish = scan.turkishWeak > 0 && scan.turkishStrong === 0 && evidence < 0;
   // ı ğ ş ç with no letter foreign to Turkish: Turkish, whatever the word list says; but not when the only such
   // letters are ý þ ð (read as ı ş ğ for Windows-1254 text decoded as Windows-1252): those are Icelandic
-  const clearlyTurkish = scan.turkishStrong > 0 && scan.foreignLatinLetters === 0 && hasDistinctTurkishLetter(text);
+  const functionWords = countFunctionWords(scan);
+  // Azerbaijani's q and x, its own words and endings, an ordinal "2012-ci": Turkish letters do not rule it out
+  const azerbaijani = evidence > 0 ? azerbaijaniLetters(scan) + functionWords.azerbaijani + azerbaijaniEndedWords(scan) + azerbaijaniOrdinals(text) : 0;
+  const clearlyTurkish = scan.turkishStrong > 0 && scan.foreignLatinLetters === 0 && azerbaijani < 2 && hasDistinctTurkishLetter(text, scan, functionWords);
+  // ı ğ ş ç with a Turkish function word and no English one: Turkish around English names ("Hazırım ben. Step (@ Sports club)")
+  if (evidence <= 0 && clearlyTurkish && functionWords.turkish > 0 && functionWords.english === 0) evidence = TURKISH_LETTERS_AND_WORDS_NATS;
   // the share of words known in the language the model leans to: Afrikaans or Catalan may hold
   // many words known in one language or the other, but few in either
   const leansTurkish = evidence > 0;
@@ -252,9 +280,8 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   let wordsFit = !manyWords || share >= (leansTurkish ? KNOWN_WORD_SHARE_TURKISH : KNOWN_WORD_SHARE) || (clearlyTurkish && leansTurkish);
   // Function words of one other language, as many as of English (more than of Turkish and English, since Turkish tweets
   // carry few and share "de", "ne", "ki" with others): franc decides, without leniency. Turkish letters outweigh them.
-  const functionWords = countFunctionWords(scan);
   // Azerbaijani's q and x, and its own words, in Turkish-looking text
-  if (wordsFit && leansTurkish && azerbaijaniLetters(scan) + functionWords.azerbaijani >= 2) wordsFit = false;
+  if (wordsFit && leansTurkish && azerbaijani >= 2) wordsFit = false;
   const native = leansTurkish ? functionWords.turkish + functionWords.english : functionWords.english;
   const confused =
     !(leansTurkish && clearlyTurkish) &&
@@ -271,7 +298,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const noKnownWords = (!leansTurkish || (!clearlyTurkish && scan.turkishWeak === 0)) && scan.knownWords === 0 && scan.languageWords >= 2;
   const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit || confused;
   let francAgrees = false;
-  // franc naming English or Turkish itself, or Turkish endings (not a close second place)
+  // franc naming English or Turkish itself, or Turkish endings (not a close second place or a guess)
   let francNamesOurs = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
     // only on a runtime without a synchronous loader, in the moments before franc's data has arrived
@@ -288,15 +315,20 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
       !ours &&
       !confused &&
       scan.foreignLatinLetters === 0 &&
+      (!leansTurkish || azerbaijani < 2) &&
       ranking.slice(1, 6).some(([other, score]) => (other === (leansTurkish ? 'tur' : 'eng')) && score >= (minor ? FRANC_MINOR_CLOSE_CALL : FRANC_CLOSE_CALL));
     // franc naming Turkish for text whose words are mostly unknown Turkish is not enough on its own (Basque, Icelandic)
-    const agreeing = language === 'tr' && leansTurkish && (clearlyTurkish || (scan.turkishWeak > 0 && scan.foreignLatinLetters === 0) || !manyWords || share >= FRANC_AGREES_SHARE_TURKISH);
+    const agreeing = language === 'tr' && leansTurkish && azerbaijani < 2 && (clearlyTurkish || (scan.turkishWeak > 0 && scan.foreignLatinLetters === 0) || !manyWords || share >= FRANC_AGREES_SHARE_TURKISH);
     // a minor language named for a short text without letters foreign to English and Turkish is franc guessing
-    const guess = !confused && minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
+    const guess = !confused && azerbaijani < 2 && minor && leansTurkish && evidence >= GUESS_EVIDENCE && !foreignLetters && sample.length < 80 && scan.knownWords > scan.englishWords && (scan.languageWords <= GUESS_MAX_WORDS || share >= FRANC_AGREES_SHARE_TURKISH);
     // Turkish typed without its letters, which franc takes for a Turkic neighbour or for a language whose function
     // words were not checked: Turkish endings on a quarter of the words, and no other language's function words
-    const inflected = !ours && leansTurkish && !confused && !foreignLetters && !CHECKED_LANGUAGES.has(language) ? turkishInflectedWords(scan) : 0;
-    const keepTurkish = guess || (inflected > 0 && inflected * TURKISH_ENDINGS_SHARE >= scan.languageWords);
+    // (a checked language too when the text holds a Turkish function word and none of any other group; never Azerbaijani)
+    const suffixes = !ours && leansTurkish ? apostropheSuffixes(text) : 0;
+    const unchecked = !CHECKED_LANGUAGES.has(language) || (language !== 'az' && (functionWords.turkish > 0 || suffixes >= 2) && functionWords.foreign === 0);
+    const inflected = !ours && leansTurkish && !confused && !foreignLetters && azerbaijani < 2 && unchecked ? turkishInflectedWords(scan) + suffixes : 0;
+    const endings = inflected > 0 && inflected * TURKISH_ENDINGS_SHARE >= scan.languageWords;
+    const keepTurkish = guess || endings;
     const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || keepTurkish || !noKnownWords) && (!manyWords || agreeing || keepTurkish || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
     if (language !== 'und' && !ours && !((closeCall || keepTurkish) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
@@ -306,7 +338,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     if (otherScript) return UNDETERMINED('non-Latin script franc could not name', 0.1);
     if (!mayBeOurs) return UNDETERMINED(`franc: ${code}, but the words are not English or Turkish`, 0.2);
     francAgrees = ours || closeCall || keepTurkish;
-    francNamesOurs = ours || keepTurkish;
+    francNamesOurs = ours || endings;
   } else if (otherScript) {
     return UNDETERMINED('too short to name the script’s language', 0.1);
   }
@@ -315,7 +347,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   if (noKnownWords && !francAgrees) return UNDETERMINED('no known English or Turkish word', 0.2);
   if (confused && !francAgrees) return UNDETERMINED(`function words of another language (${functionWords.foreignGroup})`, 0.2);
 
-  if (!priorUsable && !francNamesOurs && !hasLanguageEvidence(scan, functionWords)) return UNDETERMINED('no English or Turkish word (names, numbers, handles or links only)', 0.2);
+  if (!priorUsable && !francNamesOurs && !clearlyTurkish && !hasLanguageEvidence(scan, functionWords)) return UNDETERMINED('no English or Turkish word (names, numbers, handles or links only)', 0.2);
 
   if (!hasEnglish && !hasTurkish) return { language: fallback, confidence: 0.3, cue: `default language ${fallback}`, fromPrior: true };
   if (hasEnglish && !hasTurkish) return { language: 'en', confidence: logistic(-evidence), cue: 'only English expected', fromPrior: false };

@@ -109,6 +109,16 @@ describe('language detection', () => {
     expect(languageOf('aksam arkadaslarla bulusacagiz')).toBe('tr');
     expect(languageOf("my order still hasn't shipped, can someone check?")).toBe('en');
   });
+
+  it('keeps Turkish whose words franc does not know: endings after an apostrophe, ı ş with a Turkish function word', () => {
+    // franc: Italian and Javanese; case endings on names ("Turkcell'e", "Aras'ta") are Turkish
+    expect(languageOf("Migros'a, Trendyol'a, Turkcell'e, Vodafone'a yazdim hicbiri cevap vermedi geliyor")).toBe('tr');
+    expect(languageOf("Amazon'dan aldigim Samsung'un kutusu Aras'ta kaldi")).toBe('tr');
+    // English names around Turkish: ı ş and "ben", no English function word
+    expect(languageOf('Hazırım ben. Step (@ Sports Life Fitness club)')).toBe('tr');
+    // English clitics are not Turkish endings
+    expect(languageOf("Dinner at McDonald's with O'Neil, he'd say I'm late")).toBe('en');
+  });
 });
 
 describe('language detection does not claim English or Turkish for look-alikes', () => {
@@ -119,6 +129,22 @@ describe('language detection does not claim English or Turkish for look-alikes',
 
   it('names Azerbaijani from its schwa', () => {
     expect(languageOf('Bu gün hava çox gözəldir və biz parka gedəcəyik.')).toBe('az');
+  });
+
+  it('does not take Azerbaijani without ə for Turkish: "2012-ci", "etmişdir", "il"', () => {
+    expect(['tr', 'en']).not.toContain(languageOf('2012-ci il mövsümünün ikinci yarısında daha dörd oyunda iştirak etmişdir'));
+    expect(['tr', 'en']).not.toContain(languageOf('Yeni 2019-cu il kitabımız çıxmışdır'));
+    // Turkish devoices the copula after ş
+    expect(languageOf('Kitabı çoktan bitirmişti')).toBe('tr');
+  });
+
+  it('does not take ç alone for Turkish: Catalan, French and Portuguese write it too', () => {
+    expect(languageOf('Força Barça, campions de la lliga')).not.toBe('tr');
+    expect(languageOf('Comença la festa major a la plaça')).not.toBe('tr');
+    expect(languageOf('Plaça Catalunya, Barça')).toBe('und');
+    // with a Turkish ending or function word, or beside ı ğ ş, it still counts
+    expect(languageOf('Toz, toprak çamurla temas ettirmeyiniz.')).toBe('tr');
+    expect(languageOf('Ağaç')).toBe('tr');
   });
 
   it('weighs function words of other languages against English and Turkish ones', () => {
