@@ -7,8 +7,53 @@
  * franc's, tuple for tuple: the same cleaning, trigram counts, distances, stable sort and
  * normalisation (the tests compare the two).
  */
-import { data } from 'franc/data.js';
+import type { data as FrancData } from 'franc/data.js';
 import { expressions } from 'franc/expressions.js';
+
+/**
+ * franc's trigram lists, loaded off the start path: they are the largest module of the
+ * classifier's start, and most messages never need them (the English/Turkish model decides
+ * them). Where the runtime can load them synchronously (Node, Bun and Deno through
+ * `process.getBuiltinModule`, with franc installed beside us) the first message that needs
+ * them loads them. Elsewhere (edge bundles) the import below starts with the classifier and
+ * finishes in the background; bundlers see the literal `import()` and ship it.
+ */
+type Require = (id: string) => { data: typeof FrancData };
+
+let data: typeof FrancData | undefined;
+
+/** A `require` that finds franc, or `undefined` where there is none. */
+function francRequire(): Require | undefined {
+  try {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const nodeModule = runtime?.getBuiltinModule?.('node:module') as { createRequire(base: string): Require & { resolve(id: string): string } } | undefined;
+    if (!nodeModule) return undefined;
+    // the CommonJS build has no import.meta; it has __filename
+    const require = nodeModule.createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    require.resolve('franc/data.js');
+    return require;
+  } catch {
+    return undefined;
+  }
+}
+
+const requireFranc = francRequire();
+if (!requireFranc) {
+  void import('franc/data.js').then(
+    (module) => {
+      data = module.data;
+    },
+    () => {
+      // `francReady` keeps answering false
+    },
+  );
+}
+
+/** Whether franc's trigram lists are there (loading them synchronously where the runtime can); false only on a runtime without a synchronous loader, before the import above has finished. */
+export function francReady(): boolean {
+  if (!data && requireFranc) data = requireFranc('franc/data.js').data;
+  return data !== undefined;
+}
 
 /** A language code and its normalised score (1 for the best), as franc returns it. */
 export type LanguageScore = [language: string, score: number];
@@ -30,8 +75,20 @@ const MAX_DIFFERENCE = 300;
 
 interface ScriptIndex {
   languages: string[];
-  /** Trigram → `[language, rank, language, rank, …]` for the languages that list it. */
-  postings: Map<string, Int32Array>;
+  /**
+   * Open-addressing table of the listed trigrams, keyed on their three UTF-16 code units
+   * (`first << 16 | second` in `keyHigh`, `third` in `keyLow`, -1 for an empty slot): numbers in
+   * three flat arrays instead of a string map spread over the heap, which cost a cache miss or
+   * three per trigram.
+   */
+  keyHigh: Int32Array;
+  keyLow: Int32Array;
+  /** Per slot, where its postings start in `postings` and where they end. */
+  starts: Int32Array;
+  ends: Int32Array;
+  /** `[language, rank, language, rank, …]` of every trigram, one after the other. */
+  postings: Int32Array;
+  mask: number;
   /** Scratch: per language, what its listed trigrams take off the all-missing distance. */
   savings: Int32Array;
   /** Scratch: sort keys, distance × {@link POSITION_SPACE} + position. */
@@ -47,7 +104,7 @@ const indexes = new Map<string, ScriptIndex>();
 function scriptIndex(script: string): ScriptIndex {
   let index = indexes.get(script);
   if (index) return index;
-  const models = data[script]!;
+  const models = data![script]!;
   const languages = Object.keys(models);
   const lists = new Map<string, number[]>();
   languages.forEach((language, position) => {
@@ -61,9 +118,31 @@ function scriptIndex(script: string): ScriptIndex {
       list.push(position, rank);
     }
   });
-  const postings = new Map<string, Int32Array>();
-  for (const [trigram, list] of lists) postings.set(trigram, Int32Array.from(list));
-  index = { languages, postings, savings: new Int32Array(languages.length), keys: new Float64Array(languages.length) };
+  let size = 16;
+  while (size < lists.size * 2) size *= 2;
+  const keyHigh = new Int32Array(size);
+  const keyLow = new Int32Array(size).fill(-1);
+  const starts = new Int32Array(size);
+  const ends = new Int32Array(size);
+  let total = 0;
+  for (const list of lists.values()) total += list.length;
+  const postings = new Int32Array(total);
+  let offset = 0;
+  for (const [trigram, list] of lists) {
+    // a text's trigrams are three code units: a longer entry (a surrogate pair in it) never matches one
+    if (trigram.length !== 3) continue;
+    const high = (trigram.charCodeAt(0) << 16) | trigram.charCodeAt(1);
+    const low = trigram.charCodeAt(2);
+    let slot = trigramSlot(high, low, size - 1);
+    while (keyLow[slot] !== -1) slot = (slot + 1) & (size - 1);
+    keyHigh[slot] = high;
+    keyLow[slot] = low;
+    starts[slot] = offset;
+    postings.set(list, offset);
+    offset += list.length;
+    ends[slot] = offset;
+  }
+  index = { languages, keyHigh, keyLow, starts, ends, postings, mask: size - 1, savings: new Int32Array(languages.length), keys: new Float64Array(languages.length) };
   indexes.set(script, index);
   return index;
 }
@@ -135,15 +214,52 @@ function allowed(language: string, only: readonly string[], ignore: readonly str
 const PUNCTUATION_AND_DIGITS = /[\u0021-\u0040]+/g;
 const WHITE_SPACE = /\s+/g;
 
-/** Trigram counts of the cleaned, padded text (trigram-utils' `asDictionary`). */
-function trigramCounts(value: string): Map<string, number> {
+/** Slot of a trigram in a table of `mask + 1` slots. */
+function trigramSlot(high: number, low: number, mask: number): number {
+  let hash = Math.imul(high ^ Math.imul(low + 0x3c6ef372, 0x9e3779b1), 0x85ebca6b);
+  hash ^= hash >>> 15;
+  return hash & mask;
+}
+
+/**
+ * The text's distinct trigrams, keyed as in {@link ScriptIndex}. A sample lower-cases to at most
+ * twice its length (İ → i̇), so the table is never more than half full.
+ */
+const TEXT_SLOTS = 4 * MAX_LENGTH;
+const textHigh = new Int32Array(TEXT_SLOTS);
+const textLow = new Int32Array(TEXT_SLOTS).fill(-1);
+const textCounts = new Int32Array(TEXT_SLOTS);
+/** Slots used by the current text, in order of first appearance. */
+const textUsed = new Int32Array(TEXT_SLOTS);
+
+/**
+ * Counts the trigrams of the cleaned, padded text (trigram-utils' `asDictionary`) into the
+ * scratch table; returns how many distinct ones there are (`textUsed[0, count)`).
+ */
+function countTrigrams(value: string): number {
   const padded = ` ${value.replace(PUNCTUATION_AND_DIGITS, ' ').replace(WHITE_SPACE, ' ').trim().toLowerCase()} `;
-  const counts = new Map<string, number>();
+  const mask = TEXT_SLOTS - 1;
+  let distinct = 0;
   for (let start = 0; start + 3 <= padded.length; start++) {
-    const trigram = padded.slice(start, start + 3);
-    counts.set(trigram, (counts.get(trigram) ?? 0) + 1);
+    const high = (padded.charCodeAt(start) << 16) | padded.charCodeAt(start + 1);
+    const low = padded.charCodeAt(start + 2);
+    let slot = trigramSlot(high, low, mask);
+    for (;;) {
+      if (textLow[slot] === -1) {
+        textHigh[slot] = high;
+        textLow[slot] = low;
+        textCounts[slot] = 1;
+        textUsed[distinct++] = slot;
+        break;
+      }
+      if (textLow[slot] === low && textHigh[slot] === high) {
+        textCounts[slot]!++;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
   }
-  return counts;
+  return distinct;
 }
 
 /** franc's `francAll(value, options)`: languages from most to least likely, scores normalised to (0, 1]. */
@@ -151,27 +267,35 @@ export function francAll(value: string, options: RankOptions = {}): LanguageScor
   const only = options.only ?? [];
   const ignore = options.ignore ?? [];
   const minLength = options.minLength ?? MIN_LENGTH;
-  if (!value || value.length < minLength) return [['und', 1]];
+  if (!value || value.length < minLength || !francReady()) return [['und', 1]];
   const sample = value.slice(0, MAX_LENGTH);
   const [script, share] = topScript(sample);
-  if (script === undefined || !(script in data)) {
+  if (script === undefined || !(script in data!)) {
     if (script === undefined || share === 0 || !allowed(script, only, ignore)) return [['und', 1]];
     return [[script, 1]];
   }
   const index = scriptIndex(script);
   const savings = index.savings;
   savings.fill(0);
-  const counts = trigramCounts(sample);
-  for (const [trigram, count] of counts) {
-    const list = index.postings.get(trigram);
-    if (!list) continue;
-    for (let item = 0; item < list.length; item += 2) {
-      let difference = count - list[item + 1]! - 1;
+  const distinct = countTrigrams(sample);
+  const { keyHigh, keyLow, starts, ends, postings, mask } = index;
+  for (let item = 0; item < distinct; item++) {
+    const textSlot = textUsed[item]!;
+    const high = textHigh[textSlot]!;
+    const low = textLow[textSlot]!;
+    const count = textCounts[textSlot]!;
+    textLow[textSlot] = -1;
+    let slot = trigramSlot(high, low, mask);
+    while (keyLow[slot] !== -1 && (keyLow[slot] !== low || keyHigh[slot] !== high)) slot = (slot + 1) & mask;
+    if (keyLow[slot] === -1) continue;
+    const end = ends[slot]!;
+    for (let posting = starts[slot]!; posting < end; posting += 2) {
+      let difference = count - postings[posting + 1]! - 1;
       if (difference < 0) difference = -difference;
-      savings[list[item]!]! += MAX_DIFFERENCE - difference;
+      savings[postings[posting]!]! += MAX_DIFFERENCE - difference;
     }
   }
-  const missing = counts.size * MAX_DIFFERENCE;
+  const missing = distinct * MAX_DIFFERENCE;
   const languages = index.languages;
   // distance and position in one number: a numeric typed-array sort then orders by distance and
   // keeps franc's language order among equals (its sort is stable), without a comparator

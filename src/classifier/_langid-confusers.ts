@@ -147,7 +147,7 @@ export function countFunctionWords(scan: ScannedText): FunctionWordCounts {
  * family: present continuous, possessives, plurals, past and reported past, future, copula,
  * derivation, infinitive, cases.
  */
-const TURKISH_ENDINGS = 'iyor uyor yor miz niz muz nuz lar ler dim dik tim tik dum duk mis mus ecek acak dir dur tir tur lik luk siz suz mek mak den dan nin nun yla yle sin sun'
+const TURKISH_ENDINGS = 'iyor uyor yor miz niz muz nuz lar ler dim dik tim tik dum duk mis mus ecek acak dir dur tir tur lik luk siz suz mek mak den dan nin nun yla yle yan yen sin sun'
   .split(' ')
   .map((ending) => Array.from(ending, (letter) => letter.charCodeAt(0)));
 

@@ -4,7 +4,7 @@
  * when restricted to two languages) runs only when the text looks like neither language,
  * is in another script, or the host asked for languages the fast model does not know.
  */
-import { francAll } from './_franc.js';
+import { francAll, francReady } from './_franc.js';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { IntMap } from './_int-map.js';
 import { CHECKED_LANGUAGES, countFunctionWords, turkishInflectedWords } from './_langid-confusers.js';
@@ -182,14 +182,14 @@ function azerbaijaniLetters(scan: ScannedText): number {
   return count;
 }
 
-/** ı ğ ş ç or their capitals, as Turkish writes them (not the Windows-1252 stand-ins). */
-const DISTINCT_TURKISH = /[ıİğĞşŞçÇ]/;
+/** ı ğ ş ç or their capitals, as Turkish writes them (not the Windows-1252 stand-ins); escaped to keep the bundle ASCII (see foldTerm). */
+const DISTINCT_TURKISH = /[\u0131\u0130\u011f\u011e\u015f\u015e\u00e7\u00c7]/;
 function hasDistinctTurkishLetter(text: string): boolean {
   return DISTINCT_TURKISH.test(text);
 }
 
 /** ə, Azerbaijani's most frequent vowel: Turkish never writes it. */
-const AZERBAIJANI_SCHWA = /[əƏ]/;
+const AZERBAIJANI_SCHWA = /[\u0259\u018f]/;
 
 const UNDETERMINED = (cue: string, confidence = 0): LanguageDecision => ({ language: 'und', confidence, cue, fromPrior: false });
 
@@ -245,11 +245,14 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   }
   // a letter neither language writes (à, é, ñ, ð, ə ...) in text that otherwise looks English or Turkish: franc is asked
   const anyForeignLetter = scan.foreignLatinLetters > 0;
-  // not one word of the text is a known English or Turkish word: only the character n-grams speak for either
-  const noKnownWords = !leansTurkish && scan.knownWords === 0 && scan.languageWords >= 2;
+  // not one word of the text is a known English or Turkish word: only the character n-grams speak for either (for
+  // Turkish-leaning text, unless Turkish letters do too: its inflected forms are often unknown)
+  const noKnownWords = (!leansTurkish || (!clearlyTurkish && scan.turkishWeak === 0)) && scan.knownWords === 0 && scan.languageWords >= 2;
   const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit || confused;
   let francAgrees = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
+    // only on a runtime without a synchronous loader, in the moments before franc's data has arrived
+    if (!francReady()) return UNDETERMINED('the language data is still loading');
     const sample = text.length > 600 ? text.slice(0, 600) : text;
     const ranking = only ? francAll(sample, { minLength: MIN_FRANC_LENGTH, only }) : francAll(sample, { minLength: MIN_FRANC_LENGTH });
     const code = ranking[0]![0];
@@ -271,7 +274,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     // words were not checked: Turkish endings on a quarter of the words, and no other language's function words
     const inflected = !ours && leansTurkish && !confused && !foreignLetters && !CHECKED_LANGUAGES.has(language) ? turkishInflectedWords(scan) : 0;
     const keepTurkish = guess || (inflected > 0 && inflected * TURKISH_ENDINGS_SHARE >= scan.languageWords);
-    const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || !noKnownWords) && (!manyWords || agreeing || keepTurkish || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
+    const mayBeOurs = !otherScript && !mixedScript && !foreignLetters && (ours || keepTurkish || !noKnownWords) && (!manyWords || agreeing || keepTurkish || clearlyTurkish || share >= (ours ? FRANC_AGREES_SHARE : FRANC_CLOSE_SHARE));
     if (language !== 'und' && !ours && !((closeCall || keepTurkish) && mayBeOurs)) {
       const reason = otherScript ? 'non-Latin script' : foreignLetters ? 'letters foreign to English and Turkish' : 'words unknown to the English/Turkish model';
       const runnerUp = ranking[1]?.[1] ?? 0;

@@ -118,6 +118,14 @@ describe('language detection does not claim English or Turkish for look-alikes',
     expect(languageOf('Kahve molası (@ Starbucks in Kadıköy)')).toBe('tr');
   });
 
+  it('does not take two unknown words for Turkish on the character n-grams alone', () => {
+    expect(['en', 'tr']).not.toContain(languageOf('habari njema'));
+    expect(['en', 'tr']).not.toContain(languageOf('kitabu kipya'));
+    // unknown Turkish words with Turkish endings, or with its letters, still are
+    expect(languageOf('kalemler nerede')).toBe('tr');
+    expect(languageOf('hizmetleri yavas')).toBe('tr');
+  });
+
   it('does not take a phrase with no known English word for English', () => {
     expect(['en', 'tr']).not.toContain(languageOf('Prijava kandidatov zaprta.'));
     expect(languageOf('Order cancelled.')).toBe('en');

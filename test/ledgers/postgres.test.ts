@@ -258,6 +258,25 @@ function reliabilityTests(name: string, create: () => PostgresLedger, destroy: (
       }
     });
 
+    it("locks keys holding quotes, backslashes, braces and NUL: one task at a time per key (lock names are written into the statement)", async () => {
+      const ledger = create();
+      try {
+        const key = "identity-key:name:o'brien \\' {tenant} $1 \u0000 şule";
+        // Read-modify-write under the lock: any two tasks inside at once would lose an increment.
+        await Promise.all(
+          Array.from({ length: 20 }, () =>
+            ledger.withLocks([key, `${key}:other`], async (locked) => {
+              const count = Number((await locked.getCursor('lock-test', 'count')) ?? '0');
+              await locked.setCursor('lock-test', 'count', String(count + 1));
+            }),
+          ),
+        );
+        expect(await ledger.getCursor('lock-test', 'count')).toBe('20');
+      } finally {
+        await destroy(ledger);
+      }
+    });
+
     it('stores NUL characters as U+FFFD instead of failing', async () => {
       const ledger = create();
       try {

@@ -98,7 +98,8 @@ export interface PostgresLedgerOptions {
 
 /**
  * An {@link InteractionLedger} on PostgreSQL with every optional group of the port (review queue,
- * locks, outbox, sends, batch methods), and a few extras for hosts that scale out.
+ * locks, outbox, sends, batch methods, the pipeline's append), and a few extras for hosts that
+ * scale out.
  */
 export interface PostgresLedger extends Operations {
   /** The PostgreSQL schema the tables live in. */
