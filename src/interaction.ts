@@ -304,6 +304,14 @@ export function validateInteraction(input: unknown): ReturnType<typeof interacti
  * @example const interaction = parseInteraction({ channel: 'forum', nativeId: '42', kind: 'post', author: { channel: 'forum', nativeId: 'u1' }, text: 'Merhaba', createdAt: new Date() });
  */
 export function parseInteraction(input: InteractionInput, options: { now?: () => Date } = {}): Interaction {
+  return canonicalInteraction(input, () => (options.now?.() ?? new Date()).toISOString());
+}
+
+/**
+ * {@link parseInteraction} with the receiving time given as text (read only when the input has
+ * none): the pipeline stamps a whole batch with one. @internal
+ */
+export function canonicalInteraction(input: InteractionInput, receivedAt: () => string): Interaction {
   let value: InteractionOutput;
   if (validated.has(input)) value = input as InteractionOutput;
   else {
@@ -314,12 +322,15 @@ export function parseInteraction(input: InteractionInput, options: { now?: () =>
     }
     value = result.data;
   }
+  const { channel } = value;
   const root = value.conversationId ?? value.nativeId;
+  // `<channel>:` already in front: the root is an interaction id.
+  const qualified = root.length > channel.length && root.charCodeAt(channel.length) === 58 && root.startsWith(channel);
   return {
     ...value,
-    id: interactionId(value.channel, value.nativeId),
-    conversationId: root.startsWith(`${value.channel}:`) ? root : interactionId(value.channel, root),
-    receivedAt: value.receivedAt ?? (options.now?.() ?? new Date()).toISOString(),
+    id: interactionId(channel, value.nativeId),
+    conversationId: qualified ? root : interactionId(channel, root),
+    receivedAt: value.receivedAt ?? receivedAt(),
     direction: value.author.isBrand ? 'outbound' : value.direction,
   };
 }

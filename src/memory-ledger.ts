@@ -145,42 +145,60 @@ const DIRECT_WRITES: Writes = {
 
 /** Writes that keep an undo step per change; `rollback` undoes them newest first. */
 function journalledWrites(): Writes & { transaction: { open: boolean }; rollback(): void } {
-  const undo: Array<() => void> = [];
+  // Each step is four slots (no closure per write): what to undo, where, which key, what was there.
+  const undo: unknown[] = [];
   const transaction = { open: true };
-  const record = (step: () => void) => {
-    if (transaction.open) undo.push(step);
+  const record = (step: UndoStep, target: Map<unknown, unknown> | Set<unknown>, key: unknown, previous: unknown) => {
+    if (transaction.open) undo.push(step, target, key, previous);
   };
   return {
     transaction,
     set(map, key, value) {
       const had = map.has(key);
-      const previous = map.get(key);
-      record(() => (had ? map.set(key, previous!) : map.delete(key)));
+      record(had ? 'restore' : 'remove', map as Map<unknown, unknown>, key, had ? map.get(key) : undefined);
       map.set(key, value);
     },
     delete(map, key) {
       if (!map.has(key)) return false;
-      const previous = map.get(key)!;
-      record(() => map.set(key, previous));
+      record('restore', map as Map<unknown, unknown>, key, map.get(key));
       return map.delete(key);
     },
     add(set, value) {
       if (set.has(value)) return;
-      record(() => set.delete(value));
+      record('unadd', set as Set<unknown>, value, undefined);
       set.add(value);
     },
     remove(set, value) {
       if (!set.has(value)) return;
-      record(() => set.add(value));
+      record('readd', set as Set<unknown>, value, undefined);
       set.delete(value);
     },
     rollback() {
       transaction.open = false;
-      for (const step of undo.reverse()) step();
+      for (let index = undo.length - 4; index >= 0; index -= 4) {
+        const target = undo[index + 1] as Map<unknown, unknown> & Set<unknown>;
+        const key = undo[index + 2];
+        switch (undo[index] as UndoStep) {
+          case 'restore':
+            (target as Map<unknown, unknown>).set(key, undo[index + 3]);
+            break;
+          case 'remove':
+            (target as Map<unknown, unknown>).delete(key);
+            break;
+          case 'unadd':
+            (target as Set<unknown>).delete(key);
+            break;
+          case 'readd':
+            (target as Set<unknown>).add(key);
+        }
+      }
       undo.length = 0;
     },
   };
 }
+
+/** How to undo one journalled write: put the previous value back, remove the key it added, take the added member out, put the removed member back. */
+type UndoStep = 'restore' | 'remove' | 'unadd' | 'readd';
 
 /** The ledger over `state`, writing through `writes`. */
 function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
@@ -265,26 +283,17 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
     },
 
     async getInteractions(ids) {
-      return [...new Set(ids)].flatMap((id) => {
-        const found = interactions.get(id);
-        return found ? [clone(found)] : [];
-      });
+      return copiesOf(interactions, ids);
     },
     async appendInteractions(batch) {
       return batch.map(appendOne);
     },
     async getIdentities(keys) {
-      return [...new Set(keys)].flatMap((key) => {
-        const found = identities.get(key);
-        return found ? [clone(found)] : [];
-      });
+      return copiesOf(identities, keys);
     },
 
     async getCustomers(ids) {
-      return [...new Set(ids)].flatMap((id) => {
-        const found = customers.get(id);
-        return found ? [clone(found)] : [];
-      });
+      return copiesOf(customers, ids);
     },
     async getCustomer(id) {
       const found = customers.get(id);
@@ -520,6 +529,21 @@ function memoryView(state: MemoryState, writes: Writes): InteractionLedger {
     };
   }
   return view;
+}
+
+/** Copies of the rows stored under `keys`, each once, in the order of the keys' first mention. */
+function copiesOf<Row>(rows: ReadonlyMap<string, Row>, keys: readonly string[]): Row[] {
+  const found: Row[] = [];
+  const seen = keys.length > 1 ? new Set<string>() : undefined;
+  for (const key of keys) {
+    if (seen) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    const row = rows.get(key);
+    if (row !== undefined) found.push(clone(row));
+  }
+  return found;
 }
 
 /** Sorts `rows` by position and returns one page of copies. */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AdapterWarning } from './adapter.js';
+import { isCanonicalIsoTime } from './_interaction-fast-path.js';
 
 /** The earliest time a network item can carry: 2006-01-01T00:00:00Z (Facebook opened to all and X launched that year). */
 export const EARLIEST_PLAUSIBLE_TIME = Date.UTC(2006, 0, 1);
@@ -29,6 +30,14 @@ export type NetworkTime =
 export function readNetworkTime(value: unknown, now: Date, unit: 'auto' | 's' | 'ms' = 'auto'): NetworkTime {
   if (value === undefined || value === null || value === '') return { ok: false, reason: 'missing', message: 'no time was given' };
   let ms: number;
+  if (typeof value === 'string' && isCanonicalIsoTime(value)) {
+    // Already what toISOString prints (the common case): no rewriting, no second formatting.
+    ms = Date.parse(value);
+    if (ms < EARLIEST_PLAUSIBLE_TIME || ms > now.getTime() + FUTURE_TOLERANCE_MS) {
+      return { ok: false, reason: 'out-of-range', message: `${describe(value)} is before 2006 or more than a day ahead of the receiving clock` };
+    }
+    return { ok: true, iso: value, ms };
+  }
   if (typeof value === 'number' || (typeof value === 'string' && /^\d{1,20}(?:\.\d+)?$/.test(value))) {
     const numeric = Number(value);
     ms = unit === 's' || (unit === 'auto' && numeric < MILLISECONDS_FROM) ? numeric * 1000 : numeric;

@@ -12,7 +12,28 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 export async function readRawBody(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  const forwarded = forwardedBodies.get(request);
+  if (forwarded) {
+    if (forwarded.byteLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
+    // A copy, as a read of the stream would give: the front door keeps its bytes for dead letters.
+    return forwarded.slice();
+  }
   return readStreamWithin(request.body, maxBytes, () => new PayloadTooLargeError(maxBytes));
+}
+
+/** Requests the front door built around bytes it already read, with those bytes. */
+const forwardedBodies = new WeakMap<Request, Uint8Array>();
+
+/**
+ * The request an adapter receives once the front door has read the body: the same URL, method,
+ * headers and bytes. {@link readRawBody} answers it from the bytes without a second pass through
+ * the stream; reading the stream (`request.text()` ...) still works. @internal
+ */
+export function forwardedRequest(request: Request, body: Uint8Array): Request {
+  const bodyless = request.method === 'GET' || request.method === 'HEAD';
+  const forwarded = new Request(request.url, { method: request.method, headers: request.headers, ...(bodyless ? {} : { body: body as BodyInit }) });
+  if (!bodyless) forwardedBodies.set(forwarded, body);
+  return forwarded;
 }
 
 /**
@@ -44,10 +65,13 @@ export async function readStreamWithin(stream: ReadableStream<Uint8Array> | null
   return body;
 }
 
+/** Without `stream`, each `decode` call starts afresh: one decoder serves every call. */
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
 /** Decodes UTF-8 bytes strictly. @throws InvalidPayloadError for invalid UTF-8. */
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return strictDecoder.decode(bytes);
   } catch (error) {
     throw new InvalidPayloadError('The body is not valid UTF-8.', { cause: error });
   }
@@ -81,15 +105,24 @@ function isJsonWhitespace(code: number): boolean {
  * @throws InvalidPayloadError (HTTP 400) past `maxDepth`.
  */
 export function inspectJson(text: string | Uint8Array, maxDepth = MAX_JSON_DEPTH): JsonTopLevel {
-  const bytes = typeof text === 'string' ? encoder.encode(text) : text;
+  return typeof text === 'string' ? inspectText(text, maxDepth) : inspectBytes(text, maxDepth);
+}
+
+function topLevelOf(first: number): JsonTopLevel {
+  return first === OPEN_OBJECT ? 'object' : first === OPEN_ARRAY ? 'array' : first === QUOTE ? 'string' : first === 0x2d || (first >= 0x30 && first <= 0x39) ? 'number' : 'literal';
+}
+
+function tooDeep(maxDepth: number): InvalidPayloadError {
+  return new InvalidPayloadError(`The body nests arrays and objects more than ${maxDepth} levels deep; no webhook does.`);
+}
+
+function inspectBytes(bytes: Uint8Array, maxDepth: number): JsonTopLevel {
   const length = bytes.length;
   // A UTF-8 byte order mark before the value.
   let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   while (start < length && isJsonWhitespace(bytes[start]!)) start++;
   if (start >= length) return 'empty';
-  const first = bytes[start]!;
-  const top: JsonTopLevel =
-    first === OPEN_OBJECT ? 'object' : first === OPEN_ARRAY ? 'array' : first === QUOTE ? 'string' : first === 0x2d || (first >= 0x30 && first <= 0x39) ? 'number' : 'literal';
+  const top = topLevelOf(bytes[start]!);
   if (top !== 'object' && top !== 'array') return top;
   let depth = 0;
   for (let index = start; index < length; index++) {
@@ -106,9 +139,35 @@ export function inspectJson(text: string | Uint8Array, maxDepth = MAX_JSON_DEPTH
         if (backslashes % 2 === 0) break;
       }
     } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
-      if (++depth > maxDepth) {
-        throw new InvalidPayloadError(`The body nests arrays and objects more than ${maxDepth} levels deep; no webhook does.`);
+      if (++depth > maxDepth) throw tooDeep(maxDepth);
+    } else if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) depth--;
+  }
+  return top;
+}
+
+/** {@link inspectBytes} over the characters of a decoded text (the structural characters are ASCII either way). */
+function inspectText(text: string, maxDepth: number): JsonTopLevel {
+  const length = text.length;
+  // A byte order mark decoded into the text.
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (start < length && isJsonWhitespace(text.charCodeAt(start))) start++;
+  if (start >= length) return 'empty';
+  const top = topLevelOf(text.charCodeAt(start));
+  if (top !== 'object' && top !== 'array') return top;
+  let depth = 0;
+  for (let index = start; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === QUOTE) {
+      for (;;) {
+        const close = text.indexOf('"', index + 1);
+        if (close < 0) return top;
+        let backslashes = 0;
+        while (text.charCodeAt(close - 1 - backslashes) === BACKSLASH) backslashes++;
+        index = close;
+        if (backslashes % 2 === 0) break;
       }
+    } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
+      if (++depth > maxDepth) throw tooDeep(maxDepth);
     } else if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) depth--;
   }
   return top;

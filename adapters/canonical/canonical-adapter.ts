@@ -72,25 +72,26 @@ export function canonicalWebhookAdapter(options: CanonicalWebhookAdapterOptions)
     },
     async doHandleWebhook(request, context) {
       assertContentType(request, ['application/json']);
-      const body = await readRawBody(request);
+      const body = decodeUtf8(await readRawBody(request));
       const timestamp = request.headers.get(CANONICAL_TIMESTAMP_HEADER) ?? '';
       if (!context.verifiedBefore) {
         await verifyHmacSignature({
           algorithm: 'SHA-256',
           secret: settings.secret,
-          payload: `${timestamp}.${decodeUtf8(body)}`,
+          payload: `${timestamp}.${body}`,
           signature: request.headers.get(CANONICAL_SIGNATURE_HEADER),
           headerName: CANONICAL_SIGNATURE_HEADER,
         });
         assertFreshTimestamp(Number(timestamp), context.now(), settings.toleranceSeconds);
       }
-      const delivery = deliverySchema.safeParse(parseJson(decodeUtf8(body)));
+      const delivery = deliverySchema.safeParse(parseJson(body));
       if (!delivery.success) {
-        return { events: [], rejected: [{ payload: decodeUtf8(body), error: new Error('The body has no `events` array.') }] };
+        return { events: [], rejected: [{ payload: body, error: new Error('The body has no `events` array.') }] };
       }
       const events: ChannelEvent[] = [];
       const rejected: RejectedItem[] = [];
       const warnings: AdapterWarning[] = [];
+      const now = context.now();
       for (const item of delivery.data.events) {
         // An interaction has no `type`; a deletion is read only when the item says it is one.
         const type = (item as { type?: unknown } | null)?.type;
@@ -106,12 +107,12 @@ export function canonicalWebhookAdapter(options: CanonicalWebhookAdapterOptions)
           warnings.push({ type: 'ignored', message: `Canonical event type \`${type.slice(0, 64)}\` is not one this adapter reads; it was skipped.`, details: { type: type.slice(0, 64) } });
           continue;
         }
-        const candidate = { ...(item as object), channel: id } as InteractionInput;
+        const candidate = { ...(item as object), channel: id, raw: item } as InteractionInput;
         const author = (candidate as { author?: { channel?: string } }).author;
         if (author && typeof author === 'object') (candidate.author as { channel: string }).channel = id;
         // Validated once here: the core takes the checked object as it is.
-        const parsed = validateInteraction({ ...candidate, raw: item });
-        const time = parsed.success ? readNetworkTime(candidate.createdAt, context.now()) : undefined;
+        const parsed = validateInteraction(candidate);
+        const time = parsed.success ? readNetworkTime(candidate.createdAt, now) : undefined;
         if (time && !time.ok) rejected.push({ payload: item, error: new Error(`createdAt: ${time.message}; a live delivery cannot be dated so (import history with crm.ingest).`) });
         else if (parsed.success) events.push({ type: 'interaction', interaction: parsed.data });
         else rejected.push({ payload: item, error: new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')) });

@@ -7,8 +7,53 @@
  * franc's, tuple for tuple: the same cleaning, trigram counts, distances, stable sort and
  * normalisation (the tests compare the two).
  */
-import { data } from 'franc/data.js';
+import type { data as FrancData } from 'franc/data.js';
 import { expressions } from 'franc/expressions.js';
+
+/**
+ * franc's trigram lists, loaded off the start path: they are the largest module of the
+ * classifier's start, and most messages never need them (the English/Turkish model decides
+ * them). Where the runtime can load them synchronously (Node, Bun and Deno through
+ * `process.getBuiltinModule`, with franc installed beside us) the first message that needs
+ * them loads them. Elsewhere (edge bundles) the import below starts with the classifier and
+ * finishes in the background; bundlers see the literal `import()` and ship it.
+ */
+type Require = (id: string) => { data: typeof FrancData };
+
+let data: typeof FrancData | undefined;
+
+/** A `require` that finds franc, or `undefined` where there is none. */
+function francRequire(): Require | undefined {
+  try {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const nodeModule = runtime?.getBuiltinModule?.('node:module') as { createRequire(base: string): Require & { resolve(id: string): string } } | undefined;
+    if (!nodeModule) return undefined;
+    // the CommonJS build has no import.meta; it has __filename
+    const require = nodeModule.createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    require.resolve('franc/data.js');
+    return require;
+  } catch {
+    return undefined;
+  }
+}
+
+const requireFranc = francRequire();
+if (!requireFranc) {
+  void import('franc/data.js').then(
+    (module) => {
+      data = module.data;
+    },
+    () => {
+      // `francReady` keeps answering false
+    },
+  );
+}
+
+/** Whether franc's trigram lists are there (loading them synchronously where the runtime can); false only on a runtime without a synchronous loader, before the import above has finished. */
+export function francReady(): boolean {
+  if (!data && requireFranc) data = requireFranc('franc/data.js').data;
+  return data !== undefined;
+}
 
 /** A language code and its normalised score (1 for the best), as franc returns it. */
 export type LanguageScore = [language: string, score: number];
@@ -61,7 +106,7 @@ const indexes = new Map<string, ScriptIndex>();
 function scriptIndex(script: string): ScriptIndex {
   let index = indexes.get(script);
   if (index) return index;
-  const models = data[script]!;
+  const models = data![script]!;
   const languages = Object.keys(models);
   const lists = new Map<string, number[]>();
   languages.forEach((language, position) => {
@@ -243,10 +288,10 @@ export function francAll(value: string, options: RankOptions = {}): LanguageScor
   const only = options.only ?? [];
   const ignore = options.ignore ?? [];
   const minLength = options.minLength ?? MIN_LENGTH;
-  if (!value || value.length < minLength) return [['und', 1]];
+  if (!value || value.length < minLength || !francReady()) return [['und', 1]];
   const sample = value.slice(0, MAX_LENGTH);
   const [script, share] = topScript(sample);
-  if (script === undefined || !(script in data)) {
+  if (script === undefined || !(script in data!)) {
     if (script === undefined || share === 0 || !allowed(script, only, ignore)) return [['und', 1]];
     return [[script, 1]];
   }

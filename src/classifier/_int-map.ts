@@ -27,6 +27,25 @@ export class IntMap {
     return slots;
   }
 
+  /** Every `[key, value]` pair, flattened, in slot order (for packing at build time). */
+  pairs(): Int32Array {
+    const out = new Int32Array(this.size * 2);
+    let next = 0;
+    for (let slot = 0; slot < this.slots.length; slot += 2) {
+      if (this.slots[slot + 1] === -1) continue;
+      out[next++] = this.slots[slot]!;
+      out[next++] = this.slots[slot + 1]!;
+    }
+    return out;
+  }
+
+  /** A map holding the flattened `[key, value]` pairs that {@link IntMap.pairs} returned. */
+  static fromPairs(pairs: Int32Array): IntMap {
+    const map = new IntMap(pairs.length / 2);
+    for (let index = 0; index < pairs.length; index += 2) map.set(pairs[index]!, pairs[index + 1]!);
+    return map;
+  }
+
   /** The value stored for `key`, or -1. */
   get(key: number): number {
     const bit = Math.imul(key, 0x2c1b3c6d) >>> (32 - FILTER_BITS);
@@ -42,7 +61,7 @@ export class IntMap {
     }
   }
 
-  /** Stores `value` (≥ 0) for `key`, replacing any earlier value. */
+  /** Stores `value` (>= 0) for `key`, replacing any earlier value. */
   set(key: number, value: number): void {
     if ((this.size + 1) * 4 > this.slots.length) this.grow();
     key |= 0;

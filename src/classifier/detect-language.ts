@@ -4,7 +4,7 @@
  * when restricted to two languages) runs only when the text looks like neither language,
  * is in another script, or the host asked for languages the fast model does not know.
  */
-import { francAll } from './_franc.js';
+import { francAll, francReady } from './_franc.js';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { IntMap } from './_int-map.js';
 import { CHECKED_LANGUAGES, countFunctionWords, turkishInflectedWords } from './_langid-confusers.js';
@@ -184,14 +184,14 @@ function azerbaijaniLetters(scan: ScannedText): number {
   return count;
 }
 
-/** ı ğ ş ç or their capitals, as Turkish writes them (not the Windows-1252 stand-ins). */
-const DISTINCT_TURKISH = /[ıİğĞşŞçÇ]/;
+/** ı ğ ş ç or their capitals, as Turkish writes them (not the Windows-1252 stand-ins); escaped to keep the bundle ASCII (see foldTerm). */
+const DISTINCT_TURKISH = /[\u0131\u0130\u011f\u011e\u015f\u015e\u00e7\u00c7]/;
 function hasDistinctTurkishLetter(text: string): boolean {
   return DISTINCT_TURKISH.test(text);
 }
 
 /** ə, Azerbaijani's most frequent vowel: Turkish never writes it. */
-const AZERBAIJANI_SCHWA = /[əƏ]/;
+const AZERBAIJANI_SCHWA = /[\u0259\u018f]/;
 
 const UNDETERMINED = (cue: string, confidence = 0): LanguageDecision => ({ language: 'und', confidence, cue, fromPrior: false });
 
@@ -253,6 +253,8 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit || confused;
   let francAgrees = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
+    // only on a runtime without a synchronous loader, in the moments before franc's data has arrived
+    if (!francReady()) return UNDETERMINED('the language data is still loading');
     const sample = text.length > 600 ? text.slice(0, 600) : text;
     const ranking = francAll(sample, { minLength: MIN_FRANC_LENGTH, only, limit: FRANC_RANKS });
     const code = ranking[0]![0];

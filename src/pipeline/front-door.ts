@@ -8,7 +8,7 @@
  */
 import type { ChannelAdapter, ChannelEvent, RejectedItem } from '../adapter.js';
 import { InvalidPayloadError, UnknownAdapterError, UnsupportedCapabilityError, isSocialCrmError, redactSecrets } from '../errors.js';
-import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH, inspectJson, readRawBody, webhookErrorStatus } from '../webhook.js';
+import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH, forwardedRequest, inspectJson, readRawBody, webhookErrorStatus } from '../webhook.js';
 import type { PipelineContext } from './context.js';
 
 /** What the front door made of a request: see {@link SocialCrm.verifyWebhook}. */
@@ -86,11 +86,7 @@ export async function verifyWebhook(
     logRefusal(context, undefined, error, status, request);
     return { status: 'answered', response: errorResponse(error, status) };
   }
-  const forwarded = new Request(request.url, {
-    method: request.method,
-    headers: request.headers,
-    ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { body: body as BodyInit }),
-  });
+  const forwarded = forwardedRequest(request, body);
   try {
     const adapterContext = context.adapter(adapter.id).context;
     const outcome = await adapter.doHandleWebhook(forwarded, settings.verifiedBefore ? { ...adapterContext, verifiedBefore: true } : adapterContext);

@@ -9,7 +9,7 @@
  */
 import type { ChannelEvent, RejectedItem } from '../adapter.js';
 import type { InteractionSource } from '../events.js';
-import { identityKey, interactionId, parseInteraction, type Classification, type Interaction } from '../interaction.js';
+import { canonicalInteraction, identityKey, interactionId, type ChannelIdentity, type Classification, type Interaction } from '../interaction.js';
 import { hasReceiveStore, type InteractionLedger } from '../ledger.js';
 import { applyDeliveryStatus, applyWatermark, editOf, recordConsent, skipped, tombstone, writeEdit, type Outcome } from './apply-changes.js';
 import type { ChangeLog, DurableEventName } from './change-log.js';
@@ -53,14 +53,17 @@ interface Item {
   interaction?: Interaction;
   /** Set when the event already failed (it is dead-lettered with the round). */
   error?: unknown;
+  /** The records it touches, or `null` when it must run in a round of its own. */
+  keys: string[] | null;
 }
 
+const NO_KEYS: string[] = [];
+
 /** The records an event touches, or `null` when it must run in a round of its own. */
-function touches(item: Item): string[] | null {
-  const { event } = item;
+function touches(event: ChannelEvent, interaction: Interaction | undefined): string[] | null {
   switch (event.type) {
     case 'interaction':
-      return item.interaction ? [`interaction:${item.interaction.id}`] : [];
+      return interaction ? [`interaction:${interaction.id}`] : NO_KEYS;
     case 'deletion':
     case 'delivery-status':
       return [`interaction:${interactionId(event.channel, event.nativeId)}`];
@@ -82,7 +85,7 @@ function intoRounds(items: Item[]): Item[][] {
     keys = new Set();
   };
   for (const item of items) {
-    const touched = touches(item);
+    const touched = item.keys;
     if (touched === null) {
       flush();
       rounds.push([item]);
@@ -105,43 +108,62 @@ type Plan =
   | { type: 'tombstone'; channel: string; nativeId: string; deletedAt: string }
   | { type: 'other' };
 
+const OTHER: Plan = { type: 'other' };
+
 async function prepareRound(context: PipelineContext, items: Item[], source: InteractionSource): Promise<Plan[]> {
-  const plans: Plan[] = items.map(() => ({ type: 'other' }));
-  const interactionItems = items.map((item, index) => ({ item, index })).filter(({ item }) => item.event.type === 'interaction');
-  for (const { item, index } of interactionItems) if (item.error !== undefined) plans[index] = { type: 'failed', error: item.error };
-  const parsed = interactionItems.filter(({ item }) => item.interaction !== undefined);
+  const plans: Plan[] = new Array(items.length);
+  // The round's parsed interactions, by position, the ids of their rows and parents, and their authors.
+  const parsed: number[] = [];
+  const ids: string[] = [];
+  const authors: ChannelIdentity[] = [];
+  for (const [index, item] of items.entries()) {
+    plans[index] = item.error !== undefined && item.event.type === 'interaction' ? { type: 'failed', error: item.error } : OTHER;
+    const { interaction } = item;
+    if (!interaction) continue;
+    parsed.push(index);
+    ids.push(interaction.id);
+    for (const parent of parentIdsOf(interaction)) ids.push(parent);
+    if (!interaction.author.isBrand) authors.push(interaction.author);
+  }
   // The authors' identity records are read beside the round's rows (two connections on a pool).
-  const authorsAhead = readAuthorsAhead(context, parsed.filter(({ item }) => !item.interaction!.author.isBrand).map(({ item }) => item.interaction!.author));
+  const authorsAhead = readAuthorsAhead(context, authors);
   let existing: Map<string, Interaction>;
   try {
     // The round's own rows and their parents, in one read.
-    existing = await readInteractions(context.ledger, parsed.flatMap(({ item }) => [item.interaction!.id, ...parentIdsOf(item.interaction!)]));
+    existing = await readInteractions(context.ledger, ids);
   } catch (error) {
-    for (const { index } of parsed) plans[index] = { type: 'failed', error };
+    for (const index of parsed) plans[index] = { type: 'failed', error };
     return plans;
   }
-  const fresh: Array<{ index: number; interaction: Interaction }> = [];
-  const edits: Array<{ index: number; edited: Interaction }> = [];
-  for (const { item, index } of parsed) {
-    const interaction = item.interaction!;
+  const fresh: Interaction[] = [];
+  const freshAt: number[] = [];
+  const edits: Interaction[] = [];
+  const editsAt: number[] = [];
+  for (const index of parsed) {
+    const interaction = items[index]!.interaction!;
     const stored = existing.get(interaction.id);
     if (stored) {
       const edited = stored.state === 'deleted' ? null : editOf(stored, interaction, context.now);
-      if (edited) edits.push({ index, edited });
-      else plans[index] = { type: 'skip', interaction: stored };
+      if (edited) {
+        edits.push(edited);
+        editsAt.push(index);
+      } else plans[index] = { type: 'skip', interaction: stored };
     } else if (interaction.state === 'deleted') {
       plans[index] = { type: 'tombstone', channel: interaction.channel, nativeId: interaction.nativeId, deletedAt: interaction.deletedAt ?? context.now().toISOString() };
     } else {
-      fresh.push({ index, interaction });
+      fresh.push(interaction);
+      freshAt.push(index);
     }
   }
-  const prepared = await prepareNew(context, fresh.map(({ interaction }) => interaction), source, existing, authorsAhead);
-  fresh.forEach(({ index }, position) => (plans[index] = { type: 'new', prepared: prepared[position]! }));
-  const classified = await classifyAll(context, edits.map(({ edited }) => edited));
-  edits.forEach(({ index, edited }, position) => {
+  const prepared = await prepareNew(context, fresh, source, existing, authorsAhead);
+  for (const [position, index] of freshAt.entries()) plans[index] = { type: 'new', prepared: prepared[position]! };
+  if (edits.length === 0) return plans;
+  const classified = await classifyAll(context, edits);
+  for (const [position, index] of editsAt.entries()) {
     const result = classified[position];
+    const edited = edits[position]!;
     plans[index] = result instanceof Error ? { type: 'failed', error: result } : { type: 'edit', edited, ...(result ? { classification: result } : {}) };
-  });
+  }
   return plans;
 }
 
@@ -160,12 +182,18 @@ async function writeRound(
     if (options.throwOnFailure) throw error;
     await addDeadLetter(ledger, changes, stageOf(error), { type: 'event', ...(options.adapterId ? { adapterId: options.adapterId } : {}), source: options.source, event: item.event }, error, at);
   };
-  const fresh = plans.map((plan, index) => ({ plan, index })).filter((entry): entry is { plan: Extract<Plan, { type: 'new' }>; index: number } => entry.plan.type === 'new');
-  const written = await writeNew(ledger, changes, fresh.map(({ plan }) => plan.prepared), options.source);
-  fresh.forEach(({ index }, position) => {
+  const fresh: PreparedNew[] = [];
+  const freshAt: number[] = [];
+  for (const [index, plan] of plans.entries()) {
+    if (plan.type !== 'new') continue;
+    fresh.push(plan.prepared);
+    freshAt.push(index);
+  }
+  const written = await writeNew(ledger, changes, fresh, options.source);
+  for (const [position, index] of freshAt.entries()) {
     const outcome = written[position];
     if (outcome) outcomes[index] = outcome;
-  });
+  }
   for (const [index, item] of items.entries()) {
     const plan = plans[index]!;
     const { event } = item;
@@ -222,7 +250,7 @@ function newOnlyEvents(ledger: InteractionLedger, plans: Plan[]): readonly Durab
 
 /** Runs one round: prepared, then written as one unit; a unit that fails is retried an item at a time. */
 async function runRound(context: PipelineContext, items: Item[], options: ProcessOptions, result: IngestResult): Promise<void> {
-  const lockKeys = items.flatMap((item) => touches(item) ?? []);
+  const lockKeys = items.length === 1 ? (items[0]!.keys ?? NO_KEYS) : items.flatMap((item) => item.keys ?? NO_KEYS);
   const outcomes = await context.locks.withLocks(lockKeys, async () => {
     const plans = await prepareRound(context, items, options.source);
     try {
@@ -248,12 +276,13 @@ async function runRound(context: PipelineContext, items: Item[], options: Proces
 }
 
 /** Parses an `interaction` event's input; a failure is kept on the item. */
-function toItem(context: PipelineContext, event: ChannelEvent): Item {
-  if (event.type !== 'interaction') return { event };
+function toItem(event: ChannelEvent, receivedAt: () => string): Item {
+  if (event.type !== 'interaction') return { event, keys: touches(event, undefined) };
   try {
-    return { event, interaction: parseInteraction(event.interaction, { now: context.now }) };
+    const interaction = canonicalInteraction(event.interaction, receivedAt);
+    return { event, interaction, keys: touches(event, interaction) };
   } catch (error) {
-    return { event, error };
+    return { event, error, keys: NO_KEYS };
   }
 }
 
@@ -261,7 +290,10 @@ function toItem(context: PipelineContext, event: ChannelEvent): Item {
 export async function processEvents(context: PipelineContext, events: ChannelEvent[], options: ProcessOptions): Promise<IngestResult> {
   const result = emptyResult();
   await reconcileEchoes(context, events);
-  for (const round of intoRounds(events.map((event) => toItem(context, event)))) await runRound(context, round, options, result);
+  // One receiving time for the batch: it arrived at once.
+  let receivedAt: string | undefined;
+  const received = () => (receivedAt ??= context.now().toISOString());
+  for (const round of intoRounds(events.map((event) => toItem(event, received)))) await runRound(context, round, options, result);
   const rejected = options.rejected ?? [];
   if (rejected.length > 0) {
     const at = context.now().toISOString();

@@ -56,6 +56,27 @@ describe('inspectJson', () => {
     );
   });
 
+  it('answers the same for a text and for its UTF-8 bytes, on any text (property, seeded)', () => {
+    const outcome = (input: string | Uint8Array) => {
+      try {
+        return inspectJson(input, 4);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const texts = fc.oneof(
+      fc.jsonValue({ maxDepth: 7 }).map((value) => JSON.stringify(value)),
+      fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', '\\', ' ', 'a', 'ş', '😡', '\ufeff', '\n', '1', '-') }),
+      fc.string({ unit: 'grapheme' }),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        expect(outcome(text)).toBe(outcome(new TextEncoder().encode(text)));
+      }),
+      { seed: 20_261_206, numRuns: 1000 },
+    );
+  });
+
   it('parseJsonObject refuses anything but one object, with a typed 400', () => {
     expect(parseJsonObject('{"a":[1]}')).toEqual({ a: [1] });
     for (const body of ['12345', 'true', 'null', '"x"', '[]', '', 'nope']) {
