@@ -66,6 +66,8 @@ export interface RankOptions {
   ignore?: readonly string[];
   /** Shorter texts are `und`. @default 10 */
   minLength?: number;
+  /** Only the first this many languages of the ranking (the same ones, with the same scores). @default all */
+  limit?: number;
 }
 
 const MAX_LENGTH = 2048;
@@ -262,6 +264,25 @@ function countTrigrams(value: string): number {
   return distinct;
 }
 
+const smallestKeys = new Float64Array(64);
+
+/** The `count` smallest of `keys[0, length)` in ascending order (keys are distinct), by insertion: for a short ranking of many languages. */
+function smallest(keys: Float64Array, length: number, count: number): Float64Array {
+  const kept = count <= smallestKeys.length ? smallestKeys.subarray(0, count) : new Float64Array(count);
+  let size = 0;
+  for (let index = 0; index < length; index++) {
+    const key = keys[index]!;
+    if (size === count && key >= kept[count - 1]!) continue;
+    let position = size < count ? size++ : count - 1;
+    while (position > 0 && kept[position - 1]! > key) {
+      kept[position] = kept[position - 1]!;
+      position--;
+    }
+    kept[position] = key;
+  }
+  return kept;
+}
+
 /** franc's `francAll(value, options)`: languages from most to least likely, scores normalised to (0, 1]. */
 export function francAll(value: string, options: RankOptions = {}): LanguageScore[] {
   const only = options.only ?? [];
@@ -305,11 +326,12 @@ export function francAll(value: string, options: RankOptions = {}): LanguageScor
     if (allowed(languages[position]!, only, ignore)) keys[kept++] = (missing - savings[position]!) * POSITION_SPACE + position;
   }
   if (kept === 0) return [['und', 1]];
-  const sorted = keys.subarray(0, kept).sort();
+  const limit = Math.min(kept, options.limit ?? kept);
+  const sorted = limit * 8 < kept ? smallest(keys, kept, limit) : keys.subarray(0, kept).sort();
   const minimum = Math.floor(sorted[0]! / POSITION_SPACE);
   const maximum = sample.length * MAX_DIFFERENCE - minimum;
-  const distances: LanguageScore[] = new Array(kept);
-  for (let rank = 0; rank < kept; rank++) {
+  const distances: LanguageScore[] = new Array(limit);
+  for (let rank = 0; rank < limit; rank++) {
     const key = sorted[rank]!;
     const distance = Math.floor(key / POSITION_SPACE);
     distances[rank] = [languages[key - distance * POSITION_SPACE]!, 1 - (distance - minimum) / maximum || 0];

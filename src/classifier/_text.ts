@@ -69,6 +69,8 @@ const IS_TURKISH = 0x800;
 const IS_TURKISH_WEAK = 0x1000;
 const IS_FOREIGN = 0x2000;
 const IS_OTHER_SCRIPT = 0x4000;
+/** The letter classes the scanner counts (a plain a-z letter has none). */
+const LETTER_CLASSES = IS_TURKISH | IS_TURKISH_WEAK | IS_FOREIGN | IS_OTHER_SCRIPT;
 /** Invisible joiners and combining dots, dropped inside words. */
 const IS_SKIP = 0x8000;
 /** The lower-case letter (unfolded) sits above the class bits. */
@@ -351,6 +353,8 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
   let sentenceStart = true;
   let faceMarks = 0;
   let emoji: number[] = NO_EMOJI;
+  // the per-letter store reads a local, not the module binding grow() may replace
+  let prefixes = prefixHashes;
 
   const length = text.length;
   let index = 0;
@@ -367,7 +371,10 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
           continue;
         }
       }
-      if (tokenCount === capacity) grow();
+      if (tokenCount === capacity) {
+        grow();
+        prefixes = prefixHashes;
+      }
       if (foldedLength > 0 && foldedCodes[foldedLength - 1] !== 32) foldedCodes[foldedLength++] = 32;
       starts[tokenCount] = foldedLength;
       rawStarts[tokenCount] = index;
@@ -414,7 +421,9 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
         if ((info & IS_DIGIT) === 0) {
           wordLetters++;
           if ((info & IS_UPPER) !== 0) wordUpper++;
-          if ((info & IS_OTHER_SCRIPT) !== 0) otherScriptLetters++;
+          if ((info & LETTER_CLASSES) === 0) {
+            // a letter of English and Turkish alike: nothing to count
+          } else if ((info & IS_OTHER_SCRIPT) !== 0) otherScriptLetters++;
           else if ((info & IS_TURKISH) !== 0) turkishStrong++;
           else if ((info & IS_TURKISH_WEAK) !== 0) turkishWeak++;
           else if ((info & IS_FOREIGN) !== 0) foreignLatinLetters++;
@@ -433,7 +442,7 @@ export function scanText(input: string, language?: LanguageTable, sink?: Languag
           }
           if (foldedLength < foldedLimit) foldedCodes[foldedLength++] = fold === 0 ? (code & 0xffff) : fold;
           wordHash = Math.imul(wordHash ^ (fold === 0 ? code : fold), FNV_PRIME);
-          if (wordLength < MAX_PREFIX) prefixHashes[prefixBase + wordLength] = wordHash >>> 0;
+          if (wordLength < MAX_PREFIX) prefixes[prefixBase + wordLength] = wordHash >>> 0;
           wordLength++;
         }
         index++;

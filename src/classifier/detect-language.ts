@@ -95,6 +95,8 @@ export interface LanguageDecision {
 }
 
 const MIN_FRANC_LENGTH = 10;
+/** franc's first choice and the five after it are all the detector reads of its ranking. */
+const FRANC_RANKS = 6;
 /** Letters of another script (two short words or so) from which a mostly Latin text counts as mixed. */
 const MIXED_SCRIPT_LETTERS = 6;
 /**
@@ -304,7 +306,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     // only on a runtime without a synchronous loader, in the moments before franc's data has arrived
     if (!francReady()) return UNDETERMINED('the language data is still loading');
     const sample = text.length > 600 ? text.slice(0, 600) : text;
-    const ranking = only ? francAll(sample, { minLength: MIN_FRANC_LENGTH, only }) : francAll(sample, { minLength: MIN_FRANC_LENGTH });
+    const ranking = francAll(sample, { minLength: MIN_FRANC_LENGTH, only, limit: FRANC_RANKS });
     const code = ranking[0]![0];
     const language = toIso6391(code);
     const ours = language === 'en' || language === 'tr';

@@ -44,6 +44,16 @@ describe('francAll (inverted index)', () => {
     }
   });
 
+  it('gives the head of the same ranking when asked for only the first languages', () => {
+    for (const text of [...TEXTS, ...LANGUAGE_TEXTS.slice(0, 60)]) {
+      for (const limit of [1, 6, 40]) {
+        for (const options of [{}, { only: ['eng', 'tur', 'deu', 'fra', 'rus', 'arb'] }]) {
+          expect(francAll(text, { ...options, limit }), `${text.slice(0, 40)} ${limit}`).toEqual(francReference(text, options).slice(0, limit));
+        }
+      }
+    }
+  });
+
   it('answers und for empty and too short texts', () => {
     expect(francAll('')).toEqual([['und', 1]]);
     expect(francAll('hi there', { minLength: 10 })).toEqual([['und', 1]]);
