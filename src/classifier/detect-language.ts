@@ -190,13 +190,16 @@ function azerbaijaniLetters(scan: ScannedText): number {
 const DISTINCT_TURKISH = /[\u0131\u0130\u011f\u011e\u015f\u015e]/;
 const CEDILLA = /[\u00e7\u00c7]/;
 /**
- * ı ğ ş, or ç with a Turkish ending or more Turkish function words than another language's: ç
+ * ı ğ ş, or ç with ý ð þ, a Turkish ending or more Turkish function words than another language's: ç
  * alone is also Catalan, French, Portuguese and Albanian ("Força Barça", "plaça").
  */
 function hasDistinctTurkishLetter(text: string, scan: ScannedText, functionWords: FunctionWordCounts): boolean {
   if (DISTINCT_TURKISH.test(text)) return true;
-  return CEDILLA.test(text) && (functionWords.turkish > functionWords.foreign || turkishInflectedWords(scan) > 0);
+  return CEDILLA.test(text) && (STAND_INS.test(text) || functionWords.turkish > functionWords.foreign || turkishInflectedWords(scan) > 0);
 }
+
+/** ý ð þ, as ı ğ ş of Windows-1254 text read as Windows-1252: Turkish beside ç (Icelandic does not write ç). */
+const STAND_INS = /[\u00fd\u00dd\u00f0\u00d0\u00fe\u00de]/;
 
 /** An ordinal written "2012-ci", "5-cü": Azerbaijani; Turkish writes "2012'de", "5." or "5'inci". */
 const AZERBAIJANI_ORDINAL = /\d-c[i\u0131u\u00fc](?!\p{L})/u;
@@ -221,18 +224,18 @@ const NAME_ONLY_MAX_WORDS = 3;
 
 /**
  * Whether a text holds anything that speaks for English or Turkish (besides ı ğ ş, which the caller
- * weighs): one of their function words, or a known word (in a text of up to {@link NAME_ONLY_MAX_WORDS} words,
- * one written in lower case or all capitals; or a word drawn out, as in "sooo": names are known words in every language and are
- * written with a capital first letter). Names, numbers, handles, links and emoji alone are not.
+ * weighs): one of their function words, a word written in lower case or drawn out ("sooo"), or a
+ * known word in all capitals or in a text of more than {@link NAME_ONLY_MAX_WORDS} words. Names are
+ * known words in every language and are written with a capital first letter, so names, numbers,
+ * handles, links and emoji alone are not.
  */
 function hasLanguageEvidence(scan: ScannedText, functionWords: FunctionWordCounts): boolean {
   if (functionWords.english + functionWords.turkish > 0) return true;
   if (scan.knownWords > 0 && scan.languageWords > NAME_ONLY_MAX_WORDS) return true;
+  const written = TOKEN_LOWER | TOKEN_ELONGATED | (scan.knownWords > 0 ? TOKEN_CAPS : 0);
   for (let token = 0; token < scan.tokenCount; token++) {
     const flags = scan.flags[token]!;
-    if ((flags & (TOKEN_NUMERIC | TOKEN_HASHTAG)) !== 0 || scan.lengths[token]! < 2) continue;
-    // a word drawn out ("sooo") is typed, not a name, even when the word table does not know it
-    if ((flags & TOKEN_ELONGATED) !== 0 || (scan.knownWords > 0 && (flags & (TOKEN_LOWER | TOKEN_CAPS)) !== 0)) return true;
+    if ((flags & (TOKEN_NUMERIC | TOKEN_HASHTAG)) === 0 && scan.lengths[token]! > 1 && (flags & written) !== 0) return true;
   }
   return false;
 }
@@ -349,7 +352,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   if (noKnownWords && !francAgrees) return UNDETERMINED('no known English or Turkish word', 0.2);
   if (confused && !francAgrees) return UNDETERMINED(`function words of another language (${functionWords.foreignGroup})`, 0.2);
 
-  if (!priorUsable && !francNamesOurs && !clearlyTurkish && !hasLanguageEvidence(scan, functionWords)) return UNDETERMINED('no English or Turkish word (names, numbers, handles or links only)', 0.2);
+  if (!priorUsable && !francNamesOurs && !clearlyTurkish && !(scan.turkishStrong > 0 && STAND_INS.test(text)) && !hasLanguageEvidence(scan, functionWords)) return UNDETERMINED('no English or Turkish word (names, numbers, handles or links only)', 0.2);
 
   if (!hasEnglish && !hasTurkish) return { language: fallback, confidence: 0.3, cue: `default language ${fallback}`, fromPrior: true };
   if (hasEnglish && !hasTurkish) return { language: 'en', confidence: logistic(-evidence), cue: 'only English expected', fromPrior: false };

@@ -45,6 +45,9 @@ describe('language detection', () => {
     expect(languageOf('LOL')).toBe('en');
     expect(languageOf('sooo goooood')).toBe('en');
     expect(languageOf('Selin ve Arkan')).toBe('tr');
+    // words in lower case are not names, even when the word table does not know them
+    expect(languageOf('ürünün teslimat')).toBe('tr');
+    expect(languageOf('eðitim bakanlýðý')).toBe('tr');
     // the locale, where the host gives one, still decides
     expect(languageOf('Selin Arkan', 'tr-TR')).toBe('tr');
   });
@@ -145,6 +148,7 @@ describe('language detection does not claim English or Turkish for look-alikes',
     // with a Turkish ending or function word, or beside ı ğ ş, it still counts
     expect(languageOf('Toz, toprak çamurla temas ettirmeyiniz.')).toBe('tr');
     expect(languageOf('Ağaç')).toBe('tr');
+    expect(languageOf('gerekçeli isteðe')).toBe('tr');
   });
 
   it('weighs function words of other languages against English and Turkish ones', () => {
