@@ -7,9 +7,9 @@
 import { francAll, francReady } from './_franc.js';
 import { LANGUAGE_MODEL } from './model/language.js';
 import { IntMap } from './_int-map.js';
-import { CHECKED_LANGUAGES, countFunctionWords, turkishInflectedWords } from './_langid-confusers.js';
+import { CHECKED_LANGUAGES, countFunctionWords, turkishInflectedWords, type FunctionWordCounts } from './_langid-confusers.js';
 import { decodeBase64 } from './sentiment.js';
-import { hashWord, languageGramScore, type LanguageTable, type ScannedText } from './_text.js';
+import { hashWord, languageGramScore, TOKEN_CAPS, TOKEN_ELONGATED, TOKEN_HASHTAG, TOKEN_LOWER, TOKEN_NUMERIC, type LanguageTable, type ScannedText } from './_text.js';
 
 /**
  * ISO 639-3 (as franc reports) to ISO 639-1, for every language franc names that has a
@@ -193,6 +193,27 @@ function hasDistinctTurkishLetter(text: string): boolean {
 /** ə, Azerbaijani's most frequent vowel: Turkish never writes it. */
 const AZERBAIJANI_SCHWA = /[\u0259\u018f]/;
 
+/** Texts of at most this many words, all capitalised like names ("Barcelona", "Tami Canal"), are weighed as names. */
+const NAME_ONLY_MAX_WORDS = 3;
+
+/**
+ * Whether a text holds anything that speaks for English or Turkish: one of their function words, a
+ * letter only Turkish writes, or a known word (in a text of up to {@link NAME_ONLY_MAX_WORDS} words,
+ * one written in lower case or all capitals; or a word drawn out, as in "sooo": names are known words in every language and are
+ * written with a capital first letter). Names, numbers, handles, links and emoji alone are not.
+ */
+function hasLanguageEvidence(scan: ScannedText, functionWords: FunctionWordCounts): boolean {
+  if (functionWords.english + functionWords.turkish > 0 || scan.turkishStrong > 0) return true;
+  if (scan.knownWords > 0 && scan.languageWords > NAME_ONLY_MAX_WORDS) return true;
+  for (let token = 0; token < scan.tokenCount; token++) {
+    const flags = scan.flags[token]!;
+    if ((flags & (TOKEN_NUMERIC | TOKEN_HASHTAG)) !== 0 || scan.lengths[token]! < 2) continue;
+    // a word drawn out ("sooo") is typed, not a name, even when the word table does not know it
+    if ((flags & TOKEN_ELONGATED) !== 0 || (scan.knownWords > 0 && (flags & (TOKEN_LOWER | TOKEN_CAPS)) !== 0)) return true;
+  }
+  return false;
+}
+
 const UNDETERMINED = (cue: string, confidence = 0): LanguageDecision => ({ language: 'und', confidence, cue, fromPrior: false });
 
 /**
@@ -252,6 +273,8 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   const noKnownWords = (!leansTurkish || (!clearlyTurkish && scan.turkishWeak === 0)) && scan.knownWords === 0 && scan.languageWords >= 2;
   const suspicious = otherScript || mixedScript || foreignLetters || anyForeignLetter || noKnownWords || umlautsInEnglish || !wordsFit || confused;
   let francAgrees = false;
+  // franc naming English or Turkish itself, or Turkish endings (not a close second place)
+  let francNamesOurs = false;
   if ((suspicious || !fastOnly) && text.length >= MIN_FRANC_LENGTH) {
     // only on a runtime without a synchronous loader, in the moments before franc's data has arrived
     if (!francReady()) return UNDETERMINED('the language data is still loading');
@@ -285,6 +308,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
     if (otherScript) return UNDETERMINED('non-Latin script franc could not name', 0.1);
     if (!mayBeOurs) return UNDETERMINED(`franc: ${code}, but the words are not English or Turkish`, 0.2);
     francAgrees = ours || closeCall || keepTurkish;
+    francNamesOurs = ours || keepTurkish;
   } else if (otherScript) {
     return UNDETERMINED('too short to name the script’s language', 0.1);
   }
@@ -292,6 +316,8 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   if (suspicious && !francAgrees && manyWords) return UNDETERMINED('words of a language the detector cannot name', 0.2);
   if (noKnownWords && !francAgrees) return UNDETERMINED('no known English or Turkish word', 0.2);
   if (confused && !francAgrees) return UNDETERMINED(`function words of another language (${functionWords.foreignGroup})`, 0.2);
+
+  if (!priorUsable && !francNamesOurs && !hasLanguageEvidence(scan, functionWords)) return UNDETERMINED('no English or Turkish word (names, numbers, handles or links only)', 0.2);
 
   if (!hasEnglish && !hasTurkish) return { language: fallback, confidence: 0.3, cue: `default language ${fallback}`, fromPrior: true };
   if (hasEnglish && !hasTurkish) return { language: 'en', confidence: logistic(-evidence), cue: 'only English expected', fromPrior: false };

@@ -34,6 +34,21 @@ describe('language detection', () => {
     expect(classifier.classify({ text: 'ok', locale: 'en-GB' }).language).toBe('en');
   });
 
+  it('answers und for names, numbers, handles and links alone instead of the default language', () => {
+    for (const text of ['Barcelona, 1970.', 'Selin Arkan', '@someone https://example.com 2024 🎉', 'Anna Smith 12/3']) {
+      const result = classifier.classify({ text });
+      expect(result.language, text).toBe('und');
+    }
+    expect(classifier.classify({ text: 'Selin Arkan' }).explanation[0]!.cues.join(' ')).toMatch(/names, numbers/);
+    // a known word in lower case or capitals, a function word or a Turkish letter is evidence
+    expect(languageOf('thanks Selin')).toBe('en');
+    expect(languageOf('LOL')).toBe('en');
+    expect(languageOf('sooo goooood')).toBe('en');
+    expect(languageOf('Selin ve Arkan')).toBe('tr');
+    // the locale, where the host gives one, still decides
+    expect(languageOf('Selin Arkan', 'tr-TR')).toBe('tr');
+  });
+
   it('marks other languages as unsupported rather than guessing', () => {
     for (const [text, expected] of [
       ['Je voudrais annuler ma commande, le colis est arrivé endommagé.', 'fr'],
