@@ -6,7 +6,7 @@
 import type { Classifier, ClassifierInput } from '../classifier-port.js';
 import type { Classification } from '../interaction.js';
 import { DEPARTMENTS, INTENT_LABELS, type Department, type IntentLabel } from '../_labels.js';
-import { detectLanguage, languageTable, type LanguageDecision, type LanguageSettings } from './detect-language.js';
+import { NAMES_ONLY_CUE, detectLanguage, languageTable, type LanguageDecision, type LanguageSettings } from './detect-language.js';
 import {
   INTENT_COUNT,
   builtInIntentRules,
@@ -25,6 +25,7 @@ import { cascade, resolveFallback, type CascadeControls, type FallbackOptions } 
 import {
   DENSE_FEATURES,
   buildLexicon,
+  hasPolarWord,
   combineSentiment,
   denseFeatures,
   describeCues,
@@ -176,6 +177,24 @@ function createLocalClassifier(resolved: ResolvedClassifierOptions): SyncClassif
   };
   const packLanguageOf = (decision: LanguageDecision): ModelLanguage | undefined => (decision.language === 'en' || decision.language === 'tr' ? decision.language : undefined);
 
+  /**
+   * The detector's answer, except that a text it finds nothing but capitalised known words in
+   * ("Great!", "Rezalet!", "Happy Birthday") is taken for the one candidate language whose lexicon
+   * gives one of those words a sentiment: names rarely carry one, and a short complaint must not
+   * lose its sentiment and intent to `und`.
+   */
+  const decide = (scan: ScannedText, text: string, locale: string | undefined): LanguageDecision => {
+    const decision = detectLanguage(scan, text, locale, settings);
+    if (decision.cue !== NAMES_ONLY_CUE) return decision;
+    let found: ModelLanguage | undefined;
+    for (const language of ['en', 'tr'] as const) {
+      if (!settings.candidates.includes(language) || !hasPolarWord(scan, packFor(language).lexicon)) continue;
+      if (found) return decision;
+      found = language;
+    }
+    return found ? { language: found, confidence: 0.5, cue: `a word with sentiment in the ${found === 'en' ? 'English' : 'Turkish'} lexicon`, fromPrior: false } : decision;
+  };
+
   /** What the rules found for the last {@link sentimentOf} (the rules' reused result object). */
   let rules: RuleResult;
   /** The sentiment step, shared by the full result and the sentiment-only path. */
@@ -190,7 +209,7 @@ function createLocalClassifier(resolved: ResolvedClassifierOptions): SyncClassif
     const text = textOf(input);
     const scan = read(text);
     if (!scan) return emptyResult(resolved.id, 'the text could not be read');
-    const decision = detectLanguage(scan, text, input.locale, settings);
+    const decision = decide(scan, text, input.locale);
     const packLanguage = packLanguageOf(decision);
     const truncated = scan.truncated;
     if (!packLanguage || scan.tokenCount === 0) {
@@ -310,7 +329,7 @@ function createLocalClassifier(resolved: ResolvedClassifierOptions): SyncClassif
       const text = typeof input === 'string' ? input : textOf(input);
       const scan = read(text);
       if (!scan) return { language: 'und', languageConfidence: 0, languageSupported: false, sentiment: { ...NO_SENTIMENT } };
-      const decision = detectLanguage(scan, text, typeof input === 'string' ? undefined : input.locale, settings);
+      const decision = decide(scan, text, typeof input === 'string' ? undefined : input.locale);
       const packLanguage = packLanguageOf(decision);
       if (!packLanguage || scan.tokenCount === 0) {
         return { language: decision.language, languageConfidence: round(decision.confidence), languageSupported: packLanguage !== undefined, sentiment: { ...NO_SENTIMENT } };

@@ -240,6 +240,13 @@ function hasLanguageEvidence(scan: ScannedText, functionWords: FunctionWordCount
   return false;
 }
 
+/**
+ * The cue of a text with no English or Turkish evidence besides capitalised known words. The
+ * classifier still takes such a text for a language when one of its words carries sentiment in
+ * that language's lexicon ("Great!", "Rezalet!"): names rarely do.
+ */
+export const NAMES_ONLY_CUE = 'no English or Turkish word (names, numbers, handles or links only)';
+
 const UNDETERMINED = (cue: string, confidence = 0): LanguageDecision => ({ language: 'und', confidence, cue, fromPrior: false });
 
 /**
@@ -352,7 +359,7 @@ export function detectLanguage(scan: ScannedText, text: string, locale: string |
   if (noKnownWords && !francAgrees) return UNDETERMINED('no known English or Turkish word', 0.2);
   if (confused && !francAgrees) return UNDETERMINED(`function words of another language (${functionWords.foreignGroup})`, 0.2);
 
-  if (!priorUsable && !francNamesOurs && !clearlyTurkish && !(scan.turkishStrong > 0 && STAND_INS.test(text)) && !hasLanguageEvidence(scan, functionWords)) return UNDETERMINED('no English or Turkish word (names, numbers, handles or links only)', 0.2);
+  if (!priorUsable && !francNamesOurs && !clearlyTurkish && !(scan.turkishStrong > 0 && STAND_INS.test(text)) && !hasLanguageEvidence(scan, functionWords)) return UNDETERMINED(NAMES_ONLY_CUE, 0.2);
 
   if (!hasEnglish && !hasTurkish) return { language: fallback, confidence: 0.3, cue: `default language ${fallback}`, fromPrior: true };
   if (hasEnglish && !hasTurkish) return { language: 'en', confidence: logistic(-evidence), cue: 'only English expected', fromPrior: false };

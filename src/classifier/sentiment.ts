@@ -326,6 +326,15 @@ function tokenPolarity(scan: ScannedText, lexicon: LexiconIndex, token: number, 
 }
 
 /** Hash of a folded word with every run of a repeated letter cut to one ("gooood" → "god"). */
+/** Whether any word of the scan carries sentiment in the lexicon (stems and drawn-out spellings included). */
+export function hasPolarWord(scan: ScannedText, lexicon: LexiconIndex): boolean {
+  const entries = tokenEntries(scan, lexicon);
+  for (let token = 0; token < scan.tokenCount; token++) {
+    if ((scan.flags[token]! & TOKEN_NUMERIC) === 0 && tokenPolarity(scan, lexicon, token, entries[token]!) !== 0) return true;
+  }
+  return false;
+}
+
 function squeezedHash(codes: Uint16Array, start: number, end: number): number {
   let hash = FNV_OFFSET;
   let previous = -1;

@@ -34,6 +34,27 @@ describe('language detection', () => {
     expect(classifier.classify({ text: 'ok', locale: 'en-GB' }).language).toBe('en');
   });
 
+  it('takes a one- or two-word message with a sentiment word for that language, so it keeps its sentiment and intent', () => {
+    for (const [text, language, label] of [
+      ['Great!', 'en', 'positive'],
+      ['Terrible!!', 'en', 'negative'],
+      ['Happy Birthday', 'en', 'positive'],
+      ['Rezalet!', 'tr', 'negative'],
+      ['Harika', 'tr', 'positive'],
+      ['Berbat', 'tr', 'negative'],
+    ] as const) {
+      const result = classifier.classify({ text });
+      expect(result.language, text).toBe(language);
+      expect(result.sentiment.label, text).toBe(label);
+      expect(classifier.classifySentiment(text).language, text).toBe(language);
+    }
+    expect(classifier.classify({ text: 'Rezalet!' }).intents.map((intent) => intent.intent)).toContain('complaint');
+    expect(classifier.classify({ text: 'Great!' }).explanation[0]!.cues.join(' ')).toMatch(/sentiment in the English lexicon/);
+    // a name without sentiment stays und, and a text limited to one language never takes the other
+    expect(languageOf('Selin Arkan')).toBe('und');
+    expect(createClassifier({ languages: ['en'] }).classify({ text: 'Rezalet!' }).language).not.toBe('tr');
+  });
+
   it('answers und for names, numbers, handles and links alone instead of the default language', () => {
     for (const text of ['Barcelona, 1970.', 'Selin Arkan', '@someone https://example.com 2024 🎉', 'Anna Smith 12/3']) {
       const result = classifier.classify({ text });
