@@ -80,14 +80,27 @@ export interface PublishFixture {
   comment?: WebhookBody;
   /** Install a publishing endpoint that answers 429 with a reset `seconds` ahead, then succeeds. */
   rateLimited?(server: ChannelTestServer, seconds: number): void;
-  /** A post the network refuses, with its documented error body; see `reply.error`. */
-  error?: {
-    routes(server: ChannelTestServer): void;
-    platformCode?: string | number;
-    status?: number;
-    /** @default true for a 5xx status, else false */
-    retryable?: boolean;
-  };
+  /** A post the network refuses, with its documented error body. */
+  error?: RefusalFixture;
+}
+
+/**
+ * A send the network refuses, with its documented error body (a blocked user, a closed thread, a
+ * post too long): the call must fail with a `ChannelApiError` (code `CHANNEL_API_ERROR`) carrying
+ * the network's own error code as `platformCode`.
+ */
+export interface RefusalFixture {
+  /** Install the endpoint answering with the refusal (installed after `routes`, whose other endpoints stay). */
+  routes(server: ChannelTestServer): void;
+  /**
+   * The network's error code in that body (Telegram's `error_code` 403, Meta's `code` 190, Google's
+   * `reason` `commentsDisabled`). Leave it out only for a network whose error bodies carry no code.
+   */
+  platformCode?: string | number;
+  /** The HTTP status of the refusal, when the network uses one. */
+  status?: number;
+  /** @default true for a 5xx status, else false */
+  retryable?: boolean;
 }
 
 /** Options of {@link describeChannelAdapter}. */
@@ -147,24 +160,8 @@ export interface DescribeChannelAdapterOptions<Options> {
     expectRequest(call: RecordedCall): void;
     /** Install a send endpoint that answers 429 with a reset `seconds` ahead, then succeeds. */
     rateLimited?(server: ChannelTestServer, seconds: number): void;
-    /**
-     * A send the network refuses, with its documented error body (a blocked user, a closed thread):
-     * `crm.reply` must fail with a `ChannelApiError` (code `CHANNEL_API_ERROR`) carrying the
-     * network's own error code as `platformCode`.
-     */
-    error?: {
-      /** Install the send endpoint answering with the refusal (installed after `routes`, whose other endpoints stay). */
-      routes(server: ChannelTestServer): void;
-      /**
-       * The network's error code in that body (Telegram's `error_code` 403, Meta's `code` 190, Google's
-       * `reason` `commentsDisabled`). Leave it out only for a network whose error bodies carry no code.
-       */
-      platformCode?: string | number;
-      /** The HTTP status of the refusal, when the network uses one. */
-      status?: number;
-      /** @default true for a 5xx status, else false */
-      retryable?: boolean;
-    };
+    /** A send the network refuses; see {@link RefusalFixture}. */
+    error?: RefusalFixture;
   };
   /** Required when the adapter declares `publish`. */
   publish?: PublishFixture;

@@ -18,7 +18,7 @@ export { checkLedger, describeLedger } from './ledger-suite.js';
 export type { DescribeLedgerOptions, LedgerOracle, LedgerSuiteGroup, LedgerUnderTest, OracleInteraction } from './ledger-suite.js';
 export type { ConformanceResult } from './_kit.js';
 export { checkChannelAdapter, describeChannelAdapter } from './channel-suite.js';
-export type { ChannelSuiteGroup, DescribeChannelAdapterOptions, ExpectedInteraction, PublishFixture, WebhookBody, WebhookFixture } from './channel-suite.js';
+export type { ChannelSuiteGroup, DescribeChannelAdapterOptions, ExpectedInteraction, PublishFixture, RefusalFixture, WebhookBody, WebhookFixture } from './channel-suite.js';
 export { createChannelTestServer } from './test-server.js';
 export type { ChannelTestServer, RecordedCall, RouteContext } from './test-server.js';
 export { makeCustomer, makeIdentityRecord, makeInteraction } from './fixtures.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSocialCrm, isSocialCrmError, memoryLedger, type InteractionLedger, type SocialCrm, type SocialCrmEvents } from 'social-crm';
-import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer, type RecordedCall } from 'social-crm/testing';
+import { createChannelTestServer, describeChannelAdapter, type ChannelTestServer, type RecordedCall, type RefusalFixture } from 'social-crm/testing';
 import { blueskyAdapter, type BlueskyAdapterOptions, type BlueskySession } from 'social-crm/adapters/bluesky';
 import { failure, rejection } from '../../helpers/outcomes.js';
 
@@ -55,6 +55,23 @@ function createRecordRoute(server: ChannelTestServer) {
   server.route('post', CREATE_RECORD_URL, () => HttpResponse.json(fixture('create-record'), { headers: rateHeaders(1665, 3600) }));
 }
 
+/** createRecord (replies and posts alike) answering 429 with a reset `seconds` ahead, then the named record. */
+function rateLimitedCreate(server: ChannelTestServer, seconds: number, created: string) {
+  sessionRoutes(server);
+  server.route('post', CREATE_RECORD_URL, ({ index }) =>
+    index === 0
+      ? HttpResponse.json(fixture('error-rate-limit'), { status: 429, headers: { ...rateHeaders(0, seconds), 'retry-after': String(seconds) } })
+      : HttpResponse.json(fixture(created)),
+  );
+}
+
+/** createRecord refusing a record, as the PDS documents it (replies and posts alike). */
+const recordTooLong: RefusalFixture = {
+  routes: (server) => server.route('post', CREATE_RECORD_URL, () => HttpResponse.json({ error: 'InvalidRequest', message: 'Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes' }, { status: 400 })),
+  platformCode: 'InvalidRequest',
+  status: 400,
+};
+
 function recordOf(call: RecordedCall | undefined) {
   return (call?.bodyJson as { record: Record<string, unknown> } | undefined)?.record;
 }
@@ -104,19 +121,8 @@ describeChannelAdapter('Bluesky', {
         record: { $type: 'app.bsky.feed.post', text: 'Thank you, we are on it.', createdAt: expect.stringMatching(/Z$/), reply: { root: ROOT, parent: AYSE_REPLY }, langs: ['tr'] },
       });
     },
-    error: {
-      routes: (mocked) => mocked.route('post', CREATE_RECORD_URL, () => HttpResponse.json({ error: 'InvalidRequest', message: 'Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes' }, { status: 400 })),
-      platformCode: 'InvalidRequest',
-      status: 400,
-    },
-    rateLimited(mocked, seconds) {
-      sessionRoutes(mocked);
-      mocked.route('post', CREATE_RECORD_URL, ({ index }) =>
-        index === 0
-          ? HttpResponse.json(fixture('error-rate-limit'), { status: 429, headers: { ...rateHeaders(0, seconds), 'retry-after': String(seconds) } })
-          : HttpResponse.json(fixture('create-record')),
-      );
-    },
+    error: recordTooLong,
+    rateLimited: (mocked, seconds) => rateLimitedCreate(mocked, seconds, 'create-record'),
   },
   poll: { routes: (mocked) => listRoutes(mocked), totalInteractions: 4 },
   publish: {
@@ -141,19 +147,8 @@ describeChannelAdapter('Bluesky', {
       });
     },
     nativeId: `at://${BRAND}/app.bsky.feed.post/3lhq4campaign`,
-    error: {
-      routes: (mocked) => mocked.route('post', CREATE_RECORD_URL, () => HttpResponse.json({ error: 'InvalidRequest', message: 'Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes' }, { status: 400 })),
-      platformCode: 'InvalidRequest',
-      status: 400,
-    },
-    rateLimited(mocked, seconds) {
-      sessionRoutes(mocked);
-      mocked.route('post', CREATE_RECORD_URL, ({ index }) =>
-        index === 0
-          ? HttpResponse.json(fixture('error-rate-limit'), { status: 429, headers: { ...rateHeaders(0, seconds), 'retry-after': String(seconds) } })
-          : HttpResponse.json(fixture('create-record-post')),
-      );
-    },
+    error: recordTooLong,
+    rateLimited: (mocked, seconds) => rateLimitedCreate(mocked, seconds, 'create-record-post'),
   },
 });
 

@@ -60,6 +60,15 @@ function createTweetRoute(server: ChannelTestServer) {
   server.route('post', `${API}/2/tweets`, () => HttpResponse.json(fixture('create-tweet-response'), { status: 201, headers: rateHeaders(99) }));
 }
 
+/** POST /2/tweets (replies and posts alike) answering 429 with a reset `seconds` ahead, then the named response. */
+function rateLimitedTweets(server: ChannelTestServer, seconds: number, created: string) {
+  server.route('post', `${API}/2/tweets`, ({ index }) =>
+    index === 0
+      ? HttpResponse.json(fixture('error-429-rate-limit'), { status: 429, headers: rateHeaders(0, seconds) })
+      : HttpResponse.json(fixture(created), { status: 201 }),
+  );
+}
+
 const server = createChannelTestServer();
 beforeAll(() => server.listen());
 afterAll(() => server.close());
@@ -132,13 +141,7 @@ describeChannelAdapter('X (API v2)', {
       platformCode: 'invalid-request',
       status: 400,
     },
-    rateLimited(mocked, seconds) {
-      mocked.route('post', `${API}/2/tweets`, ({ index }) =>
-        index === 0
-          ? HttpResponse.json(fixture('error-429-rate-limit'), { status: 429, headers: rateHeaders(0, seconds) })
-          : HttpResponse.json(fixture('create-tweet-response'), { status: 201 }),
-      );
-    },
+    rateLimited: (mocked, seconds) => rateLimitedTweets(mocked, seconds, 'create-tweet-response'),
   },
   poll: { routes: (mocked) => mentionsRoutes(mocked), totalInteractions: 4 },
   publish: {
@@ -164,13 +167,7 @@ describeChannelAdapter('X (API v2)', {
       platformCode: 'invalid-request',
       status: 400,
     },
-    rateLimited(mocked, seconds) {
-      mocked.route('post', `${API}/2/tweets`, ({ index }) =>
-        index === 0
-          ? HttpResponse.json(fixture('error-429-rate-limit'), { status: 429, headers: rateHeaders(0, seconds) })
-          : HttpResponse.json(fixture('create-post-response'), { status: 201 }),
-      );
-    },
+    rateLimited: (mocked, seconds) => rateLimitedTweets(mocked, seconds, 'create-post-response'),
   },
 });
 
